@@ -1,0 +1,47 @@
+"""What each role may do. This table and ``scope.py`` are the only places access rules live."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from cdtt.accounts.models import Role
+
+
+class Perm(StrEnum):
+    VIEW_UNITS = "geo.view"  # browse units and villages, with counts
+    MANAGE_VILLAGES = "geo.manage_villages"  # create, rename, retire, import villages
+    MANAGE_ACCOUNTS = "accounts.manage"  # create accounts and grant roles below one's unit
+    VIEW_AUDIT = "audit.view"  # read the audit trail of one's units
+
+
+_OFFICER = frozenset({Perm.VIEW_UNITS, Perm.MANAGE_VILLAGES, Perm.MANAGE_ACCOUNTS, Perm.VIEW_AUDIT})
+
+ROLE_PERMS: dict[str, frozenset[Perm]] = {
+    Role.NATIONAL_ADMIN: frozenset(Perm),
+    Role.PROVINCE_OFFICER: _OFFICER,
+    Role.COMMUNE_OFFICER: _OFFICER,
+    Role.TEAM_LEADER: frozenset({Perm.VIEW_UNITS}),
+    Role.TEAM_MEMBER: frozenset({Perm.VIEW_UNITS}),
+    Role.ENTERPRISE_PARTNER: frozenset({Perm.VIEW_UNITS}),
+    Role.LEADER: frozenset({Perm.VIEW_UNITS}),
+}
+
+# Which roles a holder of each role may grant, always strictly below their own unit.
+GRANTABLE: dict[str, frozenset[str]] = {
+    Role.NATIONAL_ADMIN: frozenset(Role.values),
+    Role.PROVINCE_OFFICER: frozenset(
+        {Role.COMMUNE_OFFICER, Role.TEAM_LEADER, Role.TEAM_MEMBER, Role.ENTERPRISE_PARTNER, Role.LEADER}
+    ),
+    Role.COMMUNE_OFFICER: frozenset({Role.TEAM_LEADER, Role.TEAM_MEMBER, Role.LEADER}),
+}
+
+# The kind of unit each role is held at (team roles are held at a village of a commune).
+ROLE_UNIT_KINDS: dict[str, tuple[str, ...]] = {
+    Role.NATIONAL_ADMIN: ("national",),
+    Role.PROVINCE_OFFICER: ("province",),
+    Role.COMMUNE_OFFICER: ("commune", "ward", "special_zone"),
+    Role.TEAM_LEADER: ("village",),
+    Role.TEAM_MEMBER: ("village",),
+    Role.ENTERPRISE_PARTNER: ("national", "province", "commune", "ward", "special_zone"),
+    Role.LEADER: ("national", "province", "commune", "ward", "special_zone"),
+}

@@ -1,0 +1,161 @@
+"""The one scoping module: what a user may read and write, by role and unit subtree.
+
+Every selector and service asks this module; nothing else filters by unit by hand. A user with no
+assignment sees nothing. "Not found" and "not yours" give the same 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from cdtt.access.permissions import GRANTABLE, ROLE_PERMS, Perm
+from cdtt.accounts.models import TEAM_ROLES, RoleAssignment
+from cdtt.core.errors import Forbidden, NotFound
+from cdtt.geo.models import AdminUnit, AdminUnitQuerySet, Village, VillageQuerySet
+
+_NOTHING = Q(pk__in=[])
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    unit_id: int
+    unit_path: str
+    village_id: int | None
+    village_commune_path: str | None
+
+
+class Scope:
+    """The grants of one user, and the querysets and checks derived from them."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self.grants: list[Grant] = []
+        if user is not None and user.is_authenticated and user.is_active:
+            rows = RoleAssignment.objects.filter(user=user).select_related("unit", "village__commune")
+            self.grants = [
+                Grant(
+                    role=row.role,
+                    unit_id=row.unit_id,
+                    unit_path=row.unit.path,
+                    village_id=row.village_id,
+                    village_commune_path=row.village.commune.path if row.village else None,
+                )
+                for row in rows
+            ]
+
+    # -- roles ------------------------------------------------------------------------------
+    @property
+    def roles(self) -> set[str]:
+        return {grant.role for grant in self.grants}
+
+    def _grants_for(self, perm: Perm) -> list[Grant]:
+        return [grant for grant in self.grants if perm in ROLE_PERMS.get(grant.role, ())]
+
+    def has(self, perm: Perm) -> bool:
+        """Whether any of the user's roles carries ``perm`` (anywhere)."""
+        return bool(self._grants_for(perm))
+
+    def require(self, perm: Perm) -> None:
+        """Raise Forbidden (403) when no role of the user carries ``perm``."""
+        if not self.has(perm):
+            raise Forbidden(_("Your role does not allow this action."))
+
+    # -- querysets --------------------------------------------------------------------------
+    def units_q(self, perm: Perm) -> Q:
+        """Units in the subtrees where the user holds ``perm``; team roles see their commune only."""
+        parts: list[Q] = []
+        for grant in self._grants_for(perm):
+            if grant.village_id is not None:
+                parts.append(Q(pk=grant.unit_id))
+            else:
+                parts.append(Q(path__startswith=grant.unit_path))
+        return reduce(or_, parts) if parts else _NOTHING
+
+    def villages_q(self, perm: Perm) -> Q:
+        """Villages whose commune lies in the user's subtrees, or the very village of a team role."""
+        parts: list[Q] = []
+        for grant in self._grants_for(perm):
+            if grant.village_id is not None:
+                parts.append(Q(pk=grant.village_id))
+            else:
+                parts.append(Q(commune__path__startswith=grant.unit_path))
+        return reduce(or_, parts) if parts else _NOTHING
+
+    def units(self, perm: Perm = Perm.VIEW_UNITS) -> AdminUnitQuerySet:
+        return AdminUnit.objects.filter(self.units_q(perm))
+
+    def villages(self, perm: Perm = Perm.VIEW_UNITS) -> VillageQuerySet:
+        return Village.objects.filter(self.villages_q(perm))
+
+    def top_units(self, perm: Perm = Perm.VIEW_UNITS) -> AdminUnitQuerySet:
+        """The units the user's grants are held at: the roots of what they may browse."""
+        ids = {grant.unit_id for grant in self._grants_for(perm)}
+        return AdminUnit.objects.filter(pk__in=ids)
+
+    # -- single objects ---------------------------------------------------------------------
+    def unit(self, unit_id: Any, perm: Perm = Perm.VIEW_UNITS) -> AdminUnit:
+        """Return a visible unit, Forbidden for a role without ``perm``, NotFound otherwise."""
+        self.require(perm)
+        unit = self.units(perm).filter(pk=_as_int(unit_id)).select_related("parent").first()
+        if unit is None:
+            raise NotFound(_("The unit was not found."))
+        return unit
+
+    def village(self, village_id: Any, perm: Perm = Perm.VIEW_UNITS) -> Village:
+        """Return a visible village, Forbidden for a role without ``perm``, NotFound otherwise."""
+        self.require(perm)
+        village = self.villages(perm).filter(pk=_as_int(village_id)).select_related("commune__parent").first()
+        if village is None:
+            raise NotFound(_("The village was not found."))
+        return village
+
+    def covers_unit(self, unit: AdminUnit, perm: Perm) -> bool:
+        """Whether ``unit`` lies in a subtree where the user holds ``perm`` (team roles excluded)."""
+        return any(
+            grant.village_id is None and unit.path.startswith(grant.unit_path) for grant in self._grants_for(perm)
+        )
+
+    # -- granting ---------------------------------------------------------------------------
+    def may_grant(self, role: str, unit: AdminUnit, village: Village | None) -> bool:
+        """Whether the user may grant ``role`` at ``unit``/``village``: grantable and strictly below."""
+        for grant in self._grants_for(Perm.MANAGE_ACCOUNTS):
+            if role not in GRANTABLE.get(grant.role, frozenset()):
+                continue
+            if grant.role == "national_admin":
+                return True
+            if village is not None and role in TEAM_ROLES:
+                if unit.path.startswith(grant.unit_path):
+                    return True
+            elif unit.path.startswith(grant.unit_path) and unit.path != grant.unit_path:
+                return True
+        return False
+
+    def manage_paths(self) -> list[str]:
+        return [grant.unit_path for grant in self._grants_for(Perm.MANAGE_ACCOUNTS)]
+
+
+def scope_for(user: Any) -> Scope:
+    """Return the user's scope, computed once per request (cached on the user object)."""
+    cached = getattr(user, "_cdtt_scope", None)
+    if cached is None:
+        cached = Scope(user)
+        if user is not None:
+            try:
+                user._cdtt_scope = cached
+            except AttributeError:  # AnonymousUser instances are shared
+                pass
+    return cached
+
+
+def _as_int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound(_("The object was not found.")) from None

@@ -1,0 +1,211 @@
+"""Sign-in, own profile (password, API tokens) and account management below one's unit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cdtt.access.decorators import public, requires, signed_in
+from cdtt.access.permissions import Perm
+from cdtt.access.scope import scope_for
+from cdtt.accounts import selectors, services
+from cdtt.accounts.forms import GrantForm, LoginForm, PasswordSetForm, TokenForm, UserCreateForm
+from cdtt.accounts.models import ApiToken, RoleAssignment
+from cdtt.core.audit import audit_record
+from cdtt.core.errors import DomainError, NotFound
+
+PAGE_SIZE = 50
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+login_view = public("The sign-in page must be reachable before signing in.")(LoginView.as_view())
+logout_view = public("Signing out only ends the caller's own session.")(auth_views.LogoutView.as_view())
+
+
+@signed_in
+def profile(request: HttpRequest) -> HttpResponse:
+    """The user's own account: roles, password change, API tokens."""
+    user: Any = request.user
+    new_token = request.session.pop("new_token", None)
+    return render(request, "accounts/profile.html", {
+        "assignments": user.assignments.select_related("unit", "village"),
+        "tokens": ApiToken.objects.filter(user=user),
+        "token_form": TokenForm(),
+        "new_token": new_token,
+    })
+
+
+@signed_in
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        audit_record(actor=user, action="user.password_change", target=user, request=request)
+        messages.success(request, _("Your password was changed."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/password_change.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@signed_in
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST)
+    if form.is_valid():
+        _token, raw = services.token_create(user=request.user, name=form.cleaned_data["name"], request=request)  # type: ignore[arg-type]
+        request.session["new_token"] = raw
+        messages.success(request, _("The token was created. Copy it now: it will not be shown again."))
+    else:
+        messages.error(request, _("Enter a name for the token."))
+    return redirect("accounts:profile")
+
+
+@signed_in
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    try:
+        services.token_revoke(user=request.user, token_id=token_id, request=request)  # type: ignore[arg-type]
+    except NotFound:
+        from cdtt.web.errors import render_error
+
+        return render_error(request, 404)
+    messages.success(request, _("The token was revoked."))
+    return redirect("accounts:profile")
+
+
+@requires(Perm.MANAGE_ACCOUNTS)
+def user_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    users = selectors.user_list(user=request.user, q=q)
+    return render(request, "accounts/user_list.html", {"page": Paginator(users, PAGE_SIZE).get_page(request.GET.get("page")), "q": q})
+
+
+def _grant_form_kwargs(request: HttpRequest) -> dict[str, Any]:
+    units, villages = selectors.grant_targets(user=request.user)
+    return {"units": units, "villages": villages, "roles": selectors.grantable_roles(user=request.user)}
+
+
+def _target(request: HttpRequest, data: dict[str, Any]) -> tuple[Any, Any]:
+    scope = scope_for(request.user)
+    unit = scope.unit(data["unit"], Perm.MANAGE_ACCOUNTS)
+    village = scope.village(data["village"], Perm.MANAGE_ACCOUNTS) if data.get("village") else None
+    return unit, village
+
+
+@requires(Perm.MANAGE_ACCOUNTS)
+def user_create(request: HttpRequest) -> HttpResponse:
+    form = UserCreateForm(request.POST or None, **_grant_form_kwargs(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            unit, village = _target(request, data)
+            user = services.user_create(
+                actor=request.user, username=data["username"], full_name=data["full_name"], phone=data["phone"],  # type: ignore[arg-type]
+                password=data["password"], role=data["role"], unit=unit, village=village, request=request,
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Account “%(u)s” was created.") % {"u": user.username})
+            return redirect("accounts:detail", user_id=user.pk)
+    return render(request, "accounts/user_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@requires(Perm.MANAGE_ACCOUNTS)
+def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+    account = selectors.user_get(user=request.user, user_id=user_id)
+    scope = scope_for(request.user)
+    assignments = [(a, scope.may_grant(a.role, a.unit, a.village)) for a in account.assignments.all()]  # type: ignore[attr-defined]
+    return render(request, "accounts/user_detail.html", {
+        "account": account,
+        "assignments": assignments,
+        "grant_form": GrantForm(**_grant_form_kwargs(request)),
+        "password_form": PasswordSetForm(),
+    })
+
+
+@requires(Perm.MANAGE_ACCOUNTS)
+@require_POST
+def user_grant(request: HttpRequest, user_id: int) -> HttpResponse:
+    account = selectors.user_get(user=request.user, user_id=user_id)
+    form = GrantForm(request.POST, **_grant_form_kwargs(request))
+    if form.is_valid():
+        try:
+            unit, village = _target(request, form.cleaned_data)
+            services.role_grant(actor=request.user, user=account, role=form.cleaned_data["role"], unit=unit,  # type: ignore[arg-type]
+                                village=village, request=request)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The role was granted."))
+    else:
+        messages.error(request, _("Choose a role and a unit from the lists."))
+    return redirect("accounts:detail", user_id=account.pk)
+
+
+@requires(Perm.MANAGE_ACCOUNTS)
+@require_POST
+def user_revoke(request: HttpRequest, user_id: int, assignment_id: int) -> HttpResponse:
+    account = selectors.user_get(user=request.user, user_id=user_id)
+    assignment = RoleAssignment.objects.filter(user=account, pk=assignment_id).select_related("unit", "village").first()
+    if assignment is None:
+        raise NotFound(_("The role was not found."))
+    try:
+        services.role_revoke(actor=request.user, assignment=assignment, request=request)  # type: ignore[arg-type]
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The role was removed."))
+    return redirect("accounts:detail", user_id=account.pk)
+
+
+@requires(Perm.MANAGE_ACCOUNTS)
+@require_POST
+def user_set_active(request: HttpRequest, user_id: int) -> HttpResponse:
+    account = selectors.user_get(user=request.user, user_id=user_id)
+    active = request.POST.get("active") == "1"
+    try:
+        services.user_set_active(actor=request.user, user=account, active=active, request=request)  # type: ignore[arg-type]
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The account was unlocked.") if active else _("The account was locked."))
+    return redirect("accounts:detail", user_id=account.pk)
+
+
+@requires(Perm.MANAGE_ACCOUNTS)
+@require_POST
+def user_set_password(request: HttpRequest, user_id: int) -> HttpResponse:
+    account = selectors.user_get(user=request.user, user_id=user_id)
+    form = PasswordSetForm(request.POST)
+    if form.is_valid():
+        try:
+            services.user_set_password(actor=request.user, user=account, password=form.cleaned_data["password"],  # type: ignore[arg-type]
+                                       request=request)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The new password was set."))
+    else:
+        messages.error(request, _("Enter the new password."))
+    return redirect("accounts:detail", user_id=account.pk)
+
+
+@requires(Perm.VIEW_AUDIT)
+def audit(request: HttpRequest) -> HttpResponse:
+    events = selectors.audit_list(user=request.user)
+    return render(request, "accounts/audit.html", {"page": Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))})

@@ -1,0 +1,44 @@
+"""Write audit events; every service that changes something calls ``audit_record``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from cdtt.core.models import AuditEvent
+
+if TYPE_CHECKING:
+    from cdtt.geo.models import AdminUnit
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """Return the client address Django saw (the proxy sets REMOTE_ADDR in production)."""
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model | None = None,
+    unit: AdminUnit | None = None,
+    request: HttpRequest | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """Append one audit event."""
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    fallback_name = str(details.pop("actor_name", ""))  # who acted when no user did (a command, a failed login)
+    return AuditEvent.objects.create(
+        actor=actor if is_user else None,
+        actor_name=getattr(actor, "username", "") if is_user else fallback_name,
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        unit=unit,
+        ip_address=client_ip(request),
+        details=details,
+    )

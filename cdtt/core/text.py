@@ -1,0 +1,49 @@
+"""Vietnamese text helpers: NFC storage, diacritic-free folding for search, phone normal form."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import phonenumbers
+from django.utils.translation import gettext as _
+
+from cdtt.core.errors import DomainError
+
+_SPACES = re.compile(r"\s+")
+# Đ/đ is a separate letter, not D plus a mark, so NFD does not strip it.
+_FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "d"})
+
+
+def nfc(value: str) -> str:
+    """Return ``value`` in Unicode NFC with surrounding and repeated spaces removed."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
+
+
+def fold(value: str) -> str:
+    """Return ``value`` lower-cased without diacritics: "Thành phố Hà Nội" -> "thanh pho ha noi"."""
+    decomposed = unicodedata.normalize("NFD", value.translate(_FOLD_EXTRA))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", stripped.translate(_FOLD_EXTRA)).strip().casefold()
+
+
+def normalize_phone(value: str) -> str:
+    """Return a Vietnamese phone number as 0xxxxxxxxx; accepts +84, 84, spaces, dots and dashes."""
+    raw = nfc(value)
+    digits = re.sub(r"[\s.\-()]", "", raw)
+    if digits.startswith("84") and not digits.startswith("+") and len(digits) >= 11:
+        digits = "+" + digits
+    try:
+        number = phonenumbers.parse(digits, "VN")
+    except phonenumbers.NumberParseException:
+        raise DomainError(_("The phone number “%(value)s” is not valid.") % {"value": raw}) from None
+    if number.country_code != 84 or not phonenumbers.is_valid_number(number):
+        raise DomainError(_("The phone number “%(value)s” is not valid.") % {"value": raw})
+    return "0" + str(number.national_number)
+
+
+def mask_phone(value: str) -> str:
+    """Return a phone number with its middle digits hidden: 0912***678."""
+    if len(value) < 7:
+        return "***"
+    return value[:4] + "***" + value[-3:]

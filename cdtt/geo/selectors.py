@@ -1,0 +1,107 @@
+"""Reads of units and villages; every one is given the user and stays inside their scope."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from cdtt.access.permissions import Perm
+from cdtt.access.scope import scope_for
+from cdtt.core.text import fold
+from cdtt.geo.models import COMMUNE_KINDS, AdminUnit, AdminUnitQuerySet, UnitKind, Village, VillageQuerySet
+
+
+def unit_roots(*, user: Any) -> AdminUnitQuerySet:
+    """The units a user's grants are held at, with child and village counts."""
+    return _with_counts(scope_for(user).top_units())
+
+
+def unit_children(*, user: Any, unit: AdminUnit, day: datetime.date | None = None) -> AdminUnitQuerySet:
+    """Visible children of ``unit`` valid on ``day`` (today by default), with counts."""
+    day = day or timezone.localdate()
+    children = scope_for(user).units().filter(parent=unit).valid_on(day)
+    return _with_counts(children).order_by("name_folded")
+
+
+def _with_counts(units: AdminUnitQuerySet) -> AdminUnitQuerySet:
+    # Two-tier tree: communes are children of provinces; villages hang off communes.
+    return units.annotate(
+        child_count=Count("children", filter=Q(children__valid_to__isnull=True), distinct=True),
+        village_count=Count("villages", filter=Q(villages__valid_to__isnull=True), distinct=True),
+        grandchild_village_count=Count(
+            "children__villages", filter=Q(children__villages__valid_to__isnull=True), distinct=True
+        ),
+    )
+
+
+def village_list(*, user: Any, commune: AdminUnit, include_retired: bool = False) -> VillageQuerySet:
+    """Villages of a commune that the user may see."""
+    villages = scope_for(user).villages().filter(commune=commune)
+    if not include_retired:
+        villages = villages.active()
+    return villages.order_by("valid_to", "name_folded")
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str  # "unit" or "village"
+    id: int
+    code: str
+    name: str
+    type_label: str
+    parent_name: str
+    is_current: bool
+
+
+def unit_search(*, user: Any, q: str, include_legacy: bool = False, limit: int = 20, offset: int = 0) -> list[SearchHit]:
+    """Units and villages visible to ``user`` whose name or code matches ``q``, diacritics ignored."""
+    needle = fold(q)
+    if not needle:
+        return []
+    scope = scope_for(user)
+    units = scope.units().select_related("parent")
+    if not include_legacy:
+        units = units.current()
+    units = units.filter(Q(name_folded__contains=needle) | Q(code=q.strip()))
+    villages: VillageQuerySet = scope.villages().active().select_related("commune").filter(name_folded__contains=needle)
+    # Provinces first, then communes, then villages; exact-prefix matches before the rest.
+    unit_rows = list(units.order_by("depth", "name_folded")[: offset + limit])
+    village_rows = list(villages.order_by("name_folded")[: max(0, offset + limit - len(unit_rows))])
+    hits = [
+        SearchHit("unit", u.id, u.code, u.name, u.get_kind_display(), u.parent.name if u.parent else "", u.is_current)
+        for u in unit_rows
+    ] + [
+        SearchHit("village", v.id, v.code, v.name, v.get_kind_display(), v.commune.name, v.is_active)
+        for v in village_rows
+    ]
+    return hits[offset : offset + limit]
+
+
+def unit_breadcrumbs(*, user: Any, unit: AdminUnit) -> list[AdminUnit]:
+    """The visible ancestors of ``unit``, root first (a commune officer does not see the province page)."""
+    ids = unit.ancestors()[:-1]
+    visible = {u.id: u for u in scope_for(user).units().filter(pk__in=ids)}
+    return [visible[i] for i in ids if i in visible]
+
+
+def is_commune(unit: AdminUnit) -> bool:
+    return unit.kind in COMMUNE_KINDS
+
+
+def national_root() -> AdminUnit | None:
+    return AdminUnit.objects.filter(kind=UnitKind.NATIONAL).first()
+
+
+def village_counts(*, user: Any) -> dict[str, int]:
+    """Headline counts for the home page: visible current provinces, communes and active villages."""
+    scope = scope_for(user)
+    units = scope.units().current()
+    return {
+        "provinces": units.filter(kind=UnitKind.PROVINCE).count(),
+        "communes": units.filter(kind__in=COMMUNE_KINDS).count(),
+        "villages": Village.objects.filter(scope.villages_q(Perm.VIEW_UNITS)).active().count(),
+    }

@@ -1,0 +1,129 @@
+"""Writes to villages. Each checks scope, runs atomically and leaves an audit event."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cdtt.access.permissions import Perm
+from cdtt.access.scope import scope_for
+from cdtt.core.audit import audit_record
+from cdtt.core.errors import DomainError, NotFound
+from cdtt.core.text import fold, nfc
+from cdtt.geo.models import COMMUNE_KINDS, AdminUnit, Village, VillageKind
+
+MAX_NAME = 200
+
+
+def _clean_name(name: str) -> str:
+    cleaned = nfc(name or "")
+    if not cleaned:
+        raise DomainError(_("Enter the village name."), field="name")
+    if len(cleaned) > MAX_NAME:
+        raise DomainError(_("The village name is too long (at most 200 characters)."), field="name")
+    return cleaned
+
+
+def _clean_kind(kind: str) -> str:
+    if kind not in VillageKind.values:
+        raise DomainError(_("Unknown village type “%(kind)s”.") % {"kind": kind}, field="kind")
+    return kind
+
+
+def _check_commune(actor: Any, commune: AdminUnit) -> None:
+    scope = scope_for(actor)
+    scope.require(Perm.MANAGE_VILLAGES)
+    if not scope.covers_unit(commune, Perm.MANAGE_VILLAGES):
+        raise NotFound(_("The unit was not found."))
+    if commune.kind not in COMMUNE_KINDS or not commune.is_current:
+        raise DomainError(_("Villages belong to a current commune, ward or special zone."), field="commune")
+
+
+def _check_unique(commune: AdminUnit, name: str, *, exclude_id: int | None = None) -> None:
+    clash = Village.objects.active().filter(commune=commune, name_folded=fold(name))
+    if exclude_id is not None:
+        clash = clash.exclude(pk=exclude_id)
+    existing = clash.first()
+    if existing is not None:
+        raise DomainError(
+            _("The commune already has a village named “%(name)s”.") % {"name": existing.name}, field="name"
+        )
+
+
+def village_create(
+    *,
+    actor: Any,
+    commune: AdminUnit,
+    name: str,
+    kind: str = VillageKind.THON,
+    code: str = "",
+    valid_from: datetime.date | None = None,
+    request: HttpRequest | None = None,
+) -> Village:
+    """Create a village in a commune the actor manages; a name used in the commune is refused."""
+    _check_commune(actor, commune)
+    cleaned = _clean_name(name)
+    _check_unique(commune, cleaned)
+    try:
+        with transaction.atomic():
+            village = Village.objects.create(
+                commune=commune,
+                name=cleaned,
+                kind=_clean_kind(kind),
+                code=nfc(code or "")[:32],
+                valid_from=valid_from or timezone.localdate(),
+            )
+            audit_record(actor=actor, action="village.create", target=village, unit=commune, request=request,
+                         name=village.name, kind=village.kind)
+    except IntegrityError:  # a concurrent create of the same name won the race
+        raise DomainError(
+            _("The commune already has a village named “%(name)s”.") % {"name": cleaned}, field="name"
+        ) from None
+    return village
+
+
+def village_update(
+    *,
+    actor: Any,
+    village: Village,
+    name: str,
+    kind: str,
+    code: str = "",
+    request: HttpRequest | None = None,
+) -> Village:
+    """Rename a village or change its type or code."""
+    _check_commune(actor, village.commune)
+    if not village.is_active:
+        raise DomainError(_("A retired village cannot be changed."))
+    cleaned = _clean_name(name)
+    _check_unique(village.commune, cleaned, exclude_id=village.pk)
+    before = {"name": village.name, "kind": village.kind, "code": village.code}
+    village.name, village.kind, village.code = cleaned, _clean_kind(kind), nfc(code or "")[:32]
+    with transaction.atomic():
+        village.save()
+        audit_record(actor=actor, action="village.update", target=village, unit=village.commune, request=request,
+                     before=before, after={"name": village.name, "kind": village.kind, "code": village.code})
+    return village
+
+
+def village_retire(
+    *, actor: Any, village: Village, on: datetime.date | None = None, request: HttpRequest | None = None
+) -> Village:
+    """Retire a village from a date; it stays in history and its name becomes free again."""
+    _check_commune(actor, village.commune)
+    if not village.is_active:
+        raise DomainError(_("The village is already retired."))
+    day = on or timezone.localdate()
+    if village.valid_from and day < village.valid_from:
+        raise DomainError(_("The retirement date is before the village was created."))
+    village.valid_to = day
+    with transaction.atomic():
+        village.save(update_fields=["valid_to", "updated_at"])
+        audit_record(actor=actor, action="village.retire", target=village, unit=village.commune, request=request,
+                     on=day.isoformat())
+    return village

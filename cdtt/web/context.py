@@ -1,0 +1,35 @@
+"""Template context: the navigation a user sees depends on their roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from cdtt.access.permissions import Perm
+from cdtt.access.scope import scope_for
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    scope = scope_for(user)
+    items = [(_("Home"), reverse("home"))]
+    if scope.has(Perm.VIEW_UNITS):
+        items.append((_("Units"), reverse("geo:browse")))
+    if scope.has(Perm.MANAGE_ACCOUNTS):
+        items.append((_("Accounts"), reverse("accounts:list")))
+    if scope.has(Perm.VIEW_AUDIT):
+        items.append((_("Audit log"), reverse("accounts:audit")))
+    items.append((_("My account"), reverse("accounts:profile")))
+    path = request.path
+    return {
+        "nav_items": [
+            {"label": label, "url": url, "active": path == url or (url != "/" and path.startswith(url))}
+            for label, url in items
+        ],
+        "user_roles": sorted({grant.role for grant in scope.grants}),
+    }

@@ -1,0 +1,23 @@
+"""URL map. Every view is declared @requires(perm), @signed_in or @public(reason); a test checks it."""
+
+from django.urls import include, path
+
+from cdtt.accounts.views import login_view, logout_view
+from cdtt.api.api import api
+from cdtt.web import views as web_views
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("healthz", web_views.healthz, name="healthz"),
+    path("login/", login_view, name="login"),
+    path("logout/", logout_view, name="logout"),
+    path("", include("cdtt.accounts.urls")),
+    path("units/", include("cdtt.geo.urls")),
+    path("imports/", include("cdtt.transfers.urls")),
+    path("api/v1/", api.urls),
+]
+
+handler404 = "cdtt.web.handlers.not_found"
+handler403 = "cdtt.web.handlers.forbidden"
+handler400 = "cdtt.web.handlers.bad_request"
+handler500 = "cdtt.web.handlers.server_error"
