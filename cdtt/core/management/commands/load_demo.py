@@ -1,0 +1,86 @@
+"""python manage.py load_demo: a demo slice of Hà Nội with villages and one account per role (idempotent)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cdtt.accounts.models import Role, RoleAssignment, User
+from cdtt.core.audit import audit_record
+from cdtt.core.text import fold
+from cdtt.geo.models import AdminUnit, UnitKind, Village, VillageKind
+
+PROVINCE = "01"  # Thành phố Hà Nội
+# Real communes of Hà Nội (codes from the official register); village names are demo data.
+VILLAGES: dict[str, list[tuple[str, str]]] = {
+    "00583": [  # Xã Bát Tràng
+        ("Thôn Giang Cao", VillageKind.THON), ("Thôn Kim Lan", VillageKind.THON),
+        ("Thôn Văn Đức", VillageKind.THON), ("Thôn Bát Tràng", VillageKind.THON),
+    ],
+    "00004": [  # Phường Ba Đình
+        ("Tổ dân phố số 1", VillageKind.TO_DAN_PHO), ("Tổ dân phố số 2", VillageKind.TO_DAN_PHO),
+        ("Tổ dân phố số 3", VillageKind.TO_DAN_PHO),
+    ],
+    "09700": [  # Xã Ba Vì
+        ("Thôn Yên Sơn", VillageKind.THON), ("Thôn Hợp Nhất", VillageKind.THON),
+        ("Bản Dao Ba Vì", VillageKind.BAN),
+    ],
+    "00376": [  # Xã Sóc Sơn
+        ("Thôn Đông Hạ", VillageKind.THON), ("Thôn Xuân Dương", VillageKind.THON),
+    ],
+}
+DEMO_COMMUNE = "00583"
+DEMO_VILLAGE = "Thôn Giang Cao"
+# (username, full name, role, unit code or None for the national root, village or None)
+ACCOUNTS: list[tuple[str, str, str, str | None, str | None]] = [
+    ("admin", "Quản trị quốc gia", Role.NATIONAL_ADMIN, None, None),
+    ("tinh", "Cán bộ Sở KH&CN Hà Nội", Role.PROVINCE_OFFICER, PROVINCE, None),
+    ("xa", "Cán bộ UBND xã Bát Tràng", Role.COMMUNE_OFFICER, DEMO_COMMUNE, None),
+    ("totruong", "Nguyễn Văn An", Role.TEAM_LEADER, DEMO_COMMUNE, DEMO_VILLAGE),
+    ("tovien", "Trần Thị Bình", Role.TEAM_MEMBER, DEMO_COMMUNE, DEMO_VILLAGE),
+    ("doanhnghiep", "VNPT Hà Nội", Role.ENTERPRISE_PARTNER, PROVINCE, None),
+    ("lanhdao", "Lãnh đạo UBND thành phố", Role.LEADER, PROVINCE, None),
+]
+DEFAULT_PASSWORD = "CdttDemo@2026"
+
+
+class Command(BaseCommand):
+    help = "Create demo villages in a few real Hà Nội communes and one demo account per role."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        password = os.environ.get("CDTT_DEMO_PASSWORD", DEFAULT_PASSWORD)
+        root = AdminUnit.objects.filter(kind=UnitKind.NATIONAL).first()
+        if root is None or not AdminUnit.objects.current().filter(code=PROVINCE).exists():
+            raise CommandError(_("Load the administrative tree first: python manage.py load_admin_units"))
+        created_villages = 0
+        with transaction.atomic():
+            communes = {u.code: u for u in AdminUnit.objects.current().filter(code__in=VILLAGES)}
+            for code, villages in VILLAGES.items():
+                for name, kind in villages:
+                    _village, created = Village.objects.get_or_create(
+                        commune=communes[code], name_folded=fold(name), valid_to=None,
+                        defaults={"name": name, "kind": kind, "valid_from": root.valid_from},
+                    )
+                    created_villages += int(created)
+            for username, full_name, role, code, village_name in ACCOUNTS:
+                unit = root if code is None else communes.get(code) or AdminUnit.objects.current().get(code=code)
+                village = Village.objects.get(commune=unit, name_folded=fold(village_name)) if village_name else None
+                user, created = User.objects.get_or_create(username=username, defaults={"full_name": full_name})
+                user.set_password(password)
+                user.is_active = True
+                user.save()
+                RoleAssignment.objects.get_or_create(user=user, role=role, unit=unit, village=village)
+                if created:
+                    audit_record(actor=None, action="user.create", target=user, unit=unit, actor_name="load_demo")
+        self.stdout.write(self.style.SUCCESS(
+            _("Demo data ready: %(n)d new villages; %(a)d demo accounts.") % {"n": created_villages, "a": len(ACCOUNTS)}
+        ))
+        self.stdout.write(_("Demo logins (password for all: %(p)s):") % {"p": password})
+        names = {u.code: u.name for u in communes.values()}
+        for username, _full_name, role, code, village_name in ACCOUNTS:
+            where = village_name or (names.get(code or "", "") if role == Role.COMMUNE_OFFICER else "")
+            self.stdout.write(f"  {username:<12} {Role(role).label}{' · ' + where if where else ''}")
