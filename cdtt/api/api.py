@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from cdtt.access.decorators import public
@@ -17,6 +18,7 @@ from cdtt.accounts.services import token_create
 from cdtt.api.auth import API_AUTH, api_requires
 from cdtt.core.errors import DomainError
 from cdtt.geo import selectors as geo_selectors
+from cdtt.geo import services as geo_services
 
 api = NinjaAPI(
     title="CDTT API",
@@ -52,7 +54,7 @@ class TokenIn(Schema):
 
 class TokenOut(Schema):
     token: str
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the scheme's name, not a secret
     name: str
 
 
@@ -60,17 +62,20 @@ class ErrorOut(Schema):
     detail: str
 
 
-@api.post("/auth/token", auth=None, response={200: TokenOut, 401: ErrorOut, 403: ErrorOut}, tags=["auth"])
+@api.post("/auth/token", auth=None, response={200: TokenOut, 401: ErrorOut, 429: ErrorOut}, tags=["auth"])
 @public("Exchanges a username and password for a token; failed attempts count toward the lockout.")
 def auth_token(request: HttpRequest, payload: TokenIn) -> Any:
     """Return a new bearer token for a username and password (revocable from the profile page)."""
-    user = authenticate(request, username=payload.username, password=payload.password)
+    # Usernames are stored lower-case; the sign-in form lower-cases them too.
+    user = authenticate(request, username=payload.username.strip().lower(), password=payload.password)
     if getattr(request, "axes_locked_out", False):
-        return 403, {"detail": _("Too many failed sign-ins. Try again later.")}
+        # Answer in JSON: left set, the flag makes AxesMiddleware swap this for the HTML lockout page.
+        request.axes_locked_out = False  # type: ignore[attr-defined]
+        return Status(429, {"detail": _("Too many failed sign-ins. Try again later.")})
     if user is None or not user.is_active:
-        return 401, {"detail": _("Wrong username or password.")}
+        return Status(401, {"detail": _("Wrong username or password.")})
     token, raw = token_create(user=user, name=payload.name or "API", request=request)  # type: ignore[arg-type]
-    return 200, {"token": raw, "name": token.name}
+    return Status(200, {"token": raw, "name": token.name})
 
 
 class MeOut(Schema):
@@ -89,8 +94,13 @@ def me(request: HttpRequest) -> Any:
         "username": user.username,
         "full_name": user.full_name,
         "roles": [
-            {"role": a.role, "unit_id": a.unit_id, "unit": a.unit.name, "village_id": a.village_id,
-             "village": a.village.name if a.village else None}
+            {
+                "role": a.role,
+                "unit_id": a.unit_id,
+                "unit": a.unit.name,
+                "village_id": a.village_id,
+                "village": a.village.name if a.village else None,
+            }
             for a in rows
         ],
     }
@@ -113,7 +123,9 @@ class SearchOut(Schema):
 
 @api.get("/units", response=SearchOut, tags=["units"])
 @api_requires(Perm.VIEW_UNITS)
-def units_search(request: HttpRequest, q: str = "", include_legacy: bool = False, limit: int = 20, offset: int = 0) -> Any:
+def units_search(
+    request: HttpRequest, q: str = "", include_legacy: bool = False, limit: int = 20, offset: int = 0
+) -> Any:
     """Search units and villages visible to the caller; diacritics and case are ignored."""
     limit = max(1, min(limit, 100))
     offset = max(0, offset)
@@ -121,8 +133,15 @@ def units_search(request: HttpRequest, q: str = "", include_legacy: bool = False
     return {
         "count": len(hits),
         "results": [
-            {"kind": h.kind, "id": h.id, "code": h.code, "name": h.name, "type": h.type_label,
-             "parent": h.parent_name, "is_current": h.is_current}
+            {
+                "kind": h.kind,
+                "id": h.id,
+                "code": h.code,
+                "name": h.name,
+                "type": h.type_label,
+                "parent": h.parent_name,
+                "is_current": h.is_current,
+            }
             for h in hits
         ],
     }
@@ -149,8 +168,14 @@ def unit_get(request: HttpRequest, unit_id: int) -> Any:
     """One unit visible to the caller (404 outside their scope), with its successor links."""
     unit = scope_for(request.user).unit(unit_id)
     return {
-        "id": unit.pk, "code": unit.code, "name": unit.name, "short_name": unit.short_name, "kind": unit.kind,
-        "parent_id": unit.parent_id, "latitude": unit.latitude, "longitude": unit.longitude,
+        "id": unit.pk,
+        "code": unit.code,
+        "name": unit.name,
+        "short_name": unit.short_name,
+        "kind": unit.kind,
+        "parent_id": unit.parent_id,
+        "latitude": unit.latitude,
+        "longitude": unit.longitude,
         "area_km2": unit.area_km2,
         "valid_from": unit.valid_from.isoformat() if unit.valid_from else None,
         "valid_to": unit.valid_to.isoformat() if unit.valid_to else None,
@@ -174,8 +199,12 @@ class VillageOut(Schema):
 
 def _village_out(village: Any) -> dict[str, Any]:
     return {
-        "id": village.pk, "name": village.name, "kind": village.kind, "code": village.code,
-        "commune_id": village.commune_id, "commune": village.commune.name,
+        "id": village.pk,
+        "name": village.name,
+        "kind": village.kind,
+        "code": village.code,
+        "commune_id": village.commune_id,
+        "commune": village.commune.name,
         "valid_from": village.valid_from.isoformat() if village.valid_from else None,
         "valid_to": village.valid_to.isoformat() if village.valid_to else None,
     }
@@ -199,12 +228,47 @@ class VillageIn(Schema):
 @api_requires(Perm.MANAGE_VILLAGES)
 def village_create(request: HttpRequest, payload: VillageIn) -> Any:
     """Create a village in a commune the caller manages."""
-    from cdtt.geo.services import village_create as create
-
     commune = scope_for(request.user).unit(payload.commune_id, Perm.MANAGE_VILLAGES)
-    village = create(actor=request.user, commune=commune, name=payload.name, kind=payload.kind,
-                     code=payload.code, request=request)
-    return 201, _village_out(village)
+    village = geo_services.village_create(
+        actor=request.user, commune=commune, name=payload.name, kind=payload.kind, code=payload.code, request=request
+    )
+    return Status(201, _village_out(village))
 
 
-__all__ = ["api", "HttpError"]
+class VillageChangeIn(Schema):
+    name: str | None = None
+    kind: str | None = None
+    code: str | None = None
+
+
+@api.patch("/villages/{village_id}", response={200: VillageOut, 400: ErrorOut}, tags=["units"])
+@api_requires(Perm.MANAGE_VILLAGES)
+def village_update(request: HttpRequest, village_id: int, payload: VillageChangeIn) -> Any:
+    """Rename a village or change its type or code; fields left out keep their value."""
+    village = scope_for(request.user).village(village_id, Perm.MANAGE_VILLAGES)
+    village = geo_services.village_update(
+        actor=request.user,
+        village=village,
+        name=village.name if payload.name is None else payload.name,
+        kind=village.kind if payload.kind is None else payload.kind,
+        code=village.code if payload.code is None else payload.code,
+        request=request,
+    )
+    return _village_out(village)
+
+
+class VillageRetireIn(Schema):
+    on: datetime.date | None = None
+
+
+@api.post("/villages/{village_id}/retire", response={200: VillageOut, 400: ErrorOut}, tags=["units"])
+@api_requires(Perm.MANAGE_VILLAGES)
+def village_retire(request: HttpRequest, village_id: int, payload: VillageRetireIn) -> Any:
+    """Retire a village from a date (today when left out); its name becomes free in the commune."""
+    village = scope_for(request.user).village(village_id, Perm.MANAGE_VILLAGES)
+    return _village_out(
+        geo_services.village_retire(actor=request.user, village=village, on=payload.on, request=request)
+    )
+
+
+__all__ = ["HttpError", "api"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -58,6 +59,9 @@ def api_requires(perm: Perm) -> Callable[[F], F]:
             except Forbidden as exc:
                 raise HttpError(403, exc.message) from None
 
+        # Ninja reads parameter types from the wrapper, resolving string annotations (``from __future__ import
+        # annotations``) in the wrapper's module, where the endpoint's schemas are not defined: resolve them here.
+        wrapper.__signature__ = inspect.signature(func, eval_str=True)  # type: ignore[attr-defined]
         setattr(wrapper, ACCESS_ATTR, ("scoped", str(perm)))
         return wrapper  # type: ignore[return-value]
 

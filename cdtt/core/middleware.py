@@ -1,4 +1,4 @@
-"""Security headers the framework does not set by itself."""
+"""Security headers the framework does not set by itself, and the request size limit."""
 
 from __future__ import annotations
 
@@ -19,3 +19,30 @@ class ContentSecurityPolicyMiddleware:
         response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
         return response
+
+
+# Room for the multipart framing and a form's other fields, so that a file just under UPLOAD_MAX_BYTES gets
+# through; the view that takes the file checks the file's own size and explains the refusal in the form.
+FORM_OVERHEAD_BYTES = 64 * 1024
+
+
+class UploadLimitMiddleware:
+    """Refuse a request body over the upload limit with a 413 page before anything reads it.
+
+    Django's DATA_UPLOAD_MAX_MEMORY_SIZE does not count uploaded files, so without this a file of any
+    size would be streamed to disk before a view could refuse it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.UPLOAD_MAX_BYTES + FORM_OVERHEAD_BYTES:
+            from cdtt.web.errors import render_too_large
+
+            return render_too_large(request)
+        return self.get_response(request)

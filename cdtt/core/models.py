@@ -9,6 +9,19 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    """Bulk writes would bypass ``AuditEvent.save``/``delete``: refuse them too."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise RuntimeError("audit events are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("audit events are append-only")
+
+    def bulk_update(self, objs: Any, fields: Any, batch_size: int | None = None) -> int:
+        raise RuntimeError("audit events are append-only")
+
+
 class AuditEvent(models.Model):
     """One thing that happened: who, when, what, on which object, from which unit. Never changed."""
 
@@ -24,10 +37,15 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
 
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("audit event")
         indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type}:{self.target_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

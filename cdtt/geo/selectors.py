@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from cdtt.access.permissions import Perm
@@ -21,16 +21,18 @@ def unit_roots(*, user: Any) -> AdminUnitQuerySet:
 
 
 def unit_children(*, user: Any, unit: AdminUnit, day: datetime.date | None = None) -> AdminUnitQuerySet:
-    """Visible children of ``unit`` valid on ``day`` (today by default), with counts."""
-    day = day or timezone.localdate()
+    """Visible children of ``unit`` valid on ``day`` (today, or a legacy unit's last day, by default), with counts."""
+    day = day or unit.valid_to or timezone.localdate()
     children = scope_for(user).units().filter(parent=unit).valid_on(day)
     return _with_counts(children).order_by("name_folded")
 
 
 def _with_counts(units: AdminUnitQuerySet) -> AdminUnitQuerySet:
     # Two-tier tree: communes are children of provinces; villages hang off communes.
+    # A child counts when it belongs to the same tree as its parent: both current, or both ending the same day.
+    same_tree = Q(valid_to__isnull=True, children__valid_to__isnull=True) | Q(children__valid_to=F("valid_to"))
     return units.annotate(
-        child_count=Count("children", filter=Q(children__valid_to__isnull=True), distinct=True),
+        child_count=Count("children", filter=same_tree, distinct=True),
         village_count=Count("villages", filter=Q(villages__valid_to__isnull=True), distinct=True),
         grandchild_village_count=Count(
             "children__villages", filter=Q(children__villages__valid_to__isnull=True), distinct=True
@@ -43,7 +45,8 @@ def village_list(*, user: Any, commune: AdminUnit, include_retired: bool = False
     villages = scope_for(user).villages().filter(commune=commune)
     if not include_retired:
         villages = villages.active()
-    return villages.order_by("valid_to", "name_folded")
+    # Active villages (no end date) first on every database: PostgreSQL sorts NULLs last, SQLite first.
+    return villages.order_by(F("valid_to").asc(nulls_first=True), "name_folded")
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,9 @@ class SearchHit:
     is_current: bool
 
 
-def unit_search(*, user: Any, q: str, include_legacy: bool = False, limit: int = 20, offset: int = 0) -> list[SearchHit]:
+def unit_search(
+    *, user: Any, q: str, include_legacy: bool = False, limit: int = 20, offset: int = 0
+) -> list[SearchHit]:
     """Units and villages visible to ``user`` whose name or code matches ``q``, diacritics ignored."""
     needle = fold(q)
     if not needle:

@@ -78,8 +78,15 @@ def village_create(
                 code=nfc(code or "")[:32],
                 valid_from=valid_from or timezone.localdate(),
             )
-            audit_record(actor=actor, action="village.create", target=village, unit=commune, request=request,
-                         name=village.name, kind=village.kind)
+            audit_record(
+                actor=actor,
+                action="village.create",
+                target=village,
+                unit=commune,
+                request=request,
+                name=village.name,
+                kind=village.kind,
+            )
     except IntegrityError:  # a concurrent create of the same name won the race
         raise DomainError(
             _("The commune already has a village named “%(name)s”.") % {"name": cleaned}, field="name"
@@ -106,8 +113,15 @@ def village_update(
     village.name, village.kind, village.code = cleaned, _clean_kind(kind), nfc(code or "")[:32]
     with transaction.atomic():
         village.save()
-        audit_record(actor=actor, action="village.update", target=village, unit=village.commune, request=request,
-                     before=before, after={"name": village.name, "kind": village.kind, "code": village.code})
+        audit_record(
+            actor=actor,
+            action="village.update",
+            target=village,
+            unit=village.commune,
+            request=request,
+            before=before,
+            after={"name": village.name, "kind": village.kind, "code": village.code},
+        )
     return village
 
 
@@ -119,11 +133,20 @@ def village_retire(
     if not village.is_active:
         raise DomainError(_("The village is already retired."))
     day = on or timezone.localdate()
+    if day > timezone.localdate():
+        # A retired village leaves every list at once and frees its name: a date ahead would do that early.
+        raise DomainError(_("The retirement date cannot be in the future."))
     if village.valid_from and day < village.valid_from:
         raise DomainError(_("The retirement date is before the village was created."))
     village.valid_to = day
     with transaction.atomic():
         village.save(update_fields=["valid_to", "updated_at"])
-        audit_record(actor=actor, action="village.retire", target=village, unit=village.commune, request=request,
-                     on=day.isoformat())
+        audit_record(
+            actor=actor,
+            action="village.retire",
+            target=village,
+            unit=village.commune,
+            request=request,
+            on=day.isoformat(),
+        )
     return village

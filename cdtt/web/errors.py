@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,3 +25,11 @@ def render_error(request: HttpRequest, status: int, message: str = "") -> HttpRe
         {"status": status, "title": str(TITLES.get(status, _("Error"))), "message": message},
         status=status,
     )
+
+
+def render_too_large(request: HttpRequest) -> HttpResponse:
+    """Refuse a request whose body is over the upload limit: 413, as JSON for the API."""
+    message = _("The file is larger than %(size)s MB.") % {"size": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=413)
+    return render_error(request, 413, message)

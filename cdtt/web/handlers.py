@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
-from cdtt.web.errors import render_error
+from cdtt.web.errors import render_error, render_too_large
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -17,6 +18,9 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # Django reports a body over DATA_UPLOAD_MAX_MEMORY_SIZE as a bad request; it is a too-large one.
+    if isinstance(exception, RequestDataTooBig):
+        return render_too_large(request)
     return render_error(request, 400)
 
 

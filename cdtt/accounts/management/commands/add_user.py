@@ -48,27 +48,37 @@ class Command(BaseCommand):
         if options["village"]:
             village = unit.villages.active().filter(name_folded=fold(options["village"])).first()  # type: ignore[attr-defined]
             if village is None:
-                raise CommandError(
-                    _("No village “%(v)s” in %(unit)s.") % {"v": options["village"], "unit": unit.name}
-                )
+                raise CommandError(_("No village “%(v)s” in %(unit)s.") % {"v": options["village"], "unit": unit.name})
         username = options["username"].strip().lower()
         try:
             existing = User.objects.filter(username__iexact=username).first()
             if existing is not None:
                 role_grant(actor=None, user=existing, role=options["role"], unit=unit, village=village)
-                self.stdout.write(self.style.SUCCESS(
-                    _("Role %(role)s at %(unit)s granted to the existing account %(u)s.")
-                    % {"role": options["role"], "unit": village.name if village else unit.name, "u": username}
-                ))
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        _("Role %(role)s at %(unit)s granted to the existing account %(u)s.")
+                        % {"role": options["role"], "unit": village.name if village else unit.name, "u": username}
+                    )
+                )
                 return
             password = options["password"] or secrets.token_urlsafe(12)
-            user_create(actor=None, username=username, full_name=options["full_name"], phone=options["phone"],
-                        password=password, role=options["role"], unit=unit, village=village)
+            user_create(
+                actor=None,
+                username=username,
+                full_name=options["full_name"],
+                phone=options["phone"],
+                password=password,
+                role=options["role"],
+                unit=unit,
+                village=village,
+            )
         except DomainError as exc:
             raise CommandError(exc.message) from None
-        self.stdout.write(self.style.SUCCESS(
-            _("Account %(u)s created: %(role)s at %(unit)s.")
-            % {"u": username, "role": options["role"], "unit": village.name if village else unit.name}
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Account %(u)s created: %(role)s at %(unit)s.")
+                % {"u": username, "role": options["role"], "unit": village.name if village else unit.name}
+            )
+        )
         if not options["password"]:
             self.stdout.write(_("Password: %(p)s") % {"p": password})

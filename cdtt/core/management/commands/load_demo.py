@@ -18,19 +18,24 @@ PROVINCE = "01"  # Thành phố Hà Nội
 # Real communes of Hà Nội (codes from the official register); village names are demo data.
 VILLAGES: dict[str, list[tuple[str, str]]] = {
     "00583": [  # Xã Bát Tràng
-        ("Thôn Giang Cao", VillageKind.THON), ("Thôn Kim Lan", VillageKind.THON),
-        ("Thôn Văn Đức", VillageKind.THON), ("Thôn Bát Tràng", VillageKind.THON),
+        ("Thôn Giang Cao", VillageKind.THON),
+        ("Thôn Kim Lan", VillageKind.THON),
+        ("Thôn Văn Đức", VillageKind.THON),
+        ("Thôn Bát Tràng", VillageKind.THON),
     ],
     "00004": [  # Phường Ba Đình
-        ("Tổ dân phố số 1", VillageKind.TO_DAN_PHO), ("Tổ dân phố số 2", VillageKind.TO_DAN_PHO),
+        ("Tổ dân phố số 1", VillageKind.TO_DAN_PHO),
+        ("Tổ dân phố số 2", VillageKind.TO_DAN_PHO),
         ("Tổ dân phố số 3", VillageKind.TO_DAN_PHO),
     ],
     "09700": [  # Xã Ba Vì
-        ("Thôn Yên Sơn", VillageKind.THON), ("Thôn Hợp Nhất", VillageKind.THON),
+        ("Thôn Yên Sơn", VillageKind.THON),
+        ("Thôn Hợp Nhất", VillageKind.THON),
         ("Bản Dao Ba Vì", VillageKind.BAN),
     ],
     "00376": [  # Xã Sóc Sơn
-        ("Thôn Đông Hạ", VillageKind.THON), ("Thôn Xuân Dương", VillageKind.THON),
+        ("Thôn Đông Hạ", VillageKind.THON),
+        ("Thôn Xuân Dương", VillageKind.THON),
     ],
 }
 DEMO_COMMUNE = "00583"
@@ -45,7 +50,7 @@ ACCOUNTS: list[tuple[str, str, str, str | None, str | None]] = [
     ("doanhnghiep", "VNPT Hà Nội", Role.ENTERPRISE_PARTNER, PROVINCE, None),
     ("lanhdao", "Lãnh đạo UBND thành phố", Role.LEADER, PROVINCE, None),
 ]
-DEFAULT_PASSWORD = "CdttDemo@2026"
+DEFAULT_PASSWORD = "CdttDemo@2026"  # noqa: S105 - the documented demo password, printed on purpose
 
 
 class Command(BaseCommand):
@@ -62,12 +67,18 @@ class Command(BaseCommand):
             for code, villages in VILLAGES.items():
                 for name, kind in villages:
                     _village, created = Village.objects.get_or_create(
-                        commune=communes[code], name_folded=fold(name), valid_to=None,
+                        commune=communes[code],
+                        name_folded=fold(name),
+                        valid_to=None,
                         defaults={"name": name, "kind": kind, "valid_from": root.valid_from},
                     )
                     created_villages += int(created)
-            for username, full_name, role, code, village_name in ACCOUNTS:
-                unit = root if code is None else communes.get(code) or AdminUnit.objects.current().get(code=code)
+            for username, full_name, role, unit_code, village_name in ACCOUNTS:
+                unit = (
+                    root
+                    if unit_code is None
+                    else communes.get(unit_code) or AdminUnit.objects.current().get(code=unit_code)
+                )
                 village = Village.objects.get(commune=unit, name_folded=fold(village_name)) if village_name else None
                 user, created = User.objects.get_or_create(username=username, defaults={"full_name": full_name})
                 user.set_password(password)
@@ -76,11 +87,14 @@ class Command(BaseCommand):
                 RoleAssignment.objects.get_or_create(user=user, role=role, unit=unit, village=village)
                 if created:
                     audit_record(actor=None, action="user.create", target=user, unit=unit, actor_name="load_demo")
-        self.stdout.write(self.style.SUCCESS(
-            _("Demo data ready: %(n)d new villages; %(a)d demo accounts.") % {"n": created_villages, "a": len(ACCOUNTS)}
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Demo data ready: %(n)d new villages; %(a)d demo accounts.")
+                % {"n": created_villages, "a": len(ACCOUNTS)}
+            )
+        )
         self.stdout.write(_("Demo logins (password for all: %(p)s):") % {"p": password})
         names = {u.code: u.name for u in communes.values()}
-        for username, _full_name, role, code, village_name in ACCOUNTS:
-            where = village_name or (names.get(code or "", "") if role == Role.COMMUNE_OFFICER else "")
+        for username, _full_name, role, unit_code, village_name in ACCOUNTS:
+            where = village_name or (names.get(unit_code or "", "") if role == Role.COMMUNE_OFFICER else "")
             self.stdout.write(f"  {username:<12} {Role(role).label}{' · ' + where if where else ''}")

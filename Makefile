@@ -1,0 +1,44 @@
+# CDTT developer entry points. Run `make help`.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CDTT_BIND ?= 127.0.0.1
+CDTT_PORT ?= 8000
+# Extra pytest arguments for `make test`, e.g. make test ARGS="-k healthz -x"
+ARGS ?=
+
+.PHONY: help install demo test lint
+
+help:
+	@echo "make install  create $(VENV) (python3 >= 3.11) and install requirements-dev.txt (skipped when unchanged)"
+	@echo "make demo     install, prepare the database and demo data, serve on http://$(CDTT_BIND):$(CDTT_PORT)"
+	@echo "make test     lint, then the whole test suite on SQLite and on a throw-away PostgreSQL (scripts/test.sh)"
+	@echo "              extra pytest arguments: make test ARGS='-k foo'  (or scripts/test.sh -k foo)"
+	@echo "make lint     ruff check, ruff format --check, mypy"
+
+install:
+	@VENV="$(VENV)" scripts/install.sh
+
+demo: install
+	$(PY) manage.py collectstatic --noinput -v 0
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_admin_units
+	$(PY) manage.py load_demo
+	@echo
+	@echo "CDTT demo running at http://$(CDTT_BIND):$(CDTT_PORT)   (Ctrl-C to stop)"
+	@echo
+	@exec $(VENV)/bin/gunicorn config.wsgi --bind "$(CDTT_BIND):$(CDTT_PORT)" \
+		--workers 2 --threads 4 --access-logfile -
+
+test:
+	scripts/test.sh $(ARGS)
+
+lint: install
+	@rc=0; \
+	echo "--- ruff check"; $(VENV)/bin/ruff check . || rc=1; \
+	echo "--- ruff format --check"; $(VENV)/bin/ruff format --check . || rc=1; \
+	echo "--- mypy"; $(VENV)/bin/mypy . || rc=1; \
+	exit $$rc

@@ -1,0 +1,92 @@
+"""The real administrative tree from the packages: counts, idempotence, known successor links (slow)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cdtt.geo.loader import LoadStats, admin_units_load
+from cdtt.geo.models import LEGACY_END, AdminUnit, UnitKind, UnitSuccessor
+
+pytestmark = [pytest.mark.realtree, pytest.mark.django_db(transaction=False)]
+
+COUNTS = {
+    "provinces": 34,
+    "communes": 3321,
+    "legacy_provinces": 63,
+    "legacy_districts": 696,
+    "legacy_communes": 10035,
+}
+
+
+def _current(code: str) -> AdminUnit:
+    return AdminUnit.objects.current().get(code=code)
+
+
+def _legacy(code: str) -> AdminUnit:
+    return AdminUnit.objects.get(code=code, valid_to=LEGACY_END)
+
+
+def _links(old_code: str) -> dict[tuple[str, str], bool]:
+    links = UnitSuccessor.objects.filter(old=_legacy(old_code)).select_related("new")
+    return {(link.new.code, link.new.name): link.is_default for link in links}
+
+
+def _check_tree(stats: LoadStats) -> None:
+    assert {key: stats.counts[key] for key in COUNTS} == COUNTS
+    assert AdminUnit.objects.filter(kind=UnitKind.NATIONAL).count() == 1
+    assert not AdminUnit.objects.filter(path="").exists()
+    assert AdminUnit.objects.count() == 1 + sum(COUNTS.values())
+
+
+def test_the_real_tree_loads_once_and_a_second_run_changes_nothing() -> None:
+    first = admin_units_load()
+    assert first.changed
+    _check_tree(first)
+    paths = dict(AdminUnit.objects.values_list("pk", "path"))
+
+    second = admin_units_load()
+    assert not second.changed
+    assert (second.created, second.updated) == (0, 0)
+    assert second.counts == first.counts
+    _check_tree(second)
+    assert dict(AdminUnit.objects.values_list("pk", "path")) == paths
+
+    # Known links from the packages, with the package's default successor marked.
+    assert _links("00001") == {("00097", "Phường Hồng Hà"): True}
+    assert _legacy("00001").name == "Phường Phúc Xá"
+    assert _links("00226") == {
+        ("00226", "Phường Kim Liên"): True,
+        ("00196", "Phường Văn Miếu - Quốc Tử Giám"): False,
+    }
+    assert _legacy("00226").name == "Phường Phương Liên Trung Tự"
+    old_da_kao = _links("26737")
+    assert old_da_kao[("26740", "Phường Sài Gòn")] is True
+    assert old_da_kao[("26737", "Phường Tân Định")] is False
+    assert _legacy("26737").name == "Phường Đa Kao"
+    # Every old commune that has links has exactly one default successor.
+    defaults = UnitSuccessor.objects.filter(is_default=True).values_list("old_id", flat=True)
+    assert len(defaults) == len(set(defaults)) == UnitSuccessor.objects.values("old_id").distinct().count()
+
+    # A code used by both trees resolves to the current unit among current units.
+    for code in ("00226", "26737", "01", "79"):
+        assert AdminUnit.objects.filter(code=code).count() == 2
+        assert _current(code).valid_to is None
+        assert _current(code).valid_from is not None
+    assert _current("01").name == "Thành phố Hà Nội"
+    assert _current("26737").name == "Phường Tân Định"
+    assert _current("26740").parent == _current("79")
+    assert _current("00097").path.startswith(_current("01").path)
+
+    # A third run repairs what was changed by hand: a name, a parent (and so the path), the links.
+    kim_lien = _current("00226")
+    AdminUnit.objects.filter(pk=kim_lien.pk).update(name="Sửa tay", parent=_current("79"), path="/sai/")
+    UnitSuccessor.objects.filter(old=_legacy("00001")).delete()
+    UnitSuccessor.objects.create(old=_legacy("00001"), new=_current("26740"))
+    third = admin_units_load()
+    assert (third.created, third.updated) == (0, 1)
+    assert (third.links_created, third.links_updated, third.links_deleted) == (1, 0, 1)
+    repaired = _current("00226")
+    assert (repaired.name, repaired.parent_id, repaired.path) == (kim_lien.name, kim_lien.parent_id, kim_lien.path)
+    assert repaired.name_folded == "phuong kim lien"
+    assert _links("00001") == {("00097", "Phường Hồng Hà"): True}
+    assert not admin_units_load().changed

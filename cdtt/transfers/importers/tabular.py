@@ -1,0 +1,176 @@
+"""Read the first sheet of an XLSX file, or a CSV file, into rows of text cells.
+
+Shared by the importers; knows nothing about what the columns mean. Every problem with the file
+itself raises ``FileProblem`` with a message the user can act on.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from cdtt.core.errors import DomainError
+from cdtt.core.text import fold, nfc
+
+MAX_COLUMNS = 30
+# Blank rows do not count as data, but a sheet of a million blank rows is still refused.
+MAX_SCANNED_FACTOR = 10
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
+_CSV_DELIMITERS = ",;\t"
+_PARENTHESES = re.compile(r"\([^)]*\)")
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
+
+
+class FileProblem(DomainError):
+    """The file as a whole cannot be read (format, encoding, size, headers, row count)."""
+
+
+class TooManyRows(FileProblem):
+    """More non-blank rows than the caller allows; the caller words the message."""
+
+    def __init__(self) -> None:
+        super().__init__("too many rows")
+
+
+def label_key(value: str) -> str:
+    """Normalise a header or label cell for matching: "Tên thôn (bắt buộc) *" -> "ten thon"."""
+    return _NOT_WORD.sub(" ", fold(_PARENTHESES.sub(" ", value))).strip()
+
+
+def cell_text(value: Any) -> str:
+    """A cell as NFC text; Excel numbers that are whole come back without ".0"."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, int | Decimal):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    return nfc(str(value))
+
+
+def read_rows(*, data: bytes, filename: str, max_rows: int) -> list[tuple[int, list[str]]]:
+    """The non-blank rows of an .xlsx or .csv file as (line number, cells).
+
+    The format is decided by the file name and checked against the content. More than
+    ``max_rows`` non-blank rows raises ``TooManyRows``.
+    """
+    if not data:
+        raise FileProblem(_("The file is empty."))
+    name = filename.lower()
+    if data.startswith(_OLE_MAGIC) or name.endswith(".xls"):
+        raise FileProblem(_("The old Excel format (.xls) is not supported. Save the file as .xlsx and try again."))
+    raw_rows: Iterable[tuple[int, list[str]]]
+    if name.endswith(".xlsx"):
+        if not data.startswith(_ZIP_MAGIC):
+            raise FileProblem(_("The file is not a valid Excel (.xlsx) file."))
+        raw_rows = _xlsx_rows(data)
+    elif name.endswith(".csv"):
+        if data.startswith(_ZIP_MAGIC):
+            raise FileProblem(_("The file is an Excel file with a .csv name. Rename it to .xlsx and try again."))
+        raw_rows = _csv_rows(data)
+    else:
+        raise FileProblem(_("Only Excel (.xlsx) and CSV (.csv) files can be imported."))
+    rows: list[tuple[int, list[str]]] = []
+    for scanned, (line, cells) in enumerate(raw_rows, start=1):
+        if scanned > max_rows * MAX_SCANNED_FACTOR:
+            raise TooManyRows()
+        if any(cells):
+            rows.append((line, cells))
+            if len(rows) > max_rows:
+                raise TooManyRows()
+    if not rows:
+        raise FileProblem(_("The file is empty."))
+    return rows
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    broken = _("The Excel file is damaged or is not a real .xlsx file.")
+    # openpyxl surfaces a corrupt archive or sheet as any of these.
+    failures = (
+        zipfile.BadZipFile,
+        InvalidFileException,
+        KeyError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        OSError,
+        EOFError,
+        SyntaxError,
+    )
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except failures:
+        raise FileProblem(broken) from None
+    try:
+        if not workbook.worksheets:
+            raise FileProblem(_("The file is empty."))
+        sheet = workbook.worksheets[0]
+        try:
+            for line, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+                yield line, _trim([cell_text(v) for v in values])
+        except failures:
+            raise FileProblem(broken) from None
+    finally:
+        workbook.close()
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # "Unicode text" saved by Excel
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise FileProblem(
+                _("The CSV file's text encoding cannot be read. Save it as “CSV UTF-8” and try again.")
+            ) from None
+    # Most files are UTF-8; Vietnamese Windows exports use cp1258; latin-1 never fails.
+    for encoding in ("utf-8-sig", "cp1258"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _delimiter(text: str) -> str:
+    """The separator used in the first non-blank line (Excel in Vietnamese locales often writes ";")."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    unquoted = re.sub(r'"[^"]*"', "", first)
+    counts = {sep: unquoted.count(sep) for sep in _CSV_DELIMITERS}
+    best = max(_CSV_DELIMITERS, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    text = _decode(data)
+    if "\x00" in text:
+        raise FileProblem(_("The file is not a text CSV file."))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    try:
+        for values in reader:
+            yield reader.line_num, _trim([nfc(v) for v in values[:MAX_COLUMNS]])
+    except csv.Error:
+        raise FileProblem(_("The CSV file is malformed near line %(line)s.") % {"line": reader.line_num}) from None
+
+
+def _trim(cells: list[str]) -> list[str]:
+    while cells and not cells[-1]:
+        cells.pop()
+    return cells

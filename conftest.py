@@ -1,0 +1,157 @@
+"""Shared fixtures: a small fixed tree (2 provinces × 2 communes × 2 villages) and one named user per role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from cdtt.accounts.models import Role, RoleAssignment, User
+from cdtt.geo.models import REFORM_DATE, AdminUnit, UnitKind, Village, VillageKind
+
+PASSWORD = "mật-khẩu-thử-nghiệm-2025"  # noqa: S105 - the test users' password
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings: Any) -> None:
+    """Fast hashing; plain static storage (the manifest exists only after collectstatic)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@dataclass
+class Tree:
+    vn: AdminUnit
+    p1: AdminUnit  # Hà Nội
+    p2: AdminUnit  # Hồ Chí Minh
+    c1: AdminUnit  # Phường Ba Đình (P1)
+    c2: AdminUnit  # Xã Sóc Sơn (P1)
+    c3: AdminUnit  # Phường Sài Gòn (P2)
+    c4: AdminUnit  # Phường Tân Định (P2)
+    v1: Village  # in C1
+    v2: Village  # in C1
+    v3: Village  # in C2
+    v4: Village  # in C2
+    v5: Village  # in C3
+    v6: Village  # in C3
+    v7: Village  # in C4
+    v8: Village  # in C4
+
+
+def _unit(code: str, name: str, short: str, kind: str, parent: AdminUnit | None) -> AdminUnit:
+    unit = AdminUnit(
+        code=code,
+        name=name,
+        short_name=short,
+        kind=kind,
+        parent=parent,
+        valid_from=REFORM_DATE if parent is not None else None,
+    )
+    unit.save()
+    return unit
+
+
+def _village(commune: AdminUnit, name: str, kind: str = VillageKind.THON) -> Village:
+    village = Village(commune=commune, name=name, kind=kind, valid_from=REFORM_DATE)
+    village.save()
+    return village
+
+
+@pytest.fixture
+def tree(db: None) -> Tree:
+    vn = _unit("VN", "Cộng hòa xã hội chủ nghĩa Việt Nam", "Việt Nam", UnitKind.NATIONAL, None)
+    p1 = _unit("01", "Thành phố Hà Nội", "Hà Nội", UnitKind.PROVINCE, vn)
+    p2 = _unit("79", "Thành phố Hồ Chí Minh", "Hồ Chí Minh", UnitKind.PROVINCE, vn)
+    c1 = _unit("00004", "Phường Ba Đình", "Ba Đình", UnitKind.WARD, p1)
+    c2 = _unit("04930", "Xã Sóc Sơn", "Sóc Sơn", UnitKind.COMMUNE, p1)
+    c3 = _unit("26740", "Phường Sài Gòn", "Sài Gòn", UnitKind.WARD, p2)
+    c4 = _unit("26737", "Phường Tân Định", "Tân Định", UnitKind.WARD, p2)
+    return Tree(
+        vn=vn,
+        p1=p1,
+        p2=p2,
+        c1=c1,
+        c2=c2,
+        c3=c3,
+        c4=c4,
+        v1=_village(c1, "Tổ dân phố số 1", VillageKind.TO_DAN_PHO),
+        v2=_village(c1, "Tổ dân phố số 2", VillageKind.TO_DAN_PHO),
+        v3=_village(c2, "Thôn Đông Xuân"),
+        v4=_village(c2, "Thôn Tiên Dược"),
+        v5=_village(c3, "Khu phố 1", VillageKind.KHU_PHO),
+        v6=_village(c3, "Khu phố 2", VillageKind.KHU_PHO),
+        v7=_village(c4, "Khu phố 3", VillageKind.KHU_PHO),
+        v8=_village(c4, "Khu phố 4", VillageKind.KHU_PHO),
+    )
+
+
+@dataclass
+class Users:
+    national_admin: User
+    province_officer: User  # at P1
+    commune_officer: User  # at C1
+    team_leader: User  # at V1 of C1
+    team_member: User  # at V1 of C1
+    enterprise_partner: User  # at P1
+    leader: User  # at P1
+    outsider: User  # commune officer at C3, in the other province
+    nobody: User  # signed in, no role anywhere
+
+    def get(self, name: str) -> User:
+        user: User = getattr(self, name)
+        return user
+
+
+USER_NAMES = (
+    "national_admin",
+    "province_officer",
+    "commune_officer",
+    "team_leader",
+    "team_member",
+    "enterprise_partner",
+    "leader",
+    "outsider",
+    "nobody",
+)
+
+
+def make_user(username: str, full_name: str = "", **extra: Any) -> User:
+    return User.objects.create_user(username=username, password=PASSWORD, full_name=full_name, **extra)
+
+
+@pytest.fixture
+def users(tree: Tree) -> Users:
+    def with_role(username: str, full_name: str, role: str, unit: AdminUnit, village: Village | None = None) -> User:
+        user = make_user(username, full_name)
+        RoleAssignment.objects.create(user=user, role=role, unit=unit, village=village)
+        return user
+
+    return Users(
+        national_admin=with_role("national_admin", "Quản trị Quốc gia", Role.NATIONAL_ADMIN, tree.vn),
+        province_officer=with_role("province_officer", "Cán bộ Tỉnh", Role.PROVINCE_OFFICER, tree.p1),
+        commune_officer=with_role("commune_officer", "Cán bộ Xã", Role.COMMUNE_OFFICER, tree.c1),
+        team_leader=with_role("team_leader", "Tổ Trưởng", Role.TEAM_LEADER, tree.c1, tree.v1),
+        team_member=with_role("team_member", "Tổ Viên", Role.TEAM_MEMBER, tree.c1, tree.v1),
+        enterprise_partner=with_role("enterprise_partner", "Doanh Nghiệp", Role.ENTERPRISE_PARTNER, tree.p1),
+        leader=with_role("leader", "Lãnh Đạo", Role.LEADER, tree.p1),
+        outsider=with_role("outsider", "Người Ngoài", Role.COMMUNE_OFFICER, tree.c3),
+        nobody=make_user("nobody", "Chưa Có Vai Trò"),
+    )
+
+
+@pytest.fixture
+def signed_in(users: Users) -> Callable[[str], Client]:
+    """Return a fresh client signed in as one of the named users: ``signed_in("commune_officer")``."""
+
+    def sign_in(name: str, **client_kwargs: Any) -> Client:
+        client = Client(**client_kwargs)
+        client.force_login(users.get(name))
+        return client
+
+    return sign_in

@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# The whole check, as `make test` and CI run it:
+#   1. make install, then lint (ruff check, ruff format --check, mypy)
+#   2. make sure Chromium and the PostgreSQL server binaries are installed (apt-get when root)
+#   3. pytest on SQLite, then pytest on a throw-away PostgreSQL cluster (browser tests included)
+# Extra arguments go to both pytest runs:  scripts/test.sh -k healthz -x
+#
+# Env knobs (all optional):
+#   CDTT_TEST_LINT=0                 skip lint
+#   CDTT_TEST_DBS="sqlite postgres"  which database phases to run, in order
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+VENV=${VENV:-.venv}
+CHROMIUM=/usr/bin/chromium
+LINT=${CDTT_TEST_LINT:-1}
+DBS=${CDTT_TEST_DBS:-sqlite postgres}
+
+T0=$SECONDS
+header() { printf '\n========== %s ==========\n' "$*"; }
+die() { echo "test.sh: $*" >&2; exit 1; }
+is_root() { [[ $(id -u) -eq 0 ]]; }
+
+declare -a SUMMARY=()
+FAILED=0
+record() { # record <phase> <exit code>
+    if [[ $2 -eq 0 ]]; then SUMMARY+=("ok      $1"); else SUMMARY+=("FAILED  $1 (exit $2)"); FAILED=1; fi
+}
+
+# ---------------------------------------------------------------------------- cleanup
+PGTMP=""
+PGDATA=""
+PG_AS=()
+PGBIN=""
+TEST_VAR=""
+WATCHDOG=""
+cleanup() {
+    local rc=$?
+    # Must run to the end even if stdout is gone (scripts/test.sh | head): no errexit, no SIGPIPE.
+    set +e
+    trap '' PIPE INT TERM HUP
+    trap - EXIT
+    if [[ -n $PGDATA && -e $PGDATA/postmaster.pid ]]; then
+        echo "test.sh: stopping the throw-away PostgreSQL cluster"
+        (cd / && "${PG_AS[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1)
+    fi
+    [[ -n $PGTMP ]] && rm -rf "$PGTMP"
+    [[ -n $TEST_VAR ]] && rm -rf "$TEST_VAR"
+    [[ -n $WATCHDOG ]] && kill -KILL "$WATCHDOG" 2>/dev/null
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+trap 'exit 141' PIPE  # e.g. scripts/test.sh | head: still stop the cluster
+
+# ---------------------------------------------------------------------------- install + lint
+header "install"
+"${MAKE:-make}" --no-print-directory install
+
+if [[ $LINT != 0 ]]; then
+    header "lint: ruff check"
+    rc=0; "$VENV/bin/ruff" check . || rc=$?; record "ruff check" $rc
+    header "lint: ruff format --check"
+    rc=0; "$VENV/bin/ruff" format --check . || rc=$?; record "ruff format --check" $rc
+    header "lint: mypy"
+    rc=0; "$VENV/bin/mypy" . || rc=$?; record "mypy" $rc
+fi
+
+# ---------------------------------------------------------------------------- system packages
+APT_UPDATED=0
+apt_install() { # apt_install <what, for messages> <package>...
+    local what=$1; shift
+    if ! is_root; then
+        die "$what is not installed and this is not root, so it cannot be installed here.
+    Install it once:  sudo apt-get install -y $*"
+    fi
+    command -v apt-get >/dev/null || die "$what is missing and there is no apt-get; install it ($*) by hand."
+    local log
+    log=$(mktemp)
+    export DEBIAN_FRONTEND=noninteractive
+    if [[ $APT_UPDATED -eq 0 ]]; then
+        echo "test.sh: apt-get update…"
+        if ! apt-get update -q >"$log" 2>&1; then tail -n 30 "$log" >&2; rm -f "$log"; die "apt-get update failed"; fi
+        APT_UPDATED=1
+    fi
+    echo "test.sh: installing $what (apt-get install $*)…"
+    local t=$SECONDS
+    if ! apt-get install -y -q --no-install-recommends "$@" >"$log" 2>&1; then
+        tail -n 30 "$log" >&2; rm -f "$log"; die "apt-get install $* failed"
+    fi
+    rm -f "$log"
+    echo "test.sh: installed $what in $((SECONDS - t))s"
+}
+
+header "system packages"
+if [[ ! -x $CHROMIUM ]]; then
+    apt_install Chromium chromium fonts-liberation
+    [[ -x $CHROMIUM ]] || die "apt-get installed chromium but $CHROMIUM is still missing"
+fi
+echo "chromium:   $("$CHROMIUM" --version 2>/dev/null || echo "$CHROMIUM")"
+
+# GNU gettext: the translation test runs makemessages (it skips without xgettext).
+if ! command -v xgettext >/dev/null; then
+    if is_root; then
+        apt_install "GNU gettext" gettext
+    else
+        echo "test.sh: warning: GNU gettext (xgettext) is missing; the translation check will be skipped." \
+            "Install it with: sudo apt-get install -y gettext" >&2
+    fi
+fi
+echo "gettext:    $(xgettext --version 2>/dev/null | head -n 1 || echo missing)"
+
+find_pgbin() { # newest /usr/lib/postgresql/<ver>/bin holding initdb, pg_ctl and postgres
+    local b found=""
+    for b in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V); do
+        if [[ -x $b/initdb && -x $b/pg_ctl && -x $b/postgres ]]; then found=$b; fi
+    done
+    echo "$found"
+}
+if [[ " $DBS " == *" postgres "* ]]; then
+    PGBIN=$(find_pgbin)
+    if [[ -z $PGBIN ]]; then
+        apt_install "the PostgreSQL server" postgresql
+        PGBIN=$(find_pgbin)
+        [[ -n $PGBIN ]] || die "apt-get installed postgresql but no /usr/lib/postgresql/*/bin/initdb was found"
+    fi
+    echo "postgresql: $("$PGBIN/postgres" --version)"
+fi
+
+# ---------------------------------------------------------------------------- throw-away PostgreSQL
+free_port() {
+    "$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+start_postgres() {
+    local t=$SECONDS
+    PGTMP=$(mktemp -d /tmp/cdtt-pg.XXXXXX)
+    PGDATA=$PGTMP/data
+    if is_root; then
+        # The server refuses to run as root: the cluster belongs to the postgres system user.
+        id postgres >/dev/null 2>&1 || die "running as root but there is no 'postgres' user to own the cluster"
+        chown postgres: "$PGTMP"
+        PG_AS=(runuser -u postgres --)
+        PGUSER_NAME=postgres
+    else
+        PG_AS=()
+        PGUSER_NAME=$(id -un)
+    fi
+    # cd / so the postgres user is never left in a directory it cannot read.
+    if ! (cd / && "${PG_AS[@]}" "$PGBIN/initdb" -D "$PGDATA" -U "$PGUSER_NAME" -A trust -E UTF8 \
+            --locale=C.UTF-8 --no-sync --no-instructions) >"$PGTMP/initdb.log" 2>&1; then
+        cat "$PGTMP/initdb.log" >&2
+        die "initdb failed"
+    fi
+    local attempt
+    for attempt in 1 2 3; do
+        PGPORT_NUM=$(free_port)
+        cat >>"$PGDATA/postgresql.conf" <<EOF
+
+# --- throw-away test cluster (scripts/test.sh), attempt $attempt
+listen_addresses = '127.0.0.1'
+port = $PGPORT_NUM
+unix_socket_directories = '$PGTMP'
+fsync = off
+full_page_writes = off
+synchronous_commit = off
+max_connections = 50
+EOF
+        if (cd / && "${PG_AS[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGTMP/server.log" -w -t 60 start) >/dev/null 2>&1; then
+            break
+        fi
+        # Most likely someone took the port between picking and binding it: try another one.
+        echo "test.sh: PostgreSQL did not start on port $PGPORT_NUM (attempt $attempt):" >&2
+        tail -n 5 "$PGTMP/server.log" >&2 || true
+        [[ $attempt -lt 3 ]] || die "could not start the throw-away PostgreSQL cluster"
+    done
+    # If this script dies without running its EXIT trap (SIGKILL), this stops the cluster anyway.
+    local parent=$$
+    (
+        trap '' INT TERM HUP PIPE
+        while kill -0 "$parent" 2>/dev/null; do sleep 2; done
+        cd / && "${PG_AS[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate -w stop
+        rm -rf "$PGTMP" "$TEST_VAR"
+    ) </dev/null >/dev/null 2>&1 &
+    WATCHDOG=$!
+    "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT_NUM" -U "$PGUSER_NAME" cdtt
+    DATABASE_URL_PG="postgres://$PGUSER_NAME@127.0.0.1:$PGPORT_NUM/cdtt"
+    echo "test.sh: PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') ready at $DATABASE_URL_PG" \
+        "(data in $PGDATA, started in $((SECONDS - t))s)"
+}
+
+# ---------------------------------------------------------------------------- pytest
+# A private var dir (SQLite file, secret key, collected static files) so the tests never touch var/.
+TEST_VAR=$(mktemp -d /tmp/cdtt-test-var.XXXXXX)
+export CDTT_VAR_DIR=$TEST_VAR
+# Playwright's sync API runs an event loop in the test thread; Django would otherwise refuse ORM calls there.
+export DJANGO_ALLOW_ASYNC_UNSAFE=true
+export PYTHONDONTWRITEBYTECODE=1
+unset DATABASE_URL
+
+header "collectstatic (checks the production static build; into the test var dir)"
+rc=0; "$VENV/bin/python" manage.py collectstatic --noinput -v 0 || rc=$?
+record "collectstatic" $rc
+
+PYTEST=("$VENV/bin/pytest" -p no:cacheprovider --durations=10)
+
+for db in $DBS; do
+    case $db in
+        sqlite)
+            header "pytest on SQLite (CDTT_VAR_DIR=$TEST_VAR)"
+            rc=0; "${PYTEST[@]}" "$@" || rc=$?
+            record "pytest on SQLite" $rc
+            ;;
+        postgres)
+            header "PostgreSQL: throw-away cluster"
+            start_postgres
+            header "pytest on PostgreSQL ($DATABASE_URL_PG)"
+            rc=0; DATABASE_URL=$DATABASE_URL_PG "${PYTEST[@]}" "$@" || rc=$?
+            record "pytest on PostgreSQL" $rc
+            ;;
+        *) die "unknown database phase '$db' in CDTT_TEST_DBS (use sqlite and/or postgres)" ;;
+    esac
+done
+
+header "summary ($((SECONDS - T0))s)"
+printf '%s\n' "${SUMMARY[@]}"
+if [[ $FAILED -ne 0 ]]; then
+    echo "test.sh: FAILED"
+    exit 1
+fi
+echo "test.sh: all passed"

@@ -1,0 +1,160 @@
+"""The UI as a person meets it: Chromium at phone width, Vietnamese, scoped, strict CSP honoured."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cdtt.accounts.models import Role, RoleAssignment, User
+from cdtt.geo.models import REFORM_DATE, AdminUnit, UnitKind, Village
+
+PASSWORD = "Mat-khau-thu-2026"
+
+
+@dataclass
+class Tree:
+    commune: AdminUnit
+    other_commune: AdminUnit
+    village: Village
+    other_village: Village
+
+
+@pytest.fixture
+def tree(transactional_db: Any) -> Tree:
+    root = AdminUnit.objects.create(code="VN", name="Việt Nam", short_name="Việt Nam", kind=UnitKind.NATIONAL)
+    hn = AdminUnit.objects.create(
+        code="01",
+        name="Thành phố Hà Nội",
+        short_name="Hà Nội",
+        kind=UnitKind.PROVINCE,
+        parent=root,
+        valid_from=REFORM_DATE,
+    )
+    hcm = AdminUnit.objects.create(
+        code="79",
+        name="Thành phố Hồ Chí Minh",
+        short_name="Hồ Chí Minh",
+        kind=UnitKind.PROVINCE,
+        parent=root,
+        valid_from=REFORM_DATE,
+    )
+    commune = AdminUnit.objects.create(
+        code="00583",
+        name="Xã Bát Tràng",
+        short_name="Bát Tràng",
+        kind=UnitKind.COMMUNE,
+        parent=hn,
+        valid_from=REFORM_DATE,
+    )
+    other = AdminUnit.objects.create(
+        code="26740",
+        name="Phường Sài Gòn",
+        short_name="Sài Gòn",
+        kind=UnitKind.WARD,
+        parent=hcm,
+        valid_from=REFORM_DATE,
+    )
+    village = Village.objects.create(commune=commune, name="Thôn Giang Cao")
+    other_village = Village.objects.create(commune=other, name="Khu phố 1", kind="khu_pho")
+    officer = User.objects.create_user("xa", password=PASSWORD, full_name="Cán bộ xã Bát Tràng")
+    RoleAssignment.objects.create(user=officer, role=Role.COMMUNE_OFFICER, unit=commune)
+    member = User.objects.create_user("tovien", password=PASSWORD, full_name="Trần Thị Bình")
+    RoleAssignment.objects.create(user=member, role=Role.TEAM_MEMBER, unit=commune, village=village)
+    return Tree(commune, other, village, other_village)
+
+
+def sign_in(page: Any, base: str, username: str) -> None:
+    page.goto(base + "/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
+def collect_console_errors(page: Any) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    return errors
+
+
+def test_the_login_page_is_in_vietnamese(page: Any, live_server: Any, tree: Tree, screenshot_dir: Path) -> None:
+    errors = collect_console_errors(page)
+    page.goto(live_server.url + "/")
+    assert page.url.startswith(live_server.url + "/login/")
+    assert page.get_attribute("html", "lang") == "vi"
+    assert page.locator("h1").inner_text() == "Đăng nhập"
+    assert page.locator("label[for=id_password]").inner_text().startswith("Mật khẩu")
+    page.screenshot(path=str(screenshot_dir / "login.png"), full_page=True)
+    assert errors == []
+
+
+def test_a_wrong_password_gets_a_vietnamese_message(page: Any, live_server: Any, tree: Tree) -> None:
+    page.goto(live_server.url + "/login/")
+    page.fill("#id_username", "xa")
+    page.fill("#id_password", "sai-mat-khau")
+    page.click("form button[type=submit]")
+    assert "mật khẩu" in page.locator(".errorlist").first.inner_text().lower()
+
+
+def test_a_commune_officer_adds_a_village_and_sees_it_listed(
+    page: Any, live_server: Any, tree: Tree, screenshot_dir: Path
+) -> None:
+    errors = collect_console_errors(page)
+    sign_in(page, live_server.url, "xa")
+    page.goto(f"{live_server.url}/units/{tree.commune.pk}/")
+    page.fill("#id_name", "Thôn Kim Lan")
+    page.click("form[action$='/villages/new/'] button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/units/{tree.commune.pk}/")
+    assert "Thôn Kim Lan" in page.locator("main").inner_text()
+    assert Village.objects.filter(commune=tree.commune, name="Thôn Kim Lan").exists()
+    page.screenshot(path=str(screenshot_dir / "commune.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert errors == []
+
+
+def test_a_duplicate_village_name_is_refused_whatever_the_diacritics(page: Any, live_server: Any, tree: Tree) -> None:
+    sign_in(page, live_server.url, "xa")
+    page.goto(f"{live_server.url}/units/{tree.commune.pk}/")
+    page.fill("#id_name", "THON GIANG CAO")
+    page.click("form[action$='/villages/new/'] button[type=submit]")
+    assert "đã có" in page.locator(".errorlist").first.inner_text()
+    assert Village.objects.filter(commune=tree.commune).count() == 1
+
+
+def test_a_village_of_another_commune_is_not_found(page: Any, live_server: Any, tree: Tree) -> None:
+    sign_in(page, live_server.url, "xa")
+    response = page.goto(f"{live_server.url}/units/villages/{tree.other_village.pk}/")
+    assert response is not None and response.status == 404
+    assert "Khu phố 1" not in page.content()
+
+
+def test_a_team_member_sees_no_account_pages(page: Any, live_server: Any, tree: Tree) -> None:
+    sign_in(page, live_server.url, "tovien")
+    assert page.locator("nav.tabs a[href='/accounts/']").count() == 0
+    response = page.goto(f"{live_server.url}/accounts/")
+    assert response is not None and response.status == 403
+
+
+def test_every_page_fits_a_360px_phone(page: Any, live_server: Any, tree: Tree, screenshot_dir: Path) -> None:
+    errors = collect_console_errors(page)
+    sign_in(page, live_server.url, "xa")
+    for path in [
+        "/",
+        "/units/",
+        f"/units/{tree.commune.pk}/",
+        f"/units/villages/{tree.village.pk}/",
+        "/accounts/",
+        "/accounts/new/",
+        "/me/",
+        "/audit/",
+    ]:
+        response = page.goto(live_server.url + path)
+        assert response is not None and response.status == 200, path
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"{path} is {width}px wide"
+        assert "Đăng xuất" in page.content(), f"{path} is not in Vietnamese"
+    page.screenshot(path=str(screenshot_dir / "accounts_new.png"), full_page=True)
+    assert errors == [], errors  # a CSP violation shows up as a console error
