@@ -6,6 +6,7 @@ assignment sees nothing. "Not found" and "not yours" give the same 404.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -103,7 +104,15 @@ class Scope:
     def unit(self, unit_id: Any, perm: Perm = Perm.VIEW_UNITS) -> AdminUnit:
         """Return a visible unit, Forbidden for a role without ``perm``, NotFound otherwise."""
         self.require(perm)
-        unit = self.units(perm).filter(pk=_as_int(unit_id)).select_related("parent").first()
+        pk = _as_int(unit_id)
+        unit = self.units(perm).filter(pk=pk).select_related("parent").first()
+        if unit is None and perm == Perm.VIEW_UNITS:
+            # Old data rolls up under new units: a pre-2025 commune is readable by whoever sees its successor.
+            unit = (
+                AdminUnit.objects.filter(pk=pk, successor_links__new__in=self.units(perm))
+                .select_related("parent")
+                .first()
+            )
         if unit is None:
             raise NotFound(_("The unit was not found."))
         return unit
@@ -147,10 +156,8 @@ def scope_for(user: Any) -> Scope:
     if cached is None:
         cached = Scope(user)
         if user is not None:
-            try:
+            with contextlib.suppress(AttributeError):  # some user stand-ins refuse new attributes
                 user._cdtt_scope = cached
-            except AttributeError:  # AnonymousUser instances are shared
-                pass
     return cached
 
 

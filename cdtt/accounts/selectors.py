@@ -56,10 +56,14 @@ def grant_targets(*, user: Any) -> tuple[list[tuple[int, str]], list[tuple[int, 
     scope = scope_for(user)
     kinds = [UnitKind.NATIONAL, UnitKind.PROVINCE, *COMMUNE_KINDS]
     units = scope.units(Perm.MANAGE_ACCOUNTS).current().filter(kind__in=kinds).select_related("parent")
-    unit_rows = [(u.pk, u.name if not u.parent or u.kind == UnitKind.PROVINCE else f"{u.name} – {u.parent.short_name}")
-                 for u in units.order_by("depth", "name_folded")[:5000]]
+    unit_rows = [
+        (u.pk, u.name if not u.parent or u.kind == UnitKind.PROVINCE else f"{u.name} – {u.parent.short_name}")
+        for u in units.order_by("depth", "name_folded")[:5000]
+    ]
     villages = scope.villages(Perm.MANAGE_ACCOUNTS).active().select_related("commune")
-    village_rows = [(v.pk, f"{v.name} – {v.commune.name}") for v in villages.order_by("commune__name_folded", "name_folded")[:5000]]
+    village_rows = [
+        (v.pk, f"{v.name} – {v.commune.name}") for v in villages.order_by("commune__name_folded", "name_folded")[:5000]
+    ]
     return unit_rows, village_rows
 
 
@@ -70,5 +74,10 @@ def audit_list(*, user: Any) -> QuerySet[AuditEvent]:
     paths = scope.manage_paths() or [g.unit_path for g in scope.grants]
     in_units = reduce(or_, [Q(unit__path__startswith=p) for p in paths])
     managed_users = User.objects.filter(_managed_q(user)).values("pk")
-    about_users = Q(target_type="accounts.user", target_id__in=[str(pk) for pk in managed_users.values_list("pk", flat=True)[:10000]])
-    return AuditEvent.objects.filter(in_units | about_users | Q(actor=user)).select_related("unit").order_by("-at", "-id")
+    about_users = Q(
+        target_type="accounts.user",
+        target_id__in=[str(pk) for pk in managed_users.values_list("pk", flat=True)[:10000]],
+    )
+    return (
+        AuditEvent.objects.filter(in_units | about_users | Q(actor=user)).select_related("unit").order_by("-at", "-id")
+    )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -19,17 +20,28 @@ from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.accounts import selectors, services
 from cdtt.accounts.forms import GrantForm, LoginForm, PasswordSetForm, TokenForm, UserCreateForm
-from cdtt.accounts.models import ApiToken, RoleAssignment
+from cdtt.accounts.models import ApiToken, RoleAssignment, User
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, NotFound
 
 PAGE_SIZE = 50
 
 
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (every view here is behind @signed_in or @requires)."""
+    return cast(User, request.user)
+
+
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+
+def locked_out(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
+    """What django-axes shows once an account is locked after repeated failed sign-ins."""
+    minutes = round(settings.AXES_COOLOFF_TIME * 60)
+    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
 
 
 login_view = public("The sign-in page must be reachable before signing in.")(LoginView.as_view())
@@ -39,19 +51,23 @@ logout_view = public("Signing out only ends the caller's own session.")(auth_vie
 @signed_in
 def profile(request: HttpRequest) -> HttpResponse:
     """The user's own account: roles, password change, API tokens."""
-    user: Any = request.user
+    user: Any = _user(request)
     new_token = request.session.pop("new_token", None)
-    return render(request, "accounts/profile.html", {
-        "assignments": user.assignments.select_related("unit", "village"),
-        "tokens": ApiToken.objects.filter(user=user),
-        "token_form": TokenForm(),
-        "new_token": new_token,
-    })
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "assignments": user.assignments.select_related("unit", "village"),
+            "tokens": ApiToken.objects.filter(user=user),
+            "token_form": TokenForm(),
+            "new_token": new_token,
+        },
+    )
 
 
 @signed_in
 def password_change(request: HttpRequest) -> HttpResponse:
-    form = PasswordChangeForm(request.user, request.POST or None)
+    form = PasswordChangeForm(_user(request), request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         update_session_auth_hash(request, user)
@@ -66,7 +82,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 def token_create(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST)
     if form.is_valid():
-        _token, raw = services.token_create(user=request.user, name=form.cleaned_data["name"], request=request)  # type: ignore[arg-type]
+        _token, raw = services.token_create(user=_user(request), name=form.cleaned_data["name"], request=request)
         request.session["new_token"] = raw
         messages.success(request, _("The token was created. Copy it now: it will not be shown again."))
     else:
@@ -78,7 +94,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     try:
-        services.token_revoke(user=request.user, token_id=token_id, request=request)  # type: ignore[arg-type]
+        services.token_revoke(user=_user(request), token_id=token_id, request=request)
     except NotFound:
         from cdtt.web.errors import render_error
 
@@ -90,17 +106,21 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 @requires(Perm.MANAGE_ACCOUNTS)
 def user_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    users = selectors.user_list(user=request.user, q=q)
-    return render(request, "accounts/user_list.html", {"page": Paginator(users, PAGE_SIZE).get_page(request.GET.get("page")), "q": q})
+    users = selectors.user_list(user=_user(request), q=q)
+    return render(
+        request,
+        "accounts/user_list.html",
+        {"page": Paginator(users, PAGE_SIZE).get_page(request.GET.get("page")), "q": q},
+    )
 
 
 def _grant_form_kwargs(request: HttpRequest) -> dict[str, Any]:
-    units, villages = selectors.grant_targets(user=request.user)
-    return {"units": units, "villages": villages, "roles": selectors.grantable_roles(user=request.user)}
+    units, villages = selectors.grant_targets(user=_user(request))
+    return {"units": units, "villages": villages, "roles": selectors.grantable_roles(user=_user(request))}
 
 
 def _target(request: HttpRequest, data: dict[str, Any]) -> tuple[Any, Any]:
-    scope = scope_for(request.user)
+    scope = scope_for(_user(request))
     unit = scope.unit(data["unit"], Perm.MANAGE_ACCOUNTS)
     village = scope.village(data["village"], Perm.MANAGE_ACCOUNTS) if data.get("village") else None
     return unit, village
@@ -114,8 +134,15 @@ def user_create(request: HttpRequest) -> HttpResponse:
         try:
             unit, village = _target(request, data)
             user = services.user_create(
-                actor=request.user, username=data["username"], full_name=data["full_name"], phone=data["phone"],  # type: ignore[arg-type]
-                password=data["password"], role=data["role"], unit=unit, village=village, request=request,
+                actor=_user(request),
+                username=data["username"],
+                full_name=data["full_name"],
+                phone=data["phone"],
+                password=data["password"],
+                role=data["role"],
+                unit=unit,
+                village=village,
+                request=request,
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -127,27 +154,37 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.MANAGE_ACCOUNTS)
 def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
-    account = selectors.user_get(user=request.user, user_id=user_id)
-    scope = scope_for(request.user)
+    account = selectors.user_get(user=_user(request), user_id=user_id)
+    scope = scope_for(_user(request))
     assignments = [(a, scope.may_grant(a.role, a.unit, a.village)) for a in account.assignments.all()]  # type: ignore[attr-defined]
-    return render(request, "accounts/user_detail.html", {
-        "account": account,
-        "assignments": assignments,
-        "grant_form": GrantForm(**_grant_form_kwargs(request)),
-        "password_form": PasswordSetForm(),
-    })
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "account": account,
+            "assignments": assignments,
+            "grant_form": GrantForm(**_grant_form_kwargs(request)),
+            "password_form": PasswordSetForm(),
+        },
+    )
 
 
 @requires(Perm.MANAGE_ACCOUNTS)
 @require_POST
 def user_grant(request: HttpRequest, user_id: int) -> HttpResponse:
-    account = selectors.user_get(user=request.user, user_id=user_id)
+    account = selectors.user_get(user=_user(request), user_id=user_id)
     form = GrantForm(request.POST, **_grant_form_kwargs(request))
     if form.is_valid():
         try:
             unit, village = _target(request, form.cleaned_data)
-            services.role_grant(actor=request.user, user=account, role=form.cleaned_data["role"], unit=unit,  # type: ignore[arg-type]
-                                village=village, request=request)
+            services.role_grant(
+                actor=_user(request),
+                user=account,
+                role=form.cleaned_data["role"],
+                unit=unit,
+                village=village,
+                request=request,
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -160,12 +197,12 @@ def user_grant(request: HttpRequest, user_id: int) -> HttpResponse:
 @requires(Perm.MANAGE_ACCOUNTS)
 @require_POST
 def user_revoke(request: HttpRequest, user_id: int, assignment_id: int) -> HttpResponse:
-    account = selectors.user_get(user=request.user, user_id=user_id)
+    account = selectors.user_get(user=_user(request), user_id=user_id)
     assignment = RoleAssignment.objects.filter(user=account, pk=assignment_id).select_related("unit", "village").first()
     if assignment is None:
         raise NotFound(_("The role was not found."))
     try:
-        services.role_revoke(actor=request.user, assignment=assignment, request=request)  # type: ignore[arg-type]
+        services.role_revoke(actor=_user(request), assignment=assignment, request=request)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -176,10 +213,10 @@ def user_revoke(request: HttpRequest, user_id: int, assignment_id: int) -> HttpR
 @requires(Perm.MANAGE_ACCOUNTS)
 @require_POST
 def user_set_active(request: HttpRequest, user_id: int) -> HttpResponse:
-    account = selectors.user_get(user=request.user, user_id=user_id)
+    account = selectors.user_get(user=_user(request), user_id=user_id)
     active = request.POST.get("active") == "1"
     try:
-        services.user_set_active(actor=request.user, user=account, active=active, request=request)  # type: ignore[arg-type]
+        services.user_set_active(actor=_user(request), user=account, active=active, request=request)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -190,12 +227,16 @@ def user_set_active(request: HttpRequest, user_id: int) -> HttpResponse:
 @requires(Perm.MANAGE_ACCOUNTS)
 @require_POST
 def user_set_password(request: HttpRequest, user_id: int) -> HttpResponse:
-    account = selectors.user_get(user=request.user, user_id=user_id)
+    account = selectors.user_get(user=_user(request), user_id=user_id)
     form = PasswordSetForm(request.POST)
     if form.is_valid():
         try:
-            services.user_set_password(actor=request.user, user=account, password=form.cleaned_data["password"],  # type: ignore[arg-type]
-                                       request=request)
+            services.user_set_password(
+                actor=_user(request),
+                user=account,
+                password=form.cleaned_data["password"],
+                request=request,
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -207,5 +248,7 @@ def user_set_password(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @requires(Perm.VIEW_AUDIT)
 def audit(request: HttpRequest) -> HttpResponse:
-    events = selectors.audit_list(user=request.user)
-    return render(request, "accounts/audit.html", {"page": Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))})
+    events = selectors.audit_list(user=_user(request))
+    return render(
+        request, "accounts/audit.html", {"page": Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))}
+    )

@@ -117,7 +117,9 @@ class HitOut(Schema):
 
 
 class SearchOut(Schema):
-    count: int
+    count: int  # total matches over all pages
+    limit: int
+    offset: int
     results: list[HitOut]
 
 
@@ -131,7 +133,9 @@ def units_search(
     offset = max(0, offset)
     hits = geo_selectors.unit_search(user=request.user, q=q, include_legacy=include_legacy, limit=limit, offset=offset)
     return {
-        "count": len(hits),
+        "count": geo_selectors.unit_search_total(user=request.user, q=q, include_legacy=include_legacy),
+        "limit": limit,
+        "offset": offset,
         "results": [
             {
                 "kind": h.kind,

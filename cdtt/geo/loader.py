@@ -113,9 +113,7 @@ def _load_tree(
     if to_create:
         flush()
     if to_update:
-        AdminUnit.objects.bulk_update(
-            to_update, [*_FIELDS, "name_folded", "parent"], batch_size=BATCH
-        )
+        AdminUnit.objects.bulk_update(to_update, [*_FIELDS, "name_folded", "parent"], batch_size=BATCH)
         stats.updated += len(to_update)
     return by_code
 
@@ -150,12 +148,12 @@ def _load_links(current: dict[str, AdminUnit], legacy: dict[str, AdminUnit], sta
         wanted[key] = wanted.get(key, False) or link.is_default
     have = {(s.old_id, s.new_id): s for s in UnitSuccessor.objects.all()}
     create = [UnitSuccessor(old_id=o, new_id=n, is_default=d) for (o, n), d in wanted.items() if (o, n) not in have]
-    update = []
-    for key, link in have.items():
-        if key in wanted and link.is_default != wanted[key]:
-            link.is_default = wanted[key]
-            update.append(link)
-    stale = [link.pk for key, link in have.items() if key not in wanted]
+    update: list[UnitSuccessor] = []
+    for key, row in have.items():
+        if key in wanted and row.is_default != wanted[key]:
+            row.is_default = wanted[key]
+            update.append(row)
+    stale = [row.pk for key, row in have.items() if key not in wanted]
     UnitSuccessor.objects.bulk_create(create, batch_size=BATCH)
     UnitSuccessor.objects.bulk_update(update, ["is_default"], batch_size=BATCH)
     UnitSuccessor.objects.filter(pk__in=stale).delete()
@@ -169,12 +167,22 @@ def admin_units_load(*, progress: Progress = lambda label, done, total: None) ->
         root, created = _root()
         stats.created += int(created)
         current = _load_tree(
-            sources.current_units(), root=root, valid_from=REFORM_DATE, valid_to=None,
-            stats=stats, label="current", progress=progress,
+            sources.current_units(),
+            root=root,
+            valid_from=REFORM_DATE,
+            valid_to=None,
+            stats=stats,
+            label="current",
+            progress=progress,
         )
         legacy = _load_tree(
-            sources.legacy_units(), root=root, valid_from=None, valid_to=LEGACY_END,
-            stats=stats, label="legacy", progress=progress,
+            sources.legacy_units(),
+            root=root,
+            valid_from=None,
+            valid_to=LEGACY_END,
+            stats=stats,
+            label="legacy",
+            progress=progress,
         )
         _fix_paths(stats)
         _load_links(current, legacy, stats)

@@ -76,7 +76,9 @@ class AdminUnit(models.Model):
             models.UniqueConstraint(fields=["code", "valid_from"], name="unit_code_unique_per_start"),
             models.UniqueConstraint(fields=["code", "valid_to"], name="unit_code_unique_per_end"),
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
                 name="unit_validity_ordered",
             ),
         ]
@@ -118,6 +120,9 @@ class UnitSuccessor(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["old", "new"], name="successor_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.old_id} → {self.new_id}"
+
 
 class VillageKind(models.TextChoices):
     THON = "thon", _("Thôn")
@@ -142,9 +147,7 @@ class VillageQuerySet(models.QuerySet["Village"]):
 class Village(models.Model):
     """A village-level community (thôn, bản, tổ dân phố, ...) inside a current commune."""
 
-    commune = models.ForeignKey(
-        AdminUnit, on_delete=models.PROTECT, related_name="villages", verbose_name=_("commune")
-    )
+    commune = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="villages", verbose_name=_("commune"))
     name = NFCCharField(_("name"), max_length=200)
     name_folded = models.CharField(max_length=200, db_index=True, editable=False)
     kind = models.CharField(_("type"), max_length=16, choices=VillageKind.choices, default=VillageKind.THON)

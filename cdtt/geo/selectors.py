@@ -60,22 +60,29 @@ class SearchHit:
     is_current: bool
 
 
+def _search_querysets(*, user: Any, q: str, include_legacy: bool) -> tuple[AdminUnitQuerySet, VillageQuerySet]:
+    needle = fold(q)
+    scope = scope_for(user)
+    units = scope.units()
+    if not include_legacy:
+        units = units.current()
+    units = units.filter(Q(name_folded__contains=needle) | Q(code=q.strip()))
+    villages: VillageQuerySet = scope.villages().active().filter(name_folded__contains=needle)
+    return units, villages
+
+
 def unit_search(
     *, user: Any, q: str, include_legacy: bool = False, limit: int = 20, offset: int = 0
 ) -> list[SearchHit]:
     """Units and villages visible to ``user`` whose name or code matches ``q``, diacritics ignored."""
-    needle = fold(q)
-    if not needle:
+    if not fold(q):
         return []
-    scope = scope_for(user)
-    units = scope.units().select_related("parent")
-    if not include_legacy:
-        units = units.current()
-    units = units.filter(Q(name_folded__contains=needle) | Q(code=q.strip()))
-    villages: VillageQuerySet = scope.villages().active().select_related("commune").filter(name_folded__contains=needle)
-    # Provinces first, then communes, then villages; exact-prefix matches before the rest.
-    unit_rows = list(units.order_by("depth", "name_folded")[: offset + limit])
-    village_rows = list(villages.order_by("name_folded")[: max(0, offset + limit - len(unit_rows))])
+    units, villages = _search_querysets(user=user, q=q, include_legacy=include_legacy)
+    # Provinces first, then communes, then villages.
+    unit_rows = list(units.select_related("parent").order_by("depth", "name_folded")[: offset + limit])
+    village_rows = list(
+        villages.select_related("commune").order_by("name_folded")[: max(0, offset + limit - len(unit_rows))]
+    )
     hits = [
         SearchHit("unit", u.id, u.code, u.name, u.get_kind_display(), u.parent.name if u.parent else "", u.is_current)
         for u in unit_rows
@@ -84,6 +91,14 @@ def unit_search(
         for v in village_rows
     ]
     return hits[offset : offset + limit]
+
+
+def unit_search_total(*, user: Any, q: str, include_legacy: bool = False) -> int:
+    """How many units and villages ``unit_search`` would find over all pages."""
+    if not fold(q):
+        return 0
+    units, villages = _search_querysets(user=user, q=q, include_legacy=include_legacy)
+    return units.count() + villages.count()
 
 
 def unit_breadcrumbs(*, user: Any, unit: AdminUnit) -> list[AdminUnit]:

@@ -18,6 +18,7 @@ from cdtt.core.text import fold, nfc
 from cdtt.geo.models import COMMUNE_KINDS, AdminUnit, Village, VillageKind
 
 MAX_NAME = 200
+MAX_CODE = 32
 
 
 def _clean_name(name: str) -> str:
@@ -26,6 +27,13 @@ def _clean_name(name: str) -> str:
         raise DomainError(_("Enter the village name."), field="name")
     if len(cleaned) > MAX_NAME:
         raise DomainError(_("The village name is too long (at most 200 characters)."), field="name")
+    return cleaned
+
+
+def _clean_code(code: str) -> str:
+    cleaned = nfc(code or "")
+    if len(cleaned) > MAX_CODE:
+        raise DomainError(_("The village code is too long (at most 32 characters)."), field="code")
     return cleaned
 
 
@@ -75,7 +83,7 @@ def village_create(
                 commune=commune,
                 name=cleaned,
                 kind=_clean_kind(kind),
-                code=nfc(code or "")[:32],
+                code=_clean_code(code),
                 valid_from=valid_from or timezone.localdate(),
             )
             audit_record(
@@ -110,18 +118,23 @@ def village_update(
     cleaned = _clean_name(name)
     _check_unique(village.commune, cleaned, exclude_id=village.pk)
     before = {"name": village.name, "kind": village.kind, "code": village.code}
-    village.name, village.kind, village.code = cleaned, _clean_kind(kind), nfc(code or "")[:32]
-    with transaction.atomic():
-        village.save()
-        audit_record(
-            actor=actor,
-            action="village.update",
-            target=village,
-            unit=village.commune,
-            request=request,
-            before=before,
-            after={"name": village.name, "kind": village.kind, "code": village.code},
-        )
+    village.name, village.kind, village.code = cleaned, _clean_kind(kind), _clean_code(code)
+    try:
+        with transaction.atomic():
+            village.save()
+            audit_record(
+                actor=actor,
+                action="village.update",
+                target=village,
+                unit=village.commune,
+                request=request,
+                before=before,
+                after={"name": village.name, "kind": village.kind, "code": village.code},
+            )
+    except IntegrityError:  # a concurrent rename to the same name won the race
+        raise DomainError(
+            _("The commune already has a village named “%(name)s”.") % {"name": cleaned}, field="name"
+        ) from None
     return village
 
 

@@ -184,9 +184,7 @@ def _load_json(package: str, relative: str) -> object:
 
 
 @functools.lru_cache(maxsize=1)
-def _current_geo() -> tuple[
-    dict[str, tuple[float | None, float | None]], _NameIndex[_Row]
-]:
+def _current_geo() -> tuple[dict[str, tuple[float | None, float | None]], _NameIndex[_Row]]:
     """Return vietnamadminunits' current province points and its indexed ward rows."""
     provinces: dict[str, tuple[float | None, float | None]] = {}
     wards: list[tuple[str, str, _Row]] = []
@@ -282,11 +280,7 @@ def _legacy_records() -> tuple[UnitRecord, ...]:
         # Island districts (Bạch Long Vĩ, Cồn Cỏ, ...) have a row without a commune.
         if row["wardCode"] is not None:
             communes[row["wardCode"]] = _legacy_unit(row, "ward", district_code)
-    return tuple(
-        unit
-        for level in (provinces, districts, communes)
-        for _, unit in sorted(level.items())
-    )
+    return tuple(unit for level in (provinces, districts, communes) for _, unit in sorted(level.items()))
 
 
 @functools.lru_cache(maxsize=1)
@@ -303,11 +297,7 @@ def _old_code_by_key() -> dict[str, str]:
 def _new_code_by_key() -> dict[tuple[str, str], str]:
     """Map vietnamadminunits' (province key, ward key) to the vietnam-provinces code."""
     by_name = _NameIndex(
-        [
-            (unit.parent_code, unit.name, unit.code)
-            for unit in _current_records()
-            if unit.parent_code is not None
-        ]
+        [(unit.parent_code, unit.name, unit.code) for unit in _current_records() if unit.parent_code is not None]
     )
     mapping: dict[tuple[str, str], str] = {}
     for row in _vau_rows("admin_units"):
@@ -347,13 +337,8 @@ def _successor_records() -> tuple[SuccessorLink, ...]:
         if old_code is not None and new_code is not None:
             pair = (old_code, new_code)
             links[pair] = links.get(pair, False) or is_default
-    ordered = sorted(
-        links.items(), key=lambda item: (item[0][0], not item[1], item[0][1])
-    )
-    return tuple(
-        SuccessorLink(old_code=old, new_code=new, is_default=default)
-        for (old, new), default in ordered
-    )
+    ordered = sorted(links.items(), key=lambda item: (item[0][0], not item[1], item[0][1]))
+    return tuple(SuccessorLink(old_code=old, new_code=new, is_default=default) for (old, new), default in ordered)
 
 
 def current_units() -> Iterator[UnitRecord]:

@@ -42,8 +42,11 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     if unit.is_commune:
         show_retired = request.GET.get("retired") == "1"
         villages = selectors.village_list(user=request.user, commune=unit, include_retired=show_retired)
-        context.update(page=Paginator(villages, PAGE_SIZE).get_page(request.GET.get("page")), show_retired=show_retired,
-                       form=VillageForm())
+        context.update(
+            page=Paginator(villages, PAGE_SIZE).get_page(request.GET.get("page")),
+            show_retired=show_retired,
+            form=VillageForm(),
+        )
     else:
         children = selectors.unit_children(user=request.user, unit=unit)
         context["page"] = Paginator(children, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -63,7 +66,9 @@ def village_create(request: HttpRequest, unit_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Village “%(name)s” was added.") % {"name": village.name})
             return redirect("geo:unit", unit_id=commune.pk)
-    return render(request, "geo/village_form.html", {"form": form, "commune": commune}, status=400 if form.errors else 200)
+    return render(
+        request, "geo/village_form.html", {"form": form, "commune": commune}, status=400 if form.errors else 200
+    )
 
 
 @requires(Perm.VIEW_UNITS)
@@ -74,8 +79,11 @@ def village_detail(request: HttpRequest, village_id: int) -> HttpResponse:
     can_manage = village.is_active and scope.covers_unit(village.commune, Perm.MANAGE_VILLAGES)
     form = VillageForm(initial={"name": village.name, "kind": village.kind, "code": village.code})
     retire_form = RetireForm(initial={"on": timezone.localdate()})
-    return render(request, "geo/village.html", {"village": village, "can_manage": can_manage, "form": form,
-                                                "retire_form": retire_form})
+    return render(
+        request,
+        "geo/village.html",
+        {"village": village, "can_manage": can_manage, "form": form, "retire_form": retire_form},
+    )
 
 
 @requires(Perm.MANAGE_VILLAGES)
@@ -91,8 +99,12 @@ def village_edit(request: HttpRequest, village_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The village was saved."))
             return redirect("geo:village", village_id=village.pk)
-    return render(request, "geo/village_form.html", {"form": form, "commune": village.commune, "village": village},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "geo/village_form.html",
+        {"form": form, "commune": village.commune, "village": village},
+        status=400 if form.errors else 200,
+    )
 
 
 @requires(Perm.MANAGE_VILLAGES)

@@ -188,7 +188,17 @@ def test_search_leaves_legacy_units_out_unless_asked(signed_in: Callable[..., Cl
 
 
 def test_an_empty_search_returns_nothing(signed_in: Callable[..., Client], tree: Tree) -> None:
-    assert signed_in("national_admin").get("/api/v1/units", {"q": "  "}).json() == {"count": 0, "results": []}
+    body = signed_in("national_admin").get("/api/v1/units", {"q": "  "}).json()
+    assert (body["count"], body["results"]) == (0, [])
+
+
+def test_the_search_count_is_the_total_over_all_pages(signed_in: Callable[..., Client], tree: Tree) -> None:
+    client = signed_in("national_admin")
+    everything = client.get("/api/v1/units", {"q": "a", "limit": "100"}).json()
+    first_page = client.get("/api/v1/units", {"q": "a", "limit": "1"}).json()
+    assert everything["count"] == len(everything["results"]) > 1
+    assert first_page["count"] == everything["count"]
+    assert len(first_page["results"]) == 1
 
 
 # -- query counts -----------------------------------------------------------------------------
@@ -262,7 +272,7 @@ def test_search_takes_a_fixed_number_of_queries(
 ) -> None:
     _more_provinces(tree, 5)
     client = signed_in("national_admin")
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(7):  # session, user, scope, units, villages, two totals
         hits = _search(client, "thu", limit=100)
     assert len(hits) == 20
     with django_assert_max_num_queries(6):
