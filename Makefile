@@ -28,7 +28,7 @@ demo: install
 	$(PY) manage.py load_admin_units
 	$(PY) manage.py load_demo
 	@echo
-	@echo "CDTT demo running at http://$(CDTT_BIND):$(CDTT_PORT)   (Ctrl-C to stop)"
+	@echo "Nền tảng CDTT đang chạy tại / CDTT is running at: http://$(CDTT_BIND):$(CDTT_PORT)   (Ctrl-C để dừng / to stop)"
 	@echo
 	@exec $(VENV)/bin/gunicorn config.wsgi --bind "$(CDTT_BIND):$(CDTT_PORT)" \
 		--workers 2 --threads 4 --access-logfile -

@@ -5,9 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from cdtt.geo.loader import admin_units_load
+
+
+def _n(value: int) -> str:
+    """A count with the locale's digit grouping (3.321 in Vietnamese)."""
+    return number_format(value, force_grouping=True)
 
 
 class Command(BaseCommand):
@@ -16,11 +22,19 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         labels = {"current": _("current tree (from 01/07/2025)"), "legacy": _("legacy tree (to 30/06/2025)")}
 
+        live = self.stdout.isatty()
+        reported: dict[str, int] = {}
+
         def progress(label: str, done: int, total: int) -> None:
-            self.stdout.write(f"\r  {labels[label]}: {done:,}/{total:,}", ending="")
-            if done == total:
-                self.stdout.write("")
-            self.stdout.flush()
+            line = f"  {labels[label]}: {_n(done)}/{_n(total)}"
+            if live:  # one line that counts up on a terminal
+                self.stdout.write("\r" + line, ending="\n" if done == total else "")
+                self.stdout.flush()
+                return
+            quarter = done * 4 // total  # in a log: a line at each quarter
+            if reported.get(label) != quarter:
+                reported[label] = quarter
+                self.stdout.write(line)
 
         self.stdout.write(_("Loading administrative units…"))
         stats = admin_units_load(progress=progress)
