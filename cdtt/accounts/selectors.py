@@ -14,7 +14,7 @@ from cdtt.accounts.models import RoleAssignment, User
 from cdtt.core.errors import NotFound
 from cdtt.core.models import AuditEvent
 from cdtt.core.text import fold
-from cdtt.geo.models import COMMUNE_KINDS, UnitKind
+from cdtt.geo.models import COMMUNE_KINDS, AdminUnit, UnitKind
 
 
 def _managed_q(user: Any) -> Q:
@@ -24,10 +24,13 @@ def _managed_q(user: Any) -> Q:
     return reduce(or_, [Q(assignments__unit__path__startswith=p) for p in paths])
 
 
-def user_list(*, user: Any, q: str = "") -> QuerySet[User]:
-    """Accounts holding a role inside the user's managed subtrees."""
+def user_list(*, user: Any, q: str = "", within: AdminUnit | None = None) -> QuerySet[User]:
+    """Accounts holding a role inside the user's managed subtrees (and inside ``within`` when given)."""
     scope_for(user).require(Perm.MANAGE_ACCOUNTS)
-    users = User.objects.filter(_managed_q(user)).distinct()
+    users = User.objects.filter(_managed_q(user))
+    if within is not None:
+        users = users.filter(assignments__unit__path__startswith=within.path)
+    users = users.distinct()
     if q:
         needle = fold(q)
         users = users.filter(name_folded__contains=needle)
@@ -51,19 +54,29 @@ def grantable_roles(*, user: Any) -> list[str]:
     return sorted(roles)
 
 
-def grant_targets(*, user: Any) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """Units and villages where the user may grant roles (current units only)."""
+def grant_targets(*, user: Any, around: AdminUnit | None = None) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """Units and villages offered when granting roles: one unit (by default the user's own) and the level below.
+
+    Kept to one level so the lists stay short on a phone: a province's communes, a commune's villages.
+    """
     scope = scope_for(user)
+    bases = [around] if around is not None else list(scope.top_units(Perm.MANAGE_ACCOUNTS).current())
+    base_ids = [base.pk for base in bases]
     kinds = [UnitKind.NATIONAL, UnitKind.PROVINCE, *COMMUNE_KINDS]
-    units = scope.units(Perm.MANAGE_ACCOUNTS).current().filter(kind__in=kinds).select_related("parent")
+    units = (
+        scope.units(Perm.MANAGE_ACCOUNTS)
+        .current()
+        .filter(Q(pk__in=base_ids) | Q(parent_id__in=base_ids), kind__in=kinds)
+        .select_related("parent")
+        .order_by("depth", "name_folded")
+    )
     unit_rows = [
         (u.pk, u.name if not u.parent or u.kind == UnitKind.PROVINCE else f"{u.name} – {u.parent.short_name}")
-        for u in units.order_by("depth", "name_folded")[:5000]
+        for u in units
     ]
-    villages = scope.villages(Perm.MANAGE_ACCOUNTS).active().select_related("commune")
-    village_rows = [
-        (v.pk, f"{v.name} – {v.commune.name}") for v in villages.order_by("commune__name_folded", "name_folded")[:5000]
-    ]
+    communes = [base.pk for base in bases if base.kind in COMMUNE_KINDS]
+    villages = scope.villages(Perm.MANAGE_ACCOUNTS).active().filter(commune_id__in=communes)
+    village_rows = [(v.pk, v.name) for v in villages.order_by("name_folded")]
     return unit_rows, village_rows
 
 

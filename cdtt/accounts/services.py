@@ -90,6 +90,9 @@ def role_revoke(*, actor: User | None, assignment: RoleAssignment, request: Http
         scope.require(Perm.MANAGE_ACCOUNTS)
         if not scope.may_grant(assignment.role, assignment.unit, assignment.village):
             raise Forbidden(_("You may only change roles below your own unit."))
+        if not RoleAssignment.objects.filter(user_id=assignment.user_id).exclude(pk=assignment.pk).exists():
+            # Without a role no officer could see the account again: lock it instead.
+            raise DomainError(_("An account keeps at least one role. Lock the account instead."))
     with transaction.atomic():
         audit_record(
             actor=actor,

@@ -23,6 +23,7 @@ from cdtt.accounts.forms import GrantForm, LoginForm, PasswordSetForm, TokenForm
 from cdtt.accounts.models import ApiToken, RoleAssignment, User
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, NotFound
+from cdtt.geo.models import AdminUnit
 
 PAGE_SIZE = 50
 
@@ -103,20 +104,38 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     return redirect("accounts:profile")
 
 
+def _around(request: HttpRequest) -> AdminUnit | None:
+    """The unit named by ``?unit=`` (lists and forms centred on it), or None for the user's own units."""
+    raw = request.GET.get("unit", "")
+    return scope_for(_user(request)).unit(raw, Perm.MANAGE_ACCOUNTS) if raw else None
+
+
 @requires(Perm.MANAGE_ACCOUNTS)
 def user_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    users = selectors.user_list(user=_user(request), q=q)
+    around = _around(request)
+    users = selectors.user_list(user=_user(request), q=q, within=around)
     return render(
         request,
         "accounts/user_list.html",
-        {"page": Paginator(users, PAGE_SIZE).get_page(request.GET.get("page")), "q": q},
+        {"page": Paginator(users, PAGE_SIZE).get_page(request.GET.get("page")), "q": q, "around": around},
     )
 
 
-def _grant_form_kwargs(request: HttpRequest) -> dict[str, Any]:
-    units, villages = selectors.grant_targets(user=_user(request))
+def _grant_form_kwargs(request: HttpRequest, around: AdminUnit | None) -> dict[str, Any]:
+    units, villages = selectors.grant_targets(user=_user(request), around=around)
     return {"units": units, "villages": villages, "roles": selectors.grantable_roles(user=_user(request))}
+
+
+def _account_around(request: HttpRequest, account: User) -> AdminUnit | None:
+    """Centre an account's grant form on ``?unit=``, else on the first of its units the officer manages."""
+    around = _around(request)
+    if around is None:
+        scope = scope_for(_user(request))
+        for assignment in account.assignments.all():  # type: ignore[attr-defined]
+            if scope.covers_unit(assignment.unit, Perm.MANAGE_ACCOUNTS):
+                return cast(AdminUnit, assignment.unit)
+    return around
 
 
 def _target(request: HttpRequest, data: dict[str, Any]) -> tuple[Any, Any]:
@@ -128,7 +147,8 @@ def _target(request: HttpRequest, data: dict[str, Any]) -> tuple[Any, Any]:
 
 @requires(Perm.MANAGE_ACCOUNTS)
 def user_create(request: HttpRequest) -> HttpResponse:
-    form = UserCreateForm(request.POST or None, **_grant_form_kwargs(request))
+    around = _around(request)
+    form = UserCreateForm(request.POST or None, **_grant_form_kwargs(request, around))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -149,7 +169,9 @@ def user_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Account “%(u)s” was created.") % {"u": user.username})
             return redirect("accounts:detail", user_id=user.pk)
-    return render(request, "accounts/user_form.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "accounts/user_form.html", {"form": form, "around": around}, status=400 if form.errors else 200
+    )
 
 
 @requires(Perm.MANAGE_ACCOUNTS)
@@ -157,13 +179,15 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     account = selectors.user_get(user=_user(request), user_id=user_id)
     scope = scope_for(_user(request))
     assignments = [(a, scope.may_grant(a.role, a.unit, a.village)) for a in account.assignments.all()]  # type: ignore[attr-defined]
+    around = _account_around(request, account)
     return render(
         request,
         "accounts/user_detail.html",
         {
             "account": account,
             "assignments": assignments,
-            "grant_form": GrantForm(**_grant_form_kwargs(request)),
+            "grant_form": GrantForm(**_grant_form_kwargs(request, around)),
+            "around": around,
             "password_form": PasswordSetForm(),
         },
     )
@@ -173,7 +197,8 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 @require_POST
 def user_grant(request: HttpRequest, user_id: int) -> HttpResponse:
     account = selectors.user_get(user=_user(request), user_id=user_id)
-    form = GrantForm(request.POST, **_grant_form_kwargs(request))
+    around = _account_around(request, account)
+    form = GrantForm(request.POST, **_grant_form_kwargs(request, around))
     if form.is_valid():
         try:
             unit, village = _target(request, form.cleaned_data)

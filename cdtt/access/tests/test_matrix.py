@@ -127,7 +127,11 @@ class Case:
 
 
 def _member_assignment(tree: Tree, users: Users) -> int:
-    return RoleAssignment.objects.get(user=users.team_member).pk
+    """The team member's grant at V2, a second role (the last role of an account cannot be removed)."""
+    extra, _created = RoleAssignment.objects.get_or_create(
+        user=users.team_member, role=Role.TEAM_MEMBER, unit=tree.c1, village=tree.v2
+    )
+    return extra.pk
 
 
 def _outsider_assignment(tree: Tree, users: Users) -> int:
@@ -262,7 +266,7 @@ HTML_CASES = [
         "commune_officer",
         302,
         other=lambda t, u: f"/accounts/{u.outsider.pk}/roles/{_outsider_assignment(t, u)}/revoke/",
-        check=lambda t, u: not RoleAssignment.objects.filter(user=u.team_member).exists(),
+        check=lambda t, u: not RoleAssignment.objects.filter(user=u.team_member, village=t.v2).exists(),
     ),
     Case(
         "account lock",

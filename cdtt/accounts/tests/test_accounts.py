@@ -258,11 +258,42 @@ def test_an_officer_sets_a_new_password_and_it_is_audited(users: Users) -> None:
     assert AuditEvent.objects.filter(action="user.password_reset", actor=users.commune_officer).exists()
 
 
-def test_revoking_a_role_is_audited(users: Users) -> None:
-    assignment = RoleAssignment.objects.get(user=users.team_member)
+def test_revoking_a_role_is_audited(users: Users, tree: Tree) -> None:
+    RoleAssignment.objects.create(user=users.team_member, role=Role.TEAM_MEMBER, unit=tree.c1, village=tree.v2)
+    assignment = RoleAssignment.objects.get(user=users.team_member, village=tree.v1)
     services.role_revoke(actor=users.commune_officer, assignment=assignment)
-    assert not RoleAssignment.objects.filter(user=users.team_member).exists()
+    assert list(RoleAssignment.objects.filter(user=users.team_member).values_list("village", flat=True)) == [tree.v2.pk]
     assert AuditEvent.objects.filter(action="role.revoke", target_id=str(users.team_member.pk)).exists()
+
+
+def test_the_last_role_of_an_account_cannot_be_removed(users: Users) -> None:
+    assignment = RoleAssignment.objects.get(user=users.team_member)
+    with pytest.raises(DomainError):
+        services.role_revoke(actor=users.commune_officer, assignment=assignment)
+    assert RoleAssignment.objects.filter(user=users.team_member).exists()
+    assert not AuditEvent.objects.filter(action="role.revoke").exists()
+
+
+def test_the_grant_form_offers_one_unit_and_the_level_below(signed_in: Any, tree: Tree) -> None:
+    client = signed_in("province_officer")
+    form = client.get("/accounts/new/").context["form"]
+    units = {int(pk) for pk, _label in form.fields["unit"].choices}
+    assert units == {tree.p1.pk, tree.c1.pk, tree.c2.pk}
+    assert form.fields["village"].choices == [("", "—")]  # villages appear once a commune is chosen
+
+    form = client.get("/accounts/new/", {"unit": tree.c1.pk}).context["form"]
+    assert {int(pk) for pk, _label in form.fields["unit"].choices} == {tree.c1.pk}
+    assert {int(pk) for pk, _label in form.fields["village"].choices if pk} == {tree.v1.pk, tree.v2.pk}
+    assert client.get("/accounts/new/", {"unit": tree.c3.pk}).status_code == 404
+    assert client.get("/accounts/", {"unit": tree.c3.pk}).status_code == 404
+
+
+def test_the_account_list_narrows_to_a_unit(signed_in: Any, users: Users, tree: Tree) -> None:
+    page = signed_in("province_officer").get("/accounts/", {"unit": tree.c1.pk}).context["page"]
+    names = {user.username for user in page}
+    assert users.commune_officer.username in names
+    assert users.team_member.username in names
+    assert users.enterprise_partner.username not in names  # held at the province, not inside the commune
 
 
 def test_a_commune_officer_cannot_revoke_the_role_of_a_peer(users: Users, tree: Tree) -> None:
