@@ -22,6 +22,28 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         raise RuntimeError("audit events are append-only")
 
 
+ACTION_LABELS = {
+    "auth.login": _("Signed in"),
+    "auth.logout": _("Signed out"),
+    "auth.login_failed": _("Failed sign-in"),
+    "user.create": _("Account created"),
+    "user.activate": _("Account unlocked"),
+    "user.deactivate": _("Account locked"),
+    "user.password_change": _("Password changed"),
+    "user.password_reset": _("Password set by an officer"),
+    "role.grant": _("Role granted"),
+    "role.revoke": _("Role removed"),
+    "token.create": _("API token created"),
+    "token.revoke": _("API token revoked"),
+    "village.create": _("Village created"),
+    "village.update": _("Village changed"),
+    "village.retire": _("Village retired"),
+    "import.create": _("Import file checked"),
+    "import.apply": _("Import applied"),
+    "import.cancel": _("Import cancelled"),
+}
+
+
 class AuditEvent(models.Model):
     """One thing that happened: who, when, what, on which object, from which unit. Never changed."""
 
@@ -46,6 +68,10 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type}:{self.target_id}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
