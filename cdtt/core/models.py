@@ -69,10 +69,6 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.action} {self.target_type}:{self.target_id}"
 
-    @property
-    def action_label(self) -> str:
-        return str(ACTION_LABELS.get(self.action, self.action))
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise RuntimeError("audit events are append-only")
@@ -80,3 +76,7 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise RuntimeError("audit events are append-only")
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
