@@ -158,3 +158,33 @@ def test_every_page_fits_a_360px_phone(page: Any, live_server: Any, tree: Tree, 
         assert "Đăng xuất" in page.content(), f"{path} is not in Vietnamese"
     page.screenshot(path=str(screenshot_dir / "accounts_new.png"), full_page=True)
     assert errors == [], errors  # a CSP violation shows up as a console error
+
+
+def test_a_commune_officer_imports_villages_after_checking_a_preview(
+    page: Any, live_server: Any, tree: Tree, tmp_path: Path, screenshot_dir: Path
+) -> None:
+    errors = collect_console_errors(page)
+    sign_in(page, live_server.url, "xa")
+    bad = tmp_path / "thon-loi.csv"
+    bad.write_text("Mã xã,Tên thôn,Loại\n00583,Thôn Kim Lan,Thôn\n00583,THON GIANG CAO,Thôn\n", encoding="utf-8")
+    page.goto(f"{live_server.url}/units/{tree.commune.pk}/")
+    page.click(f"a[href='/imports/villages/{tree.commune.pk}/']")
+    page.set_input_files("input[type=file]", str(bad))
+    page.click("main form[enctype] button[type=submit]")
+    assert "đã có" in page.locator("table.import-rows").inner_text()
+    assert page.locator("form[action$='/confirm/']").count() == 0  # nothing to confirm while a row is wrong
+    page.screenshot(path=str(screenshot_dir / "import_errors.png"), full_page=True)
+    assert Village.objects.filter(commune=tree.commune).count() == 1
+
+    good = tmp_path / "thon.csv"
+    good.write_text("Mã xã,Tên thôn,Loại\n00583,Thôn Kim Lan,Thôn\n00583,Xóm Mới,Xóm\n", encoding="utf-8")
+    page.goto(f"{live_server.url}/imports/villages/{tree.commune.pk}/")
+    page.set_input_files("input[type=file]", str(good))
+    page.click("main form[enctype] button[type=submit]")
+    assert Village.objects.filter(commune=tree.commune).count() == 1  # the preview writes nothing
+    page.click("form[action$='/confirm/'] button[type=submit]")
+    page.wait_for_load_state()
+    names = set(Village.objects.filter(commune=tree.commune).values_list("name", flat=True))
+    assert names == {"Thôn Giang Cao", "Thôn Kim Lan", "Xóm Mới"}
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert errors == []
