@@ -52,15 +52,17 @@ def _check_commune(actor: Any, commune: AdminUnit) -> None:
         raise DomainError(_("Villages belong to a current commune, ward or special zone."), field="commune")
 
 
+def _name_taken(name: str) -> DomainError:
+    return DomainError(_("The commune already has a village named “%(name)s”.") % {"name": name}, field="name")
+
+
 def _check_unique(commune: AdminUnit, name: str, *, exclude_id: int | None = None) -> None:
     clash = Village.objects.active().filter(commune=commune, name_folded=fold(name))
     if exclude_id is not None:
         clash = clash.exclude(pk=exclude_id)
     existing = clash.first()
     if existing is not None:
-        raise DomainError(
-            _("The commune already has a village named “%(name)s”.") % {"name": existing.name}, field="name"
-        )
+        raise _name_taken(existing.name)
 
 
 def village_create(
@@ -96,9 +98,7 @@ def village_create(
                 kind=village.kind,
             )
     except IntegrityError:  # a concurrent create of the same name won the race
-        raise DomainError(
-            _("The commune already has a village named “%(name)s”.") % {"name": cleaned}, field="name"
-        ) from None
+        raise _name_taken(cleaned) from None
     return village
 
 
@@ -132,9 +132,7 @@ def village_update(
                 after={"name": village.name, "kind": village.kind, "code": village.code},
             )
     except IntegrityError:  # a concurrent rename to the same name won the race
-        raise DomainError(
-            _("The commune already has a village named “%(name)s”.") % {"name": cleaned}, field="name"
-        ) from None
+        raise _name_taken(cleaned) from None
     return village
 
 
