@@ -114,3 +114,19 @@ def test_a_bad_setting_stops_start_up(tmp_path: Path, env: dict[str, str]) -> No
     result = _start_django(tmp_path, **env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
+
+
+def test_the_default_database_is_sqlite_in_wal_mode_under_the_var_folder(tmp_path: Path) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CDTT_") and k != "DATABASE_URL"}
+    clean.update(DJANGO_SETTINGS_MODULE="config.settings", CDTT_VAR_DIR=str(tmp_path))
+    code = (
+        "import django; django.setup(); from django.db import connection; c = connection.cursor();"
+        "c.execute('PRAGMA journal_mode'); print(c.fetchone()[0], connection.settings_dict['NAME'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    mode, name = result.stdout.split()
+    assert mode == "wal"
+    assert Path(name) == tmp_path / "cdtt.sqlite3"
