@@ -77,11 +77,15 @@ def test_argon2_is_the_configured_password_hasher(settings: Any) -> None:
 # -- settings fail fast ------------------------------------------------------------------------
 
 
-def _start_django(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+SETUP = "import django; django.setup(); from django.conf import settings; settings.DATABASES"
+
+
+def _start_django(tmp_path: Path, code: str = SETUP, **env: str) -> subprocess.CompletedProcess[str]:
+    """Start Django in a fresh interpreter with only the given CDTT_* settings, and run ``code``."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CDTT_") and k != "DATABASE_URL"}
     clean.update(DJANGO_SETTINGS_MODULE="config.settings", CDTT_VAR_DIR=str(tmp_path), **env)
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; settings.DATABASES"],
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env=clean,
         capture_output=True,
@@ -117,15 +121,11 @@ def test_a_bad_setting_stops_start_up(tmp_path: Path, env: dict[str, str]) -> No
 
 
 def test_the_default_database_is_sqlite_in_wal_mode_under_the_var_folder(tmp_path: Path) -> None:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("CDTT_") and k != "DATABASE_URL"}
-    clean.update(DJANGO_SETTINGS_MODULE="config.settings", CDTT_VAR_DIR=str(tmp_path))
     code = (
         "import django; django.setup(); from django.db import connection; c = connection.cursor();"
         "c.execute('PRAGMA journal_mode'); print(c.fetchone()[0], connection.settings_dict['NAME'])"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60, check=False
-    )
+    result = _start_django(tmp_path, code)
     assert result.returncode == 0, result.stderr
     mode, name = result.stdout.split()
     assert mode == "wal"
