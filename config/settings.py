@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "cdtt.accounts",
     "cdtt.access",
     "cdtt.transfers",
+    "cdtt.teams",
     "cdtt.web",
 ]
 

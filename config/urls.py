@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("cdtt.accounts.urls")),
     path("units/", include("cdtt.geo.urls")),
     path("imports/", include("cdtt.transfers.urls")),
+    path("teams/", include("cdtt.teams.urls")),
+    path("tim-to/", include("cdtt.teams.public_urls")),
     path("api/v1/", api.urls),
 ]
 

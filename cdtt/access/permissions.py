@@ -12,18 +12,34 @@ class Perm(StrEnum):
     MANAGE_VILLAGES = "geo.manage_villages"  # create, rename, retire, import villages
     MANAGE_ACCOUNTS = "accounts.manage"  # create accounts and grant roles below one's unit
     VIEW_AUDIT = "audit.view"  # read the audit trail of one's units
+    VIEW_TEAMS = "teams.view"  # rosters with names and phones (personal data)
+    MANAGE_TEAMS = "teams.manage"  # set up teams, change rosters, draft and sign decisions
+    MANAGE_GROUPS = "teams.manage_groups"  # record the village or commune chat group
+    VIEW_FIGURES = "figures.view"  # aggregate counts only, no personal data
 
 
-_OFFICER = frozenset({Perm.VIEW_UNITS, Perm.MANAGE_VILLAGES, Perm.MANAGE_ACCOUNTS, Perm.VIEW_AUDIT})
+_OFFICER = frozenset(
+    {
+        Perm.VIEW_UNITS,
+        Perm.MANAGE_VILLAGES,
+        Perm.MANAGE_ACCOUNTS,
+        Perm.VIEW_AUDIT,
+        Perm.VIEW_TEAMS,
+        Perm.MANAGE_TEAMS,
+        Perm.MANAGE_GROUPS,
+        Perm.VIEW_FIGURES,
+    }
+)
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.NATIONAL_ADMIN: frozenset(Perm),
     Role.PROVINCE_OFFICER: _OFFICER,
     Role.COMMUNE_OFFICER: _OFFICER,
-    Role.TEAM_LEADER: frozenset({Perm.VIEW_UNITS}),
-    Role.TEAM_MEMBER: frozenset({Perm.VIEW_UNITS}),
-    Role.ENTERPRISE_PARTNER: frozenset({Perm.VIEW_UNITS}),
-    Role.LEADER: frozenset({Perm.VIEW_UNITS}),
+    Role.TEAM_LEADER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.MANAGE_GROUPS, Perm.VIEW_FIGURES}),
+    Role.TEAM_MEMBER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.VIEW_FIGURES}),
+    # Enterprise partners and leaders read aggregates only, never rosters.
+    Role.ENTERPRISE_PARTNER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES}),
+    Role.LEADER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES}),
 }
 
 # Which roles a holder of each role may grant, always strictly below their own unit.

@@ -89,6 +89,19 @@ class Scope:
                 parts.append(Q(commune__path__startswith=grant.unit_path))
         return reduce(or_, parts) if parts else _NOTHING
 
+    def q(self, perm: Perm, *, commune: str = "commune", village: str = "village") -> Q:
+        """Rows of any model that hangs off a commune (and maybe a village) inside the user's scope.
+
+        Unit grants match on the commune's path; team roles match their own village only.
+        """
+        parts: list[Q] = []
+        for grant in self._grants_for(perm):
+            if grant.village_id is not None:
+                parts.append(Q(**{f"{village}_id": grant.village_id}))
+            else:
+                parts.append(Q(**{f"{commune}__path__startswith": grant.unit_path}))
+        return reduce(or_, parts) if parts else _NOTHING
+
     def units(self, perm: Perm = Perm.VIEW_UNITS) -> AdminUnitQuerySet:
         return AdminUnit.objects.filter(self.units_q(perm))
 

@@ -276,3 +276,8 @@ def village_retire(request: HttpRequest, village_id: int, payload: VillageRetire
 
 
 __all__ = ["HttpError", "api"]
+
+
+from cdtt.api.teams import router as teams_router  # noqa: E402  (endpoints are registered after the API exists)
+
+api.add_router("/", teams_router)

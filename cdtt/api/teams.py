@@ -1,0 +1,5 @@
+"""Team endpoints of the JSON API (being written)."""
+
+from ninja import Router
+
+router = Router(tags=["teams"])

@@ -1,0 +1,158 @@
+"""Team services: set-up, roster history that answers "who was on the team on date D", decisions."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from cdtt.core.errors import DomainError, Forbidden, NotFound
+from cdtt.core.models import AuditEvent
+from cdtt.teams import selectors, services
+from cdtt.teams.models import Decision, DecisionStatus, Member, MemberRole, Membership, Team, TeamStatus
+from cdtt.teams.services import MemberIn
+from conftest import Tree, Users
+
+D = datetime.date
+
+
+def _four() -> list[MemberIn]:
+    return [
+        MemberIn(full_name="Nguyễn Văn An", role=MemberRole.LEADER, phone="0912 345 678", is_village_head=True),
+        MemberIn(full_name="Trần Thị Bình", role=MemberRole.DEPUTY, organisation="womens_union", gender="female"),
+        MemberIn(full_name="Lê Văn Cường", organisation="youth_union", birth_year=2000),
+        MemberIn(full_name="Phạm Thị Dung", organisation="youth_union", phone="+84 987.654.321"),
+    ]
+
+
+JAN_5 = D(2026, 1, 5)
+
+
+def _team(users: Users, tree: Tree, on: datetime.date = JAN_5) -> Team:
+    return services.team_propose(
+        actor=users.commune_officer, commune=tree.c1, village=tree.v1, members=_four(), joined_on=on
+    )
+
+
+def _sign(users: Users, decision: Decision, number: str, on: datetime.date) -> Decision:
+    services.decision_update(
+        actor=users.commune_officer,
+        decision=decision,
+        number=number,
+        issued_on=on,
+        signer_name="Hoàng Văn Em",
+        signer_title="chairman",
+        legal_bases=decision.legal_bases,
+        proposer=decision.proposer,
+        recipients=decision.recipients,
+    )
+    return services.decision_sign(actor=users.commune_officer, decision=decision)
+
+
+def test_a_commune_officer_sets_up_a_team_with_a_draft_decision(users: Users, tree: Tree) -> None:
+    team = _team(users, tree)
+    assert team.status == TeamStatus.PROPOSED
+    assert team.name == "Tổ công nghệ số cộng đồng " + tree.v1.name
+    draft = team.decisions.get()
+    assert draft.status == DecisionStatus.DRAFT
+    assert draft.members[0]["full_name"] == "Nguyễn Văn An"  # leader first
+    assert Member.objects.get(full_name="Phạm Thị Dung").phone == "0987654321"
+    assert AuditEvent.objects.filter(action="team.propose").exists()
+
+
+def test_signing_activates_the_team(users: Users, tree: Tree) -> None:
+    team = _team(users, tree)
+    _sign(users, team.decisions.get(), "15/QĐ-UBND", D(2026, 1, 10))
+    team.refresh_from_db()
+    assert (team.status, team.established_on) == (TeamStatus.ACTIVE, D(2026, 1, 10))
+
+
+def test_a_village_has_one_open_team(users: Users, tree: Tree) -> None:
+    _team(users, tree)
+    with pytest.raises(DomainError, match=r"đã có|already"):
+        services.team_propose(
+            actor=users.commune_officer, commune=tree.c1, village=tree.v1, members=[MemberIn(full_name="Ai Đó")]
+        )
+    assert Team.objects.count() == 1
+
+
+def test_a_person_is_on_one_team_at_a_time(users: Users, tree: Tree) -> None:
+    team = _team(users, tree)
+    an = Member.objects.get(full_name="Nguyễn Văn An")
+    with pytest.raises(DomainError):
+        services.team_propose(
+            actor=users.commune_officer,
+            commune=tree.c1,
+            village=tree.v2,
+            members=[MemberIn(member_id=an.pk, role=MemberRole.LEADER)],
+        )
+    assert Team.objects.count() == 1
+    assert Membership.objects.filter(team=team).count() == 4
+
+
+def test_two_leaders_are_refused(users: Users, tree: Tree) -> None:
+    with pytest.raises(DomainError):
+        services.team_propose(
+            actor=users.commune_officer,
+            commune=tree.c1,
+            village=tree.v1,
+            members=[MemberIn(full_name="A", role="leader"), MemberIn(full_name="B", role="leader")],
+        )
+    assert not Team.objects.exists() and not Member.objects.exists()
+
+
+def test_the_roster_on_a_date_follows_joins_and_leaves(users: Users, tree: Tree) -> None:
+    team = _team(users, tree, on=D(2026, 1, 5))
+    cuong = Membership.objects.get(member__full_name="Lê Văn Cường")
+    services.member_replace(
+        actor=users.commune_officer,
+        membership=cuong,
+        on=D(2026, 3, 1),
+        data=MemberIn(full_name="Vũ Thị Giang", organisation="youth_union"),
+    )
+    names = lambda day: {m.member.full_name for m in selectors.roster(team=team, day=day)}  # noqa: E731
+    assert "Lê Văn Cường" in names(D(2026, 2, 28))
+    assert "Vũ Thị Giang" not in names(D(2026, 2, 28))
+    assert "Lê Văn Cường" not in names(D(2026, 3, 1))
+    assert "Vũ Thị Giang" in names(D(2026, 3, 1))
+    assert names(D(2026, 1, 4)) == set()  # before the team existed
+    assert len(selectors.roster_history(team=team)) == 5
+
+
+def test_a_roster_change_drafts_a_decision_that_supersedes_the_signed_one(users: Users, tree: Tree) -> None:
+    team = _team(users, tree)
+    first = _sign(users, team.decisions.get(), "15/QĐ-UBND", D(2026, 1, 10))
+    dung = Membership.objects.get(member__full_name="Phạm Thị Dung")
+    services.member_replace(
+        actor=users.commune_officer, membership=dung, on=D(2026, 3, 1), data=MemberIn(full_name="Đỗ Văn Hùng")
+    )
+    draft = team.decisions.get(status=DecisionStatus.DRAFT)
+    assert draft.supersedes == first
+    assert "Đỗ Văn Hùng" in [m["full_name"] for m in draft.members]
+    assert "Phạm Thị Dung" not in [m["full_name"] for m in draft.members]
+    _sign(users, draft, "27/QĐ-UBND", D(2026, 3, 2))
+    first.refresh_from_db()
+    assert first.status == DecisionStatus.SUPERSEDED
+    assert "Phạm Thị Dung" in [m["full_name"] for m in first.members]  # history keeps the old roster
+
+
+def test_a_decision_number_is_used_once_per_commune(users: Users, tree: Tree) -> None:
+    team = _team(users, tree)
+    _sign(users, team.decisions.get(), "15/QĐ-UBND", D(2026, 1, 10))
+    other = services.team_propose(
+        actor=users.commune_officer,
+        commune=tree.c1,
+        village=tree.v2,
+        members=[MemberIn(full_name="Ngô Văn Khải", role="leader")],
+    )
+    with pytest.raises(DomainError, match="15/QĐ-UBND"):
+        _sign(users, other.decisions.get(), "15/QĐ-UBND", D(2026, 1, 11))
+    assert other.decisions.get().number == ""
+
+
+def test_scope_is_checked(users: Users, tree: Tree) -> None:
+    with pytest.raises(NotFound):
+        services.team_propose(actor=users.outsider, commune=tree.c1, village=tree.v1, members=_four())
+    with pytest.raises(Forbidden):
+        services.team_propose(actor=users.team_leader, commune=tree.c1, village=tree.v1, members=_four())
+    assert not Team.objects.exists()
