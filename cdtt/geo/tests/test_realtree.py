@@ -102,9 +102,19 @@ def test_every_demo_login_works_on_the_real_tree(client: Client) -> None:
 
     admin_units_load()
     call_command("load_demo", stdout=io.StringIO())
-    counts = (Village.objects.count(), User.objects.count(), RoleAssignment.objects.count())
+    from cdtt.teams.models import Team, TeamStatus
+
+    team = Team.objects.get(village__name="Thôn Giang Cao")
+    assert team.status == TeamStatus.ACTIVE
+    assert team.memberships.filter(member__user__username="totruong", role="leader").exists()  # type: ignore[attr-defined]
+    counts = (Village.objects.count(), User.objects.count(), RoleAssignment.objects.count(), Team.objects.count())
     call_command("load_demo", stdout=io.StringIO())  # a second run is safe and creates nothing new
-    assert (Village.objects.count(), User.objects.count(), RoleAssignment.objects.count()) == counts
+    assert (
+        Village.objects.count(),
+        User.objects.count(),
+        RoleAssignment.objects.count(),
+        Team.objects.count(),
+    ) == counts
     for username, *_rest in ACCOUNTS:
         client.logout()
         response = client.post("/login/", {"username": username, "password": DEFAULT_PASSWORD})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 from typing import Any
 
@@ -13,6 +14,8 @@ from cdtt.accounts.models import Role, RoleAssignment, User
 from cdtt.core.audit import audit_record
 from cdtt.core.text import fold
 from cdtt.geo.models import AdminUnit, UnitKind, Village, VillageKind
+from cdtt.teams.models import Member, MemberRole, Organisation, SignerTitle, Team
+from cdtt.teams.services import MemberIn, chat_group_save, decision_sign, decision_update, team_propose
 
 PROVINCE = "01"  # Thành phố Hà Nội
 # Real communes of Hà Nội (codes from the official register); village names are demo data.
@@ -87,14 +90,109 @@ class Command(BaseCommand):
                 RoleAssignment.objects.get_or_create(user=user, role=role, unit=unit, village=village)
                 if created:
                     audit_record(actor=None, action="user.create", target=user, unit=unit, actor_name="load_demo")
+            team_created = _demo_team(communes[DEMO_COMMUNE])
         self.stdout.write(
             self.style.SUCCESS(
                 _("Demo data ready: %(n)d new villages; %(a)d demo accounts.")
                 % {"n": created_villages, "a": len(ACCOUNTS)}
             )
         )
+        if team_created:
+            self.stdout.write(_("Demo team set up in %(village)s with a signed decision.") % {"village": DEMO_VILLAGE})
         self.stdout.write(_("Demo logins (password for all: %(p)s):") % {"p": password})
         names = {u.code: u.name for u in communes.values()}
         for username, _full_name, role, unit_code, village_name in ACCOUNTS:
             where = village_name or (names.get(unit_code or "", "") if role == Role.COMMUNE_OFFICER else "")
             self.stdout.write(f"  {username:<12} {Role(role).label}{' · ' + where if where else ''}")
+
+
+# The demo team: the village of the demo team accounts, with a signed decision. The commune's other
+# villages are left without a team so that setting one up can be tried from the demo.
+DEMO_TEAM = [
+    (
+        "Nguyễn Văn An",
+        MemberRole.LEADER,
+        "male",
+        1978,
+        "0912345678",
+        Organisation.OTHER,
+        "Trưởng thôn",
+        True,
+        "totruong",
+    ),
+    (
+        "Trần Thị Bình",
+        MemberRole.DEPUTY,
+        "female",
+        1990,
+        "0987654321",
+        Organisation.WOMENS_UNION,
+        "Giáo viên",
+        False,
+        "tovien",
+    ),
+    (
+        "Lê Văn Cường",
+        MemberRole.MEMBER,
+        "male",
+        1999,
+        "0903123456",
+        Organisation.YOUTH_UNION,
+        "Bí thư chi đoàn",
+        False,
+        None,
+    ),
+    ("Phạm Thị Dung", MemberRole.MEMBER, "female", 2001, "", Organisation.YOUTH_UNION, "Sinh viên", False, None),
+]
+
+
+def _demo_team(commune: AdminUnit) -> bool:
+    """Set up the demo team through the same services an officer uses (once)."""
+    village = Village.objects.get(commune=commune, name_folded=fold(DEMO_VILLAGE), valid_to=None)
+    if Team.objects.filter(village=village).exists():
+        return False
+    officer = User.objects.get(username="xa")
+    members = [
+        MemberIn(
+            full_name=name,
+            role=role,
+            gender=gender,
+            birth_year=year,
+            phone=phone,
+            organisation=org,
+            occupation=job,
+            is_village_head=head,
+            publish_phone=role == MemberRole.LEADER,
+        )
+        for name, role, gender, year, phone, org, job, head, _login in DEMO_TEAM
+    ]
+    joined = datetime.date(2025, 9, 1)
+    team = team_propose(actor=officer, commune=commune, village=village, members=members, joined_on=joined)
+    decision = team.decisions.get()  # type: ignore[attr-defined]
+    decision_update(
+        actor=officer,
+        decision=decision,
+        number="15/QĐ-UBND",
+        issued_on=datetime.date(2025, 9, 5),
+        signer_name="Nguyễn Văn Hải",
+        signer_title=SignerTitle.CHAIRMAN,
+        legal_bases=decision.legal_bases,
+        proposer=decision.proposer,
+        recipients=decision.recipients,
+    )
+    decision_sign(actor=officer, decision=decision)
+    for name, *_rest, login in DEMO_TEAM:
+        if login:
+            Member.objects.filter(commune=commune, full_name=name).update(user=User.objects.get(username=login))
+    chat_group_save(
+        actor=officer,
+        commune=commune,
+        village=village,
+        platform="zalo",
+        name="Thôn Giang Cao - Chuyển đổi số",
+        invite_link="https://zalo.me/g/demo-giang-cao",
+        households_in_group=212,
+        households_total=287,
+        counted_on=datetime.date(2025, 10, 1),
+    )
+    return True
