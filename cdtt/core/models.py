@@ -41,6 +41,17 @@ ACTION_LABELS = {
     "import.create": _("Import file checked"),
     "import.apply": _("Import applied"),
     "import.cancel": _("Import cancelled"),
+    "team.propose": _("Team set up"),
+    "team.dissolve": _("Team dissolved"),
+    "member.join": _("Member joined a team"),
+    "member.leave": _("Member left a team"),
+    "member.update": _("Member details corrected"),
+    "decision.update": _("Decision draft edited"),
+    "decision.sign": _("Decision signed"),
+    "decision.scan": _("Signed scan attached"),
+    "decision.export": _("Decision downloaded"),
+    "roster.export": _("Roster exported"),
+    "chat_group.save": _("Chat group recorded"),
 }
 
 

@@ -129,9 +129,15 @@ def member_search(*, user: Any, q: str, limit: int = 50) -> QuerySet[Member]:
 
 
 def chat_group_get(*, user: Any, commune: AdminUnit, village: Village | None) -> ChatGroup | None:
+    """A village's group (village in scope), or the commune's common group (commune in scope)."""
     scope = scope_for(user)
     scope.require(Perm.VIEW_TEAMS)
-    return ChatGroup.objects.filter(commune=commune, village=village).first()
+    groups = ChatGroup.objects.filter(commune=commune, village=village)
+    if village is None:
+        groups = groups.filter(commune__in=scope.units(Perm.VIEW_TEAMS))
+    else:
+        groups = groups.filter(village__in=scope.villages(Perm.VIEW_TEAMS))
+    return groups.first()
 
 
 @dataclass

@@ -138,7 +138,22 @@ def _person(commune: AdminUnit, data: MemberIn, *, index: int | None = None) -> 
         if member is None:
             raise NotFound(_("The member was not found."))
         return member
-    member = Member(commune=commune, **_check_member_fields(data, index=index))
+    fields = _check_member_fields(data, index=index)
+    if fields["phone"]:
+        # The same person typed in again gets a new Member row; their phone is what tells them apart.
+        holder = (
+            Membership.objects.current()
+            .filter(member__commune=commune, member__phone=fields["phone"])
+            .select_related("member", "team")
+            .first()
+        )
+        if holder is not None:
+            raise DomainError(
+                _("The phone %(phone)s belongs to %(name)s, who is already on %(team)s; they must leave it first.")
+                % {"phone": fields["phone"], "name": holder.member.full_name, "team": holder.team.name},
+                field="phone",
+            )
+    member = Member(commune=commune, **fields)
     member.save()
     return member
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 class ImportKind(models.TextChoices):
     VILLAGES = "villages", _("Villages")
+    TEAMS = "teams", _("Teams and members")
 
 
 class ImportStatus(models.TextChoices):

@@ -1,9 +1,10 @@
-"""Writes for import jobs: start (parse and preview), apply, cancel. Each checks scope and audits."""
+"""Writes for import jobs (start: parse and preview; apply; cancel) and the audited roster export."""
 
 from __future__ import annotations
 
 import os
-from typing import Any
+import tempfile
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -12,19 +13,25 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
+from cdtt.accounts.models import Role
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, NotFound
 from cdtt.core.text import nfc
-from cdtt.geo.models import UnitKind
+from cdtt.geo.models import AdminUnit, UnitKind
 from cdtt.geo.services import village_create
+from cdtt.teams.models import Team
+from cdtt.teams.services import member_join, team_propose
+from cdtt.transfers.exporters.roster import write_roster
+from cdtt.transfers.importers import teams as team_importer
 from cdtt.transfers.importers import villages as village_importer
 from cdtt.transfers.importers.tabular import FileProblem
 from cdtt.transfers.models import ImportJob, ImportKind, ImportStatus
+from cdtt.transfers.selectors import KIND_PERMS, roster_memberships
 
 # Units an import can be run from: a current commune, or a province/the nation (rows then name a commune).
 IMPORT_UNIT_KINDS = (UnitKind.NATIONAL, UnitKind.PROVINCE, UnitKind.COMMUNE, UnitKind.WARD, UnitKind.SPECIAL_ZONE)
+EXPORT_CHUNK = 2000
 
 
 class RowsChanged(DomainError):
@@ -32,52 +39,59 @@ class RowsChanged(DomainError):
 
 
 class _Recheck(Exception):  # an internal signal that rolls the transaction back
-    def __init__(self, checked: village_importer.Checked) -> None:
+    def __init__(self, rows: list[dict[str, Any]], error_count: int) -> None:
         super().__init__("rows changed")
-        self.checked = checked
+        self.rows = rows
+        self.error_count = error_count
 
 
-def _check_unit(actor: Any, unit: Any) -> None:
+def _check_unit(actor: Any, unit: Any, kind: str = ImportKind.VILLAGES) -> None:
+    perm = KIND_PERMS[kind]
     scope = scope_for(actor)
-    scope.require(Perm.MANAGE_VILLAGES)
-    if not scope.covers_unit(unit, Perm.MANAGE_VILLAGES):
+    scope.require(perm)
+    if not scope.covers_unit(unit, perm):
         raise NotFound(_("The unit was not found."))
     if not unit.is_current or unit.kind not in IMPORT_UNIT_KINDS:
+        if kind == ImportKind.TEAMS:
+            raise DomainError(_("Teams can only be imported into a current commune, ward, special zone or province."))
         raise DomainError(_("Villages can only be imported into a current commune, ward, special zone or province."))
 
 
-def import_unit_check(*, actor: Any, unit: Any) -> None:
-    """Raise when villages cannot be imported at ``unit`` by ``actor``."""
-    _check_unit(actor, unit)
+def import_unit_check(*, actor: Any, unit: Any, kind: str = ImportKind.VILLAGES) -> None:
+    """Raise when ``kind`` cannot be imported at ``unit`` by ``actor``."""
+    _check_unit(actor, unit, kind)
 
 
-def village_import_start(
-    *, actor: Any, unit: Any, upload: UploadedFile, request: HttpRequest | None = None
-) -> ImportJob:
-    """Parse and check an uploaded village file into a job to preview; villages are not touched.
-
-    A file that cannot be read raises ``FileProblem`` and leaves nothing behind.
-    """
-    _check_unit(actor, unit)
+def _read_upload(upload: UploadedFile) -> tuple[bytes, str]:
+    """The uploaded bytes and a clean file name; ``FileProblem`` when the file is too large."""
     max_bytes = settings.UPLOAD_MAX_BYTES
     if upload.size is None or upload.size > max_bytes:
         raise FileProblem(_too_large(max_bytes))
     data = upload.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise FileProblem(_too_large(max_bytes))
-    filename = nfc(os.path.basename(upload.name or ""))[:255]
-    rows = village_importer.parse(data=data, filename=filename, commune_optional=unit.is_commune)
-    checked = village_importer.validate(user=actor, unit=unit, rows=rows)
-    errors = checked.error_count
+    return data, nfc(os.path.basename(upload.name or ""))[:255]
+
+
+def _job_create(
+    *,
+    actor: Any,
+    unit: Any,
+    kind: str,
+    filename: str,
+    rows: list[dict[str, Any]],
+    errors: int,
+    request: HttpRequest | None,
+) -> ImportJob:
     with transaction.atomic():
         job = ImportJob.objects.create(
-            kind=ImportKind.VILLAGES,
+            kind=kind,
             unit=unit,
             created_by=actor,
             original_filename=filename,
             status=ImportStatus.INVALID if errors else ImportStatus.PREVIEW,
-            rows=checked.rows,
-            row_count=len(checked.rows),
+            rows=rows,
+            row_count=len(rows),
             error_count=errors,
         )
         audit_record(
@@ -94,17 +108,59 @@ def village_import_start(
     return job
 
 
+def village_import_start(
+    *, actor: Any, unit: Any, upload: UploadedFile, request: HttpRequest | None = None
+) -> ImportJob:
+    """Parse and check an uploaded village file into a job to preview; villages are not touched.
+
+    A file that cannot be read raises ``FileProblem`` and leaves nothing behind.
+    """
+    _check_unit(actor, unit)
+    data, filename = _read_upload(upload)
+    rows = village_importer.parse(data=data, filename=filename, commune_optional=unit.is_commune)
+    checked = village_importer.validate(user=actor, unit=unit, rows=rows)
+    return _job_create(
+        actor=actor,
+        unit=unit,
+        kind=ImportKind.VILLAGES,
+        filename=filename,
+        rows=checked.rows,
+        errors=checked.error_count,
+        request=request,
+    )
+
+
+def team_import_start(*, actor: Any, unit: Any, upload: UploadedFile, request: HttpRequest | None = None) -> ImportJob:
+    """Parse and check an uploaded team/member file into a job to preview; teams are not touched.
+
+    A file that cannot be read raises ``FileProblem`` and leaves nothing behind.
+    """
+    _check_unit(actor, unit, ImportKind.TEAMS)
+    data, filename = _read_upload(upload)
+    rows = team_importer.parse(data=data, filename=filename, commune_optional=unit.is_commune)
+    checked = team_importer.validate(user=actor, unit=unit, rows=rows)
+    return _job_create(
+        actor=actor,
+        unit=unit,
+        kind=ImportKind.TEAMS,
+        filename=filename,
+        rows=checked.rows,
+        errors=checked.error_count,
+        request=request,
+    )
+
+
 def _too_large(max_bytes: int) -> str:
     return _("The file is larger than %(size)s MB.") % {"size": max_bytes // (1024 * 1024)}
 
 
 def import_job_apply(*, actor: Any, job: ImportJob, request: HttpRequest | None = None) -> ImportJob:
-    """Create every village of an error-free job in one transaction, or none.
+    """Write every row of an error-free job in one transaction, or nothing.
 
-    Rows are checked again first (villages may have been added since the preview). A second
-    confirmation finds the job no longer in preview and creates nothing.
+    Rows are checked again first (villages, teams or members may have changed since the preview). A
+    second confirmation finds the job no longer in preview and writes nothing.
     """
-    _check_unit(actor, job.unit)
+    _check_unit(actor, job.unit, job.kind)
     try:
         with transaction.atomic():
             # The conditional update is the guard against double submits: only one caller flips the status.
@@ -115,25 +171,8 @@ def import_job_apply(*, actor: Any, job: ImportJob, request: HttpRequest | None 
                 job.refresh_from_db()
                 raise DomainError(_status_refusal(job))
             locked = ImportJob.objects.select_for_update().get(pk=job.pk)
-            checked = village_importer.validate(user=actor, unit=locked.unit, rows=locked.rows)
-            if checked.error_count or not checked.rows:
-                raise _Recheck(checked)
-            for row in checked.rows:
-                try:
-                    village_create(
-                        actor=actor,
-                        commune=checked.communes[row["commune_id"]],
-                        name=row["name"],
-                        kind=row["kind_value"],
-                        code=row["code"],
-                        request=request,
-                    )
-                except DomainError as exc:
-                    raise DomainError(
-                        _("Row %(line)s: %(message)s Nothing was imported.")
-                        % {"line": row["line"], "message": exc.message}
-                    ) from None
-            locked.created_count = len(checked.rows)
+            apply = _apply_teams if locked.kind == ImportKind.TEAMS else _apply_villages
+            details = apply(actor, locked, request)
             locked.save(update_fields=["created_count"])
             audit_record(
                 actor=actor,
@@ -143,11 +182,12 @@ def import_job_apply(*, actor: Any, job: ImportJob, request: HttpRequest | None 
                 request=request,
                 kind=locked.kind,
                 created=locked.created_count,
+                **details,
             )
     except _Recheck as recheck:
         # Outside the rolled-back transaction: keep the new errors so the officer sees them.
         ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEW).update(
-            status=ImportStatus.INVALID, rows=recheck.checked.rows, error_count=recheck.checked.error_count
+            status=ImportStatus.INVALID, rows=recheck.rows, error_count=recheck.error_count
         )
         job.refresh_from_db()
         raise RowsChanged(
@@ -157,9 +197,81 @@ def import_job_apply(*, actor: Any, job: ImportJob, request: HttpRequest | None 
     return job
 
 
+def _row_failed(lines: list[int], exc: DomainError) -> DomainError:
+    where = ", ".join(str(line) for line in lines)
+    return DomainError(_("Row %(line)s: %(message)s Nothing was imported.") % {"line": where, "message": exc.message})
+
+
+def _apply_villages(actor: Any, job: ImportJob, request: HttpRequest | None) -> dict[str, Any]:
+    checked = village_importer.validate(user=actor, unit=job.unit, rows=job.rows)
+    if checked.error_count or not checked.rows:
+        raise _Recheck(checked.rows, checked.error_count)
+    for row in checked.rows:
+        try:
+            village_create(
+                actor=actor,
+                commune=checked.communes[row["commune_id"]],
+                name=row["name"],
+                kind=row["kind_value"],
+                code=row["code"],
+                request=request,
+            )
+        except DomainError as exc:
+            raise _row_failed([row["line"]], exc) from None
+    job.created_count = len(checked.rows)
+    return {}
+
+
+def _apply_teams(actor: Any, job: ImportJob, request: HttpRequest | None) -> dict[str, Any]:
+    """Propose a team for each village without one and add the others' rows to the open team.
+
+    The team services do the writing, so each team gets its draft decision as usual. A new team is
+    proposed with the members of its earliest joining date; later joiners are added on their date.
+    """
+    checked = team_importer.validate(user=actor, unit=job.unit, rows=job.rows)
+    if checked.error_count or not checked.rows:
+        raise _Recheck(checked.rows, checked.error_count)
+    today = timezone.localdate()
+    proposed = joined = 0
+    for (commune_id, village_id), rows in team_importer.by_team(checked.rows).items():
+        if rows[0]["team_id"]:
+            team = checked.teams[rows[0]["team_id"]]
+            later = rows
+        else:
+            first_day = min(team_importer.joined_on(row) or today for row in rows)
+            founders = [row for row in rows if (team_importer.joined_on(row) or today) == first_day]
+            later = [row for row in rows if row not in founders]
+            try:
+                team = team_propose(
+                    actor=actor,
+                    commune=checked.communes[commune_id],
+                    village=checked.villages[village_id] if village_id else None,
+                    members=[team_importer.member_in(row) for row in founders],
+                    joined_on=first_day,
+                    request=request,
+                )
+            except DomainError as exc:
+                raise _row_failed([row["line"] for row in founders], exc) from None
+            proposed += 1
+        for row in later:
+            try:
+                member_join(
+                    actor=actor,
+                    team=team,
+                    data=team_importer.member_in(row),
+                    on=team_importer.joined_on(row) or today,
+                    request=request,
+                )
+            except DomainError as exc:
+                raise _row_failed([row["line"]], exc) from None
+            joined += 1
+    job.created_count = len(checked.rows)
+    return {"teams_proposed": proposed, "members_joined": joined}
+
+
 def import_job_cancel(*, actor: Any, job: ImportJob, request: HttpRequest | None = None) -> ImportJob:
     """Cancel a job that was not applied; its rows stay for reference."""
-    _check_unit(actor, job.unit)
+    _check_unit(actor, job.unit, job.kind)
     with transaction.atomic():
         cancelled = ImportJob.objects.filter(pk=job.pk, status__in=[ImportStatus.PREVIEW, ImportStatus.INVALID]).update(
             status=ImportStatus.CANCELLED
@@ -178,3 +290,36 @@ def _status_refusal(job: ImportJob) -> str:
     if job.status == ImportStatus.CANCELLED:
         return _("This import was cancelled.")
     return _("This file has errors. Fix them and upload the file again.")
+
+
+# -- roster export -------------------------------------------------------------------------------
+
+
+def roster_export(
+    *, actor: Any, unit: AdminUnit, team: Team | None = None, request: HttpRequest | None = None
+) -> tuple[IO[bytes], int]:
+    """The current members under ``unit`` (or of one team) that the actor may see, as an XLSX file.
+
+    Phones are masked for a caller whose only roles are team member. The export is audited: it
+    carries personal data.
+    """
+    scope = scope_for(actor)
+    mask = scope.roles == {Role.TEAM_MEMBER}
+    memberships = roster_memberships(user=actor, unit=unit, team=team)
+    out: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it once sent
+    try:
+        count = write_roster(memberships.iterator(chunk_size=EXPORT_CHUNK), out=out, mask_phones=mask)
+        audit_record(
+            actor=actor,
+            action="roster.export",
+            target=team,
+            unit=unit,
+            request=request,
+            rows=count,
+            masked=mask,
+        )
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out, count

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cdtt.transfers import views
+from cdtt.transfers import views, views_teams
 
 app_name = "transfers"
 urlpatterns = [
@@ -9,4 +9,10 @@ urlpatterns = [
     path("<int:job_id>/", views.job_detail, name="job"),
     path("<int:job_id>/confirm/", views.job_confirm, name="job_confirm"),
     path("<int:job_id>/cancel/", views.job_cancel, name="job_cancel"),
+    path("teams/<int:unit_id>/", views_teams.team_import, name="team_import"),
+    path("teams/<int:unit_id>/template.xlsx", views_teams.team_import_template, name="team_import_template"),
+    path("teams/<int:unit_id>/export.xlsx", views_teams.roster_export, name="roster_export"),
+    path("teams/jobs/<int:job_id>/", views_teams.team_job, name="team_job"),
+    path("teams/jobs/<int:job_id>/confirm/", views_teams.team_job_confirm, name="team_job_confirm"),
+    path("teams/jobs/<int:job_id>/cancel/", views_teams.team_job_cancel, name="team_job_cancel"),
 ]

@@ -20,6 +20,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [(_("Home"), reverse("home"))]
     if scope.has(Perm.VIEW_UNITS):
         items.append((_("Units"), reverse("geo:browse")))
+    if scope.has(Perm.VIEW_TEAMS):
+        items.append((_("Teams"), reverse("teams:home")))
     if scope.has(Perm.MANAGE_ACCOUNTS):
         items.append((_("Accounts"), reverse("accounts:list")))
     if scope.has(Perm.VIEW_AUDIT):
@@ -32,4 +34,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             for label, url in items
         ],
         "user_roles": sorted({grant.role for grant in scope.grants}),
+        "can_view_teams": scope.has(Perm.VIEW_TEAMS),
     }

@@ -11,7 +11,8 @@ import datetime
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +43,14 @@ class TooManyRows(FileProblem):
         super().__init__("too many rows")
 
 
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: Any  # lazy translation: the header written in the template
+    help: Any
+    aliases: tuple[str, ...]  # label_key() forms accepted in a file, whatever the UI language
+
+
 def label_key(value: str) -> str:
     """Normalise a header or label cell for matching: "Tên thôn (bắt buộc) *" -> "ten thon"."""
     return _NOT_WORD.sub(" ", fold(_PARENTHESES.sub(" ", value))).strip()
@@ -60,6 +69,36 @@ def cell_text(value: Any) -> str:
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
     return nfc(str(value))
+
+
+def header_lookup(columns: Sequence[Column]) -> dict[str, str]:
+    """label_key() form of every accepted header -> the column key; the template's labels included."""
+    lookup: dict[str, str] = {}
+    for column in columns:
+        for alias in column.aliases:
+            lookup[alias] = column.key
+    for column in columns:  # the template's headers in the current language
+        lookup.setdefault(label_key(str(column.label)), column.key)
+    return lookup
+
+
+def find_header(
+    rows: list[tuple[int, list[str]]], *, columns: Sequence[Column], anchor: str
+) -> tuple[int, dict[str, int]] | None:
+    """The index of the first row naming the ``anchor`` column, and each known column's position."""
+    lookup = header_lookup(columns)
+    for index, (_line, cells) in enumerate(rows):
+        positions: dict[str, int] = {}
+        for pos, cell in enumerate(cells):
+            key = lookup.get(label_key(cell))
+            if key is None:
+                continue
+            if key in positions:
+                raise FileProblem(_("The column “%(column)s” appears twice in the header row.") % {"column": cell})
+            positions[key] = pos
+        if anchor in positions:
+            return index, positions
+    return None
 
 
 def read_rows(*, data: bytes, filename: str, max_rows: int) -> list[tuple[int, list[str]]]:
@@ -150,10 +189,16 @@ def _decode(data: bytes) -> str:
 
 
 def _delimiter(text: str) -> str:
-    """The separator used in the first non-blank line (Excel in Vietnamese locales often writes ";")."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    unquoted = re.sub(r'"[^"]*"', "", first)
-    counts = {sep: unquoted.count(sep) for sep in _CSV_DELIMITERS}
+    """The separator of the first lines (Excel in Vietnamese locales often writes ";").
+
+    Several lines are looked at because a title line above the header usually has no separator.
+    """
+    lines = [line for line in text.splitlines()[:50] if line.strip()][:10]
+    counts = dict.fromkeys(_CSV_DELIMITERS, 0)
+    for line in lines:
+        unquoted = re.sub(r'"[^"]*"', "", line)
+        for sep in _CSV_DELIMITERS:
+            counts[sep] = max(counts[sep], unquoted.count(sep))
     best = max(_CSV_DELIMITERS, key=lambda sep: counts[sep])
     return best if counts[best] else ","
 

@@ -16,10 +16,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cdtt.access.permissions import Perm
 from cdtt.core.text import fold, nfc
 from cdtt.geo.models import REFORM_DATE, AdminUnit, VillageKind
 from cdtt.transfers import selectors
-from cdtt.transfers.importers.tabular import FileProblem, TooManyRows, label_key, read_rows
+from cdtt.transfers.importers.tabular import Column, FileProblem, TooManyRows, find_header, label_key, read_rows
 
 MAX_ROWS = 5000
 MAX_NAME = 200
@@ -29,14 +30,6 @@ HEADER_SEARCH_ROWS = 10
 COMMUNE_CODE_WIDTH = 5  # official commune codes are five digits; Excel drops the leading zeros
 
 COMMUNE_CODE, COMMUNE_NAME, NAME, KIND, CODE = "commune_code", "commune_name", "name", "kind", "code"
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: Any  # lazy translation: the header written in the template
-    help: Any
-    aliases: tuple[str, ...]  # label_key() forms accepted in a file, whatever the UI language
 
 
 COLUMNS = (
@@ -128,7 +121,7 @@ def parse(*, data: bytes, filename: str, commune_optional: bool) -> list[dict[st
         rows = read_rows(data=data, filename=filename, max_rows=MAX_ROWS + HEADER_SEARCH_ROWS)
     except TooManyRows:
         raise _too_many() from None
-    index, positions = _find_header(rows[:HEADER_SEARCH_ROWS]) or (0, {})
+    index, positions = find_header(rows[:HEADER_SEARCH_ROWS], columns=COLUMNS, anchor=NAME) or (0, {})
     missing = [key for key in (NAME, KIND) if key not in positions]
     if not commune_optional and COMMUNE_CODE not in positions and COMMUNE_NAME not in positions:
         missing.insert(0, COMMUNE_CODE)
@@ -150,33 +143,6 @@ def _too_many() -> FileProblem:
     return FileProblem(
         _("The file has more than %(max)s village rows. Split it into smaller files.") % {"max": f"{MAX_ROWS:,}"}
     )
-
-
-def _aliases() -> dict[str, str]:
-    lookup: dict[str, str] = {}
-    for column in COLUMNS:
-        for alias in column.aliases:
-            lookup[alias] = column.key
-    for column in COLUMNS:  # the template's headers in the current language
-        lookup.setdefault(label_key(str(column.label)), column.key)
-    return lookup
-
-
-def _find_header(rows: list[tuple[int, list[str]]]) -> tuple[int, dict[str, int]] | None:
-    """The index of the first row naming the village-name column, and each known column's position."""
-    lookup = _aliases()
-    for index, (_line, cells) in enumerate(rows):
-        positions: dict[str, int] = {}
-        for pos, cell in enumerate(cells):
-            key = lookup.get(label_key(cell))
-            if key is None:
-                continue
-            if key in positions:
-                raise FileProblem(_("The column “%(column)s” appears twice in the header row.") % {"column": cell})
-            positions[key] = pos
-        if NAME in positions:
-            return index, positions
-    return None
 
 
 def _missing_columns_message(missing: list[str]) -> str:
@@ -219,12 +185,14 @@ class Checked:
         return sum(1 for row in self.rows if row["errors"])
 
 
-class _Communes:
+class Communes:
     """Resolve a row's commune code or name among the current communes under the import's unit."""
 
-    def __init__(self, *, user: Any, unit: AdminUnit, rows: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, *, user: Any, unit: AdminUnit, rows: list[dict[str, Any]], perm: Perm = Perm.MANAGE_VILLAGES
+    ) -> None:
         self.unit = unit
-        communes = selectors.import_communes(user=user, unit=unit)
+        communes = selectors.import_communes(user=user, unit=unit, perm=perm)
         self.by_id = {c.pk: c for c in communes}
         self.by_code = {c.code: c for c in communes}
         self.by_name: dict[str, list[AdminUnit]] = defaultdict(list)
@@ -234,7 +202,9 @@ class _Communes:
             self.by_short_name[fold(commune.short_name)].append(commune)
         unknown_codes = {normalize_commune_code(row[COMMUNE_CODE]) for row in rows} - set(self.by_code) - {""}
         unknown_names = {fold(row[COMMUNE_NAME]) for row in rows} - set(self.by_name) - set(self.by_short_name) - {""}
-        legacy = selectors.import_legacy_units(user=user, unit=unit, codes=unknown_codes, folded_names=unknown_names)
+        legacy = selectors.import_legacy_units(
+            user=user, unit=unit, codes=unknown_codes, folded_names=unknown_names, perm=perm
+        )
         self.legacy_codes = {u.code for u in legacy}
         self.legacy_names = {u.name_folded for u in legacy}
 
@@ -283,7 +253,7 @@ def normalize_commune_code(value: str) -> str:
 
 def validate(*, user: Any, unit: AdminUnit, rows: list[dict[str, Any]]) -> Checked:
     """Check every row; return the rows with resolved values and their error messages."""
-    communes = _Communes(user=user, unit=unit, rows=rows)
+    communes = Communes(user=user, unit=unit, rows=rows)
     kinds = kind_lookup()
     kind_labels = dict(VillageKind.choices)
     checked: list[dict[str, Any]] = []

@@ -186,8 +186,8 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
     def labels(name: str) -> list[str]:
         return [item["url"] for item in signed_in(name).get("/").context["nav_items"]]
 
-    assert labels("commune_officer") == ["/", "/units/", "/accounts/", "/audit/", "/me/"]
-    assert labels("team_member") == ["/", "/units/", "/me/"]
+    assert labels("commune_officer") == ["/", "/units/", "/teams/", "/accounts/", "/audit/", "/me/"]
+    assert labels("team_member") == ["/", "/units/", "/teams/", "/me/"]
     assert labels("nobody") == ["/", "/me/"]
 
 
