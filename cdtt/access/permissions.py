@@ -16,6 +16,7 @@ class Perm(StrEnum):
     MANAGE_TEAMS = "teams.manage"  # set up teams, change rosters, draft and sign decisions
     MANAGE_GROUPS = "teams.manage_groups"  # record the village or commune chat group
     VIEW_FIGURES = "figures.view"  # aggregate counts only, no personal data
+    VIEW_PHONES = "teams.view_phones"  # members' phone numbers in full (others see them masked)
 
 
 _OFFICER = frozenset(
@@ -28,6 +29,7 @@ _OFFICER = frozenset(
         Perm.MANAGE_TEAMS,
         Perm.MANAGE_GROUPS,
         Perm.VIEW_FIGURES,
+        Perm.VIEW_PHONES,
     }
 )
 
@@ -35,7 +37,9 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.NATIONAL_ADMIN: frozenset(Perm),
     Role.PROVINCE_OFFICER: _OFFICER,
     Role.COMMUNE_OFFICER: _OFFICER,
-    Role.TEAM_LEADER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.MANAGE_GROUPS, Perm.VIEW_FIGURES}),
+    Role.TEAM_LEADER: frozenset(
+        {Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.MANAGE_GROUPS, Perm.VIEW_FIGURES, Perm.VIEW_PHONES}
+    ),
     Role.TEAM_MEMBER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.VIEW_FIGURES}),
     # Enterprise partners and leaders read aggregates only, never rosters.
     Role.ENTERPRISE_PARTNER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES}),

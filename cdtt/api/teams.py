@@ -21,7 +21,6 @@ from pydantic import Field
 from cdtt.access.decorators import public
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
-from cdtt.accounts.models import Role
 from cdtt.api.auth import api_requires
 from cdtt.core.errors import NotFound
 from cdtt.core.text import mask_phone
@@ -239,9 +238,7 @@ class ChatGroupIn(Schema):
 
 
 def _masks_phones(user: Any) -> bool:
-    """Team members see each other's phones masked; any other role sees them whole."""
-    roles = scope_for(user).roles
-    return bool(roles) and roles <= {Role.TEAM_MEMBER}
+    return not selectors.sees_full_phones(user)
 
 
 def _phone(value: str, mask: bool) -> str:

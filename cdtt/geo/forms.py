@@ -15,4 +15,4 @@ class VillageForm(forms.Form):
 
 
 class RetireForm(forms.Form):
-    on = forms.DateField(label=_("Retired from"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label=_("Retired from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))

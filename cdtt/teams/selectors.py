@@ -18,10 +18,8 @@ from cdtt.teams.models import (
     ROLE_ORDER,
     ChatGroup,
     Decision,
-    Gender,
     Member,
     Membership,
-    Organisation,
     Team,
     TeamStatus,
 )
@@ -32,6 +30,11 @@ def _int(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise NotFound(_("The object was not found.")) from None
+
+
+def sees_full_phones(user: Any) -> bool:
+    """Officers and team leaders see members' phones in full; team members see them masked."""
+    return scope_for(user).has(Perm.VIEW_PHONES)
 
 
 def team_list(*, user: Any, commune: AdminUnit | None = None, include_dissolved: bool = False) -> QuerySet[Team]:
@@ -148,8 +151,8 @@ class Figures:
     villages_with_team: int = 0
     teams: int = 0
     members: int = 0
-    by_organisation: dict[str, int] = field(default_factory=dict)
-    by_gender: dict[str, int] = field(default_factory=dict)
+    by_organisation: dict[str, int] = field(default_factory=dict)  # Organisation codes -> members
+    by_gender: dict[str, int] = field(default_factory=dict)  # Gender codes ("unknown" when not given) -> members
     population: int | None = None  # from the household register, once it exists
 
     @property
@@ -179,7 +182,7 @@ def team_figures(*, user: Any, unit: AdminUnit) -> Figures:
         members=current.values("member").distinct().count(),
     )
     for key, total in current.values_list("member__organisation").annotate(n=Count("member", distinct=True)):
-        figures.by_organisation[str(Organisation(key).label)] = total
+        figures.by_organisation[key] = total
     for key, total in current.values_list("member__gender").annotate(n=Count("member", distinct=True)):
-        figures.by_gender[str(Gender(key).label) if key else _("Not given")] = total
+        figures.by_gender[key or "unknown"] = total
     return figures

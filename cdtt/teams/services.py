@@ -330,10 +330,12 @@ def decision_attach_scan(
     upload.seek(0)
     if head != b"%PDF-":
         raise DomainError(_("The signed scan must be a PDF file."), field="scan")
+    old_name = decision.signed_scan.name if decision.signed_scan else ""
     with transaction.atomic():
-        if decision.signed_scan:
-            decision.signed_scan.delete(save=False)
-        decision.signed_scan.save("signed.pdf", upload, save=False)
+        decision.signed_scan.save("signed.pdf", upload, save=False)  # the storage picks a fresh name
+        if old_name and old_name != decision.signed_scan.name:
+            storage = decision.signed_scan.storage
+            transaction.on_commit(lambda: storage.delete(old_name))  # keep the old scan until the new one is saved
         decision.scan_uploaded_at = timezone.now()
         decision.save(update_fields=["signed_scan", "scan_uploaded_at", "updated_at"])
         audit_record(
@@ -411,6 +413,8 @@ def member_join(
     _require_team(actor, team)
     if not team.is_open:
         raise DomainError(_("The team is dissolved."))
+    if team.memberships.current().count() >= MAX_MEMBERS:  # type: ignore[attr-defined]
+        raise DomainError(_("A team has at most %(n)d members.") % {"n": MAX_MEMBERS})
     day = on or timezone.localdate()
     try:
         with transaction.atomic():
@@ -569,8 +573,12 @@ def chat_group_save(
     if village is not None:
         if village.commune_id != commune.pk or not scope.villages(Perm.MANAGE_GROUPS).filter(pk=village.pk).exists():
             raise NotFound(_("The village was not found."))
+        if not village.is_active:
+            raise DomainError(_("The village is retired."))
     elif not scope.covers_unit(commune, Perm.MANAGE_GROUPS):
         raise NotFound(_("The unit was not found."))
+    if commune.kind not in COMMUNE_KINDS or not commune.is_current:
+        raise DomainError(_("Chat groups belong to a current commune, ward or special zone."))
     if platform not in ChatPlatform.values:
         raise DomainError(_("Unknown platform."), field="platform")
     name = nfc(name)

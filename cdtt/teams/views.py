@@ -92,8 +92,7 @@ def _may_edit_group(scope: Scope, commune: AdminUnit, village: Village | None) -
 
 
 def _sees_full_phones(scope: Scope) -> bool:
-    # Officers and team leaders hold MANAGE_GROUPS; team members do not and see phones masked.
-    return scope.has(Perm.MANAGE_GROUPS)
+    return selectors.sees_full_phones(scope.user)
 
 
 def _phone(member: Member, full: bool) -> str:

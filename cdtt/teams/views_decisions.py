@@ -126,8 +126,7 @@ def _member_rows(decision: Decision, *, full_phones: bool) -> list[MemberRow]:
 
 
 def _sees_full_phones(user: Any) -> bool:
-    # Same rule as the team page: officers and team leaders (MANAGE_GROUPS) see phones; team members see them masked.
-    return scope_for(user).has(Perm.MANAGE_GROUPS)
+    return selectors.sees_full_phones(user)
 
 
 def _may_manage(user: Any, decision: Decision) -> bool:

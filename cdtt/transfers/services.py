@@ -14,13 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cdtt.access.scope import scope_for
-from cdtt.accounts.models import Role
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, NotFound
 from cdtt.core.text import nfc
 from cdtt.geo.models import AdminUnit, UnitKind
 from cdtt.geo.services import village_create
 from cdtt.teams.models import Team
+from cdtt.teams.selectors import sees_full_phones
 from cdtt.teams.services import member_join, team_propose
 from cdtt.transfers.exporters.roster import write_roster
 from cdtt.transfers.importers import teams as team_importer
@@ -300,11 +300,10 @@ def roster_export(
 ) -> tuple[IO[bytes], int]:
     """The current members under ``unit`` (or of one team) that the actor may see, as an XLSX file.
 
-    Phones are masked for a caller whose only roles are team member. The export is audited: it
+    Phones are masked for a caller who may not see them in full. The export is audited: it
     carries personal data.
     """
-    scope = scope_for(actor)
-    mask = scope.roles == {Role.TEAM_MEMBER}
+    mask = not sees_full_phones(actor)
     memberships = roster_memberships(user=actor, unit=unit, team=team)
     out: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it once sent
     try:

@@ -156,3 +156,44 @@ def test_scope_is_checked(users: Users, tree: Tree) -> None:
     with pytest.raises(Forbidden):
         services.team_propose(actor=users.team_leader, commune=tree.c1, village=tree.v1, members=_four())
     assert not Team.objects.exists()
+
+
+def test_a_chat_group_needs_an_active_village_of_a_current_commune(users: Users, tree: Tree) -> None:
+    tree.v2.valid_to = D(2026, 1, 1)
+    tree.v2.save()
+    with pytest.raises(DomainError):
+        services.chat_group_save(
+            actor=users.commune_officer, commune=tree.c1, village=tree.v2, platform="zalo", name="Nhóm cũ"
+        )
+    with pytest.raises(DomainError):
+        services.chat_group_save(
+            actor=users.province_officer, commune=tree.p1, village=None, platform="zalo", name="Nhóm tỉnh"
+        )
+    from cdtt.teams.models import ChatGroup
+
+    assert not ChatGroup.objects.exists()
+
+
+def test_a_team_stops_at_the_member_limit(users: Users, tree: Tree) -> None:
+    members = [MemberIn(full_name=f"Thành viên {n}") for n in range(services.MAX_MEMBERS)]
+    team = services.team_propose(actor=users.commune_officer, commune=tree.c1, village=tree.v1, members=members)
+    with pytest.raises(DomainError):
+        services.member_join(actor=users.commune_officer, team=team, data=MemberIn(full_name="Người thứ 31"))
+    assert team.memberships.current().count() == services.MAX_MEMBERS
+
+
+def test_team_leaders_and_officers_see_phones_in_full_and_members_do_not(users: Users) -> None:
+    assert selectors.sees_full_phones(users.commune_officer)
+    assert selectors.sees_full_phones(users.team_leader)
+    assert not selectors.sees_full_phones(users.team_member)
+    assert not selectors.sees_full_phones(users.enterprise_partner)
+
+
+def test_figures_are_keyed_by_stable_codes(users: Users, tree: Tree) -> None:
+    team = _team(users, tree)
+    _sign(users, team.decisions.get(), "15/QĐ-UBND", D(2026, 1, 10))
+    figures = selectors.team_figures(user=users.province_officer, unit=tree.p1)
+    assert figures.by_organisation == {"other": 1, "womens_union": 1, "youth_union": 2}
+    assert figures.by_gender == {"unknown": 3, "female": 1}
+    assert (figures.villages, figures.villages_with_team, figures.teams, figures.members) == (4, 1, 1, 4)
+    assert figures.team_coverage == 25.0
