@@ -6,14 +6,14 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.errors import NotFound
 from cdtt.core.text import fold
-from cdtt.geo.models import COMMUNE_KINDS, AdminUnit, Village
+from cdtt.geo.models import COMMUNE_KINDS, AdminUnit, AdminUnitQuerySet, Village
 from cdtt.teams.models import (
     ROLE_ORDER,
     ChatGroup,
@@ -59,6 +59,41 @@ def team_get(*, user: Any, team_id: Any, perm: Perm = Perm.VIEW_TEAMS) -> Team:
     if team is None:
         raise NotFound(_("The team was not found."))
     return team
+
+
+@dataclass
+class CommuneRow:
+    commune: AdminUnit
+    villages: int
+    with_team: int
+
+    @property
+    def coverage(self) -> float | None:
+        return round(100 * self.with_team / self.villages, 1) if self.villages else None
+
+
+def team_commune_list(*, user: Any, q: str = "") -> AdminUnitQuerySet:
+    """Current communes where the user may see teams, searched by name (diacritics ignored) or code."""
+    communes = scope_for(user).units(Perm.VIEW_TEAMS).current().communes()
+    needle = fold(q)
+    if needle:
+        communes = communes.filter(Q(name_folded__contains=needle) | Q(code=q.strip()))
+    return communes.select_related("parent").order_by("parent__name_folded", "name_folded", "id")
+
+
+def team_commune_rows(communes: list[AdminUnit]) -> list[CommuneRow]:
+    """Village counts for one page of communes (already scoped), in one query."""
+    active = Q(villages__valid_to__isnull=True)
+    counts = {
+        pk: (villages, with_team)
+        for pk, villages, with_team in AdminUnit.objects.filter(pk__in=[c.pk for c in communes])
+        .annotate(
+            n_villages=Count("villages", filter=active, distinct=True),
+            n_with_team=Count("villages", filter=active & Q(villages__teams__status=TeamStatus.ACTIVE), distinct=True),
+        )
+        .values_list("pk", "n_villages", "n_with_team")
+    }
+    return [CommuneRow(c, *counts.get(c.pk, (0, 0))) for c in communes]
 
 
 @dataclass
@@ -111,7 +146,7 @@ def decision_get(*, user: Any, decision_id: Any, perm: Perm = Perm.VIEW_TEAMS) -
     return decision
 
 
-def member_search(*, user: Any, q: str, limit: int = 50) -> QuerySet[Member]:
+def member_search(*, user: Any, q: str, limit: int = 50, with_current_membership: bool = False) -> QuerySet[Member]:
     """Members in scope whose name (diacritics ignored) or phone matches ``q``."""
     scope = scope_for(user)
     scope.require(Perm.VIEW_TEAMS)
@@ -128,7 +163,11 @@ def member_search(*, user: Any, q: str, limit: int = 50) -> QuerySet[Member]:
     if len(digits) >= 4:
         tail = digits[2:] if digits.startswith("84") and len(digits) > 9 else digits.lstrip("0")
         condition |= Q(phone__contains=tail)
-    return members.filter(condition).order_by("name_folded")[:limit]
+    members = members.filter(condition).order_by("name_folded")
+    if with_current_membership:
+        current = Prefetch("memberships", queryset=Membership.objects.current(), to_attr="current_memberships")
+        members = members.prefetch_related(current)
+    return members[:limit]
 
 
 def chat_group_get(*, user: Any, commune: AdminUnit, village: Village | None) -> ChatGroup | None:

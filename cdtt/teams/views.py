@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -19,7 +18,7 @@ from cdtt.access.permissions import Perm
 from cdtt.access.scope import Scope, scope_for
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.core.text import fold, mask_phone
-from cdtt.geo.models import AdminUnit, AdminUnitQuerySet, Village
+from cdtt.geo.models import AdminUnit, Village
 from cdtt.teams import selectors, services
 from cdtt.teams.forms import (
     ROWS_STEP,
@@ -111,44 +110,6 @@ def _status(form_or_forms: Any) -> int:
     return 400 if any(f.errors or getattr(f, "non_form_errors", list)() for f in form_or_forms) else 200
 
 
-# -- reads the selectors do not offer yet (scoped through cdtt.access.scope; candidates for selectors.py) --
-
-
-@dataclass
-class CommuneRow:
-    commune: AdminUnit
-    villages: int
-    with_team: int
-
-    @property
-    def coverage(self) -> float | None:
-        return round(100 * self.with_team / self.villages, 1) if self.villages else None
-
-
-def _commune_list(*, user: Any, q: str = "") -> AdminUnitQuerySet:
-    """Current communes where the user may see teams, searched by name (diacritics ignored) or code."""
-    communes = scope_for(user).units(Perm.VIEW_TEAMS).current().communes()
-    needle = fold(q)
-    if needle:
-        communes = communes.filter(Q(name_folded__contains=needle) | Q(code=q.strip()))
-    return communes.select_related("parent").order_by("parent__name_folded", "name_folded", "id")
-
-
-def _commune_rows(communes: list[AdminUnit]) -> list[CommuneRow]:
-    """Village counts for one page of communes (already scoped), in one query."""
-    active = Q(villages__valid_to__isnull=True)
-    counts = {
-        pk: (villages, with_team)
-        for pk, villages, with_team in AdminUnit.objects.filter(pk__in=[c.pk for c in communes])
-        .annotate(
-            n_villages=Count("villages", filter=active, distinct=True),
-            n_with_team=Count("villages", filter=active & Q(villages__teams__status=TeamStatus.ACTIVE), distinct=True),
-        )
-        .values_list("pk", "n_villages", "n_with_team")
-    }
-    return [CommuneRow(c, *counts.get(c.pk, (0, 0))) for c in communes]
-
-
 @dataclass
 class MemberHit:
     member: Member
@@ -158,8 +119,7 @@ class MemberHit:
 
 def _member_hits(*, user: Any, q: str, commune: AdminUnit, teams: dict[int, Team], full: bool) -> list[MemberHit]:
     """Members of ``commune`` in scope matching ``q``, each with their current team when the user may see it."""
-    current = Prefetch("memberships", queryset=Membership.objects.current(), to_attr="current_memberships")
-    found = selectors.member_search(user=user, q=q, limit=SEARCH_LIMIT * 4).prefetch_related(current)
+    found = selectors.member_search(user=user, q=q, limit=SEARCH_LIMIT * 4, with_current_membership=True)
     hits = []
     for member in found:
         if member.commune_id != commune.pk:
@@ -179,7 +139,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     q = request.GET.get("q", "").strip()
     if not q and "page" not in request.GET:
-        first = list(_commune_list(user=user)[:2])
+        first = list(selectors.team_commune_list(user=user)[:2])
         if len(first) == 1:
             commune = first[0]
             if not scope_for(user).covers_unit(commune, Perm.VIEW_TEAMS):  # a team role, held at a village
@@ -187,8 +147,8 @@ def home(request: HttpRequest) -> HttpResponse:
                 if team is not None:
                     return redirect("teams:team", team_id=team.pk)
             return redirect("teams:commune", unit_id=commune.pk)
-    page = Paginator(_commune_list(user=user, q=q), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = _commune_rows(list(page))
+    page = Paginator(selectors.team_commune_list(user=user, q=q), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.team_commune_rows(list(page))
     provinces = len({row.commune.parent_id for row in rows}) > 1
     return render(request, "teams/home.html", {"page": page, "rows": rows, "q": q, "show_province": provinces})
 
