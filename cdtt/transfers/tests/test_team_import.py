@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
 from cdtt.core.models import AuditEvent
@@ -255,7 +256,7 @@ def test_rows_for_a_village_with_a_team_join_it_and_refresh_its_draft(
     job = last_job()
     assert errors_of(job) == [[]]
     assert (job.rows[0]["action"], job.rows[0]["team_id"]) == ("join", team.pk)
-    assert "will join the existing team" in client.get(reverse("transfers:team_job", args=[job.pk])).content.decode()
+    assert _("will join the existing team") in client.get(reverse("transfers:team_job", args=[job.pk])).content.decode()
     confirm(client, job)
     assert Team.objects.count() == 1
     hoa = Membership.objects.get(member__full_name="Đỗ Thị Hoa")
@@ -466,7 +467,8 @@ def test_one_person_listed_twice_in_the_file(tree: Tree, signed_in: Callable[...
 
     job = last_job()
     assert [len(e) for e in errors_of(job)] == [0, 1, 0, 1]
-    assert "another team" in job.rows[1]["errors"][0] or "tổ khác" in job.rows[1]["errors"][0]
+    expected = _("The same person is already listed in row %(line)s for another team.") % {"line": 2}
+    assert expected in job.rows[1]["errors"]
 
 
 def test_more_than_the_team_size_limit(tree: Tree, signed_in: Callable[..., Client]) -> None:
