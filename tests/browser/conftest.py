@@ -119,3 +119,6 @@ def screenshot_dir() -> Path:
     path = REPO / "var" / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+from tests.browser.world import tree  # noqa: E402, F401  (a fixture shared by the browser tests)

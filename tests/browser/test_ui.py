@@ -2,82 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from cdtt.accounts.models import Role, RoleAssignment, User
-from cdtt.geo.models import REFORM_DATE, AdminUnit, UnitKind, Village
-
-PASSWORD = "Mat-khau-thu-2026"
-
-
-@dataclass
-class Tree:
-    commune: AdminUnit
-    other_commune: AdminUnit
-    village: Village
-    other_village: Village
-
-
-@pytest.fixture
-def tree(transactional_db: Any) -> Tree:
-    root = AdminUnit.objects.create(code="VN", name="Việt Nam", short_name="Việt Nam", kind=UnitKind.NATIONAL)
-    hn = AdminUnit.objects.create(
-        code="01",
-        name="Thành phố Hà Nội",
-        short_name="Hà Nội",
-        kind=UnitKind.PROVINCE,
-        parent=root,
-        valid_from=REFORM_DATE,
-    )
-    hcm = AdminUnit.objects.create(
-        code="79",
-        name="Thành phố Hồ Chí Minh",
-        short_name="Hồ Chí Minh",
-        kind=UnitKind.PROVINCE,
-        parent=root,
-        valid_from=REFORM_DATE,
-    )
-    commune = AdminUnit.objects.create(
-        code="00583",
-        name="Xã Bát Tràng",
-        short_name="Bát Tràng",
-        kind=UnitKind.COMMUNE,
-        parent=hn,
-        valid_from=REFORM_DATE,
-    )
-    other = AdminUnit.objects.create(
-        code="26740",
-        name="Phường Sài Gòn",
-        short_name="Sài Gòn",
-        kind=UnitKind.WARD,
-        parent=hcm,
-        valid_from=REFORM_DATE,
-    )
-    village = Village.objects.create(commune=commune, name="Thôn Giang Cao")
-    other_village = Village.objects.create(commune=other, name="Khu phố 1", kind="khu_pho")
-    officer = User.objects.create_user("xa", password=PASSWORD, full_name="Cán bộ xã Bát Tràng")
-    RoleAssignment.objects.create(user=officer, role=Role.COMMUNE_OFFICER, unit=commune)
-    member = User.objects.create_user("tovien", password=PASSWORD, full_name="Trần Thị Bình")
-    RoleAssignment.objects.create(user=member, role=Role.TEAM_MEMBER, unit=commune, village=village)
-    return Tree(commune, other, village, other_village)
-
-
-def sign_in(page: Any, base: str, username: str) -> None:
-    page.goto(base + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(base + "/")
-
-
-def collect_console_errors(page: Any) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    return errors
+from cdtt.geo.models import Village
+from tests.browser.world import Tree, collect_console_errors, sign_in
 
 
 def test_the_login_page_is_in_vietnamese(page: Any, live_server: Any, tree: Tree, screenshot_dir: Path) -> None:
