@@ -46,6 +46,7 @@ ACTION_LABELS = {
     "member.join": _("Member joined a team"),
     "member.leave": _("Member left a team"),
     "member.update": _("Member details corrected"),
+    "member.link": _("Member linked to an account"),
     "decision.update": _("Decision draft edited"),
     "decision.sign": _("Decision signed"),
     "decision.scan": _("Signed scan attached"),

@@ -171,6 +171,15 @@ class MemberReplaceForm(MemberForm):
         self.fields["on"].initial = timezone.localdate()
 
 
+class AccountLinkForm(forms.Form):
+    account = forms.ChoiceField(label=_("Account"), required=False)
+
+    def __init__(self, *args: Any, accounts: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["account"])
+        field.choices = [("", _("— no account —")), *[(str(pk), label) for pk, label in accounts]]
+
+
 class RosterDateForm(forms.Form):
     on = _date_field(_("Roster on"))
 

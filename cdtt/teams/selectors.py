@@ -37,6 +37,15 @@ def sees_full_phones(user: Any) -> bool:
     return scope_for(user).has(Perm.VIEW_PHONES)
 
 
+def linkable_accounts(*, team: Team) -> QuerySet[Any]:
+    """Accounts that may be linked to a member of ``team``: team roles held at its village (or in its commune)."""
+    from cdtt.accounts.models import TEAM_ROLES, User
+
+    grants = Q(assignments__role__in=TEAM_ROLES)
+    grants &= Q(assignments__village=team.village) if team.village_id else Q(assignments__unit=team.commune)
+    return User.objects.filter(grants, is_active=True).distinct().order_by("username")
+
+
 def team_list(*, user: Any, commune: AdminUnit | None = None, include_dissolved: bool = False) -> QuerySet[Team]:
     """Teams the user may see, optionally of one commune."""
     scope = scope_for(user)

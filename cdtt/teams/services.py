@@ -522,6 +522,39 @@ def member_update(*, actor: Any, member: Member, data: MemberIn, request: HttpRe
     return member
 
 
+def member_link_user(
+    *, actor: Any, membership: Membership, user: Any | None, request: HttpRequest | None = None
+) -> Member:
+    """Link a member to the account they sign in with (a team role at their village), or unlink (None)."""
+    from cdtt.teams.selectors import linkable_accounts
+
+    team = membership.team
+    _require_team(actor, team)
+    member = membership.member
+    if user is not None:
+        if membership.left_on is not None:
+            raise DomainError(_("This person has left the team."))
+        if not linkable_accounts(team=team).filter(pk=user.pk).exists():
+            raise DomainError(_("Only an account holding a team role at this village can be linked."), field="account")
+        other = Member.objects.filter(user=user).exclude(pk=member.pk).first()
+        if other is not None:
+            raise DomainError(
+                _("The account is already linked to %(name)s.") % {"name": other.full_name}, field="account"
+            )
+    member.user = user
+    with transaction.atomic():
+        member.save(update_fields=["user", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="member.link",
+            target=member,
+            unit=team.commune,
+            request=request,
+            account=user.pk if user is not None else None,
+        )
+    return member
+
+
 def team_dissolve(
     *, actor: Any, team: Team, on: datetime.date | None = None, reason: str = "", request: HttpRequest | None = None
 ) -> Team:

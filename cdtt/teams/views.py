@@ -22,6 +22,7 @@ from cdtt.geo.models import AdminUnit, Village
 from cdtt.teams import selectors, services
 from cdtt.teams.forms import (
     ROWS_STEP,
+    AccountLinkForm,
     ChatGroupForm,
     DissolveForm,
     LeaveForm,
@@ -418,6 +419,34 @@ def member_edit(request: HttpRequest, team_id: int, membership_id: int) -> HttpR
 
 
 @requires(Perm.MANAGE_TEAMS)
+def member_account(request: HttpRequest, team_id: int, membership_id: int) -> HttpResponse:
+    """Link a member to the account they sign in with, so that their own pages know them."""
+    team = selectors.team_get(user=request.user, team_id=team_id, perm=Perm.MANAGE_TEAMS)
+    membership = _membership(team, membership_id)
+    accounts = {user.pk: user for user in selectors.linkable_accounts(team=team)}
+    choices = [(pk, f"{user.full_name or user.username} ({user.username})") for pk, user in accounts.items()]
+    initial = {"account": str(membership.member.user_id or "")}
+    form = AccountLinkForm(request.POST or None, accounts=choices, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["account"]
+        try:
+            services.member_link_user(
+                actor=request.user,
+                membership=membership,
+                user=accounts[int(chosen)] if chosen else None,
+                request=request,
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("The account link was saved."))
+            return redirect("teams:team", team_id=team.pk)
+    title = _("Account of %(name)s") % {"name": membership.member.full_name}
+    intro = _("The member signs in with this account; it must hold a team role at the team's village.")
+    return _action_page(request, team=team, form=form, title=title, submit=_("Save"), intro=intro)
+
+
+@requires(Perm.MANAGE_TEAMS)
 def team_dissolve(request: HttpRequest, team_id: int) -> HttpResponse:
     """Dissolve the team from a date: every membership ends; the village may then get a new team."""
     team = selectors.team_get(user=request.user, team_id=team_id, perm=Perm.MANAGE_TEAMS)
@@ -548,5 +577,6 @@ urlpatterns: list[URLPattern] = [
     path("<int:team_id>/members/<int:membership_id>/leave/", member_leave, name="member_leave"),
     path("<int:team_id>/members/<int:membership_id>/replace/", member_replace, name="member_replace"),
     path("<int:team_id>/members/<int:membership_id>/edit/", member_edit, name="member_edit"),
+    path("<int:team_id>/members/<int:membership_id>/account/", member_account, name="member_account"),
     path("<int:team_id>/dissolve/", team_dissolve, name="team_dissolve"),
 ]
