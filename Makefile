@@ -30,8 +30,10 @@ demo: install
 	@echo
 	@echo "Nền tảng CDTT đang chạy tại / CDTT is running at: http://$(CDTT_BIND):$(CDTT_PORT)   (Ctrl-C để dừng / to stop)"
 	@echo
-	@exec $(VENV)/bin/gunicorn config.wsgi --bind "$(CDTT_BIND):$(CDTT_PORT)" \
-		--workers 2 --threads 4 --access-logfile -
+	@# The background worker (imports, exports) runs beside the web server and stops with it.
+	@$(PY) manage.py db_worker --interval 1 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(VENV)/bin/gunicorn config.wsgi --bind "$(CDTT_BIND):$(CDTT_PORT)" --workers 2 --threads 4 --access-logfile -
 
 test:
 	scripts/test.sh $(ARGS)

@@ -19,6 +19,8 @@ PASSWORD = "mật-khẩu-thử-nghiệm-2025"  # noqa: S105 - the test users' pa
 def _test_settings(settings: Any) -> None:
     """Fast hashing; plain static storage (the manifest exists only after collectstatic)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Background tasks run at once inside the test (no worker process).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -27,12 +27,15 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "cdtt.core",
     "cdtt.geo",
     "cdtt.accounts",
     "cdtt.access",
     "cdtt.transfers",
     "cdtt.teams",
+    "cdtt.households",
     "cdtt.web",
 ]
 
@@ -144,6 +147,10 @@ CONTENT_SECURITY_POLICY = (
 UPLOAD_MAX_BYTES = env_int("CDTT_UPLOAD_MAX_MB", 5, minimum=1) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
+
+# --- Background work (imports, exports): django-tasks, the backport of Django 6's task framework --------
+# The database backend needs no extra service; `manage.py db_worker` runs the queue (make demo starts one).
+TASKS = {"default": {"BACKEND": env_str("CDTT_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 # --- Language -------------------------------------------------------------------------------
 LANGUAGE_CODE = "vi"

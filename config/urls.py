@@ -15,6 +15,7 @@ urlpatterns = [
     path("units/", include("cdtt.geo.urls")),
     path("imports/", include("cdtt.transfers.urls")),
     path("teams/", include("cdtt.teams.urls")),
+    path("households/", include("cdtt.households.urls")),
     path("tim-to/", include("cdtt.teams.public_urls")),
     path("api/v1/", api.urls),
 ]

@@ -17,6 +17,9 @@ class Perm(StrEnum):
     MANAGE_GROUPS = "teams.manage_groups"  # record the village or commune chat group
     VIEW_FIGURES = "figures.view"  # aggregate counts only, no personal data
     VIEW_PHONES = "teams.view_phones"  # members' phone numbers in full (others see them masked)
+    VIEW_HOUSEHOLDS = "households.view"  # the register's personal details (each view is audited)
+    EDIT_HOUSEHOLDS = "households.edit"  # add and change households, tick adoption, record consent
+    MANAGE_PRIVACY = "households.privacy"  # data-subject requests, erasure, the processing register
 
 
 _OFFICER = frozenset(
@@ -33,14 +36,19 @@ _OFFICER = frozenset(
     }
 )
 
+# Personal details of households stay in the commune: the commune officer (the controller's staff) and
+# the village's team. Province and national roles read aggregates only.
+_HOUSEHOLD = frozenset({Perm.VIEW_HOUSEHOLDS, Perm.EDIT_HOUSEHOLDS})
+
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
-    Role.NATIONAL_ADMIN: frozenset(Perm),
+    Role.NATIONAL_ADMIN: frozenset(Perm) - _HOUSEHOLD - {Perm.MANAGE_PRIVACY},
     Role.PROVINCE_OFFICER: _OFFICER,
-    Role.COMMUNE_OFFICER: _OFFICER,
+    Role.COMMUNE_OFFICER: _OFFICER | _HOUSEHOLD | {Perm.MANAGE_PRIVACY},
     Role.TEAM_LEADER: frozenset(
         {Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.MANAGE_GROUPS, Perm.VIEW_FIGURES, Perm.VIEW_PHONES}
-    ),
-    Role.TEAM_MEMBER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.VIEW_FIGURES}),
+    )
+    | _HOUSEHOLD,
+    Role.TEAM_MEMBER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.VIEW_FIGURES}) | _HOUSEHOLD,
     # Enterprise partners and leaders read aggregates only, never rosters.
     Role.ENTERPRISE_PARTNER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES}),
     Role.LEADER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES}),

@@ -281,3 +281,7 @@ __all__ = ["HttpError", "api"]
 from cdtt.api.teams import router as teams_router  # noqa: E402  (endpoints are registered after the API exists)
 
 api.add_router("/", teams_router)
+
+from cdtt.api.households import router as households_router  # noqa: E402
+
+api.add_router("/", households_router)

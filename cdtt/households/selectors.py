@@ -1,0 +1,133 @@
+"""Reads of the register. Personal details only for roles that hold VIEW_HOUSEHOLDS in the village's
+commune; every read of one household's details is written to the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from cdtt.access.permissions import Perm
+from cdtt.access.scope import scope_for
+from cdtt.core.audit import audit_record
+from cdtt.core.errors import NotFound
+from cdtt.core.text import fold
+from cdtt.geo.models import AdminUnit, Village
+from cdtt.households.models import AdoptionItem, AdoptionStatus, Household
+
+
+@dataclass(frozen=True)
+class HouseholdFilters:
+    village_id: int | None = None
+    caretaker_id: int | None = None
+    q: str = ""
+    missing_item: str = ""  # a gap: households that have NOT reached this item
+    has_item: str = ""
+
+
+def household_list(*, user: Any, filters: HouseholdFilters | None = None) -> QuerySet[Household]:
+    """Households in the user's villages (never erased ones), filtered; for lists (phones masked by the view)."""
+    scope = scope_for(user)
+    scope.require(Perm.VIEW_HOUSEHOLDS)
+    filters = filters or HouseholdFilters()
+    households = Household.objects.filter(scope.q(Perm.VIEW_HOUSEHOLDS), erased_at__isnull=True)
+    if filters.village_id is not None:
+        households = households.filter(village_id=filters.village_id)
+    if filters.caretaker_id is not None:
+        households = households.filter(caretaker_id=filters.caretaker_id)
+    if filters.q.strip():
+        needle = fold(filters.q)
+        digits = "".join(ch for ch in filters.q if ch.isdigit())
+        condition = Q(head_name_folded__contains=needle)
+        if len(digits) >= 4:
+            condition |= Q(phone__contains=digits.lstrip("0")[-9:])
+        households = households.filter(condition)
+    for code, present in ((filters.missing_item, False), (filters.has_item, True)):
+        if code:
+            reached = AdoptionStatus.objects.filter(household=OuterRef("pk"), resident__isnull=True, item__code=code)
+            households = households.filter(Exists(reached)) if present else households.exclude(Exists(reached))
+    return households.select_related("village", "caretaker").order_by("village__name_folded", "head_name_folded", "id")
+
+
+def household_get(
+    *,
+    user: Any,
+    household_id: Any,
+    perm: Perm = Perm.VIEW_HOUSEHOLDS,
+    request: HttpRequest | None = None,
+    audit: bool = True,
+) -> Household:
+    """One household's details; the read is audited (Law 91/2025: access to personal data is logged)."""
+    scope = scope_for(user)
+    scope.require(perm)
+    try:
+        pk = int(household_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("The household was not found.")) from None
+    household = Household.objects.filter(scope.q(perm), pk=pk).select_related("village", "commune", "caretaker").first()
+    if household is None:
+        raise NotFound(_("The household was not found."))
+    if audit:
+        audit_record(actor=user, action="household.view", target=household, unit=household.commune, request=request)
+    return household
+
+
+def adoption_items(*, resident_level: bool | None = None) -> QuerySet[AdoptionItem]:
+    items = AdoptionItem.objects.filter(is_active=True)
+    if resident_level is True:
+        items = items.exclude(applies_to="household")
+    elif resident_level is False:
+        items = items.exclude(applies_to="resident")
+    return items.order_by("order", "code")
+
+
+@dataclass
+class VillageCoverage:
+    village: Village
+    registered: int
+    declared: int | None
+
+    @property
+    def coverage(self) -> float | None:
+        return round(100 * self.registered / self.declared, 1) if self.declared else None
+
+
+def register_coverage(*, user: Any, commune: AdminUnit) -> list[VillageCoverage]:
+    """Households registered per village of a commune, against the village's declared count (chat-group count)."""
+    scope = scope_for(user)
+    scope.require(Perm.VIEW_FIGURES)
+    if not scope.units(Perm.VIEW_FIGURES).filter(pk=commune.pk).exists():
+        raise NotFound(_("The unit was not found."))
+    villages = (
+        Village.objects.active()
+        .filter(commune=commune)
+        .annotate(registered=Count("households", filter=Q(households__erased_at__isnull=True)))
+        .select_related("chat_group")
+        .order_by("name_folded")
+    )
+    rows = []
+    for village in villages:
+        group = getattr(village, "chat_group", None)
+        rows.append(VillageCoverage(village, village.registered, group.households_total if group else None))  # type: ignore[attr-defined]
+    return rows
+
+
+def adoption_figures(*, user: Any, unit: AdminUnit) -> dict[str, Any]:
+    """Aggregates only (safe for every role with VIEW_FIGURES): households, and per item how many reached it."""
+    scope = scope_for(user)
+    scope.require(Perm.VIEW_FIGURES)
+    if not scope.units(Perm.VIEW_FIGURES).filter(pk=unit.pk).exists():
+        raise NotFound(_("The unit was not found."))
+    households = Household.objects.filter(commune__path__startswith=unit.path)
+    reached = (
+        AdoptionStatus.objects.filter(household__commune__path__startswith=unit.path)
+        .values("item__code")
+        .annotate(households=Count("household", distinct=True), people=Count("resident", distinct=True))
+    )
+    return {
+        "households": households.count(),
+        "items": {row["item__code"]: {"households": row["households"], "people": row["people"]} for row in reached},
+    }
