@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from cdtt.access.permissions import Perm
@@ -212,6 +212,14 @@ class Figures:
         return round(100 * self.members / self.population, 2) if self.population else None
 
 
+def _registered_population(unit: AdminUnit) -> int | None:
+    """Residents counted in the household register under ``unit`` (None until households are registered)."""
+    from cdtt.households.models import Household
+
+    total = Household.objects.filter(commune__path__startswith=unit.path).aggregate(n=Sum("members_count"))["n"]
+    return int(total) if total else None
+
+
 def team_figures(*, user: Any, unit: AdminUnit) -> Figures:
     """Villages with a team, teams, members by organisation and gender, in ``unit``'s subtree."""
     scope = scope_for(user)
@@ -228,6 +236,7 @@ def team_figures(*, user: Any, unit: AdminUnit) -> Figures:
         villages_with_team=villages.filter(teams__status=TeamStatus.ACTIVE).distinct().count(),
         teams=open_teams.count(),
         members=current.values("member").distinct().count(),
+        population=_registered_population(unit),
     )
     for key, total in current.values_list("member__organisation").annotate(n=Count("member", distinct=True)):
         figures.by_organisation[key] = total

@@ -197,3 +197,16 @@ def test_figures_are_keyed_by_stable_codes(users: Users, tree: Tree) -> None:
     assert figures.by_gender == {"unknown": 3, "female": 1}
     assert (figures.villages, figures.villages_with_team, figures.teams, figures.members) == (4, 1, 1, 4)
     assert figures.team_coverage == 25.0
+
+
+def test_members_per_100_residents_come_from_the_household_register(users: Users, tree: Tree) -> None:
+    from cdtt.households.models import Household
+
+    team = _team(users, tree)
+    _sign(users, team.decisions.get(), "15/QĐ-UBND", D(2026, 1, 10))
+    assert selectors.team_figures(user=users.province_officer, unit=tree.p1).population is None
+    for n in range(50):
+        Household.objects.create(commune=tree.c1, village=tree.v1, head_name=f"Hộ {n}", members_count=4)
+    figures = selectors.team_figures(user=users.province_officer, unit=tree.p1)
+    assert figures.population == 200
+    assert figures.members_per_100_residents == 2.0  # 4 members for 200 residents
