@@ -16,5 +16,9 @@ class NotFound(DomainError):
     """The object does not exist or is outside the caller's scope (the two are never told apart)."""
 
 
+class VersionConflict(DomainError):
+    """The record changed since the client read it (optimistic concurrency); nothing was written."""
+
+
 class Forbidden(DomainError):
     """The caller's role does not allow this action."""

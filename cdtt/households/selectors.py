@@ -3,7 +3,7 @@ commune; every read of one household's details is written to the audit log."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -16,7 +16,7 @@ from cdtt.core.audit import audit_record
 from cdtt.core.errors import NotFound
 from cdtt.core.text import fold
 from cdtt.geo.models import AdminUnit, Village
-from cdtt.households.models import AdoptionItem, AdoptionStatus, Household
+from cdtt.households.models import AdoptionEvent, AdoptionItem, AdoptionStatus, Household, Resident
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,8 @@ def household_list(*, user: Any, filters: HouseholdFilters | None = None) -> Que
         households = households.filter(condition)
     for code, present in ((filters.missing_item, False), (filters.has_item, True)):
         if code:
-            reached = AdoptionStatus.objects.filter(household=OuterRef("pk"), resident__isnull=True, item__code=code)
+            # Reached by the household or by any of its people: a person-level item (VNeID level 2) is a gap too.
+            reached = AdoptionStatus.objects.filter(household=OuterRef("pk"), item__code=code)
             households = households.filter(Exists(reached)) if present else households.exclude(Exists(reached))
     return households.select_related("village", "caretaker").order_by("village__name_folded", "head_name_folded", "id")
 
@@ -104,7 +105,7 @@ def register_coverage(*, user: Any, commune: AdminUnit) -> list[VillageCoverage]
     villages = (
         Village.objects.active()
         .filter(commune=commune)
-        .annotate(registered=Count("households", filter=Q(households__erased_at__isnull=True)))
+        .annotate(registered=Count("households"))  # erased households still count: only their personal fields go
         .select_related("chat_group")
         .order_by("name_folded")
     )
@@ -131,3 +132,99 @@ def adoption_figures(*, user: Any, unit: AdminUnit) -> dict[str, Any]:
         "households": households.count(),
         "items": {row["item__code"]: {"households": row["households"], "people": row["people"]} for row in reached},
     }
+
+
+# -- for the register pages ----------------------------------------------------------------------------
+
+
+def household_villages(*, user: Any, perm: Perm = Perm.VIEW_HOUSEHOLDS) -> list[Village]:
+    """The active villages whose households the user may see (``perm``), with their commune."""
+    scope = scope_for(user)
+    scope.require(perm)
+    return list(scope.villages(perm).active().select_related("commune").order_by("commune__name", "name_folded"))
+
+
+def caretaker_list(*, user: Any, perm: Perm = Perm.VIEW_HOUSEHOLDS) -> list[Any]:
+    """Team members on a team now, in the villages (or communes) where the user holds ``perm``."""
+    from cdtt.teams.models import Member, Membership
+
+    scope = scope_for(user)
+    scope.require(perm)
+    current = Membership.objects.current().filter(scope.q(perm, commune="team__commune", village="team__village"))
+    return list(Member.objects.filter(memberships__in=current).distinct().order_by("name_folded", "id"))
+
+
+@dataclass
+class FilterCounts:
+    """How many households each filter choice would give, the other filters kept."""
+
+    total: int = 0  # every filter applied except the adoption one
+    villages: dict[int, int] = field(default_factory=dict)
+    caretakers: dict[int, int] = field(default_factory=dict)
+    reached: dict[str, int] = field(default_factory=dict)  # item code -> households of ``total`` that reached it
+
+
+def household_filter_counts(*, user: Any, filters: HouseholdFilters) -> FilterCounts:
+    """Counts beside each filter choice (four aggregate queries)."""
+    base = household_list(user=user, filters=replace(filters, missing_item="", has_item="")).order_by()
+    by_village = household_list(user=user, filters=replace(filters, village_id=None)).order_by()
+    by_caretaker = household_list(user=user, filters=replace(filters, caretaker_id=None)).order_by()
+    reached = (
+        AdoptionStatus.objects.filter(household__in=base.values("pk"), item__is_active=True)
+        .values_list("item__code")
+        .annotate(n=Count("household", distinct=True))
+        .order_by()
+    )
+    return FilterCounts(
+        total=base.count(),
+        villages=dict(by_village.values_list("village_id").annotate(n=Count("id")).order_by()),
+        caretakers=dict(
+            by_caretaker.filter(caretaker__isnull=False).values_list("caretaker_id").annotate(n=Count("id")).order_by()
+        ),
+        reached=dict(reached),
+    )
+
+
+def adoption_counts(*, household_ids: list[int]) -> dict[int, int]:
+    """Per household: how many active items it (or any of its people) has reached. One query."""
+    rows = (
+        AdoptionStatus.objects.filter(household_id__in=household_ids, item__is_active=True)
+        .values_list("household_id")
+        .annotate(n=Count("item", distinct=True))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def household_list_audit(
+    *, user: Any, households: list[Household], filters: HouseholdFilters, request: HttpRequest | None = None
+) -> None:
+    """Log which households a list page showed (names and phones are personal data), one event per commune."""
+    by_commune: dict[int, list[int]] = {}
+    for household in households:
+        by_commune.setdefault(household.commune_id, []).append(household.pk)
+    for commune_id, ids in by_commune.items():
+        audit_record(
+            actor=user,
+            action="household.list",
+            unit=AdminUnit(pk=commune_id),
+            request=request,
+            households=ids,
+            filters={key: value for key, value in asdict(filters).items() if value not in (None, "")},
+        )
+
+
+def resident_list(*, household: Household) -> list[Resident]:
+    """The people of a household already read through ``household_get`` (scoped and audited there)."""
+    return list(Resident.objects.filter(household=household).order_by("id"))
+
+
+def adoption_status_list(*, household: Household) -> list[AdoptionStatus]:
+    """The household's current ticks (its own and its people's), with the item."""
+    return list(AdoptionStatus.objects.filter(household=household).select_related("item", "recorded_by"))
+
+
+def adoption_history(*, household: Household, limit: int = 50) -> list[AdoptionEvent]:
+    """The latest ticks and undos of a household, newest first, with who recorded them."""
+    events = AdoptionEvent.objects.filter(household=household).select_related("item", "resident", "recorded_by")
+    return list(events.order_by("-recorded_at", "-id")[:limit])

@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.audit import audit_record
-from cdtt.core.errors import DomainError, NotFound
+from cdtt.core.errors import DomainError, NotFound, VersionConflict
 from cdtt.core.text import nfc, normalize_phone
 from cdtt.geo.models import Village
 from cdtt.households.models import (
@@ -168,15 +168,28 @@ def household_create(
 
 
 def household_update(
-    *, actor: Any, household: Household, data: HouseholdIn, request: HttpRequest | None = None
+    *,
+    actor: Any,
+    household: Household,
+    data: HouseholdIn,
+    expected_version: int | None = None,
+    request: HttpRequest | None = None,
 ) -> Household:
+    """Change a household; with ``expected_version``, a household changed meanwhile raises VersionConflict."""
     require_household(actor, household)
     values = clean_household(data, village=household.village)
     changed = [name for name, value in values.items() if getattr(household, name) != value]
     for name, value in values.items():
         setattr(household, name, value)
     with transaction.atomic():
-        household.save()
+        if expected_version is not None:
+            current = Household.objects.select_for_update().values_list("version", flat=True).get(pk=household.pk)
+            if current != expected_version:
+                raise VersionConflict(
+                    _("The household was changed by someone else meanwhile. Reload it and try again.")
+                )
+        # Only the cleaned fields: a full save would write back a stale version or processing flags.
+        household.save(update_fields=[*values, "updated_at"])
         _bump(household)
         audit_record(
             actor=actor,
@@ -216,7 +229,7 @@ def resident_update(
     for name, value in values.items():
         setattr(resident, name, value)
     with transaction.atomic():
-        resident.save()
+        resident.save(update_fields=[*values, "updated_at"])  # never write back stale processing flags
         _bump(household)
         audit_record(actor=actor, action="resident.update", target=resident, unit=household.commune, request=request)
     return resident
@@ -250,6 +263,20 @@ def adoption_set(
     day = reached_on or timezone.localdate()
     if day > timezone.localdate():
         raise DomainError(_("The date cannot be in the future."), field="reached_on")
+    try:
+        return _adoption_create(actor, household, resident, item, day, request)
+    except IntegrityError:  # the same tick arrived twice at once: the first one stands
+        return AdoptionStatus.objects.get(household=household, resident=resident, item=item)
+
+
+def _adoption_create(
+    actor: Any,
+    household: Household,
+    resident: Resident | None,
+    item: AdoptionItem,
+    day: datetime.date,
+    request: HttpRequest | None,
+) -> AdoptionStatus:
     with transaction.atomic():
         existing = (
             AdoptionStatus.objects.select_for_update().filter(household=household, resident=resident, item=item).first()
@@ -285,6 +312,8 @@ def adoption_unset(
 ) -> None:
     """Undo a tick (a wrong one); the history keeps both the tick and its undo."""
     require_household(actor, household)
+    if resident is not None and resident.household_id != household.pk:
+        raise NotFound(_("The person was not found."))
     item = _item(item_code, resident)
     with transaction.atomic():
         existing = (

@@ -1,0 +1,981 @@
+"""Personal data (Law 91/2025/QH15, Decree 356/2025/NĐ-CP): consent, data-subject requests, erasure, exports.
+
+Services check the actor's scope, run atomically and leave an audit event; selectors are always given the user.
+Consent and requests may be logged by whoever edits the household (the village team); handling requests,
+erasing and exporting belong to the commune officer (MANAGE_PRIVACY), the controller's staff.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+from typing import Any
+
+from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from cdtt.access.permissions import Perm
+from cdtt.access.scope import scope_for
+from cdtt.core.audit import audit_record
+from cdtt.core.errors import DomainError, Forbidden, NotFound
+from cdtt.core.models import AuditEvent
+from cdtt.core.text import nfc
+from cdtt.geo.models import AdminUnit
+from cdtt.households import workdays
+from cdtt.households.models import (
+    AdoptionEvent,
+    AdoptionStatus,
+    Consent,
+    ConsentMethod,
+    DataSubjectRequest,
+    Household,
+    ProcessingActivity,
+    RequestKind,
+    RequestStatus,
+    Resident,
+)
+
+# What an erased household's head is called from then on: data (Vietnamese), not interface text.
+ERASED_NAME = "Đã xóa"
+OPEN_STATUSES = (RequestStatus.RECEIVED, RequestStatus.ACKNOWLEDGED, RequestStatus.EXTENDED)
+STOPPING_KINDS = (RequestKind.RESTRICT, RequestKind.OBJECT)
+MAX_TEXT = 2000
+
+
+# -- scope -------------------------------------------------------------------------------------------
+
+
+def _require_household(actor: Any, household: Household, *perms: Perm) -> None:
+    """The actor holds one of ``perms`` over the household's village or commune; else 403 / 404."""
+    scope = scope_for(actor)
+    held = [perm for perm in perms if scope.has(perm)]
+    if not held:
+        raise Forbidden(_("Your role does not allow this action."))
+    condition = Q(pk__in=[])
+    for perm in held:
+        condition |= scope.q(perm)
+    if not Household.objects.filter(condition, pk=household.pk).exists():
+        raise NotFound(_("The household was not found."))
+
+
+def _requests_q(user: Any) -> Q:
+    return scope_for(user).q(Perm.MANAGE_PRIVACY, commune="commune", village="household__village")
+
+
+def _require_handler(actor: Any, data_request: DataSubjectRequest) -> None:
+    scope = scope_for(actor)
+    scope.require(Perm.MANAGE_PRIVACY)
+    if not DataSubjectRequest.objects.filter(_requests_q(actor), pk=data_request.pk).exists():
+        raise NotFound(_("The request was not found."))
+
+
+def _resident_of(household: Household, resident: Resident | None) -> Resident | None:
+    if resident is not None and resident.household_id != household.pk:
+        raise NotFound(_("The person was not found."))
+    return resident
+
+
+def _bump(household: Household) -> None:
+    """Raise the household's version, so offline copies learn of the change."""
+    Household.objects.filter(pk=household.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    household.refresh_from_db(fields=["version", "updated_at"])
+
+
+def _text(value: str, *, field: str, limit: int, required_message: str = "") -> str:
+    text = nfc(value or "")
+    if required_message and not text:
+        raise DomainError(required_message, field=field)
+    if len(text) > limit:
+        raise DomainError(_("The text is too long (at most %(n)d characters).") % {"n": limit}, field=field)
+    return text
+
+
+def _long_text(value: str, *, field: str, required_message: str = "") -> str:
+    """Free text keeps its line breaks (NFC, trimmed)."""
+    text = "\n".join(nfc(line) for line in (value or "").splitlines()).strip()
+    if required_message and not text:
+        raise DomainError(required_message, field=field)
+    if len(text) > MAX_TEXT:
+        raise DomainError(_("The text is too long (at most %(n)d characters).") % {"n": MAX_TEXT}, field=field)
+    return text
+
+
+# -- consent -----------------------------------------------------------------------------------------
+
+
+def _restricted(household: Household, resident: Resident | None) -> bool:
+    """A granted restriction or objection keeps processing stopped whatever consent is given later."""
+    return DataSubjectRequest.objects.filter(
+        household=household,
+        resident=resident,
+        kind__in=STOPPING_KINDS,
+        status=RequestStatus.COMPLETED,
+    ).exists()
+
+
+def consent_record(
+    *,
+    actor: Any,
+    household: Household,
+    activity_code: str,
+    given_by: str,
+    given_at: datetime.datetime,
+    method: str,
+    resident: Resident | None = None,
+    notice_version: str = "",
+    evidence: str = "",
+    request: HttpRequest | None = None,
+) -> Consent:
+    """Record a household's (or one person's) consent to one processing activity, with its evidence.
+
+    A fresh consent lifts a stop that came from withdrawn consent, never one that came from a granted
+    restriction or objection.
+    """
+    _require_household(actor, household, Perm.EDIT_HOUSEHOLDS)
+    resident = _resident_of(household, resident)
+    if household.erased_at is not None or (resident is not None and resident.erased_at is not None):
+        raise DomainError(_("This household's personal data was erased."))
+    activity = ProcessingActivity.objects.filter(code=activity_code).first()
+    if activity is None:
+        raise DomainError(_("Choose a processing activity from the register."), field="activity")
+    given_by = _text(given_by, field="given_by", limit=150, required_message=_("Enter who gave the consent."))
+    if method not in ConsentMethod.values:
+        raise DomainError(_("Choose how the consent was given."), field="method")
+    if timezone.is_naive(given_at):
+        given_at = timezone.make_aware(given_at)
+    if given_at > timezone.now() + datetime.timedelta(minutes=5):
+        raise DomainError(_("The date cannot be in the future."), field="given_at")
+    notice = _text(notice_version, field="notice_version", limit=20) or activity.notice_version
+    evidence = _text(evidence, field="evidence", limit=255)
+    target: Household | Resident = resident if resident is not None else household
+    with transaction.atomic():
+        consent = Consent.objects.create(
+            household=household,
+            resident=resident,
+            activity=activity,
+            given_by=given_by,
+            given_at=given_at,
+            method=method,
+            notice_version=notice,
+            evidence=evidence,
+            recorded_by=actor,
+        )
+        resumed = target.processing_stopped and not _restricted(household, resident)
+        if resumed:
+            target.processing_stopped = False
+            target.save(update_fields=["processing_stopped", "updated_at"])
+        _bump(household)
+        audit_record(
+            actor=actor,
+            action="consent.record",
+            target=consent,
+            unit=household.commune,
+            request=request,
+            household=household.pk,
+            resident=resident.pk if resident else None,
+            activity=activity.code,
+            method=method,
+            notice_version=notice,
+            resumed=resumed,
+        )
+    return consent
+
+
+def consent_withdraw(*, actor: Any, consent: Consent, request: HttpRequest | None = None) -> Consent:
+    """Withdraw a consent in one step; with no active consent left, processing of that person stops.
+
+    A second click changes nothing. Data the law requires to keep (the register's anonymous counts,
+    the audit trail) stays; what stops is every further use.
+    """
+    household = consent.household
+    _require_household(actor, household, Perm.EDIT_HOUSEHOLDS)
+    with transaction.atomic():
+        consent = Consent.objects.select_for_update().get(pk=consent.pk)
+        if consent.withdrawn_at is not None:
+            return consent
+        consent.withdrawn_at = timezone.now()
+        consent.withdrawn_by = actor
+        consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
+        resident = consent.resident
+        still_active = Consent.objects.filter(
+            household=household, resident=resident, withdrawn_at__isnull=True
+        ).exists()
+        target: Household | Resident = resident if resident is not None else household
+        stopped = not still_active and not target.processing_stopped
+        if stopped:
+            target.processing_stopped = True
+            target.save(update_fields=["processing_stopped", "updated_at"])
+        _bump(household)
+        audit_record(
+            actor=actor,
+            action="consent.withdraw",
+            target=consent,
+            unit=household.commune,
+            request=request,
+            household=household.pk,
+            resident=resident.pk if resident else None,
+            activity=consent.activity.code,
+            processing_stopped=stopped,
+        )
+    return consent
+
+
+# -- data-subject requests ---------------------------------------------------------------------------
+
+
+def request_open(
+    *,
+    actor: Any,
+    kind: str,
+    requester: str,
+    received_on: datetime.date,
+    household: Household | None = None,
+    resident: Resident | None = None,
+    commune: AdminUnit | None = None,
+    contact: str = "",
+    details: str = "",
+    request: HttpRequest | None = None,
+) -> DataSubjectRequest:
+    """Log a person's request and compute its deadlines (acknowledge in 2 working days, complete in 15 days).
+
+    The village team may log one for a household it keeps; a request about nobody in the register
+    (``commune`` instead of ``household``) is logged by the commune officer.
+    """
+    if household is not None:
+        _require_household(actor, household, Perm.EDIT_HOUSEHOLDS, Perm.MANAGE_PRIVACY)
+        resident = _resident_of(household, resident)
+        commune = household.commune
+    else:
+        scope = scope_for(actor)
+        scope.require(Perm.MANAGE_PRIVACY)
+        if commune is None or not scope.covers_unit(commune, Perm.MANAGE_PRIVACY):
+            raise NotFound(_("The unit was not found."))
+        resident = None
+    if kind not in RequestKind.values:
+        raise DomainError(_("Choose what the person asks for."), field="kind")
+    requester = _text(requester, field="requester", limit=150, required_message=_("Enter who made the request."))
+    contact = _text(contact, field="contact", limit=150)
+    details = _long_text(details, field="details")
+    if not isinstance(received_on, datetime.date):
+        raise DomainError(_("Enter the date the request was received."), field="received_on")
+    if received_on > timezone.localdate():
+        raise DomainError(_("The date cannot be in the future."), field="received_on")
+    with transaction.atomic():
+        data_request = DataSubjectRequest.objects.create(
+            commune=commune,
+            household=household,
+            resident=resident,
+            kind=kind,
+            requester=requester,
+            contact=contact,
+            details=details,
+            received_on=received_on,
+            acknowledge_due=workdays.acknowledge_due(received_on),
+            due=workdays.complete_due(received_on),
+        )
+        audit_record(
+            actor=actor,
+            action="request.open",
+            target=data_request,
+            unit=commune,
+            request=request,
+            household=household.pk if household else None,
+            resident=resident.pk if resident else None,
+            kind=kind,
+        )
+    return data_request
+
+
+def _locked_open(data_request: DataSubjectRequest) -> DataSubjectRequest:
+    locked = DataSubjectRequest.objects.select_for_update().get(pk=data_request.pk)
+    if not locked.is_open:
+        raise DomainError(_("This request is already closed."))
+    return locked
+
+
+def _audit_request(actor: Any, data_request: DataSubjectRequest, action: str, request: Any, **details: Any) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        target=data_request,
+        unit=data_request.commune,
+        request=request,
+        household=data_request.household_id,
+        kind=data_request.kind,
+        **details,
+    )
+
+
+def request_acknowledge(
+    *,
+    actor: Any,
+    data_request: DataSubjectRequest,
+    on: datetime.date | None = None,
+    request: HttpRequest | None = None,
+) -> DataSubjectRequest:
+    """Record that the person was told the request was received and how it will be handled."""
+    _require_handler(actor, data_request)
+    day = on or timezone.localdate()
+    with transaction.atomic():
+        locked = _locked_open(data_request)
+        if locked.acknowledged_on is not None:
+            raise DomainError(_("This request was already acknowledged."))
+        if day > timezone.localdate():
+            raise DomainError(_("The date cannot be in the future."), field="on")
+        if day < locked.received_on:
+            raise DomainError(_("The date cannot be before the request was received."), field="on")
+        locked.acknowledged_on = day
+        if locked.status == RequestStatus.RECEIVED:
+            locked.status = RequestStatus.ACKNOWLEDGED
+        locked.handled_by = actor
+        locked.save(update_fields=["acknowledged_on", "status", "handled_by"])
+        _audit_request(
+            actor, locked, "request.acknowledge", request, on=day.isoformat(), late=day > locked.acknowledge_due
+        )
+    return locked
+
+
+def request_extend(
+    *, actor: Any, data_request: DataSubjectRequest, reason: str, request: HttpRequest | None = None
+) -> DataSubjectRequest:
+    """Extend the deadline once by 15 days, with the reason (kept in the audit trail); a second is refused."""
+    _require_handler(actor, data_request)
+    reason = _long_text(reason, field="reason", required_message=_("Give the reason for the extension."))
+    with transaction.atomic():
+        locked = _locked_open(data_request)
+        if locked.extended_on is not None:
+            raise DomainError(_("The deadline can be extended only once."))
+        today = timezone.localdate()
+        if today > locked.due:
+            raise DomainError(_("The deadline has already passed; it can no longer be extended."))
+        previous = locked.due
+        locked.due = workdays.extended_due(locked.due)
+        locked.extended_on = today
+        locked.status = RequestStatus.EXTENDED
+        locked.handled_by = actor
+        locked.save(update_fields=["due", "extended_on", "status", "handled_by"])
+        _audit_request(
+            actor,
+            locked,
+            "request.extend",
+            request,
+            reason=reason,
+            previous_due=previous.isoformat(),
+            due=locked.due.isoformat(),
+        )
+    return locked
+
+
+def request_complete(
+    *, actor: Any, data_request: DataSubjectRequest, outcome: str = "", request: HttpRequest | None = None
+) -> DataSubjectRequest:
+    """Close the request as done. A deletion erases the person's data; a restriction or objection stops processing."""
+    _require_handler(actor, data_request)
+    outcome = _long_text(outcome, field="outcome")
+    with transaction.atomic():
+        locked = _locked_open(data_request)
+        household, resident = locked.household, locked.resident
+        effect = ""
+        if household is not None and locked.kind == RequestKind.DELETE:
+            if resident is not None:
+                if resident.erased_at is None:
+                    _erase_resident(resident)
+                    _bump(household)
+                    effect = "resident_erased"
+            elif household.erased_at is None:
+                _erase_household(actor, household, request, reason=f"request:{locked.pk}")
+                effect = "household_erased"
+        elif household is not None and locked.kind in STOPPING_KINDS:
+            target: Household | Resident = resident if resident is not None else household
+            if not target.processing_stopped:
+                target.processing_stopped = True
+                target.save(update_fields=["processing_stopped", "updated_at"])
+                _bump(household)
+            effect = "processing_stopped"
+        locked.status = RequestStatus.COMPLETED
+        locked.completed_on = timezone.localdate()
+        locked.outcome = outcome
+        locked.handled_by = actor
+        locked.save(update_fields=["status", "completed_on", "outcome", "handled_by"])
+        _audit_request(actor, locked, "request.complete", request, effect=effect, late=locked.completed_on > locked.due)
+    return locked
+
+
+def request_refuse(
+    *, actor: Any, data_request: DataSubjectRequest, outcome: str, request: HttpRequest | None = None
+) -> DataSubjectRequest:
+    """Close the request as refused; the reasons are required (the person must be told why)."""
+    _require_handler(actor, data_request)
+    outcome = _long_text(outcome, field="outcome", required_message=_("Give the reasons for the refusal."))
+    with transaction.atomic():
+        locked = _locked_open(data_request)
+        locked.status = RequestStatus.REFUSED
+        locked.completed_on = timezone.localdate()
+        locked.outcome = outcome
+        locked.handled_by = actor
+        locked.save(update_fields=["status", "completed_on", "outcome", "handled_by"])
+        _audit_request(actor, locked, "request.refuse", request)
+    return locked
+
+
+# -- erasure -----------------------------------------------------------------------------------------
+
+
+def _erase_resident(resident: Resident) -> None:
+    resident.full_name = ""
+    resident.phone = ""
+    resident.birth_year = None
+    resident.processing_stopped = True
+    resident.erased_at = timezone.now()
+    resident.save(update_fields=["full_name", "phone", "birth_year", "processing_stopped", "erased_at", "updated_at"])
+    Consent.objects.filter(resident=resident).update(given_by="", evidence="")
+
+
+def _erase_household(actor: Any, household: Household, request: Any, **details: Any) -> None:
+    now = timezone.now()
+    household.head_name = ERASED_NAME
+    household.address = household.phone = household.phone2 = household.notes = ""
+    household.processing_stopped = True
+    household.erased_at = now
+    household.save(
+        update_fields=[
+            "head_name",
+            "address",
+            "phone",
+            "phone2",
+            "notes",
+            "processing_stopped",
+            "erased_at",
+            "updated_at",
+        ]
+    )
+    residents = Resident.objects.filter(household=household)
+    erased = residents.count()
+    residents.update(
+        full_name="", name_folded="", phone="", birth_year=None, processing_stopped=True, erased_at=now, updated_at=now
+    )
+    Consent.objects.filter(household=household).update(given_by="", evidence="")
+    _bump(household)
+    audit_record(
+        actor=actor,
+        action="household.erase",
+        target=household,
+        unit=household.commune,
+        request=request,
+        residents=erased,
+        **details,
+    )
+
+
+def household_erase(*, actor: Any, household: Household, request: HttpRequest | None = None) -> Household:
+    """Remove the personal fields of a household and its people, keeping the row and its anonymous figures.
+
+    Village, member counts, smartphones, internet, business flag and every adoption status (and its history)
+    stay, so coverage and adoption figures do not move. Consents keep their dates but lose who gave them and
+    the evidence. The requests themselves stay: they are the controller's record that the request was handled.
+    """
+    _require_household(actor, household, Perm.MANAGE_PRIVACY)
+    if household.erased_at is not None:
+        raise DomainError(_("This household's personal data was erased."))
+    with transaction.atomic():
+        _erase_household(actor, household, request)
+    return household
+
+
+# -- selectors ---------------------------------------------------------------------------------------
+
+
+def processing_register(*, user: Any) -> QuerySet[ProcessingActivity]:
+    """The register of processing: each dataset with its purpose, legal basis, categories and retention."""
+    scope = scope_for(user)
+    if not (scope.has(Perm.VIEW_HOUSEHOLDS) or scope.has(Perm.MANAGE_PRIVACY)):
+        raise Forbidden(_("Your role does not allow this action."))
+    return ProcessingActivity.objects.order_by("code")
+
+
+def consent_list(*, user: Any, household: Household) -> list[Consent]:
+    """The household's consents, newest first (the caller has already fetched the household in scope)."""
+    _require_household(user, household, Perm.VIEW_HOUSEHOLDS)
+    return list(
+        Consent.objects.filter(household=household)
+        .select_related("activity", "resident", "recorded_by", "withdrawn_by")
+        .order_by("-given_at", "-id")
+    )
+
+
+def consent_get(*, user: Any, household: Household, consent_id: Any) -> Consent:
+    _require_household(user, household, Perm.EDIT_HOUSEHOLDS)
+    try:
+        pk = int(consent_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("The consent was not found.")) from None
+    consent = (
+        Consent.objects.filter(household=household, pk=pk).select_related("household__commune", "activity").first()
+    )
+    if consent is None:
+        raise NotFound(_("The consent was not found."))
+    return consent
+
+
+def _overdue_q(today: datetime.date) -> Q:
+    late_ack = Q(acknowledged_on__isnull=True, acknowledge_due__lt=today)
+    return Q(status__in=OPEN_STATUSES) & (late_ack | Q(due__lt=today))
+
+
+def request_list(
+    *, user: Any, overdue_only: bool = False, today: datetime.date | None = None
+) -> QuerySet[DataSubjectRequest]:
+    """Requests of the user's communes, soonest deadline first, each marked ``overdue``."""
+    scope = scope_for(user)
+    scope.require(Perm.MANAGE_PRIVACY)
+    today = today or timezone.localdate()
+    overdue = _overdue_q(today)
+    rows = DataSubjectRequest.objects.filter(_requests_q(user))
+    if overdue_only:
+        rows = rows.filter(overdue)
+    return (
+        rows.annotate(overdue=ExpressionWrapper(overdue, output_field=BooleanField()))
+        .select_related("commune", "household__village")
+        .order_by(F("completed_on").asc(nulls_first=True), "due", "id")
+    )
+
+
+def request_get(*, user: Any, request_id: Any) -> DataSubjectRequest:
+    """One request of the user's communes (404 otherwise), marked ``overdue``."""
+    try:
+        pk = int(request_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("The request was not found.")) from None
+    found = request_list(user=user).select_related("resident", "handled_by").filter(pk=pk).first()
+    if found is None:
+        raise NotFound(_("The request was not found."))
+    return found
+
+
+def household_requests(*, user: Any, household: Household) -> list[DataSubjectRequest]:
+    """Requests about one household, for its pages (anyone who may see the household)."""
+    _require_household(user, household, Perm.VIEW_HOUSEHOLDS, Perm.MANAGE_PRIVACY)
+    return list(DataSubjectRequest.objects.filter(household=household).order_by("-received_on", "-id"))
+
+
+def request_history(*, user: Any, data_request: DataSubjectRequest) -> list[AuditEvent]:
+    """What was done on a request, oldest first (the extension's reason lives here)."""
+    _require_handler(user, data_request)
+    return list(
+        AuditEvent.objects.filter(target_type=DataSubjectRequest._meta.label_lower, target_id=str(data_request.pk))
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+
+
+# -- export ------------------------------------------------------------------------------------------
+
+
+def _iso(value: datetime.date | datetime.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).isoformat()
+    return value.isoformat()
+
+
+def _username(user: Any) -> str:
+    return getattr(user, "username", "") if user is not None else ""
+
+
+def _audit_about(household: Household, residents: list[Resident], consents: list[Consent], requests: list[Any]) -> Q:
+    condition = Q(target_type=Household._meta.label_lower, target_id=str(household.pk))
+    for model, rows in ((Resident, residents), (Consent, consents), (DataSubjectRequest, requests)):
+        ids = [str(row.pk) for row in rows]
+        if ids:
+            condition |= Q(target_type=model._meta.label_lower, target_id__in=ids)
+    return condition
+
+
+def _collect(household: Household) -> dict[str, Any]:
+    """Everything held on the household and its people, as plain JSON values."""
+    residents = list(Resident.objects.filter(household=household).order_by("id"))
+    statuses = list(
+        AdoptionStatus.objects.filter(household=household).select_related("item").order_by("item__order", "id")
+    )
+    events = list(
+        AdoptionEvent.objects.filter(household=household)
+        .select_related("item", "recorded_by")
+        .order_by("recorded_at", "id")
+    )
+    consents = list(
+        Consent.objects.filter(household=household)
+        .select_related("activity", "recorded_by", "withdrawn_by")
+        .order_by("given_at", "id")
+    )
+    requests = list(DataSubjectRequest.objects.filter(household=household).select_related("handled_by").order_by("id"))
+    audit = list(
+        AuditEvent.objects.filter(_audit_about(household, residents, consents, requests))
+        .select_related("actor", "unit")
+        .order_by("at", "id")
+    )
+    activities = list(ProcessingActivity.objects.order_by("code"))
+    caretaker = household.caretaker
+    return {
+        "exported_at": _iso(timezone.now()),
+        "controller": household.commune.name,
+        "household": {
+            "id": household.pk,
+            "commune": household.commune.name,
+            "village": household.village.name,
+            "head_name": household.head_name,
+            "address": household.address,
+            "phone": household.phone,
+            "phone2": household.phone2,
+            "members_count": household.members_count,
+            "adults_count": household.adults_count,
+            "smartphones": household.smartphones,
+            "internet": household.internet,
+            "internet_label": str(household.get_internet_display()),
+            "is_business": household.is_business,
+            "caretaker": caretaker.full_name if caretaker is not None else None,
+            "notes": household.notes,
+            "processing_stopped": household.processing_stopped,
+            "erased_at": _iso(household.erased_at),
+            "created_at": _iso(household.created_at),
+            "updated_at": _iso(household.updated_at),
+        },
+        "residents": [
+            {
+                "id": r.pk,
+                "full_name": r.full_name,
+                "birth_year": r.birth_year,
+                "gender": r.gender,
+                "relationship": r.relationship,
+                "relationship_label": str(r.get_relationship_display()),
+                "phone": r.phone,
+                "processing_stopped": r.processing_stopped,
+                "erased_at": _iso(r.erased_at),
+                "created_at": _iso(r.created_at),
+            }
+            for r in residents
+        ],
+        "adoption": [
+            {
+                "item": s.item.code,
+                "item_name": s.item.name,
+                "resident": s.resident_id,
+                "reached_on": _iso(s.reached_on),
+                "recorded_at": _iso(s.recorded_at),
+            }
+            for s in statuses
+        ],
+        "adoption_history": [
+            {
+                "item": e.item.code,
+                "item_name": e.item.name,
+                "resident": e.resident_id,
+                "action": e.action,
+                "action_label": str(e.get_action_display()),
+                "reached_on": _iso(e.reached_on),
+                "recorded_at": _iso(e.recorded_at),
+                "recorded_by": _username(e.recorded_by),
+            }
+            for e in events
+        ],
+        "consents": [
+            {
+                "id": c.pk,
+                "activity": c.activity.code,
+                "activity_name": c.activity.name,
+                "resident": c.resident_id,
+                "given_by": c.given_by,
+                "given_at": _iso(c.given_at),
+                "method": c.method,
+                "method_label": str(c.get_method_display()),
+                "notice_version": c.notice_version,
+                "evidence": c.evidence,
+                "recorded_by": _username(c.recorded_by),
+                "withdrawn_at": _iso(c.withdrawn_at),
+                "withdrawn_by": _username(c.withdrawn_by),
+            }
+            for c in consents
+        ],
+        "requests": [
+            {
+                "id": q.pk,
+                "kind": q.kind,
+                "kind_label": str(q.get_kind_display()),
+                "resident": q.resident_id,
+                "requester": q.requester,
+                "contact": q.contact,
+                "details": q.details,
+                "received_on": _iso(q.received_on),
+                "acknowledge_due": _iso(q.acknowledge_due),
+                "acknowledged_on": _iso(q.acknowledged_on),
+                "due": _iso(q.due),
+                "extended_on": _iso(q.extended_on),
+                "completed_on": _iso(q.completed_on),
+                "status": q.status,
+                "status_label": str(q.get_status_display()),
+                "outcome": q.outcome,
+                "handled_by": _username(q.handled_by),
+            }
+            for q in requests
+        ],
+        "processing": [
+            {
+                "code": a.code,
+                "name": a.name,
+                "purpose": a.purpose,
+                "legal_basis": a.legal_basis,
+                "data_categories": a.data_categories,
+                "retention": a.retention,
+                "recipients": a.recipients,
+                "notice_version": a.notice_version,
+            }
+            for a in activities
+        ],
+        "audit": [
+            {
+                "at": _iso(e.at),
+                "action": e.action,
+                "action_label": e.action_label,
+                "actor": e.actor_name or _username(e.actor),
+                "target": f"{e.target_type}:{e.target_id}",
+                "unit": e.unit.name if e.unit is not None else None,
+                "details": e.details,
+            }
+            for e in audit
+        ],
+    }
+
+
+def _export_household(actor: Any, household: Household) -> Household:
+    _require_household(actor, household, Perm.MANAGE_PRIVACY)
+    return Household.objects.select_related("commune", "village", "caretaker").get(pk=household.pk)
+
+
+def person_export(*, actor: Any, household: Household, request: HttpRequest | None = None) -> dict[str, Any]:
+    """Everything held on a household and its people (Law 91/2025: the right of access), as JSON; audited."""
+    household = _export_household(actor, household)
+    data = _collect(household)
+    audit_record(
+        actor=actor, action="household.export", target=household, unit=household.commune, request=request, format="json"
+    )
+    return data
+
+
+def person_export_docx(*, actor: Any, household: Household, request: HttpRequest | None = None) -> bytes:
+    """The same as :func:`person_export`, as a Word document a person can read; audited."""
+    household = _export_household(actor, household)
+    with translation.override("vi"):
+        data = _collect(household)
+        content = _docx(data)
+    audit_record(
+        actor=actor, action="household.export", target=household, unit=household.commune, request=request, format="docx"
+    )
+    return content
+
+
+# -- the DOCX (document text is data: Vietnamese whatever the reader's language) ----------------------
+
+_FONT = "Times New Roman"
+_GENDERS = {"male": "Nam", "female": "Nữ", "other": "Khác"}
+
+
+def _vn(value: str | None) -> str:
+    """An ISO date or date-time as dd/mm/yyyy (hh:mm)."""
+    if not value:
+        return ""
+    if "T" in value:
+        moment = datetime.datetime.fromisoformat(value)
+        return moment.strftime("%d/%m/%Y %H:%M")
+    return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
+
+
+def _yes(value: Any) -> str:
+    return "Có" if value else "Không"
+
+
+def _docx(data: dict[str, Any]) -> bytes:
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin = section.bottom_margin = Mm(20)
+    section.left_margin, section.right_margin = Mm(25), Mm(15)
+    normal = doc.styles["Normal"]
+    normal.font.name = _FONT
+    normal.font.size = Pt(12)
+    rfonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        rfonts.set(qn(attr), _FONT)
+    doc.core_properties.title = "Trích xuất dữ liệu cá nhân"
+    doc.core_properties.language = "vi-VN"
+
+    def para(text: str, *, bold: bool = False, italic: bool = False, size: float = 12, center: bool = False) -> None:
+        paragraph = doc.add_paragraph()
+        if center:
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        paragraph.paragraph_format.space_after = Pt(4)
+        run = paragraph.add_run(text)
+        run.bold, run.italic, run.font.size = bold, italic, Pt(size)
+
+    def heading(text: str) -> None:
+        paragraph = doc.add_paragraph()
+        paragraph.paragraph_format.space_before = Pt(10)
+        paragraph.paragraph_format.space_after = Pt(4)
+        paragraph.paragraph_format.keep_with_next = True
+        run = paragraph.add_run(text)
+        run.bold, run.font.size = True, Pt(13)
+
+    def table(headers: list[str], rows: list[list[Any]]) -> None:
+        if not rows:
+            para("(Không có)", italic=True)
+            return
+        grid = doc.add_table(rows=1 + len(rows), cols=len(headers))
+        grid.style = doc.styles["Table Grid"]
+        for cell, text in zip(grid.rows[0].cells, headers, strict=True):
+            cell.text = ""
+            run = cell.paragraphs[0].add_run(text)
+            run.bold, run.font.size = True, Pt(11)
+        for index, row in enumerate(rows, 1):
+            for cell, value in zip(grid.rows[index].cells, row, strict=True):
+                cell.text = ""
+                cell.paragraphs[0].add_run("" if value is None else str(value)).font.size = Pt(11)
+
+    h = data["household"]
+    names = {r["id"]: r["full_name"] or "(đã xóa)" for r in data["residents"]}
+
+    def who(resident_id: int | None) -> str:
+        return "Cả hộ" if resident_id is None else names.get(resident_id, str(resident_id))
+
+    para("PHIẾU TRÍCH XUẤT DỮ LIỆU CÁ NHÂN", bold=True, size=14, center=True)
+    para(f"Bên kiểm soát dữ liệu: Ủy ban nhân dân {data['controller']}", center=True)
+    para(f"Thời điểm trích xuất: {_vn(data['exported_at'])}", italic=True, center=True)
+    para(
+        "Theo Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15 và Nghị định 356/2025/NĐ-CP, đây là toàn bộ dữ liệu "
+        "hệ thống đang lưu về hộ gia đình và các thành viên, cùng nhật ký truy cập và thay đổi dữ liệu này."
+    )
+
+    heading("1. Thông tin hộ gia đình")
+    table(
+        ["Mục", "Nội dung"],
+        [
+            ["Chủ hộ", h["head_name"]],
+            ["Thôn / tổ dân phố", h["village"]],
+            ["Xã / phường", h["commune"]],
+            ["Địa chỉ", h["address"]],
+            ["Số điện thoại", h["phone"]],
+            ["Số điện thoại thứ hai", h["phone2"]],
+            ["Số thành viên", h["members_count"]],
+            ["Số người từ 15 tuổi", h["adults_count"]],
+            ["Số điện thoại thông minh", h["smartphones"]],
+            ["Kết nối Internet", h["internet_label"]],
+            ["Hộ kinh doanh", _yes(h["is_business"])],
+            ["Thành viên Tổ hỗ trợ", h["caretaker"] or ""],
+            ["Ghi chú", h["notes"]],
+            ["Đã dừng xử lý", _yes(h["processing_stopped"])],
+            ["Đã xóa thông tin cá nhân", _vn(h["erased_at"])],
+            ["Ngày tạo", _vn(h["created_at"])],
+            ["Cập nhật lần cuối", _vn(h["updated_at"])],
+        ],
+    )
+
+    heading("2. Thành viên hộ")
+    table(
+        ["Họ và tên", "Năm sinh", "Giới tính", "Quan hệ với chủ hộ", "Số điện thoại", "Dừng xử lý"],
+        [
+            [
+                r["full_name"] or "(đã xóa)",
+                r["birth_year"] or "",
+                _GENDERS.get(r["gender"], ""),
+                r["relationship_label"],
+                r["phone"],
+                _yes(r["processing_stopped"]),
+            ]
+            for r in data["residents"]
+        ],
+    )
+
+    heading("3. Mức độ sử dụng nền tảng số hiện nay")
+    table(
+        ["Nội dung", "Người", "Ngày đạt"],
+        [[s["item_name"], who(s["resident"]), _vn(s["reached_on"])] for s in data["adoption"]],
+    )
+
+    heading("4. Lịch sử ghi nhận")
+    table(
+        ["Thời điểm", "Nội dung", "Người", "Thao tác", "Người ghi"],
+        [
+            [_vn(e["recorded_at"]), e["item_name"], who(e["resident"]), e["action_label"], e["recorded_by"]]
+            for e in data["adoption_history"]
+        ],
+    )
+
+    heading("5. Sự đồng ý")
+    table(
+        [
+            "Hoạt động xử lý",
+            "Người",
+            "Người đồng ý",
+            "Thời điểm",
+            "Hình thức",
+            "Phiên bản thông báo",
+            "Bằng chứng",
+            "Rút lại",
+        ],
+        [
+            [
+                c["activity_name"],
+                who(c["resident"]),
+                c["given_by"],
+                _vn(c["given_at"]),
+                c["method_label"],
+                c["notice_version"],
+                c["evidence"],
+                _vn(c["withdrawn_at"]),
+            ]
+            for c in data["consents"]
+        ],
+    )
+
+    heading("6. Yêu cầu của chủ thể dữ liệu")
+    table(
+        ["Yêu cầu", "Người yêu cầu", "Ngày nhận", "Hạn phản hồi", "Hạn thực hiện", "Trạng thái", "Kết quả"],
+        [
+            [
+                q["kind_label"],
+                q["requester"],
+                _vn(q["received_on"]),
+                _vn(q["acknowledge_due"]),
+                _vn(q["due"]),
+                q["status_label"],
+                q["outcome"],
+            ]
+            for q in data["requests"]
+        ],
+    )
+
+    heading("7. Mục đích và cơ sở pháp lý của việc xử lý")
+    for activity in data["processing"]:
+        para(activity["name"], bold=True)
+        para(f"Mục đích: {activity['purpose']}")
+        para(f"Cơ sở pháp lý: {activity['legal_basis']}")
+        para(f"Loại dữ liệu: {activity['data_categories']}")
+        para(f"Thời gian lưu trữ: {activity['retention']}")
+        if activity["recipients"]:
+            para(f"Bên nhận: {activity['recipients']}")
+
+    heading("8. Nhật ký truy cập và thay đổi")
+    table(
+        ["Thời điểm", "Hoạt động", "Tài khoản", "Đơn vị"],
+        [[_vn(e["at"]), e["action_label"], e["actor"], e["unit"] or ""] for e in data["audit"]],
+    )
+
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
