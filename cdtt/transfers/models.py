@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -10,13 +14,28 @@ from django.utils.translation import gettext_lazy as _
 class ImportKind(models.TextChoices):
     VILLAGES = "villages", _("Villages")
     TEAMS = "teams", _("Teams and members")
+    HOUSEHOLDS = "households", _("Households")
 
 
 class ImportStatus(models.TextChoices):
+    # Background jobs (households) pass through QUEUED/CHECKING before PREVIEW, and APPLYING before DONE.
+    QUEUED = "queued", _("Waiting to be checked")
+    CHECKING = "checking", _("Being checked")
     PREVIEW = "preview", _("Ready to confirm")
     INVALID = "invalid", _("Has errors")
+    APPLYING = "applying", _("Being written")
     DONE = "done", _("Applied")
+    FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+RUNNING_STATUSES = (ImportStatus.QUEUED, ImportStatus.CHECKING, ImportStatus.APPLYING)
+
+
+def upload_path(_instance: Any, filename: str) -> str:
+    """A random name under MEDIA_ROOT/imports/: the officer's file name stays in the job, not on disk."""
+    extension = os.path.splitext(filename)[1].lower()[:8]
+    return f"imports/{uuid.uuid4().hex}{extension}"
 
 
 class ImportJob(models.Model):
@@ -40,6 +59,13 @@ class ImportJob(models.Model):
     created_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
+    # Background jobs: the stored upload (deleted once checked), progress, and why a job failed.
+    file = models.FileField(upload_to=upload_path, blank=True, max_length=255)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    failure = models.TextField(blank=True)
+    # Counts shown with the preview (households, residents, duplicates, undecided, ...).
+    summary = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -60,3 +86,65 @@ class ImportJob(models.Model):
     @property
     def can_cancel(self) -> bool:
         return self.status in (ImportStatus.PREVIEW, ImportStatus.INVALID)
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in RUNNING_STATUSES
+
+    @property
+    def undecided_count(self) -> int:
+        return int(self.summary.get("undecided", 0))
+
+    @property
+    def can_confirm(self) -> bool:
+        """A background job: valid rows, and a decision on every likely duplicate."""
+        return self.can_apply and self.undecided_count == 0
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.progress_total:
+            return 0
+        return min(100, self.progress_done * 100 // self.progress_total)
+
+
+class RowOutcome(models.TextChoices):
+    NEW = "new", _("New household")
+    JOINS = "joins", _("Joins a household")
+    DUPLICATE = "duplicate", _("Likely duplicate")
+    ERROR = "error", _("Error")
+
+
+class RowDecision(models.TextChoices):
+    UNDECIDED = "", _("Not decided")
+    IMPORT = "import", _("Import anyway")
+    SKIP = "skip", _("Skip")
+
+
+class ImportRow(models.Model):
+    """One checked data row of a background import job, kept so the preview pages and the write stream it.
+
+    ``data`` holds the cleaned values in short keys (see ``importers.households``); a row that starts a
+    household carries the household's fields, a resident row the person's.
+    """
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="row_set")
+    line = models.PositiveIntegerField()
+    # The line of the household's first row: rows of one household share it (a resident-per-row file).
+    group = models.PositiveIntegerField()
+    starts_household = models.BooleanField(default=True)
+    outcome = models.CharField(max_length=10, choices=RowOutcome.choices)
+    data = models.JSONField(default=dict)
+    errors = models.JSONField(default=list, blank=True)
+    duplicate_line = models.PositiveIntegerField(null=True, blank=True)
+    # An id, not a foreign key: the preview is history, and a later deletion must not touch it.
+    duplicate_household_id = models.PositiveBigIntegerField(null=True, blank=True)
+    duplicate_reason = models.CharField(max_length=8, blank=True)  # "phone" or "address"
+    decision = models.CharField(max_length=8, choices=RowDecision.choices, blank=True, default="")
+
+    class Meta:
+        ordering = ["job", "line"]
+        constraints = [models.UniqueConstraint(fields=["job", "line"], name="import_row_line_unique")]
+        indexes = [models.Index(fields=["job", "outcome", "line"], name="import_row_outcome")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.line}"

@@ -11,12 +11,17 @@ from django.utils.translation import gettext as _
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.errors import NotFound
-from cdtt.geo.models import AdminUnit, Village
+from cdtt.geo.models import LEGACY_END, AdminUnit, UnitSuccessor, Village
+from cdtt.households.models import Household
 from cdtt.teams.models import OPEN_STATUSES, ROLE_ORDER, MemberRole, Membership, Team
-from cdtt.transfers.models import ImportJob, ImportKind
+from cdtt.transfers.models import ImportJob, ImportKind, ImportRow, RowDecision, RowOutcome
 
 # The permission each kind of import needs, at the job's unit.
-KIND_PERMS: dict[str, Perm] = {ImportKind.VILLAGES: Perm.MANAGE_VILLAGES, ImportKind.TEAMS: Perm.MANAGE_TEAMS}
+KIND_PERMS: dict[str, Perm] = {
+    ImportKind.VILLAGES: Perm.MANAGE_VILLAGES,
+    ImportKind.TEAMS: Perm.MANAGE_TEAMS,
+    ImportKind.HOUSEHOLDS: Perm.EDIT_HOUSEHOLDS,
+}
 
 
 def import_job_get(*, user: Any, job_id: Any, kind: str = ImportKind.VILLAGES) -> ImportJob:
@@ -37,7 +42,8 @@ def import_job_list(*, user: Any, unit: AdminUnit, kind: str = ImportKind.VILLAG
     scope = scope_for(user)
     if not scope.covers_unit(unit, KIND_PERMS[kind]):
         return []
-    return list(ImportJob.objects.filter(unit=unit, kind=kind).select_related("created_by")[:limit])
+    jobs = ImportJob.objects.filter(unit=unit, kind=kind).select_related("created_by").defer("rows", "summary")
+    return list(jobs[:limit])
 
 
 def import_communes(*, user: Any, unit: AdminUnit, perm: Perm = Perm.MANAGE_VILLAGES) -> list[AdminUnit]:
@@ -133,6 +139,61 @@ def import_people_on_teams(*, user: Any, phones: Iterable[str], folded_names: It
     for chunk in _slices(n for n in folded_names if n):
         found.update((m.pk, m) for m in memberships.filter(member__name_folded__in=chunk))
     return list(found.values())
+
+
+# -- household import -----------------------------------------------------------------------------
+
+
+def household_import_villages(*, user: Any, commune: AdminUnit) -> list[Village]:
+    """The commune's active villages where the user edits households."""
+    villages = scope_for(user).villages(Perm.EDIT_HOUSEHOLDS).active().filter(commune=commune)
+    return list(villages.only("id", "commune_id", "name", "name_folded", "kind", "valid_to"))
+
+
+def household_import_existing(*, user: Any, commune: AdminUnit) -> Iterator[tuple[int, str, str, str, str]]:
+    """(id, folded head name, phone, second phone, address) of the commune's households the user edits.
+
+    Erased households are left out: their personal fields are blank and match nothing.
+    """
+    households = Household.objects.filter(
+        scope_for(user).q(Perm.EDIT_HOUSEHOLDS), commune=commune, erased_at__isnull=True
+    ).order_by("id")
+    yield from households.values_list("id", "head_name_folded", "phone", "phone2", "address").iterator(chunk_size=5000)
+
+
+def import_row_list(*, job: ImportJob, show: str = "") -> QuerySet[ImportRow]:
+    """A checked job's rows (the job comes from ``import_job_get``), all or one kind of outcome."""
+    rows = ImportRow.objects.filter(job=job)
+    if show == "errors":
+        rows = rows.filter(outcome=RowOutcome.ERROR)
+    elif show == "duplicates":
+        rows = rows.filter(outcome=RowOutcome.DUPLICATE)
+    elif show == "undecided":
+        rows = rows.filter(outcome=RowOutcome.DUPLICATE, decision=RowDecision.UNDECIDED)
+    return rows.order_by("line")
+
+
+# Units are public reference data: the lookups below read the whole tree, whoever asks.
+
+
+def address_current_communes(*, user: Any, folded_names: Iterable[str]) -> list[AdminUnit]:
+    """Current communes with one of these folded full names, with their province."""
+    names = list(folded_names)
+    return list(AdminUnit.objects.current().communes().filter(name_folded__in=names).select_related("parent"))
+
+
+def address_legacy_communes(
+    *, user: Any, folded_names: Iterable[str]
+) -> list[tuple[AdminUnit, list[tuple[AdminUnit, bool]]]]:
+    """Pre-2025 communes with one of these folded full names, each with its successors (unit, is default)."""
+    names = list(folded_names)
+    old_units = list(
+        AdminUnit.objects.filter(valid_to=LEGACY_END, name_folded__in=names).communes().select_related("parent__parent")
+    )
+    links: dict[int, list[tuple[AdminUnit, bool]]] = {unit.pk: [] for unit in old_units}
+    for link in UnitSuccessor.objects.filter(old__in=old_units).select_related("new__parent").order_by("id"):
+        links[link.old_id].append((link.new, link.is_default))
+    return [(unit, links[unit.pk]) for unit in old_units]
 
 
 # -- roster export -------------------------------------------------------------------------------

@@ -26,11 +26,13 @@ from cdtt.transfers.exporters.roster import write_roster
 from cdtt.transfers.importers import teams as team_importer
 from cdtt.transfers.importers import villages as village_importer
 from cdtt.transfers.importers.tabular import FileProblem
-from cdtt.transfers.models import ImportJob, ImportKind, ImportStatus
+from cdtt.transfers.models import ImportJob, ImportKind, ImportRow, ImportStatus
 from cdtt.transfers.selectors import KIND_PERMS, roster_memberships
 
 # Units an import can be run from: a current commune, or a province/the nation (rows then name a commune).
 IMPORT_UNIT_KINDS = (UnitKind.NATIONAL, UnitKind.PROVINCE, UnitKind.COMMUNE, UnitKind.WARD, UnitKind.SPECIAL_ZONE)
+# Households are personal data kept by the commune: they are imported at a commune only.
+COMMUNE_UNIT_KINDS = (UnitKind.COMMUNE, UnitKind.WARD, UnitKind.SPECIAL_ZONE)
 EXPORT_CHUNK = 2000
 
 
@@ -51,6 +53,10 @@ def _check_unit(actor: Any, unit: Any, kind: str = ImportKind.VILLAGES) -> None:
     scope.require(perm)
     if not scope.covers_unit(unit, perm):
         raise NotFound(_("The unit was not found."))
+    if kind == ImportKind.HOUSEHOLDS:
+        if not unit.is_current or unit.kind not in COMMUNE_UNIT_KINDS:
+            raise DomainError(_("Households can only be imported into a current commune, ward or special zone."))
+        return
     if not unit.is_current or unit.kind not in IMPORT_UNIT_KINDS:
         if kind == ImportKind.TEAMS:
             raise DomainError(_("Teams can only be imported into a current commune, ward, special zone or province."))
@@ -60,6 +66,18 @@ def _check_unit(actor: Any, unit: Any, kind: str = ImportKind.VILLAGES) -> None:
 def import_unit_check(*, actor: Any, unit: Any, kind: str = ImportKind.VILLAGES) -> None:
     """Raise when ``kind`` cannot be imported at ``unit`` by ``actor``."""
     _check_unit(actor, unit, kind)
+
+
+def upload_name(upload: UploadedFile) -> str:
+    """The uploaded file's name, without any folder, in NFC, as stored with the job."""
+    return nfc(os.path.basename(upload.name or ""))[:255]
+
+
+def check_upload_size(upload: UploadedFile) -> None:
+    """``FileProblem`` when the upload is over the size limit."""
+    max_bytes = settings.UPLOAD_MAX_BYTES
+    if upload.size is None or upload.size > max_bytes:
+        raise FileProblem(_too_large(max_bytes))
 
 
 def _read_upload(upload: UploadedFile) -> tuple[bytes, str]:
@@ -169,7 +187,7 @@ def import_job_apply(*, actor: Any, job: ImportJob, request: HttpRequest | None 
             )
             if not claimed:
                 job.refresh_from_db()
-                raise DomainError(_status_refusal(job))
+                raise DomainError(status_refusal(job))
             locked = ImportJob.objects.select_for_update().get(pk=job.pk)
             apply = _apply_teams if locked.kind == ImportKind.TEAMS else _apply_villages
             details = apply(actor, locked, request)
@@ -270,7 +288,7 @@ def _apply_teams(actor: Any, job: ImportJob, request: HttpRequest | None) -> dic
 
 
 def import_job_cancel(*, actor: Any, job: ImportJob, request: HttpRequest | None = None) -> ImportJob:
-    """Cancel a job that was not applied; its rows stay for reference."""
+    """Cancel a job that was not applied; its rows stay for reference (a household job's checked rows go)."""
     _check_unit(actor, job.unit, job.kind)
     with transaction.atomic():
         cancelled = ImportJob.objects.filter(pk=job.pk, status__in=[ImportStatus.PREVIEW, ImportStatus.INVALID]).update(
@@ -278,17 +296,25 @@ def import_job_cancel(*, actor: Any, job: ImportJob, request: HttpRequest | None
         )
         if not cancelled:
             job.refresh_from_db()
-            raise DomainError(_status_refusal(job))
+            raise DomainError(status_refusal(job))
+        # Personal data that will never be imported is not kept.
+        ImportRow.objects.filter(job=job).delete()
         audit_record(actor=actor, action="import.cancel", target=job, unit=job.unit, request=request, kind=job.kind)
     job.refresh_from_db()
     return job
 
 
-def _status_refusal(job: ImportJob) -> str:
+def status_refusal(job: ImportJob) -> str:
     if job.status == ImportStatus.DONE:
         return _("This import has already been applied.")
     if job.status == ImportStatus.CANCELLED:
         return _("This import was cancelled.")
+    if job.status == ImportStatus.APPLYING:
+        return _("This import is being written; wait for it to finish.")
+    if job.status in (ImportStatus.QUEUED, ImportStatus.CHECKING):
+        return _("The file is still being checked; wait for it to finish.")
+    if job.status == ImportStatus.FAILED:
+        return _("This import failed and nothing was written. Upload the file again.")
     return _("This file has errors. Fix them and upload the file again.")
 
 

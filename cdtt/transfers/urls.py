@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cdtt.transfers import views, views_teams
+from cdtt.transfers import views, views_households, views_teams
 
 app_name = "transfers"
 urlpatterns = [
@@ -15,4 +15,14 @@ urlpatterns = [
     path("teams/jobs/<int:job_id>/", views_teams.team_job, name="team_job"),
     path("teams/jobs/<int:job_id>/confirm/", views_teams.team_job_confirm, name="team_job_confirm"),
     path("teams/jobs/<int:job_id>/cancel/", views_teams.team_job_cancel, name="team_job_cancel"),
+    path("households/<int:unit_id>/", views_households.household_import, name="household_import"),
+    path(
+        "households/<int:unit_id>/template.xlsx",
+        views_households.household_import_template,
+        name="household_import_template",
+    ),
+    path("households/jobs/<int:job_id>/", views_households.household_job, name="household_job"),
+    path("households/jobs/<int:job_id>/decide/", views_households.household_job_decide, name="household_job_decide"),
+    path("households/jobs/<int:job_id>/confirm/", views_households.household_job_confirm, name="household_job_confirm"),
+    path("households/jobs/<int:job_id>/cancel/", views_households.household_job_cancel, name="household_job_cancel"),
 ]

@@ -6,6 +6,7 @@ itself raises ``FileProblem`` with a message the user can act on.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime
 import io
@@ -101,28 +102,32 @@ def find_header(
     return None
 
 
+def check_format(*, head: bytes, filename: str) -> str:
+    """ "xlsx" or "csv", decided by the file name and checked against the first bytes of the content."""
+    if not head:
+        raise FileProblem(_("The file is empty."))
+    name = filename.lower()
+    if head.startswith(_OLE_MAGIC) or name.endswith(".xls"):
+        raise FileProblem(_("The old Excel format (.xls) is not supported. Save the file as .xlsx and try again."))
+    if name.endswith(".xlsx"):
+        if not head.startswith(_ZIP_MAGIC):
+            raise FileProblem(_("The file is not a valid Excel (.xlsx) file."))
+        return "xlsx"
+    if name.endswith(".csv"):
+        if head.startswith(_ZIP_MAGIC):
+            raise FileProblem(_("The file is an Excel file with a .csv name. Rename it to .xlsx and try again."))
+        return "csv"
+    raise FileProblem(_("Only Excel (.xlsx) and CSV (.csv) files can be imported."))
+
+
 def read_rows(*, data: bytes, filename: str, max_rows: int) -> list[tuple[int, list[str]]]:
     """The non-blank rows of an .xlsx or .csv file as (line number, cells).
 
     The format is decided by the file name and checked against the content. More than
     ``max_rows`` non-blank rows raises ``TooManyRows``.
     """
-    if not data:
-        raise FileProblem(_("The file is empty."))
-    name = filename.lower()
-    if data.startswith(_OLE_MAGIC) or name.endswith(".xls"):
-        raise FileProblem(_("The old Excel format (.xls) is not supported. Save the file as .xlsx and try again."))
     raw_rows: Iterable[tuple[int, list[str]]]
-    if name.endswith(".xlsx"):
-        if not data.startswith(_ZIP_MAGIC):
-            raise FileProblem(_("The file is not a valid Excel (.xlsx) file."))
-        raw_rows = _xlsx_rows(data)
-    elif name.endswith(".csv"):
-        if data.startswith(_ZIP_MAGIC):
-            raise FileProblem(_("The file is an Excel file with a .csv name. Rename it to .xlsx and try again."))
-        raw_rows = _csv_rows(data)
-    else:
-        raise FileProblem(_("Only Excel (.xlsx) and CSV (.csv) files can be imported."))
+    raw_rows = _xlsx_rows(data) if check_format(head=data[:8], filename=filename) == "xlsx" else _csv_rows(data)
     rows: list[tuple[int, list[str]]] = []
     for scanned, (line, cells) in enumerate(raw_rows, start=1):
         if scanned > max_rows * MAX_SCANNED_FACTOR:
@@ -219,3 +224,108 @@ def _trim(cells: list[str]) -> list[str]:
     while cells and not cells[-1]:
         cells.pop()
     return cells
+
+
+# -- streaming ------------------------------------------------------------------------------------
+#
+# The large imports (households) read a stored file one row at a time: Excel through python-calamine
+# (a Rust reader, many times faster than openpyxl), CSV through the csv module line by line.
+
+
+class SheetRows:
+    """The rows of a stored .xlsx or .csv file as (line number, cells), read one at a time.
+
+    ``total`` is the number of lines the file has (for progress); blank rows are yielded as empty lists
+    so that line numbers match what the user sees in Excel.
+    """
+
+    def __init__(self, *, path: str, fmt: str) -> None:
+        self.path = path
+        self.fmt = fmt
+        self.total = 0
+        self._workbook: Any = None
+        self._sheet: Any = None
+        self._encoding = ""
+        if fmt == "xlsx":
+            self._open_xlsx()
+        else:
+            self._open_csv()
+
+    def __enter__(self) -> SheetRows:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._workbook is not None:
+            self._workbook.close()
+            self._workbook = None
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        return self._xlsx_iter() if self.fmt == "xlsx" else self._csv_iter()
+
+    # -- xlsx
+    def _open_xlsx(self) -> None:
+        from python_calamine import CalamineError, CalamineWorkbook
+
+        try:
+            self._workbook = CalamineWorkbook.from_path(self.path)
+            if not self._workbook.sheet_names:
+                raise FileProblem(_("The file is empty."))
+            self._sheet = self._workbook.get_sheet_by_index(0)
+            self.total = int(self._sheet.total_height)
+        except CalamineError:
+            self.close()
+            raise FileProblem(_("The Excel file is damaged or is not a real .xlsx file.")) from None
+
+    def _xlsx_iter(self) -> Iterator[tuple[int, list[str]]]:
+        from python_calamine import CalamineError
+
+        try:
+            # calamine starts at the sheet's first row (so index + 1 is the Excel row number).
+            for line, values in enumerate(self._sheet.iter_rows(), start=1):
+                yield line, _trim([cell_text(v) for v in values[:MAX_COLUMNS]])
+        except CalamineError:
+            raise FileProblem(_("The Excel file is damaged or is not a real .xlsx file.")) from None
+
+    # -- csv
+    def _open_csv(self) -> None:
+        with open(self.path, "rb") as handle:
+            head = handle.read(4096)
+            if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+                raise FileProblem(_("The file is not a text CSV file."))
+            handle.seek(0)
+            self._encoding = _stream_encoding(handle)
+            handle.seek(0)
+            self.total = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 16), b"")) + 1
+
+    def _csv_iter(self) -> Iterator[tuple[int, list[str]]]:
+        with open(self.path, encoding=self._encoding, newline="") as text:
+            sample = "".join(line for _n, line in zip(range(50), text, strict=False))
+            text.seek(0)
+            reader = csv.reader(text, delimiter=_delimiter(sample))
+            try:
+                for values in reader:
+                    yield reader.line_num, _trim([nfc(v) for v in values[:MAX_COLUMNS]])
+            except csv.Error:
+                raise FileProblem(
+                    _("The CSV file is malformed near line %(line)s.") % {"line": reader.line_num}
+                ) from None
+
+
+def _stream_encoding(handle: Any) -> str:
+    """The encoding a CSV file decodes with, read in chunks: UTF-16 (BOM), UTF-8, cp1258, else latin-1."""
+    if handle.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    for encoding in ("utf-8-sig", "cp1258"):
+        handle.seek(0)
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            for chunk in iter(lambda: handle.read(1 << 16), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return "latin-1"

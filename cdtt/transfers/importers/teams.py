@@ -21,11 +21,12 @@ from django.utils.translation import gettext_lazy
 from cdtt.access.permissions import Perm
 from cdtt.core.errors import DomainError
 from cdtt.core.text import fold, nfc, normalize_phone
-from cdtt.geo.models import AdminUnit, Village, VillageKind
+from cdtt.geo.models import AdminUnit, Village
 from cdtt.teams.models import Gender, MemberRole, Membership, Organisation, Team
 from cdtt.teams.services import MAX_MEMBERS, MemberIn
 from cdtt.transfers import selectors
 from cdtt.transfers.importers import villages as village_importer
+from cdtt.transfers.importers.places import VillageFinder
 from cdtt.transfers.importers.tabular import Column, FileProblem, TooManyRows, find_header, label_key, read_rows
 
 MAX_ROWS = 5000
@@ -385,7 +386,7 @@ def validate(*, user: Any, unit: AdminUnit, rows: list[dict[str, Any]]) -> Check
             row["errors"].insert(0, problem)
         checked.append(row)
     commune_ids = {row["commune_id"] for row in checked if row["commune_id"]}
-    villages = _Villages(selectors.import_villages(user=user, commune_ids=commune_ids))
+    villages = VillageFinder(selectors.import_villages(user=user, commune_ids=commune_ids))
     teams = selectors.import_open_teams(user=user, commune_ids=commune_ids)
     team_by_target = {(t.commune_id, t.village_id): t for t in teams}
     for row in checked:
@@ -503,42 +504,9 @@ def _check_joined(raw: str, errors: list[str]) -> datetime.date | None:
     return None
 
 
-class _Villages:
-    """Find a commune's active village by name, accents and case ignored, with or without its type word."""
-
-    def __init__(self, villages: list[Village]) -> None:
-        self.by_id = {v.pk: v for v in villages}
-        self.by_name: dict[tuple[int, str], Village] = {}
-        self.by_bare_name: dict[tuple[int, str], list[Village]] = defaultdict(list)
-        for village in villages:
-            self.by_name[(village.commune_id, village.name_folded)] = village
-            self.by_bare_name[(village.commune_id, _bare(village.name_folded))].append(village)
-
-    def find(self, commune_id: int, name: str) -> Village | None:
-        folded = fold(name)
-        village = self.by_name.get((commune_id, folded))
-        if village is not None:
-            return village
-        # "Đông Xuân" for "Thôn Đông Xuân", or the other way round, when only one village fits.
-        matches = self.by_bare_name.get((commune_id, _bare(folded)), [])
-        return matches[0] if len(matches) == 1 else None
-
-
-# Village type words, from the stored values ("to_dan_pho" -> "to dan pho"), plus common short forms.
-_KIND_PREFIXES = sorted({value.replace("_", " ") for value in VillageKind.values} | {"to", "khu"}, key=len)
-
-
-def _bare(folded: str) -> str:
-    """A folded village name without a leading type word: "thon dong xuan" -> "dong xuan"."""
-    for prefix in reversed(_KIND_PREFIXES):  # longest first: "to dan pho" before "to"
-        if folded.startswith(prefix + " ") and len(folded) > len(prefix) + 1:
-            return folded[len(prefix) + 1 :]
-    return folded
-
-
 def _resolve_target(
     row: dict[str, Any],
-    villages: _Villages,
+    villages: VillageFinder,
     team_by_target: dict[tuple[int, int | None], Team],
     communes: dict[int, AdminUnit],
 ) -> None:

@@ -1,0 +1,227 @@
+"""Household import pages: upload, progress and preview (with decisions on likely duplicates), confirm, cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from cdtt.access.decorators import requires
+from cdtt.access.permissions import Perm
+from cdtt.access.scope import scope_for
+from cdtt.core.errors import DomainError, Forbidden, NotFound
+from cdtt.households.models import Relationship
+from cdtt.teams.models import Gender
+from cdtt.transfers import selectors, services, services_households
+from cdtt.transfers.forms import ImportUploadForm
+from cdtt.transfers.importers import households as household_importer
+from cdtt.transfers.models import ImportJob, ImportKind, ImportRow, ImportStatus, RowDecision, RowOutcome
+from cdtt.transfers.views import ROWS_PER_PAGE, XLSX_TYPE
+
+HOUSEHOLDS = ImportKind.HOUSEHOLDS
+SHOW = ("errors", "duplicates", "undecided")
+
+
+@requires(Perm.EDIT_HOUSEHOLDS)
+def household_import(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """Upload a household file for a commune; the upload goes to its job page, which shows the check."""
+    unit = scope_for(request.user).unit(unit_id, Perm.EDIT_HOUSEHOLDS)
+    form = ImportUploadForm(request.POST, request.FILES) if request.method == "POST" else ImportUploadForm()
+    unavailable = ""
+    try:
+        services.import_unit_check(actor=request.user, unit=unit, kind=HOUSEHOLDS)
+    except (NotFound, Forbidden):
+        raise
+    except DomainError as exc:
+        unavailable = exc.message
+    if request.method == "POST" and not unavailable and form.is_valid():
+        try:
+            job = services_households.household_import_start(
+                actor=request.user, unit=unit, upload=form.cleaned_data["file"], request=request
+            )
+        except (NotFound, Forbidden):
+            raise
+        except DomainError as exc:
+            form.add_error("file", exc.message)
+        else:
+            return redirect("transfers:household_job", job_id=job.pk)
+    context = {
+        "unit": unit,
+        "form": form,
+        "unavailable": unavailable,
+        "columns": household_importer.COLUMNS,
+        "resident_columns": (
+            household_importer.RESIDENT,
+            household_importer.BIRTH,
+            household_importer.GENDER,
+            household_importer.RELATIONSHIP,
+        ),
+        "required": (household_importer.VILLAGE, household_importer.HEAD),
+        "accepted": [(str(label), values) for label, values in _accepted()],
+        "max_rows": household_importer.MAX_ROWS,
+        "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+        "jobs": selectors.import_job_list(user=request.user, unit=unit, kind=HOUSEHOLDS),
+    }
+    return render(request, "transfers/household_import.html", context, status=400 if form.errors else 200)
+
+
+def _accepted() -> list[tuple[Any, str]]:
+    labels = {column.key: column.label for column in household_importer.COLUMNS}
+    return [(labels[key], values) for key, values in household_importer.accepted_values()]
+
+
+@requires(Perm.EDIT_HOUSEHOLDS)
+def household_import_template(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """The empty XLSX template with the expected columns and the accepted values."""
+    unit = scope_for(request.user).unit(unit_id, Perm.EDIT_HOUSEHOLDS)
+    try:
+        services.import_unit_check(actor=request.user, unit=unit, kind=HOUSEHOLDS)
+    except (NotFound, Forbidden):
+        raise
+    except DomainError:
+        pass  # a unit where nothing can be imported may still hand out the template
+    response = HttpResponse(household_importer.template_xlsx(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="mau-nhap-ho-gia-dinh.xlsx"'
+    return response
+
+
+@requires(Perm.EDIT_HOUSEHOLDS)
+def household_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A job's progress while it runs, then every row's outcome, page by page, with the decisions to take."""
+    job = selectors.import_job_get(user=request.user, job_id=job_id, kind=HOUSEHOLDS)
+    show = request.GET.get("show", "")
+    show = show if show in SHOW else ""
+    page = Paginator(selectors.import_row_list(job=job, show=show), ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "job": job,
+        "page": page,
+        "rows": [_row_view(row) for row in page],
+        "show": show,
+        "resident_file": job.summary.get("shape") == household_importer.RESIDENT_SHAPE,
+        "deciding": job.status == ImportStatus.PREVIEW and job.summary.get("duplicates"),
+        "here": _job_url(job, show=show, page=page.number),
+    }
+    return render(request, "transfers/household_job.html", context)
+
+
+def _job_url(job: ImportJob, *, show: str = "", page: int | str = "") -> str:
+    query = {key: value for key, value in (("show", show), ("page", page)) if value}
+    url = reverse("transfers:household_job", args=[job.pk])
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+_GENDERS = dict(Gender.choices)
+_RELATIONSHIPS = dict(Relationship.choices)
+
+
+def _row_view(row: ImportRow) -> dict[str, Any]:
+    """What the preview shows of a stored row: cleaned values, or the cells as written for a row with errors."""
+    household = row.data.get("hh") or {}
+    resident = row.data.get("r") or {}
+    raw = row.data.get("raw") or {}
+    reasons = household_importer.reasons()
+    return {
+        "line": row.line,
+        "group": row.group,
+        "outcome": row.outcome,
+        "errors": row.errors,
+        "village": household.get("vn") or raw.get(household_importer.VILLAGE, ""),
+        "head": household.get("h") or raw.get(household_importer.HEAD, ""),
+        "address": household.get("a") or raw.get(household_importer.ADDRESS, ""),
+        "phones": [p for p in (household.get("p"), household.get("p2")) if p]
+        or [raw.get(household_importer.PHONE, "")],
+        "resident": resident.get("n") or raw.get(household_importer.RESIDENT, ""),
+        "birth_year": resident.get("y") or raw.get(household_importer.BIRTH, ""),
+        "gender": _GENDERS.get(resident.get("g") or "", ""),
+        "relationship": _RELATIONSHIPS.get(resident.get("r") or "", "") if resident else "",
+        "duplicate_line": row.duplicate_line,
+        "duplicate_household_id": row.duplicate_household_id,
+        "reason": reasons.get(row.duplicate_reason, ""),
+        "decision": row.decision,
+        "is_duplicate": row.outcome == RowOutcome.DUPLICATE,
+    }
+
+
+@requires(Perm.EDIT_HOUSEHOLDS)
+def household_job_decide(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Record the officer's choice (POST) for likely duplicates: per row, or for every undecided one."""
+    job = selectors.import_job_get(user=request.user, job_id=job_id, kind=HOUSEHOLDS)
+    back = request.POST.get("next", "")
+    if not back.startswith(reverse("transfers:household_job", args=[job.pk])):
+        back = _job_url(job)
+    if request.method != "POST":
+        return redirect(back)
+    decisions: dict[int, str] = {}
+    for name, value in request.POST.items():
+        if name.startswith("row-") and name[4:].isdigit() and value in (RowDecision.IMPORT, RowDecision.SKIP):
+            decisions[int(name[4:])] = value
+    every = request.POST.get("all", "")
+    try:
+        changed = services_households.household_import_decide(
+            actor=request.user,
+            job=job,
+            decisions=decisions,
+            all_undecided=every if every in (RowDecision.IMPORT, RowDecision.SKIP) else "",
+            request=request,
+        )
+    except (NotFound, Forbidden):
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            ngettext("%(count)s decision was saved.", "%(count)s decisions were saved.", changed) % {"count": changed},
+        )
+    return redirect(back)
+
+
+@requires(Perm.EDIT_HOUSEHOLDS)
+def household_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Queue the write of a checked job (POST): every household, or none."""
+    job = selectors.import_job_get(user=request.user, job_id=job_id, kind=HOUSEHOLDS)
+    if request.method == "POST":
+        try:
+            job = services_households.household_import_confirm(actor=request.user, job=job, request=request)
+        except (NotFound, Forbidden):
+            raise
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            if job.status == ImportStatus.DONE:
+                count = job.created_count
+                messages.success(
+                    request,
+                    ngettext("%(count)s household was added.", "%(count)s households were added.", count)
+                    % {"count": count},
+                )
+            elif job.status == ImportStatus.FAILED:
+                messages.error(request, job.failure)
+            else:
+                messages.info(request, _("The households are being written; this page shows when it is done."))
+    return redirect("transfers:household_job", job_id=job.pk)
+
+
+@requires(Perm.EDIT_HOUSEHOLDS)
+def household_job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Discard a job that was not applied (POST); its checked rows are deleted."""
+    job = selectors.import_job_get(user=request.user, job_id=job_id, kind=HOUSEHOLDS)
+    if request.method == "POST":
+        try:
+            services.import_job_cancel(actor=request.user, job=job, request=request)
+        except (NotFound, Forbidden):
+            raise
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The import was cancelled; nothing was added."))
+            return redirect("transfers:household_import", unit_id=job.unit_id)
+    return redirect("transfers:household_job", job_id=job.pk)
