@@ -37,6 +37,8 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "crumbs": selectors.unit_breadcrumbs(user=request.user, unit=unit),
         "can_manage": unit.is_current and unit.is_commune and scope.covers_unit(unit, Perm.MANAGE_VILLAGES),
         "can_manage_accounts": unit.is_current and scope.covers_unit(unit, Perm.MANAGE_ACCOUNTS),
+        "can_import_households": unit.is_current and unit.is_commune and scope.covers_unit(unit, Perm.EDIT_HOUSEHOLDS),
+        "can_see_figures": unit.is_current and unit.is_commune and scope.has(Perm.VIEW_FIGURES),
         "successors": unit.successor_links.select_related("new"),  # type: ignore[attr-defined]
         "predecessors": unit.predecessor_links.select_related("old__parent"),  # type: ignore[attr-defined]
     }

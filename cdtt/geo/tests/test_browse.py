@@ -277,3 +277,14 @@ def test_search_takes_a_fixed_number_of_queries(
     assert len(hits) == 20
     with django_assert_max_num_queries(6):
         client.get("/units/", {"q": "thu"})
+
+
+def test_a_commune_page_links_to_the_household_import_only_for_who_may_use_it(
+    signed_in: Callable[..., Client], tree: Tree
+) -> None:
+    officer = signed_in("commune_officer").get(f"/units/{tree.c1.pk}/").content.decode()
+    assert f"/imports/households/{tree.c1.pk}/" in officer
+    assert f"/households/coverage/{tree.c1.pk}/" in officer
+    partner = signed_in("enterprise_partner").get(f"/units/{tree.c1.pk}/").content.decode()
+    assert f"/imports/households/{tree.c1.pk}/" not in partner
+    assert f"/households/coverage/{tree.c1.pk}/" in partner  # aggregates only
