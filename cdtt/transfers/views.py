@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -14,49 +17,77 @@ from cdtt.access.decorators import requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.errors import DomainError, Forbidden, NotFound
-from cdtt.geo.models import VillageKind
+from cdtt.geo.models import AdminUnit, VillageKind
 from cdtt.transfers import selectors, services
 from cdtt.transfers.forms import ImportUploadForm
 from cdtt.transfers.importers import villages as village_importer
+from cdtt.transfers.models import ImportJob, ImportKind
 
 ROWS_PER_PAGE = 100
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@requires(Perm.MANAGE_VILLAGES)
-def village_import(request: HttpRequest, unit_id: int) -> HttpResponse:
-    """Upload a village file for a commune (or a province); a valid upload goes to its preview."""
-    unit = scope_for(request.user).unit(unit_id, Perm.MANAGE_VILLAGES)
+def upload_page(
+    request: HttpRequest,
+    unit_id: int,
+    *,
+    perm: Perm,
+    kind: str,
+    start: Callable[..., ImportJob],
+    job_view: str,
+    template: str,
+    extra: Callable[[AdminUnit], dict[str, Any]],
+) -> HttpResponse:
+    """The upload page every import shares: check the unit, take the file, start the job, go to its page.
+
+    ``extra(unit)`` adds the import's own context (columns, accepted values, …) to the page.
+    """
+    unit = scope_for(request.user).unit(unit_id, perm)
     form = ImportUploadForm(request.POST, request.FILES) if request.method == "POST" else ImportUploadForm()
     unavailable = ""
     try:
-        services.import_unit_check(actor=request.user, unit=unit)
+        services.import_unit_check(actor=request.user, unit=unit, kind=kind)
     except (NotFound, Forbidden):
         raise
     except DomainError as exc:
         unavailable = exc.message
     if request.method == "POST" and not unavailable and form.is_valid():
         try:
-            job = services.village_import_start(
-                actor=request.user, unit=unit, upload=form.cleaned_data["file"], request=request
-            )
+            job = start(actor=request.user, unit=unit, upload=form.cleaned_data["file"], request=request)
         except (NotFound, Forbidden):
             raise
         except DomainError as exc:
             form.add_error("file", exc.message)
         else:
-            return redirect("transfers:job", job_id=job.pk)
+            return redirect(job_view, job_id=job.pk)
     context = {
         "unit": unit,
         "form": form,
         "unavailable": unavailable,
-        "columns": village_importer.COLUMNS,
-        "kinds": [label for _value, label in VillageKind.choices],
-        "max_rows": village_importer.MAX_ROWS,
         "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
-        "jobs": selectors.import_job_list(user=request.user, unit=unit),
+        "jobs": selectors.import_job_list(user=request.user, unit=unit, kind=kind),
+        **extra(unit),
     }
-    return render(request, "transfers/village_import.html", context, status=400 if form.errors else 200)
+    return render(request, template, context, status=400 if form.errors else 200)
+
+
+@requires(Perm.MANAGE_VILLAGES)
+def village_import(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """Upload a village file for a commune (or a province); a valid upload goes to its preview."""
+    return upload_page(
+        request,
+        unit_id,
+        perm=Perm.MANAGE_VILLAGES,
+        kind=ImportKind.VILLAGES,
+        start=services.village_import_start,
+        job_view="transfers:job",
+        template="transfers/village_import.html",
+        extra=lambda unit: {
+            "columns": village_importer.COLUMNS,
+            "kinds": [label for _value, label in VillageKind.choices],
+            "max_rows": village_importer.MAX_ROWS,
+        },
+    )
 
 
 @requires(Perm.MANAGE_VILLAGES)

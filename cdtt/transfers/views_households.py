@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -21,10 +20,9 @@ from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.households.models import Relationship
 from cdtt.teams.models import Gender
 from cdtt.transfers import selectors, services, services_households
-from cdtt.transfers.forms import ImportUploadForm
 from cdtt.transfers.importers import households as household_importer
 from cdtt.transfers.models import ImportJob, ImportKind, ImportRow, ImportStatus, RowDecision, RowOutcome
-from cdtt.transfers.views import ROWS_PER_PAGE, XLSX_TYPE
+from cdtt.transfers.views import ROWS_PER_PAGE, XLSX_TYPE, upload_page
 
 HOUSEHOLDS = ImportKind.HOUSEHOLDS
 SHOW = ("errors", "duplicates", "undecided")
@@ -33,44 +31,27 @@ SHOW = ("errors", "duplicates", "undecided")
 @requires(Perm.EDIT_HOUSEHOLDS)
 def household_import(request: HttpRequest, unit_id: int) -> HttpResponse:
     """Upload a household file for a commune; the upload goes to its job page, which shows the check."""
-    unit = scope_for(request.user).unit(unit_id, Perm.EDIT_HOUSEHOLDS)
-    form = ImportUploadForm(request.POST, request.FILES) if request.method == "POST" else ImportUploadForm()
-    unavailable = ""
-    try:
-        services.import_unit_check(actor=request.user, unit=unit, kind=HOUSEHOLDS)
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as exc:
-        unavailable = exc.message
-    if request.method == "POST" and not unavailable and form.is_valid():
-        try:
-            job = services_households.household_import_start(
-                actor=request.user, unit=unit, upload=form.cleaned_data["file"], request=request
-            )
-        except (NotFound, Forbidden):
-            raise
-        except DomainError as exc:
-            form.add_error("file", exc.message)
-        else:
-            return redirect("transfers:household_job", job_id=job.pk)
-    context = {
-        "unit": unit,
-        "form": form,
-        "unavailable": unavailable,
-        "columns": household_importer.COLUMNS,
-        "resident_columns": (
-            household_importer.RESIDENT,
-            household_importer.BIRTH,
-            household_importer.GENDER,
-            household_importer.RELATIONSHIP,
-        ),
-        "required": (household_importer.VILLAGE, household_importer.HEAD),
-        "accepted": [(str(label), values) for label, values in _accepted()],
-        "max_rows": household_importer.MAX_ROWS,
-        "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
-        "jobs": selectors.import_job_list(user=request.user, unit=unit, kind=HOUSEHOLDS),
-    }
-    return render(request, "transfers/household_import.html", context, status=400 if form.errors else 200)
+    return upload_page(
+        request,
+        unit_id,
+        perm=Perm.EDIT_HOUSEHOLDS,
+        kind=HOUSEHOLDS,
+        start=services_households.household_import_start,
+        job_view="transfers:household_job",
+        template="transfers/household_import.html",
+        extra=lambda unit: {
+            "columns": household_importer.COLUMNS,
+            "resident_columns": (
+                household_importer.RESIDENT,
+                household_importer.BIRTH,
+                household_importer.GENDER,
+                household_importer.RELATIONSHIP,
+            ),
+            "required": (household_importer.VILLAGE, household_importer.HEAD),
+            "accepted": [(str(label), values) for label, values in _accepted()],
+            "max_rows": household_importer.MAX_ROWS,
+        },
+    )
 
 
 def _accepted() -> list[tuple[Any, str]]:

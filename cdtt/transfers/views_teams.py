@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -17,10 +16,9 @@ from cdtt.access.scope import scope_for
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.teams.models import Gender, MemberRole, Organisation
 from cdtt.transfers import selectors, services
-from cdtt.transfers.forms import ImportUploadForm
 from cdtt.transfers.importers import teams as team_importer
 from cdtt.transfers.models import ImportKind
-from cdtt.transfers.views import ROWS_PER_PAGE, XLSX_TYPE
+from cdtt.transfers.views import ROWS_PER_PAGE, XLSX_TYPE, upload_page
 
 TEAMS = ImportKind.TEAMS
 
@@ -28,40 +26,23 @@ TEAMS = ImportKind.TEAMS
 @requires(Perm.MANAGE_TEAMS)
 def team_import(request: HttpRequest, unit_id: int) -> HttpResponse:
     """Upload a team/member file for a commune (or a province); a readable upload goes to its preview."""
-    unit = scope_for(request.user).unit(unit_id, Perm.MANAGE_TEAMS)
-    form = ImportUploadForm(request.POST, request.FILES) if request.method == "POST" else ImportUploadForm()
-    unavailable = ""
-    try:
-        services.import_unit_check(actor=request.user, unit=unit, kind=TEAMS)
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as exc:
-        unavailable = exc.message
-    if request.method == "POST" and not unavailable and form.is_valid():
-        try:
-            job = services.team_import_start(
-                actor=request.user, unit=unit, upload=form.cleaned_data["file"], request=request
-            )
-        except (NotFound, Forbidden):
-            raise
-        except DomainError as exc:
-            form.add_error("file", exc.message)
-        else:
-            return redirect("transfers:team_job", job_id=job.pk)
-    context = {
-        "unit": unit,
-        "form": form,
-        "unavailable": unavailable,
-        "columns": team_importer.COLUMNS,
-        "required": team_importer.REQUIRED,
-        "roles": [label for _value, label in MemberRole.choices],
-        "genders": [label for _value, label in Gender.choices],
-        "organisations": [label for _value, label in Organisation.choices],
-        "max_rows": team_importer.MAX_ROWS,
-        "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
-        "jobs": selectors.import_job_list(user=request.user, unit=unit, kind=TEAMS),
-    }
-    return render(request, "transfers/team_import.html", context, status=400 if form.errors else 200)
+    return upload_page(
+        request,
+        unit_id,
+        perm=Perm.MANAGE_TEAMS,
+        kind=TEAMS,
+        start=services.team_import_start,
+        job_view="transfers:team_job",
+        template="transfers/team_import.html",
+        extra=lambda unit: {
+            "columns": team_importer.COLUMNS,
+            "required": team_importer.REQUIRED,
+            "roles": [label for _value, label in MemberRole.choices],
+            "genders": [label for _value, label in Gender.choices],
+            "organisations": [label for _value, label in Organisation.choices],
+            "max_rows": team_importer.MAX_ROWS,
+        },
+    )
 
 
 @requires(Perm.MANAGE_TEAMS)
