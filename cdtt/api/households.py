@@ -20,6 +20,7 @@ from ninja.errors import ValidationError
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.api.auth import api_requires
+from cdtt.api.schemas import ERRORS
 from cdtt.core.errors import DomainError, NotFound, VersionConflict
 from cdtt.core.text import mask_phone
 from cdtt.households import selectors, services
@@ -32,17 +33,9 @@ MAX_LIMIT = 100
 EVENTS_SHOWN = 50
 
 
-class ErrorOut(Schema):
-    detail: str
-    field: str | None = None
-
-
 class ConflictOut(Schema):
     detail: str
     version: int  # the household's current version: fetch it again before retrying
-
-
-ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
 # -- output ---------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from cdtt.access.decorators import public
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.api.auth import api_requires
+from cdtt.api.schemas import ERRORS
 from cdtt.core.errors import NotFound
 from cdtt.core.text import mask_phone
 from cdtt.geo.models import AdminUnit
@@ -32,14 +33,6 @@ from cdtt.teams.public import MAX_AGE, qr_url
 router = Router(tags=["teams"])
 
 MAX_LIMIT = 100
-
-
-class ErrorOut(Schema):
-    detail: str
-    field: str | None = None
-
-
-ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
 # -- output ---------------------------------------------------------------------------------------
