@@ -117,7 +117,7 @@ class Scope:
     def unit(self, unit_id: Any, perm: Perm = Perm.VIEW_UNITS) -> AdminUnit:
         """Return a visible unit, Forbidden for a role without ``perm``, NotFound otherwise."""
         self.require(perm)
-        pk = _as_int(unit_id)
+        pk = as_id(unit_id)
         unit = self.units(perm).filter(pk=pk).select_related("parent").first()
         if unit is None and perm == Perm.VIEW_UNITS:
             # Old data rolls up under new units: a pre-2025 commune is readable by whoever sees its successor.
@@ -133,7 +133,7 @@ class Scope:
     def village(self, village_id: Any, perm: Perm = Perm.VIEW_UNITS) -> Village:
         """Return a visible village, Forbidden for a role without ``perm``, NotFound otherwise."""
         self.require(perm)
-        village = self.villages(perm).filter(pk=_as_int(village_id)).select_related("commune__parent").first()
+        village = self.villages(perm).filter(pk=as_id(village_id)).select_related("commune__parent").first()
         if village is None:
             raise NotFound(_("The village was not found."))
         return village
@@ -174,7 +174,8 @@ def scope_for(user: Any) -> Scope:
     return cached
 
 
-def _as_int(value: Any) -> int:
+def as_id(value: Any) -> int:
+    """An object id from a URL or a form; anything else is the same 404 as a missing object."""
     try:
         return int(value)
     except (TypeError, ValueError):

@@ -10,7 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from cdtt.access.permissions import Perm
-from cdtt.access.scope import scope_for
+from cdtt.access.scope import as_id, scope_for
 from cdtt.core.errors import NotFound
 from cdtt.core.text import fold
 from cdtt.geo.models import COMMUNE_KINDS, AdminUnit, AdminUnitQuerySet, Village
@@ -23,13 +23,6 @@ from cdtt.teams.models import (
     Team,
     TeamStatus,
 )
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound(_("The object was not found.")) from None
 
 
 def sees_full_phones(user: Any) -> bool:
@@ -64,7 +57,7 @@ def team_get(*, user: Any, team_id: Any, perm: Perm = Perm.VIEW_TEAMS) -> Team:
     """One team in scope; 404 otherwise (403 for a role without ``perm``)."""
     scope = scope_for(user)
     scope.require(perm)
-    team = Team.objects.filter(scope.q(perm), pk=_int(team_id)).select_related("commune__parent", "village").first()
+    team = Team.objects.filter(scope.q(perm), pk=as_id(team_id)).select_related("commune__parent", "village").first()
     if team is None:
         raise NotFound(_("The team was not found."))
     return team
@@ -146,7 +139,7 @@ def decision_get(*, user: Any, decision_id: Any, perm: Perm = Perm.VIEW_TEAMS) -
     scope = scope_for(user)
     scope.require(perm)
     decision = (
-        Decision.objects.filter(scope.q(perm, commune="team__commune", village="team__village"), pk=_int(decision_id))
+        Decision.objects.filter(scope.q(perm, commune="team__commune", village="team__village"), pk=as_id(decision_id))
         .select_related("team__commune__parent", "team__village", "supersedes")
         .first()
     )
