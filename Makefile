@@ -27,6 +27,7 @@ demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_admin_units
 	$(PY) manage.py load_demo
+	$(PY) manage.py sweep_import_jobs
 	@echo
 	@echo "Nền tảng CDTT đang chạy tại / CDTT is running at: http://$(CDTT_BIND):$(CDTT_PORT)   (Ctrl-C để dừng / to stop)"
 	@echo

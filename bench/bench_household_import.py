@@ -2,7 +2,8 @@
 
 Run:  .venv/bin/python bench/bench_household_import.py            (SQLite in a temp folder)
       BENCH_HOUSEHOLDS=20000 .venv/bin/python bench/bench_household_import.py
-      BENCH_MEMORY=1 .venv/bin/python bench/bench_household_import.py   (adds a memory probe)
+      BENCH_MEMORY=1 .venv/bin/python bench/bench_household_import.py   (adds a memory probe: peak
+          resident memory of a dry run of a tenth of the file and of the whole file)
       DATABASE_URL=postgres://... .venv/bin/python bench/bench_household_import.py
 
 It loads the real administrative tree, gives a real commune (Xã Bát Tràng, Hà Nội) 30 villages, writes
@@ -32,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-if "DATABASE_URL" not in os.environ:
+if "DATABASE_URL" not in os.environ and "BENCH_TEMP_DIR" not in os.environ:  # (a probe child shares it)
     os.environ["CDTT_VAR_DIR"] = os.environ["BENCH_TEMP_DIR"] = tempfile.mkdtemp(prefix="cdtt-bench-")
 # 100,000 households of this shape make a 5.8 MB file: above the default 5 MB upload limit (about
 # 85,000 households), so the limit is raised for the benchmark; CDTT_UPLOAD_MAX_MB does it in production.
@@ -76,29 +77,66 @@ def rss_mb() -> float:
         return int(handle.read().split()[1]) * resource.getpagesize() / 2**20
 
 
-def memory_probe(commune: AdminUnit, user: User, path: Path, size: int) -> None:
-    """Where the dry run's memory goes: the Rust reader's sheet, and the Python heap (tracemalloc, slow)."""
-    import gc
-    import tracemalloc
+class PeakRss:
+    """The highest resident memory of the process while the block runs, sampled every 20 ms."""
 
-    from cdtt.transfers.importers.tabular import SheetRows
+    def __enter__(self) -> PeakRss:
+        import threading
 
-    gc.collect()
-    before = rss_mb()
-    with SheetRows(path=str(path), fmt="xlsx") as sheet:
-        opened = rss_mb()
-        for _row in sheet:
-            pass
-    print(
-        f"memory: calamine holds the sheet's cells: +{opened - before:.0f} MB resident for a {size / 2**20:.1f} MB file"
-    )
-    tracemalloc.start()
-    with path.open("rb") as handle:
-        upload = UploadedFile(file=handle, name=path.name, size=size)
+        self.before = self.peak = rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, rss_mb())
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_mb())
+
+    @property
+    def growth(self) -> float:
+        return self.peak - self.before
+
+
+def memory_probe(commune: AdminUnit, user: User, path: Path, rows: list[dict[str, Any]]) -> None:
+    """Peak memory growth of a dry run of a tenth of the file and of the whole file, each in a fresh
+    process (so that memory freed by earlier phases cannot hide growth).
+
+    Streaming means the two are close: the reader keeps one row, the check one household; what still
+    grows is the Excel file's shared-strings table (one entry per distinct text, read by openpyxl).
+    """
+    import subprocess
+
+    small = path.with_name("tenth.xlsx")
+    write_xlsx(small, rows[: len(rows) // 10])
+    figures = []
+    for probe in (small, path):
+        command = [sys.executable, __file__, "--probe", str(probe), str(user.pk), str(commune.pk)]
+        result = subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603
+        growth = float(result.stdout.strip().splitlines()[-1])
+        figures.append((probe.stat().st_size, growth))
+        print(f"memory: dry run of a {figures[-1][0] / 2**20:.1f} MB file: peak resident memory +{growth:.0f} MB")
+    ratio = figures[1][0] / figures[0][0]
+    grown = figures[1][1] / max(figures[0][1], 1.0)
+    print(f"memory: a {ratio:.0f}× larger file took {grown:.1f}× the memory")
+
+
+def probe_child(path: str, user_id: str, commune_id: str) -> None:
+    """In a fresh process: the peak resident memory a dry run adds, in MB, as the last line printed."""
+    import openpyxl  # noqa: F401 - loaded before measuring: code is not data
+
+    user = User.objects.get(pk=int(user_id))
+    commune = AdminUnit.objects.get(pk=int(commune_id))
+    size = Path(path).stat().st_size
+    with PeakRss() as peak, open(path, "rb") as handle:
+        upload = UploadedFile(file=handle, name=Path(path).name, size=size)
         services_households.household_import_start(actor=user, unit=commune, upload=upload)
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(f"memory: the dry run's Python heap peaked at {peak / 2**20:.0f} MB for {HOUSEHOLDS:,} rows")
+    print(f"{peak.growth:.1f}")
 
 
 def synthetic_rows(villages: list[Village]) -> list[dict[str, Any]]:
@@ -236,6 +274,8 @@ def measure(commune: AdminUnit, user: User, rows: list[dict[str, Any]], path: Pa
     print(f"file: {size / 1024 / 1024:.2f} MB written in {time.perf_counter() - start:.1f} s (openpyxl write-only)")
 
     base = baseline(commune, user, rows)
+    if MEMORY:
+        memory_probe(commune, user, path, rows)
     del rows
 
     start = time.perf_counter()
@@ -243,8 +283,6 @@ def measure(commune: AdminUnit, user: User, rows: list[dict[str, Any]], path: Pa
         upload = UploadedFile(file=handle, name=path.name, size=size)
         job = services_households.household_import_start(actor=user, unit=commune, upload=upload)
     dry_run = time.perf_counter() - start
-    if MEMORY:
-        memory_probe(commune, user, path, size)
     job.refresh_from_db()
     if job.status != ImportStatus.PREVIEW or job.row_count != HOUSEHOLDS:
         print(f"the dry run did not pass: status={job.status} rows={job.row_count} errors={job.error_count}")
@@ -282,4 +320,7 @@ def measure(commune: AdminUnit, user: User, rows: list[dict[str, Any]], path: Pa
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--probe"]:
+        probe_child(*sys.argv[2:5])
+    else:
+        main()

@@ -64,6 +64,10 @@ class ImportJob(models.Model):
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     failure = models.TextField(blank=True)
+    # Background jobs: when the worker last showed it was alive on this job, and how many runs it took.
+    # A job whose worker died is found by ``sweep_import_jobs`` and run again (or failed after a few tries).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     # Counts shown with the preview (households, residents, duplicates, undecided, ...).
     summary = models.JSONField(default=dict, blank=True)
 
@@ -148,3 +152,26 @@ class ImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id}:{self.line}"
+
+
+class ImportKey(models.Model):
+    """A staged duplicate key of a background import: lets the database, not the worker's memory, find
+    households that look alike (the worker keeps one household at a time, whatever the file's size).
+
+    ``key`` is a 64-bit digest of (kind, head's plain name, phone or plain address). A file household has
+    its first line; a register household has line 0 and its id. Deleted once the job is written or ends.
+    """
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="+")
+    key = models.BigIntegerField()
+    line = models.PositiveIntegerField()
+    rank = models.PositiveSmallIntegerField(default=0)  # the key's order: phones first, then the address
+    household_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # False for a household that has errors: it is not flagged, but later rows still match it.
+    candidate = models.BooleanField(default=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["job", "key", "line"], name="import_key_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.line}:{self.key}"

@@ -26,7 +26,7 @@ from cdtt.transfers.exporters.roster import write_roster
 from cdtt.transfers.importers import teams as team_importer
 from cdtt.transfers.importers import villages as village_importer
 from cdtt.transfers.importers.tabular import FileProblem
-from cdtt.transfers.models import ImportJob, ImportKind, ImportRow, ImportStatus
+from cdtt.transfers.models import ImportJob, ImportKey, ImportKind, ImportRow, ImportStatus
 from cdtt.transfers.selectors import KIND_PERMS, roster_memberships
 
 # Units an import can be run from: a current commune, or a province/the nation (rows then name a commune).
@@ -299,6 +299,7 @@ def import_job_cancel(*, actor: Any, job: ImportJob, request: HttpRequest | None
             raise DomainError(status_refusal(job))
         # Personal data that will never be imported is not kept.
         ImportRow.objects.filter(job=job).delete()
+        ImportKey.objects.filter(job=job).delete()
         audit_record(actor=actor, action="import.cancel", target=job, unit=job.unit, request=request, kind=job.kind)
     job.refresh_from_db()
     return job

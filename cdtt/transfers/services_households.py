@@ -10,6 +10,7 @@ resident in one transaction, through the register's own validation (``clean_hous
 from __future__ import annotations
 
 import contextlib
+import datetime
 import logging
 import os
 import tempfile
@@ -20,6 +21,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, models, transaction
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,13 +29,13 @@ from django.utils.translation import gettext as _
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError
 from cdtt.geo.models import Village
-from cdtt.households.models import Household, Relationship, Resident
+from cdtt.households.models import Household, Resident
 from cdtt.households.services import clean_household, clean_resident
 from cdtt.transfers import selectors
 from cdtt.transfers.importers import households as importer
 from cdtt.transfers.importers.places import AddressResolver, fast_fold, plain
 from cdtt.transfers.importers.tabular import MAX_SCANNED_FACTOR, FileProblem, SheetRows, check_format
-from cdtt.transfers.models import ImportJob, ImportKind, ImportRow, ImportStatus, RowDecision, RowOutcome
+from cdtt.transfers.models import ImportJob, ImportKey, ImportKind, ImportRow, ImportStatus, RowDecision, RowOutcome
 from cdtt.transfers.services import check_upload_size, import_unit_check, status_refusal, upload_name
 
 logger = logging.getLogger(__name__)
@@ -59,7 +61,12 @@ def household_import_start(
     check_format(head=upload.read(8), filename=filename)
     upload.seek(0)
     job = ImportJob(
-        kind=HOUSEHOLDS, unit=unit, created_by=actor, original_filename=filename, status=ImportStatus.QUEUED
+        kind=HOUSEHOLDS,
+        unit=unit,
+        created_by=actor,
+        original_filename=filename,
+        status=ImportStatus.QUEUED,
+        heartbeat_at=timezone.now(),
     )
     job.file.save(filename, upload, save=False)
     try:
@@ -81,12 +88,20 @@ def household_import_start(
 
 def household_import_check(*, job_id: int) -> None:
     """The check task: read the stored file row by row into checked rows; the job shows the outcome."""
-    if not ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(status=ImportStatus.CHECKING):
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.CHECKING, heartbeat_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    if not claimed:
         return  # already checked, or cancelled: a task run twice does nothing twice
     job = ImportJob.objects.select_related("unit__parent", "created_by").get(pk=job_id)
+    # What an earlier run left when its worker died (see ``import_jobs_sweep``) is checked again from scratch.
+    ImportRow.objects.filter(job=job).delete()
+    ImportKey.objects.filter(job=job).delete()
     try:
         import_unit_check(actor=job.created_by, unit=job.unit, kind=HOUSEHOLDS)
         _check(job)
+    except _Superseded:
+        return  # the job was handed to a new run, which owns its rows and file now
     except DomainError as exc:
         ImportRow.objects.filter(job=job).delete()
         _fail(job, exc.message)
@@ -94,8 +109,11 @@ def household_import_check(*, job_id: int) -> None:
         ImportRow.objects.filter(job=job).delete()
         _fail(job, _("The check stopped because of an unexpected error. Nothing was imported; try again later."))
         raise
-    finally:
-        _drop_file(job)
+    _drop_file(job)
+
+
+class _Superseded(Exception):
+    """This run no longer owns the job: it was cancelled, or swept and handed to a new run."""
 
 
 def _check(job: ImportJob) -> None:
@@ -125,10 +143,9 @@ def _check(job: ImportJob) -> None:
         count = _check_rows(job, checker, chain(after_header, rows), total=sheet.total)
     if not count:
         raise FileProblem(_("The file has a header row but no household rows."))
-    duplicates = checker.duplicates(selectors.household_import_existing(user=actor, commune=commune))
-    _flag_duplicates(job, duplicates)
-    for line, message in checker.household_problems():
-        ImportRow.objects.filter(job=job, line=line).update(outcome=RowOutcome.ERROR, errors=[message])
+    _stage_keys(job)
+    _stage_register_keys(job, actor=actor, commune=commune)
+    duplicates = _flag_duplicates(job)
     stored = ImportRow.objects.filter(job=job)
     errors = stored.filter(outcome=RowOutcome.ERROR).count()
     households = stored.filter(starts_household=True).count()
@@ -136,10 +153,11 @@ def _check(job: ImportJob) -> None:
         "shape": layout.shape,
         "households": households,
         "residents": count if layout.shape == importer.RESIDENT_SHAPE else 0,
-        "duplicates": len(duplicates),
-        "undecided": len(duplicates),
+        "duplicates": duplicates,
+        "undecided": duplicates,
     }
-    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKING).update(
+    _progress(job, done=sheet.total, total=sheet.total)
+    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKING, attempts=job.attempts).update(
         status=ImportStatus.INVALID if errors else ImportStatus.PREVIEW,
         row_count=count,
         error_count=errors,
@@ -154,6 +172,8 @@ def _check_rows(job: ImportJob, checker: importer.Checker, rows: Iterator[tuple[
     count = 0
     first = True
     for line, cells in rows:
+        if line > importer.MAX_ROWS * MAX_SCANNED_FACTOR:  # a sheet that did not declare its size
+            raise _too_many()
         if not any(cells):
             continue
         if first and importer.is_column_numbers(cells):
@@ -168,10 +188,13 @@ def _check_rows(job: ImportJob, checker: importer.Checker, rows: Iterator[tuple[
             raise _too_many()
         pending.append(result)
         if len(pending) >= BATCH:
-            _store(job, pending)
+            with transaction.atomic():  # the batch is stored only while this run still owns the job
+                _progress(job, done=line, total=total)
+                _store(job, pending)
             pending.clear()
-            _progress(job, done=line, total=total)
-    _store(job, pending)
+    with transaction.atomic():
+        _progress(job, done=total, total=total)
+        _store(job, pending)
     return count
 
 
@@ -215,23 +238,116 @@ def _store(job: ImportJob, results: list[importer.RowResult]) -> None:
         cursor.executemany(sql, params)
 
 
-def _flag_duplicates(job: ImportJob, duplicates: list[importer.Duplicate]) -> None:
-    """Mark the households that look like another one (a file uploaded twice marks every row)."""
-    table = connection.ops.quote_name(ImportRow._meta.db_table)
+def _stored_households(job: ImportJob) -> Iterator[importer.FileHousehold]:
+    """The job's households one at a time, summed up from its stored rows."""
+    rows = ImportRow.objects.filter(job=job).order_by("group", "line")
+    values = rows.values_list("line", "group", "outcome", "decision", "data").iterator(chunk_size=BATCH)
+    return importer.file_households(values, timezone.localdate().year)
+
+
+def _key_sql() -> tuple[str, dict[str, str]]:
+    table = connection.ops.quote_name(ImportKey._meta.db_table)
+    fields = {field.name: field for field in ImportKey._meta.concrete_fields}
+    names = ("job", "key", "line", "rank", "household_id", "candidate")
+    columns = {name: connection.ops.quote_name(fields[name].column or name) for name in names}
+    return table, columns
+
+
+def _insert_keys(params: list[tuple[Any, ...]]) -> None:
+    """Staged keys (job, key, line, rank, household id, candidate), in one statement per batch."""
+    if not params:
+        return
+    table, c = _key_sql()
+    columns = ", ".join(c[name] for name in ("job", "key", "line", "rank", "household_id", "candidate"))
+    sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s)"  # noqa: S608
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _stage_keys(job: ImportJob) -> None:
+    """Sum up each household from its rows: mark the resident-file households whose counts break the
+    limits, and stage every household's duplicate keys (a household with errors is matched, not flagged)."""
+    ImportKey.objects.filter(job=job, line__gt=0).delete()
+    params: list[tuple[Any, ...]] = []
+    for household in _stored_households(job):
+        problem = household.problem()
+        if problem:
+            ImportRow.objects.filter(job=job, line=household.line).update(outcome=RowOutcome.ERROR, errors=[problem])
+        candidate = not (household.has_error or problem)
+        keys = importer.ranked_keys(household.head, household.address, household.phones)
+        params.extend((job.pk, key, household.line, rank, None, candidate) for rank, key in keys)
+        if len(params) >= BATCH:
+            with transaction.atomic():
+                _progress(job)
+                _insert_keys(params)
+            params.clear()
+    _insert_keys(params)
+
+
+def _stage_register_keys(job: ImportJob, *, actor: Any, commune: Any) -> None:
+    """Stage the keys of the commune's households already in the register (line 0), afresh."""
+    ImportKey.objects.filter(job=job, line=0).delete()
+    params: list[tuple[Any, ...]] = []
+    for pk, head_folded, phone, phone2, address in selectors.household_import_existing(user=actor, commune=commune):
+        keys = importer.ranked_keys(plain(head_folded), plain(address), (phone, phone2))
+        params.extend((job.pk, key, 0, rank, pk, False) for rank, key in keys)
+        if len(params) >= BATCH:
+            _insert_keys(params)
+            params.clear()
+    _insert_keys(params)
+
+
+def _flag_duplicates(job: ImportJob) -> int:
+    """Mark the households that look like one in the register, or like an earlier one of the file (a file
+    uploaded twice marks every row); the number marked.
+
+    The first key that matches gives the reason (phones before the address); a register match wins.
+    """
+    table, c = _key_sql()
+    matches = (
+        f"SELECT k.{c['line']}, k.{c['rank']}, 0, MIN(e.{c['household_id']}) FROM {table} k "  # noqa: S608
+        f"JOIN {table} e ON e.{c['job']} = k.{c['job']} AND e.{c['key']} = k.{c['key']} AND e.{c['line']} = 0 "
+        f"WHERE k.{c['job']} = %s AND k.{c['candidate']} GROUP BY k.{c['line']}, k.{c['rank']} "
+        "UNION ALL "
+        f"SELECT k.{c['line']}, k.{c['rank']}, 1, MIN(e.{c['line']}) FROM {table} k "
+        f"JOIN {table} e ON e.{c['job']} = k.{c['job']} AND e.{c['key']} = k.{c['key']} "
+        f"AND e.{c['line']} > 0 AND e.{c['line']} < k.{c['line']} "
+        f"WHERE k.{c['job']} = %s AND k.{c['candidate']} GROUP BY k.{c['line']}, k.{c['rank']} "
+        "ORDER BY 1, 3, 2"
+    )
+    rtable = connection.ops.quote_name(ImportRow._meta.db_table)
     outcome, line, job_id, earlier, registered, why = _columns(
         "outcome", "line", "job", "duplicate_line", "duplicate_household_id", "duplicate_reason"
     )
-    sql = (
-        f"UPDATE {table} SET {outcome} = %s, {earlier} = %s, {registered} = %s, {why} = %s "  # noqa: S608
+    update = (
+        f"UPDATE {rtable} SET {outcome} = %s, {earlier} = %s, {registered} = %s, {why} = %s "  # noqa: S608
         f"WHERE {job_id} = %s AND {line} = %s AND {outcome} = %s"
     )
-    params = [
-        (RowOutcome.DUPLICATE.value, d.earlier_line, d.household_id, d.why, job.pk, d.line, RowOutcome.NEW.value)
-        for d in duplicates
-    ]
-    for start in range(0, len(params), BATCH):
+    params: list[tuple[Any, ...]] = []
+    last = None
+    with connection.cursor() as cursor:
+        cursor.execute(matches, [job.pk, job.pk])
+        while chunk := cursor.fetchmany(BATCH):
+            for match_line, rank, source, match in chunk:
+                if match_line == last:
+                    continue  # the first match of a line decides
+                last = match_line
+                reason = "address" if rank == importer.ADDRESS_RANK else "phone"
+                earlier_line, household_id = (None, match) if source == 0 else (match, None)
+                params.append(
+                    (RowOutcome.DUPLICATE.value, earlier_line, household_id, reason, job.pk, match_line, "new")
+                )
+            if len(params) >= BATCH:
+                _run_many(update, params)
+                params.clear()
+    _run_many(update, params)
+    return ImportRow.objects.filter(job=job, outcome=RowOutcome.DUPLICATE).count()
+
+
+def _run_many(sql: str, params: list[tuple[Any, ...]]) -> None:
+    if params:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(sql, params[start : start + BATCH])
+            cursor.executemany(sql, params)
 
 
 def _too_many() -> FileProblem:
@@ -240,13 +356,20 @@ def _too_many() -> FileProblem:
     )
 
 
-def _progress(job: ImportJob, *, done: int, total: int) -> None:
-    ImportJob.objects.filter(pk=job.pk).update(progress_done=done, progress_total=total)
+def _progress(job: ImportJob, *, done: int | None = None, total: int | None = None) -> None:
+    """Report progress and show the worker is alive; stop when this run no longer owns the job."""
+    values: dict[str, Any] = {"heartbeat_at": timezone.now()}
+    if done is not None:
+        values.update(progress_done=done, progress_total=total)
+    alive = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKING, attempts=job.attempts).update(**values)
+    if not alive:
+        raise _Superseded
 
 
 def _fail(job: ImportJob, message: str) -> None:
     running = (ImportStatus.QUEUED, ImportStatus.CHECKING, ImportStatus.APPLYING)
     ImportJob.objects.filter(pk=job.pk, status__in=running).update(status=ImportStatus.FAILED, failure=message)
+    ImportKey.objects.filter(job=job).delete()
 
 
 def _head(job: ImportJob) -> bytes:
@@ -344,7 +467,7 @@ def household_import_confirm(*, actor: Any, job: ImportJob, request: HttpRequest
         # The conditional update is the guard against double submits: only one caller flips the status.
         claimed = ImportJob.objects.filter(
             pk=job.pk, status=ImportStatus.PREVIEW, error_count=0, row_count__gt=0
-        ).update(status=ImportStatus.APPLYING, applied_by=actor)
+        ).update(status=ImportStatus.APPLYING, applied_by=actor, heartbeat_at=timezone.now(), attempts=0)
         if not claimed:
             job.refresh_from_db()
             raise DomainError(status_refusal(job))
@@ -407,128 +530,148 @@ def _insert(model: type[models.Model], objects: list[Any]) -> list[Any]:
 
 
 def _write(job: ImportJob) -> Written:
+    """Write the job's households (and residents) a batch at a time; the caller holds the transaction."""
     actor, commune = job.applied_by, job.unit
     villages: dict[int, Village] = {v.pk: v for v in selectors.household_import_villages(user=actor, commune=commune)}
     rows = ImportRow.objects.filter(job=job)
     if rows.filter(outcome=RowOutcome.ERROR).exists():
         raise _Abort(_("The file has errors."))
-    skipped_groups = set(
-        rows.filter(outcome=RowOutcome.DUPLICATE, decision=RowDecision.SKIP).values_list("group", flat=True)
-    )
-    resident_file = job.summary.get("shape") == importer.RESIDENT_SHAPE
-    groups = _groups(rows) if resident_file else {}
-    known = _registered(actor, commune)
-    written = Written(skipped=len(skipped_groups))
-    household_ids: dict[int, int] = {}
-    batch: list[Household] = []
-    lines: list[int] = []
+    _stage_register_keys(job, actor=actor, commune=commune)
+    _refuse_new_lookalikes(job)
+    written = Written(skipped=rows.filter(outcome=RowOutcome.DUPLICATE, decision=RowDecision.SKIP).count())
+    batch: list[tuple[Household, importer.FileHousehold]] = []
 
     def flush() -> None:
-        for line, household in zip(lines, _insert(Household, batch), strict=True):
-            household_ids[line] = household.pk
-        written.households += len(batch)
+        created = _insert(Household, [household for household, _file in batch])
+        people: list[Resident] = []
+        for household, (_unsaved, file_household) in zip(created, batch, strict=True):
+            people.extend(_residents(household, file_household))
+        written.households += len(created)
+        written.residents += len(_insert(Resident, people)) if people else 0
         batch.clear()
-        lines.clear()
 
-    starts = rows.filter(starts_household=True).order_by("line")
-    for line, data, outcome in starts.values_list("line", "data", "outcome").iterator(chunk_size=BATCH):
-        if line in skipped_groups:
+    for file_household in _stored_households(job):
+        if file_household.decision == RowDecision.SKIP:
             continue
-        household = _household(line, data["hh"], outcome, groups.get(line), villages, known)
+        household = _household(file_household, villages)
         household.commune_id = commune.pk
         household.created_by = actor
-        batch.append(household)
-        lines.append(line)
+        batch.append((household, file_household))
         if len(batch) >= BATCH:
             flush()
     flush()
-    if resident_file:
-        written.residents = _write_residents(rows, skipped_groups, household_ids)
+    ImportKey.objects.filter(job=job).delete()
     return written
 
 
-def _groups(rows: models.QuerySet[ImportRow]) -> dict[int, importer.FileHousehold]:
-    """Per household of a resident file: its size, adults and the head's phone (from all its rows)."""
-    this_year = timezone.localdate().year
-    groups: dict[int, importer.FileHousehold] = {}
-    for group, data in rows.order_by("line").values_list("group", "data").iterator(chunk_size=BATCH):
-        household = groups.get(group)
-        if household is None:
-            household = groups[group] = importer.FileHousehold(line=group, head="", address="", village_key="")
-            first = data.get("hh") or {}
-            household.members_given, household.adults_given = first.get("m"), first.get("ad")
-            if first.get("p"):
-                household.phones.append(first["p"])
-        resident = data["r"]
-        household.add_resident(resident, this_year)
-        if resident["r"] == Relationship.HEAD and resident["p"] and resident["p"] not in household.phones:
-            household.phones.insert(0, resident["p"])
-    return groups
+def _refuse_new_lookalikes(job: ImportJob) -> None:
+    """Stop the write when a household to be added now looks like one added to the register after the check."""
+    table, c = _key_sql()
+    rtable = connection.ops.quote_name(ImportRow._meta.db_table)
+    outcome, line, job_id = _columns("outcome", "line", "job")
+    # From the register's keys (line 0, usually far fewer) to the file's; a likely duplicate the officer
+    # already decided on is not asked about again.
+    sql = (
+        f"SELECT k.{c['line']}, MIN(e.{c['household_id']}) FROM {table} e "  # noqa: S608
+        f"CROSS JOIN {table} k WHERE e.{c['job']} = %s AND e.{c['line']} = 0 "
+        f"AND k.{c['job']} = e.{c['job']} AND k.{c['key']} = e.{c['key']} AND k.{c['line']} > 0 "
+        f"AND NOT EXISTS (SELECT 1 FROM {rtable} r WHERE r.{job_id} = k.{c['job']} AND r.{line} = k.{c['line']} "
+        f"AND r.{outcome} = %s) GROUP BY k.{c['line']} ORDER BY k.{c['line']}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [job.pk, RowOutcome.DUPLICATE.value])
+        found = cursor.fetchone()
+    if found is not None:
+        message = _(
+            "It now looks like household #%(id)s, added to the register after the check. "
+            "Upload the file again to decide on it."
+        ) % {"id": found[1]}
+        raise _Abort(_row(found[0], message))
 
 
-def _registered(actor: Any, commune: Any) -> dict[tuple[str, str, str], int]:
-    known: dict[tuple[str, str, str], int] = {}
-    for pk, head_folded, phone, phone2, address in selectors.household_import_existing(user=actor, commune=commune):
-        for key in importer.duplicate_keys(plain(head_folded), plain(address), (phone, phone2)):
-            known.setdefault(key, pk)
-    return known
-
-
-def _household(
-    line: int,
-    data: dict[str, Any],
-    outcome: str,
-    group: importer.FileHousehold | None,
-    villages: dict[int, Village],
-    known: dict[tuple[str, str, str], int],
-) -> Household:
+def _household(file_household: importer.FileHousehold, villages: dict[int, Village]) -> Household:
+    line, data = file_household.line, file_household.data
     village = villages.get(data["v"])
     if village is None:
         raise _Abort(_row(line, _("The village “%(name)s” is no longer active.") % {"name": data["vn"]}))
+    resident_file = bool(file_household.residents)
     data_in = importer.household_in(
-        {**data, "p": group.phone or data["p"]} if group is not None else data,
-        size=group.members if group is not None else None,
-        adults=group.adult_count if group is not None else None,
+        {**data, "p": file_household.phone or data["p"]} if resident_file else data,
+        size=file_household.members if resident_file else None,
+        adults=file_household.adult_count if resident_file else None,
     )
     try:
         values = clean_household(data_in, village=village)
     except DomainError as exc:
         raise _Abort(_row(line, exc.message)) from None
-    if outcome != RowOutcome.DUPLICATE:
-        phones = (values["phone"], values["phone2"])
-        keys = importer.duplicate_keys(plain(values["head_name"]), plain(values["address"]), phones)
-        match = next((known[key] for key in keys if key in known), None)
-        if match is not None:
-            raise _Abort(
-                _row(
-                    line,
-                    _(
-                        "It now looks like household #%(id)s, added to the register after the check. "
-                        "Upload the file again to decide on it."
-                    )
-                    % {"id": match},
-                )
-            )
     return Household(village=village, head_name_folded=fast_fold(values["head_name"]), **values)
 
 
-def _write_residents(rows: models.QuerySet[ImportRow], skipped: set[int], household_ids: dict[int, int]) -> int:
-    count = 0
-    batch: list[Resident] = []
-    for line, group, data in rows.order_by("line").values_list("line", "group", "data").iterator(chunk_size=BATCH):
-        if group in skipped:
-            continue
+def _residents(household: Household, file_household: importer.FileHousehold) -> Iterator[Resident]:
+    for line, person in file_household.residents:
         try:
-            values = clean_resident(importer.resident_in(data["r"]))
+            values = clean_resident(importer.resident_in(person))
         except DomainError as exc:
             raise _Abort(_row(line, exc.message)) from None
-        batch.append(Resident(household_id=household_ids[group], name_folded=fast_fold(values["full_name"]), **values))
-        if len(batch) >= BATCH:
-            count += len(_insert(Resident, batch))
-            batch.clear()
-    count += len(_insert(Resident, batch))
-    return count
+        yield Resident(household_id=household.pk, name_folded=fast_fold(values["full_name"]), **values)
 
 
 def _row(line: int, message: str) -> str:
     return _("Row %(line)s: %(message)s") % {"line": line, "message": message}
+
+
+# -- jobs whose worker died -------------------------------------------------------------------------
+
+# A running check reports every BATCH rows (well under a second apart); a write is one transaction,
+# so it shows nothing until it ends: it gets longer. A waiting job is handed to the queue again.
+STALE_CHECK = datetime.timedelta(minutes=10)
+STALE_WRITE = datetime.timedelta(minutes=30)
+MAX_ATTEMPTS = 3
+
+
+@dataclass
+class Swept:
+    requeued: int = 0
+    failed: int = 0
+
+
+def import_jobs_sweep(*, now: datetime.datetime | None = None, job_id: int | None = None) -> Swept:
+    """Run again the household jobs whose worker stopped showing signs of life, or fail them after
+    ``MAX_ATTEMPTS`` runs; the upload is kept until a check ends, and a write is one transaction, so a
+    run again starts from a clean state. Nothing is lost that the officer was told was received.
+    """
+    from cdtt.transfers import tasks
+
+    now = now or timezone.now()
+    swept = Swept()
+    jobs = ImportJob.objects.filter(kind=HOUSEHOLDS)
+    if job_id is not None:
+        jobs = jobs.filter(pk=job_id)
+    stale = jobs.filter(
+        Q(status__in=(ImportStatus.QUEUED, ImportStatus.CHECKING), heartbeat_at__lt=now - STALE_CHECK)
+        | Q(status=ImportStatus.APPLYING, heartbeat_at__lt=now - STALE_WRITE)
+    )
+    for job in stale.only("pk", "status", "attempts", "heartbeat_at"):
+        gone = job.attempts >= MAX_ATTEMPTS
+        if job.status == ImportStatus.APPLYING:
+            # The write task is safe to run twice: the job turns DONE in the write's own transaction.
+            retry = {"status": ImportStatus.APPLYING, "attempts": F("attempts") + 1}
+            task = tasks.household_import_apply
+            failure = _("Writing stopped several times (the background worker restarted). Nothing was imported.")
+        else:
+            retry = {"status": ImportStatus.QUEUED}
+            task = tasks.household_import_check
+            failure = _("The check stopped several times (the background worker restarted). Upload the file again.")
+        still = ImportJob.objects.filter(pk=job.pk, status=job.status, heartbeat_at=job.heartbeat_at)
+        if gone:
+            if still.update(status=ImportStatus.FAILED, failure=failure):
+                if job.status != ImportStatus.APPLYING:
+                    ImportRow.objects.filter(job=job).delete()
+                ImportKey.objects.filter(job=job).delete()
+                _drop_file(job)
+                swept.failed += 1
+            continue
+        if still.update(heartbeat_at=now, **retry):
+            task.enqueue(job.pk)
+            swept.requeued += 1
+    return swept

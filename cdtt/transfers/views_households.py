@@ -78,6 +78,8 @@ def household_import_template(request: HttpRequest, unit_id: int) -> HttpRespons
 def household_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """A job's progress while it runs, then every row's outcome, page by page, with the decisions to take."""
     job = selectors.import_job_get(user=request.user, job_id=job_id, kind=HOUSEHOLDS)
+    if job.is_running and services_households.import_jobs_sweep(job_id=job.pk).requeued:
+        job.refresh_from_db()  # its worker had died: the job was queued again
     show = request.GET.get("show", "")
     show = show if show in SHOW else ""
     page = Paginator(selectors.import_row_list(job=job, show=show), ROWS_PER_PAGE).get_page(request.GET.get("page"))

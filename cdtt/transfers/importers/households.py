@@ -14,6 +14,7 @@ likely duplicates (same head and phone, or same head and address) at the end. ``
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import sys
@@ -533,12 +534,14 @@ class RowResult:
 
 @dataclass(slots=True)
 class FileHousehold:
-    """What the duplicate check and the write need to know of one household of the file (kept for each)."""
+    """One household of a checked file, summed up from its stored rows (see ``file_households``)."""
 
     line: int  # of its first row
     head: str  # plain() of the head's name
     address: str  # plain() of the address
-    village_key: str
+    outcome: str = ""  # of its first row
+    decision: str = ""  # on its first row (a likely duplicate: import anyway or skip)
+    data: dict[str, Any] = field(default_factory=dict)  # the first row's household fields
     phones: list[str] = field(default_factory=list)
     members_given: int | None = None
     adults_given: int | None = None
@@ -546,6 +549,7 @@ class FileHousehold:
     adults: int = 0
     births_known: bool = True
     has_error: bool = False
+    residents: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (line, person)
 
     def add_resident(self, resident: dict[str, Any], this_year: int) -> None:
         self.size += 1
@@ -570,6 +574,59 @@ class FileHousehold:
     def phone(self) -> str:
         return self.phones[0] if self.phones else ""
 
+    def problem(self) -> str:
+        """Why the counted members of a resident-file household break the limits ("" when they do not)."""
+        members, adults = self.members, self.adult_count
+        if self.has_error or not self.size:
+            return ""
+        if members is not None and members > MAX_MEMBERS:
+            return _("The number must be between 0 and %(max)d.") % {"max": MAX_MEMBERS}
+        if members is not None and adults is not None and adults > members:
+            return _("There cannot be more adults than members.")
+        return ""
+
+
+def file_households(
+    rows: Iterable[tuple[int, int, str, str, dict[str, Any]]], this_year: int
+) -> Iterator[FileHousehold]:
+    """The households of stored rows ``(line, group, outcome, decision, data)`` ordered by group then line.
+
+    One household is built at a time, so memory does not grow with the file.
+    """
+    current: FileHousehold | None = None
+    for line, group, outcome, decision, data in rows:
+        if current is None or group != current.line:
+            if current is not None:
+                yield current
+            first = data.get("hh") or {}
+            current = FileHousehold(
+                line=group,
+                head=plain(first.get("h", "")),
+                address=plain(first.get("a", "")),
+                outcome=outcome,
+                decision=decision,
+                data=first,
+                phones=[p for p in (first.get("p"), first.get("p2")) if p],
+                members_given=first.get("m"),
+                adults_given=first.get("ad"),
+            )
+        resident = data.get("r")
+        if resident is not None:
+            current.add_resident(resident, this_year)
+            current.residents.append((line, resident))
+            if resident["r"] == Relationship.HEAD and resident["p"] and resident["p"] not in current.phones:
+                current.phones.insert(0, resident["p"])  # a head listed below the first row brings the phone
+        if outcome == RowOutcome.ERROR:
+            current.has_error = True
+    if current is not None:
+        yield current
+
+
+def key_digest(*parts: str) -> int:
+    """A signed 64-bit digest of ``parts`` (fits a BIGINT column; collisions are negligible here)."""
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
 
 def duplicate_keys(head: str, address: str, phones: Iterable[str]) -> Iterator[tuple[str, str, str]]:
     """The keys two records of one household are likely to share: head with each phone, head with address."""
@@ -580,6 +637,15 @@ def duplicate_keys(head: str, address: str, phones: Iterable[str]) -> Iterator[t
             yield ("phone", head, phone)
     if address:
         yield ("address", head, address)
+
+
+ADDRESS_RANK = 9  # phones rank 0, 1 in their order; the address after them
+
+
+def ranked_keys(head: str, address: str, phones: Iterable[str]) -> Iterator[tuple[int, int]]:
+    """(rank, 64-bit digest) of a household's duplicate keys, for staging in the database."""
+    for rank, (why, key_head, value) in enumerate(duplicate_keys(head, address, phones)):
+        yield (ADDRESS_RANK if why == "address" else rank), key_digest(why, key_head, value)
 
 
 class Checker:
@@ -599,8 +665,9 @@ class Checker:
         self.resolver = resolver
         self.words = Words()
         self.this_year = timezone.localdate().year
-        self.households: dict[int, FileHousehold] = {}  # by the line of their first row
-        self._groups: dict[tuple[str, str], int] = {}  # resident files: (head, address) -> first line
+        # Resident files: digest of (head, address) -> (first line, plain village) of each household.
+        # The only state kept per household; everything else is summed up later from the stored rows.
+        self._groups: dict[int, tuple[int, str]] = {}
         self._above: tuple[str, str, str] | None = None  # resident files: head, address, village of the row above
         self._placeholder = Village(commune=commune, name="")
 
@@ -702,21 +769,9 @@ class Checker:
         errors: list[str],
         resident: dict[str, Any] | None,
     ) -> RowResult:
-        summary = FileHousehold(
-            line=line,
-            head=plain(household["h"]),
-            address=plain(household["a"]),
-            village_key=sys.intern(plain(values.get(VILLAGE, ""))),  # a few villages, many households
-            phones=[p for p in (household["p"], household["p2"]) if p],
-            members_given=household["m"],
-            adults_given=household["ad"],
-            has_error=bool(errors),
-        )
-        self.households[line] = summary
         data: dict[str, Any] = {"hh": household}
         if resident is not None:
             data["r"] = resident
-            summary.add_resident(resident, self.this_year)
         return self._result(line, line, True, data, errors, values)
 
     def _result(
@@ -763,23 +818,19 @@ class Checker:
         resident = {"n": cleaned["full_name"], "y": birth_year, "g": person.gender, "r": relationship}
         resident["p"] = cleaned["phone"]
         values = {**values, HEAD: head, ADDRESS: address, VILLAGE: village}
-        key = (plain(head), plain(address))
-        first = self._groups.get(key) if head else None
-        if first is None:
+        key = key_digest(plain(head), plain(address))
+        known = self._groups.get(key) if head else None
+        if known is None:
             # The household's phone is the head's own; a head listed below the first row brings it later.
             household_values = {**values, PHONE: cleaned["phone"] if relationship == Relationship.HEAD else ""}
             household_values.pop(PHONE2, None)
             household = self._household_values(household_values, errors)
             if head:
-                self._groups[key] = line
+                self._groups[key] = (line, sys.intern(plain(village)))  # a few villages, many households
             return self._start_household(line, values, household, errors, resident)
-        summary = self.households[first]
-        if village and plain(village) != summary.village_key:
+        first, village_key = known
+        if village and plain(village) != village_key:
             errors.append(_("The village differs from row %(line)s of the same household.") % {"line": first})
-        if relationship == Relationship.HEAD and cleaned["phone"] and cleaned["phone"] not in summary.phones:
-            summary.phones.insert(0, cleaned["phone"])
-        summary.add_resident(resident, self.this_year)
-        summary.has_error = summary.has_error or bool(errors)
         return self._result(line, first, False, {"r": resident}, errors, values)
 
     def _place(
@@ -809,43 +860,6 @@ class Checker:
             village = village or self._above[2]
         self._above = (head, address, village)
         return head, address, village
-
-    def household_problems(self) -> list[tuple[int, str]]:
-        """(first line, message) for resident-file households whose counted members break the limits."""
-        problems: list[tuple[int, str]] = []
-        for line, household in self.households.items():
-            members, adults = household.members, household.adult_count
-            if household.has_error or not household.size:
-                continue
-            if members is not None and members > MAX_MEMBERS:
-                problems.append((line, _("The number must be between 0 and %(max)d.") % {"max": MAX_MEMBERS}))
-            elif members is not None and adults is not None and adults > members:
-                problems.append((line, _("There cannot be more adults than members.")))
-        return problems
-
-    # -- after the last row
-    def duplicates(self, existing: Iterable[tuple[int, str, str, str, str]]) -> list[Duplicate]:
-        """Households of the file that look like an earlier one, or like one already in the register."""
-        known: dict[tuple[str, str, str], int] = {}
-        for pk, head_folded, phone, phone2, address in existing:
-            for key in duplicate_keys(plain(head_folded), plain(address), (phone, phone2)):
-                known.setdefault(key, pk)
-        seen: dict[tuple[str, str, str], int] = {}
-        found: list[Duplicate] = []
-        for line in sorted(self.households):
-            household = self.households[line]
-            keys = list(duplicate_keys(household.head, household.address, household.phones))
-            earlier = next(((key, seen[key]) for key in keys if key in seen), None)
-            registered = next(((key, known[key]) for key in keys if key in known), None)
-            for key in keys:
-                seen.setdefault(key, line)
-            if household.has_error or (earlier is None and registered is None):
-                continue
-            if registered is not None:
-                found.append(Duplicate(line=line, household_id=registered[1], why=registered[0][0]))
-            elif earlier is not None:
-                found.append(Duplicate(line=line, earlier_line=earlier[1], why=earlier[0][0]))
-        return found
 
 
 @dataclass(frozen=True)

@@ -142,38 +142,55 @@ def read_rows(*, data: bytes, filename: str, max_rows: int) -> list[tuple[int, l
 
 
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    workbook = _open_workbook(io.BytesIO(data))
+    try:
+        yield from _sheet_rows(workbook)
+    finally:
+        workbook.close()
+
+
+_BROKEN_XLSX = (
+    # openpyxl surfaces a corrupt archive or sheet as any of these.
+    zipfile.BadZipFile,
+    KeyError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    OSError,
+    EOFError,
+    SyntaxError,
+)
+
+
+def _broken() -> FileProblem:
+    return FileProblem(_("The Excel file is damaged or is not a real .xlsx file."))
+
+
+def _open_workbook(source: Any) -> Any:
+    """An .xlsx workbook opened for streaming: openpyxl's read-only mode parses a sheet as it is read,
+    so memory holds the shared-strings table and one row, whatever the number of rows."""
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
-    broken = _("The Excel file is damaged or is not a real .xlsx file.")
-    # openpyxl surfaces a corrupt archive or sheet as any of these.
-    failures = (
-        zipfile.BadZipFile,
-        InvalidFileException,
-        KeyError,
-        ValueError,
-        TypeError,
-        AttributeError,
-        IndexError,
-        OSError,
-        EOFError,
-        SyntaxError,
-    )
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except failures:
-        raise FileProblem(broken) from None
-    try:
-        if not workbook.worksheets:
-            raise FileProblem(_("The file is empty."))
-        sheet = workbook.worksheets[0]
-        try:
-            for line, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
-                yield line, _trim([cell_text(v) for v in values])
-        except failures:
-            raise FileProblem(broken) from None
-    finally:
+        workbook = load_workbook(source, read_only=True, data_only=True)
+    except (*_BROKEN_XLSX, InvalidFileException):
+        raise _broken() from None
+    if not workbook.worksheets:
         workbook.close()
+        raise FileProblem(_("The file is empty."))
+    return workbook
+
+
+def _sheet_rows(workbook: Any) -> Iterator[tuple[int, list[str]]]:
+    """The first sheet's rows from row 1 (blank rows included, so line numbers are Excel's)."""
+    sheet = workbook.worksheets[0]
+    try:
+        for line, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+            yield line, _trim([cell_text(v) for v in values])
+    except _BROKEN_XLSX:
+        raise _broken() from None
 
 
 def _decode(data: bytes) -> str:
@@ -228,8 +245,8 @@ def _trim(cells: list[str]) -> list[str]:
 
 # -- streaming ------------------------------------------------------------------------------------
 #
-# The large imports (households) read a stored file one row at a time: Excel through python-calamine
-# (a Rust reader, many times faster than openpyxl), CSV through the csv module line by line.
+# The large imports (households) read a stored file one row at a time, never the whole sheet at once:
+# Excel through openpyxl's read-only (streaming) mode, CSV through the csv module line by line.
 
 
 class SheetRows:
@@ -244,7 +261,6 @@ class SheetRows:
         self.fmt = fmt
         self.total = 0
         self._workbook: Any = None
-        self._sheet: Any = None
         self._encoding = ""
         if fmt == "xlsx":
             self._open_xlsx()
@@ -267,27 +283,16 @@ class SheetRows:
 
     # -- xlsx
     def _open_xlsx(self) -> None:
-        from python_calamine import CalamineError, CalamineWorkbook
-
+        self._workbook = _open_workbook(self.path)
         try:
-            self._workbook = CalamineWorkbook.from_path(self.path)
-            if not self._workbook.sheet_names:
-                raise FileProblem(_("The file is empty."))
-            self._sheet = self._workbook.get_sheet_by_index(0)
-            self.total = int(self._sheet.total_height)
-        except CalamineError:
+            # The sheet's declared size (for progress); a sheet without one shows rows read.
+            self.total = int(self._workbook.worksheets[0].max_row or 0)
+        except _BROKEN_XLSX:
             self.close()
-            raise FileProblem(_("The Excel file is damaged or is not a real .xlsx file.")) from None
+            raise _broken() from None
 
     def _xlsx_iter(self) -> Iterator[tuple[int, list[str]]]:
-        from python_calamine import CalamineError
-
-        try:
-            # calamine starts at the sheet's first row (so index + 1 is the Excel row number).
-            for line, values in enumerate(self._sheet.iter_rows(), start=1):
-                yield line, _trim([cell_text(v) for v in values[:MAX_COLUMNS]])
-        except CalamineError:
-            raise FileProblem(_("The Excel file is damaged or is not a real .xlsx file.")) from None
+        return _sheet_rows(self._workbook)
 
     # -- csv
     def _open_csv(self) -> None:
