@@ -25,6 +25,10 @@ def _test_settings(settings: Any) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Each test builds its own catalogue and tree: no counting rules or places kept from another test.
+    from cdtt.progress.engine import forget_rules
+
+    forget_rules()
 
 
 @dataclass

@@ -36,6 +36,10 @@ INSTALLED_APPS = [
     "cdtt.transfers",
     "cdtt.teams",
     "cdtt.households",
+    "cdtt.catalog",
+    "cdtt.activities",
+    "cdtt.progress",
+    "cdtt.targets",
     "cdtt.web",
 ]
 

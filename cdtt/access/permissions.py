@@ -20,6 +20,9 @@ class Perm(StrEnum):
     VIEW_HOUSEHOLDS = "households.view"  # the register's personal details (each view is audited)
     EDIT_HOUSEHOLDS = "households.edit"  # add and change households, tick adoption, record consent
     MANAGE_PRIVACY = "households.privacy"  # data-subject requests, erasure, the processing register
+    RECORD_ACTIVITIES = "activities.record"  # guidance, propaganda, group sessions (and their edits, voids)
+    ASSIGN_TARGETS = "targets.assign"  # set targets below (or at) one's unit, split them across child units
+    MANAGE_CATALOG = "catalog.manage"  # platforms and indicators (nationally; a province adds its own)
 
 
 _OFFICER = frozenset(
@@ -33,6 +36,7 @@ _OFFICER = frozenset(
         Perm.MANAGE_GROUPS,
         Perm.VIEW_FIGURES,
         Perm.VIEW_PHONES,
+        Perm.ASSIGN_TARGETS,
     }
 )
 
@@ -41,14 +45,16 @@ _OFFICER = frozenset(
 _HOUSEHOLD = frozenset({Perm.VIEW_HOUSEHOLDS, Perm.EDIT_HOUSEHOLDS})
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
-    Role.NATIONAL_ADMIN: frozenset(Perm) - _HOUSEHOLD - {Perm.MANAGE_PRIVACY},
-    Role.PROVINCE_OFFICER: _OFFICER,
-    Role.COMMUNE_OFFICER: _OFFICER | _HOUSEHOLD | {Perm.MANAGE_PRIVACY},
+    Role.NATIONAL_ADMIN: frozenset(Perm) - _HOUSEHOLD - {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES},
+    Role.PROVINCE_OFFICER: _OFFICER | {Perm.MANAGE_CATALOG},
+    Role.COMMUNE_OFFICER: _OFFICER | _HOUSEHOLD | {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES},
     Role.TEAM_LEADER: frozenset(
         {Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.MANAGE_GROUPS, Perm.VIEW_FIGURES, Perm.VIEW_PHONES}
     )
+    | _HOUSEHOLD
+    | {Perm.RECORD_ACTIVITIES},
+    Role.TEAM_MEMBER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.VIEW_FIGURES, Perm.RECORD_ACTIVITIES})
     | _HOUSEHOLD,
-    Role.TEAM_MEMBER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.VIEW_FIGURES}) | _HOUSEHOLD,
     # Enterprise partners and leaders read aggregates only, never rosters.
     Role.ENTERPRISE_PARTNER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES}),
     Role.LEADER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES}),

@@ -32,6 +32,7 @@ from cdtt.households.models import (
     Relationship,
     Resident,
 )
+from cdtt.progress import engine
 
 MAX_MEMBERS = 60
 _INTERNET = frozenset(Internet.values)  # built once: imports validate 100,000 rows
@@ -164,6 +165,7 @@ def household_create(
     values = clean_household(data, village=village)
     with transaction.atomic():
         household = Household.objects.create(village=village, commune_id=village.commune_id, created_by=actor, **values)
+        engine.household_moved(household, +1)
         audit_record(actor=actor, action="household.create", target=household, unit=village.commune, request=request)
     return household
 
@@ -180,6 +182,16 @@ def household_update(
     require_household(actor, household)
     values = clean_household(data, village=household.village)
     changed = [name for name, value in values.items() if getattr(household, name) != value]
+    counts_changed = bool({"members_count", "adults_count"} & set(changed))
+    if counts_changed:
+        before = Household(
+            pk=household.pk,
+            commune_id=household.commune_id,
+            village_id=household.village_id,
+            created_at=household.created_at,
+            members_count=household.members_count,
+            adults_count=household.adults_count,
+        )
     for name, value in values.items():
         setattr(household, name, value)
     with transaction.atomic():
@@ -191,6 +203,8 @@ def household_update(
                 )
         # Only the cleaned fields: a full save would write back a stale version or processing flags.
         household.save(update_fields=[*values, "updated_at"])
+        if counts_changed:  # the register totals move from the old counts to the new
+            engine.Deltas().household(before, -1).household(household, +1).write()
         _bump(household)
         audit_record(
             actor=actor,
@@ -265,9 +279,33 @@ def adoption_set(
     if day > timezone.localdate():
         raise DomainError(_("The date cannot be in the future."), field="reached_on")
     try:
-        return _adoption_create(actor, household, resident, item, day, request)
+        return _adoption_create(actor, household, resident, item, day, request)[0]
     except IntegrityError:  # the same tick arrived twice at once: the first one stands
         return AdoptionStatus.objects.get(household=household, resident=resident, item=item)
+
+
+def adoption_reach(
+    *,
+    actor: Any,
+    household: Household,
+    resident: Resident | None,
+    item: AdoptionItem,
+    day: datetime.date,
+    request: HttpRequest | None = None,
+) -> AdoptionStatus | None:
+    """Within the caller's transaction (an activity's outcome): the status, if this call created it."""
+    status, created = _adoption_create(actor, household, resident, item, day, request)
+    return status if created else None
+
+
+def adoption_drop(*, actor: Any, status_id: int, request: HttpRequest | None = None) -> None:
+    """Undo a status an activity created, when the activity is voided or changed (if it still stands)."""
+    status = AdoptionStatus.objects.select_related("household", "item", "resident").filter(pk=status_id).first()
+    if status is None:
+        return
+    # The caller checked the actor's hold on the activity; a correction is allowed even once processing
+    # stopped, since it only takes back what the platform itself recorded.
+    _adoption_remove(actor, status.household, status.resident, status.item, request)
 
 
 def _adoption_create(
@@ -277,16 +315,17 @@ def _adoption_create(
     item: AdoptionItem,
     day: datetime.date,
     request: HttpRequest | None,
-) -> AdoptionStatus:
+) -> tuple[AdoptionStatus, bool]:
     with transaction.atomic():
         existing = (
             AdoptionStatus.objects.select_for_update().filter(household=household, resident=resident, item=item).first()
         )
         if existing is not None:
-            return existing
+            return existing, False
         status = AdoptionStatus.objects.create(
             household=household, resident=resident, item=item, reached_on=day, recorded_by=actor
         )
+        engine.status_moved(status, household, +1)
         AdoptionEvent.objects.create(
             household=household, resident=resident, item=item, action="set", reached_on=day, recorded_by=actor
         )
@@ -300,7 +339,7 @@ def _adoption_create(
             item=item.code,
             resident=resident.pk if resident else None,
         )
-    return status
+    return status, True
 
 
 def adoption_unset(
@@ -315,7 +354,12 @@ def adoption_unset(
     require_household(actor, household)
     if resident is not None and resident.household_id != household.pk:
         raise NotFound(_("The person was not found."))
-    item = _item(item_code, resident)
+    _adoption_remove(actor, household, resident, _item(item_code, resident), request)
+
+
+def _adoption_remove(
+    actor: Any, household: Household, resident: Resident | None, item: AdoptionItem, request: HttpRequest | None
+) -> None:
     with transaction.atomic():
         existing = (
             AdoptionStatus.objects.select_for_update().filter(household=household, resident=resident, item=item).first()
@@ -326,6 +370,7 @@ def adoption_unset(
         AdoptionEvent.objects.create(
             household=household, resident=resident, item=item, action="unset", recorded_by=actor, undoes=last_set
         )
+        engine.status_moved(existing, household, -1)
         existing.delete()
         _bump(household)
         audit_record(

@@ -31,6 +31,7 @@ from cdtt.core.errors import DomainError
 from cdtt.geo.models import Village
 from cdtt.households.models import Household, Resident
 from cdtt.households.services import clean_household, clean_resident
+from cdtt.progress import engine
 from cdtt.transfers import selectors
 from cdtt.transfers.importers import households as importer
 from cdtt.transfers.importers.places import AddressResolver, fast_fold, plain
@@ -543,6 +544,10 @@ def _write(job: ImportJob) -> Written:
 
     def flush() -> None:
         created = _insert(Household, [household for household, _file in batch])
+        totals = engine.Deltas()
+        for household in created:
+            totals.household(household, +1)
+        totals.write()  # the register totals, one statement per batch
         people: list[Resident] = []
         for household, (_unsaved, file_household) in zip(created, batch, strict=True):
             people.extend(_residents(household, file_household))

@@ -1,0 +1,78 @@
+"""Loading and editing the catalogue. Every change drops the counting rules kept by ``progress.engine``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+
+from cdtt.catalog import defaults
+from cdtt.catalog.models import Indicator, Method, Outcome, Platform
+from cdtt.households.models import AdoptionItem
+from cdtt.progress.engine import forget_rules
+
+
+def catalog_load(*, report: Callable[[str], None] | None = None) -> tuple[int, int]:
+    """Create or update the default platforms and indicators; (created, updated). Idempotent."""
+    created = updated = 0
+    items = {item.code: item for item in AdoptionItem.objects.all()}
+    with transaction.atomic():
+        platforms: dict[str, Platform] = {}
+        outcomes: dict[tuple[str, str], Outcome] = {}
+        for order, (code, name, operator, pillar, url, platform_outcomes) in enumerate(defaults.PLATFORMS, start=1):
+            platform, new = Platform.objects.update_or_create(
+                code=code,
+                defaults={"name": name, "operator": operator, "pillar": pillar, "url": url, "order": order},
+                create_defaults={
+                    "name": name,
+                    "operator": operator,
+                    "pillar": pillar,
+                    "url": url,
+                    "order": order,
+                    "in_use_from": defaults.VALID_FROM,
+                },
+            )
+            created, updated = created + new, updated + (not new)
+            platforms[code] = platform
+            for position, (outcome_code, outcome_name, item_code) in enumerate(platform_outcomes, start=1):
+                outcome, _new = Outcome.objects.update_or_create(
+                    platform=platform,
+                    code=outcome_code,
+                    defaults={
+                        "name": outcome_name,
+                        "adoption_item": items.get(item_code) if item_code else None,
+                        "order": position,
+                    },
+                )
+                outcomes[(code, outcome_code)] = outcome
+            if report:
+                report(f"platform {code}")
+        indicators: dict[str, Indicator] = {}
+        for order, (code, name, measure, pillar, method, settings) in enumerate(defaults.INDICATORS, start=1):
+            values: dict[str, Any] = {
+                "name": name,
+                "measure": measure,
+                "pillar": pillar,
+                "method": method,
+                "order": order,
+                "activity_kinds": settings.get("kinds", []),
+                "platform": platforms.get(settings.get("platform", "")),
+                "adoption_item": items.get(settings.get("item", "")),
+                "register_metric": settings.get("metric", ""),
+                "numerator": indicators.get(settings.get("numerator", "")),
+                "denominator": indicators.get(settings.get("denominator", "")),
+            }
+            indicator, new = Indicator.objects.update_or_create(
+                code=code, defaults=values, create_defaults={**values, "valid_from_year": defaults.VALID_FROM}
+            )
+            if method == Method.ACTIVITY_COUNT:
+                platform_code = settings.get("platform", "")
+                indicator.outcomes.set([outcomes[(platform_code, c)] for c in settings.get("outcomes", [])])
+            indicator.full_clean()
+            indicators[code] = indicator
+            created, updated = created + new, updated + (not new)
+            if report:
+                report(f"indicator {code}")
+    forget_rules()
+    return created, updated

@@ -1,0 +1,38 @@
+"""Running totals of every counted indicator, kept per level, unit and time bucket.
+
+A cell is (level, unit, indicator, bucket) -> value. Levels are village, commune, province and nation;
+``unit`` is a village id at the village level, an administrative unit id above it, and 0 for the
+nation. A bucket is a calendar month (``yyyymm``) or a campaign (``-period id``). Cells change in the
+same transaction as the record that moves them, so a board reads a few hundred cells whatever the
+number of activities; ``rebuild_aggregates`` recomputes them from the raw records and
+``check_aggregates`` proves they match.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Level(models.IntegerChoices):
+    NATION = 0
+    PROVINCE = 1
+    COMMUNE = 2
+    VILLAGE = 3
+
+
+class ProgressCell(models.Model):
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
+    unit = models.BigIntegerField()
+    indicator = models.ForeignKey("catalog.Indicator", on_delete=models.CASCADE, related_name="+")
+    bucket = models.IntegerField()
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["level", "unit", "indicator", "bucket"], name="progress_cell_key")
+        ]
+        # Siblings' cells for a ranking: one indicator, one level, a range of buckets.
+        indexes = [models.Index(fields=["indicator", "level", "bucket"], name="progress_cell_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.level}:{self.unit}:{self.indicator_id}:{self.bucket}={self.value}"

@@ -1,0 +1,190 @@
+"""Progress cells computed afresh from the raw records: to rebuild them, and to prove they match.
+
+The same rules as ``engine`` written as GROUP BY queries, one indicator at a time (memory holds one
+indicator's cells): activities not voided, adoption statuses as they stand, households registered.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, IntegerField, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
+
+from cdtt.activities.models import Activity
+from cdtt.catalog.models import COUNTED_METHODS, Indicator, Method, RegisterMetric
+from cdtt.households.models import AdoptionStatus, Household
+from cdtt.progress.engine import NATION_UNIT, campaign_bucket, forget_rules, write_cells
+from cdtt.progress.models import Level, ProgressCell
+
+Cells = dict[tuple[int, int, int], int]  # (level, unit, bucket) -> value
+
+
+def _month(field: str) -> Any:
+    return ExtractYear(field) * 100 + ExtractMonth(field)
+
+
+@dataclass(frozen=True)
+class _Source:
+    rows: QuerySet[Any]
+    day: str  # the date (or datetime) field that decides the bucket
+    village: str
+    commune: str
+    province: str
+    value: Any
+
+
+def _source(indicator: Indicator) -> _Source | None:
+    if indicator.method in (Method.ACTIVITY_COUNT, Method.ACTIVITY_REACH):
+        activities = Activity.objects.filter(voided_at__isnull=True, kind__in=indicator.activity_kinds)
+        if indicator.platform_id is not None:
+            activities = activities.filter(platform_id=indicator.platform_id)
+        outcomes = [outcome.pk for outcome in indicator.outcomes.all()]
+        if outcomes:
+            activities = activities.filter(outcome_id__in=outcomes)
+        reach = indicator.method == Method.ACTIVITY_REACH
+        value: Any = Coalesce(Sum("people_reached"), Value(0)) if reach else Count("id")
+        return _Source(activities, "occurred_on", "village_id", "commune_id", "commune__parent_id", value)
+    if indicator.method in (Method.HOUSEHOLDS_REACHED, Method.RESIDENTS_REACHED):
+        residents = indicator.method == Method.RESIDENTS_REACHED
+        statuses = AdoptionStatus.objects.filter(item_id=indicator.adoption_item_id, resident__isnull=not residents)
+        return _Source(
+            statuses,
+            "reached_on",
+            "household__village_id",
+            "household__commune_id",
+            "household__commune__parent_id",
+            Count("id"),
+        )
+    if indicator.method == Method.REGISTER:
+        value = {
+            RegisterMetric.HOUSEHOLDS: Count("id"),
+            RegisterMetric.MEMBERS: Coalesce(Sum("members_count"), Value(0)),
+            RegisterMetric.ADULTS: Coalesce(Sum("adults_count"), Value(0)),
+        }[RegisterMetric(indicator.register_metric)]
+        return _Source(Household.objects.all(), "created_at", "village_id", "commune_id", "commune__parent_id", value)
+    return None
+
+
+def expected_cells(indicator: Indicator, campaigns: list[tuple[int, Any, Any]], *, months: bool = True) -> Cells:
+    """What the cells of ``indicator`` must hold, computed from the raw records."""
+    source = _source(indicator)
+    cells: Cells = defaultdict(int)
+    if source is None:
+        return cells
+    keys = (source.village, source.commune, source.province)
+
+    def spread(grouped: Iterator[dict[str, Any]], bucket_of: Callable[[dict[str, Any]], int]) -> None:
+        for row in grouped:
+            value = int(row["value"] or 0)
+            if not value:
+                continue
+            bucket = bucket_of(row)
+            cells[(Level.NATION, NATION_UNIT, bucket)] += value
+            cells[(Level.COMMUNE, row[source.commune], bucket)] += value
+            if row[source.province] is not None:
+                cells[(Level.PROVINCE, row[source.province], bucket)] += value
+            if row[source.village] is not None:
+                cells[(Level.VILLAGE, row[source.village], bucket)] += value
+
+    by_month = (
+        source.rows.annotate(bucket=_month(source.day)).values(*keys, "bucket").annotate(value=source.value).order_by()
+    )
+    if months:
+        spread(by_month.iterator(chunk_size=5000), lambda row: int(row["bucket"]))
+    day_field = source.day if source.day != "created_at" else "created_at__date"
+    for pk, start, end in campaigns:
+        window = {f"{day_field}__gte": start, f"{day_field}__lte": end}
+        in_campaign = (
+            source.rows.filter(**window)
+            .values(*keys)
+            .annotate(bucket=Value(campaign_bucket(pk), output_field=IntegerField()), value=source.value)
+            .order_by()
+        )
+        spread(in_campaign.iterator(chunk_size=5000), lambda row: int(row["bucket"]))
+    return {key: value for key, value in cells.items() if value}
+
+
+def stored_cells(indicator: Indicator) -> Cells:
+    rows = ProgressCell.objects.filter(indicator=indicator).exclude(value=0)
+    return {(level, unit, bucket): value for level, unit, bucket, value in rows.values_list(*_KEY, "value")}
+
+
+_KEY = ("level", "unit", "bucket")
+
+
+def _campaigns() -> list[tuple[int, Any, Any]]:
+    from cdtt.targets.models import Period, PeriodKind
+
+    return list(Period.objects.filter(kind=PeriodKind.CAMPAIGN).values_list("pk", "start", "end"))
+
+
+def _counted() -> QuerySet[Indicator]:
+    return Indicator.objects.filter(is_active=True, method__in=COUNTED_METHODS).prefetch_related("outcomes")
+
+
+@dataclass
+class Drift:
+    indicator: Indicator
+    key: tuple[int, int, int]
+    stored: int
+    expected: int
+
+
+def check(*, progress: Callable[[Indicator], None] | None = None) -> list[Drift]:
+    """Every cell whose stored value differs from the raw records' (empty: no drift)."""
+    campaigns = _campaigns()
+    drifts: list[Drift] = []
+    for indicator in _counted():
+        if progress is not None:
+            progress(indicator)
+        expected, stored = expected_cells(indicator, campaigns), stored_cells(indicator)
+        for key in sorted(expected.keys() | stored.keys()):
+            if expected.get(key, 0) != stored.get(key, 0):
+                drifts.append(Drift(indicator, key, stored.get(key, 0), expected.get(key, 0)))
+    # Cells of indicators no longer counted are drift too: nothing should add to them.
+    for indicator_id, count in (
+        ProgressCell.objects.exclude(indicator__in=_counted())
+        .exclude(value=0)
+        .values_list("indicator")
+        .annotate(n=Count("id"))
+    ):
+        indicator = Indicator.objects.get(pk=indicator_id)
+        drifts.append(Drift(indicator, (-1, -1, -1), count, 0))
+    return drifts
+
+
+def rebuild(*, progress: Callable[[Indicator], None] | None = None) -> int:
+    """Replace every cell with the value computed from the raw records; the number of cells written."""
+    forget_rules()
+    campaigns = _campaigns()
+    written = 0
+    counted = list(_counted())
+    with transaction.atomic():
+        ProgressCell.objects.exclude(indicator__in=[i.pk for i in counted]).delete()
+    for indicator in counted:
+        if progress is not None:
+            progress(indicator)
+        cells = expected_cells(indicator, campaigns)
+        with transaction.atomic():  # one indicator at a time: readers see either its old or its new cells
+            ProgressCell.objects.filter(indicator=indicator).delete()
+            write_cells(
+                ((level, unit, indicator.pk, bucket), value) for (level, unit, bucket), value in sorted(cells.items())
+            )
+        written += len(cells)
+    return written
+
+
+def rebuild_campaign(period: Any) -> None:
+    """Fill a new (or changed) campaign's cells from the records already there."""
+    forget_rules()
+    bucket = campaign_bucket(period.pk)
+    with transaction.atomic():
+        ProgressCell.objects.filter(bucket=bucket).delete()
+        for indicator in _counted():
+            cells = expected_cells(indicator, [(period.pk, period.start, period.end)], months=False)
+            write_cells(((level, unit, indicator.pk, b), value) for (level, unit, b), value in sorted(cells.items()))

@@ -1,0 +1,297 @@
+"""Progress cells move with every record, in the same transaction, and always equal a rebuild."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from cdtt.activities.models import Activity, ActivityKind
+from cdtt.activities.services import ActivityIn, activity_record, activity_update, activity_void
+from cdtt.catalog.models import Indicator, Outcome
+from cdtt.catalog.services import catalog_load
+from cdtt.core.errors import DomainError
+from cdtt.households.models import Household, Resident
+from cdtt.households.services import (
+    HouseholdIn,
+    ResidentIn,
+    adoption_set,
+    adoption_unset,
+    household_create,
+    household_update,
+    resident_add,
+)
+from cdtt.progress import engine
+from cdtt.progress.models import Level, ProgressCell
+from cdtt.progress.rebuild import check, rebuild
+from conftest import Tree, Users
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class World:
+    tree: Tree
+    users: Users
+    households: list[Household]
+    residents: list[Resident]
+    outcomes: list[Outcome]
+
+
+@pytest.fixture
+def world(tree: Tree, users: Users) -> World:
+    catalog_load()
+    households, residents = [], []
+    for village, actor in (
+        (tree.v1, users.commune_officer),
+        (tree.v2, users.commune_officer),
+        (tree.v5, users.outsider),
+    ):
+        for n in range(2):
+            household = household_create(
+                actor=actor,
+                village=village,
+                data=HouseholdIn(head_name=f"Hộ {village.name} {n}", members_count=3, adults_count=2),
+            )
+            households.append(household)
+            residents.append(
+                resident_add(actor=actor, household=household, data=ResidentIn(full_name=f"Người {n}", birth_year=1990))
+            )
+    return World(tree, users, households, residents, list(Outcome.objects.select_related("adoption_item", "platform")))
+
+
+def actor_for(world: World, household: Household) -> Any:
+    return world.users.outsider if household.commune_id == world.tree.c3.pk else world.users.commune_officer
+
+
+def cell(indicator: str, level: int, unit: int, bucket: int) -> int:
+    row = ProgressCell.objects.filter(indicator__code=indicator, level=level, unit=unit, bucket=bucket).first()
+    return row.value if row else 0
+
+
+def test_guidance_moves_every_level_at_once_and_a_void_moves_it_back(world: World) -> None:
+    household, resident = world.households[0], world.residents[0]
+    level2 = Outcome.objects.get(platform__code="vneid", code="level2")
+    today = timezone.localdate()
+    month = engine.month_bucket(today)
+    tree = world.tree
+
+    activity, created = activity_record(
+        actor=world.users.team_member,
+        data=ActivityIn(
+            kind=ActivityKind.GUIDANCE,
+            occurred_on=today,
+            household_id=household.pk,
+            resident_id=resident.pk,
+            outcome_id=level2.pk,
+        ),
+    )
+
+    assert created
+    for level, unit in (
+        (Level.VILLAGE, tree.v1.pk),
+        (Level.COMMUNE, tree.c1.pk),
+        (Level.PROVINCE, tree.p1.pk),
+        (Level.NATION, 0),
+    ):
+        assert cell("vneid_level2", level, unit, month) == 1
+        assert cell("guidance_visits", level, unit, month) == 1
+    assert cell("vneid_level2", Level.PROVINCE, tree.p2.pk, month) == 0
+    assert activity.effects  # the status it created
+    assert check() == []
+
+    activity_void(actor=world.users.team_member, activity=activity, reason="nhầm hộ")
+
+    assert cell("vneid_level2", Level.NATION, 0, month) == 0
+    assert cell("guidance_visits", Level.VILLAGE, tree.v1.pk, month) == 0
+    assert not resident.adoptions.exists()
+    assert check() == []
+
+
+def test_a_status_already_reached_is_counted_once_and_not_taken_back_by_a_void(world: World) -> None:
+    household, resident = world.households[0], world.residents[0]
+    adoption_set(actor=world.users.commune_officer, household=household, item_code="vneid_level2", resident=resident)
+    level2 = Outcome.objects.get(platform__code="vneid", code="level2")
+    today = timezone.localdate()
+
+    activity, _created = activity_record(
+        actor=world.users.team_member,
+        data=ActivityIn(
+            kind="guidance", occurred_on=today, household_id=household.pk, resident_id=resident.pk, outcome_id=level2.pk
+        ),
+    )
+    activity_void(actor=world.users.team_member, activity=activity)
+
+    assert cell("vneid_level2", Level.NATION, 0, engine.month_bucket(today)) == 1
+    assert resident.adoptions.count() == 1
+    assert check() == []
+
+
+def test_a_retry_with_the_same_uuid_is_the_same_record(world: World) -> None:
+    data = ActivityIn(
+        kind="propaganda",
+        occurred_on=timezone.localdate(),
+        village_id=world.tree.v1.pk,
+        channel="meeting",
+        people_reached=40,
+    )
+    first, created = activity_record(actor=world.users.team_member, data=data)
+    data.uuid = first.uuid
+
+    again, created_again = activity_record(actor=world.users.team_member, data=data)
+
+    assert (created, created_again) == (True, False)
+    assert again.pk == first.pk
+    assert Activity.objects.count() == 1
+    assert cell("people_reached", Level.NATION, 0, engine.month_bucket(data.occurred_on)) == 40
+
+
+def test_the_register_totals_follow_households(world: World) -> None:
+    month = engine.month_bucket(timezone.localdate())
+    assert cell("register_households", Level.COMMUNE, world.tree.c1.pk, month) == 4
+    assert cell("register_adults", Level.PROVINCE, world.tree.p1.pk, month) == 8
+
+    household = world.households[0]
+    household_update(
+        actor=world.users.commune_officer,
+        household=household,
+        data=HouseholdIn(head_name=household.head_name, members_count=6, adults_count=5),
+    )
+
+    assert cell("register_adults", Level.VILLAGE, world.tree.v1.pk, month) == 7
+    assert cell("register_members", Level.NATION, 0, month) == 21
+    assert check() == []
+
+
+def test_rebuild_and_check_commands(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    ProgressCell.objects.filter(indicator__code="register_households", level=Level.NATION).update(value=99)
+
+    with pytest.raises(CommandError):
+        call_command("check_aggregates")
+    call_command("rebuild_aggregates")
+    capsys.readouterr()
+    call_command("check_aggregates")
+
+    assert _("No drift: every aggregate matches the raw records.") in capsys.readouterr().out
+    assert check() == []
+
+
+# -- random streams ---------------------------------------------------------------------------------
+
+OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["guide", "propaganda", "edit", "void", "tick", "untick", "counts"]),
+        st.integers(min_value=0, max_value=1000),
+        st.integers(min_value=0, max_value=1000),
+        st.integers(min_value=0, max_value=400),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+def _apply(world: World, op: str, a: int, b: int, days_ago: int) -> None:
+    today = timezone.localdate()
+    day = today - datetime.timedelta(days=days_ago % 200)
+    household = world.households[a % len(world.households)]
+    actor = actor_for(world, household)
+    residents = [r for r in world.residents if r.household_id == household.pk]
+    activities = list(Activity.objects.order_by("id"))
+    if op == "guide":
+        outcome = world.outcomes[b % len(world.outcomes)]
+        resident = residents[0] if outcome.adoption_item and outcome.adoption_item.applies_to != "household" else None
+        activity_record(
+            actor=actor,
+            data=ActivityIn(
+                kind="guidance",
+                occurred_on=day,
+                household_id=household.pk,
+                resident_id=resident.pk if resident else None,
+                outcome_id=outcome.pk,
+            ),
+        )
+    elif op == "propaganda":
+        village = household.village
+        activity_record(
+            actor=actor,
+            data=ActivityIn(
+                kind=["propaganda", "group"][b % 2],
+                occurred_on=day,
+                village_id=village.pk,
+                channel="loudspeaker",
+                people_reached=b % 90 + 1,
+            ),
+        )
+    elif op == "edit" and activities:
+        activity = activities[a % len(activities)]
+        outcome = world.outcomes[b % len(world.outcomes)]
+        same_platform = [o for o in world.outcomes if activity.platform_id in (None, o.platform_id)] or [outcome]
+        chosen = same_platform[b % len(same_platform)]
+        activity_update(
+            actor=actor_for(world, Household(commune_id=activity.commune_id)),
+            activity=activity,
+            data=ActivityIn(
+                kind=activity.kind,
+                occurred_on=day,
+                outcome_id=chosen.pk if activity.kind == "guidance" else None,
+                platform_id=chosen.platform_id if activity.kind == "guidance" else None,
+                channel=activity.channel,
+                people_reached=(b % 50) + 1 if activity.kind != "guidance" else 0,
+            ),
+        )
+    elif op == "void" and activities:
+        activity = activities[a % len(activities)]
+        activity_void(actor=actor_for(world, Household(commune_id=activity.commune_id)), activity=activity)
+    elif op == "tick":
+        item = ["vneid_level2", "epayment", "village_group", "ecommerce_stall"][b % 4]
+        resident = residents[0] if item in ("vneid_level2", "epayment") else None
+        adoption_set(actor=actor, household=household, item_code=item, resident=resident, reached_on=day)
+    elif op == "untick":
+        item = ["vneid_level2", "epayment", "village_group", "ecommerce_stall"][b % 4]
+        resident = residents[0] if item in ("vneid_level2", "epayment") else None
+        adoption_unset(actor=actor, household=household, item_code=item, resident=resident)
+    elif op == "counts":
+        household.refresh_from_db()
+        members = b % 9 + 1
+        household_update(
+            actor=actor,
+            household=household,
+            data=HouseholdIn(head_name=household.head_name, members_count=members, adults_count=min(members, a % 5)),
+        )
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(ops=OPS)
+def test_aggregates_always_equal_a_rebuild(world: World, ops: list[tuple[str, int, int, int]]) -> None:
+    with transaction.atomic():
+        for op, a, b, days_ago in ops:
+            try:
+                with transaction.atomic():
+                    _apply(world, op, a, b, days_ago)
+                event(f"{op}: done")
+            except DomainError:
+                event(f"{op}: refused")  # refused input changes nothing (a void of a void, ...)
+        assert check() == []
+        stored = set(ProgressCell.objects.exclude(value=0).values_list("level", "unit", "indicator", "bucket", "value"))
+        rebuild()
+        assert (
+            set(ProgressCell.objects.exclude(value=0).values_list("level", "unit", "indicator", "bucket", "value"))
+            == stored
+        )
+        transaction.set_rollback(True)
+
+
+def test_indicators_of_the_default_catalogue_are_valid(world: World) -> None:
+    assert Indicator.objects.count() >= 20
+    for indicator in Indicator.objects.all():
+        indicator.full_clean()
