@@ -16,6 +16,8 @@ urlpatterns = [
     path("imports/", include("cdtt.transfers.urls")),
     path("teams/", include("cdtt.teams.urls")),
     path("households/", include("cdtt.households.urls")),
+    path("chi-tieu/", include("cdtt.progress.urls")),
+    path("hoat-dong/", include("cdtt.activities.urls")),
     path("tim-to/", include("cdtt.teams.public_urls")),
     path("api/v1/", api.urls),
 ]

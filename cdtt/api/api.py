@@ -285,3 +285,7 @@ api.add_router("/", teams_router)
 from cdtt.api.households import router as households_router  # noqa: E402
 
 api.add_router("/", households_router)
+
+from cdtt.api.progress import router as progress_router  # noqa: E402
+
+api.add_router("/", progress_router)

@@ -196,6 +196,7 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
         "history": selectors.adoption_history(household=household, limit=HISTORY_SIZE),
         "read_only_reason": reason,
         "can_edit": not reason and scope_for(user).has(Perm.EDIT_HOUSEHOLDS),
+        "can_record": not reason and scope_for(user).has(Perm.RECORD_ACTIVITIES),
     }
     return render(request, "households/detail.html", context)
 

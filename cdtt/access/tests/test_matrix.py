@@ -80,7 +80,23 @@ def test_anonymous_gets_401_from_every_api_endpoint(
 def test_a_user_without_a_role_gets_403_from_every_api_endpoint(
     signed_in: Callable[..., Client], tree: Tree, users: Users, route: str, method: str
 ) -> None:
-    body = json.dumps({"commune_id": tree.c1.pk, "name": "Thôn Mới", "on": "2025-08-01"})
+    # A body every endpoint's schema accepts, so that the role check (not validation) answers.
+    body = json.dumps(
+        {
+            "commune_id": tree.c1.pk,
+            "name": "Thôn Mới",
+            "on": "2025-08-01",
+            "kind": "year",
+            "year": 2026,
+            "indicator": "vneid_level2",
+            "period_id": 1,
+            "value": 1,
+            "method": "even",
+            "uuid": "8f1c6a52-3b7e-4a0e-9a51-2f6f4d1c9e10",
+            "occurred_on": "2026-01-01",
+            "version": 1,
+        }
+    )
     url = fill(route, _values(tree, users))
     response = signed_in("nobody").generic(method, url, body, content_type="application/json")
     assert response.status_code == 403

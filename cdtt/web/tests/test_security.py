@@ -186,9 +186,19 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
     def labels(name: str) -> list[str]:
         return [item["url"] for item in signed_in(name).get("/").context["nav_items"]]
 
-    assert labels("commune_officer") == ["/", "/units/", "/teams/", "/households/", "/accounts/", "/audit/", "/me/"]
-    assert labels("team_member") == ["/", "/units/", "/teams/", "/households/", "/me/"]
-    assert labels("province_officer") == ["/", "/units/", "/teams/", "/accounts/", "/audit/", "/me/"]
+    assert labels("commune_officer") == [
+        "/",
+        "/units/",
+        "/teams/",
+        "/households/",
+        "/chi-tieu/",
+        "/accounts/",
+        "/audit/",
+        "/me/",
+    ]
+    assert labels("team_member") == ["/", "/units/", "/teams/", "/households/", "/chi-tieu/", "/me/"]
+    assert labels("province_officer") == ["/", "/units/", "/teams/", "/chi-tieu/", "/accounts/", "/audit/", "/me/"]
+    assert labels("leader") == ["/", "/units/", "/chi-tieu/", "/me/"]
     assert labels("nobody") == ["/", "/me/"]
 
 

@@ -8,12 +8,16 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cdtt.accounts.models import Role, RoleAssignment, User
+from cdtt.catalog.services import catalog_load
 from cdtt.core.audit import audit_record
 from cdtt.core.text import fold
 from cdtt.geo.models import AdminUnit, UnitKind, Village, VillageKind
+from cdtt.households.models import Household, Relationship, Resident
+from cdtt.progress.rebuild import rebuild
 from cdtt.teams.models import Member, MemberRole, Organisation, SignerTitle, Team
 from cdtt.teams.services import MemberIn, chat_group_save, decision_sign, decision_update, team_propose
 
@@ -91,12 +95,18 @@ class Command(BaseCommand):
                 if created:
                     audit_record(actor=None, action="user.create", target=user, unit=unit, actor_name="load_demo")
             team_created = _demo_team(communes[DEMO_COMMUNE])
+            catalog_load()
+            households = _demo_households(communes)
+            _demo_guidance()
+            rebuild()  # the progress cells of everything above, whatever order it was made in
         self.stdout.write(
             self.style.SUCCESS(
                 _("Demo data ready: %(n)d new villages; %(a)d demo accounts.")
                 % {"n": created_villages, "a": len(ACCOUNTS)}
             )
         )
+        if households:
+            self.stdout.write(_("Demo households: %(n)d in the demo villages.") % {"n": households})
         if team_created:
             self.stdout.write(_("Demo team set up in %(village)s with a signed decision.") % {"village": DEMO_VILLAGE})
         self.stdout.write(_("Demo logins (password for all: %(p)s):") % {"p": password})
@@ -196,3 +206,71 @@ def _demo_team(commune: AdminUnit) -> bool:
         counted_on=datetime.date(2025, 10, 1),
     )
     return True
+
+
+HOUSEHOLDS_PER_VILLAGE = 12
+SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô"]
+GIVEN = ["Văn An", "Thị Bình", "Văn Cường", "Thị Dung", "Đức Giang", "Thị Hạnh", "Minh Khánh", "Thị Lan"]
+
+
+def _demo_households(communes: dict[str, AdminUnit]) -> int:
+    """A dozen households (head listed as a person) in each demo village that has none yet."""
+    made = 0
+    villages = Village.objects.filter(commune__in=communes.values(), valid_to__isnull=True).order_by("pk")
+    for v_index, village in enumerate(villages):
+        if Household.objects.filter(village=village).exists():
+            continue
+        for n in range(HOUSEHOLDS_PER_VILLAGE):
+            name = f"{SURNAMES[(n + v_index) % len(SURNAMES)]} {GIVEN[n % len(GIVEN)]}"
+            members = 2 + (n * 3 + v_index) % 5
+            household = Household.objects.create(
+                commune_id=village.commune_id,
+                village=village,
+                head_name=name,
+                head_name_folded=fold(name),
+                address=f"Số {n + 1}, {village.name}",
+                members_count=members,
+                adults_count=max(1, members - (n % 3)),
+                smartphones=1 + n % 3,
+            )
+            Resident.objects.create(
+                household=household,
+                full_name=name,
+                name_folded=fold(name),
+                birth_year=1960 + (n * 7) % 40,
+                relationship=Relationship.HEAD,
+            )
+            made += 1
+    return made
+
+
+def _demo_guidance() -> None:
+    """A few records by the demo member, so the demo team's board is not empty (once)."""
+    from cdtt.activities.models import Activity
+    from cdtt.activities.services import ActivityIn, activity_record
+    from cdtt.catalog.models import Outcome
+
+    member = User.objects.filter(username="tovien").first()
+    village = Village.objects.filter(name_folded=fold(DEMO_VILLAGE), valid_to__isnull=True).first()
+    if member is None or village is None or Activity.objects.filter(village=village).exists():
+        return
+    level2 = Outcome.objects.get(platform__code="vneid", code="level2")
+    today = timezone.localdate()
+    for n, household in enumerate(Household.objects.filter(village=village).order_by("pk")[:4]):
+        head = household.residents.first()
+        activity_record(
+            actor=member,
+            data=ActivityIn(
+                kind="guidance",
+                occurred_on=today - datetime.timedelta(days=n),
+                household_id=household.pk,
+                resident_id=head.pk if head else None,
+                outcome_id=level2.pk,
+            ),
+        )
+    activity_record(
+        actor=member,
+        data=ActivityIn(
+            kind="propaganda", occurred_on=today, village_id=village.pk, channel="loudspeaker", people_reached=120
+        ),
+    )

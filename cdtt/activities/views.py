@@ -1,0 +1,206 @@
+"""Recording work on a phone: guidance to a household in two taps, propaganda and group sessions, the
+village's recent records with their voids."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from cdtt.access.decorators import requires
+from cdtt.access.permissions import Perm
+from cdtt.access.scope import as_id, scope_for
+from cdtt.activities.models import Activity, ActivityKind, Channel
+from cdtt.activities.services import ActivityIn, activity_record, activity_void
+from cdtt.catalog.models import Platform
+from cdtt.core.errors import DomainError, NotFound
+from cdtt.households.models import Household
+
+PAGE_SIZE = 30
+
+
+def _household(user: Any, household_id: int) -> Household:
+    scope = scope_for(user)
+    household = (
+        Household.objects.filter(scope.q(Perm.RECORD_ACTIVITIES), pk=as_id(household_id))
+        .select_related("village", "commune")
+        .first()
+    )
+    if household is None:
+        raise NotFound(_("The household was not found."))
+    return household
+
+
+def _day(raw: str) -> datetime.date:
+    day = parse_date(raw or "") if raw else None
+    if raw and day is None:
+        raise DomainError(_("Enter a valid date."), field="occurred_on")
+    return day or timezone.localdate()
+
+
+def _key(raw: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(raw)
+    except (ValueError, TypeError):
+        return uuid.uuid4()
+
+
+def _platforms() -> list[Platform]:
+    return list(Platform.objects.filter(is_active=True).prefetch_related("outcomes__adoption_item").order_by("order"))
+
+
+@requires(Perm.RECORD_ACTIVITIES)
+def guidance_new(request: HttpRequest, household_id: int) -> HttpResponse:
+    """Guidance to one household: tap what was achieved, then save (the head is the person by default)."""
+    household = _household(request.user, household_id)
+    residents = list(household.residents.filter(erased_at__isnull=True, processing_stopped=False).order_by("id"))
+    error = ""
+    if request.method == "POST":
+        choice = request.POST.get("choice", "")
+        resident_id = request.POST.get("resident") or None
+        outcome_id = platform_id = None
+        if choice.startswith("o") and choice[1:].isdigit():
+            outcome_id = int(choice[1:])
+        elif choice.startswith("p") and choice[1:].isdigit():
+            platform_id = int(choice[1:])
+        try:
+            activity, created = activity_record(
+                actor=request.user,
+                data=ActivityIn(
+                    kind=ActivityKind.GUIDANCE,
+                    occurred_on=_day(request.POST.get("occurred_on", "")),
+                    uuid=_key(request.POST.get("uuid", "")),
+                    household_id=household.pk,
+                    resident_id=int(resident_id) if resident_id and resident_id.isdigit() else None,
+                    platform_id=platform_id,
+                    outcome_id=outcome_id,
+                    note=request.POST.get("note", ""),
+                ),
+                request=request,
+            )
+        except NotFound:
+            raise
+        except DomainError as exc:
+            error = exc.message
+        else:
+            if created:
+                messages.success(request, _("Recorded: %(what)s.") % {"what": _describe(activity)})
+            return redirect(reverse("households:detail", args=[household.pk]))
+    context = {
+        "household": household,
+        "residents": residents,
+        "platforms": _platforms(),
+        "uuid": request.POST.get("uuid") or uuid.uuid4(),
+        "today": timezone.localdate(),
+        "error": error,
+        "chosen": request.POST.get("choice", ""),
+    }
+    return render(request, "activities/guidance.html", context, status=400 if error else 200)
+
+
+def _describe(activity: Activity) -> str:
+    if activity.outcome is not None:
+        return f"{activity.outcome.platform.name}: {activity.outcome.name}"
+    if activity.platform_id and activity.platform:
+        return activity.platform.name
+    return activity.get_kind_display()
+
+
+@requires(Perm.RECORD_ACTIVITIES)
+def event_new(request: HttpRequest, village_id: int) -> HttpResponse:
+    """Propaganda or a group session in a village."""
+    village = scope_for(request.user).village(village_id, Perm.RECORD_ACTIVITIES)
+    error = ""
+    if request.method == "POST":
+        raw_people = request.POST.get("people_reached", "").strip()
+        try:
+            people = int(raw_people) if raw_people else 0
+        except ValueError:
+            people = -1
+        try:
+            activity_record(
+                actor=request.user,
+                data=ActivityIn(
+                    kind=request.POST.get("kind", ""),
+                    occurred_on=_day(request.POST.get("occurred_on", "")),
+                    uuid=_key(request.POST.get("uuid", "")),
+                    village_id=village.pk,
+                    channel=request.POST.get("channel", "")
+                    if request.POST.get("kind") == ActivityKind.PROPAGANDA
+                    else "",
+                    people_reached=people,
+                    note=request.POST.get("note", ""),
+                ),
+                request=request,
+            )
+        except NotFound:
+            raise
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("Recorded."))
+            return redirect(reverse("activities:village", args=[village.pk]))
+    context = {
+        "village": village,
+        "kinds": [
+            (ActivityKind.PROPAGANDA, ActivityKind.PROPAGANDA.label),
+            (ActivityKind.GROUP, ActivityKind.GROUP.label),
+        ],
+        "channels": Channel.choices,
+        "uuid": request.POST.get("uuid") or uuid.uuid4(),
+        "today": timezone.localdate(),
+        "error": error,
+        "posted": request.POST,
+    }
+    return render(request, "activities/event.html", context, status=400 if error else 200)
+
+
+@requires(Perm.RECORD_ACTIVITIES)
+def village_activities(request: HttpRequest, village_id: int) -> HttpResponse:
+    """The village's records, newest first, voided ones marked."""
+    village = scope_for(request.user).village(village_id, Perm.RECORD_ACTIVITIES)
+    records = (
+        Activity.objects.filter(village=village)
+        .select_related("household", "platform", "outcome", "recorded_by")
+        .order_by("-occurred_on", "-id")
+    )
+    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "activities/list.html", {"village": village, "page": page})
+
+
+@requires(Perm.RECORD_ACTIVITIES)
+def activity_void_view(request: HttpRequest, activity_id: int) -> HttpResponse:
+    """Void a record (POST): it stays in the list, out of every total."""
+    activity = Activity.objects.filter(pk=as_id(activity_id)).first()
+    if activity is None:
+        raise NotFound(_("The activity was not found."))
+    if request.method != "POST":
+        return redirect(reverse("activities:village", args=[activity.village_id]) if activity.village_id else "/")
+    try:
+        activity_void(actor=request.user, activity=activity, reason=request.POST.get("reason", ""), request=request)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The record was voided; the totals no longer count it."))
+    if activity.village_id:
+        return redirect(reverse("activities:village", args=[activity.village_id]))
+    return redirect(reverse("progress:mine"))
+
+
+urlpatterns: list[URLPattern] = [
+    path("ho/<int:household_id>/", guidance_new, name="guidance"),
+    path("thon/<int:village_id>/", village_activities, name="village"),
+    path("thon/<int:village_id>/su-kien/", event_new, name="event"),
+    path("<int:activity_id>/huy/", activity_void_view, name="void"),
+]

@@ -1,0 +1,6 @@
+"""Target boards and progress pages."""
+
+from cdtt.progress import views
+
+app_name = "progress"
+urlpatterns = views.urlpatterns

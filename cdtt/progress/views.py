@@ -1,0 +1,366 @@
+"""Target boards: "my targets" for teams, the commune and province boards, setting and splitting targets.
+
+Every figure comes from the progress cells (``progress.selectors``); pages show aggregates only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cdtt.access.decorators import requires
+from cdtt.access.permissions import Perm
+from cdtt.access.scope import as_id, scope_for
+from cdtt.activities.models import Activity
+from cdtt.catalog.models import Indicator
+from cdtt.core.errors import DomainError, Forbidden, NotFound
+from cdtt.geo.models import AdminUnit, Village
+from cdtt.progress import selectors
+from cdtt.targets import services as targets
+from cdtt.targets.models import Period, PeriodKind, SplitMethod, Target
+
+# -- periods ----------------------------------------------------------------------------------------
+
+
+def period_choices(today: Any = None) -> list[Period]:
+    """This year, its quarters and months so far, last year, and the campaigns (newest first)."""
+    today = today or timezone.localdate()
+    found = [targets.calendar_period(PeriodKind.YEAR, today.year)]
+    found += [
+        targets.calendar_period(PeriodKind.QUARTER, today.year, q) for q in range((today.month - 1) // 3 + 1, 0, -1)
+    ]
+    found += [targets.calendar_period(PeriodKind.MONTH, today.year, m) for m in range(today.month, 0, -1)]
+    found.append(targets.calendar_period(PeriodKind.YEAR, today.year - 1))
+    found += list(Period.objects.filter(kind=PeriodKind.CAMPAIGN).order_by("-start")[:20])
+    return found
+
+
+def chosen_period(request: HttpRequest) -> tuple[Period, list[Period]]:
+    choices = period_choices()
+    wanted = request.GET.get("period", "")
+    for period in choices:
+        if str(period.pk) == wanted:
+            return period, choices
+    if wanted:
+        other = Period.objects.filter(pk=as_id(wanted)).first()
+        if other is not None:
+            return other, [other, *choices]
+    return choices[0], choices
+
+
+# -- boards -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChildRow:
+    subject: AdminUnit | Village
+    achieved: Decimal
+    target: Decimal | None
+    url: str
+
+    @property
+    def percent(self) -> float | None:
+        if not self.target:
+            return None
+        return round(float(self.achieved) * 100 / float(self.target), 1)
+
+    @property
+    def bar(self) -> int:
+        return min(100, int(self.percent or 0))
+
+
+def _children_rows(
+    user: Any, subject: AdminUnit, indicator: Indicator, period: Period
+) -> tuple[list[ChildRow], targets.Reconciliation | None]:
+    """Each child's achieved and target for one indicator, and the reconciliation of the parent's target."""
+    children = targets.children_of(subject)
+    if not children:
+        return [], None
+    level = selectors.place_key(children[0])[0]
+    ids = [child.pk for child in children]
+    achieved = selectors.values([indicator], period, level, ids)
+    field = "village_id" if isinstance(children[0], Village) else "unit_id"
+    given = dict(
+        Target.objects.filter(period=period, indicator=indicator, **{f"{field}__in": ids}).values_list(field, "value")
+    )
+    scope = scope_for(user)
+    villages = set(scope.villages(Perm.VIEW_FIGURES).filter(pk__in=ids).values_list("pk", flat=True))
+    rows = []
+    for child in children:
+        if isinstance(child, Village):  # a team member opens only their own village
+            url = reverse("progress:village", args=[child.pk]) if child.pk in villages else ""
+        else:
+            url = reverse("progress:unit", args=[child.pk])
+        rows.append(ChildRow(child, achieved.get((indicator.pk, child.pk), Decimal(0)), given.get(child.pk), url))
+    parent = Target.objects.filter(period=period, indicator=indicator, unit=subject).first()
+    return rows, targets.reconcile(parent) if parent else None
+
+
+def _board(request: HttpRequest, subject: AdminUnit | Village, *, unit: AdminUnit) -> HttpResponse:
+    period, periods = chosen_period(request)
+    figures = selectors.figures(subject, period)
+    scope = scope_for(request.user)
+    can_assign = scope.covers_unit(unit, Perm.ASSIGN_TARGETS)
+    context: dict[str, Any] = {
+        "subject": subject,
+        "unit": unit,
+        "is_village": isinstance(subject, Village),
+        "period": period,
+        "periods": periods,
+        "figures": figures,
+        "targeted": [f for f in figures if f.target is not None],
+        "untargeted": [f for f in figures if f.target is None],
+        "elapsed": round(period.elapsed(timezone.localdate()) * 100),
+        "can_assign": can_assign,
+    }
+    if isinstance(subject, AdminUnit):
+        with_target = [f.indicator for f in figures if f.target is not None]
+        wanted = request.GET.get("indicator", "")
+        indicator = next((i for i in with_target if str(i.pk) == wanted), with_target[0] if with_target else None)
+        if indicator is None and wanted:
+            indicator = next((f.indicator for f in figures if str(f.indicator.pk) == wanted), None)
+        context["indicator"] = indicator
+        context["indicators"] = [f.indicator for f in figures]
+        if indicator is not None:
+            rows, reconciliation = _children_rows(request.user, subject, indicator, period)
+            context.update(rows=rows, reconciliation=reconciliation)
+            parent_target = Target.objects.filter(period=period, indicator=indicator, unit=subject).first()
+            context["parent_target"] = parent_target
+    else:
+        context["mine"] = _my_counts(request.user, subject, period)
+    return render(request, "progress/board.html", context)
+
+
+def _my_counts(user: Any, village: Village, period: Period) -> dict[str, int]:
+    """What the signed-in member recorded in the period (read from their own records)."""
+    mine = Activity.objects.filter(
+        recorded_by=user, village=village, voided_at__isnull=True, occurred_on__range=(period.start, period.end)
+    )
+    return {
+        "guidance": mine.filter(kind="guidance").count(),
+        "events": mine.exclude(kind="guidance").count(),
+    }
+
+
+@requires(Perm.VIEW_FIGURES)
+def unit_board(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """A unit's targets and progress, with its children's (communes of a province, villages of a commune)."""
+    unit = scope_for(request.user).unit(unit_id, Perm.VIEW_FIGURES)
+    return _board(request, unit, unit=unit)
+
+
+@requires(Perm.VIEW_FIGURES)
+def village_board(request: HttpRequest, village_id: int) -> HttpResponse:
+    """A village team's targets and progress."""
+    village = scope_for(request.user).village(village_id, Perm.VIEW_FIGURES)
+    return _board(request, village, unit=village.commune)
+
+
+@requires(Perm.VIEW_FIGURES)
+def my_targets(request: HttpRequest) -> HttpResponse:
+    """ "Chỉ tiêu của tôi": a team member's village; an officer's own unit."""
+    scope = scope_for(request.user)
+    grants = [g for g in scope.grants if Perm.VIEW_FIGURES in _perms(g.role)]
+    village_grant = next((g for g in grants if g.village_id is not None), None)
+    query = f"?{request.GET.urlencode()}" if request.GET else ""
+    if village_grant is not None:
+        return redirect(reverse("progress:village", args=[village_grant.village_id]) + query)
+    if grants:
+        top = min(grants, key=lambda g: g.unit_path.count("/"))
+        return redirect(reverse("progress:unit", args=[top.unit_id]) + query)
+    raise NotFound(_("The unit was not found."))
+
+
+def _perms(role: str) -> frozenset[Perm]:
+    from cdtt.access.permissions import ROLE_PERMS
+
+    return ROLE_PERMS.get(role, frozenset())
+
+
+# -- setting a target -------------------------------------------------------------------------------
+
+
+class TargetForm(forms.Form):
+    subject = forms.ChoiceField(label=gettext_lazy("For"))
+    indicator = forms.ModelChoiceField(queryset=Indicator.objects.none(), label=gettext_lazy("Indicator"))
+    value = forms.CharField(label=gettext_lazy("Target"), max_length=20)
+
+    def __init__(self, *args: Any, subjects: list[tuple[str, str]], indicators: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].choices = subjects  # type: ignore[attr-defined]
+        self.fields["indicator"].queryset = indicators  # type: ignore[attr-defined]
+        self.fields["value"].widget.attrs.update(inputmode="decimal", autocomplete="off")
+
+
+def _subjects(unit: AdminUnit) -> list[tuple[str, str]]:
+    found = [(f"u{unit.pk}", unit.name)]
+    for child in targets.children_of(unit):
+        key = f"v{child.pk}" if isinstance(child, Village) else f"u{child.pk}"
+        found.append((key, f"— {child.name}"))
+    return found
+
+
+def _subject_of(key: str, unit: AdminUnit) -> AdminUnit | Village:
+    if key == f"u{unit.pk}":
+        return unit
+    for child in targets.children_of(unit):
+        if key == (f"v{child.pk}" if isinstance(child, Village) else f"u{child.pk}"):
+            return child
+    raise NotFound(_("The unit was not found."))
+
+
+def _indicators_for(unit: AdminUnit, period: Period) -> Any:
+    year = period.start.year
+    usable = Indicator.objects.filter(is_active=True).order_by("order", "code")
+    ids = [i.pk for i in usable if i.valid_in(year) and (i.owner is None or unit.path.startswith(i.owner.path))]
+    return Indicator.objects.filter(pk__in=ids).order_by("order", "code")
+
+
+@requires(Perm.ASSIGN_TARGETS)
+def target_set_view(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """Give a target to this unit or one of its children for the chosen period."""
+    unit = scope_for(request.user).unit(unit_id, Perm.ASSIGN_TARGETS)
+    period, periods = chosen_period(request)
+    indicators = _indicators_for(unit, period)
+    form = TargetForm(
+        request.POST or None,
+        subjects=_subjects(unit),
+        indicators=indicators,
+        initial={"indicator": request.GET.get("indicator")},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            subject = _subject_of(form.cleaned_data["subject"], unit)
+            target = targets.target_set(
+                actor=request.user,
+                subject=subject,
+                indicator=form.cleaned_data["indicator"],
+                period=period,
+                value=form.cleaned_data["value"],
+                request=request,
+            )
+        except Forbidden as exc:
+            form.add_error(None, exc.message)
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Target set: %(indicator)s, %(name)s, %(period)s: %(value)s.")
+                % {
+                    "indicator": target.indicator.name,
+                    "name": subject.name,
+                    "period": period.name,
+                    "value": f"{target.value:n}",
+                },
+            )
+            return redirect(_board_url(unit, period, target.indicator))
+    return render(
+        request, "progress/target_form.html", {"unit": unit, "form": form, "period": period, "periods": periods}
+    )
+
+
+def _board_url(unit: AdminUnit, period: Period, indicator: Indicator | None = None) -> str:
+    url = reverse("progress:unit", args=[unit.pk]) + f"?period={period.pk}"
+    return url + (f"&indicator={indicator.pk}" if indicator else "")
+
+
+# -- splitting ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class SplitRow:
+    child: AdminUnit | Village
+    households: Decimal
+    adults: Decimal
+    current: Decimal | None
+    previews: dict[str, Decimal]
+
+
+@requires(Perm.ASSIGN_TARGETS)
+def target_split_view(request: HttpRequest, target_id: int) -> HttpResponse:
+    """Split a unit's target across its children: preview each method, or enter the shares by hand."""
+    scope = scope_for(request.user)
+    parent = Target.objects.select_related("unit", "indicator", "period").filter(pk=as_id(target_id)).first()
+    if parent is None or parent.unit is None or not scope.covers_unit(parent.unit, Perm.ASSIGN_TARGETS):
+        raise NotFound(_("The target was not found."))
+    unit = parent.unit
+    children = targets.children_of(unit)
+    if request.method == "POST":
+        method = request.POST.get("method", "")
+        manual = {child.pk: request.POST.get(f"share_{child.pk}", "").strip() for child in children}
+        try:
+            made = targets.target_split(
+                actor=request.user, parent=parent, method=method, manual=manual, request=request
+            )
+        except Forbidden as exc:
+            messages.error(request, exc.message)
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("The target was split across %(n)s units (%(method)s).")
+                % {"n": len(made), "method": SplitMethod(method).label},
+            )
+            return redirect(_board_url(unit, parent.period, parent.indicator))
+    households = targets.weights(children, SplitMethod.HOUSEHOLDS, parent.period)
+    adults = targets.weights(children, SplitMethod.ADULTS, parent.period)
+    previews: dict[str, dict[int, Decimal]] = {}
+    for method, weight in ((SplitMethod.HOUSEHOLDS, households), (SplitMethod.ADULTS, adults)):
+        try:
+            previews[method] = targets.share(parent.value, weight)
+        except DomainError:
+            previews[method] = {}
+    previews[SplitMethod.EVEN] = targets.share(parent.value, {child.pk: Decimal(1) for child in children})
+    field = "village_id" if children and isinstance(children[0], Village) else "unit_id"
+    current = dict(
+        Target.objects.filter(
+            period=parent.period, indicator=parent.indicator, **{f"{field}__in": [c.pk for c in children]}
+        ).values_list(field, "value")
+    )
+    rows = [
+        SplitRow(
+            child,
+            households.get(child.pk, Decimal(0)),
+            adults.get(child.pk, Decimal(0)),
+            current.get(child.pk),
+            {method: values.get(child.pk, Decimal(0)) for method, values in previews.items()},
+        )
+        for child in children
+    ]
+    context = {
+        "parent": parent,
+        "unit": unit,
+        "rows": rows,
+        "reconciliation": targets.reconcile(parent),
+        "percent": parent.indicator.measure == "percent",
+        "methods": [
+            (m, SplitMethod(m).label, bool(previews.get(m)))
+            for m in (SplitMethod.ADULTS, SplitMethod.HOUSEHOLDS, SplitMethod.EVEN)
+        ],
+    }
+    return render(request, "progress/split.html", context)
+
+
+urlpatterns: list[URLPattern] = [
+    path("", my_targets, name="mine"),
+    path("don-vi/<int:unit_id>/", unit_board, name="unit"),
+    path("don-vi/<int:unit_id>/giao/", target_set_view, name="set"),
+    path("thon/<int:village_id>/", village_board, name="village"),
+    path("<int:target_id>/chia/", target_split_view, name="split"),
+]

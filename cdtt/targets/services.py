@@ -1,0 +1,360 @@
+"""Assign targets downward and split them across child units, with reconciliation at every level.
+
+Rules:
+- An officer assigns targets to their own unit or any unit or village below it (ASSIGN_TARGETS).
+- A target assigned from a higher level cannot be changed below it: the lower level only splits it.
+- A split gives each child (the communes of a province, the villages of a commune) a share: by hand,
+  in proportion to the register's households or adults, or evenly; shares are whole numbers that add
+  up to the parent exactly (largest remainder). A percentage target is not divided: each child gets it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from cdtt.access.permissions import Perm
+from cdtt.access.scope import scope_for
+from cdtt.catalog.models import Indicator, Measure, Method
+from cdtt.core.audit import audit_record
+from cdtt.core.errors import DomainError, Forbidden, NotFound
+from cdtt.geo.models import AdminUnit, UnitKind, Village
+from cdtt.progress.engine import forget_rules
+from cdtt.targets.models import Period, PeriodKind, SplitMethod, Target
+
+MAX_VALUE = Decimal("1000000000")
+QUARTERS = {1: (1, 3), 2: (4, 6), 3: (7, 9), 4: (10, 12)}
+
+
+# -- periods -----------------------------------------------------------------------------------------
+
+
+def calendar_period(kind: str, year: int, number: int = 1) -> Period:
+    """The year, quarter (1-4) or month (1-12) period, made on first use."""
+    if kind == PeriodKind.YEAR:
+        start, end, name = datetime.date(year, 1, 1), datetime.date(year, 12, 31), _("Year %(y)s") % {"y": year}
+    elif kind == PeriodKind.QUARTER:
+        first, last = QUARTERS[number]
+        start = datetime.date(year, first, 1)
+        end = datetime.date(year, last, calendar.monthrange(year, last)[1])
+        name = _("Quarter %(q)s/%(y)s") % {"q": number, "y": year}
+    elif kind == PeriodKind.MONTH:
+        start = datetime.date(year, number, 1)
+        end = datetime.date(year, number, calendar.monthrange(year, number)[1])
+        name = _("Month %(m)s/%(y)s") % {"m": number, "y": year}
+    else:
+        raise DomainError(_("Unknown period."))
+    try:
+        with transaction.atomic():
+            period, _created = Period.objects.get_or_create(kind=kind, start=start, defaults={"end": end, "name": name})
+    except IntegrityError:  # made at the same moment by another request
+        period = Period.objects.get(kind=kind, start=start)
+    return period
+
+
+def campaign_create(
+    *,
+    actor: Any,
+    unit: AdminUnit,
+    name: str,
+    start: datetime.date,
+    end: datetime.date,
+    request: HttpRequest | None = None,
+) -> Period:
+    """A named campaign with dates; its progress is counted from the records already there."""
+    _require_assign(actor, unit)
+    if not name.strip():
+        raise DomainError(_("Enter the campaign's name."), field="name")
+    if end < start:
+        raise DomainError(_("The end date is before the start date."), field="end")
+    if (end - start).days > 366:
+        raise DomainError(_("A campaign lasts at most a year."), field="end")
+    from cdtt.progress.rebuild import rebuild_campaign
+
+    with transaction.atomic():
+        period = Period.objects.create(
+            kind=PeriodKind.CAMPAIGN, name=name.strip()[:150], start=start, end=end, owner=unit, created_by=actor
+        )
+        forget_rules()
+        rebuild_campaign(period)
+        audit_record(actor=actor, action="period.create", target=period, unit=unit, request=request)
+    return period
+
+
+# -- access -----------------------------------------------------------------------------------------
+
+
+def _require_assign(actor: Any, unit: AdminUnit) -> None:
+    scope = scope_for(actor)
+    scope.require(Perm.ASSIGN_TARGETS)
+    if not scope.covers_unit(unit, Perm.ASSIGN_TARGETS):
+        raise NotFound(_("The unit was not found."))
+
+
+def _actor_depth(actor: Any, unit: AdminUnit) -> int:
+    """The depth of the highest unit from which the actor may assign targets to ``unit``."""
+    scope = scope_for(actor)
+    depths = [
+        grant.unit_path.count("/")
+        for grant in scope.grants
+        if grant.village_id is None
+        and Perm.ASSIGN_TARGETS in _perms(grant.role)
+        and unit.path.startswith(grant.unit_path)
+    ]
+    return min(depths) if depths else 99
+
+
+def _perms(role: str) -> frozenset[Perm]:
+    from cdtt.access.permissions import ROLE_PERMS
+
+    return ROLE_PERMS.get(role, frozenset())
+
+
+def _subject_unit(subject: AdminUnit | Village) -> AdminUnit:
+    return subject.commune if isinstance(subject, Village) else subject
+
+
+# -- values -----------------------------------------------------------------------------------------
+
+
+def show(value: Decimal) -> str:
+    """A target as people read it: 1.200 (whole) or 80,5 (a percentage), in the active language's format."""
+    whole = value == value.to_integral_value()
+    return number_format(value, decimal_pos=0 if whole else 1, force_grouping=True)
+
+
+def parse_value(raw: Any, *, indicator: Indicator, field: str = "value") -> Decimal:
+    """A target value from a form, an API or a sheet: not negative, whole unless a percentage."""
+    try:
+        value = Decimal(str(raw).strip().replace(" ", "").replace(",", ".")) if raw not in (None, "") else None
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite():
+        raise DomainError(_("Enter a number."), field=field)
+    if value < 0:
+        raise DomainError(_("A target cannot be negative."), field=field)
+    if value > MAX_VALUE:
+        raise DomainError(_("The number is too large."), field=field)
+    if indicator.measure == Measure.PERCENT:
+        if value > 100:
+            raise DomainError(_("A percentage is at most 100."), field=field)
+        return value.quantize(Decimal("0.1"))
+    if value != value.to_integral_value():
+        raise DomainError(_("Enter a whole number."), field=field)
+    return value.quantize(Decimal(1))
+
+
+def _check_indicator(indicator: Indicator, period: Period, unit: AdminUnit) -> None:
+    if not indicator.is_active or not indicator.valid_in(period.start.year):
+        raise DomainError(
+            _("“%(indicator)s” is not in use in %(year)s.") % {"indicator": indicator.name, "year": period.start.year},
+            field="indicator",
+        )
+    if indicator.owner is not None and not unit.path.startswith(indicator.owner.path):
+        raise NotFound(_("The indicator was not found."))
+
+
+# -- assigning ----------------------------------------------------------------------------------------
+
+
+def target_set(
+    *,
+    actor: Any,
+    subject: AdminUnit | Village,
+    indicator: Indicator,
+    period: Period,
+    value: Any,
+    request: HttpRequest | None = None,
+) -> Target:
+    """Set (or change) the target of a unit or village; a target given from above is refused."""
+    unit = _subject_unit(subject)
+    _require_assign(actor, unit)
+    _check_indicator(indicator, period, unit)
+    amount = parse_value(value, indicator=indicator)
+    depth = _actor_depth(actor, unit)
+    where: dict[str, Any] = {"village": subject} if isinstance(subject, Village) else {"unit": subject}
+    with transaction.atomic():
+        current = Target.objects.select_for_update().filter(indicator=indicator, period=period, **where).first()
+        if current is not None and current.assigned_depth < depth:
+            raise Forbidden(_("This target was assigned by the level above; it can only be split, not changed."))
+        if current is None:
+            current = Target(indicator=indicator, period=period, **where)
+        before = current.value if current.pk else None
+        current.value = amount
+        current.assigned_depth = depth
+        current.assigned_by = actor
+        current.save()
+        audit_record(
+            actor=actor,
+            action="target.set",
+            target=current,
+            unit=unit,
+            request=request,
+            indicator=indicator.code,
+            period=period.pk,
+            before=str(before) if before is not None else None,
+            after=str(amount),
+        )
+    return current
+
+
+def children_of(subject: AdminUnit) -> list[AdminUnit | Village]:
+    """Where a unit's target is split: a province's communes, a commune's villages, the nation's provinces."""
+    if subject.is_commune:
+        return list(Village.objects.active().filter(commune=subject).order_by("name"))
+    kinds = (UnitKind.PROVINCE,) if subject.kind == UnitKind.NATIONAL else None
+    units = AdminUnit.objects.current().filter(parent=subject)
+    if kinds:
+        units = units.filter(kind__in=kinds)
+    return list(units.order_by("name"))
+
+
+def weights(children: list[AdminUnit | Village], method: str, period: Period) -> dict[int, Decimal]:
+    """Each child's weight for a proportional split, from the register's running totals."""
+    from cdtt.progress.selectors import place_key, values
+
+    if method == SplitMethod.EVEN:
+        return {child.pk: Decimal(1) for child in children}
+    metric = "households" if method == SplitMethod.HOUSEHOLDS else "adults"
+    register = Indicator.objects.filter(method=Method.REGISTER, register_metric=metric, is_active=True).first()
+    if register is None or not children:
+        return {child.pk: Decimal(0) for child in children}
+    level = place_key(children[0])[0]
+    found = values([register], period, level, [child.pk for child in children])
+    return {child.pk: found.get((register.pk, child.pk), Decimal(0)) for child in children}
+
+
+def share(total: Decimal, weights_by_child: Mapping[int, Decimal]) -> dict[int, Decimal]:
+    """Whole shares of ``total`` in proportion to the weights, adding up exactly (largest remainder)."""
+    weight_sum = sum(weights_by_child.values(), Decimal(0))
+    if not weights_by_child:
+        return {}
+    if weight_sum <= 0:
+        raise DomainError(_("The register has no households or adults here yet: split evenly or by hand."))
+    exact = {key: total * weight / weight_sum for key, weight in weights_by_child.items()}
+    floors = {key: value.to_integral_value(rounding=ROUND_FLOOR) for key, value in exact.items()}
+    left = int(total - sum(floors.values(), Decimal(0)))
+    by_remainder = sorted(exact, key=lambda key: (-(exact[key] - floors[key]), key))
+    for key in by_remainder[:left]:
+        floors[key] += 1
+    return floors
+
+
+@dataclass
+class Reconciliation:
+    parent: Target
+    children_sum: Decimal
+    children: int
+    missing: int  # children without a target
+
+    @property
+    def remainder(self) -> Decimal:
+        return self.parent.value - self.children_sum
+
+    @property
+    def state(self) -> str:
+        if self.parent.indicator.measure == Measure.PERCENT:
+            return "cascaded"
+        if self.children_sum > self.parent.value:
+            return "over"
+        if self.children_sum < self.parent.value:
+            return "under"
+        return "exact"
+
+
+def reconcile(target: Target) -> Reconciliation:
+    subject: AdminUnit | Village = target.unit if target.unit_id else target.village  # type: ignore[assignment]
+    children = children_of(subject) if isinstance(subject, AdminUnit) else []
+    field = "village" if children and isinstance(children[0], Village) else "unit"
+    rows = Target.objects.filter(
+        indicator_id=target.indicator_id, period_id=target.period_id, **{f"{field}__in": children}
+    ).values_list("value", flat=True)
+    values = list(rows)
+    return Reconciliation(target, sum(values, Decimal(0)), len(children), len(children) - len(values))
+
+
+def target_split(
+    *,
+    actor: Any,
+    parent: Target,
+    method: str,
+    manual: Mapping[int, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> list[Target]:
+    """Split ``parent`` across its unit's children; returns the children's targets."""
+    if parent.unit_id is None:
+        raise DomainError(_("A village's target is not split further."))
+    unit = parent.unit
+    assert unit is not None
+    _require_assign(actor, unit)
+    if method not in SplitMethod.values:
+        raise DomainError(_("Choose how to split the target."), field="method")
+    children = children_of(unit)
+    if not children:
+        raise DomainError(_("This unit has no child units to split the target across."))
+    indicator = parent.indicator
+    if indicator.measure == Measure.PERCENT:
+        shares = {child.pk: parent.value for child in children}
+    elif method == SplitMethod.MANUAL:
+        given = manual or {}
+        unknown = set(given) - {child.pk for child in children}
+        if unknown:
+            raise NotFound(_("The unit was not found."))
+        shares = {
+            child.pk: parse_value(given[child.pk], indicator=indicator, field=f"share_{child.pk}")
+            for child in children
+            if given.get(child.pk) not in (None, "")
+        }
+        total = sum(shares.values(), Decimal(0))
+        if total > parent.value:
+            raise DomainError(
+                _("The shares add up to %(total)s, more than the target of %(target)s.")
+                % {"total": show(total), "target": show(parent.value)}
+            )
+    else:
+        shares = share(parent.value, weights(children, method, parent.period))
+    depth = _actor_depth(actor, unit)
+    made: list[Target] = []
+    with transaction.atomic():
+        locked = Target.objects.select_for_update().get(pk=parent.pk)
+        field = "village" if isinstance(children[0], Village) else "unit"
+        existing = {
+            getattr(t, f"{field}_id"): t
+            for t in Target.objects.select_for_update().filter(
+                indicator=indicator, period=parent.period, **{f"{field}__in": children}
+            )
+        }
+        for child in children:
+            if child.pk not in shares:
+                continue
+            target = existing.get(child.pk) or Target(indicator=indicator, period=parent.period, **{field: child})
+            if target.pk and target.assigned_depth < depth:
+                raise Forbidden(_("A child's target was assigned by a higher level; it cannot be changed here."))
+            target.value = shares[child.pk]
+            target.parent = locked
+            target.assigned_depth = depth
+            target.assigned_by = actor
+            target.save()
+            made.append(target)
+        locked.split_method = method
+        locked.save(update_fields=["split_method", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="target.split",
+            target=locked,
+            unit=unit,
+            request=request,
+            method=method,
+            children=len(made),
+            total=str(sum((t.value for t in made), Decimal(0))),
+        )
+    return made
