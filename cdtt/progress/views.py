@@ -27,6 +27,7 @@ from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.geo.models import AdminUnit, Village
 from cdtt.progress import selectors
 from cdtt.targets import services as targets
+from cdtt.targets import sheets
 from cdtt.targets.models import Period, PeriodKind, SplitMethod, Target
 
 # -- periods ----------------------------------------------------------------------------------------
@@ -363,4 +364,74 @@ urlpatterns: list[URLPattern] = [
     path("don-vi/<int:unit_id>/giao/", target_set_view, name="set"),
     path("thon/<int:village_id>/", village_board, name="village"),
     path("<int:target_id>/chia/", target_split_view, name="split"),
+]
+
+
+# -- target sheets (XLSX) -----------------------------------------------------------------------------
+
+SHEET_SESSION_KEY = "cdtt_target_sheet"
+SHEET_MAX_BYTES = 1024 * 1024
+
+
+@requires(Perm.VIEW_FIGURES)
+def sheet_export(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """The unit's children × indicators with their targets, as an XLSX to fill in and read back."""
+    unit = scope_for(request.user).unit(unit_id, Perm.VIEW_FIGURES)
+    period, _periods = chosen_period(request)
+    response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="chi-tieu-{unit.code}-{period.pk}.xlsx"'
+    sheets.write_sheet(unit, period, out=response)  # type: ignore[arg-type]  # a file-like response
+    return response
+
+
+@requires(Perm.ASSIGN_TARGETS)
+def sheet_import(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """Read a filled-in target sheet: every cell is checked and shown; nothing is written until confirmed."""
+    import base64
+
+    unit = scope_for(request.user).unit(unit_id, Perm.ASSIGN_TARGETS)
+    period, periods = chosen_period(request)
+    context: dict[str, Any] = {"unit": unit, "period": period, "periods": periods}
+    if request.method == "POST" and request.POST.get("action") == "confirm":
+        stored = request.session.get(SHEET_SESSION_KEY) or {}
+        if stored.get("unit") != unit.pk or stored.get("period") != period.pk:
+            messages.error(request, _("Upload the sheet again."))
+            return redirect(reverse("progress:sheet", args=[unit.pk]) + f"?period={period.pk}")
+        data = base64.b64decode(stored["data"])
+        reading = sheets.read_sheet(data, stored["name"], unit=unit, period=period)
+        try:
+            written = sheets.apply_sheet(actor=request.user, reading=reading, period=period, request=request)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            request.session.pop(SHEET_SESSION_KEY, None)
+            messages.success(request, _("%(n)s targets were written from the sheet.") % {"n": written})
+            return redirect(_board_url(unit, period))
+    elif request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["error"] = _("Choose a file.")
+        elif upload.size is not None and upload.size > SHEET_MAX_BYTES:
+            context["error"] = _("The file is larger than 1 MB; a target sheet is much smaller.")
+        else:
+            data = upload.read()
+            try:
+                reading = sheets.read_sheet(data, upload.name or "", unit=unit, period=period)
+            except DomainError as exc:
+                context["error"] = exc.message
+            else:
+                context["reading"] = reading
+                if not reading.errors and reading.changes:
+                    request.session[SHEET_SESSION_KEY] = {
+                        "unit": unit.pk,
+                        "period": period.pk,
+                        "name": upload.name or "",
+                        "data": base64.b64encode(data).decode(),
+                    }
+    return render(request, "progress/sheet.html", context, status=400 if context.get("error") else 200)
+
+
+urlpatterns += [
+    path("don-vi/<int:unit_id>/bang.xlsx", sheet_export, name="sheet_export"),
+    path("don-vi/<int:unit_id>/nhap-bang/", sheet_import, name="sheet"),
 ]

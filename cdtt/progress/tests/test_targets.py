@@ -306,3 +306,58 @@ def test_api_scope(
     response = member.post("/api/v1/activities", json.dumps(bad), content_type="application/json")
     assert response.status_code == 400
     assert Activity.objects.count() == 0
+
+
+# -- target sheets ---------------------------------------------------------------------------------------
+
+
+def test_a_target_sheet_round_trips(
+    tree: Tree, users: Users, year: Any, level2: Indicator, signed_in: Callable[..., Client]
+) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    officer = signed_in("province_officer")
+    targets.target_set(actor=users.province_officer, subject=tree.c1, indicator=level2, period=year, value=70)
+    exported = officer.get(reverse("progress:sheet_export", args=[tree.p1.pk]) + f"?period={year.pk}")
+    assert exported.status_code == 200
+    workbook = load_workbook(io.BytesIO(exported.content))
+    sheet = workbook.active
+    assert sheet is not None
+    header = [cell.value for cell in sheet[2]]
+    column = header.index(f"{level2.name} [{level2.code}]") + 1
+    rows = {sheet.cell(row=r, column=2).value: r for r in range(3, sheet.max_row + 1)}
+    assert sheet.cell(row=rows[tree.c1.name], column=column).value == 70
+    sheet.cell(row=rows[tree.c2.name], column=column).value = 55
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("progress:sheet", args=[tree.p1.pk]) + f"?period={year.pk}"
+    preview = officer.post(url, {"file": SimpleUploadedFile("chi-tieu.xlsx", buffer.getvalue())})
+    assert preview.status_code == 200
+    assert not Target.objects.filter(unit=tree.c2).exists()  # checked, not written
+
+    officer.post(url, {"action": "confirm"})
+
+    assert Target.objects.get(unit=tree.c2, indicator=level2).value == 55
+    assert Target.objects.get(unit=tree.c1, indicator=level2).value == 70
+
+
+def test_a_sheet_with_a_bad_cell_writes_nothing(
+    tree: Tree, users: Users, year: Any, level2: Indicator, signed_in: Callable[..., Client]
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    text = f"Mã;Đơn vị;{level2.name} [{level2.code}]\n{tree.c1.code};{tree.c1.name};-3\n{tree.c2.code};{tree.c2.name};40\nX;Xã Không Có;5\n"
+    officer = signed_in("province_officer")
+    url = reverse("progress:sheet", args=[tree.p1.pk]) + f"?period={year.pk}"
+    page = officer.post(url, {"file": SimpleUploadedFile("chi-tieu.csv", text.encode())}).content.decode()
+    officer.post(url, {"action": "confirm"})
+
+    assert _("A target cannot be negative.") in page
+    assert "Xã Không Có" in page
+    assert not Target.objects.exists()
+    assert signed_in("leader").get(url).status_code == 403
+    assert signed_in("outsider").get(url).status_code == 404
