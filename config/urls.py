@@ -17,6 +17,7 @@ urlpatterns = [
     path("teams/", include("cdtt.teams.urls")),
     path("households/", include("cdtt.households.urls")),
     path("chi-tieu/", include("cdtt.progress.urls")),
+    path("danh-muc/", include("cdtt.catalog.urls")),
     path("hoat-dong/", include("cdtt.activities.urls")),
     path("tim-to/", include("cdtt.teams.public_urls")),
     path("api/v1/", api.urls),

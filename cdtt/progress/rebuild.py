@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, IntegerField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 
@@ -158,6 +158,33 @@ def check(*, progress: Callable[[Indicator], None] | None = None) -> list[Drift]
     return drifts
 
 
+def _lock_cells() -> None:
+    """Hold writers of cells back until this transaction ends, so that a record committed while an
+    indicator is recomputed is either in the recount or added after it, never lost or counted twice.
+
+    PostgreSQL: a table lock that conflicts with the writers' row locks; SQLite: the caller's first
+    statement is a DELETE, which takes the database's write lock for the rest of the transaction.
+    """
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(ProgressCell._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+
+
+def rebuild_indicator(indicator: Indicator, campaigns: list[tuple[int, Any, Any]] | None = None) -> int:
+    """Replace one indicator's cells with the values computed from the raw records; the cells written."""
+    with transaction.atomic():
+        _lock_cells()
+        ProgressCell.objects.filter(indicator=indicator).delete()
+        if not indicator.is_active or indicator.method not in COUNTED_METHODS:
+            return 0
+        cells = expected_cells(indicator, _campaigns() if campaigns is None else campaigns)
+        write_cells(
+            ((level, unit, indicator.pk, bucket), value) for (level, unit, bucket), value in sorted(cells.items())
+        )
+    return len(cells)
+
+
 def rebuild(*, progress: Callable[[Indicator], None] | None = None) -> int:
     """Replace every cell with the value computed from the raw records; the number of cells written."""
     forget_rules()
@@ -165,17 +192,12 @@ def rebuild(*, progress: Callable[[Indicator], None] | None = None) -> int:
     written = 0
     counted = list(_counted())
     with transaction.atomic():
+        _lock_cells()
         ProgressCell.objects.exclude(indicator__in=[i.pk for i in counted]).delete()
-    for indicator in counted:
+    for indicator in counted:  # one indicator at a time: readers see either its old or its new cells
         if progress is not None:
             progress(indicator)
-        cells = expected_cells(indicator, campaigns)
-        with transaction.atomic():  # one indicator at a time: readers see either its old or its new cells
-            ProgressCell.objects.filter(indicator=indicator).delete()
-            write_cells(
-                ((level, unit, indicator.pk, bucket), value) for (level, unit, bucket), value in sorted(cells.items())
-            )
-        written += len(cells)
+        written += rebuild_indicator(indicator, campaigns)
     return written
 
 
@@ -184,6 +206,7 @@ def rebuild_campaign(period: Any) -> None:
     forget_rules()
     bucket = campaign_bucket(period.pk)
     with transaction.atomic():
+        _lock_cells()
         ProgressCell.objects.filter(bucket=bucket).delete()
         for indicator in _counted():
             cells = expected_cells(indicator, [(period.pk, period.start, period.end)], months=False)

@@ -435,3 +435,33 @@ urlpatterns += [
     path("don-vi/<int:unit_id>/bang.xlsx", sheet_export, name="sheet_export"),
     path("don-vi/<int:unit_id>/nhap-bang/", sheet_import, name="sheet"),
 ]
+
+
+# -- campaigns --------------------------------------------------------------------------------------
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Campaign name"), max_length=150)
+    start = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+@requires(Perm.ASSIGN_TARGETS)
+def campaign_new(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """Declare a named campaign with dates; targets can then be set for it like for a year."""
+    unit = scope_for(request.user).unit(unit_id, Perm.ASSIGN_TARGETS)
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            period = targets.campaign_create(actor=request.user, unit=unit, request=request, **form.cleaned_data)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Campaign “%(name)s” created.") % {"name": period.name})
+            return redirect(_board_url(unit, period))
+    return render(request, "catalog/form.html", {"form": form, "title": _("New campaign")})
+
+
+urlpatterns += [path("don-vi/<int:unit_id>/dot/", campaign_new, name="campaign")]

@@ -350,7 +350,13 @@ def test_a_sheet_with_a_bad_cell_writes_nothing(
 ) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    text = f"Mã;Đơn vị;{level2.name} [{level2.code}]\n{tree.c1.code};{tree.c1.name};-3\n{tree.c2.code};{tree.c2.name};40\nX;Xã Không Có;5\n"
+    lines = [
+        f"Mã;Đơn vị;{level2.name} [{level2.code}]",
+        f"{tree.c1.code};{tree.c1.name};-3",
+        f"{tree.c2.code};{tree.c2.name};40",
+        "X;Xã Không Có;5",
+    ]
+    text = "\n".join(lines) + "\n"
     officer = signed_in("province_officer")
     url = reverse("progress:sheet", args=[tree.p1.pk]) + f"?period={year.pk}"
     page = officer.post(url, {"file": SimpleUploadedFile("chi-tieu.csv", text.encode())}).content.decode()
@@ -361,3 +367,44 @@ def test_a_sheet_with_a_bad_cell_writes_nothing(
     assert not Target.objects.exists()
     assert signed_in("leader").get(url).status_code == 403
     assert signed_in("outsider").get(url).status_code == 404
+
+
+def test_a_campaign_counts_the_records_already_in_its_dates(
+    tree: Tree, users: Users, year: Any, register: list[Household], signed_in: Callable[..., Client]
+) -> None:
+    import datetime
+
+    from cdtt.activities.services import ActivityIn, activity_record
+    from cdtt.progress.rebuild import check
+
+    today = timezone.localdate()
+    activity_record(
+        actor=users.team_member,
+        data=ActivityIn(
+            kind="propaganda", occurred_on=today, village_id=tree.v1.pk, channel="meeting", people_reached=30
+        ),
+    )
+    officer = signed_in("province_officer")
+    response = officer.post(
+        reverse("progress:campaign", args=[tree.p1.pk]),
+        {"name": "Chiến dịch 30 ngày", "start": str(today - datetime.timedelta(days=3)), "end": str(today)},
+    )
+    assert response.status_code == 302
+    campaign = targets.Period.objects.get(kind="campaign")
+    sessions = Indicator.objects.get(code="propaganda_sessions")
+    from cdtt.progress.selectors import values
+
+    assert values([sessions], campaign, 3, [tree.v1.pk])[(sessions.pk, tree.v1.pk)] == 1
+    activity_record(
+        actor=users.team_member,
+        data=ActivityIn(
+            kind="propaganda", occurred_on=today, village_id=tree.v1.pk, channel="meeting", people_reached=5
+        ),
+    )
+    assert values([sessions], campaign, 3, [tree.v1.pk])[(sessions.pk, tree.v1.pk)] == 2
+    assert check() == []
+    bad = officer.post(
+        reverse("progress:campaign", args=[tree.p1.pk]), {"name": "Sai", "start": str(today), "end": "2000-01-01"}
+    )
+    assert bad.status_code == 200
+    assert targets.Period.objects.filter(kind="campaign").count() == 1

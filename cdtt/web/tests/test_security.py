@@ -197,7 +197,16 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
         "/me/",
     ]
     assert labels("team_member") == ["/", "/units/", "/teams/", "/households/", "/chi-tieu/", "/me/"]
-    assert labels("province_officer") == ["/", "/units/", "/teams/", "/chi-tieu/", "/accounts/", "/audit/", "/me/"]
+    assert labels("province_officer") == [
+        "/",
+        "/units/",
+        "/teams/",
+        "/chi-tieu/",
+        "/danh-muc/",
+        "/accounts/",
+        "/audit/",
+        "/me/",
+    ]
     assert labels("leader") == ["/", "/units/", "/chi-tieu/", "/me/"]
     assert labels("nobody") == ["/", "/me/"]
 

@@ -1,0 +1,83 @@
+"""The catalogue pages: everyone reads; national admins edit the national catalogue; a province adds its own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cdtt.catalog.models import Indicator, Platform
+from cdtt.catalog.services import catalog_load
+from cdtt.core.models import AuditEvent
+from conftest import Tree
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalog(tree: Tree) -> None:
+    catalog_load()
+
+
+def _new_indicator(client: Client, code: str) -> int:
+    response = client.post(
+        reverse("catalog:indicator_new"),
+        {
+            "code": code,
+            "name": "Số hộ dùng ứng dụng công dân số của tỉnh",
+            "measure": "households",
+            "pillar": "society",
+            "method": "activity_count",
+            "activity_kinds": ["guidance"],
+            "valid_from_year": "2026",
+            "is_active": "on",
+        },
+    )
+    return response.status_code
+
+
+def test_load_catalog_is_idempotent(catalog: None) -> None:
+    before = (Platform.objects.count(), Indicator.objects.count())
+    catalog_load()
+    assert (Platform.objects.count(), Indicator.objects.count()) == before
+
+
+def test_everyone_reads_the_catalogue(catalog: None, signed_in: Callable[..., Client]) -> None:
+    page = signed_in("team_member").get(reverse("catalog:home"))
+    assert page.status_code == 200
+    assert "Số người được kích hoạt định danh điện tử mức 2" in page.content.decode()
+    assert signed_in("team_member").get(reverse("catalog:indicator_new")).status_code == 403
+
+
+def test_a_province_adds_its_own_indicator_and_cannot_edit_national_ones(
+    catalog: None, tree: Tree, signed_in: Callable[..., Client]
+) -> None:
+    officer = signed_in("province_officer")
+    assert _new_indicator(officer, "tinh_app") == 302
+    own = Indicator.objects.get(code="tinh_app")
+    assert own.owner_id == tree.p1.pk
+    national = Indicator.objects.get(code="vneid_level2")
+    assert officer.get(reverse("catalog:indicator_edit", args=[national.pk])).status_code == 403
+    assert officer.get(reverse("catalog:indicator_edit", args=[own.pk])).status_code == 200
+    assert AuditEvent.objects.filter(action="indicator.save").count() == 1
+    # Another province's officer does not see it at all.
+    assert signed_in("outsider").get(reverse("catalog:indicator_edit", args=[own.pk])).status_code in (403, 404)
+    assert "tinh_app" not in signed_in("outsider").get(reverse("catalog:home")).content.decode()
+
+
+def test_the_national_admin_edits_the_national_catalogue(catalog: None, signed_in: Callable[..., Client]) -> None:
+    admin = signed_in("national_admin")
+    assert _new_indicator(admin, "quoc_gia_moi") == 302
+    assert Indicator.objects.get(code="quoc_gia_moi").owner_id is None
+
+
+def test_a_bad_indicator_is_refused_with_a_message(catalog: None, signed_in: Callable[..., Client]) -> None:
+    admin = signed_in("national_admin")
+    response = admin.post(
+        reverse("catalog:indicator_new"),
+        {"code": "thieu", "name": "Thiếu cấu hình", "measure": "people", "pillar": "society", "method": "ratio"},
+    )
+    assert response.status_code == 200
+    assert not Indicator.objects.filter(code="thieu").exists()

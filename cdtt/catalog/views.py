@@ -1,0 +1,230 @@
+"""The catalogue pages: platforms and indicators for everyone signed in; national admins edit the national
+catalogue, a province officer adds and edits the province's own platforms and indicators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Q
+from django.forms import inlineformset_factory
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cdtt.access.decorators import requires
+from cdtt.access.permissions import Perm
+from cdtt.access.scope import as_id, scope_for
+from cdtt.activities.models import ActivityKind
+from cdtt.catalog.models import Indicator, Method, Outcome, Platform
+from cdtt.core.audit import audit_record
+from cdtt.core.errors import Forbidden, NotFound
+from cdtt.geo.models import AdminUnit, UnitKind
+from cdtt.households.models import AdoptionItem
+from cdtt.progress.engine import forget_rules
+
+
+def _owner_for(user: Any) -> tuple[bool, AdminUnit | None]:
+    """(edits the national catalogue, the province whose own entries the user edits)."""
+    scope = scope_for(user)
+    grants = [g for g in scope.grants if g.role in ("national_admin", "province_officer")]
+    national = any(g.role == "national_admin" for g in grants)
+    province_ids = [g.unit_id for g in grants if g.role == "province_officer"]
+    province = AdminUnit.objects.filter(pk__in=province_ids, kind=UnitKind.PROVINCE).first()
+    return national, province
+
+
+def _visible(model: type[Platform] | type[Indicator], user: Any) -> Any:
+    """National entries, and a province's own entries for those who see that province."""
+    scope = scope_for(user)
+    return model.objects.filter(Q(owner__isnull=True) | Q(owner__in=scope.units(Perm.VIEW_UNITS)))
+
+
+def _editable(obj: Platform | Indicator, user: Any) -> bool:
+    national, province = _owner_for(user)
+    if obj.owner_id is None:
+        return national
+    return national or (province is not None and obj.owner_id == province.pk)
+
+
+@requires(Perm.VIEW_UNITS)
+def catalog_home(request: HttpRequest) -> HttpResponse:
+    """Platforms with their outcomes, and indicators with how each is computed."""
+    platforms = _visible(Platform, request.user).prefetch_related("outcomes__adoption_item").select_related("owner")
+    indicators = _visible(Indicator, request.user).select_related(
+        "platform", "adoption_item", "numerator", "denominator", "owner"
+    )
+    national, province = _owner_for(request.user)
+    can_edit = scope_for(request.user).has(Perm.MANAGE_CATALOG) and (national or province is not None)
+    context = {
+        "platforms": platforms.order_by("order", "name"),
+        "indicators": indicators.order_by("order", "code"),
+        "can_edit": can_edit,
+        "editable_indicators": {i.pk for i in indicators if can_edit and _editable(i, request.user)},
+        "editable_platforms": {p.pk for p in platforms if can_edit and _editable(p, request.user)},
+    }
+    return render(request, "catalog/home.html", context)
+
+
+# -- indicators -------------------------------------------------------------------------------------
+
+
+class IndicatorForm(forms.ModelForm):  # type: ignore[type-arg]
+    activity_kinds = forms.MultipleChoiceField(
+        choices=ActivityKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("activity kinds"),
+    )
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "code",
+            "name",
+            "measure",
+            "pillar",
+            "method",
+            "activity_kinds",
+            "platform",
+            "outcomes",
+            "adoption_item",
+            "register_metric",
+            "numerator",
+            "denominator",
+            "valid_from_year",
+            "valid_to_year",
+            "description",
+            "is_active",
+        ]
+        widgets = {"outcomes": forms.CheckboxSelectMultiple, "description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        visible = _visible(Indicator, user).exclude(method=Method.RATIO)
+        if self.instance.pk:
+            visible = visible.exclude(pk=self.instance.pk)
+        self.fields["numerator"].queryset = visible  # type: ignore[attr-defined]
+        self.fields["denominator"].queryset = visible  # type: ignore[attr-defined]
+        self.fields["platform"].queryset = _visible(Platform, user)  # type: ignore[attr-defined]
+        self.fields["outcomes"].queryset = Outcome.objects.filter(  # type: ignore[attr-defined]
+            platform__in=_visible(Platform, user)
+        ).select_related("platform")
+        self.fields["adoption_item"].queryset = AdoptionItem.objects.filter(is_active=True)  # type: ignore[attr-defined]
+        if self.instance.pk:
+            self.fields["code"].disabled = True  # aggregates and sheets refer to it
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        outcomes = cleaned.get("outcomes") or []
+        platform = cleaned.get("platform")
+        if platform is not None and any(o.platform_id != platform.pk for o in outcomes):
+            self.add_error("outcomes", _("Choose outcomes of the chosen platform only."))
+        return cleaned
+
+
+def _indicator(user: Any, indicator_id: int) -> Indicator:
+    indicator = _visible(Indicator, user).filter(pk=as_id(indicator_id)).first()
+    if indicator is None:
+        raise NotFound(_("The indicator was not found."))
+    if not _editable(indicator, user):
+        raise Forbidden(_("Only the level that owns this entry may change it."))
+    return indicator
+
+
+@requires(Perm.MANAGE_CATALOG)
+def indicator_edit(request: HttpRequest, indicator_id: int | None = None) -> HttpResponse:
+    """Add or change an indicator; a province officer's new indicator belongs to the province."""
+    national, province = _owner_for(request.user)
+    if not national and province is None:
+        raise Forbidden(_("Your role does not allow this action."))
+    instance = _indicator(request.user, indicator_id) if indicator_id is not None else Indicator()
+    form = IndicatorForm(request.POST or None, instance=instance, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            indicator = form.save(commit=False)
+            if indicator.pk is None:
+                indicator.owner = None if national else province
+                indicator.created_by = request.user
+            indicator.save()
+            form.save_m2m()
+            audit_record(
+                actor=request.user,
+                action="indicator.save",
+                target=indicator,
+                unit=indicator.owner,
+                request=request,
+                code=indicator.code,
+                fields=form.changed_data,
+            )
+        forget_rules()
+        from cdtt.progress.tasks import recount_indicator
+
+        transaction.on_commit(lambda: recount_indicator.enqueue(indicator.pk))
+        messages.success(request, _("Saved. Its totals are being counted again from the records in the background."))
+        return redirect(reverse("catalog:home") + f"#i{indicator.pk}")
+    return render(request, "catalog/form.html", {"form": form, "title": instance.name or _("New indicator")})
+
+
+# -- platforms --------------------------------------------------------------------------------------
+
+
+class PlatformForm(forms.ModelForm):  # type: ignore[type-arg]
+    url = forms.URLField(label=gettext_lazy("link"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = Platform
+        fields = ["code", "name", "operator", "pillar", "url", "install_guide", "in_use_from", "in_use_to", "is_active"]
+        widgets = {"install_guide": forms.Textarea(attrs={"rows": 4})}
+
+
+OutcomeFormSet = inlineformset_factory(
+    Platform, Outcome, fields=["code", "name", "adoption_item"], extra=2, can_delete=False
+)
+
+
+@requires(Perm.MANAGE_CATALOG)
+def platform_edit(request: HttpRequest, platform_id: int | None = None) -> HttpResponse:
+    """Add or change a platform and its outcomes."""
+    national, province = _owner_for(request.user)
+    if not national and province is None:
+        raise Forbidden(_("Your role does not allow this action."))
+    if platform_id is not None:
+        instance = _visible(Platform, request.user).filter(pk=as_id(platform_id)).first()
+        if instance is None:
+            raise NotFound(_("The platform was not found."))
+        if not _editable(instance, request.user):
+            raise Forbidden(_("Only the level that owns this entry may change it."))
+    else:
+        instance = Platform()
+    form = PlatformForm(request.POST or None, instance=instance)
+    outcomes = OutcomeFormSet(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid() and outcomes.is_valid():
+        with transaction.atomic():
+            platform = form.save(commit=False)
+            if platform.pk is None:
+                platform.owner = None if national else province
+            platform.save()
+            outcomes.instance = platform
+            outcomes.save()
+            audit_record(
+                actor=request.user, action="platform.save", target=platform, unit=platform.owner, request=request
+            )
+        forget_rules()
+        messages.success(request, _("Saved."))
+        return redirect(reverse("catalog:home") + f"#p{platform.pk}")
+    context = {"form": form, "formset": outcomes, "title": instance.name or _("New platform")}
+    return render(request, "catalog/form.html", context)
+
+
+urlpatterns: list[URLPattern] = [
+    path("", catalog_home, name="home"),
+    path("chi-tieu/moi/", indicator_edit, name="indicator_new"),
+    path("chi-tieu/<int:indicator_id>/", indicator_edit, name="indicator_edit"),
+    path("nen-tang/moi/", platform_edit, name="platform_new"),
+    path("nen-tang/<int:platform_id>/", platform_edit, name="platform_edit"),
+]
