@@ -20,7 +20,7 @@ from cdtt.access.decorators import requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import as_id, scope_for
 from cdtt.activities.models import Activity, ActivityKind, Channel
-from cdtt.activities.services import ActivityIn, activity_record, activity_void
+from cdtt.activities.services import ActivityIn, activity_record, activity_update, activity_void
 from cdtt.catalog.models import Platform
 from cdtt.core.errors import DomainError, NotFound
 from cdtt.households.models import Household
@@ -198,7 +198,58 @@ def activity_void_view(request: HttpRequest, activity_id: int) -> HttpResponse:
     return redirect(reverse("progress:mine"))
 
 
+@requires(Perm.RECORD_ACTIVITIES)
+def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
+    """Correct a record (date, outcome, people reached, note); the values before are kept."""
+    activity = Activity.objects.select_related("household", "village").filter(pk=as_id(activity_id)).first()
+    if activity is None or activity.village_id is None:
+        raise NotFound(_("The activity was not found."))
+    scope_for(request.user).village(activity.village_id, Perm.RECORD_ACTIVITIES)
+    error = ""
+    if request.method == "POST":
+        choice = request.POST.get("choice", "")
+        outcome_id = int(choice[1:]) if choice.startswith("o") and choice[1:].isdigit() else None
+        platform_id = int(choice[1:]) if choice.startswith("p") and choice[1:].isdigit() else activity.platform_id
+        raw_people = request.POST.get("people_reached", "").strip()
+        try:
+            people = int(raw_people) if raw_people else 0
+        except ValueError:
+            people = -1
+        try:
+            activity_update(
+                actor=request.user,
+                activity=activity,
+                data=ActivityIn(
+                    kind=activity.kind,
+                    occurred_on=_day(request.POST.get("occurred_on", "")),
+                    platform_id=platform_id if activity.kind == ActivityKind.GUIDANCE else None,
+                    outcome_id=outcome_id if activity.kind == ActivityKind.GUIDANCE else None,
+                    channel=request.POST.get("channel", "") if activity.kind == ActivityKind.PROPAGANDA else "",
+                    people_reached=people if activity.kind != ActivityKind.GUIDANCE else 0,
+                    note=request.POST.get("note", ""),
+                ),
+                expected_version=int(request.POST.get("version") or 0) or None,
+                request=request,
+            )
+        except NotFound:
+            raise
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("The record was corrected; the totals moved with it."))
+            return redirect(reverse("activities:village", args=[activity.village_id]))
+    context = {
+        "activity": activity,
+        "platforms": _platforms() if activity.kind == ActivityKind.GUIDANCE else [],
+        "channels": Channel.choices,
+        "today": timezone.localdate(),
+        "error": error,
+    }
+    return render(request, "activities/edit.html", context, status=400 if error else 200)
+
+
 urlpatterns: list[URLPattern] = [
+    path("<int:activity_id>/sua/", activity_edit, name="edit"),
     path("ho/<int:household_id>/", guidance_new, name="guidance"),
     path("thon/<int:village_id>/", village_activities, name="village"),
     path("thon/<int:village_id>/su-kien/", event_new, name="event"),

@@ -408,3 +408,76 @@ def test_a_campaign_counts_the_records_already_in_its_dates(
     )
     assert bad.status_code == 200
     assert targets.Period.objects.filter(kind="campaign").count() == 1
+
+
+def test_api_reads_of_another_unit_are_404(
+    tree: Tree, users: Users, year: Any, level2: Indicator, register: list[Household], signed_in: Callable[..., Client]
+) -> None:
+    from cdtt.activities.services import ActivityIn, activity_record
+
+    target = targets.target_set(actor=users.province_officer, subject=tree.p1, indicator=level2, period=year, value=9)
+    activity, _created = activity_record(
+        actor=users.team_member,
+        data=ActivityIn(
+            kind="propaganda",
+            occurred_on=timezone.localdate(),
+            village_id=tree.v1.pk,
+            channel="meeting",
+            people_reached=3,
+        ),
+    )
+    outsider = signed_in("outsider")
+    assert outsider.get(f"/api/v1/targets?unit_id={tree.p1.pk}&period_id={year.pk}").status_code == 404
+    assert outsider.get(f"/api/v1/targets/{target.pk}/reconciliation").status_code == 404
+    assert (
+        outsider.post(
+            f"/api/v1/targets/{target.pk}/split", json.dumps({"method": "even"}), content_type="application/json"
+        ).status_code
+        == 404
+    )
+    assert outsider.get(f"/api/v1/activities/{activity.pk}").status_code == 404
+    patch = {"version": 1, "occurred_on": str(timezone.localdate()), "channel": "meeting", "people_reached": 4}
+    assert (
+        outsider.patch(
+            f"/api/v1/activities/{activity.pk}", json.dumps(patch), content_type="application/json"
+        ).status_code
+        == 404
+    )
+    assert signed_in("leader").get(f"/api/v1/activities/{activity.pk}").status_code == 403
+    member = signed_in("team_member")
+    assert member.get(f"/api/v1/activities/{activity.pk}").status_code == 200
+    changed = member.patch(f"/api/v1/activities/{activity.pk}", json.dumps(patch), content_type="application/json")
+    stale = member.patch(f"/api/v1/activities/{activity.pk}", json.dumps(patch), content_type="application/json")
+    assert (changed.status_code, stale.status_code) == (200, 409)
+    assert Activity.objects.get(pk=activity.pk).people_reached == 4
+    assert signed_in("team_member").get("/api/v1/catalog/indicators").status_code == 200
+    assert len(_json(signed_in("leader").get("/api/v1/catalog/platforms"))) >= 10
+
+
+def test_a_record_is_corrected_and_voided_from_the_village_page(
+    tree: Tree, users: Users, year: Any, register: list[Household], signed_in: Callable[..., Client]
+) -> None:
+    from cdtt.activities.models import ActivityChange
+    from cdtt.activities.services import ActivityIn, activity_record
+
+    activity, _created = activity_record(
+        actor=users.team_member,
+        data=ActivityIn(kind="group", occurred_on=timezone.localdate(), village_id=tree.v1.pk, people_reached=12),
+    )
+    member = signed_in("team_member")
+    assert member.get(reverse("activities:village", args=[tree.v1.pk])).status_code == 200
+    response = member.post(
+        reverse("activities:edit", args=[activity.pk]),
+        {"version": 1, "occurred_on": str(timezone.localdate()), "people_reached": "15", "note": "thêm 3 người"},
+    )
+    assert response.status_code == 302
+    activity.refresh_from_db()
+    assert (activity.people_reached, activity.version) == (15, 2)
+    assert ActivityChange.objects.get(activity=activity).before["people_reached"] == 12
+    member.post(reverse("activities:void", args=[activity.pk]), {"reason": "ghi trùng"})
+    twice = member.post(reverse("activities:void", args=[activity.pk]), follow=True)
+    activity.refresh_from_db()
+    assert activity.voided_at is not None
+    assert _("This record was already voided.") in twice.content.decode()
+    assert signed_in("outsider").get(reverse("activities:edit", args=[activity.pk])).status_code == 404
+    assert signed_in("leader").get(reverse("activities:edit", args=[activity.pk])).status_code == 403
