@@ -54,6 +54,22 @@ def _key(raw: str) -> uuid.UUID:
         return uuid.uuid4()
 
 
+def _choice(raw: str) -> tuple[int | None, int | None]:
+    """(outcome id, platform id) from a tapped choice: "o12" is an outcome, "p3" a platform alone."""
+    if raw[1:].isdigit() and raw[:1] in ("o", "p"):
+        return (int(raw[1:]), None) if raw[0] == "o" else (None, int(raw[1:]))
+    return None, None
+
+
+def _people(raw: str) -> int:
+    """People reached as typed; anything not a number is -1, which the service refuses with a message."""
+    raw = raw.strip()
+    try:
+        return int(raw) if raw else 0
+    except ValueError:
+        return -1
+
+
 def _platforms() -> list[Platform]:
     return list(Platform.objects.filter(is_active=True).prefetch_related("outcomes__adoption_item").order_by("order"))
 
@@ -65,13 +81,8 @@ def guidance_new(request: HttpRequest, household_id: int) -> HttpResponse:
     residents = list(household.residents.filter(erased_at__isnull=True, processing_stopped=False).order_by("id"))
     error = ""
     if request.method == "POST":
-        choice = request.POST.get("choice", "")
+        outcome_id, platform_id = _choice(request.POST.get("choice", ""))
         resident_id = request.POST.get("resident") or None
-        outcome_id = platform_id = None
-        if choice.startswith("o") and choice[1:].isdigit():
-            outcome_id = int(choice[1:])
-        elif choice.startswith("p") and choice[1:].isdigit():
-            platform_id = int(choice[1:])
         try:
             activity, created = activity_record(
                 actor=request.user,
@@ -121,11 +132,7 @@ def event_new(request: HttpRequest, village_id: int) -> HttpResponse:
     village = scope_for(request.user).village(village_id, Perm.RECORD_ACTIVITIES)
     error = ""
     if request.method == "POST":
-        raw_people = request.POST.get("people_reached", "").strip()
-        try:
-            people = int(raw_people) if raw_people else 0
-        except ValueError:
-            people = -1
+        people = _people(request.POST.get("people_reached", ""))
         try:
             activity_record(
                 actor=request.user,
@@ -207,14 +214,9 @@ def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
     scope_for(request.user).village(activity.village_id, Perm.RECORD_ACTIVITIES)
     error = ""
     if request.method == "POST":
-        choice = request.POST.get("choice", "")
-        outcome_id = int(choice[1:]) if choice.startswith("o") and choice[1:].isdigit() else None
-        platform_id = int(choice[1:]) if choice.startswith("p") and choice[1:].isdigit() else activity.platform_id
-        raw_people = request.POST.get("people_reached", "").strip()
-        try:
-            people = int(raw_people) if raw_people else 0
-        except ValueError:
-            people = -1
+        outcome_id, platform_id = _choice(request.POST.get("choice", ""))
+        platform_id = platform_id or (None if outcome_id else activity.platform_id)
+        people = _people(request.POST.get("people_reached", ""))
         try:
             activity_update(
                 actor=request.user,
