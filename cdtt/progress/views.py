@@ -5,6 +5,7 @@ Every figure comes from the progress cells (``progress.selectors``); pages show 
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -36,12 +37,25 @@ from cdtt.targets.models import Period, PeriodKind, SplitMethod, Target
 def period_choices(today: Any = None) -> list[Period]:
     """This year, its quarters and months so far, last year, and the campaigns (newest first)."""
     today = today or timezone.localdate()
-    found = [targets.calendar_period(PeriodKind.YEAR, today.year)]
-    found += [
-        targets.calendar_period(PeriodKind.QUARTER, today.year, q) for q in range((today.month - 1) // 3 + 1, 0, -1)
-    ]
-    found += [targets.calendar_period(PeriodKind.MONTH, today.year, m) for m in range(today.month, 0, -1)]
-    found.append(targets.calendar_period(PeriodKind.YEAR, today.year - 1))
+    wanted = [(PeriodKind.YEAR, today.year, 1)]
+    wanted += [(PeriodKind.QUARTER, today.year, q) for q in range((today.month - 1) // 3 + 1, 0, -1)]
+    wanted += [(PeriodKind.MONTH, today.year, m) for m in range(today.month, 0, -1)]
+    wanted.append((PeriodKind.YEAR, today.year - 1, 1))
+    # One query for the periods that exist; a missing one (a new month) is made once.
+    calendar = Period.objects.filter(
+        kind__in=[PeriodKind.YEAR, PeriodKind.QUARTER, PeriodKind.MONTH], start__year__gte=today.year - 1
+    )
+    existing = {(p.kind, p.start): p for p in calendar}
+    found = []
+    for kind, year, number in wanted:
+        if kind == PeriodKind.YEAR:
+            month = 1
+        elif kind == PeriodKind.QUARTER:
+            month = targets.QUARTERS[number][0]
+        else:
+            month = number
+        period = existing.get((kind, datetime.date(year, month, 1)))
+        found.append(period or targets.calendar_period(kind, year, number))
     found += list(Period.objects.filter(kind=PeriodKind.CAMPAIGN).order_by("-start")[:20])
     return found
 
