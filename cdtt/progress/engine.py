@@ -36,6 +36,11 @@ def month_bucket(day: datetime.date) -> int:
     return day.year * 100 + day.month
 
 
+def year_bucket(day: datetime.date) -> int:
+    """A whole year (four digits, e.g. 2026): a year's board reads one cell per indicator, not twelve."""
+    return day.year
+
+
 def campaign_bucket(period_id: int) -> int:
     return -period_id
 
@@ -141,7 +146,7 @@ def places(commune_id: int, village_id: int | None) -> list[tuple[int, int]]:
 
 
 def buckets(day: datetime.date, campaigns: Iterable[tuple[int, datetime.date, datetime.date]]) -> list[int]:
-    found = [month_bucket(day)]
+    found = [month_bucket(day), year_bucket(day)]
     found.extend(campaign_bucket(pk) for pk, start, end in campaigns if start <= day <= end)
     return found
 

@@ -2,7 +2,8 @@
 
 A cell is (level, unit, indicator, bucket) -> value. Levels are village, commune, province and nation;
 ``unit`` is a village id at the village level, an administrative unit id above it, and 0 for the
-nation. A bucket is a calendar month (``yyyymm``) or a campaign (``-period id``). Cells change in the
+nation. A bucket is a calendar month (``yyyymm``), a whole year (``yyyy``) or a campaign
+(``-period id``): a year's board reads one cell per indicator and unit. Cells change in the
 same transaction as the record that moves them, so a board reads a few hundred cells whatever the
 number of activities; ``rebuild_aggregates`` recomputes them from the raw records and
 ``check_aggregates`` proves they match.

@@ -95,7 +95,10 @@ def expected_cells(indicator: Indicator, campaigns: list[tuple[int, Any, Any]], 
         source.rows.annotate(bucket=_month(source.day)).values(*keys, "bucket").annotate(value=source.value).order_by()
     )
     if months:
-        spread(by_month.iterator(chunk_size=5000), lambda row: int(row["bucket"]))
+        # Each month's rows count in their month and in their year.
+        rows = list(by_month.iterator(chunk_size=5000))
+        spread(iter(rows), lambda row: int(row["bucket"]))
+        spread(iter(rows), lambda row: int(row["bucket"]) // 100)
     day_field = source.day if source.day != "created_at" else "created_at__date"
     for pk, start, end in campaigns:
         window = {f"{day_field}__gte": start, f"{day_field}__lte": end}

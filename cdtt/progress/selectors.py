@@ -45,7 +45,7 @@ def _counted_sums(
     if within:
         condition |= Q(indicator_id__in=within, bucket__in=period.buckets())
     if running:
-        condition |= Q(indicator_id__in=running, bucket__gt=0, bucket__lte=period.last_month())
+        condition |= Q(indicator_id__in=running) & period.running_buckets()
     rows = (
         ProgressCell.objects.filter(condition, level=level, unit__in=list(units))
         .values_list("indicator_id", "unit")
@@ -91,11 +91,7 @@ def _running_sums(
 ) -> dict[tuple[int, int], int]:
     rows = (
         ProgressCell.objects.filter(
-            indicator__in=list(indicators),
-            level=level,
-            unit__in=list(units),
-            bucket__gt=0,
-            bucket__lte=period.last_month(),
+            period.running_buckets(), indicator__in=list(indicators), level=level, unit__in=list(units)
         )
         .values_list("indicator_id", "unit")
         .annotate(total=Sum("value"))

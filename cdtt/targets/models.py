@@ -63,7 +63,20 @@ class Period(models.Model):
 
     def buckets(self) -> list[int]:
         """The progress buckets whose sum is the period's total."""
-        return [-self.pk] if self.is_campaign else self.months()
+        if self.is_campaign:
+            return [-self.pk]
+        whole_year = (self.start.month, self.start.day, self.end.month, self.end.day) == (1, 1, 12, 31)
+        if self.kind == PeriodKind.YEAR and whole_year and self.start.year == self.end.year:
+            return [self.start.year]
+        return self.months()
+
+    def running_buckets(self) -> Q:
+        """The buckets whose sum is a running total at the period's end: earlier whole years, then the
+        months of the last year (or that whole year when the period ends on 31 December)."""
+        year, month = self.end.year, self.end.month
+        if (self.end.month, self.end.day) == (12, 31):
+            return Q(bucket__gte=1000, bucket__lte=year)
+        return Q(bucket__gte=1000, bucket__lt=year) | Q(bucket__gt=year * 100, bucket__lte=year * 100 + month)
 
     def last_month(self) -> int:
         return self.end.year * 100 + self.end.month
