@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "cdtt.activities",
     "cdtt.progress",
     "cdtt.targets",
+    "cdtt.sync",
     "cdtt.web",
 ]
 

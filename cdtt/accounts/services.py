@@ -219,6 +219,13 @@ def token_revoke(*, user: User, token_id: Any, request: HttpRequest | None = Non
     return token
 
 
+def token_revoked(raw: str) -> bool:
+    """Whether ``raw`` is a token that existed and was revoked (a device an officer cut off)."""
+    if not raw.startswith(TOKEN_PREFIX):
+        return False
+    return ApiToken.objects.filter(key_hash=_hash(raw), revoked_at__isnull=False).exists()
+
+
 def token_authenticate(raw: str) -> User | None:
     """Return the active user behind a bearer token, or None."""
     if not raw.startswith(TOKEN_PREFIX):

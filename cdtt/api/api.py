@@ -31,6 +31,15 @@ api = NinjaAPI(
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: Exception) -> Any:
+    from cdtt.accounts.services import token_revoked
+
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer ") and token_revoked(header[7:].strip()):
+        detail = _(
+            "This device's access was revoked by an officer. Nothing was received; the records stay on the "
+            "device. Sign in again, or ask the commune officer."
+        )
+        return api.create_response(request, {"detail": detail, "revoked": True}, status=401)
     return api.create_response(request, {"detail": _("Sign in or send a valid API token.")}, status=401)
 
 
@@ -289,3 +298,7 @@ api.add_router("/", households_router)
 from cdtt.api.progress import router as progress_router  # noqa: E402
 
 api.add_router("/", progress_router)
+
+from cdtt.api.sync import router as sync_router  # noqa: E402
+
+api.add_router("/", sync_router)

@@ -1,0 +1,182 @@
+"""Sync for the phone app: push a batch of records (each answered on its own), pull what changed.
+
+A device signs in once (``/api/v1/auth/token`` with a device name) and keeps a revocable token; what it
+pulls is limited to the member's own village and the fields the work needs.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import json
+from typing import Any
+
+from django.db.models import Prefetch, Q
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from cdtt.access.permissions import Perm
+from cdtt.access.scope import scope_for
+from cdtt.api.auth import api_requires
+from cdtt.api.schemas import ERRORS
+from cdtt.core.errors import DomainError
+from cdtt.core.text import mask_phone
+from cdtt.households.models import AdoptionStatus, Household, Resident
+from cdtt.sync import services
+from cdtt.teams.selectors import sees_full_phones
+
+router = Router(tags=["sync"])
+
+PULL_LIMIT = 200
+
+
+class AnswerOut(Schema):
+    uuid: str
+    status: str  # accepted, duplicate, edited, conflict, refused
+    reason: str
+    id: int | None
+    version: int | None
+
+
+class PushOut(Schema):
+    results: list[AnswerOut]
+
+
+class BatchError(Schema):
+    detail: str
+
+
+@router.post("/sync/push", response={200: PushOut, 400: BatchError, 413: BatchError, **ERRORS})
+@api_requires(Perm.RECORD_ACTIVITIES)
+def sync_push(request: HttpRequest) -> Any:
+    """A batch of up to 200 records ``{"records": [{"uuid", "type": "activity" | "adoption" | "household",
+    "data": {...}, "base_version": n}]}``; each is answered (accepted, duplicate, edited, conflict or refused
+    with a Vietnamese reason) and stored on its own, so a resend never duplicates anything."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return Status(400, {"detail": _("The request is not valid JSON.")})
+    records = body.get("records") if isinstance(body, dict) else None
+    if not isinstance(records, list):
+        return Status(400, {"detail": _('Send {"records": [...]}.')})
+    if len(records) > services.MAX_BATCH:
+        return Status(
+            413,
+            {
+                "detail": _("A batch holds at most %(max)s records; this one has %(n)s. Send it in parts.")
+                % {"max": services.MAX_BATCH, "n": len(records)}
+            },
+        )
+    answers = services.push(actor=request.user, records=records)
+    return {"results": [answer.as_dict() for answer in answers]}
+
+
+class PersonOut(Schema):
+    id: int
+    full_name: str
+    birth_year: int | None
+    relationship: str
+    reached: list[str]
+
+
+class HouseholdSyncOut(Schema):
+    id: int
+    village_id: int
+    head_name: str
+    address: str
+    phone: str
+    members_count: int | None
+    adults_count: int | None
+    smartphones: int | None
+    internet: str
+    version: int
+    removed: bool  # erased or processing stopped: the device drops its copy
+    reached: list[str]
+    people: list[PersonOut]
+
+
+class PullOut(Schema):
+    households: list[HouseholdSyncOut]
+    next: str  # give it back as ``since`` for the next page or the next sync
+    more: bool
+
+
+def _token(moment: datetime.datetime, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{moment.isoformat()}|{pk}".encode()).decode()
+
+
+def _since(raw: str) -> tuple[datetime.datetime, int] | None:
+    if not raw:
+        return None
+    try:
+        moment, pk = base64.urlsafe_b64decode(raw.encode()).decode().split("|")
+        parsed = parse_datetime(moment)
+        if parsed is None:
+            raise ValueError
+        return parsed, int(pk)
+    except (ValueError, UnicodeDecodeError):
+        raise DomainError(_("The sync token is not valid; pull again from the start."), field="since") from None
+
+
+@router.get("/sync/pull", response={200: PullOut, **ERRORS})
+@api_requires(Perm.EDIT_HOUSEHOLDS)
+def sync_pull(request: HttpRequest, since: str = "", limit: int = PULL_LIMIT) -> Any:
+    """The households of the member's villages changed since the token (all of them without one), oldest
+    change first, a page at a time; with the people and what each has reached."""
+    scope = scope_for(request.user)
+    limit = max(1, min(limit, PULL_LIMIT))
+    households = Household.objects.filter(scope.q(Perm.EDIT_HOUSEHOLDS))
+    cursor = _since(since)
+    if cursor is not None:
+        moment, pk = cursor
+        households = households.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, pk__gt=pk))
+    page = list(
+        households.order_by("updated_at", "pk").prefetch_related(
+            Prefetch("residents", queryset=Resident.objects.order_by("pk")),
+            Prefetch("adoptions", queryset=AdoptionStatus.objects.select_related("item")),
+        )[: limit + 1]
+    )
+    more = len(page) > limit
+    page = page[:limit]
+    full = sees_full_phones(request.user)
+    out = []
+    for household in page:
+        removed = household.erased_at is not None or household.processing_stopped
+        statuses = list(household.adoptions.all())
+        out.append(
+            {
+                "id": household.pk,
+                "village_id": household.village_id,
+                "head_name": "" if removed else household.head_name,
+                "address": "" if removed else household.address,
+                "phone": ""
+                if removed or not household.phone
+                else (household.phone if full else mask_phone(household.phone)),
+                "members_count": household.members_count,
+                "adults_count": household.adults_count,
+                "smartphones": household.smartphones,
+                "internet": household.internet,
+                "version": household.version,
+                "removed": removed,
+                "reached": [s.item.code for s in statuses if s.resident_id is None],
+                "people": []
+                if removed
+                else [
+                    {
+                        "id": r.pk,
+                        "full_name": r.full_name,
+                        "birth_year": r.birth_year,
+                        "relationship": r.relationship,
+                        "reached": [s.item.code for s in statuses if s.resident_id == r.pk],
+                    }
+                    for r in household.residents.all()
+                    if r.erased_at is None and not r.processing_stopped
+                ],
+            }
+        )
+    last = page[-1] if page else None
+    next_token = _token(last.updated_at, last.pk) if last is not None else (since or _token(timezone.now(), 0))
+    return {"households": out, "next": next_token, "more": more}

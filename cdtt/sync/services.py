@@ -1,0 +1,256 @@
+"""Sync push: a batch of records from a phone, each answered on its own and stored in its own transaction.
+
+Rules (ODK/CommCare style, see research/anchors.md §2.6-2.7):
+- Every record carries its client UUID. The same UUID with the same content is accepted again as a
+  no-op (the first answer is returned); with other content it is an edit when it carries the version
+  it was based on, otherwise a conflict for that record; never a silent overwrite.
+- A household change based on an older version is kept and flagged for the team leader
+  (``SyncConflict``), not thrown away.
+- Each record commits on its own: a server stopped mid-batch keeps every record answered so far, and a
+  resend stores the others once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import uuid as uuid_module
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cdtt.activities.models import Activity
+from cdtt.activities.services import ActivityIn, activity_record, activity_update
+from cdtt.catalog.models import Platform
+from cdtt.core.errors import DomainError, NotFound, VersionConflict
+from cdtt.households.models import Household, Resident
+from cdtt.households.services import HouseholdIn, adoption_set, adoption_unset, household_update, require_household
+from cdtt.sync.models import SyncConflict, SyncReceipt
+
+MAX_BATCH = 200
+CLOCK_SKEW = datetime.timedelta(minutes=10)  # a phone's clock may run a little ahead
+HOUSEHOLD_FIELDS = ("members_count", "adults_count", "smartphones", "internet", "is_business", "notes")
+
+ACCEPTED, DUPLICATE, EDITED, CONFLICT, REFUSED = "accepted", "duplicate", "edited", "conflict", "refused"
+
+
+@dataclass
+class Answer:
+    uuid: str
+    status: str
+    reason: str = ""
+    id: int | None = None
+    version: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"uuid": self.uuid, "status": self.status, "reason": self.reason, "id": self.id, "version": self.version}
+
+
+def digest(record: dict[str, Any]) -> str:
+    content = {"type": record.get("type"), "data": record.get("data"), "base_version": record.get("base_version")}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def push(*, actor: Any, records: list[Any]) -> list[Answer]:
+    """Answer every record of a batch (at most MAX_BATCH; the caller refuses a larger one)."""
+    return [_one(actor, record) for record in records]
+
+
+def _one(actor: Any, record: Any) -> Answer:
+    if not isinstance(record, dict):
+        return Answer("", REFUSED, _("The record is not an object."))
+    raw_uuid = str(record.get("uuid", ""))
+    try:
+        key = uuid_module.UUID(raw_uuid)
+    except ValueError:
+        return Answer(raw_uuid, REFUSED, _("The record has no valid identifier (uuid)."))
+    kind = record.get("type")
+    data = record.get("data")
+    if not isinstance(data, dict):
+        return Answer(str(key), REFUSED, _("The record has no data."))
+    try:
+        if kind == "activity":
+            return _activity(actor, key, data, record.get("base_version"))
+        if kind in ("adoption", "household"):
+            return _receipted(actor, key, kind, record)
+        return Answer(str(key), REFUSED, _("Unknown kind of record “%(kind)s”.") % {"kind": kind})
+    except NotFound as exc:
+        return Answer(str(key), REFUSED, exc.message)
+    except VersionConflict as exc:
+        return Answer(str(key), CONFLICT, exc.message)
+    except DomainError as exc:
+        return Answer(str(key), REFUSED, exc.message)
+
+
+def _date(value: Any, field: str) -> datetime.date:
+    try:
+        day = datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise DomainError(_("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": value}, field=field) from None
+    if day > (timezone.localtime() + CLOCK_SKEW).date():
+        raise DomainError(_("The date cannot be in the future."), field=field)
+    return day
+
+
+def _int(value: Any, field: str) -> int | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).lstrip("-").isdigit():
+        raise DomainError(_("“%(field)s” must be a whole number.") % {"field": field}, field=field)
+    return int(value)
+
+
+def _activity_in(key: uuid_module.UUID, data: dict[str, Any]) -> ActivityIn:
+    platform_id = None
+    if data.get("platform"):
+        platform = Platform.objects.filter(code=str(data["platform"]), is_active=True).first()
+        if platform is None:
+            raise DomainError(_("Unknown platform."), field="platform")
+        platform_id = platform.pk
+    return ActivityIn(
+        kind=str(data.get("kind", "")),
+        occurred_on=_date(data.get("occurred_on"), "occurred_on"),
+        uuid=key,
+        household_id=_int(data.get("household_id"), "household_id"),
+        resident_id=_int(data.get("resident_id"), "resident_id"),
+        village_id=_int(data.get("village_id"), "village_id"),
+        commune_id=_int(data.get("commune_id"), "commune_id"),
+        platform_id=platform_id,
+        outcome_id=_int(data.get("outcome_id"), "outcome_id"),
+        channel=str(data.get("channel", "")),
+        people_reached=_int(data.get("people_reached"), "people_reached") or 0,
+        note=str(data.get("note", "")),
+    )
+
+
+def _activity(actor: Any, key: uuid_module.UUID, data: dict[str, Any], base_version: Any) -> Answer:
+    existing = Activity.objects.filter(uuid=key).first()
+    if existing is not None and existing.voided_at is not None:
+        return Answer(str(key), DUPLICATE, _("Already received, and voided since: not recorded again."), existing.pk)
+    incoming = _activity_in(key, data)
+    if existing is not None and base_version not in (None, ""):
+        # Other content under a known UUID, based on the version the phone saw: an explicit edit.
+        updated = activity_update(
+            actor=actor, activity=existing, data=incoming, expected_version=_int(base_version, "base_version")
+        )
+        return Answer(str(key), EDITED, "", updated.pk, updated.version)
+    activity, created = activity_record(actor=actor, data=incoming)
+    return Answer(str(key), ACCEPTED if created else DUPLICATE, "", activity.pk, activity.version)
+
+
+def _receipted(actor: Any, key: uuid_module.UUID, kind: str, record: dict[str, Any]) -> Answer:
+    """Adoption ticks and household changes: the receipt makes a resend (or a replay) a no-op."""
+    content = digest(record)
+    seen = SyncReceipt.objects.filter(uuid=key).first()
+    if seen is not None:
+        return _again(seen, content, key)
+    try:
+        with transaction.atomic():
+            answer = _adoption(actor, key, record["data"]) if kind == "adoption" else _household(actor, key, record)
+            SyncReceipt.objects.create(uuid=key, user=actor, kind=kind, digest=content, answer=answer.as_dict())
+    except IntegrityError:  # the same record arrived twice at once: the first one stands
+        seen = SyncReceipt.objects.filter(uuid=key).first()
+        if seen is None:
+            raise
+        return _again(seen, content, key)
+    return answer
+
+
+def _again(seen: SyncReceipt, content: str, key: uuid_module.UUID) -> Answer:
+    if seen.digest != content:
+        return Answer(
+            str(key), CONFLICT, _("A different record was already sent with this identifier; nothing was changed.")
+        )
+    first = seen.answer
+    return Answer(str(key), DUPLICATE, first.get("reason", ""), first.get("id"), first.get("version"))
+
+
+def _household_of(actor: Any, data: dict[str, Any]) -> Household:
+    household_id = _int(data.get("household_id"), "household_id")
+    household = Household.objects.filter(pk=household_id or 0).select_related("village", "commune").first()
+    if household is None:
+        raise NotFound(_("The household was not found."))
+    require_household(actor, household)  # scope (another village is "not found"), erased, stopped
+    return household
+
+
+def _adoption(actor: Any, key: uuid_module.UUID, data: dict[str, Any]) -> Answer:
+    household = _household_of(actor, data)
+    resident = None
+    resident_id = _int(data.get("resident_id"), "resident_id")
+    if resident_id is not None:
+        resident = Resident.objects.filter(pk=resident_id, household=household).first()
+        if resident is None:
+            raise NotFound(_("The person was not found."))
+    item = str(data.get("item", ""))
+    action = data.get("action", "set")
+    if action == "set":
+        status = adoption_set(
+            actor=actor,
+            household=household,
+            item_code=item,
+            resident=resident,
+            reached_on=_date(data.get("reached_on") or timezone.localdate(), "reached_on"),
+        )
+        household.refresh_from_db(fields=["version"])
+        return Answer(str(key), ACCEPTED, "", status.pk, household.version)
+    if action == "unset":
+        adoption_unset(actor=actor, household=household, item_code=item, resident=resident)
+        household.refresh_from_db(fields=["version"])
+        return Answer(str(key), ACCEPTED, "", None, household.version)
+    raise DomainError(_("Unknown action “%(action)s”: use set or unset.") % {"action": action}, field="action")
+
+
+def _household(actor: Any, key: uuid_module.UUID, record: dict[str, Any]) -> Answer:
+    data = record["data"]
+    household = _household_of(actor, data)
+    base = _int(record.get("base_version"), "base_version")
+    if base is None:
+        raise DomainError(_("A household change needs the version it was based on."), field="base_version")
+    changes = data.get("fields")
+    if not isinstance(changes, dict) or not changes or set(changes) - set(HOUSEHOLD_FIELDS):
+        raise DomainError(
+            _("A household change may set only: %(fields)s.") % {"fields": ", ".join(HOUSEHOLD_FIELDS)}, field="fields"
+        )
+    if household.version != base:
+        # Kept for the team leader, who sees both versions and decides.
+        SyncConflict.objects.create(
+            household=household,
+            user=actor,
+            uuid=key,
+            base_version=base,
+            found_version=household.version,
+            changes=changes,
+        )
+        return Answer(
+            str(key),
+            CONFLICT,
+            _("The household changed meanwhile; your change is kept for the team leader to decide."),
+            household.pk,
+            household.version,
+        )
+    current = {name: getattr(household, name) for name in HouseholdIn.__dataclass_fields__ if hasattr(household, name)}
+    merged = HouseholdIn(**{**current, **changes})
+    updated = household_update(actor=actor, household=household, data=merged, expected_version=base)
+    return Answer(str(key), ACCEPTED, "", updated.pk, updated.version)
+
+
+def conflict_resolve(*, actor: Any, conflict: SyncConflict, apply: bool) -> SyncConflict:
+    """The team leader applies the kept change onto the current household, or drops it."""
+    household = conflict.household
+    require_household(actor, household)
+    if conflict.resolved_at is not None:
+        raise DomainError(_("This conflict was already resolved."))
+    with transaction.atomic():
+        if apply:
+            current = {name: getattr(household, name) for name in HouseholdIn.__dataclass_fields__}
+            household_update(actor=actor, household=household, data=HouseholdIn(**{**current, **conflict.changes}))
+        conflict.resolved_at = timezone.now()
+        conflict.resolved_by = actor
+        conflict.resolution = "applied" if apply else "dropped"
+        conflict.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+    return conflict
