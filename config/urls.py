@@ -18,6 +18,7 @@ urlpatterns = [
     path("households/", include("cdtt.households.urls")),
     path("chi-tieu/", include("cdtt.progress.urls")),
     path("danh-muc/", include("cdtt.catalog.urls")),
+    path("app/", include("cdtt.mobile.urls")),
     path("hoat-dong/", include("cdtt.activities.urls")),
     path("tim-to/", include("cdtt.teams.public_urls")),
     path("api/v1/", api.urls),

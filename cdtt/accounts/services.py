@@ -178,6 +178,24 @@ def user_set_active(*, actor: User, user: User, active: bool, request: HttpReque
     return user
 
 
+def device_revoke(*, actor: User, user: User, token_id: Any, request: HttpRequest | None = None) -> ApiToken:
+    """An officer cuts off one device (token) of an account they manage; its unsent records stay on it."""
+    _check_manages(actor, user)
+    token = ApiToken.objects.filter(user=user, pk=token_id if str(token_id).isdigit() else -1).first()
+    if token is None:
+        from cdtt.core.errors import NotFound
+
+        raise NotFound(_("The token was not found."))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        with transaction.atomic():
+            token.save(update_fields=["revoked_at"])
+            audit_record(
+                actor=actor, action="token.revoke", target=token, request=request, prefix=token.prefix, of=user.pk
+            )
+    return token
+
+
 def user_set_password(*, actor: User, user: User, password: str, request: HttpRequest | None = None) -> User:
     """An officer sets a new password for an account they manage."""
     _check_manages(actor, user)

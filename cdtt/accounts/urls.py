@@ -15,5 +15,6 @@ urlpatterns = [
     path("accounts/<int:user_id>/roles/<int:assignment_id>/revoke/", views.user_revoke, name="revoke"),
     path("accounts/<int:user_id>/active/", views.user_set_active, name="set_active"),
     path("accounts/<int:user_id>/password/", views.user_set_password, name="set_password"),
+    path("accounts/<int:user_id>/devices/<int:token_id>/revoke/", views.user_device_revoke, name="device_revoke"),
     path("audit/", views.audit, name="audit"),
 ]

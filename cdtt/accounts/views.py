@@ -189,8 +189,25 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
             "grant_form": GrantForm(**_grant_form_kwargs(request, around)),
             "around": around,
             "password_form": PasswordSetForm(),
+            "devices": ApiToken.objects.filter(user=account),
         },
     )
+
+
+@requires(Perm.MANAGE_ACCOUNTS)
+@require_POST
+def user_device_revoke(request: HttpRequest, user_id: int, token_id: int) -> HttpResponse:
+    """Cut off one of the account's devices (or API tokens)."""
+    account = selectors.user_get(user=_user(request), user_id=user_id)
+    try:
+        services.device_revoke(actor=_user(request), user=account, token_id=token_id, request=request)
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The device was cut off; it can no longer send or receive data."))
+    return redirect("accounts:detail", user_id=account.pk)
 
 
 @requires(Perm.MANAGE_ACCOUNTS)

@@ -180,3 +180,23 @@ def sync_pull(request: HttpRequest, since: str = "", limit: int = PULL_LIMIT) ->
     last = page[-1] if page else None
     next_token = _token(last.updated_at, last.pk) if last is not None else (since or _token(timezone.now(), 0))
     return {"households": out, "next": next_token, "more": more}
+
+
+class DeviceIn(Schema):
+    name: str = ""
+
+
+class DeviceOut(Schema):
+    token: str
+    name: str
+
+
+@router.post("/sync/device", response={201: DeviceOut, **ERRORS})
+@api_requires(Perm.RECORD_ACTIVITIES)
+def device_register(request: HttpRequest, payload: DeviceIn) -> Any:
+    """Give this phone its own revocable token (from a signed-in session); officers see and can cut it off."""
+    from cdtt.accounts.services import token_create
+
+    name = (payload.name or "").strip()[:80] or _("Phone")
+    token, raw = token_create(user=request.user, name=_("Device: %(name)s") % {"name": name}, request=request)  # type: ignore[arg-type]
+    return Status(201, {"token": raw, "name": token.name})

@@ -1,0 +1,83 @@
+"""The members' phone app (an installable PWA): the shell page, its service worker and its manifest.
+
+The shell holds no personal data: households, the catalogue and the queue of unsent records live in the
+phone's IndexedDB, filled by ``/api/v1/sync/pull`` and emptied by ``/api/v1/sync/push``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from cdtt.access.decorators import public, requires
+from cdtt.access.permissions import Perm
+from cdtt.access.scope import scope_for
+
+SW_VERSION = "cdtt-app-1"
+
+
+@requires(Perm.RECORD_ACTIVITIES)
+def app_shell(request: HttpRequest) -> HttpResponse:
+    """The app: works offline once opened; records wait on the phone until the network returns."""
+    villages = list(scope_for(request.user).villages(Perm.RECORD_ACTIVITIES).values("pk", "name")[:20])
+    return render(request, "mobile/app.html", {"villages": villages, "strings": _strings()})
+
+
+def _strings() -> dict[str, str]:
+    """The words the app's script shows, in the user's language."""
+    return {
+        "offline": _("Offline: records wait on this phone."),
+        "online": _("Online."),
+        "waiting": _("waiting"),
+        "sent": _("sent"),
+        "conflict": _("conflict"),
+        "refused": _("refused"),
+        "saved": _("Saved on this phone: %s. It is sent when the network is there."),
+        "synced": _("Synced at %s."),
+        "pending": _("%s records waiting to send."),
+        "revoked": _("This phone was cut off by an officer; its records stay here."),
+        "retry": _("Send again"),
+        "discard": _("Discard"),
+        "discard_confirm": _("Discard this record? It will never be sent."),
+        "no_households": _("No household yet: sync when online."),
+        "people": _("people"),
+    }
+
+
+@public("The service worker script holds no data: it caches the app's own static files.")
+@never_cache
+def service_worker(request: HttpRequest) -> HttpResponse:
+    assets = [static("cdtt/mobile/app.js"), static("cdtt/app.css"), static("cdtt/icon.svg"), "/app/"]
+    body = render(request, "mobile/sw.js", {"assets": json.dumps(assets), "version": SW_VERSION}).content
+    response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/app/"
+    return response
+
+
+@public("The web app manifest holds no data: the app's name, colours and icon.")
+def manifest(request: HttpRequest) -> HttpResponse:
+    data = {
+        "name": _("Community Digital Technology Teams"),
+        "short_name": _("CDTT"),
+        "lang": "vi",
+        "start_url": "/app/",
+        "scope": "/app/",
+        "display": "standalone",
+        "background_color": "#f7f5f2",
+        "theme_color": "#b3261e",
+        "icons": [{"src": static("cdtt/icon.svg"), "sizes": "any", "type": "image/svg+xml", "purpose": "any"}],
+    }
+    return HttpResponse(json.dumps(data, ensure_ascii=False), content_type="application/manifest+json")
+
+
+urlpatterns: list[URLPattern] = [
+    path("", app_shell, name="app"),
+    path("sw.js", service_worker, name="sw"),
+    path("manifest.webmanifest", manifest, name="manifest"),
+]
