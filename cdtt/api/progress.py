@@ -46,7 +46,14 @@ class PlatformOut(Schema):
     operator: str
     pillar: str
     url: str
+    install_guide: str
     outcomes: list[OutcomeOut]
+
+
+class AdoptionItemOut(Schema):
+    code: str
+    name: str
+    applies_to: str  # household, resident or both
 
 
 class IndicatorOut(Schema):
@@ -73,6 +80,7 @@ def platform_list(request: HttpRequest) -> Any:
             "operator": p.operator,
             "pillar": p.pillar,
             "url": p.url,
+            "install_guide": p.install_guide,
             "outcomes": [
                 {
                     "id": o.pk,
@@ -85,6 +93,15 @@ def platform_list(request: HttpRequest) -> Any:
         }
         for p in platforms
     ]
+
+
+@router.get("/catalog/adoption-items", response={200: list[AdoptionItemOut], **ERRORS}, tags=["catalogue"])
+@api_requires(Perm.VIEW_UNITS)
+def adoption_item_list(request: HttpRequest) -> Any:
+    """What a household or person can be marked as having reached (the checklist)."""
+    from cdtt.households.models import AdoptionItem
+
+    return list(AdoptionItem.objects.filter(is_active=True).order_by("order", "code"))
 
 
 @router.get("/catalog/indicators", response={200: list[IndicatorOut], **ERRORS}, tags=["catalogue"])

@@ -12,7 +12,7 @@ from cdtt.accounts.models import ApiToken, User
 from cdtt.activities.models import Activity
 from cdtt.catalog.models import Indicator
 from cdtt.catalog.services import catalog_load
-from cdtt.households.models import Relationship
+from cdtt.households.models import AdoptionStatus, Relationship
 from cdtt.households.services import HouseholdIn, ResidentIn, household_create, resident_add
 from cdtt.progress.rebuild import check
 from cdtt.progress.selectors import figures
@@ -63,27 +63,34 @@ def test_issue_7_offline_records_are_sent_once(page: Any, live_server: Any, tree
         page.click("#outcomes button:has-text('Đã kích hoạt định danh điện tử mức 2')")
         page.wait_for_selector("#saved:not([hidden])")
         page.click("#back")
+    page.click(f"#households button:has-text('{NAMES[0]}')")
+    page.click("#ticks button:has-text('Tham gia nhóm Zalo của thôn')")  # an adoption tick, offline too
+    page.wait_for_selector("#saved:not([hidden])")
+    page.click("#back")
     page.click(".pwa-tabs button[data-tab=event]")
     page.fill("#ev-people", "45")
     page.click("#event-form button[type=submit]")
-    expect(page.locator("#queue li[data-state=waiting]")).to_have_count(5)
+    expect(page.locator("#queue li[data-state=waiting]")).to_have_count(6)
     assert Activity.objects.count() == 0
 
     # Reloading without a network: the app still opens and shows the five records queued.
     page.reload()
     page.click(".pwa-tabs button[data-tab=queue]")
-    expect(page.locator("#queue li[data-state=waiting]")).to_have_count(5)
+    expect(page.locator("#queue li[data-state=waiting]")).to_have_count(6)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(screenshot_dir / "offline_queue.png"), full_page=True)
 
     # Back online: the queue goes out, each record once, and progress moves once.
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    expect(page.locator("#queue li[data-state=sent]")).to_have_count(5, timeout=20_000)
+    expect(page.locator("#queue li[data-state=sent]")).to_have_count(6, timeout=20_000)
     page.screenshot(path=str(screenshot_dir / "offline_sent.png"), full_page=True)
     page.click("#sync")  # a second sync sends nothing again
     page.wait_for_timeout(500)
     assert Activity.objects.count() == 5
+    assert AdoptionStatus.objects.filter(item__code="village_group").count() == 1
+    page.click(".pwa-tabs button[data-tab=progress]")
+    expect(page.locator("#progress li").first).to_be_visible()
     assert _waiting(page) == 0
     year = calendar_period("year", timezone.localdate().year)
     level2 = Indicator.objects.get(code="vneid_level2")

@@ -96,6 +96,9 @@
     }
     const platforms = await api("/api/v1/catalog/platforms");
     for (const platform of platforms) await put("platforms", platform);
+    await put("meta", await api("/api/v1/catalog/adoption-items"), "items");
+    const village = document.getElementById("ev-village").value;
+    if (village) await put("meta", await api("/api/v1/progress/villages/" + village), "progress");
   }
 
   async function push() {
@@ -169,7 +172,9 @@
     return node;
   }
   function tab(name) {
-    for (const section of ["households", "household", "event", "queue"]) $("tab-" + section).hidden = section !== name;
+    for (const section of ["households", "household", "event", "progress", "queue"]) {
+      $("tab-" + section).hidden = section !== name;
+    }
     for (const button of document.querySelectorAll(".pwa-tabs button")) {
       button.setAttribute("aria-pressed", String(button.dataset.tab === name));
     }
@@ -186,6 +191,7 @@
     $("status").textContent = parts.join(" · ");
     $("queue-count").textContent = String(waiting);
     await listHouseholds();
+    await listProgress();
     listQueue(queue);
   }
 
@@ -230,8 +236,54 @@
       }
       box.append(el("div", { className: "platform" }, el("h2", { textContent: platform.name }), choices));
     }
+    const ticks = $("ticks");
+    ticks.replaceChildren();
+    for (const item of (await get("meta", "items")) || []) {
+      const forPerson = item.applies_to === "resident";
+      if (forPerson && !current.people.length) continue;
+      const button = el("button", { type: "button", className: "choice", textContent: item.name });
+      const reached = forPerson ? false : current.reached.includes(item.code);
+      button.disabled = reached;
+      if (reached) button.classList.add("done");
+      button.addEventListener("click", () => tick(item, forPerson));
+      ticks.append(button);
+    }
     $("saved").hidden = true;
     tab("household");
+  }
+
+  async function tick(item, forPerson) {
+    const chosen = document.querySelector("#hh-people input:checked");
+    const person = forPerson && chosen ? Number(chosen.value) : null;
+    const record = {
+      uuid: uuid(),
+      type: "adoption",
+      data: { household_id: current.id, resident_id: person, item: item.code, action: "set", reached_on: today() },
+    };
+    const label = `${current.head_name}: ${item.name}`;
+    await enqueue(record, label);
+    $("saved").textContent = S.saved.replace("%s", label);
+    $("saved").hidden = false;
+  }
+
+  async function listProgress() {
+    const progress = await get("meta", "progress");
+    const list = $("progress");
+    list.replaceChildren();
+    if (!progress) {
+      list.append(el("li", { textContent: S.no_households }));
+      return;
+    }
+    const shown = progress.figures.filter((figure) => figure.target !== null);
+    for (const figure of shown.length ? shown : progress.figures.slice(0, 8)) {
+      const target = figure.target === null ? "" : ` / ${Number(figure.target).toLocaleString("vi-VN")}`;
+      const meter = el("meter", { min: 0, max: 100, value: Math.min(100, figure.percent || 0) });
+      list.append(el("li", { className: "progress-item" },
+        el("div", { className: "progress-name", textContent: figure.name }),
+        el("div", {}, el("b", { textContent: Number(figure.achieved).toLocaleString("vi-VN") }), target,
+          figure.percent === null ? "" : ` · ${figure.percent}%`),
+        figure.target === null ? "" : meter));
+    }
   }
 
   async function guide(platform, outcome) {
