@@ -130,7 +130,10 @@ _provinces: dict[int, int | None] = {}
 def province_of(commune_id: int) -> int | None:
     """The province of a commune (units do not move between provinces; kept per process)."""
     if commune_id not in _provinces:
-        _provinces[commune_id] = AdminUnit.objects.filter(pk=commune_id).values_list("parent_id", flat=True).first()
+        # All communes at once (a few thousand ids): one query per process, not one per commune.
+        _provinces.update(AdminUnit.objects.communes().values_list("pk", "parent_id"))
+        if commune_id not in _provinces:
+            _provinces[commune_id] = AdminUnit.objects.filter(pk=commune_id).values_list("parent_id", flat=True).first()
     return _provinces[commune_id]
 
 

@@ -149,19 +149,27 @@ def figures(
     chosen = [i for i in indicators if i.valid_in(period.start.year) or i.pk in targets]
     level, unit = place_key(subject)
     peers = siblings(subject) if rank and level != Level.NATION else [unit]
-    achieved = values(chosen, period, level, peers if unit in peers else [*peers, unit])
+    ranked = [i for i in chosen if i.pk in targets] or chosen  # what the unit is judged on, when it has targets
+    if len(peers) > 1:
+        # The siblings are read only for the ranked indicators; the rest for this unit alone.
+        achieved = values(ranked, period, level, peers if unit in peers else [*peers, unit])
+        others = [i for i in chosen if i not in ranked]
+        achieved.update(values(others, period, level, [unit]) if others else {})
+    else:
+        achieved = values(chosen, period, level, [unit])
     peer_targets: dict[tuple[int, int], Decimal] = {}
     if rank and len(peers) > 1:
         field = "village_id" if level == Level.VILLAGE else "unit_id"
         for indicator_id, peer, value in Target.objects.filter(
-            period=period, indicator__in=chosen, **{f"{field}__in": peers}
+            period=period, indicator__in=ranked, **{f"{field}__in": peers}
         ).values_list("indicator_id", field, "value"):
             peer_targets[(indicator_id, peer)] = value
     found = []
+    ranked_ids = {i.pk for i in ranked}
     for indicator in chosen:
         target = targets.get(indicator.pk)
         figure = Figure(indicator, achieved.get((indicator.pk, unit), Decimal(0)), target.value if target else None)
-        if rank and len(peers) > 1:
+        if rank and len(peers) > 1 and indicator.pk in ranked_ids:
             figure.rank, figure.of = _rank(indicator.pk, unit, peers, achieved, peer_targets)
         found.append(figure)
     found.sort(key=lambda f: (f.target is None, f.indicator.order, f.indicator.code))
