@@ -19,6 +19,7 @@ urlpatterns = [
     path("chi-tieu/", include("cdtt.progress.urls")),
     path("danh-muc/", include("cdtt.catalog.urls")),
     path("app/", include("cdtt.mobile.urls")),
+    path("dong-bo/", include("cdtt.sync.urls")),
     path("hoat-dong/", include("cdtt.activities.urls")),
     path("tim-to/", include("cdtt.teams.public_urls")),
     path("api/v1/", api.urls),

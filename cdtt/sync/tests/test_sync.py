@@ -297,3 +297,28 @@ def test_the_same_batch_sent_ten_times_at_once_has_one_effect(tree: Tree, users:
     assert AdoptionStatus.objects.filter(item__code="village_group").count() == 1
     assert check() == []
     assert Resident.objects.count() == 1
+
+
+def test_the_leader_decides_a_kept_change_on_a_page(
+    tree: Tree, users: Users, homes: dict[str, Any], signed_in: Callable[..., Client]
+) -> None:
+    mine = homes["mine"]
+    stale = {
+        "uuid": str(uuid.uuid4()),
+        "type": "household",
+        "base_version": 1,
+        "data": {"household_id": mine.pk, "fields": {"smartphones": 4}},
+    }
+    assert _push(signed_in("team_member"), [stale]).json()["results"][0]["status"] == "conflict"
+    conflict = SyncConflict.objects.get()
+    leader = signed_in("team_leader")
+
+    page = leader.get("/dong-bo/")
+    leader.post(f"/dong-bo/{conflict.pk}/", {"apply": "1"})
+
+    assert "Lê Văn Nhà" in page.content.decode()
+    assert Household.objects.get(pk=mine.pk).smartphones == 4
+    conflict.refresh_from_db()
+    assert conflict.resolution == "applied"
+    assert signed_in("team_member").get("/dong-bo/").status_code == 403
+    assert signed_in("outsider").post(f"/dong-bo/{conflict.pk}/", {"apply": "0"}).status_code == 404
