@@ -137,6 +137,7 @@ def _board(request: HttpRequest, subject: AdminUnit | Village, *, unit: AdminUni
         "untargeted": [f for f in figures if f.target is None],
         "elapsed": round(period.elapsed(timezone.localdate()) * 100),
         "can_assign": can_assign,
+        "can_decide": scope.has(Perm.MANAGE_GROUPS) and scope.has(Perm.EDIT_HOUSEHOLDS),
     }
     if isinstance(subject, AdminUnit):
         with_target = [f.indicator for f in figures if f.target is not None]
