@@ -138,6 +138,8 @@ def _board(request: HttpRequest, subject: AdminUnit | Village, *, unit: AdminUni
         "elapsed": round(period.elapsed(timezone.localdate()) * 100),
         "can_assign": can_assign,
         "can_decide": scope.has(Perm.MANAGE_GROUPS) and scope.has(Perm.EDIT_HOUSEHOLDS),
+        "can_record": isinstance(subject, Village)
+        and scope.villages(Perm.RECORD_ACTIVITIES).filter(pk=subject.pk).exists(),
     }
     if isinstance(subject, AdminUnit):
         with_target = [f.indicator for f in figures if f.target is not None]
