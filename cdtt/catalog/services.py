@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -13,9 +14,18 @@ from cdtt.households.models import AdoptionItem
 from cdtt.progress.engine import forget_rules
 
 
+def _ensure_adoption_items() -> None:
+    """The standard adoption checklist the default outcomes and indicators refer to (made by the households
+    app's data migration; made again here if it is missing, e.g. after a test flushed the tables)."""
+    migration = importlib.import_module("cdtt.households.migrations.0002_catalogue")
+    for order, (code, name, applies_to) in enumerate(migration.ITEMS, start=1):
+        AdoptionItem.objects.get_or_create(code=code, defaults={"name": name, "applies_to": applies_to, "order": order})
+
+
 def catalog_load(*, report: Callable[[str], None] | None = None) -> tuple[int, int]:
     """Create or update the default platforms and indicators; (created, updated). Idempotent."""
     created = updated = 0
+    _ensure_adoption_items()
     items = {item.code: item for item in AdoptionItem.objects.all()}
     with transaction.atomic():
         platforms: dict[str, Platform] = {}

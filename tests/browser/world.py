@@ -21,8 +21,19 @@ class Tree:
     other_village: Village
 
 
+def _standard_data() -> None:
+    """The rows data migrations made (adoption checklist, register of processing): a transactional test
+    before this one may have flushed them."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("cdtt.households.migrations.0002_catalogue").forwards(apps, None)
+
+
 @pytest.fixture
 def tree(transactional_db: Any) -> Tree:
+    _standard_data()
     root = AdminUnit.objects.create(code="VN", name="Việt Nam", short_name="Việt Nam", kind=UnitKind.NATIONAL)
     hn = AdminUnit.objects.create(
         code="01",

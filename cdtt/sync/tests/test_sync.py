@@ -278,7 +278,7 @@ def test_roles_and_scope(tree: Tree, homes: dict[str, Any], signed_in: Callable[
     assert _push(outsider, [record]).json()["results"][0]["status"] == "refused"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # with the data migrations' rows
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="concurrent writers need PostgreSQL")
 def test_the_same_batch_sent_ten_times_at_once_has_one_effect(tree: Tree, users: Users, homes: dict[str, Any]) -> None:
     batch = _batch(homes, tree)
