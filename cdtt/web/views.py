@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from cdtt.access.decorators import public
+from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.geo.selectors import unit_roots, village_counts
 
@@ -22,6 +23,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "roots": unit_roots(user=request.user),
         "grants": scope.grants,
         "assignments": request.user.assignments.select_related("unit", "village"),  # type: ignore[union-attr]
+        "can_record": scope.has(Perm.RECORD_ACTIVITIES) and any(g.village_id for g in scope.grants),
+        "can_see_targets": scope.has(Perm.VIEW_FIGURES),
     }
     return render(request, "web/home.html", context)
 
