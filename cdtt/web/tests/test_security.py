@@ -217,9 +217,7 @@ def test_the_home_page_counts_only_what_the_user_sees(signed_in: Callable[..., C
     assert signed_in("nobody").get("/").context["counts"] == {"provinces": 0, "communes": 0, "villages": 0}
 
 
-def test_the_home_page_leads_members_to_the_app_and_their_targets(
-    signed_in: Callable[..., Client], tree: Tree
-) -> None:
+def test_the_home_page_leads_members_to_the_app_and_their_targets(signed_in: Callable[..., Client], tree: Tree) -> None:
     member = signed_in("team_member").get("/").content.decode()
     leader = signed_in("leader").get("/").content.decode()
     assert "/app/" in member and "/chi-tieu/" in member
