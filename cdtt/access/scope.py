@@ -59,6 +59,10 @@ class Scope:
     def _grants_for(self, perm: Perm) -> list[Grant]:
         return [grant for grant in self.grants if perm in ROLE_PERMS.get(grant.role, ())]
 
+    def grants_with(self, perm: Perm) -> list[Grant]:
+        """The user's grants whose role carries ``perm`` (for pages that start from the user's own units)."""
+        return self._grants_for(perm)
+
     def has(self, perm: Perm) -> bool:
         """Whether any of the user's roles carries ``perm`` (anywhere)."""
         return bool(self._grants_for(perm))

@@ -104,10 +104,9 @@ def _children_rows(
     level = selectors.place_key(children[0])[0]
     ids = [child.pk for child in children]
     achieved = selectors.values([indicator], period, level, ids)
-    field = "village_id" if isinstance(children[0], Village) else "unit_id"
-    given = dict(
-        Target.objects.filter(period=period, indicator=indicator, **{f"{field}__in": ids}).values_list(field, "value")
-    )
+    given = {
+        child_id: value for (_i, child_id), value in targets.children_targets(children, period, [indicator]).items()
+    }
     scope = scope_for(user)
     villages = set(scope.villages(Perm.VIEW_FIGURES).filter(pk__in=ids).values_list("pk", flat=True))
     rows = []
@@ -187,8 +186,7 @@ def village_board(request: HttpRequest, village_id: int) -> HttpResponse:
 @requires(Perm.VIEW_FIGURES)
 def my_targets(request: HttpRequest) -> HttpResponse:
     """ "Chỉ tiêu của tôi": a team member's village; an officer's own unit."""
-    scope = scope_for(request.user)
-    grants = [g for g in scope.grants if Perm.VIEW_FIGURES in _perms(g.role)]
+    grants = scope_for(request.user).grants_with(Perm.VIEW_FIGURES)
     village_grant = next((g for g in grants if g.village_id is not None), None)
     query = f"?{request.GET.urlencode()}" if request.GET else ""
     if village_grant is not None:
@@ -197,12 +195,6 @@ def my_targets(request: HttpRequest) -> HttpResponse:
         top = min(grants, key=lambda g: g.unit_path.count("/"))
         return redirect(reverse("progress:unit", args=[top.unit_id]) + query)
     raise NotFound(_("The unit was not found."))
-
-
-def _perms(role: str) -> frozenset[Perm]:
-    from cdtt.access.permissions import ROLE_PERMS
-
-    return ROLE_PERMS.get(role, frozenset())
 
 
 # -- setting a target -------------------------------------------------------------------------------
@@ -345,12 +337,10 @@ def target_split_view(request: HttpRequest, target_id: int) -> HttpResponse:
         except DomainError:
             previews[method] = {}
     previews[SplitMethod.EVEN] = targets.share(parent.value, {child.pk: Decimal(1) for child in children})
-    field = "village_id" if children and isinstance(children[0], Village) else "unit_id"
-    current = dict(
-        Target.objects.filter(
-            period=parent.period, indicator=parent.indicator, **{f"{field}__in": [c.pk for c in children]}
-        ).values_list(field, "value")
-    )
+    current = {
+        child_id: value
+        for (_i, child_id), value in targets.children_targets(children, parent.period, [parent.indicator]).items()
+    }
     rows = [
         SplitRow(
             child,

@@ -105,18 +105,10 @@ def _actor_depth(actor: Any, unit: AdminUnit) -> int:
     scope = scope_for(actor)
     depths = [
         grant.unit_path.count("/")
-        for grant in scope.grants
-        if grant.village_id is None
-        and Perm.ASSIGN_TARGETS in _perms(grant.role)
-        and unit.path.startswith(grant.unit_path)
+        for grant in scope.grants_with(Perm.ASSIGN_TARGETS)
+        if grant.village_id is None and unit.path.startswith(grant.unit_path)
     ]
     return min(depths) if depths else 99
-
-
-def _perms(role: str) -> frozenset[Perm]:
-    from cdtt.access.permissions import ROLE_PERMS
-
-    return ROLE_PERMS.get(role, frozenset())
 
 
 def _subject_unit(subject: AdminUnit | Village) -> AdminUnit:
@@ -249,6 +241,25 @@ def share(total: Decimal, weights_by_child: Mapping[int, Decimal]) -> dict[int, 
     return floors
 
 
+def _child_field(children: list[AdminUnit | Village]) -> str:
+    """The target column of a unit's children: villages below a commune, units elsewhere."""
+    return "village_id" if isinstance(children[0], Village) else "unit_id"
+
+
+def children_targets(
+    children: list[AdminUnit | Village], period: Period, indicators: Any
+) -> dict[tuple[int, int], Decimal]:
+    """The targets of a unit's ``children`` for ``indicators``: (indicator id, child id) -> value."""
+    if not children:
+        return {}
+    field = _child_field(children)
+    rows = Target.objects.filter(period=period, indicator__in=indicators, **{f"{field}__in": [c.pk for c in children]})
+    return {
+        (indicator_id, child_id): value
+        for indicator_id, child_id, value in rows.values_list("indicator_id", field, "value")
+    }
+
+
 @dataclass
 class Reconciliation:
     parent: Target
@@ -274,11 +285,7 @@ class Reconciliation:
 def reconcile(target: Target) -> Reconciliation:
     subject: AdminUnit | Village = target.unit if target.unit_id else target.village  # type: ignore[assignment]
     children = children_of(subject) if isinstance(subject, AdminUnit) else []
-    field = "village" if children and isinstance(children[0], Village) else "unit"
-    rows = Target.objects.filter(
-        indicator_id=target.indicator_id, period_id=target.period_id, **{f"{field}__in": children}
-    ).values_list("value", flat=True)
-    values = list(rows)
+    values = list(children_targets(children, target.period, [target.indicator_id]).values())
     return Reconciliation(target, sum(values, Decimal(0)), len(children), len(children) - len(values))
 
 
@@ -326,17 +333,17 @@ def target_split(
     made: list[Target] = []
     with transaction.atomic():
         locked = Target.objects.select_for_update().get(pk=parent.pk)
-        field = "village" if isinstance(children[0], Village) else "unit"
+        field = _child_field(children)
         existing = {
-            getattr(t, f"{field}_id"): t
+            getattr(t, field): t
             for t in Target.objects.select_for_update().filter(
-                indicator=indicator, period=parent.period, **{f"{field}__in": children}
+                indicator=indicator, period=parent.period, **{f"{field}__in": [c.pk for c in children]}
             )
         }
         for child in children:
             if child.pk not in shares:
                 continue
-            target = existing.get(child.pk) or Target(indicator=indicator, period=parent.period, **{field: child})
+            target = existing.get(child.pk) or Target(indicator=indicator, period=parent.period, **{field: child.pk})
             if target.pk and target.assigned_depth < depth:
                 raise Forbidden(_("A child's target was assigned by a higher level; it cannot be changed here."))
             target.value = shares[child.pk]

@@ -24,7 +24,7 @@ from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.core.text import fold
 from cdtt.geo.models import AdminUnit, Village
 from cdtt.targets import services
-from cdtt.targets.models import Period, Target
+from cdtt.targets.models import Period
 from cdtt.transfers.importers.tabular import FileProblem, read_rows
 
 CODE_HEADER = "Mã"
@@ -47,13 +47,7 @@ def write_sheet(unit: AdminUnit, period: Period, *, out: IO[bytes]) -> int:
     """The unit's children with their current targets; the number of rows."""
     children = services.children_of(unit)
     indicators = indicators_for(unit, period)
-    field_name = "village_id" if children and isinstance(children[0], Village) else "unit_id"
-    given: dict[tuple[int, int], Decimal] = {
-        (indicator_id, child_id): value
-        for indicator_id, child_id, value in Target.objects.filter(
-            period=period, indicator__in=indicators, **{f"{field_name}__in": [c.pk for c in children]}
-        ).values_list("indicator_id", field_name, "value")
-    }
+    given = services.children_targets(children, period, indicators)
     workbook = Workbook(write_only=True)
     sheet: Any = workbook.create_sheet("Chỉ tiêu")
     sheet.column_dimensions["A"].width = 10
@@ -123,13 +117,7 @@ def read_sheet(data: bytes, filename: str, *, unit: AdminUnit, period: Period) -
     children = services.children_of(unit)
     by_code = {_row_code(c).lower(): c for c in children}
     by_child_name = {fold(c.name): c for c in children}
-    field_name = "village_id" if children and isinstance(children[0], Village) else "unit_id"
-    current: dict[tuple[int, int], Decimal] = {
-        (indicator_id, child_id): value
-        for indicator_id, child_id, value in Target.objects.filter(
-            period=period, indicator__in=list(columns.values()), **{f"{field_name}__in": [c.pk for c in children]}
-        ).values_list("indicator_id", field_name, "value")
-    }
+    current = services.children_targets(children, period, list(columns.values()))
     for line, cells in rows[header_at + 1 :]:
         code = cells[0].strip() if cells else ""
         name = cells[1].strip() if len(cells) > 1 else ""
