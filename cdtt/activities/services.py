@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cdtt.access.permissions import Perm
-from cdtt.access.scope import scope_for
+from cdtt.access.scope import as_id, scope_for
 from cdtt.activities.models import Activity, ActivityChange, ActivityKind, Channel
 from cdtt.catalog.models import Outcome, Platform
 from cdtt.core.audit import audit_record
@@ -249,14 +249,27 @@ def _undo_effects(actor: Any, activity: Activity, request: HttpRequest | None) -
     Activity.objects.filter(pk=activity.pk).update(effects=[])
 
 
+def _visible(scope: Any, activity: Activity) -> bool:
+    """A village's record to those who record there; a commune-wide one to the commune's officers."""
+    if activity.village_id is not None:
+        return bool(scope.villages(Perm.RECORD_ACTIVITIES).filter(pk=activity.village_id).exists())
+    return bool(scope.units(Perm.RECORD_ACTIVITIES).filter(pk=activity.commune_id).exists())
+
+
 def _require(actor: Any, activity: Activity) -> None:
     scope = scope_for(actor)
     scope.require(Perm.RECORD_ACTIVITIES)
-    visible = Activity.objects.filter(scope.q(Perm.RECORD_ACTIVITIES), pk=activity.pk)
-    if activity.village_id is None:
-        visible = Activity.objects.filter(pk=activity.pk, commune__in=scope.units(Perm.RECORD_ACTIVITIES))
-    if not visible.exists():
+    if not _visible(scope, activity):
         raise NotFound(_("The activity was not found."))
+
+
+def activity_get(*, actor: Any, activity_id: Any) -> Activity:
+    """One record the actor may change; any other is the same 404 as a missing one."""
+    activity = Activity.objects.select_related("household", "village").filter(pk=as_id(activity_id)).first()
+    if activity is None:
+        raise NotFound(_("The activity was not found."))
+    _require(actor, activity)
+    return activity
 
 
 def _snapshot(activity: Activity) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from cdtt.access.decorators import requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import as_id, scope_for
 from cdtt.activities.models import Activity, ActivityKind, Channel
-from cdtt.activities.services import ActivityIn, activity_record, activity_update, activity_void
+from cdtt.activities.services import ActivityIn, activity_get, activity_record, activity_update, activity_void
 from cdtt.catalog.models import Platform
 from cdtt.core.errors import DomainError, NotFound
 from cdtt.households.models import Household
@@ -187,9 +187,7 @@ def village_activities(request: HttpRequest, village_id: int) -> HttpResponse:
 @requires(Perm.RECORD_ACTIVITIES)
 def activity_void_view(request: HttpRequest, activity_id: int) -> HttpResponse:
     """Void a record (POST): it stays in the list, out of every total."""
-    activity = Activity.objects.filter(pk=as_id(activity_id)).first()
-    if activity is None:
-        raise NotFound(_("The activity was not found."))
+    activity = activity_get(actor=request.user, activity_id=activity_id)
     if request.method != "POST":
         return redirect(reverse("activities:village", args=[activity.village_id]) if activity.village_id else "/")
     try:
@@ -208,10 +206,9 @@ def activity_void_view(request: HttpRequest, activity_id: int) -> HttpResponse:
 @requires(Perm.RECORD_ACTIVITIES)
 def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
     """Correct a record (date, outcome, people reached, note); the values before are kept."""
-    activity = Activity.objects.select_related("household", "village").filter(pk=as_id(activity_id)).first()
-    if activity is None or activity.village_id is None:
+    activity = activity_get(actor=request.user, activity_id=activity_id)
+    if activity.village_id is None:  # a commune-wide record is corrected through the API
         raise NotFound(_("The activity was not found."))
-    scope_for(request.user).village(activity.village_id, Perm.RECORD_ACTIVITIES)
     error = ""
     if request.method == "POST":
         outcome_id, platform_id = _choice(request.POST.get("choice", ""))

@@ -15,6 +15,7 @@ from ninja import Router, Schema, Status
 
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import as_id, scope_for
+from cdtt.activities import services as activity_services
 from cdtt.activities.models import Activity
 from cdtt.activities.services import ActivityIn, activity_record, activity_update, activity_void
 from cdtt.api.auth import api_requires
@@ -476,17 +477,7 @@ def activity_create(request: HttpRequest, payload: ActivityBody) -> Any:
 
 
 def _activity(request: HttpRequest, activity_id: int) -> Activity:
-    scope = scope_for(request.user)
-    found = Activity.objects.filter(pk=as_id(activity_id)).first()
-    if found is None:
-        raise NotFound(_("The activity was not found."))
-    if found.village_id is not None:
-        visible = scope.villages(Perm.RECORD_ACTIVITIES).filter(pk=found.village_id).exists()
-    else:
-        visible = scope.units(Perm.RECORD_ACTIVITIES).filter(pk=found.commune_id).exists()
-    if not visible:
-        raise NotFound(_("The activity was not found."))
-    return found
+    return activity_services.activity_get(actor=request.user, activity_id=activity_id)
 
 
 @router.get("/activities/{activity_id}", response={200: ActivityOut, **ERRORS})
