@@ -21,6 +21,7 @@ urlpatterns = [
     path("app/", include("cdtt.mobile.urls")),
     path("dong-bo/", include("cdtt.sync.urls")),
     path("hoat-dong/", include("cdtt.activities.urls")),
+    path("bao-cao/", include("cdtt.reports.urls")),
     path("tim-to/", include("cdtt.teams.public_urls")),
     path("api/v1/", api.urls),
 ]

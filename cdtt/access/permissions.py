@@ -23,6 +23,9 @@ class Perm(StrEnum):
     RECORD_ACTIVITIES = "activities.record"  # guidance, propaganda, group sessions (and their edits, voids)
     ASSIGN_TARGETS = "targets.assign"  # set targets below (or at) one's unit, split them across child units
     MANAGE_CATALOG = "catalog.manage"  # platforms and indicators (nationally; a province adds its own)
+    VIEW_REPORTS = "reports.view"  # periodic reports of one's units (aggregates and the team's own text)
+    SUBMIT_REPORTS = "reports.submit"  # write and submit the report of one's own village team or unit
+    REVIEW_REPORTS = "reports.review"  # approve, return, reopen the reports sent to one's unit; deadlines
 
 
 _OFFICER = frozenset(
@@ -37,8 +40,12 @@ _OFFICER = frozenset(
         Perm.VIEW_FIGURES,
         Perm.VIEW_PHONES,
         Perm.ASSIGN_TARGETS,
+        Perm.VIEW_REPORTS,
+        Perm.SUBMIT_REPORTS,
+        Perm.REVIEW_REPORTS,
     }
 )
+_REPORTER = frozenset({Perm.VIEW_REPORTS, Perm.SUBMIT_REPORTS})
 
 # Personal details of households stay in the commune: the commune officer (the controller's staff) and
 # the village's team. Province and national roles read aggregates only.
@@ -52,12 +59,14 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         {Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.MANAGE_GROUPS, Perm.VIEW_FIGURES, Perm.VIEW_PHONES}
     )
     | _HOUSEHOLD
+    | _REPORTER
     | {Perm.RECORD_ACTIVITIES},
     Role.TEAM_MEMBER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.VIEW_FIGURES, Perm.RECORD_ACTIVITIES})
-    | _HOUSEHOLD,
+    | _HOUSEHOLD
+    | _REPORTER,
     # Enterprise partners and leaders read aggregates only, never rosters.
     Role.ENTERPRISE_PARTNER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES}),
-    Role.LEADER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES}),
+    Role.LEADER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES, Perm.VIEW_REPORTS}),
 }
 
 # Which roles a holder of each role may grant, always strictly below their own unit.

@@ -202,16 +202,17 @@ class PeriodOut(Schema):
 class PeriodIn(Schema):
     kind: str  # year, quarter, month
     year: int
-    number: int = 1  # the quarter (1-4) or month (1-12)
+    number: int = 1  # the half-year (1-2), quarter (1-4) or month (1-12)
 
 
 @router.post("/periods", response={200: PeriodOut, **ERRORS})
 @api_requires(Perm.VIEW_FIGURES)
 def period_get(request: HttpRequest, payload: PeriodIn) -> Any:
     """The calendar period (made on first use) whose id targets and progress take."""
-    if payload.kind not in (PeriodKind.YEAR, PeriodKind.QUARTER, PeriodKind.MONTH) or not 2000 <= payload.year <= 2100:
+    calendar_kinds = (PeriodKind.YEAR, PeriodKind.HALF, PeriodKind.QUARTER, PeriodKind.MONTH)
+    if payload.kind not in calendar_kinds or not 2000 <= payload.year <= 2100:
         raise DomainError(_("Unknown period."), field="kind")
-    limit = {PeriodKind.QUARTER: 4, PeriodKind.MONTH: 12}.get(payload.kind, 1)  # type: ignore[call-overload]
+    limit = {PeriodKind.HALF: 2, PeriodKind.QUARTER: 4, PeriodKind.MONTH: 12}.get(payload.kind, 1)  # type: ignore[call-overload]
     if not 1 <= payload.number <= limit:
         raise DomainError(_("Unknown period."), field="number")
     return targets.calendar_period(payload.kind, payload.year, payload.number)

@@ -20,6 +20,7 @@ from cdtt.core.fields import NFCCharField
 class PeriodKind(models.TextChoices):
     YEAR = "year", _("Year")
     QUARTER = "quarter", _("Quarter")
+    HALF = "half", _("Half-year")
     MONTH = "month", _("Month")
     CAMPAIGN = "campaign", _("Campaign")
 

@@ -39,7 +39,7 @@ QUARTERS = {1: (1, 3), 2: (4, 6), 3: (7, 9), 4: (10, 12)}
 
 
 def calendar_period(kind: str, year: int, number: int = 1) -> Period:
-    """The year, quarter (1-4) or month (1-12) period, made on first use."""
+    """The year, half-year (1-2), quarter (1-4) or month (1-12) period, made on first use."""
     if kind == PeriodKind.YEAR:
         start, end, name = datetime.date(year, 1, 1), datetime.date(year, 12, 31), _("Year %(y)s") % {"y": year}
     elif kind == PeriodKind.QUARTER:
@@ -47,6 +47,11 @@ def calendar_period(kind: str, year: int, number: int = 1) -> Period:
         start = datetime.date(year, first, 1)
         end = datetime.date(year, last, calendar.monthrange(year, last)[1])
         name = _("Quarter %(q)s/%(y)s") % {"q": number, "y": year}
+    elif kind == PeriodKind.HALF:
+        first, last = (1, 6) if number == 1 else (7, 12)
+        start = datetime.date(year, first, 1)
+        end = datetime.date(year, last, calendar.monthrange(year, last)[1])
+        name = _("Half-year %(h)s/%(y)s") % {"h": number, "y": year}
     elif kind == PeriodKind.MONTH:
         start = datetime.date(year, number, 1)
         end = datetime.date(year, number, calendar.monthrange(year, number)[1])

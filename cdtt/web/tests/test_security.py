@@ -192,22 +192,24 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
         "/teams/",
         "/households/",
         "/chi-tieu/",
+        "/bao-cao/",
         "/accounts/",
         "/audit/",
         "/me/",
     ]
-    assert labels("team_member") == ["/", "/units/", "/teams/", "/households/", "/chi-tieu/", "/me/"]
+    assert labels("team_member") == ["/", "/units/", "/teams/", "/households/", "/chi-tieu/", "/bao-cao/", "/me/"]
     assert labels("province_officer") == [
         "/",
         "/units/",
         "/teams/",
         "/chi-tieu/",
+        "/bao-cao/",
         "/danh-muc/",
         "/accounts/",
         "/audit/",
         "/me/",
     ]
-    assert labels("leader") == ["/", "/units/", "/chi-tieu/", "/me/"]
+    assert labels("leader") == ["/", "/units/", "/chi-tieu/", "/bao-cao/", "/me/"]
     assert labels("nobody") == ["/", "/me/"]
 
 

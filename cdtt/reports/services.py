@@ -1,0 +1,885 @@
+"""Open, write, submit, return, approve and reopen periodic reports; their numbers, frozen and live.
+
+The state machine::
+
+    draft ──submit──▶ submitted ──approve──▶ approved (locked)
+      ▲                  │                      │
+      └──── returned ◀───┘ return (comment)     │ reopen (reason, audited)
+               ▲                                │
+               └────────────────────────────────┘
+
+Only the reporter (the team of the village, or an officer of the unit) writes and submits; only an
+officer of the reviewing unit (the level directly above) returns, approves and reopens. Every change
+checks the version the user saw, so two people never overwrite each other silently.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cdtt.access.permissions import Perm
+from cdtt.access.scope import Scope, as_id, scope_for
+from cdtt.catalog.models import Indicator, Method
+from cdtt.core.audit import audit_record
+from cdtt.core.errors import DomainError, Forbidden, NotFound, VersionConflict
+from cdtt.core.text import nfc
+from cdtt.geo.models import AdminUnit, UnitKind, Village
+from cdtt.progress.models import Level
+from cdtt.progress.selectors import place_key, values
+from cdtt.reports.models import EDITABLE, Report, ReportDeadline, ReportEvent, ReportPolicy, ReportStatus
+from cdtt.targets.models import Period, PeriodKind, Target
+from cdtt.targets.services import show
+from cdtt.teams.models import OPEN_STATUSES, ChatGroup, Membership, Team, TeamStatus
+
+MAX_TEXT = 10_000
+MAX_NOTE = 500
+MAX_COMMENT = 2_000
+
+# (months after the period's last month, day) by which teams report, as Circular 02/2023/TT-BTTTT sets
+# for units reporting to the receiving body: monthly by the 15th, quarterly by the 6th of the quarter's
+# last month, half-yearly by 6 June (6 December), yearly by 25 November. Campaigns: days after the end.
+DEFAULT_DEADLINES: dict[str, tuple[int, int]] = {
+    PeriodKind.MONTH: (0, 15),
+    PeriodKind.QUARTER: (0, 6),
+    PeriodKind.HALF: (0, 6),
+    PeriodKind.YEAR: (-1, 25),
+    PeriodKind.CAMPAIGN: (0, 5),
+}
+# Each level above the team has one more day to consolidate what it received.
+LEVEL_LAG_DAYS = {Level.VILLAGE: 0, Level.COMMUNE: 1, Level.PROVINCE: 2, Level.NATION: 3}
+
+Subject = AdminUnit | Village
+
+
+# -- subjects and the tree ----------------------------------------------------------------------------
+
+
+def level_of(subject: Subject) -> int:
+    return place_key(subject)[0]
+
+
+def reviewer_of(subject: Subject) -> AdminUnit:
+    """The unit a subject reports to: a village's commune, a commune's province, a province's nation."""
+    if isinstance(subject, Village):
+        return subject.commune
+    if subject.kind == UnitKind.NATIONAL or subject.parent_id is None:
+        return subject
+    parent = subject.parent
+    assert parent is not None
+    return parent
+
+
+def province_of(subject: Subject) -> AdminUnit | None:
+    unit: AdminUnit | None = subject.commune if isinstance(subject, Village) else subject
+    while unit is not None and unit.kind not in (UnitKind.PROVINCE, UnitKind.NATIONAL):
+        unit = unit.parent
+    return unit if unit is not None and unit.kind == UnitKind.PROVINCE else None
+
+
+def reporting_children(unit: AdminUnit) -> list[Subject]:
+    """Who reports to ``unit``: villages with a team (a commune), communes (a province), provinces (the nation)."""
+    if unit.is_commune:
+        villages = Village.objects.active().filter(
+            commune=unit, teams__status=TeamStatus.ACTIVE, teams__village__isnull=False
+        )
+        return list(villages.distinct().order_by("name"))
+    kinds = (UnitKind.PROVINCE,) if unit.kind == UnitKind.NATIONAL else None
+    units = AdminUnit.objects.current().filter(parent=unit)
+    if kinds:
+        units = units.filter(kind__in=kinds)
+    return list(units.order_by("name"))
+
+
+def subject_label(subject: Subject) -> str:
+    if isinstance(subject, Village):
+        return _("Team of %(village)s") % {"village": subject.name}
+    return subject.name
+
+
+# -- deadlines ----------------------------------------------------------------------------------------
+
+
+def _shift_month(year: int, month: int, offset: int) -> tuple[int, int]:
+    index = year * 12 + (month - 1) + offset
+    return index // 12, index % 12 + 1
+
+
+def deadline_rule(province: AdminUnit | None, kind: str) -> tuple[int, int]:
+    if province is not None:
+        rule = ReportDeadline.objects.filter(province=province, kind=kind).first()
+        if rule is not None:
+            return rule.month_offset, rule.day
+    return DEFAULT_DEADLINES.get(kind, (0, 15))
+
+
+def due_date(period: Period, level: int, province: AdminUnit | None) -> datetime.date:
+    """The date a report of ``level`` for ``period`` is due, by its province's rule (or the default)."""
+    offset, day = deadline_rule(province, period.kind)
+    if period.kind == PeriodKind.CAMPAIGN:
+        base = period.end + datetime.timedelta(days=day)
+    else:
+        year, month = _shift_month(period.end.year, period.end.month, offset)
+        base = datetime.date(year, month, min(day, calendar.monthrange(year, month)[1]))
+    return base + datetime.timedelta(days=LEVEL_LAG_DAYS.get(level, 0))  # type: ignore[call-overload]
+
+
+def deadline_set(*, actor: Any, province: AdminUnit, kind: str, month_offset: int, day: int) -> ReportDeadline:
+    """A province officer (or a national admin) sets the province's deadline for one kind of report."""
+    scope = scope_for(actor)
+    scope.require(Perm.REVIEW_REPORTS)
+    if province.kind != UnitKind.PROVINCE or not scope.covers_unit(province, Perm.REVIEW_REPORTS):
+        raise NotFound(_("The unit was not found."))
+    if kind not in DEFAULT_DEADLINES:
+        raise DomainError(_("Unknown kind of report."), field="kind")
+    if kind == PeriodKind.CAMPAIGN:
+        if not 0 <= day <= 60 or month_offset != 0:
+            raise DomainError(_("A campaign report is due 0 to 60 days after the campaign ends."), field="day")
+    elif not 1 <= day <= 31 or not -2 <= month_offset <= 2:
+        raise DomainError(_("Choose a day from 1 to 31, up to two months before or after the period ends."))
+    with transaction.atomic():
+        rule, _created = ReportDeadline.objects.update_or_create(
+            province=province, kind=kind, defaults={"month_offset": month_offset, "day": day, "updated_by": actor}
+        )
+        audit_record(actor=actor, action="report.deadline", target=rule, unit=province, kind=kind, day=day)
+    return rule
+
+
+def policy_of(unit_ids: Iterable[int]) -> set[int]:
+    """The units (of ``unit_ids``) that hide their unapproved data from the level above."""
+    return set(
+        ReportPolicy.objects.filter(unit_id__in=list(unit_ids), hide_unapproved=True).values_list("unit_id", flat=True)
+    )
+
+
+def policy_set(*, actor: Any, unit: AdminUnit, hide_unapproved: bool) -> ReportPolicy:
+    scope = scope_for(actor)
+    if not any(g.unit_id == unit.pk and g.village_id is None for g in scope.grants_with(Perm.REVIEW_REPORTS)):
+        raise Forbidden(_("Only the unit's own officers choose what the level above sees."))
+    with transaction.atomic():
+        policy, _created = ReportPolicy.objects.update_or_create(
+            unit=unit, defaults={"hide_unapproved": hide_unapproved, "updated_by": actor}
+        )
+        audit_record(actor=actor, action="report.policy", target=policy, unit=unit, hide=hide_unapproved)
+    return policy
+
+
+# -- numbers --------------------------------------------------------------------------------------------
+
+
+def report_indicators(period: Period, subject: Subject) -> list[Indicator]:
+    """The rows of a report: the indicators in use that year (a campaign's: those with targets in it)."""
+    active = list(Indicator.objects.filter(is_active=True).order_by("order", "code"))
+    if period.is_campaign:
+        targeted = set(
+            Target.objects.filter(period=period).values_list("indicator_id", flat=True).distinct()
+        )  # the campaign's indicators, wherever they were set
+        chosen = [i for i in active if i.pk in targeted]
+        return chosen or [i for i in active if i.valid_in(period.start.year)]
+    return [i for i in active if i.valid_in(period.start.year)]
+
+
+def year_to_date(period: Period) -> Period:
+    """An unsaved period from 1 January to the period's end: its running total ("lũy kế")."""
+    if period.is_campaign:
+        return period
+    return Period(kind=PeriodKind.YEAR, start=datetime.date(period.end.year, 1, 1), end=period.end, name="")
+
+
+def _year_period(period: Period) -> Period | None:
+    return Period.objects.filter(kind=PeriodKind.YEAR, start=datetime.date(period.start.year, 1, 1)).first()
+
+
+def _targets(subject: Subject, periods: Sequence[Period]) -> dict[tuple[int, int], Decimal]:
+    where = {"village": subject} if isinstance(subject, Village) else {"unit": subject}
+    rows = Target.objects.filter(period__in=[p.pk for p in periods], **where).values_list(
+        "period_id", "indicator_id", "value"
+    )
+    return {(period_id, indicator_id): value for period_id, indicator_id, value in rows}
+
+
+def _percent(value: Decimal, target: Decimal | None) -> float | None:
+    if target is None or not target:
+        return None
+    return round(float(value) * 100 / float(target), 1)
+
+
+@dataclass
+class Row:
+    indicator: int
+    code: str
+    name: str
+    measure: str
+    target: Decimal | None
+    target_of: str  # "period", "year" or ""
+    in_period: Decimal
+    cumulative: Decimal
+    pending: Decimal | None = None  # consolidated: children not approved yet (live), when visible
+    note: str = ""
+
+    @property
+    def percent(self) -> float | None:
+        return _percent(self.cumulative if self.target_of == "year" else self.in_period, self.target)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "indicator": self.indicator,
+            "code": self.code,
+            "name": self.name,
+            "measure": self.measure,
+            "target": str(self.target) if self.target is not None else None,
+            "target_of": self.target_of,
+            "in_period": str(self.in_period),
+            "cumulative": str(self.cumulative),
+            "pending": str(self.pending) if self.pending is not None else None,
+            "percent": self.percent,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], note: str = "") -> Row:
+        def dec(raw: Any) -> Decimal | None:
+            try:
+                return Decimal(raw) if raw is not None else None
+            except InvalidOperation:
+                return None
+
+        return cls(
+            indicator=int(data.get("indicator") or 0),
+            code=str(data.get("code", "")),
+            name=str(data.get("name", "")),
+            measure=str(data.get("measure", "")),
+            target=dec(data.get("target")),
+            target_of=str(data.get("target_of", "")),
+            in_period=dec(data.get("in_period")) or Decimal(0),
+            cumulative=dec(data.get("cumulative")) or Decimal(0),
+            pending=dec(data.get("pending")),
+            note=note,
+        )
+
+    @property
+    def shown(self) -> dict[str, str]:
+        """The numbers as a Vietnamese reader writes them (no trailing ",00")."""
+        return {
+            "target": show(self.target) if self.target is not None else "",
+            "in_period": show(self.in_period),
+            "cumulative": show(self.cumulative),
+            "pending": show(self.pending) if self.pending is not None else "",
+            "percent": (f"{self.percent:.1f}".replace(".", ",") if self.percent is not None else ""),
+        }
+
+
+@dataclass
+class Consolidation:
+    """How a unit's numbers were put together from its children's reports."""
+
+    children: int = 0
+    approved: int = 0
+    hidden: int = 0  # children whose unapproved data is hidden from this level
+    approved_ids: list[int] = field(default_factory=list)
+
+
+def _unit_ids(subjects: Sequence[Subject]) -> list[int]:
+    return [place_key(s)[1] for s in subjects]
+
+
+def live_rows(subject: Subject, period: Period, *, consolidate: bool = True) -> tuple[list[Row], Consolidation]:
+    """The report's table computed now: a village's from its cells; a unit's from its children's approved
+    reports plus its own data (what its cells hold beyond its children's), as the issue asks."""
+    indicators = report_indicators(period, subject)
+    level, unit = place_key(subject)
+    ytd = year_to_date(period)
+    in_period = values(indicators, period, level, [unit])
+    cumulative = values(indicators, ytd, level, [unit])
+    year = _year_period(period) if not period.is_campaign else None
+    targets = _targets(subject, [p for p in (period, year) if p is not None])
+    info = Consolidation()
+
+    approved_in: dict[int, Decimal] = defaultdict(Decimal)
+    approved_cum: dict[int, Decimal] = defaultdict(Decimal)
+    own_in: dict[int, Decimal] = {}
+    own_cum: dict[int, Decimal] = {}
+    pending_in: dict[int, Decimal] = defaultdict(Decimal)
+    consolidated = consolidate and isinstance(subject, AdminUnit)
+    if consolidated:
+        assert isinstance(subject, AdminUnit)
+        children = _all_children(subject)
+        info.children = len(reporting_children(subject))
+        if children:
+            child_level = place_key(children[0])[0]
+            ids = _unit_ids(children)
+            child_in = values(indicators, period, child_level, ids)
+            child_cum = values(indicators, ytd, child_level, ids)
+            field_name = "village_id" if child_level == Level.VILLAGE else "unit_id"
+            approved = {
+                getattr(r, field_name): r
+                for r in Report.objects.filter(
+                    period=period, status=ReportStatus.APPROVED, **{f"{field_name}__in": ids}
+                ).only("pk", "results", "village_id", "unit_id")
+            }
+            info.approved = len(approved)
+            info.approved_ids = sorted(r.pk for r in approved.values())
+            hidden = policy_of(ids) if child_level != Level.VILLAGE else set()
+            info.hidden = len([i for i in ids if i in hidden and i not in approved])
+            frozen_in: dict[tuple[int, int], Decimal] = {}
+            for child_id, report in approved.items():
+                for data in report.results:
+                    row = Row.from_json(data)
+                    approved_in[row.indicator] += row.in_period
+                    approved_cum[row.indicator] += row.cumulative
+                    frozen_in[(row.indicator, child_id)] = row.in_period
+            for indicator in indicators:
+                key = indicator.pk
+                own_in[key] = in_period.get((key, unit), Decimal(0)) - sum(
+                    (child_in.get((key, i), Decimal(0)) for i in ids), Decimal(0)
+                )
+                own_cum[key] = cumulative.get((key, unit), Decimal(0)) - sum(
+                    (child_cum.get((key, i), Decimal(0)) for i in ids), Decimal(0)
+                )
+                # Recorded below but in no approved report: the children not approved yet (unless they hide
+                # it) and what approved children recorded after their report was frozen.
+                pending_in[key] = sum(
+                    (
+                        child_in.get((key, i), Decimal(0)) - frozen_in.get((key, i), Decimal(0))
+                        for i in ids
+                        if i in approved or i not in hidden
+                    ),
+                    Decimal(0),
+                )
+
+    rows = []
+    for indicator in indicators:
+        key = indicator.pk
+        target, target_of = targets.get((period.pk, key)), "period"
+        if target is None and year is not None and year.pk != period.pk:
+            target, target_of = targets.get((year.pk, key)), "year"
+        if target is None:
+            target_of = ""
+        ratio = indicator.method == Method.RATIO
+        if consolidated and not ratio:
+            value_in = approved_in[key] + own_in[key]
+            value_cum = (approved_cum[key] + own_cum[key]) if not indicator.is_cumulative else value_in
+            pending: Decimal | None = pending_in[key]
+        else:
+            value_in = in_period.get((key, unit), Decimal(0))
+            value_cum = cumulative.get((key, unit), Decimal(0))
+            pending = None
+        rows.append(
+            Row(
+                indicator=key,
+                code=indicator.code,
+                name=indicator.name,
+                measure=indicator.get_measure_display(),
+                target=target,
+                target_of=target_of,
+                in_period=value_in,
+                cumulative=value_cum,
+                pending=pending,
+            )
+        )
+    rows.sort(key=lambda r: r.target is None)  # what the unit was given first, as on the board
+    return rows, info
+
+
+def _all_children(unit: AdminUnit) -> list[Subject]:
+    """Every child whose cells are part of the unit's: all active villages of a commune (with a team or
+    not: their records count), the communes of a province, the provinces of the nation."""
+    if unit.is_commune:
+        return list(Village.objects.active().filter(commune=unit))
+    return reporting_children(unit)
+
+
+def report_rows(report: Report) -> list[Row]:
+    """The report's table as the reader sees it: frozen once sent, live while it is being written."""
+    notes = report.notes or {}
+    if report.is_sent:
+        return [Row.from_json(data, note=str(notes.get(str(data.get("indicator")), ""))) for data in report.results]
+    rows, _info = live_rows(report.subject, report.period)  # type: ignore[arg-type]
+    for row in rows:
+        row.note = str(notes.get(str(row.indicator), ""))
+    return rows
+
+
+@dataclass
+class Change:
+    row: Row
+    live: Row
+
+    @property
+    def in_period_delta(self) -> Decimal:
+        return self.live.in_period - self.row.in_period
+
+
+def live_changes(report: Report) -> list[Change]:
+    """Rows whose live numbers differ from the ones frozen at submission."""
+    if not report.is_sent:
+        return []
+    live = {row.indicator: row for row in live_rows(report.subject, report.period)[0]}  # type: ignore[arg-type]
+    changes = []
+    for row in report_rows(report):
+        now = live.get(row.indicator)
+        if now is not None and (now.in_period, now.cumulative) != (row.in_period, row.cumulative):
+            changes.append(Change(row, now))
+    return changes
+
+
+# -- the organisation section -----------------------------------------------------------------------------
+
+
+def organisation(subject: Subject, period: Period) -> dict[str, Any]:
+    """Teams, members, changes during the period and the households' chat-group coverage."""
+    end, start = min(period.end, timezone.localdate()), period.start
+    if isinstance(subject, Village):
+        teams = Team.objects.filter(village=subject, status__in=OPEN_STATUSES)
+        groups = ChatGroup.objects.filter(village=subject)
+        villages = 1
+    else:
+        path = subject.path
+        teams = Team.objects.filter(commune__path__startswith=path, village__isnull=False, status=TeamStatus.ACTIVE)
+        groups = ChatGroup.objects.filter(commune__path__startswith=path, village__isnull=False)
+        villages = Village.objects.active().filter(commune__path__startswith=path).count()
+    memberships = Membership.objects.filter(team__in=teams)
+    members = memberships.on(end).count()
+    joined = memberships.filter(joined_on__gte=start, joined_on__lte=end).count()
+    left = memberships.filter(left_on__gte=start, left_on__lte=end).count()
+    group_sums = groups.aggregate(in_group=Sum("households_in_group"), total=Sum("households_total"), count=Count("pk"))
+    in_group, total = group_sums["in_group"] or 0, group_sums["total"] or 0
+    team_villages = teams.filter(status=TeamStatus.ACTIVE).values("village_id").distinct().count()
+    return {
+        "villages": villages,
+        "teams": team_villages,
+        "members": members,
+        "joined": joined,
+        "left": left,
+        "groups": group_sums["count"] or 0,
+        "households_in_group": in_group,
+        "households_total": total,
+        "group_coverage": round(in_group * 100 / total, 1) if total else None,
+        "as_of": end.isoformat(),
+    }
+
+
+# -- access ------------------------------------------------------------------------------------------------
+
+
+def _is_reporter(scope: Scope, report_or_subject: Report | Subject) -> bool:
+    if isinstance(report_or_subject, Report):
+        village_id, unit_id = report_or_subject.village_id, report_or_subject.unit_id
+    elif isinstance(report_or_subject, Village):
+        village_id, unit_id = report_or_subject.pk, None
+    else:
+        village_id, unit_id = None, report_or_subject.pk
+    for grant in scope.grants_with(Perm.SUBMIT_REPORTS):
+        if village_id is not None and grant.village_id == village_id:
+            return True
+        if unit_id is not None and grant.village_id is None and grant.unit_id == unit_id:
+            return True
+    return False
+
+
+def _is_reviewer(scope: Scope, report: Report) -> bool:
+    return any(
+        grant.village_id is None and grant.unit_id == report.reviewer_id
+        for grant in scope.grants_with(Perm.REVIEW_REPORTS)
+    )
+
+
+def visible_reports(user: Any) -> Any:
+    """Reports the user may read: of villages and units in their scope."""
+    scope = scope_for(user)
+    return Report.objects.filter(
+        Q(village__in=scope.villages(Perm.VIEW_REPORTS)) | Q(unit__in=scope.units(Perm.VIEW_REPORTS))
+    )
+
+
+def report_get(user: Any, report_id: Any) -> Report:
+    scope = scope_for(user)
+    scope.require(Perm.VIEW_REPORTS)
+    report = (
+        visible_reports(user)
+        .filter(pk=as_id(report_id))
+        .select_related("period", "unit__parent", "village__commune__parent", "team", "reviewer")
+        .first()
+    )
+    if report is None:
+        raise NotFound(_("The report was not found."))
+    return report
+
+
+def may_write(user: Any, report: Report) -> bool:
+    return report.is_editable and _is_reporter(scope_for(user), report)
+
+
+def may_review(user: Any, report: Report) -> bool:
+    return _is_reviewer(scope_for(user), report)
+
+
+def own_subjects(user: Any) -> list[Subject]:
+    """The villages and units the user reports for."""
+    found: list[Subject] = []
+    for grant in scope_for(user).grants_with(Perm.SUBMIT_REPORTS):
+        if grant.village_id is not None:
+            village = Village.objects.filter(pk=grant.village_id).select_related("commune__parent").first()
+            if village is not None:
+                found.append(village)
+        else:
+            unit = AdminUnit.objects.filter(pk=grant.unit_id).select_related("parent").first()
+            if unit is not None:
+                found.append(unit)
+    return found
+
+
+# -- the transitions ---------------------------------------------------------------------------------------
+
+
+def _event(report: Report, action: str, actor: Any, comment: str = "") -> None:
+    ReportEvent.objects.create(report=report, action=action, actor=actor, comment=comment)
+
+
+def _locked(report_id: int) -> Report:
+    return Report.objects.select_for_update().select_related("period").get(pk=report_id)
+
+
+def _check_version(report: Report, version: int | None) -> None:
+    if version is not None and version != report.version:
+        raise VersionConflict(
+            _("Someone changed this report after you opened it. Reload the page to see the latest version.")
+        )
+
+
+def report_open(*, actor: Any, subject: Subject, period: Period, today: datetime.date | None = None) -> Report:
+    """The subject's report for the period, made (pre-filled) on first use by one of its reporters."""
+    scope = scope_for(actor)
+    scope.require(Perm.SUBMIT_REPORTS)
+    if not _is_reporter(scope, subject):
+        raise Forbidden(_("Only the team or the unit itself writes its report."))
+    today = today or timezone.localdate()
+    if period.start > today:
+        raise DomainError(_("This period has not started yet: its report cannot be written before it."))
+    where = {"village": subject} if isinstance(subject, Village) else {"unit": subject}
+    existing = Report.objects.filter(period=period, **where).first()
+    if existing is not None:
+        return existing
+    level = level_of(subject)
+    team = (
+        Team.objects.filter(village=subject, status__in=OPEN_STATUSES).order_by("-status").first()
+        if isinstance(subject, Village)
+        else None
+    )
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                period=period,
+                level=level,
+                team=team,
+                reviewer=reviewer_of(subject),
+                due_on=due_date(period, level, province_of(subject)),
+                created_by=actor,
+                **where,
+            )
+            _event(report, ReportEvent.Action.CREATED, actor)
+            audit_record(actor=actor, action="report.open", target=report, unit=report.reviewer, period=period.pk)
+    except IntegrityError:  # opened at the same moment by a teammate
+        return Report.objects.get(period=period, **where)
+    return report
+
+
+def _text(raw: Any, label: str, limit: int = MAX_TEXT) -> str:
+    text = nfc(str(raw or "")).strip()
+    if len(text) > limit:
+        raise DomainError(_("%(field)s is too long (at most %(n)s characters).") % {"field": label, "n": limit})
+    return text
+
+
+def report_save(
+    *,
+    actor: Any,
+    report: Report,
+    version: int | None,
+    assessment: Any = None,
+    plan: Any = None,
+    proposals: Any = None,
+    notes: dict[str, Any] | None = None,
+) -> Report:
+    """Save what the team wrote (assessment, plan, proposals, a note per row) while the report is open."""
+    scope = scope_for(actor)
+    if not _is_reporter(scope, report):
+        raise Forbidden(_("Only the team or the unit itself writes its report."))
+    clean = {
+        "assessment": _text(assessment, _("The assessment")) if assessment is not None else None,
+        "plan": _text(plan, _("The plan")) if plan is not None else None,
+        "proposals": _text(proposals, _("The proposals")) if proposals is not None else None,
+    }
+    clean_notes: dict[str, str] | None = None
+    if notes is not None:
+        known = {str(i.pk) for i in report_indicators(report.period, report.subject)}  # type: ignore[arg-type]
+        clean_notes = {}
+        for key, raw in notes.items():
+            if str(key) not in known:
+                raise DomainError(_("A note is for an indicator that is not in this report."))
+            note = _text(raw, _("A note"), MAX_NOTE)
+            if note:
+                clean_notes[str(key)] = note
+    with transaction.atomic():
+        locked = _locked(report.pk)
+        _check_version(locked, version)
+        if locked.status not in EDITABLE:
+            raise DomainError(_("This report has been sent and is locked: it can no longer be changed."))
+        for name, value in clean.items():
+            if value is not None:
+                setattr(locked, name, value)
+        if clean_notes is not None:
+            locked.notes = clean_notes
+        locked.version += 1
+        locked.save()
+        _event(locked, ReportEvent.Action.SAVED, actor)
+    return locked
+
+
+def _freeze(report: Report) -> None:
+    rows, info = live_rows(report.subject, report.period)  # type: ignore[arg-type]
+    report.results = [row.as_json() for row in rows]
+    report.organisation = {
+        **organisation(report.subject, report.period),  # type: ignore[arg-type]
+        "children": info.children,
+        "children_approved": info.approved,
+        "children_hidden": info.hidden,
+        "approved_reports": info.approved_ids,
+    }
+    report.figures_at = timezone.now()
+
+
+def report_submit(*, actor: Any, report: Report, version: int | None) -> Report:
+    """Send the report up: its numbers are frozen as they are now."""
+    scope = scope_for(actor)
+    if not _is_reporter(scope, report):
+        raise Forbidden(_("Only the team or the unit itself submits its report."))
+    with transaction.atomic():
+        locked = _locked(report.pk)
+        if locked.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED):
+            raise DomainError(_("This report has already been submitted."))
+        _check_version(locked, version)
+        if locked.period.start > timezone.localdate():
+            raise DomainError(_("This period has not started yet: its report cannot be written before it."))
+        _freeze(locked)
+        locked.status = ReportStatus.SUBMITTED
+        locked.submitted_by, locked.submitted_at = actor, timezone.now()
+        locked.decided_by, locked.decided_at = None, None
+        locked.version += 1
+        locked.save()
+        _event(locked, ReportEvent.Action.SUBMITTED, actor)
+        audit_record(actor=actor, action="report.submit", target=locked, unit=locked.reviewer)
+        _notify_reviewers(locked)
+    return locked
+
+
+def _review(actor: Any, report: Report, version: int | None, expected: str) -> Report:
+    scope = scope_for(actor)
+    scope.require(Perm.REVIEW_REPORTS)
+    if not _is_reviewer(scope, report):
+        raise Forbidden(_("Only the officers of the level this report is sent to can review it."))
+    locked = _locked(report.pk)
+    _check_version(locked, version)
+    if locked.status != expected:
+        messages = {
+            ReportStatus.SUBMITTED: _("Only a submitted report can be approved or returned."),
+            ReportStatus.APPROVED: _("Only an approved report can be reopened."),
+        }
+        raise DomainError(messages[expected])  # type: ignore[index]
+    return locked
+
+
+def report_approve(*, actor: Any, report: Report, version: int | None) -> Report:
+    with transaction.atomic():
+        locked = _review(actor, report, version, ReportStatus.SUBMITTED)
+        locked.status = ReportStatus.APPROVED
+        locked.decided_by, locked.decided_at = actor, timezone.now()
+        locked.version += 1
+        locked.save()
+        _event(locked, ReportEvent.Action.APPROVED, actor)
+        audit_record(actor=actor, action="report.approve", target=locked, unit=locked.reviewer)
+        _notify_reporters(locked, approved=True, comment="")
+    return locked
+
+
+def report_return(*, actor: Any, report: Report, version: int | None, comment: Any) -> Report:
+    text = _text(comment, _("The comment"), MAX_COMMENT)
+    if not text:
+        raise DomainError(_("Say what needs fixing: a returned report needs a comment."), field="comment")
+    with transaction.atomic():
+        locked = _review(actor, report, version, ReportStatus.SUBMITTED)
+        locked.status = ReportStatus.RETURNED
+        locked.decided_by, locked.decided_at = actor, timezone.now()
+        locked.version += 1
+        locked.save()
+        _event(locked, ReportEvent.Action.RETURNED, actor, text)
+        audit_record(actor=actor, action="report.return", target=locked, unit=locked.reviewer, comment=text)
+        _notify_reporters(locked, approved=False, comment=text)
+    return locked
+
+
+def report_reopen(*, actor: Any, report: Report, version: int | None, reason: Any) -> Report:
+    """Unlock an approved report for correction; the reason is kept and audited."""
+    text = _text(reason, _("The reason"), MAX_COMMENT)
+    if not text:
+        raise DomainError(_("Give the reason for reopening an approved report."), field="reason")
+    with transaction.atomic():
+        locked = _review(actor, report, version, ReportStatus.APPROVED)
+        locked.status = ReportStatus.RETURNED
+        locked.decided_by, locked.decided_at = actor, timezone.now()
+        locked.version += 1
+        locked.save()
+        _event(locked, ReportEvent.Action.REOPENED, actor, text)
+        audit_record(actor=actor, action="report.reopen", target=locked, unit=locked.reviewer, reason=text)
+        _notify_reporters(locked, approved=False, comment=text)
+    return locked
+
+
+# -- notifications (filled in with the notices app) ----------------------------------------------------------
+
+
+def _notify_reviewers(report: Report) -> None:
+    """Tell the reviewing unit's officers a report arrived."""
+
+
+def _notify_reporters(report: Report, *, approved: bool, comment: str) -> None:
+    """Tell the reporters their report was approved, returned or reopened."""
+
+
+# -- the status tree ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    subject: Subject
+    report: Report | None
+    due_on: datetime.date
+    late: bool
+    hidden: bool = False
+    counts: dict[str, int] = field(default_factory=dict)  # a unit's own children's report states
+
+    @property
+    def state(self) -> str:
+        if self.report is None:
+            return "late" if self.late else "missing"
+        if self.late and self.report.status in EDITABLE:
+            return "late"
+        return self.report.status
+
+
+def status_tree(unit: AdminUnit, period: Period, *, today: datetime.date | None = None) -> list[Node]:
+    """Each reporting child of ``unit`` with its report's state for the period; a unit child also has the
+    counts of its own children's states (how many submitted, approved, returned, late)."""
+    today = today or timezone.localdate()
+    children = reporting_children(unit)
+    if not children:
+        return []
+    level = level_of(children[0])
+    field_name = "village_id" if level == Level.VILLAGE else "unit_id"
+    ids = [c.pk for c in children]
+    reports = {
+        getattr(r, field_name): r
+        for r in Report.objects.filter(period=period, **{f"{field_name}__in": ids}).only(
+            "pk", "status", "due_on", "village_id", "unit_id", "submitted_at", "version"
+        )
+    }
+    hidden = policy_of(ids) if level != Level.VILLAGE else set()
+    nodes = []
+    province = province_of(unit)
+    for child in children:
+        report = reports.get(child.pk)
+        due = (
+            report.due_on
+            if report
+            else due_date(period, level, province if province is not None else province_of(child))
+        )
+        sent = report is not None and report.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED)
+        node = Node(child, report, due, late=not sent and today > due)
+        node.hidden = child.pk in hidden and (report is None or report.status != ReportStatus.APPROVED)
+        nodes.append(node)
+    if level != Level.VILLAGE:
+        _grandchild_counts(nodes, period, today)
+    return nodes
+
+
+def _grandchild_counts(nodes: list[Node], period: Period, today: datetime.date) -> None:
+    """Per unit node: its children's report states, counted in SQL (a province has ~100 communes, each ~30
+    teams: one grouped query for all of them)."""
+    units = [n.subject for n in nodes if isinstance(n.subject, AdminUnit)]
+    if not units:
+        return
+    by_reviewer: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    rows = (
+        Report.objects.filter(period=period, reviewer__in=units)
+        .exclude(unit_id__in=[u.pk for u in units])
+        .values_list("reviewer_id", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for reviewer_id, status, n in rows:
+        by_reviewer[reviewer_id][status] += n
+    late = (
+        Report.objects.filter(period=period, reviewer__in=units, due_on__lt=today, status__in=EDITABLE)
+        .values_list("reviewer_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    late_counts = dict(late)
+    expected = _expected_counts(units)
+    for node in nodes:
+        counts = dict(by_reviewer.get(node.subject.pk, {}))
+        counts["expected"] = expected.get(node.subject.pk, 0)
+        sent = counts.get(ReportStatus.SUBMITTED, 0) + counts.get(ReportStatus.APPROVED, 0)
+        counts["sent"] = sent
+        counts["late"] = late_counts.get(node.subject.pk, 0)
+        if node.due_on < today:  # past the children's due date (one day before this unit's): unsent are late
+            counts["late"] = max(0, counts["expected"] - sent)
+        node.counts = counts
+
+
+def _expected_counts(units: list[AdminUnit]) -> dict[int, int]:
+    """How many reports each unit expects: villages with an active team (communes), child units otherwise."""
+    communes = [u.pk for u in units if u.is_commune]
+    others = [u.pk for u in units if not u.is_commune]
+    found: dict[int, int] = {}
+    if communes:
+        team_rows = (
+            Team.objects.filter(
+                commune_id__in=communes, status=TeamStatus.ACTIVE, village__isnull=False, village__valid_to__isnull=True
+            )
+            .values_list("commune_id")
+            .annotate(n=Count("village_id", distinct=True))
+            .order_by()
+        )
+        found.update(dict(team_rows))
+    if others:
+        rows = (
+            AdminUnit.objects.current()
+            .filter(parent_id__in=others)
+            .values_list("parent_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        found.update(dict(rows))
+    return found
+
+
+def late_reports(unit: AdminUnit, *, today: datetime.date | None = None) -> list[Node]:
+    """The unit's children whose report for a recent calendar period is late (for dashboards)."""
+    today = today or timezone.localdate()
+    from cdtt.targets.services import calendar_period
+
+    periods = [calendar_period(PeriodKind.MONTH, *_shift_month(today.year, today.month, -1))]
+    found = []
+    for period in periods:
+        found += [n for n in status_tree(unit, period, today=today) if n.state == "late"]
+    return found

@@ -1,0 +1,339 @@
+"""Report pages: my reports, one report (write, submit, review), a unit's status tree and consolidation,
+deadlines and exports."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cdtt.access.decorators import requires
+from cdtt.access.permissions import Perm
+from cdtt.access.scope import as_id, scope_for
+from cdtt.core.errors import DomainError, Forbidden, NotFound
+from cdtt.geo.models import AdminUnit, UnitKind, Village
+from cdtt.reports import exports, services
+from cdtt.reports.models import Report, ReportStatus
+from cdtt.targets.models import Period, PeriodKind
+from cdtt.targets.services import calendar_period
+
+KIND_ORDER = [PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.HALF, PeriodKind.YEAR, PeriodKind.CAMPAIGN]
+
+
+def reportable_periods(subject: services.Subject | None = None, today: datetime.date | None = None) -> list[Period]:
+    """The periods a report is written for now: this and last month, this and last quarter, this half-year,
+    this year (and last year in January), and the campaigns of the subject's province that are running or
+    ended in the last 30 days."""
+    today = today or timezone.localdate()
+    y, m = today.year, today.month
+    last_month = (y - 1, 12) if m == 1 else (y, m - 1)
+    q = (m - 1) // 3 + 1
+    last_quarter = (y - 1, 4) if q == 1 else (y, q - 1)
+    wanted = [
+        (PeriodKind.MONTH, y, m),
+        (PeriodKind.MONTH, *last_month),
+        (PeriodKind.QUARTER, y, q),
+        (PeriodKind.QUARTER, *last_quarter),
+        (PeriodKind.HALF, y, 1 if m <= 6 else 2),
+        (PeriodKind.YEAR, y, 1),
+    ]
+    if m == 1:
+        wanted.append((PeriodKind.YEAR, y - 1, 1))
+    periods = [calendar_period(kind, year, number) for kind, year, number in wanted]
+    campaigns = Period.objects.filter(
+        kind=PeriodKind.CAMPAIGN, start__lte=today, end__gte=today - datetime.timedelta(days=30)
+    )
+    place = (subject.commune if isinstance(subject, Village) else subject) if subject is not None else None
+    for campaign in campaigns.select_related("owner").order_by("-start")[:50]:
+        owner = campaign.owner
+        if owner is None or place is None or place.path.startswith(owner.path) or owner.path.startswith(place.path):
+            periods.append(campaign)
+    return periods
+
+
+def _period(request: HttpRequest) -> Period:
+    raw = request.GET.get("period") or request.POST.get("period")
+    if raw:
+        period = Period.objects.filter(pk=as_id(raw)).first()
+        if period is None:
+            raise NotFound(_("The period was not found."))
+        return period
+    today = timezone.localdate()
+    return calendar_period(PeriodKind.MONTH, today.year, today.month)
+
+
+def _subject_key(subject: services.Subject) -> str:
+    return f"v{subject.pk}" if isinstance(subject, Village) else f"u{subject.pk}"
+
+
+@requires(Perm.VIEW_REPORTS)
+def index(request: HttpRequest) -> HttpResponse:
+    """The reports I write (by period, with their state and due date) and the units whose reports I review."""
+    user = request.user
+    scope = scope_for(user)
+    today = timezone.localdate()
+    mine = []
+    for subject in services.own_subjects(user):
+        periods = reportable_periods(subject, today)
+        where = {"village": subject} if isinstance(subject, Village) else {"unit": subject}
+        reports = {r.period_id: r for r in Report.objects.filter(period__in=periods, **where)}
+        level = services.level_of(subject)
+        province = services.province_of(subject)
+        rows = []
+        for period in periods:
+            report = reports.get(period.pk)
+            due = report.due_on if report else services.due_date(period, level, province)
+            sent = report is not None and report.is_sent
+            rows.append({"period": period, "report": report, "due": due, "late": not sent and today > due})
+        mine.append({"subject": subject, "key": _subject_key(subject), "rows": rows})
+    review_units = [
+        AdminUnit.objects.get(pk=grant.unit_id)
+        for grant in scope.grants_with(Perm.REVIEW_REPORTS)
+        if grant.village_id is None
+    ]
+    watch_units = list(scope.top_units(Perm.VIEW_REPORTS).exclude(pk__in=[u.pk for u in review_units]))
+    return render(
+        request,
+        "reports/index.html",
+        {"mine": mine, "review_units": review_units, "watch_units": watch_units, "today": today},
+    )
+
+
+def _subject_from_key(user: Any, key: str) -> services.Subject:
+    scope = scope_for(user)
+    if key[:1] == "v":
+        return scope.village(key[1:], Perm.SUBMIT_REPORTS)
+    if key[:1] == "u":
+        return scope.unit(key[1:], Perm.SUBMIT_REPORTS)
+    raise NotFound(_("The unit was not found."))
+
+
+@requires(Perm.SUBMIT_REPORTS)
+def report_open_view(request: HttpRequest) -> HttpResponse:
+    """Open (or go back to) a report of one of my subjects for a period."""
+    if request.method != "POST":
+        return redirect("reports:index")
+    subject = _subject_from_key(request.user, request.POST.get("subject", ""))
+    period = _period(request)
+    try:
+        report = services.report_open(actor=request.user, subject=subject, period=period)
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, exc.message)
+        return redirect("reports:index")
+    return redirect("reports:detail", report.pk)
+
+
+def _version(request: HttpRequest) -> int | None:
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+@requires(Perm.VIEW_REPORTS)
+def detail(request: HttpRequest, report_id: int) -> HttpResponse:
+    """One report: the reporter writes and submits it; the reviewer approves, returns or reopens it."""
+    report = services.report_get(request.user, report_id)
+    if request.method == "POST":
+        return _act(request, report)
+    can_write = services.may_write(request.user, report)
+    can_review = services.may_review(request.user, report)
+    rows = services.report_rows(report)
+    org = report.organisation if report.is_sent else services.organisation(report.subject, report.period)  # type: ignore[arg-type]
+    info = None
+    if not report.is_sent and report.unit_id:
+        _rows, info = services.live_rows(report.subject, report.period)  # type: ignore[arg-type]
+    context = {
+        "report": report,
+        "subject_label": services.subject_label(report.subject),  # type: ignore[arg-type]
+        "rows": rows,
+        "org": org,
+        "info": info,
+        "events": list(report.events.select_related("actor").order_by("-at", "-pk")),
+        "changes": services.live_changes(report),
+        "can_write": can_write,
+        "can_submit": can_write,
+        "can_review": can_review and report.status == ReportStatus.SUBMITTED,
+        "can_reopen": can_review and report.status == ReportStatus.APPROVED,
+        "late": not report.is_sent and timezone.localdate() > report.due_on,
+        "consolidated": bool(report.unit_id),
+        "tree_url": reverse("reports:unit", args=[report.unit_id]) + f"?period={report.period_id}"
+        if report.unit_id
+        else "",
+    }
+    return render(request, "reports/detail.html", context)
+
+
+def _act(request: HttpRequest, report: Report) -> HttpResponse:
+    action = request.POST.get("action", "")
+    user, version = request.user, _version(request)
+    try:
+        if action in ("save", "submit"):
+            notes = {key.removeprefix("note-"): value for key, value in request.POST.items() if key.startswith("note-")}
+            report = services.report_save(
+                actor=user,
+                report=report,
+                version=version,
+                assessment=request.POST.get("assessment", ""),
+                plan=request.POST.get("plan", ""),
+                proposals=request.POST.get("proposals", ""),
+                notes=notes,
+            )
+            if action == "submit":
+                services.report_submit(actor=user, report=report, version=report.version)
+                messages.success(request, _("The report was submitted. Its numbers are frozen as they are now."))
+            else:
+                messages.success(request, _("Saved."))
+        elif action == "approve":
+            services.report_approve(actor=user, report=report, version=version)
+            messages.success(request, _("The report was approved and is now locked."))
+        elif action == "return":
+            services.report_return(actor=user, report=report, version=version, comment=request.POST.get("comment"))
+            messages.success(request, _("The report was returned with your comments."))
+        elif action == "reopen":
+            services.report_reopen(actor=user, report=report, version=version, reason=request.POST.get("reason"))
+            messages.success(request, _("The report was reopened for correction."))
+        else:
+            messages.error(request, _("Unknown action."))
+    except DomainError as exc:
+        if isinstance(exc, NotFound | Forbidden):
+            raise  # the same 404 / 403 page as any other refusal
+        messages.error(request, exc.message)
+    return redirect("reports:detail", report.pk)
+
+
+@requires(Perm.VIEW_REPORTS)
+def unit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """Who has reported to a unit for a period (late, returned, approved), and the consolidated numbers."""
+    scope = scope_for(request.user)
+    unit = scope.unit(unit_id, Perm.VIEW_REPORTS)
+    period = _period(request)
+    today = timezone.localdate()
+    nodes = services.status_tree(unit, period, today=today)
+    states: dict[str, int] = {}
+    for node in nodes:
+        states[node.state] = states.get(node.state, 0) + 1
+    rows, info = services.live_rows(unit, period)
+    own = Report.objects.filter(period=period, unit=unit).first()
+    is_own = any(g.village_id is None and g.unit_id == unit.pk for g in scope.grants_with(Perm.SUBMIT_REPORTS))
+    return render(
+        request,
+        "reports/unit.html",
+        {
+            "unit": unit,
+            "period": period,
+            "periods": reportable_periods(unit, today),
+            "nodes": nodes,
+            "states": states,
+            "rows": rows,
+            "info": info,
+            "own": own,
+            "is_own": is_own,
+            "subject_key": _subject_key(unit),
+            "can_settings": unit.kind == UnitKind.PROVINCE and scope.covers_unit(unit, Perm.REVIEW_REPORTS),
+            "can_policy": any(
+                g.village_id is None and g.unit_id == unit.pk for g in scope.grants_with(Perm.REVIEW_REPORTS)
+            ),
+            "hides": bool(services.policy_of([unit.pk])),
+            "due": services.due_date(period, services.level_of(unit), services.province_of(unit)),
+            "nationwide": unit.kind in (UnitKind.PROVINCE, UnitKind.NATIONAL),
+        },
+    )
+
+
+@requires(Perm.VIEW_REPORTS)
+def report_docx(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = services.report_get(request.user, report_id)
+    data = exports.report_docx(report)
+    return exports.download(
+        data, exports.file_name(report, "docx"), exports.DOCX_TYPE, actor=request.user, report=report
+    )
+
+
+@requires(Perm.VIEW_REPORTS)
+def report_xlsx(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = services.report_get(request.user, report_id)
+    data = exports.report_xlsx(report)
+    return exports.download(
+        data, exports.file_name(report, "xlsx"), exports.XLSX_TYPE, actor=request.user, report=report
+    )
+
+
+@requires(Perm.VIEW_REPORTS)
+def unit_xlsx(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """Every child unit × indicator of a province (its communes) or of the nation (every commune)."""
+    unit = scope_for(request.user).unit(unit_id, Perm.VIEW_REPORTS)
+    period = _period(request)
+    data = exports.consolidated_xlsx(unit, period)
+    name = f"tong-hop-{exports.slug(unit.name)}-{exports.slug(period.name)}.xlsx"
+    return exports.download(data, name, exports.XLSX_TYPE, actor=request.user, unit=unit, period=period)
+
+
+@requires(Perm.REVIEW_REPORTS)
+def settings_view(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """A province's deadlines per kind of report; a unit's choice to hide unapproved data from above."""
+    scope = scope_for(request.user)
+    unit = scope.unit(unit_id, Perm.REVIEW_REPORTS)
+    is_province = unit.kind == UnitKind.PROVINCE
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "policy":
+                services.policy_set(actor=request.user, unit=unit, hide_unapproved=bool(request.POST.get("hide")))
+            elif is_province:
+                for kind in KIND_ORDER:
+                    offset, day = request.POST.get(f"offset-{kind}", ""), request.POST.get(f"day-{kind}", "")
+                    if not day:
+                        continue
+                    try:
+                        parsed = (int(offset or 0), int(day))
+                    except ValueError:
+                        raise DomainError(_("Enter whole numbers for the deadlines.")) from None
+                    if parsed != services.deadline_rule(unit, kind):
+                        services.deadline_set(
+                            actor=request.user, province=unit, kind=kind, month_offset=parsed[0], day=parsed[1]
+                        )
+            messages.success(request, _("Saved."))
+            return redirect("reports:settings", unit.pk)
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            messages.error(request, exc.message)
+    rules = [
+        {
+            "kind": kind,
+            "label": PeriodKind(kind).label,
+            "rule": services.deadline_rule(unit if is_province else services.province_of(unit), kind),
+            "default": services.DEFAULT_DEADLINES[kind],
+        }
+        for kind in KIND_ORDER
+    ]
+    can_policy = any(g.village_id is None and g.unit_id == unit.pk for g in scope.grants_with(Perm.REVIEW_REPORTS))
+    return render(
+        request,
+        "reports/settings.html",
+        {
+            "unit": unit,
+            "rules": rules,
+            "is_province": is_province,
+            "can_policy": can_policy,
+            "hides": bool(services.policy_of([unit.pk])),
+        },
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("", index, name="index"),
+    path("mo/", report_open_view, name="open"),
+    path("<int:report_id>/", detail, name="detail"),
+    path("<int:report_id>/docx", report_docx, name="docx"),
+    path("<int:report_id>/xlsx", report_xlsx, name="xlsx"),
+    path("don-vi/<int:unit_id>/", unit_view, name="unit"),
+    path("don-vi/<int:unit_id>/xlsx", unit_xlsx, name="unit_xlsx"),
+    path("cai-dat/<int:unit_id>/", settings_view, name="settings"),
+]
