@@ -45,6 +45,7 @@ from cdtt.teams.documents import (
     _table,
     _tbl_property,
     commune_short_name,
+    village_label,
     vn_date,
 )
 
@@ -224,7 +225,7 @@ def report_docx(report: Report) -> bytes:
     _paragraph(doc, "BÁO CÁO", size=14, bold=True, before=12, keep_with_next=True)
     subject = report.subject
     subject_words = (
-        lines[1][0] + lines[1][1:].lower() if isinstance(subject, Village) else nfc(getattr(subject, "name", ""))
+        f"{TEAM_WORDS} {village_label(subject)}" if isinstance(subject, Village) else nfc(getattr(subject, "name", ""))
     )
     _paragraph(
         doc,

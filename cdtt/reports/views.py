@@ -7,6 +7,7 @@ import datetime
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -219,6 +220,12 @@ def unit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
     states: dict[str, int] = {}
     for node in nodes:
         states[node.state] = states.get(node.state, 0) + 1
+    # What needs the reviewer first: awaiting review, then late, returned, in progress, approved.
+    order = {"submitted": 0, "late": 1, "returned": 2, "draft": 3, "missing": 4, "approved": 5}
+    nodes.sort(key=lambda n: order.get(n.state, 9))
+    wanted = request.GET.get("state", "")
+    shown = [n for n in nodes if n.state == wanted] if wanted in order else nodes
+    page = Paginator(shown, 50).get_page(request.GET.get("page"))
     rows, info = services.live_rows(unit, period)
     own = Report.objects.filter(period=period, unit=unit).first()
     is_own = any(g.village_id is None and g.unit_id == unit.pk for g in scope.grants_with(Perm.SUBMIT_REPORTS))
@@ -230,6 +237,8 @@ def unit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
             "period": period,
             "periods": reportable_periods(unit, today),
             "nodes": nodes,
+            "page": page,
+            "wanted": wanted,
             "states": states,
             "rows": rows,
             "info": info,

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.formats import number_format
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cdtt.access.permissions import Perm
@@ -39,7 +41,15 @@ QUARTERS = {1: (1, 3), 2: (4, 6), 3: (7, 9), 4: (10, 12)}
 
 
 def calendar_period(kind: str, year: int, number: int = 1) -> Period:
-    """The year, half-year (1-2), quarter (1-4) or month (1-12) period, made on first use."""
+    """The year, half-year (1-2), quarter (1-4) or month (1-12) period, made on first use.
+
+    Its name is stored, so it is always in the platform's language (Vietnamese), whoever makes it first.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        return _calendar_period(kind, year, number)
+
+
+def _calendar_period(kind: str, year: int, number: int) -> Period:
     if kind == PeriodKind.YEAR:
         start, end, name = datetime.date(year, 1, 1), datetime.date(year, 12, 31), _("Year %(y)s") % {"y": year}
     elif kind == PeriodKind.QUARTER:

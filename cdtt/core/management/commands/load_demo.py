@@ -99,6 +99,7 @@ class Command(BaseCommand):
             households = _demo_households(communes)
             _demo_guidance()
             rebuild()  # the progress cells of everything above, whatever order it was made in
+            _demo_reports()
         self.stdout.write(
             self.style.SUCCESS(
                 _("Demo data ready: %(n)d new villages; %(a)d demo accounts.")
@@ -274,3 +275,34 @@ def _demo_guidance() -> None:
             kind="propaganda", occurred_on=today, village_id=village.pk, channel="loudspeaker", people_reached=120
         ),
     )
+
+
+def _demo_reports() -> None:
+    """Last month's reports (once): the demo team's, approved by the commune; the commune's, awaiting the
+    province. This month's are left for the demo to write, submit and review."""
+    from cdtt.reports.models import Report
+    from cdtt.reports.services import report_approve, report_open, report_submit
+    from cdtt.targets.models import PeriodKind
+    from cdtt.targets.services import calendar_period
+
+    leader, officer = User.objects.filter(username="totruong").first(), User.objects.filter(username="xa").first()
+    village = Village.objects.filter(name_folded=fold(DEMO_VILLAGE), valid_to__isnull=True).first()
+    if leader is None or officer is None or village is None or Report.objects.exists():
+        return
+    today = timezone.localdate()
+    year, month = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+    period = calendar_period(PeriodKind.MONTH, year, month)
+    team = report_open(actor=leader, subject=village, period=period)
+    team.assessment = (
+        "Tổ đã tuyên truyền qua loa truyền thanh và hướng dẫn các hộ kích hoạt định danh điện tử mức 2. "
+        "Một số hộ người cao tuổi chưa có điện thoại thông minh."
+    )
+    team.plan = "Tiếp tục hướng dẫn các hộ còn lại; phối hợp với bưu điện mở tài khoản thanh toán."
+    team.proposals = "Đề nghị xã hỗ trợ thêm 02 điện thoại dùng chung cho Tổ."
+    team.save()
+    team = report_submit(actor=leader, report=team, version=team.version)
+    report_approve(actor=officer, report=team, version=team.version)
+    commune = report_open(actor=officer, subject=village.commune, period=period)
+    commune.assessment = "Các Tổ hoạt động đều; số liệu tổng hợp từ báo cáo đã duyệt của các Tổ."
+    commune.save()
+    report_submit(actor=officer, report=commune, version=commune.version)
