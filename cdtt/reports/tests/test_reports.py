@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -441,3 +442,47 @@ def test_a_commune_officer_hides_unapproved_data(
     with pytest.raises(Forbidden):  # the province does not decide for the commune
         services.policy_set(actor=users.province_officer, unit=tree.c1, hide_unapproved=False)
     assert isinstance(tree.c1, AdminUnit)
+
+
+# -- API -----------------------------------------------------------------------------------------------------
+
+
+def _post(client: Client, url: str, body: dict[str, Any]) -> Any:
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
+def test_the_api_walks_the_same_states(
+    tree: Tree, users: Users, month: Period, signed_in: Callable[[str], Client]
+) -> None:
+    propaganda(users.team_member, village=tree.v1, people=9)
+    member, officer = signed_in("team_member"), signed_in("commune_officer")
+    opened = _post(member, "/api/v1/reports", {"period_id": month.pk, "village_id": tree.v1.pk})
+    assert opened.status_code == 200, opened.content
+    report = opened.json()
+    people = next(r for r in report["rows"] if r["code"] == "people_reached")
+    assert (report["status"], people["in_period"]) == ("draft", "9")
+    saved = _post(member, f"/api/v1/reports/{report['id']}/save", {"version": report["version"], "plan": "Kế hoạch"})
+    assert saved.json()["plan"] == "Kế hoạch"
+    submitted = _post(member, f"/api/v1/reports/{report['id']}/submit", {"version": saved.json()["version"]})
+    assert submitted.json()["status"] == "submitted"
+    again = _post(member, f"/api/v1/reports/{report['id']}/submit", {"version": submitted.json()["version"]})
+    assert again.status_code == 400 and "detail" in again.json()
+    version = submitted.json()["version"]
+    assert _post(member, f"/api/v1/reports/{report['id']}/approve", {"version": version}).status_code == 403
+    no_comment = _post(officer, f"/api/v1/reports/{report['id']}/return", {"version": version, "comment": ""})
+    assert no_comment.status_code == 400
+    approved = _post(officer, f"/api/v1/reports/{report['id']}/approve", {"version": version})
+    assert approved.json()["status"] == "approved"
+    tree_rows = officer.get(f"/api/v1/reports/units/{tree.c1.pk}?period_id={month.pk}").json()
+    assert {r["village_id"]: r["state"] for r in tree_rows}[tree.v1.pk] == "approved"
+
+
+def test_the_api_is_scoped(tree: Tree, users: Users, month: Period, signed_in: Callable[[str], Client]) -> None:
+    report = services.report_open(actor=users.team_member, subject=tree.v1, period=month)
+    assert Client().get(f"/api/v1/reports/{report.pk}").status_code == 401
+    assert signed_in("enterprise_partner").get(f"/api/v1/reports/{report.pk}").status_code == 403
+    assert signed_in("outsider").get(f"/api/v1/reports/{report.pk}").status_code == 404
+    assert signed_in("outsider").get(f"/api/v1/reports/units/{tree.c1.pk}?period_id={month.pk}").status_code == 404
+    body = {"period_id": month.pk, "village_id": tree.v2.pk}  # another village of the member's commune
+    assert _post(signed_in("team_member"), "/api/v1/reports", body).status_code == 404
+    assert Report.objects.count() == 1
