@@ -873,13 +873,49 @@ def _expected_counts(units: list[AdminUnit]) -> dict[int, int]:
     return found
 
 
-def late_reports(unit: AdminUnit, *, today: datetime.date | None = None) -> list[Node]:
-    """The unit's children whose report for a recent calendar period is late (for dashboards)."""
-    today = today or timezone.localdate()
+def _previous(kind: str, year: int, number: int) -> tuple[int, int]:
+    count = {PeriodKind.MONTH: 12, PeriodKind.QUARTER: 4, PeriodKind.HALF: 2}.get(kind, 1)  # type: ignore[call-overload]
+    return (year - 1, count) if number == 1 else (year, number - 1)
+
+
+def latest_due_periods(unit: AdminUnit, today: datetime.date) -> list[Period]:
+    """Per kind of report, the latest calendar period whose reports to ``unit`` were due before today."""
     from cdtt.targets.services import calendar_period
 
-    periods = [calendar_period(PeriodKind.MONTH, *_shift_month(today.year, today.month, -1))]
+    children = reporting_children(unit)
+    level = level_of(children[0]) if children else Level.VILLAGE
+    province = province_of(unit)
     found = []
-    for period in periods:
-        found += [n for n in status_tree(unit, period, today=today) if n.state == "late"]
+    for kind in (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.HALF, PeriodKind.YEAR):
+        number = {
+            PeriodKind.MONTH: today.month,
+            PeriodKind.QUARTER: (today.month - 1) // 3 + 1,
+            PeriodKind.HALF: 1 if today.month <= 6 else 2,
+            PeriodKind.YEAR: 1,
+        }[kind]
+        year = today.year
+        for _step in range(3):  # this period, or one of the two before it
+            period = calendar_period(kind, year, number)
+            if period.start <= today and due_date(period, level, province) < today:
+                found.append(period)
+                break
+            year, number = _previous(kind, year, number)
+    return found
+
+
+@dataclass
+class Late:
+    period: Period
+    nodes: list[Node]
+
+
+def late_reports(unit: AdminUnit, *, today: datetime.date | None = None) -> list[Late]:
+    """For dashboards: per kind of report, the latest period already due and who below ``unit`` has not
+    sent it (a handful of status-tree reads, whatever the unit's size)."""
+    today = today or timezone.localdate()
+    found = []
+    for period in latest_due_periods(unit, today):
+        late = [n for n in status_tree(unit, period, today=today) if n.state == "late"]
+        if late:
+            found.append(Late(period, late))
     return found

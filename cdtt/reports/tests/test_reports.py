@@ -486,3 +486,18 @@ def test_the_api_is_scoped(tree: Tree, users: Users, month: Period, signed_in: C
     body = {"period_id": month.pk, "village_id": tree.v2.pk}  # another village of the member's commune
     assert _post(signed_in("team_member"), "/api/v1/reports", body).status_code == 404
     assert Report.objects.count() == 1
+
+
+def test_late_reports_for_dashboards(tree: Tree, users: Users, month: Period) -> None:
+    today = datetime.date(2026, 11, 28)  # November's reports were due on the 15th
+    november = targets.calendar_period(PeriodKind.MONTH, 2026, 11)
+    sent = services.report_open(actor=users.team_member, subject=tree.v1, period=november, today=today)
+    services.report_submit(actor=users.team_member, report=sent, version=sent.version)
+
+    late = {
+        entry.period.kind: [n.subject.pk for n in entry.nodes] for entry in services.late_reports(tree.c1, today=today)
+    }
+
+    assert late["month"] == [tree.v2.pk]  # v1 sent November's; v2 (with a team) did not
+    assert set(late) == {"month", "quarter", "half", "year"}  # Q3 (due 6 Sept), H1 (6 June: H2 is due 6 Dec), 2026
+    assert [p.name for p in services.latest_due_periods(tree.c1, today)][:2] == ["Tháng 11/2026", "Quý 3/2026"]
