@@ -22,6 +22,7 @@ urlpatterns = [
     path("dong-bo/", include("cdtt.sync.urls")),
     path("hoat-dong/", include("cdtt.activities.urls")),
     path("bao-cao/", include("cdtt.reports.urls")),
+    path("dao-tao/", include("cdtt.training.urls")),
     path("tim-to/", include("cdtt.teams.public_urls")),
     path("api/v1/", api.urls),
 ]

@@ -26,6 +26,10 @@ class Perm(StrEnum):
     VIEW_REPORTS = "reports.view"  # periodic reports of one's units (aggregates and the team's own text)
     SUBMIT_REPORTS = "reports.submit"  # write and submit the report of one's own village team or unit
     REVIEW_REPORTS = "reports.review"  # approve, return, reopen the reports sent to one's unit; deadlines
+    VIEW_TRAINING = "training.view"  # guides and materials; a team member's own training history
+    MANAGE_TRAINING = "training.manage"  # courses of one's units, invitations, attendance, partners, materials
+    RUN_TRAINING = "training.run"  # an enterprise partner's own courses and sessions (counts only, no names)
+    VIEW_NETWORK = "network.view"  # the Ministry's side-by-side view of every province (national level only)
 
 
 _OFFICER = frozenset(
@@ -43,6 +47,8 @@ _OFFICER = frozenset(
         Perm.VIEW_REPORTS,
         Perm.SUBMIT_REPORTS,
         Perm.REVIEW_REPORTS,
+        Perm.VIEW_TRAINING,
+        Perm.MANAGE_TRAINING,
     }
 )
 _REPORTER = frozenset({Perm.VIEW_REPORTS, Perm.SUBMIT_REPORTS})
@@ -52,21 +58,26 @@ _REPORTER = frozenset({Perm.VIEW_REPORTS, Perm.SUBMIT_REPORTS})
 _HOUSEHOLD = frozenset({Perm.VIEW_HOUSEHOLDS, Perm.EDIT_HOUSEHOLDS})
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
-    Role.NATIONAL_ADMIN: frozenset(Perm) - _HOUSEHOLD - {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES},
+    Role.NATIONAL_ADMIN: frozenset(Perm)
+    - _HOUSEHOLD
+    - {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES, Perm.RUN_TRAINING},
     Role.PROVINCE_OFFICER: _OFFICER | {Perm.MANAGE_CATALOG},
     Role.COMMUNE_OFFICER: _OFFICER | _HOUSEHOLD | {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES},
     Role.TEAM_LEADER: frozenset(
-        {Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.MANAGE_GROUPS, Perm.VIEW_FIGURES, Perm.VIEW_PHONES}
+        {Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.MANAGE_GROUPS, Perm.VIEW_FIGURES, Perm.VIEW_PHONES, Perm.VIEW_TRAINING}
     )
     | _HOUSEHOLD
     | _REPORTER
     | {Perm.RECORD_ACTIVITIES},
-    Role.TEAM_MEMBER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.VIEW_FIGURES, Perm.RECORD_ACTIVITIES})
+    Role.TEAM_MEMBER: frozenset(
+        {Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.VIEW_FIGURES, Perm.RECORD_ACTIVITIES, Perm.VIEW_TRAINING}
+    )
     | _HOUSEHOLD
     | _REPORTER,
     # Enterprise partners and leaders read aggregates only, never rosters.
-    Role.ENTERPRISE_PARTNER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES}),
-    Role.LEADER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES, Perm.VIEW_REPORTS}),
+    Role.ENTERPRISE_PARTNER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES, Perm.VIEW_TRAINING, Perm.RUN_TRAINING}),
+    # The network view is for leaders at national level; the view checks the level.
+    Role.LEADER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES, Perm.VIEW_REPORTS, Perm.VIEW_NETWORK}),
 }
 
 # Which roles a holder of each role may grant, always strictly below their own unit.

@@ -306,3 +306,7 @@ api.add_router("/", sync_router)
 from cdtt.api.reports import router as reports_router  # noqa: E402
 
 api.add_router("/", reports_router)
+
+from cdtt.api.training import router as training_router  # noqa: E402
+
+api.add_router("/", training_router)
