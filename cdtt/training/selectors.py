@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import as_id, scope_for
-from cdtt.catalog.models import Indicator, Platform
+from cdtt.catalog.models import Indicator, Outcome, Platform
 from cdtt.core.errors import Forbidden, NotFound
 from cdtt.geo.models import AdminUnit, UnitKind
 from cdtt.progress import selectors as progress
@@ -224,12 +224,22 @@ class AreaUptake:
     coverage: Coverage
 
 
+def platform_indicators(platform_ids: list[int]) -> list[Indicator]:
+    """Active indicators that count a platform's use: by the platform itself, its outcomes, the adoption
+    statuses its outcomes reach, or a ratio over one of those."""
+    items = Outcome.objects.filter(platform_id__in=platform_ids, adoption_item__isnull=False).values("adoption_item")
+    direct = Indicator.objects.filter(
+        Q(platform_id__in=platform_ids) | Q(outcomes__platform_id__in=platform_ids) | Q(adoption_item__in=items)
+    )
+    found = Indicator.objects.filter(Q(pk__in=direct.values("pk")) | Q(numerator__in=direct.values("pk")))
+    return list(found.filter(is_active=True).order_by("order", "code"))
+
+
 def enterprise_uptake(enterprise: Enterprise) -> list[AreaUptake]:
     """For each assigned area: this year's progress on the indicators of the enterprise's platforms, and the
     training coverage (counts only). Progress is read through ``cdtt.progress.selectors``."""
     period = progress.current_year_period()
-    platform_ids = list(enterprise.platforms.values_list("pk", flat=True))
-    indicators = list(Indicator.objects.filter(is_active=True, platform_id__in=platform_ids).order_by("order", "code"))
+    indicators = platform_indicators(list(enterprise.platforms.values_list("pk", flat=True)))
     found = []
     for area in enterprise.areas.order_by("code"):
         figures = progress.figures(area, period, indicators, rank=False) if indicators else []
