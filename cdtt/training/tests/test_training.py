@@ -642,7 +642,7 @@ def test_inviting_another_provinces_commune_is_404(world: World, users: Users, t
 def _export(client: Client, session: Session) -> Any:
     response = client.get(f"/dao-tao/buoi/{session.pk}/diem-danh.xlsx")
     assert response.status_code == 200
-    return load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    return load_workbook(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]
 
 
 def _upload(client: Client, session: Session, workbook: Any) -> Any:
@@ -888,6 +888,6 @@ def test_the_network_view_puts_provinces_side_by_side(
     client.force_login(leader)
     assert client.get("/dao-tao/mang-luoi/").status_code == 200
     sheet = client.get("/dao-tao/mang-luoi.xlsx")
-    workbook = load_workbook(io.BytesIO(b"".join(sheet.streaming_content)))
+    workbook = load_workbook(io.BytesIO(b"".join(sheet.streaming_content)))  # type: ignore[attr-defined]
     values = [[c.value for c in row] for row in workbook.active.iter_rows(min_row=3)]
     assert ["01", "Thành phố Hà Nội", 3, 6, 3, 50.0, 1] in values
