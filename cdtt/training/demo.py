@@ -7,6 +7,7 @@ Everything goes through the services an officer uses; it runs once (it stops if 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -118,7 +119,7 @@ def demo_training(province_code: str, first_commune_code: str) -> bool:
     for n, member_id in enumerate(invited):
         status = Presence.ABSENT if n == 3 else Presence.EXCUSED if n == 5 else Presence.PRESENT
         done = status == Presence.PRESENT and n != 2
-        first_rows.append(services.AttendanceIn(member_id, status, done, (8 + n % 3) if done else None))
+        first_rows.append(services.AttendanceIn(member_id, status, done, Decimal(8 + n % 3) if done else None))
     services.attendance_record(actor=officer, session=first_session, rows=first_rows)
     services.attendance_record(
         actor=officer,
