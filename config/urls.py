@@ -23,6 +23,7 @@ urlpatterns = [
     path("hoat-dong/", include("cdtt.activities.urls")),
     path("bao-cao/", include("cdtt.reports.urls")),
     path("dao-tao/", include("cdtt.training.urls")),
+    path("mang-luoi/", include("cdtt.training.network_urls")),
     path("tim-to/", include("cdtt.teams.public_urls")),
     path("api/v1/", api.urls),
 ]

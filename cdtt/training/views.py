@@ -473,6 +473,10 @@ urlpatterns: list[URLPattern] = [
     path("doanh-nghiep/moi/", enterprise_new, name="enterprise_new"),
     path("doanh-nghiep/<int:enterprise_id>/", enterprise_detail, name="enterprise"),
     path("doanh-nghiep/<int:enterprise_id>/sua/", enterprise_edit, name="enterprise_edit"),
-    path("mang-luoi/", network, name="network"),
-    path("mang-luoi.xlsx", network_export, name="network_export"),
+]
+
+# The Ministry's network view lives at /mang-luoi/, beside training rather than under it.
+network_urlpatterns: list[URLPattern] = [
+    path("", network, name="index"),
+    path("tai-ve.xlsx", network_export, name="export"),
 ]

@@ -33,7 +33,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     elif scope.has(Perm.VIEW_TRAINING):
         items.append((_("My training"), reverse("training:mine")))
     if any(grant.unit_path.count("/") == 2 for grant in scope.grants_with(Perm.VIEW_NETWORK)):
-        items.append((_("Network"), reverse("training:network")))
+        items.append((_("Network"), reverse("network:index")))
     if scope.has(Perm.MANAGE_CATALOG):
         items.append((_("Catalogue"), reverse("catalog:home")))
     if scope.has(Perm.MANAGE_ACCOUNTS):

@@ -151,4 +151,17 @@ def test_issue_9_walk_through(page: Any, live_server: Any, tree: Tree, screensho
     page.screenshot(path=str(screenshot_dir / "training_partner.png"), full_page=True)
     page.goto(f"{base}/dao-tao/khoa/{course.pk}/")
     assert "Nguyễn Văn An" not in (page.text_content("main") or "")
+
+    # 7. The Ministry sees every province side by side and sorts by members trained.
+    admin = User.objects.create_user("admin", password=PASSWORD, full_name="Quản trị quốc gia")
+    RoleAssignment.objects.create(user=admin, role=Role.NATIONAL_ADMIN, unit=AdminUnit.objects.get(code="VN"))
+    page.context.clear_cookies()
+    sign_in(page, base, "admin")
+    page.goto(f"{base}/mang-luoi/")
+    page.click("table.network th >> text=Đã tập huấn")
+    page.click("table.network th >> text=Đã tập huấn")  # a second click sorts descending
+    page.wait_for_url(f"{base}/mang-luoi/?sort=-trained")
+    first = page.locator("table.network tbody tr").first.text_content() or ""
+    assert "Thành phố Hà Nội" in first and "4" in first
+    page.screenshot(path=str(screenshot_dir / "training_network.png"), full_page=True)
     assert errors == []

@@ -328,8 +328,8 @@ CASES = [
         "province_officer",
         200,
     ),
-    Case("network", "get", lambda w, t: "/dao-tao/mang-luoi/", "province_officer", "national_admin", 200),
-    Case("network sheet", "get", lambda w, t: "/dao-tao/mang-luoi.xlsx", "leader", "national_admin", 200),
+    Case("network", "get", lambda w, t: "/mang-luoi/", "province_officer", "national_admin", 200),
+    Case("network sheet", "get", lambda w, t: "/mang-luoi/tai-ve.xlsx", "leader", "national_admin", 200),
     # -- the API
     Case(
         "api courses", "get", lambda w, t: "/api/v1/training/courses", "team_member", "province_officer", 200, api=True
@@ -882,12 +882,12 @@ def test_the_network_view_puts_provinces_side_by_side(
     assert ordered == ["01", "79"]
     leader = make_user("lanh_dao_bo")
     RoleAssignment.objects.create(user=leader, role=Role.LEADER, unit=tree.vn)
-    page = signed_in("national_admin").get("/dao-tao/mang-luoi/?sort=-trained").content.decode()
+    page = signed_in("national_admin").get("/mang-luoi/?sort=-trained").content.decode()
     assert page.index("Thành phố Hà Nội") < page.index("Thành phố Hồ Chí Minh")
     client = Client()
     client.force_login(leader)
-    assert client.get("/dao-tao/mang-luoi/").status_code == 200
-    sheet = client.get("/dao-tao/mang-luoi.xlsx")
+    assert client.get("/mang-luoi/").status_code == 200
+    sheet = client.get("/mang-luoi/tai-ve.xlsx")
     workbook = load_workbook(io.BytesIO(b"".join(sheet.streaming_content)))  # type: ignore[attr-defined]
     values = [[c.value for c in row] for row in workbook.active.iter_rows(min_row=3)]
     assert ["01", "Thành phố Hà Nội", 3, 6, 3, 50.0, 1] in values
