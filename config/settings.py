@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "cdtt.targets",
     "cdtt.sync",
     "cdtt.mobile",
+    "cdtt.notices",
+    "cdtt.difficulties",
     "cdtt.web",
 ]
 
@@ -74,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cdtt.web.context.navigation",
+                "cdtt.notices.context.unread_notices",
             ],
         },
     },

@@ -22,6 +22,8 @@ urlpatterns = [
     path("dong-bo/", include("cdtt.sync.urls")),
     path("hoat-dong/", include("cdtt.activities.urls")),
     path("tim-to/", include("cdtt.teams.public_urls")),
+    path("thong-bao/", include("cdtt.notices.urls")),
+    path("kho-khan/", include("cdtt.difficulties.urls")),
     path("api/v1/", api.urls),
 ]
 

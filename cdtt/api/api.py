@@ -302,3 +302,11 @@ api.add_router("/", progress_router)
 from cdtt.api.sync import router as sync_router  # noqa: E402
 
 api.add_router("/", sync_router)
+
+from cdtt.notices.api import router as notices_router  # noqa: E402
+
+api.add_router("/", notices_router)
+
+from cdtt.difficulties.api import router as difficulties_router  # noqa: E402
+
+api.add_router("/", difficulties_router)
