@@ -323,7 +323,7 @@ def _name(user: Any) -> str:
 
 def _locked(difficulty: Difficulty) -> Difficulty:
     return (
-        Difficulty.objects.select_for_update()
+        Difficulty.objects.select_for_update(of=("self",))
         .select_related("unit", "village", "handler_unit__parent")
         .get(pk=difficulty.pk)
     )
@@ -651,7 +651,9 @@ def difficulties_escalate_overdue(*, now: datetime.datetime | None = None) -> Es
     moved = 0
     for pk in overdue.filter(handler_unit__parent__isnull=False).values_list("pk", flat=True):
         with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-            current = Difficulty.objects.select_for_update().select_related("handler_unit__parent").get(pk=pk)
+            current = (
+                Difficulty.objects.select_for_update(of=("self",)).select_related("handler_unit__parent").get(pk=pk)
+            )
             if current.status not in WAITING or current.due_on >= today or current.handler_unit.parent is None:
                 continue  # answered or moved meanwhile
             days = (today - current.due_on).days
