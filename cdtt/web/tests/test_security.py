@@ -192,22 +192,25 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
         "/teams/",
         "/households/",
         "/chi-tieu/",
+        "/kho-khan/",
         "/accounts/",
         "/audit/",
         "/me/",
     ]
-    assert labels("team_member") == ["/", "/units/", "/teams/", "/households/", "/chi-tieu/", "/me/"]
+    assert labels("team_member") == ["/", "/units/", "/teams/", "/households/", "/chi-tieu/", "/kho-khan/", "/me/"]
     assert labels("province_officer") == [
         "/",
         "/units/",
         "/teams/",
         "/chi-tieu/",
+        "/kho-khan/",
         "/danh-muc/",
         "/accounts/",
         "/audit/",
         "/me/",
     ]
-    assert labels("leader") == ["/", "/units/", "/chi-tieu/", "/me/"]
+    assert labels("leader") == ["/", "/units/", "/chi-tieu/", "/kho-khan/", "/me/"]
+    assert labels("enterprise_partner") == ["/", "/units/", "/chi-tieu/", "/me/"]
     assert labels("nobody") == ["/", "/me/"]
 
 
