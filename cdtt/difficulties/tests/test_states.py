@@ -188,3 +188,43 @@ def test_the_api_takes_the_same_steps_with_the_same_rules(
     else:
         assert response.status_code == 403
         assert not happened(Difficulty.objects.get(pk=team_difficulty.pk))
+
+
+RAISE_ALLOWED = {"team_leader": "c1", "team_member": "c1", "commune_officer": "p1", "province_officer": "vn"}
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        "national_admin",
+        "province_officer",
+        "commune_officer",
+        "team_leader",
+        "team_member",
+        "leader",
+        "enterprise_partner",
+        "nobody",
+    ],
+)
+def test_raising_by_role_and_where_it_goes(
+    signed_in: Callable[..., Client], tree: Tree, users: Users, role: str
+) -> None:
+    response = signed_in(role).post("/kho-khan/moi/", {"category": "training", "description": "Cần tập huấn thêm."})
+    if role in RAISE_ALLOWED:
+        assert response.status_code == 302
+        assert Difficulty.objects.get().handler_unit == getattr(tree, RAISE_ALLOWED[role])
+    else:
+        assert response.status_code == 403
+        assert not Difficulty.objects.exists()
+
+
+def test_a_difficulty_is_assigned_only_to_an_officer_of_the_handling_unit(
+    signed_in: Callable[..., Client], users: Users, team_difficulty: Difficulty
+) -> None:
+    url = f"/kho-khan/{team_difficulty.pk}/thao-tac/"
+    for someone in (users.team_member, users.outsider, users.province_officer):
+        response = signed_in("commune_officer").post(url, {"action": "assign", "assignee": someone.pk}, follow=True)
+        assert "Hãy chọn một cán bộ của đơn vị đang xử lý" in response.content.decode()
+    assert Difficulty.objects.get(pk=team_difficulty.pk).assignee is None
+    signed_in("commune_officer").post(url, {"action": "assign", "assignee": users.commune_officer.pk})
+    assert Difficulty.objects.get(pk=team_difficulty.pk).assignee == users.commune_officer
