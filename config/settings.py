@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "cdtt.reports",
     "cdtt.sync",
     "cdtt.mobile",
+    "cdtt.notices",
+    "cdtt.difficulties",
     "cdtt.web",
 ]
 
@@ -75,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cdtt.web.context.navigation",
+                "cdtt.notices.context.unread_notices",
             ],
         },
     },

@@ -23,6 +23,8 @@ urlpatterns = [
     path("hoat-dong/", include("cdtt.activities.urls")),
     path("bao-cao/", include("cdtt.reports.urls")),
     path("tim-to/", include("cdtt.teams.public_urls")),
+    path("thong-bao/", include("cdtt.notices.urls")),
+    path("kho-khan/", include("cdtt.difficulties.urls")),
     path("api/v1/", api.urls),
 ]
 
