@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "cdtt.activities",
     "cdtt.progress",
     "cdtt.targets",
+    "cdtt.dashboards",
     "cdtt.sync",
     "cdtt.mobile",
     "cdtt.web",
