@@ -302,3 +302,7 @@ api.add_router("/", progress_router)
 from cdtt.api.sync import router as sync_router  # noqa: E402
 
 api.add_router("/", sync_router)
+
+from cdtt.dashboards.api import router as dashboards_router  # noqa: E402
+
+api.add_router("/", dashboards_router)

@@ -192,22 +192,32 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
         "/teams/",
         "/households/",
         "/chi-tieu/",
+        "/bang-dieu-khien/",
         "/accounts/",
         "/audit/",
         "/me/",
     ]
-    assert labels("team_member") == ["/", "/units/", "/teams/", "/households/", "/chi-tieu/", "/me/"]
+    assert labels("team_member") == [
+        "/",
+        "/units/",
+        "/teams/",
+        "/households/",
+        "/chi-tieu/",
+        "/bang-dieu-khien/",
+        "/me/",
+    ]
     assert labels("province_officer") == [
         "/",
         "/units/",
         "/teams/",
         "/chi-tieu/",
+        "/bang-dieu-khien/",
         "/danh-muc/",
         "/accounts/",
         "/audit/",
         "/me/",
     ]
-    assert labels("leader") == ["/", "/units/", "/chi-tieu/", "/me/"]
+    assert labels("leader") == ["/", "/units/", "/chi-tieu/", "/bang-dieu-khien/", "/me/"]
     assert labels("nobody") == ["/", "/me/"]
 
 
