@@ -100,7 +100,7 @@ def ranking_panel(dashboard: Dashboard) -> Panel | None:
     rows, sort = dashboard.sorted_rows
     return Panel(
         "ranking",
-        _("%(children)s ranked") % {"children": dashboard.child_kind},
+        _("Ranking of %(children)s") % {"children": dashboard.child_kind.lower()},
         "dashboards/panels/ranking.html",
         {"rows": rows, "sort": sort, "columns": _columns(sort)},
     )
@@ -113,7 +113,7 @@ def _columns(sort: str) -> list[dict[str, Any]]:
         "name": _("Unit"),
         "achieved": _("Achieved"),
         "target": _("Target"),
-        "percent": _("% of target"),
+        "percent": _("Share of target"),
         "score": _("Average over targets"),
     }
     current = sort.lstrip("-")
