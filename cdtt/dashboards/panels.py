@@ -102,7 +102,7 @@ def ranking_panel(dashboard: Dashboard) -> Panel | None:
         "ranking",
         _("Ranking of %(children)s") % {"children": dashboard.child_kind.lower()},
         "dashboards/panels/ranking.html",
-        {"rows": rows, "sort": sort, "columns": _columns(sort)},
+        {"rows": rows, "sort": sort, "columns": _columns(sort), "sort_options": _sort_options()},
     )
 
 
@@ -128,6 +128,18 @@ def _columns(sort: str) -> list[dict[str, Any]]:
         else:
             ask, state = f"{natural}{key}", "none"
         found.append({"key": key, "label": label, "sort": ask, "aria": state})
+    return found
+
+
+def _sort_options() -> list[tuple[str, str]]:
+    """The same sorts as the column headers, for a phone, where the table shows as cards without headers."""
+    found = []
+    for column in _columns(""):
+        for sort, text in (
+            (column["key"], _("%(column)s, ascending")),
+            (f"-{column['key']}", _("%(column)s, descending")),
+        ):
+            found.append((sort, text % {"column": column["label"]}))
     return found
 
 
