@@ -133,10 +133,16 @@ class MapPoint:
     x: float
     y: float
     r: float
-    fill: str
+    fill: str  # the class's colour (the stylesheet draws it)
     dashed: bool  # no target: an open circle with a dashed edge
     title: str
     row: ChildRow
+
+    @property
+    def css(self) -> str:
+        """The point's class in dashboard.css: c0-c4 along the palette, cn without a target (an open circle)."""
+        klass = colour_class(self.row.percent)
+        return "cn" if klass is None else f"c{klass}"
 
 
 @dataclass
@@ -166,7 +172,7 @@ def map_chart(data: MapData, *, indicator_name: str, percent_measure: bool = Fal
     used_width = span_x * scale + 2 * pad
     offset = (width - used_width) / 2  # centre a tall map
     height = math.ceil(span_y * scale + 2 * pad)
-    radius = 9.0 if len(rows) <= 40 else 6.0 if len(rows) <= 200 else 3.5
+    radius = 9 if len(rows) <= 40 else 6 if len(rows) <= 200 else 3.5
     points = []
     for row, lat, lon in zip(rows, lats, lons, strict=True):
         klass = colour_class(row.percent)

@@ -102,7 +102,13 @@ def ranking_panel(dashboard: Dashboard) -> Panel | None:
         "ranking",
         _("Ranking of %(children)s") % {"children": dashboard.child_kind.lower()},
         "dashboards/panels/ranking.html",
-        {"rows": rows, "sort": sort, "columns": _columns(sort), "sort_options": _sort_options()},
+        {
+            "rows": rows,
+            "sort": sort,
+            "columns": (columns := _columns(sort)),
+            "labels": {column["key"]: column["label"] for column in columns},
+            "sort_options": _sort_options(),
+        },
     )
 
 
