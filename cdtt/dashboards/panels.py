@@ -12,9 +12,10 @@ exists) would be::
         rows = report_late_list(user=dashboard.user, unit=dashboard.commune, period=dashboard.period)
         return Panel("late-reports", _("Late reports"), "reports/panels/late.html", {"rows": rows})
 
-and an entry ``late_reports_panel`` in ``PANELS`` at the place it should appear; its template receives
-``panel`` (with ``panel.context``), ``dashboard`` and ``period``. "Open difficulties" is added the same way.
-Panels print in the same order; give a panel's outer element the class ``panel`` to keep it whole on a page.
+and an entry ``late_reports_panel`` in ``PANELS`` at the place it should appear. The page draws each panel
+as a card with its title and includes its template, which receives the panel's context as ``c`` beside
+``dashboard``, ``period`` and ``query`` (the period and indicator, to keep in links). "Open difficulties"
+is added the same way. A panel that should also be in the JSON API adds its field to ``api.DashboardOut``.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cdtt.access.permissions import Perm
@@ -371,7 +372,7 @@ class Dashboard:
     wanted_indicator: Any = None
     indicator_by: str = "pk"  # "pk" from the pages, "code" from the API
     sort: str = DEFAULT_SORT
-    today: datetime.date = field(default_factory=datetime.date.today)
+    today: datetime.date = field(default_factory=timezone.localdate)
 
     @property
     def level(self) -> str:

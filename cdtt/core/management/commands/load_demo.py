@@ -288,8 +288,9 @@ VILLAGE_TARGETS = {"guidance_visits": 50, "propaganda_sessions": 12, "people_rea
 
 
 def _demo_year(communes: dict[str, AdminUnit]) -> None:
-    """Targets for the year (set by the nation, split by the province and a commune) and activities spread
-    over the months so far, all through the services officers and members use (once)."""
+    """Targets for the year (set and split by the province, split again by a commune) and activities spread
+    over the months so far, all through the services officers and members use (once). The province's own
+    officer sets them, so that the walk-through in the README can still change them."""
     from cdtt.activities.services import ActivityIn, activity_record
     from cdtt.catalog.models import Indicator, Outcome
     from cdtt.targets.models import PeriodKind, SplitMethod, Target
@@ -300,7 +301,7 @@ def _demo_year(communes: dict[str, AdminUnit]) -> None:
     province = AdminUnit.objects.current().get(code=PROVINCE)
     if Target.objects.filter(unit=province, period=year).exists():
         return
-    admin, tinh = User.objects.get(username="admin"), User.objects.get(username="tinh")
+    tinh = User.objects.get(username="tinh")
     villages = {
         code: list(Village.objects.filter(commune=communes[code], valid_to__isnull=True).order_by("pk"))
         for code, _login, _pace in YEAR_COMMUNES
@@ -308,7 +309,7 @@ def _demo_year(communes: dict[str, AdminUnit]) -> None:
     for code, per_village in VILLAGE_TARGETS.items():
         indicator = Indicator.objects.get(code=code)
         total = sum(per_village * len(found) for found in villages.values())
-        parent = target_set(actor=admin, subject=province, indicator=indicator, period=year, value=total)
+        parent = target_set(actor=tinh, subject=province, indicator=indicator, period=year, value=total)
         shares = {communes[c].pk: per_village * len(villages[c]) for c, _login, _pace in YEAR_COMMUNES}
         target_split(actor=tinh, parent=parent, method=SplitMethod.MANUAL, manual=shares)
         bat_trang = Target.objects.get(unit=communes[DEMO_COMMUNE], indicator=indicator, period=year)
