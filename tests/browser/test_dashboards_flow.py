@@ -48,7 +48,9 @@ def _province(tree: Tree) -> AdminUnit:
     )
     yen_son = Village.objects.create(commune=ba_vi, name="Thôn Yên Sơn")
     admin = User.objects.create_user("admin", password=PASSWORD, full_name="Quản trị")
-    RoleAssignment.objects.create(user=admin, role=Role.NATIONAL_ADMIN, unit=province.parent)
+    nation = province.parent
+    assert nation is not None
+    RoleAssignment.objects.create(user=admin, role=Role.NATIONAL_ADMIN, unit=nation)
     tinh = User.objects.create_user("tinh", password=PASSWORD, full_name="Cán bộ Sở")
     RoleAssignment.objects.create(user=tinh, role=Role.PROVINCE_OFFICER, unit=province)
     bavi = User.objects.create_user("bavi", password=PASSWORD, full_name="Cán bộ xã Ba Vì")
