@@ -298,7 +298,6 @@ class Coverage:
     groups: int = 0  # villages with a chat group
     households_in_groups: int = 0  # in the groups that were counted
     households_counted: int = 0  # households of the villages whose group was counted
-    by_gender: dict[str, int] = field(default_factory=dict)
 
     @property
     def team_coverage(self) -> float | None:
@@ -312,29 +311,32 @@ class Coverage:
 
 
 def coverage(*, user: Any, subject: AdminUnit | Village) -> Coverage:
-    """Villages with a team, teams and members, and households in the village chat groups (counts only)."""
-    from cdtt.teams.selectors import team_figures
+    """Villages with a team, teams and members, and households in the village chat groups (counts only).
 
+    Counted as ``teams.selectors.team_figures`` counts them, without its sum over the household register,
+    which would read every household of a province or of the nation.
+    """
     groups = ChatGroup.objects.filter(village__isnull=False, village__valid_to__isnull=True)
     if isinstance(subject, Village):
+        villages = Village.objects.filter(pk=subject.pk)
         teams = Team.objects.filter(village=subject, status=TeamStatus.ACTIVE)
-        found = Coverage(villages=1, villages_with_team=int(teams.exists()), teams=teams.count())
-        found.members = Membership.objects.current().filter(team__in=teams).values("member").distinct().count()
         groups = groups.filter(village=subject)
     else:
-        figures = team_figures(user=user, unit=subject)
-        found = Coverage(
-            villages=figures.villages,
-            villages_with_team=figures.villages_with_team,
-            teams=figures.teams,
-            members=figures.members,
-            by_gender=figures.by_gender,
-        )
-        groups = (
-            groups.filter(commune=subject)
-            if subject.is_commune
-            else groups.filter(commune__path__startswith=subject.path)
-        )
+        villages = Village.objects.active()
+        if subject.is_commune:
+            villages, teams = villages.filter(commune=subject), Team.objects.filter(commune=subject)
+            groups = groups.filter(commune=subject)
+        else:
+            villages = villages.filter(commune__path__startswith=subject.path)
+            teams = Team.objects.filter(commune__path__startswith=subject.path)
+            groups = groups.filter(commune__path__startswith=subject.path)
+        teams = teams.filter(status=TeamStatus.ACTIVE)
+    found = Coverage(
+        villages=villages.count(),
+        villages_with_team=villages.filter(teams__status=TeamStatus.ACTIVE).distinct().count(),
+        teams=teams.count(),
+        members=Membership.objects.current().filter(team__in=teams).values("member").distinct().count(),
+    )
     counted = Q(households_in_group__isnull=False, households_total__isnull=False)
     totals = groups.aggregate(
         n=Count("pk"),
