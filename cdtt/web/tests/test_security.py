@@ -192,6 +192,7 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
         "/teams/",
         "/households/",
         "/chi-tieu/",
+        "/bang-dieu-khien/",
         "/bao-cao/",
         "/kho-khan/",
         "/accounts/",
@@ -204,6 +205,7 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
         "/teams/",
         "/households/",
         "/chi-tieu/",
+        "/bang-dieu-khien/",
         "/bao-cao/",
         "/kho-khan/",
         "/me/",
@@ -213,6 +215,7 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
         "/units/",
         "/teams/",
         "/chi-tieu/",
+        "/bang-dieu-khien/",
         "/bao-cao/",
         "/kho-khan/",
         "/danh-muc/",
@@ -220,8 +223,8 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
         "/audit/",
         "/me/",
     ]
-    assert labels("leader") == ["/", "/units/", "/chi-tieu/", "/bao-cao/", "/kho-khan/", "/me/"]
-    assert labels("enterprise_partner") == ["/", "/units/", "/chi-tieu/", "/me/"]
+    assert labels("leader") == ["/", "/units/", "/chi-tieu/", "/bang-dieu-khien/", "/bao-cao/", "/kho-khan/", "/me/"]
+    assert labels("enterprise_partner") == ["/", "/units/", "/chi-tieu/", "/bang-dieu-khien/", "/me/"]
     assert labels("nobody") == ["/", "/me/"]
 
 
