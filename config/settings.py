@@ -41,9 +41,12 @@ INSTALLED_APPS = [
     "cdtt.progress",
     "cdtt.targets",
     "cdtt.reports",
+    "cdtt.dashboards",
     "cdtt.training",
     "cdtt.sync",
     "cdtt.mobile",
+    "cdtt.notices",
+    "cdtt.difficulties",
     "cdtt.web",
 ]
 
@@ -76,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cdtt.web.context.navigation",
+                "cdtt.notices.context.unread_notices",
             ],
         },
     },

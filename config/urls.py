@@ -17,6 +17,7 @@ urlpatterns = [
     path("teams/", include("cdtt.teams.urls")),
     path("households/", include("cdtt.households.urls")),
     path("chi-tieu/", include("cdtt.progress.urls")),
+    path("bang-dieu-khien/", include("cdtt.dashboards.urls")),
     path("danh-muc/", include("cdtt.catalog.urls")),
     path("app/", include("cdtt.mobile.urls")),
     path("dong-bo/", include("cdtt.sync.urls")),
@@ -25,6 +26,8 @@ urlpatterns = [
     path("dao-tao/", include("cdtt.training.urls")),
     path("mang-luoi/", include("cdtt.training.network_urls")),
     path("tim-to/", include("cdtt.teams.public_urls")),
+    path("thong-bao/", include("cdtt.notices.urls")),
+    path("kho-khan/", include("cdtt.difficulties.urls")),
     path("api/v1/", api.urls),
 ]
 

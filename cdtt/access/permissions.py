@@ -30,6 +30,10 @@ class Perm(StrEnum):
     MANAGE_TRAINING = "training.manage"  # courses of one's units, invitations, attendance, partners, materials
     RUN_TRAINING = "training.run"  # an enterprise partner's own courses and sessions (counts only, no names)
     VIEW_NETWORK = "network.view"  # the Ministry's side-by-side view of every province (national level only)
+    READ_NOTICES = "notices.read"  # one's own notifications (nobody reads anyone else's)
+    VIEW_DIFFICULTIES = "difficulties.view"  # difficulties raised in one's units, with their threads
+    RAISE_DIFFICULTIES = "difficulties.raise"  # raise a difficulty for one's team or unit; resolve or reopen it
+    HANDLE_DIFFICULTIES = "difficulties.handle"  # assign, answer, escalate the difficulties one's unit handles
 
 
 _OFFICER = frozenset(
@@ -57,28 +61,44 @@ _REPORTER = frozenset({Perm.VIEW_REPORTS, Perm.SUBMIT_REPORTS})
 # the village's team. Province and national roles read aggregates only.
 _HOUSEHOLD = frozenset({Perm.VIEW_HOUSEHOLDS, Perm.EDIT_HOUSEHOLDS})
 
+# Difficulties: teams and officers raise them to the level above; officers handle what reaches their unit.
+# Leaders read them; enterprise partners do not see them.
+_DIFFICULTIES_RAISE = frozenset({Perm.VIEW_DIFFICULTIES, Perm.RAISE_DIFFICULTIES})
+_DIFFICULTIES_HANDLE = frozenset({Perm.VIEW_DIFFICULTIES, Perm.HANDLE_DIFFICULTIES})
+
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
+    # The national level has no level above it to raise a difficulty to.
     Role.NATIONAL_ADMIN: frozenset(Perm)
     - _HOUSEHOLD
-    - {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES, Perm.RUN_TRAINING},
-    Role.PROVINCE_OFFICER: _OFFICER | {Perm.MANAGE_CATALOG},
-    Role.COMMUNE_OFFICER: _OFFICER | _HOUSEHOLD | {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES},
+    - {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES, Perm.RAISE_DIFFICULTIES, Perm.RUN_TRAINING},
+    Role.PROVINCE_OFFICER: _OFFICER | _DIFFICULTIES_RAISE | _DIFFICULTIES_HANDLE | {Perm.MANAGE_CATALOG},
+    Role.COMMUNE_OFFICER: _OFFICER
+    | _HOUSEHOLD
+    | _DIFFICULTIES_RAISE
+    | _DIFFICULTIES_HANDLE
+    | {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES},
     Role.TEAM_LEADER: frozenset(
         {Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.MANAGE_GROUPS, Perm.VIEW_FIGURES, Perm.VIEW_PHONES, Perm.VIEW_TRAINING}
     )
     | _HOUSEHOLD
     | _REPORTER
+    | _DIFFICULTIES_RAISE
     | {Perm.RECORD_ACTIVITIES},
     Role.TEAM_MEMBER: frozenset(
         {Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.VIEW_FIGURES, Perm.RECORD_ACTIVITIES, Perm.VIEW_TRAINING}
     )
     | _HOUSEHOLD
-    | _REPORTER,
+    | _REPORTER
+    | _DIFFICULTIES_RAISE,
     # Enterprise partners and leaders read aggregates only, never rosters.
     Role.ENTERPRISE_PARTNER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES, Perm.VIEW_TRAINING, Perm.RUN_TRAINING}),
     # The network view is for leaders at national level; the view checks the level.
-    Role.LEADER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES, Perm.VIEW_REPORTS, Perm.VIEW_NETWORK}),
+    Role.LEADER: frozenset(
+        {Perm.VIEW_UNITS, Perm.VIEW_FIGURES, Perm.VIEW_REPORTS, Perm.VIEW_DIFFICULTIES, Perm.VIEW_NETWORK}
+    ),
 }
+# Everyone with a role reads their own notifications.
+ROLE_PERMS = {role: perms | {Perm.READ_NOTICES} for role, perms in ROLE_PERMS.items()}
 
 # Which roles a holder of each role may grant, always strictly below their own unit.
 GRANTABLE: dict[str, frozenset[str]] = {

@@ -306,6 +306,16 @@ api.add_router("/", sync_router)
 from cdtt.api.reports import router as reports_router  # noqa: E402
 
 api.add_router("/", reports_router)
+from cdtt.notices.api import router as notices_router  # noqa: E402
+
+api.add_router("/", notices_router)
+
+from cdtt.difficulties.api import router as difficulties_router  # noqa: E402
+
+api.add_router("/", difficulties_router)
+from cdtt.dashboards.api import router as dashboards_router  # noqa: E402
+
+api.add_router("/", dashboards_router)
 
 from cdtt.api.training import router as training_router  # noqa: E402
 

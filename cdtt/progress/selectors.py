@@ -100,6 +100,58 @@ def _running_sums(
     return {(indicator_id, unit): int(total or 0) for indicator_id, unit, total in rows}
 
 
+def monthly(
+    indicators: Sequence[Indicator], year: int, level: int, units: Sequence[int]
+) -> dict[tuple[int, int], list[Decimal]]:
+    """Each indicator's value from 1 January to the end of each month of ``year``: twelve values per
+    (indicator, unit), each equal to what ``values`` gives for a period from 1 January to that month's
+    end (a sum within the year so far, a running total for cumulative ones, a ratio of running totals).
+
+    One read of the units' month cells of the year (and, for running totals, of their earlier whole years).
+    """
+    within = {i.pk for i in indicators if i.is_counted and not i.is_cumulative}
+    cumulative = {i.pk for i in indicators if i.is_counted and i.is_cumulative}
+    ratios = [i for i in indicators if i.method == Method.RATIO]
+    running = cumulative | {part.pk for part in _ratio_parts(ratios)}
+    found: dict[tuple[int, int], list[Decimal]] = {}
+    if not within and not running:
+        return found
+    condition = Q(indicator_id__in=within | running, bucket__gt=year * 100, bucket__lte=year * 100 + 12)
+    if running:
+        condition |= Q(indicator_id__in=running, bucket__gte=1000, bucket__lt=year)
+    in_month: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0] * 12)
+    before: dict[tuple[int, int], int] = defaultdict(int)
+    rows = ProgressCell.objects.filter(condition, level=level, unit__in=list(units))
+    for indicator_id, unit, bucket, value in rows.values_list("indicator_id", "unit", "bucket", "value"):
+        if bucket < 10000:  # an earlier whole year
+            before[(indicator_id, unit)] += value
+        else:
+            in_month[(indicator_id, unit)][bucket % 100 - 1] += value
+
+    def so_far(indicator_id: int, unit: int, *, from_start: bool) -> list[Decimal]:
+        total = before[(indicator_id, unit)] if from_start else 0
+        found_ = []
+        for value in in_month.get((indicator_id, unit), [0] * 12):
+            total += value
+            found_.append(Decimal(total))
+        return found_
+
+    for unit in units:
+        for indicator_id in within:
+            found[(indicator_id, unit)] = so_far(indicator_id, unit, from_start=False)
+        for indicator_id in cumulative:
+            found[(indicator_id, unit)] = so_far(indicator_id, unit, from_start=True)
+        for ratio in ratios:
+            # Both parts are running totals up to each month's end, as in ``values``.
+            tops = so_far(ratio.numerator_id or 0, unit, from_start=True)
+            bottoms = so_far(ratio.denominator_id or 0, unit, from_start=True)
+            found[(ratio.pk, unit)] = [
+                (100 * top / bottom).quantize(Decimal("0.1")) if bottom else Decimal(0)
+                for top, bottom in zip(tops, bottoms, strict=True)
+            ]
+    return found
+
+
 @dataclass
 class Figure:
     indicator: Indicator

@@ -26,8 +26,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Households"), reverse("households:list")))
     if scope.has(Perm.VIEW_FIGURES):
         items.append((_("Targets"), reverse("progress:mine")))
+        items.append((_("Dashboard"), reverse("dashboards:home")))
     if scope.has(Perm.VIEW_REPORTS):
         items.append((_("Reports"), reverse("reports:index")))
+    if scope.has(Perm.VIEW_DIFFICULTIES):
+        items.append((_("Difficulties"), reverse("difficulties:list")))
     if scope.has(Perm.MANAGE_TRAINING) or scope.has(Perm.RUN_TRAINING):
         items.append((_("Training"), reverse("training:courses")))
     elif scope.has(Perm.VIEW_TRAINING):

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -891,3 +892,20 @@ def test_the_network_view_puts_provinces_side_by_side(
     workbook = load_workbook(io.BytesIO(b"".join(sheet.streaming_content)))  # type: ignore[attr-defined]
     values = [[c.value for c in row] for row in workbook.active.iter_rows(min_row=3)]
     assert ["01", "Thành phố Hà Nội", 3, 6, 3, 50.0, 1] in values
+
+
+# -- the dashboards' panel ------------------------------------------------------------------------------------
+
+
+def test_the_province_and_commune_dashboards_show_training_coverage(
+    signed_in: Callable[..., Client], world: World, tree: Tree
+) -> None:
+    province = signed_in("province_officer").get(reverse("dashboards:unit", args=[tree.p1.pk])).content.decode()
+    assert 'id="training"' in province
+    assert "3 / 6" in province  # members trained of members, as selectors.coverage_of counts them
+    assert world.vneid.name in province and "VNPT Hà Nội" in province
+    commune = signed_in("commune_officer").get(reverse("dashboards:unit", args=[tree.c1.pk])).content.decode()
+    found = selectors.coverage_of(tree.c1)
+    assert 'id="training"' in commune and f"{found.trained_any} / {found.members}" in commune
+    village = signed_in("team_member").get(reverse("dashboards:village", args=[tree.v1.pk])).content.decode()
+    assert 'id="training"' not in village

@@ -192,24 +192,39 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
         "/teams/",
         "/households/",
         "/chi-tieu/",
+        "/bang-dieu-khien/",
         "/bao-cao/",
+        "/kho-khan/",
         "/accounts/",
         "/audit/",
         "/me/",
     ]
-    assert labels("team_member") == ["/", "/units/", "/teams/", "/households/", "/chi-tieu/", "/bao-cao/", "/me/"]
+    assert labels("team_member") == [
+        "/",
+        "/units/",
+        "/teams/",
+        "/households/",
+        "/chi-tieu/",
+        "/bang-dieu-khien/",
+        "/bao-cao/",
+        "/kho-khan/",
+        "/me/",
+    ]
     assert labels("province_officer") == [
         "/",
         "/units/",
         "/teams/",
         "/chi-tieu/",
+        "/bang-dieu-khien/",
         "/bao-cao/",
+        "/kho-khan/",
         "/danh-muc/",
         "/accounts/",
         "/audit/",
         "/me/",
     ]
-    assert labels("leader") == ["/", "/units/", "/chi-tieu/", "/bao-cao/", "/me/"]
+    assert labels("leader") == ["/", "/units/", "/chi-tieu/", "/bang-dieu-khien/", "/bao-cao/", "/kho-khan/", "/me/"]
+    assert labels("enterprise_partner") == ["/", "/units/", "/chi-tieu/", "/bang-dieu-khien/", "/me/"]
     assert labels("nobody") == ["/", "/me/"]
 
 
