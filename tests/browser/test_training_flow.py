@@ -138,6 +138,12 @@ def test_issue_9_walk_through(page: Any, live_server: Any, tree: Tree, screensho
     assert "VNPT Hà Nội" in (page.text_content("main") or "")
     page.screenshot(path=str(screenshot_dir / "training_coverage.png"), full_page=True)
 
+    # 5b. The province dashboard's training panel shows the same coverage.
+    page.goto(f"{base}/bang-dieu-khien/don-vi/{province.pk}/")
+    panel = page.locator("#training")
+    assert "4 / 5" in (panel.text_content() or "")
+    panel.screenshot(path=str(screenshot_dir / "training_dashboard_panel.png"))
+
     # 6. The enterprise partner sees the course and the uptake of its platforms, and no names.
     page.context.clear_cookies()
     sign_in(page, base, "doanhnghiep")
