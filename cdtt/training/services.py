@@ -207,7 +207,9 @@ def enterprise_q(scope: Scope) -> Q:
     """Enterprises the user sees: registered in or working in their units, or their own."""
     parts = Q(pk__in=[])
     for path in _manage_paths(scope):
-        parts |= Q(owner__path__startswith=path) | Q(areas__path__startswith=path)
+        # An enterprise assigned to a whole province works in each of its communes too.
+        above = [int(part) for part in path.strip("/").split("/") if part]
+        parts |= Q(owner__path__startswith=path) | Q(areas__path__startswith=path) | Q(areas__in=above)
     if scope.has(Perm.RUN_TRAINING):
         parts |= Q(accounts=scope.user)
     return parts

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from cdtt.access.scope import scope_for
 from cdtt.accounts.models import Role, RoleAssignment
 from cdtt.catalog.models import Platform
 from cdtt.catalog.services import catalog_load
@@ -909,3 +910,23 @@ def test_the_province_and_commune_dashboards_show_training_coverage(
     assert 'id="training"' in commune and f"{found.trained_any} / {found.members}" in commune
     village = signed_in("team_member").get(reverse("dashboards:village", args=[tree.v1.pk])).content.decode()
     assert 'id="training"' not in village
+
+
+def test_a_commune_officer_can_name_the_provinces_enterprise_partner(world: World, users: Users, tree: Tree) -> None:
+    course = services.course_create(
+        actor=users.commune_officer,
+        data=services.CourseIn(
+            title="Tập huấn tại phường",
+            unit_id=tree.c1.pk,
+            organiser="commune",
+            starts_on=timezone.localdate(),
+            ends_on=timezone.localdate(),
+            enterprise_id=world.enterprise.pk,
+            platform_ids=[world.vneid.pk],
+        ),
+    )
+    assert course.enterprise == world.enterprise
+    # ... but it cannot change the partner itself, and the other province's officer does not see it.
+    with pytest.raises(NotFound):
+        services.enterprise_get(user=users.outsider, enterprise_id=world.enterprise.pk)
+    assert not services.may_manage_unit(scope_for(users.commune_officer), world.enterprise.owner)
