@@ -463,10 +463,11 @@ class AttendanceIn:
     line: int | None = None  # the sheet row it came from, for the message
 
 
-def _row_error(row: AttendanceIn, message: str) -> DomainError:
+def _row_error(row: AttendanceIn, message: str, who: str) -> DomainError:
+    """A sheet row's problem names its line; a form's or the API's names the member."""
     if row.line is not None:
         return DomainError(_("Row %(line)s: %(message)s") % {"line": row.line, "message": message})
-    return DomainError(message, field="member")
+    return DomainError(_("%(member)s: %(message)s") % {"member": who, "message": message}, field="member")
 
 
 def attendance_check(*, session: Session, rows: list[AttendanceIn]) -> tuple[dict[int, Invitation], list[str]]:
@@ -476,16 +477,19 @@ def attendance_check(*, session: Session, rows: list[AttendanceIn]) -> tuple[dic
     seen: set[int] = set()
     for row in rows:
         invitation = invitations.get(row.member_id)
+        who = invitation.member.full_name if invitation else _("Member no. %(id)s") % {"id": row.member_id}
+        problems = []
         if invitation is None:
-            errors.append(_row_error(row, _("this person was not invited to the course.")).message)
+            problems.append(_("this person was not invited to the course."))
         elif row.member_id in seen:
-            errors.append(_row_error(row, _("%(name)s is listed twice.") % {"name": invitation.member}).message)
+            problems.append(_("listed twice."))
         if row.status not in Presence.values:
-            errors.append(_row_error(row, _("attendance must be present, absent or excused.")).message)
+            problems.append(_("attendance must be present, absent or excused."))
         if row.score is not None and not Decimal(0) <= row.score <= Decimal(100):
-            errors.append(_row_error(row, _("the score must be between 0 and 100.")).message)
+            problems.append(_("the score must be between 0 and 100."))
         if row.completed and row.status != Presence.PRESENT:
-            errors.append(_row_error(row, _("only someone present can complete the session.")).message)
+            problems.append(_("only someone present can complete the session."))
+        errors += [_row_error(row, problem, who).message for problem in problems]
         seen.add(row.member_id)
     return invitations, errors
 
@@ -497,11 +501,11 @@ def attendance_record(
     scope = scope_for(actor)
     if not may_handle_people(scope, session.course):
         raise Forbidden(_("Only the course's organising officers record attendance."))
+    if not rows:
+        raise DomainError(_("Choose the attendance of at least one member."), field="member")
     invitations, errors = attendance_check(session=session, rows=rows)
     if errors:
-        if len(errors) == 1 and rows[0].line is None:
-            raise DomainError(errors[0][:1].upper() + errors[0][1:] + " " + _("Nothing was changed."), field="member")
-        raise DomainError(" ".join(errors) + " " + _("Nothing was changed."))
+        raise DomainError(" ".join(errors) + " " + _("Nothing was changed."), field="member")
     with transaction.atomic():
         for row in rows:
             Attendance.objects.update_or_create(

@@ -603,7 +603,13 @@ def test_the_api_refuses_attendance_for_someone_not_invited(signed_in: Callable[
         content_type="application/json",
     )
     assert response.status_code == 400
-    assert "không được mời" in response.json()["detail"]
+    detail = response.json()["detail"]
+    assert detail.startswith(f"Thành viên số {world.members['m7'].pk}: người này không được mời")
+    assert detail.endswith("Không có gì thay đổi.")
+    empty = signed_in("province_officer").post(
+        f"/api/v1/training/sessions/{world.s2.pk}/attendance", json.dumps({"rows": []}), content_type="application/json"
+    )
+    assert empty.status_code == 400
 
 
 def test_completion_needs_presence_and_a_score_stays_in_range(world: World, users: Users) -> None:
