@@ -247,6 +247,22 @@ def enterprise_uptake(enterprise: Enterprise) -> list[AreaUptake]:
     return found
 
 
+def enterprise_courses(enterprise: Enterprise) -> list[tuple[Course, int, int, int]]:
+    """The enterprise's courses with their sessions, invited members and attendances present (counts only)."""
+    courses = list(
+        enterprise.courses.select_related("unit")  # type: ignore[attr-defined]
+        .annotate(n_sessions=Count("sessions", distinct=True), n_invited=Count("invitations", distinct=True))
+        .order_by("-starts_on", "-id")
+    )
+    present = dict(
+        Attendance.objects.filter(session__course__enterprise=enterprise, status=PRESENT)
+        .values_list("session__course_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return [(c, c.n_sessions, c.n_invited, present.get(c.pk, 0)) for c in courses]
+
+
 def enterprise_list(*, user: Any) -> QuerySet[Enterprise]:
     from cdtt.training.services import enterprise_q
 

@@ -387,19 +387,7 @@ def enterprise_detail(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     """An enterprise: its areas, the trainings it runs (counts) and the uptake of its platforms there."""
     enterprise = services.enterprise_get(user=request.user, enterprise_id=enterprise_id)
     scope = scope_for(request.user)
-    courses = list(
-        enterprise.courses.select_related("unit").prefetch_related("platforms").order_by("-starts_on")  # type: ignore[attr-defined]
-    )
-    figures = {c.pk: selectors.session_figures(c) for c in courses}
-    rows = [
-        (
-            c,
-            c.sessions.count(),
-            c.invitations.count(),
-            sum(f.present for f in figures[c.pk].values()),
-        )
-        for c in courses
-    ]
+    rows = selectors.enterprise_courses(enterprise)
     context = {
         "enterprise": enterprise,
         "areas": selectors.enterprise_uptake(enterprise),

@@ -936,3 +936,55 @@ def test_a_commune_officer_can_name_the_provinces_enterprise_partner(world: Worl
     with pytest.raises(NotFound):
         services.enterprise_get(user=users.outsider, enterprise_id=world.enterprise.pk)
     assert not services.may_manage_unit(scope_for(users.commune_officer), world.enterprise.owner)
+
+
+def test_lists_read_as_many_rows_whatever_the_number_of_courses(
+    signed_in: Callable[..., Client], world: World, users: Users, tree: Tree
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    officer, partner = signed_in("province_officer"), signed_in("enterprise_partner")
+    urls = [
+        (officer, "/dao-tao/"),
+        (officer, "/api/v1/training/courses"),
+        (partner, f"/dao-tao/doanh-nghiep/{world.enterprise.pk}/"),
+        (officer, f"/dao-tao/khoa/{world.course.pk}/"),
+        (officer, "/dao-tao/doanh-nghiep/"),
+    ]
+
+    def counts() -> list[int]:
+        found = []
+        for client, url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found.append(len(queries))
+        return found
+
+    counts()  # the year's period is made on first use
+    before = counts()
+    today = timezone.localdate()
+    for n in range(4):
+        course = services.course_create(
+            actor=users.province_officer,
+            data=services.CourseIn(
+                title=f"Khóa {n}",
+                unit_id=tree.p1.pk,
+                organiser="province",
+                starts_on=today,
+                ends_on=today,
+                enterprise_id=world.enterprise.pk,
+                platform_ids=[world.vneid.pk, world.other_platform.pk],
+            ),
+        )
+        session = services.session_create(
+            actor=users.province_officer, course=course, data=services.SessionIn(starts_at=_at(today), place="X")
+        )
+        services.invitation_create(actor=users.province_officer, course=course, unit_ids=[tree.c1.pk])
+        services.attendance_record(
+            actor=users.province_officer,
+            session=session,
+            rows=[services.AttendanceIn(world.members["m1"].pk, Presence.PRESENT)],
+        )
+    services.invitation_create(actor=users.province_officer, course=world.course, unit_ids=[tree.c1.pk])
+    assert counts() == before
