@@ -121,8 +121,14 @@ class BatchLookups(Lookups):
 
         super().__init__(actor)
         household_ids = {r.household_id for r in records if r.household_id is not None}
+        # (No query at all for a kind of id the batch does not name: most batches name only villages.)
         self._households = {
-            h.pk: h for h in Household.objects.filter(pk__in=household_ids).select_related("village", "commune")
+            h.pk: h
+            for h in (
+                Household.objects.filter(pk__in=household_ids).select_related("village", "commune")
+                if household_ids
+                else ()
+            )
         }
         self._editable: set[int] = set()
         if household_ids and self.scope.has(Perm.EDIT_HOUSEHOLDS):
@@ -136,19 +142,36 @@ class BatchLookups(Lookups):
         self._village_ids = village_ids
         self._villages = {
             v.pk: v
-            for v in self.scope.villages(Perm.RECORD_ACTIVITIES).filter(pk__in=village_ids).select_related("commune")
+            for v in (
+                self.scope.villages(Perm.RECORD_ACTIVITIES).filter(pk__in=village_ids).select_related("commune")
+                if village_ids
+                else ()
+            )
         }
         resident_ids = {r.resident_id for r in records if r.resident_id is not None}
-        self._residents = {r.pk: r for r in Resident.objects.filter(pk__in=resident_ids, erased_at__isnull=True)}
+        self._residents = {
+            r.pk: r
+            for r in (Resident.objects.filter(pk__in=resident_ids, erased_at__isnull=True) if resident_ids else ())
+        }
         commune_ids = {r.commune_id for r in records if r.commune_id is not None}
-        self._communes = {u.pk: u for u in self.scope.units(Perm.RECORD_ACTIVITIES).filter(pk__in=commune_ids)}
+        self._communes = {
+            u.pk: u
+            for u in (self.scope.units(Perm.RECORD_ACTIVITIES).filter(pk__in=commune_ids) if commune_ids else ())
+        }
         self._commune_ids = commune_ids
         outcome_ids = {r.outcome_id for r in records if r.outcome_id is not None}
         self._outcomes = {
-            o.pk: o for o in Outcome.objects.filter(pk__in=outcome_ids).select_related("adoption_item", "platform")
+            o.pk: o
+            for o in (
+                Outcome.objects.filter(pk__in=outcome_ids).select_related("adoption_item", "platform")
+                if outcome_ids
+                else ()
+            )
         }
         platform_ids = {r.platform_id for r in records if r.platform_id is not None}
-        self._platforms = {p.pk: p for p in Platform.objects.filter(pk__in=platform_ids, is_active=True)}
+        self._platforms = {
+            p.pk: p for p in (Platform.objects.filter(pk__in=platform_ids, is_active=True) if platform_ids else ())
+        }
         self._asked = {
             "household": household_ids,
             "resident": resident_ids,
