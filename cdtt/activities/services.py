@@ -23,6 +23,7 @@ from cdtt.access.scope import as_id, scope_for
 from cdtt.activities.models import Activity, ActivityChange, ActivityKind, Channel
 from cdtt.catalog.models import Outcome, Platform
 from cdtt.core.audit import audit_event, audit_record, audit_record_many
+from cdtt.core.bulk import insert_many
 from cdtt.core.errors import DomainError, NotFound, VersionConflict
 from cdtt.core.text import nfc
 from cdtt.geo.models import AdminUnit, Village
@@ -463,7 +464,8 @@ def activity_record_many(*, actor: Any, lookups: Lookups, records: list[Checked]
         )
         for n, checked in enumerate(records)
     ]
-    Activity.objects.bulk_create(sorted(activities, key=lambda activity: str(activity.uuid)))
+    in_lock_order = sorted(activities, key=lambda activity: str(activity.uuid))  # one order for all writers
+    insert_many(in_lock_order)
     for activity in activities:
         deltas.activity(activity, +1)
     audit_record_many(

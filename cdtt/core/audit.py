@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from django.http import HttpRequest
 
+from cdtt.core.bulk import insert_many
 from cdtt.core.models import AuditEvent
 
 if TYPE_CHECKING:
@@ -63,4 +64,4 @@ def audit_record_many(events: list[AuditEvent]) -> None:
     """Append events made by ``audit_event``, in one insert (append-only: only new events)."""
     if any(event.pk is not None for event in events):
         raise RuntimeError("audit events are append-only")
-    AuditEvent.objects.bulk_create(events)
+    insert_many(events)
