@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db import connection
 from django.utils import timezone
 
 from cdtt.catalog.models import Indicator, Method
@@ -58,25 +58,38 @@ def _read(indicators: Iterable[Indicator], units: Sequence[int]) -> _Read:
 
 
 def _sums(period: Period, level: int, reads: Sequence[_Read]) -> Sums:
-    """One query: per (indicator, unit) of every read, the sum of its cells within the period and up to its end."""
-    within_buckets = Q(bucket__in=period.buckets())
-    running_buckets = period.running_buckets()
-    condition = Q()
+    """One query: per (indicator, unit) of every read, the sum of its cells within the period and up to its end.
+
+    Written as SQL (the same on PostgreSQL and SQLite): a page reads it with a few thousand ids, where
+    building and compiling the ORM's query, and converting its rows, cost as much as running it.
+    """
+    within = period.buckets()
+    in_within = f"bucket IN ({', '.join(['%s'] * len(within))})"
+    ranges = period.running_ranges()
+    in_running = "(" + " OR ".join(["bucket BETWEEN %s AND %s"] * len(ranges)) + ")"
+    running = [bound for pair in ranges for bound in pair]
+    alternatives: list[str] = []
+    params: list[int] = [*within, *running, level]
     for read in reads:
-        if not read.units:
-            continue
-        if read.within:
-            condition |= Q(unit__in=list(read.units), indicator_id__in=read.within) & within_buckets
-        if read.running:
-            condition |= Q(unit__in=list(read.units), indicator_id__in=read.running) & running_buckets
-    if not condition:
+        for ids, buckets, bucket_params in ((read.within, in_within, within), (read.running, in_running, running)):
+            if not read.units or not ids:
+                continue
+            alternatives.append(
+                f"(unit IN ({', '.join(['%s'] * len(read.units))}) "
+                f"AND indicator_id IN ({', '.join(['%s'] * len(ids))}) AND {buckets})"
+            )
+            params += [*read.units, *ids, *bucket_params]
+    if not alternatives:
         return {}
-    rows = (
-        ProgressCell.objects.filter(condition, level=level)
-        .values_list("indicator_id", "unit")
-        .annotate(within=Sum("value", filter=within_buckets), running=Sum("value", filter=running_buckets))
-        .order_by()
+    table = connection.ops.quote_name(ProgressCell._meta.db_table)
+    sql = (
+        f"SELECT indicator_id, unit, SUM(CASE WHEN {in_within} THEN value END), "  # noqa: S608
+        f"SUM(CASE WHEN {in_running} THEN value END) FROM {table} "
+        f"WHERE level = %s AND ({' OR '.join(alternatives)}) GROUP BY indicator_id, unit"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     return {
         (indicator_id, unit): (None if within is None else int(within), None if running is None else int(running))
         for indicator_id, unit, within, running in rows
@@ -186,37 +199,43 @@ def figures(
         ranked_ids, reads, peer_targets = set(), [_read(chosen, [unit])], {}
     sums = _sums(period, level, reads)
     found = []
+    column: dict[int, Decimal] = {}
     for indicator in chosen:
-        achieved = _achieved(indicator, unit, sums)
+        if indicator.pk in ranked_ids:
+            column = {peer: value for peer in (*peers, unit) if (value := _achieved(indicator, peer, sums)) is not None}
+            achieved = column.get(unit)
+        else:
+            achieved = _achieved(indicator, unit, sums)
         figure = Figure(indicator, Decimal(0) if achieved is None else achieved, targets.get(indicator.pk))
         if indicator.pk in ranked_ids:
-            figure.rank, figure.of = _rank(indicator, unit, peers, sums, peer_targets)
+            figure.rank, figure.of = _rank(indicator.pk, unit, peers, column, peer_targets)
         found.append(figure)
     found.sort(key=lambda f: (f.target is None, f.indicator.order, f.indicator.code))
     return found
 
 
 def _rank(
-    indicator: Indicator, unit: int, peers: list[int], sums: Sums, targets: dict[tuple[int, int], Decimal]
+    indicator_id: int,
+    unit: int,
+    peers: list[int],
+    achieved: dict[int, Decimal],
+    targets: dict[tuple[int, int], Decimal],
 ) -> tuple[int, int]:
     """1-based rank by share of target when the unit has one (peers without a target rank last), else by
-    value; equal scores share a rank (1 + the number of peers strictly ahead)."""
+    value; equal scores share a rank (1 + the number of peers strictly ahead). ``achieved``: per peer."""
     zero = Decimal(0)
-    judged = (indicator.pk, unit) in targets
-    mine_target = targets.get((indicator.pk, unit))
+    if (indicator_id, unit) not in targets:
+        by_value = achieved.get(unit, zero)
+        return sum(1 for peer in peers if achieved.get(peer, zero) > by_value) + 1, len(peers)
+    own = targets[(indicator_id, unit)]
 
     def score(peer: int) -> tuple[int, Decimal]:
-        value = _achieved(indicator, peer, sums)
-        if value is None:
-            value = zero
-        if judged:
-            target = mine_target and targets.get((indicator.pk, peer))
-            return (1, value / target) if target else (0, value)
-        return (1, value)
+        value = achieved.get(peer, zero)
+        target = own and targets.get((indicator_id, peer))
+        return (1, value / target) if target else (0, value)
 
     mine = score(unit)
-    better = sum(1 for peer in peers if score(peer) > mine)
-    return better + 1, len(peers)
+    return sum(1 for peer in peers if score(peer) > mine) + 1, len(peers)
 
 
 def current_year_period(today: Any = None) -> Period:

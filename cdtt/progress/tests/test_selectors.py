@@ -33,6 +33,13 @@ pytestmark = pytest.mark.django_db
 # -- the reference: the computation as it was before `figures` read everything in one pass -----------------
 
 
+def _old_running_buckets(period: Period) -> Q:
+    year, month = period.end.year, period.end.month
+    if (period.end.month, period.end.day) == (12, 31):
+        return Q(bucket__gte=1000, bucket__lte=year)
+    return Q(bucket__gte=1000, bucket__lt=year) | Q(bucket__gt=year * 100, bucket__lte=year * 100 + month)
+
+
 def _old_counted_sums(
     indicators: Sequence[Indicator], period: Period, level: int, units: Sequence[int]
 ) -> dict[tuple[int, int], int]:
@@ -45,7 +52,7 @@ def _old_counted_sums(
     if within:
         condition |= Q(indicator_id__in=within, bucket__in=period.buckets())
     if running:
-        condition |= Q(indicator_id__in=running) & period.running_buckets()
+        condition |= Q(indicator_id__in=running) & _old_running_buckets(period)
     rows = (
         ProgressCell.objects.filter(condition, level=level, unit__in=list(units))
         .values_list("indicator_id", "unit")
@@ -67,7 +74,7 @@ def _old_values(
         parts = list(Indicator.objects.filter(pk__in=[pk for pk in ids if pk is not None]))
         rows = (
             ProgressCell.objects.filter(
-                period.running_buckets(), indicator__in=parts, level=level, unit__in=list(units)
+                _old_running_buckets(period), indicator__in=parts, level=level, unit__in=list(units)
             )
             .values_list("indicator_id", "unit")
             .annotate(total=Sum("value"))
