@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from cdtt.catalog.models import Indicator, Method
@@ -37,59 +38,80 @@ Sums = dict[tuple[int, int], tuple[int | None, int | None]]
 
 @dataclass(frozen=True)
 class _Read:
-    """Cells to sum: of these units, for these indicators (their totals within the period, or running)."""
+    """Cells to sum: of these units (ids, or a query of ids the database runs in the same statement),
+    for these indicators."""
 
-    units: Sequence[int]
-    within: Sequence[int]
-    running: Sequence[int]
+    units: Sequence[int] | QuerySet[Any]
+    indicators: Sequence[int]
 
 
-def _read(indicators: Iterable[Indicator], units: Sequence[int]) -> _Read:
-    """What ``indicators`` need: counted ones within the period (or running), a ratio's two parts running."""
-    within: set[int] = set()
-    running: set[int] = set()
+def _read(indicators: Iterable[Indicator], units: Sequence[int] | QuerySet[Any]) -> _Read:
+    """What ``indicators`` need: counted ones their own cells, a ratio its two parts."""
+    needed: set[int] = set()
     for indicator in indicators:
         if indicator.is_counted:
-            (running if indicator.is_cumulative else within).add(indicator.pk)
+            needed.add(indicator.pk)
         elif indicator.method == Method.RATIO:
-            # A ratio is a state: both parts are counted from the start up to the period's end.
-            running.update(pk for pk in (indicator.numerator_id, indicator.denominator_id) if pk is not None)
-    return _Read(units, sorted(within), sorted(running))
+            needed.update(pk for pk in (indicator.numerator_id, indicator.denominator_id) if pk is not None)
+    return _Read(units, sorted(needed))
+
+
+def _cover(buckets: Iterable[int], ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The fewest inclusive ranges holding these buckets and ranges (a year's: one range, which the
+    index of the cells bounds)."""
+    merged: list[tuple[int, int]] = []
+    for low, high in sorted([*((b, b) for b in buckets), *ranges]):
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return merged
+
+
+def _between(ranges: Sequence[tuple[int, int]]) -> tuple[str, list[int]]:
+    sql = " OR ".join(["bucket BETWEEN %s AND %s"] * len(ranges))
+    return f"({sql})", [bound for pair in ranges for bound in pair]
 
 
 def _sums(period: Period, level: int, reads: Sequence[_Read]) -> Sums:
-    """One query: per (indicator, unit) of every read, the sum of its cells within the period and up to its end.
+    """One statement: per (indicator, unit) of every read, the sum of its cells within the period and up
+    to its end.
 
-    Written as SQL (the same on PostgreSQL and SQLite): a page reads it with a few thousand ids, where
-    building and compiling the ORM's query, and converting its rows, cost as much as running it.
+    Written as SQL (the same on PostgreSQL and SQLite): a page reads a few thousand cells, where building
+    and compiling the ORM's query and converting its rows cost as much as running it. Siblings come as a
+    query of ids, so the database walks the cells' key once per sibling.
     """
     within = period.buckets()
+    running_ranges = period.running_ranges()
     in_within = f"bucket IN ({', '.join(['%s'] * len(within))})"
-    ranges = period.running_ranges()
-    in_running = "(" + " OR ".join(["bucket BETWEEN %s AND %s"] * len(ranges)) + ")"
-    running = [bound for pair in ranges for bound in pair]
-    alternatives: list[str] = []
-    params: list[int] = [*within, *running, level]
-    for read in reads:
-        for ids, buckets, bucket_params in ((read.within, in_within, within), (read.running, in_running, running)):
-            if not read.units or not ids:
-                continue
-            alternatives.append(
-                f"(unit IN ({', '.join(['%s'] * len(read.units))}) "
-                f"AND indicator_id IN ({', '.join(['%s'] * len(ids))}) AND {buckets})"
-            )
-            params += [*read.units, *ids, *bucket_params]
-    if not alternatives:
-        return {}
+    in_running, running = _between(running_ranges)
+    in_either, either = _between(_cover(within, running_ranges))
     table = connection.ops.quote_name(ProgressCell._meta.db_table)
-    sql = (
-        f"SELECT indicator_id, unit, SUM(CASE WHEN {in_within} THEN value END), "  # noqa: S608
-        f"SUM(CASE WHEN {in_running} THEN value END) FROM {table} "
-        f"WHERE level = %s AND ({' OR '.join(alternatives)}) GROUP BY indicator_id, unit"
-    )
+    selects: list[str] = []
+    params: list[Any] = []
+    for read in reads:
+        if not read.indicators:
+            continue
+        if isinstance(read.units, QuerySet):
+            units_sql, units_params = read.units.values_list("pk").order_by().query.sql_with_params()
+        elif read.units:
+            units_sql, units_params = ", ".join(["%s"] * len(read.units)), tuple(read.units)
+        else:
+            continue
+        selects.append(
+            f"SELECT indicator_id, unit, SUM(CASE WHEN {in_within} THEN value END), "  # noqa: S608
+            f"SUM(CASE WHEN {in_running} THEN value END) FROM {table} "
+            f"WHERE level = %s AND unit IN ({units_sql}) "
+            f"AND indicator_id IN ({', '.join(['%s'] * len(read.indicators))}) AND {in_either} "
+            "GROUP BY indicator_id, unit"
+        )
+        params += [*within, *running, level, *units_params, *read.indicators, *either]
+    if not selects:
+        return {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(" UNION ALL ".join(selects), params)
         rows = cursor.fetchall()
+    # A key read twice (a unit in two reads) has the same sums both times.
     return {
         (indicator_id, unit): (None if within is None else int(within), None if running is None else int(running))
         for indicator_id, unit, within, running in rows
@@ -108,6 +130,18 @@ def _achieved(indicator: Indicator, unit: int, sums: Sums) -> Decimal | None:
             top = sums.get((indicator.numerator_id or 0, unit), (None, None))[1] or 0
             return (Decimal(100 * top) / Decimal(bottom)).quantize(Decimal("0.1"))
     return None
+
+
+def _column(indicator: Indicator, units: Iterable[int], sums: Sums) -> dict[int, Decimal]:
+    """``_achieved`` of one indicator for many units (those with a value)."""
+    if not indicator.is_counted:
+        return {unit: value for unit in units if (value := _achieved(indicator, unit, sums)) is not None}
+    slot, pk, found = (1 if indicator.is_cumulative else 0), indicator.pk, {}
+    for unit in units:
+        pair = sums.get((pk, unit))
+        if pair is not None and (total := pair[slot]) is not None:
+            found[unit] = Decimal(total)
+    return found
 
 
 def values(
@@ -148,14 +182,17 @@ class Figure:
         return self.indicator.method == Method.RATIO
 
 
-def siblings(subject: AdminUnit | Village) -> list[int]:
+def siblings_query(subject: AdminUnit | Village) -> QuerySet[Any]:
     """The units ranked with ``subject``: villages of its commune, communes of its province, provinces."""
     if isinstance(subject, Village):
-        return list(Village.objects.active().filter(commune_id=subject.commune_id).values_list("pk", flat=True))
+        return Village.objects.active().filter(commune_id=subject.commune_id).order_by()
     if subject.parent_id is None:
-        return [subject.pk]
-    units = AdminUnit.objects.filter(parent_id=subject.parent_id, valid_to__isnull=True)
-    return list(units.values_list("pk", flat=True))
+        return AdminUnit.objects.filter(pk=subject.pk).order_by()
+    return AdminUnit.objects.filter(parent_id=subject.parent_id, valid_to__isnull=True).order_by()
+
+
+def siblings(subject: AdminUnit | Village) -> list[int]:
+    return list(siblings_query(subject).values_list("pk", flat=True))
 
 
 def _target_values(subject: AdminUnit | Village, period: Period, ids: Sequence[int]) -> dict[tuple[int, int], Decimal]:
@@ -190,7 +227,8 @@ def figures(
         # The siblings are read only for the ranked indicators; the rest for this unit alone.
         ranked_ids = {i.pk for i in ranked}
         others = [i for i in chosen if i.pk not in ranked_ids]
-        reads = [_read(ranked, peers if unit in peers else [*peers, unit]), _read(others, [unit])]
+        # The siblings go to the database as their query: it walks the cells' key once per sibling.
+        reads = [_read(ranked, siblings_query(subject)), _read(others if unit in peers else chosen, [unit])]
         # The rank compares the siblings' targets only (as it always has: a unit outside its siblings,
         # e.g. a village no longer active, is ranked by value).
         peer_set = set(peers)
@@ -202,7 +240,7 @@ def figures(
     column: dict[int, Decimal] = {}
     for indicator in chosen:
         if indicator.pk in ranked_ids:
-            column = {peer: value for peer in (*peers, unit) if (value := _achieved(indicator, peer, sums)) is not None}
+            column = _column(indicator, (*peers, unit), sums)
             achieved = column.get(unit)
         else:
             achieved = _achieved(indicator, unit, sums)

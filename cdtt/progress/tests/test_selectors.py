@@ -306,3 +306,12 @@ def test_figures_read_the_cells_once_whatever_the_number_of_siblings(world: Worl
     cell_reads = [q for q in queries.captured_queries if ProgressCell._meta.db_table in q["sql"]]
     assert len(cell_reads) == 1
     assert len(queries.captured_queries) == 4  # siblings, targets, indicators, cells
+
+
+def test_the_buckets_a_read_needs_are_covered_by_the_fewest_ranges() -> None:
+    year = 2026
+    assert selectors._cover([year], [(1000, year)]) == [(1000, year)]
+    quarter = [202604, 202605, 202606]
+    assert selectors._cover(quarter, [(1000, 2025), (202601, 202606)]) == [(1000, 2025), (202601, 202606)]
+    assert selectors._cover([-7], [(1000, 2025), (202601, 202605)]) == [(-7, -7), (1000, 2025), (202601, 202605)]
+    assert selectors._cover([202606], [(1000, 2025), (202601, 202605)]) == [(1000, 2025), (202601, 202606)]
