@@ -2,6 +2,8 @@
 
 The same rules as ``engine`` written as GROUP BY queries, one indicator at a time (memory holds one
 indicator's cells): activities not voided, adoption statuses as they stand, households registered.
+On PostgreSQL ``rebuild_indicator`` writes the cells with one INSERT … SELECT over the same grouping, so
+they never travel to Python; ``check`` always computes them here, so it proves the two agree.
 """
 
 from __future__ import annotations
