@@ -145,6 +145,15 @@ def _issuer(report: Report) -> tuple[list[str], str, str]:
     return ([ISSUER, nfc(subject.name).upper()], commune_short_name(subject), "TM. ỦY BAN NHÂN DÂN")
 
 
+def _number_suffix(report: Report) -> str:
+    """The document type and issuer part of the number: BC (báo cáo) and the issuing body's abbreviation."""
+    subject = report.subject
+    if isinstance(subject, Village):
+        return "BC-TCNSCĐ"
+    suffixes: dict[str, str] = {UnitKind.NATIONAL: "BC-CĐSQG", UnitKind.PROVINCE: "BC-SKHCN"}
+    return suffixes.get(str(getattr(subject, "kind", "")), "BC-UBND")
+
+
 def _recipients(report: Report) -> list[str]:
     reviewer = report.reviewer
     if report.village_id:
@@ -217,7 +226,7 @@ def report_docx(report: Report) -> bytes:
     _paragraph(nation, NATIONAL_TITLE, size=12, bold=True)
     _paragraph(nation, MOTTO, size=13, bold=True)
     _rule(nation, width_mm=58, box_mm=right_mm - 3.8)
-    _paragraph(table.cell(1, 0), "Số:       /BC", size=13, before=6)
+    _paragraph(table.cell(1, 0), f"Số:       /{_number_suffix(report)}", size=13, before=6)
     dated = report.submitted_at.date() if report.submitted_at else timezone.localdate()
     _paragraph(table.cell(1, 1), f"{place}, {vn_date(dated)}", size=14, italic=True, before=6)
 
