@@ -26,8 +26,11 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from cdtt.access.permissions import Perm
+from cdtt.access.scope import scope_for
 from cdtt.dashboards import charts
 from cdtt.dashboards.selectors import Dashboard, amount
+from cdtt.geo.models import Village
 
 
 @dataclass
@@ -169,6 +172,32 @@ def coverage_panel(dashboard: Dashboard) -> Panel | None:
     return Panel("coverage", _("Coverage"), "dashboards/panels/coverage.html", {"coverage": dashboard.coverage})
 
 
+def late_reports_panel(dashboard: Dashboard) -> Panel | None:
+    """Per kind of report, the latest period already due and who below the unit has not sent it."""
+    from cdtt.reports.services import late_reports
+
+    if isinstance(dashboard.subject, Village) or not scope_for(dashboard.user).has(Perm.VIEW_REPORTS):
+        return None
+    late = late_reports(dashboard.subject, today=dashboard.today)
+    return Panel("late-reports", _("Late reports"), "dashboards/panels/late_reports.html", {"late": late})
+
+
+def difficulties_panel(dashboard: Dashboard) -> Panel | None:
+    """Unresolved difficulties raised in the unit (or the village): open, waiting for an answer, overdue."""
+    from cdtt.difficulties.selectors import OpenCounts, open_difficulties
+
+    if not scope_for(dashboard.user).has(Perm.VIEW_DIFFICULTIES):
+        return None
+    found = open_difficulties(user=dashboard.user, unit=dashboard.commune, today=dashboard.today)
+    counts = found.by_child.get(dashboard.subject.pk, OpenCounts()) if dashboard.is_village else found.total
+    return Panel(
+        "difficulties",
+        _("Open difficulties"),
+        "dashboards/panels/difficulties.html",
+        {"counts": counts, "unit": dashboard.commune},
+    )
+
+
 def training_panel(dashboard: Dashboard) -> Panel | None:
     """Province and commune screens: members trained (on anything, and per platform), teams with a trained
     member, and the enterprises that trained here (``cdtt.training``; counts only)."""
@@ -188,6 +217,8 @@ PANELS: list[Callable[[Dashboard], Panel | None]] = [
     map_panel,
     ranking_panel,
     coverage_panel,
+    late_reports_panel,
+    difficulties_panel,
     training_panel,
 ]
 

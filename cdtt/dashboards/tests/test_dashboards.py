@@ -157,7 +157,9 @@ def test_the_province_dashboard_shows_the_selectors_numbers(
     officer = signed_in("province_officer")
     officer.get(_url("unit", tree.p1.pk))  # the period menu's months and quarters are made on first use
 
-    with django_assert_max_num_queries(40):  # 32, and a fixed 8 for the training panel
+    # The late-reports panel reads the children, the deadlines, the periods and the reports; the difficulties
+    # panel one grouped read; the training panel eight: a fixed number, whatever the size of the province.
+    with django_assert_max_num_queries(42):
         response = officer.get(_url("unit", tree.p1.pk, period=year.pk, indicator=guidance.pk))
 
     assert response.status_code == 200
@@ -233,7 +235,7 @@ def test_a_village_dashboard_has_no_ranking_or_map(world: World, signed_in: Call
 
     assert response.status_code == 200
     keys = [panel.key for panel in response.context["panels"]]
-    assert keys == ["progress", "trend", "coverage"]
+    assert keys == ["progress", "trend", "coverage", "difficulties"]
     coverage = response.context["dashboard"].coverage
     assert (coverage.villages, coverage.groups, coverage.households_in_groups) == (1, 1, 30)
 
@@ -242,7 +244,7 @@ def test_the_commune_dashboard_ranks_villages_and_has_no_map(world: World, signe
     response = signed_in("commune_officer").get(_url("unit", world.tree.c1.pk, period=world.year.pk))
 
     keys = [panel.key for panel in response.context["panels"]]
-    assert keys == ["progress", "trend", "ranking", "coverage", "training"]
+    assert keys == ["progress", "trend", "ranking", "coverage", "late-reports", "difficulties", "training"]
     rows = response.context["dashboard"].rows
     assert [r.subject.pk for r in sorted(rows, key=lambda r: r.rank)] == [world.tree.v1.pk, world.tree.v2.pk]
 
@@ -426,3 +428,32 @@ def test_the_village_api(world: World, signed_in: Callable[..., Client]) -> None
     assert body["level"] == "village" and body["children"] == []
     guidance = next(f for f in body["progress"] if f["indicator"] == "guidance_visits")
     assert Decimal(guidance["achieved"]) == 9 and Decimal(guidance["target"]) == 20
+
+
+def test_late_reports_and_open_difficulties_panels(world: World, signed_in: Callable[..., Client]) -> None:
+    from cdtt.difficulties.services import DifficultyIn, difficulty_raise
+    from cdtt.reports import services as reports
+    from cdtt.teams.models import Team, TeamStatus
+
+    tree, users = world.tree, world.users
+    Team.objects.create(commune=tree.c1, village=tree.v1, name="Tổ 1", status=TeamStatus.ACTIVE)
+    Team.objects.create(commune=tree.c1, village=tree.v2, name="Tổ 2", status=TeamStatus.ACTIVE)
+    today = timezone.localdate()
+    due = reports.latest_due_periods(tree.c1, today)
+    monthly = next(p for p in due if p.kind == "month")
+    sent = reports.report_open(actor=users.team_member, subject=tree.v1, period=monthly)
+    reports.report_submit(actor=users.team_member, report=sent, version=sent.version)
+    difficulty_raise(
+        actor=users.team_member,
+        data=DifficultyIn(category="devices", title="Thiếu máy", description="Tổ chưa có máy tính bảng."),
+    )
+
+    response = signed_in("commune_officer").get(_url("unit", tree.c1.pk))
+    panels = {panel.key: panel for panel in response.context["panels"]}
+    late = {entry.period.pk: [n.subject.pk for n in entry.nodes] for entry in panels["late-reports"].context["late"]}
+    assert late[monthly.pk] == [tree.v2.pk]  # v1 sent the month's report, v2 did not
+    assert panels["difficulties"].context["counts"].open == 1
+    page = response.content.decode()
+    assert tree.v2.name in page and f"period={monthly.pk}" in page
+    partner = signed_in("enterprise_partner").get(_url("unit", tree.p1.pk))
+    assert {p.key for p in partner.context["panels"]}.isdisjoint({"late-reports", "difficulties"})
