@@ -112,11 +112,12 @@ class SessionForm(forms.Form):
     trainers = forms.CharField(label=_("Trainers"), max_length=500, required=False)
     follow_up_of = forms.TypedChoiceField(label=_("Follow-up of"), coerce=int, required=False, empty_value=None)
 
-    def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, course: Course, exclude: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         earlier = [
             (s.pk, f"{timezone.localtime(s.starts_at):%d/%m/%Y %H:%M} {s.title}".strip())
             for s in course.sessions.all()  # type: ignore[attr-defined]
+            if exclude is None or s.pk != exclude.pk
         ]
         self.fields["follow_up_of"].choices = [("", "—"), *earlier]  # type: ignore[attr-defined]
 

@@ -348,11 +348,8 @@ class SessionIn:
     follow_up_of_id: int | None = None
 
 
-def session_create(*, actor: Any, course: Course, data: SessionIn, request: HttpRequest | None = None) -> Session:
-    """Add a session (or a follow-up of an earlier one) inside the course's dates."""
-    scope = scope_for(actor)
-    if not may_manage(scope, course):
-        raise Forbidden(_("Only the organisers can change this course."))
+def _session_values(course: Course, data: SessionIn, *, editing: Session | None = None) -> dict[str, Any]:
+    """The session's values, checked against its course; a bad one raises DomainError naming its field."""
     if data.mode not in Mode.values:
         raise DomainError(_("Choose in person or online."), field="mode")
     starts_at = data.starts_at if timezone.is_aware(data.starts_at) else timezone.make_aware(data.starts_at)
@@ -379,24 +376,50 @@ def session_create(*, actor: Any, course: Course, data: SessionIn, request: Http
         raise DomainError(_("Enter the meeting link (starting with https://)."), field="meeting_link")
     follow_up_of = None
     if data.follow_up_of_id is not None:
-        follow_up_of = course.sessions.filter(pk=data.follow_up_of_id).first()  # type: ignore[attr-defined]
+        earlier = course.sessions.all()  # type: ignore[attr-defined]
+        if editing is not None:
+            earlier = earlier.exclude(pk=editing.pk)
+        follow_up_of = earlier.filter(pk=data.follow_up_of_id).first()
         if follow_up_of is None:
             raise DomainError(_("A follow-up repeats a session of the same course."), field="follow_up_of")
         if follow_up_of.starts_at >= starts_at:
             raise DomainError(_("A follow-up comes after the session it follows."), field="follow_up_of")
+    if editing is not None and editing.follow_ups.filter(starts_at__lte=starts_at).exists():  # type: ignore[attr-defined]
+        raise DomainError(_("A follow-up of this session would come before it."), field="starts_at")
+    return {
+        "title": nfc(data.title).strip()[:255],
+        "mode": data.mode,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "place": place[:255],
+        "meeting_link": link[:500],
+        "trainers": nfc(data.trainers).strip()[:500],
+        "follow_up_of": follow_up_of,
+    }
+
+
+def session_create(*, actor: Any, course: Course, data: SessionIn, request: HttpRequest | None = None) -> Session:
+    """Add a session (or a follow-up of an earlier one) inside the course's dates."""
+    if not may_manage(scope_for(actor), course):
+        raise Forbidden(_("Only the organisers can change this course."))
+    values = _session_values(course, data)
     with transaction.atomic():
-        session = Session.objects.create(
-            course=course,
-            title=nfc(data.title).strip()[:255],
-            mode=data.mode,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            place=place[:255],
-            meeting_link=link[:500],
-            trainers=nfc(data.trainers).strip()[:500],
-            follow_up_of=follow_up_of,
-        )
+        session = Session.objects.create(course=course, **values)
         audit_record(actor=actor, action="session.create", target=session, unit=course.unit, request=request)
+    return session
+
+
+def session_update(*, actor: Any, session: Session, data: SessionIn, request: HttpRequest | None = None) -> Session:
+    """Move or change a session; it stays inside its course's dates and before its follow-ups."""
+    course = session.course
+    if not may_manage(scope_for(actor), course):
+        raise Forbidden(_("Only the organisers can change this course."))
+    values = _session_values(course, data, editing=session)
+    with transaction.atomic():
+        for name, value in values.items():
+            setattr(session, name, value)
+        session.save()
+        audit_record(actor=actor, action="session.update", target=session, unit=course.unit, request=request)
     return session
 
 

@@ -136,6 +136,37 @@ def session_new(request: HttpRequest, course_id: int) -> HttpResponse:
     )
 
 
+@requires(Perm.VIEW_TRAINING)
+def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = services.session_get(user=request.user, session_id=session_id)
+    course = session.course
+    if not services.may_manage(scope_for(request.user), course):
+        raise NotFound(_("The session was not found."))
+    initial = {
+        "title": session.title,
+        "mode": session.mode,
+        "starts_at": session.starts_at,
+        "ends_at": session.ends_at,
+        "place": session.place,
+        "meeting_link": session.meeting_link,
+        "trainers": session.trainers,
+        "follow_up_of": session.follow_up_of_id,
+    }
+    form = SessionForm(request.POST or None, course=course, initial=initial, exclude=session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_update(actor=request.user, session=session, data=form.session_in(), request=request)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("training:course", course.pk)
+    back = reverse("training:course", args=[course.pk])
+    return _form_page(request, form, title=_("Change the session"), back=back, submit=_("Save"))
+
+
 @requires(Perm.MANAGE_TRAINING)
 def invite(request: HttpRequest, course_id: int) -> HttpResponse:
     """Invite the members of chosen communes to the course."""
@@ -449,6 +480,7 @@ urlpatterns: list[URLPattern] = [
     path("khoa/<int:course_id>/sua/", course_edit, name="course_edit"),
     path("khoa/<int:course_id>/buoi/moi/", session_new, name="session_new"),
     path("khoa/<int:course_id>/moi-hoc/", invite, name="invite"),
+    path("buoi/<int:session_id>/sua/", session_edit, name="session_edit"),
     path("buoi/<int:session_id>/diem-danh/", attendance, name="attendance"),
     path("buoi/<int:session_id>/diem-danh.xlsx", attendance_export, name="attendance_export"),
     path("buoi/<int:session_id>/nhap-diem-danh/", attendance_import, name="attendance_import"),

@@ -250,6 +250,21 @@ CASES = [
         data=lambda w, t: {"mode": "in_person", "starts_at": _today(1) + "T14:00", "place": "Nhà văn hóa"},
     ),
     Case(
+        "session edit",
+        "post",
+        lambda w, t: f"/dao-tao/buoi/{w.s2.pk}/sua/",
+        "team_leader",
+        "enterprise_partner",
+        302,
+        other=lambda w, t: f"/dao-tao/buoi/{w.other_session.pk}/sua/",
+        data=lambda w, t: {
+            "mode": "online",
+            "starts_at": _today() + "T07:30",
+            "meeting_link": "https://meet.example.vn/moi",
+            "follow_up_of": w.s1.pk,
+        },
+    ),
+    Case(
         "invite",
         "get",
         lambda w, t: f"/dao-tao/khoa/{w.course.pk}/moi-hoc/",
@@ -988,3 +1003,23 @@ def test_lists_read_as_many_rows_whatever_the_number_of_courses(
         )
     services.invitation_create(actor=users.province_officer, course=world.course, unit_ids=[tree.c1.pk])
     assert counts() == before
+
+
+def test_a_session_moves_only_inside_its_course_and_after_what_it_follows(world: World, users: Users) -> None:
+    outside = services.SessionIn(starts_at=_at(world.course.ends_on + datetime.timedelta(days=2)), place="X")
+    with pytest.raises(DomainError) as caught:
+        services.session_update(actor=users.province_officer, session=world.s2, data=outside)
+    assert "ngoài thời gian của khóa" in caught.value.message
+    after_its_follow_up = services.SessionIn(starts_at=world.s2.starts_at + datetime.timedelta(hours=1), place="X")
+    with pytest.raises(DomainError) as caught:
+        services.session_update(actor=users.province_officer, session=world.s1, data=after_its_follow_up)
+    assert caught.value.field == "starts_at"
+    world.s2.refresh_from_db()
+    world.s1.refresh_from_db()
+    assert world.s2.mode == "online" and world.s1.place == "Hội trường UBND"
+    moved = services.session_update(
+        actor=users.province_officer,
+        session=world.s1,
+        data=services.SessionIn(starts_at=world.s1.starts_at + datetime.timedelta(hours=2), place="Nhà văn hóa"),
+    )
+    assert moved.place == "Nhà văn hóa"
