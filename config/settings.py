@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "cdtt.targets",
     "cdtt.reports",
     "cdtt.dashboards",
+    "cdtt.training",
     "cdtt.sync",
     "cdtt.mobile",
     "cdtt.notices",

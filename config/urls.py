@@ -23,6 +23,8 @@ urlpatterns = [
     path("dong-bo/", include("cdtt.sync.urls")),
     path("hoat-dong/", include("cdtt.activities.urls")),
     path("bao-cao/", include("cdtt.reports.urls")),
+    path("dao-tao/", include("cdtt.training.urls")),
+    path("mang-luoi/", include("cdtt.training.network_urls")),
     path("tim-to/", include("cdtt.teams.public_urls")),
     path("thong-bao/", include("cdtt.notices.urls")),
     path("kho-khan/", include("cdtt.difficulties.urls")),

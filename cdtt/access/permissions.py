@@ -26,6 +26,10 @@ class Perm(StrEnum):
     VIEW_REPORTS = "reports.view"  # periodic reports of one's units (aggregates and the team's own text)
     SUBMIT_REPORTS = "reports.submit"  # write and submit the report of one's own village team or unit
     REVIEW_REPORTS = "reports.review"  # approve, return, reopen the reports sent to one's unit; deadlines
+    VIEW_TRAINING = "training.view"  # guides and materials; a team member's own training history
+    MANAGE_TRAINING = "training.manage"  # courses of one's units, invitations, attendance, partners, materials
+    RUN_TRAINING = "training.run"  # an enterprise partner's own courses and sessions (counts only, no names)
+    VIEW_NETWORK = "network.view"  # the Ministry's side-by-side view of every province (national level only)
     READ_NOTICES = "notices.read"  # one's own notifications (nobody reads anyone else's)
     VIEW_DIFFICULTIES = "difficulties.view"  # difficulties raised in one's units, with their threads
     RAISE_DIFFICULTIES = "difficulties.raise"  # raise a difficulty for one's team or unit; resolve or reopen it
@@ -47,6 +51,8 @@ _OFFICER = frozenset(
         Perm.VIEW_REPORTS,
         Perm.SUBMIT_REPORTS,
         Perm.REVIEW_REPORTS,
+        Perm.VIEW_TRAINING,
+        Perm.MANAGE_TRAINING,
     }
 )
 _REPORTER = frozenset({Perm.VIEW_REPORTS, Perm.SUBMIT_REPORTS})
@@ -64,7 +70,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     # The national level has no level above it to raise a difficulty to.
     Role.NATIONAL_ADMIN: frozenset(Perm)
     - _HOUSEHOLD
-    - {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES, Perm.RAISE_DIFFICULTIES},
+    - {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES, Perm.RAISE_DIFFICULTIES, Perm.RUN_TRAINING},
     Role.PROVINCE_OFFICER: _OFFICER | _DIFFICULTIES_RAISE | _DIFFICULTIES_HANDLE | {Perm.MANAGE_CATALOG},
     Role.COMMUNE_OFFICER: _OFFICER
     | _HOUSEHOLD
@@ -72,19 +78,24 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     | _DIFFICULTIES_HANDLE
     | {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES},
     Role.TEAM_LEADER: frozenset(
-        {Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.MANAGE_GROUPS, Perm.VIEW_FIGURES, Perm.VIEW_PHONES}
+        {Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.MANAGE_GROUPS, Perm.VIEW_FIGURES, Perm.VIEW_PHONES, Perm.VIEW_TRAINING}
     )
     | _HOUSEHOLD
     | _REPORTER
     | _DIFFICULTIES_RAISE
     | {Perm.RECORD_ACTIVITIES},
-    Role.TEAM_MEMBER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.VIEW_FIGURES, Perm.RECORD_ACTIVITIES})
+    Role.TEAM_MEMBER: frozenset(
+        {Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.VIEW_FIGURES, Perm.RECORD_ACTIVITIES, Perm.VIEW_TRAINING}
+    )
     | _HOUSEHOLD
     | _REPORTER
     | _DIFFICULTIES_RAISE,
     # Enterprise partners and leaders read aggregates only, never rosters.
-    Role.ENTERPRISE_PARTNER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES}),
-    Role.LEADER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES, Perm.VIEW_REPORTS, Perm.VIEW_DIFFICULTIES}),
+    Role.ENTERPRISE_PARTNER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES, Perm.VIEW_TRAINING, Perm.RUN_TRAINING}),
+    # The network view is for leaders at national level; the view checks the level.
+    Role.LEADER: frozenset(
+        {Perm.VIEW_UNITS, Perm.VIEW_FIGURES, Perm.VIEW_REPORTS, Perm.VIEW_DIFFICULTIES, Perm.VIEW_NETWORK}
+    ),
 }
 # Everyone with a role reads their own notifications.
 ROLE_PERMS = {role: perms | {Perm.READ_NOTICES} for role, perms in ROLE_PERMS.items()}

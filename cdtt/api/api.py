@@ -316,3 +316,7 @@ api.add_router("/", difficulties_router)
 from cdtt.dashboards.api import router as dashboards_router  # noqa: E402
 
 api.add_router("/", dashboards_router)
+
+from cdtt.api.training import router as training_router  # noqa: E402
+
+api.add_router("/", training_router)

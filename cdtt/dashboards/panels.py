@@ -198,6 +198,19 @@ def difficulties_panel(dashboard: Dashboard) -> Panel | None:
     )
 
 
+def training_panel(dashboard: Dashboard) -> Panel | None:
+    """Province and commune screens: members trained (on anything, and per platform), teams with a trained
+    member, and the enterprises that trained here (``cdtt.training``; counts only)."""
+    from cdtt.training.selectors import coverage_of
+
+    if dashboard.level not in ("province", "commune"):
+        return None
+    found = coverage_of(dashboard.commune)
+    platforms = sorted((p for p in found.platforms if p.trained), key=lambda p: -p.trained)
+    context = {"coverage": found, "platforms": platforms}
+    return Panel("training", _("Training coverage"), "training/panels/coverage.html", context)
+
+
 PANELS: list[Callable[[Dashboard], Panel | None]] = [
     progress_panel,
     trend_panel,
@@ -206,6 +219,7 @@ PANELS: list[Callable[[Dashboard], Panel | None]] = [
     coverage_panel,
     late_reports_panel,
     difficulties_panel,
+    training_panel,
 ]
 
 

@@ -31,6 +31,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Reports"), reverse("reports:index")))
     if scope.has(Perm.VIEW_DIFFICULTIES):
         items.append((_("Difficulties"), reverse("difficulties:list")))
+    if scope.has(Perm.MANAGE_TRAINING) or scope.has(Perm.RUN_TRAINING):
+        items.append((_("Training"), reverse("training:courses")))
+    elif scope.has(Perm.VIEW_TRAINING):
+        items.append((_("My training"), reverse("training:mine")))
+    if any(grant.unit_path.count("/") == 2 for grant in scope.grants_with(Perm.VIEW_NETWORK)):
+        items.append((_("Network"), reverse("network:index")))
     if scope.has(Perm.MANAGE_CATALOG):
         items.append((_("Catalogue"), reverse("catalog:home")))
     if scope.has(Perm.MANAGE_ACCOUNTS):

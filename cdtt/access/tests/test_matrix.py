@@ -95,6 +95,14 @@ def test_a_user_without_a_role_gets_403_from_every_api_endpoint(
             "uuid": "8f1c6a52-3b7e-4a0e-9a51-2f6f4d1c9e10",
             "occurred_on": "2026-01-01",
             "version": 1,
+            "title": "Tập huấn VNeID",
+            "unit_id": tree.p1.pk,
+            "organiser": "province",
+            "starts_on": "2026-01-01",
+            "ends_on": "2026-01-31",
+            "starts_at": "2026-01-05T08:00:00",
+            "unit_ids": [tree.c1.pk],
+            "rows": [],
         }
     )
     url = fill(route, _values(tree, users))

@@ -158,8 +158,8 @@ def test_the_province_dashboard_shows_the_selectors_numbers(
     officer.get(_url("unit", tree.p1.pk))  # the period menu's months and quarters are made on first use
 
     # The late-reports panel reads the children, the deadlines, the periods and the reports; the difficulties
-    # panel one grouped read: a fixed number, whatever the size of the province.
-    with django_assert_max_num_queries(34):
+    # panel one grouped read; the training panel eight: a fixed number, whatever the size of the province.
+    with django_assert_max_num_queries(42):
         response = officer.get(_url("unit", tree.p1.pk, period=year.pk, indicator=guidance.pk))
 
     assert response.status_code == 200
@@ -244,7 +244,7 @@ def test_the_commune_dashboard_ranks_villages_and_has_no_map(world: World, signe
     response = signed_in("commune_officer").get(_url("unit", world.tree.c1.pk, period=world.year.pk))
 
     keys = [panel.key for panel in response.context["panels"]]
-    assert keys == ["progress", "trend", "ranking", "coverage", "late-reports", "difficulties"]
+    assert keys == ["progress", "trend", "ranking", "coverage", "late-reports", "difficulties", "training"]
     rows = response.context["dashboard"].rows
     assert [r.subject.pk for r in sorted(rows, key=lambda r: r.rank)] == [world.tree.v1.pk, world.tree.v2.pk]
 

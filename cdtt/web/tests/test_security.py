@@ -195,6 +195,7 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
         "/bang-dieu-khien/",
         "/bao-cao/",
         "/kho-khan/",
+        "/dao-tao/",
         "/accounts/",
         "/audit/",
         "/me/",
@@ -208,6 +209,7 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
         "/bang-dieu-khien/",
         "/bao-cao/",
         "/kho-khan/",
+        "/dao-tao/cua-toi/",
         "/me/",
     ]
     assert labels("province_officer") == [
@@ -218,13 +220,14 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
         "/bang-dieu-khien/",
         "/bao-cao/",
         "/kho-khan/",
+        "/dao-tao/",
         "/danh-muc/",
         "/accounts/",
         "/audit/",
         "/me/",
     ]
     assert labels("leader") == ["/", "/units/", "/chi-tieu/", "/bang-dieu-khien/", "/bao-cao/", "/kho-khan/", "/me/"]
-    assert labels("enterprise_partner") == ["/", "/units/", "/chi-tieu/", "/bang-dieu-khien/", "/me/"]
+    assert labels("enterprise_partner") == ["/", "/units/", "/chi-tieu/", "/bang-dieu-khien/", "/dao-tao/", "/me/"]
     assert labels("nobody") == ["/", "/me/"]
 
 

@@ -20,6 +20,7 @@ from cdtt.households.models import Household, Relationship, Resident
 from cdtt.progress.rebuild import rebuild
 from cdtt.teams.models import ChatGroup, Member, MemberRole, Organisation, SignerTitle, Team
 from cdtt.teams.services import MemberIn, chat_group_save, decision_sign, decision_update, team_propose
+from cdtt.training.demo import demo_training
 
 PROVINCE = "01"  # Thành phố Hà Nội
 # Real communes of Hà Nội (codes from the official register); village names are demo data.
@@ -107,6 +108,7 @@ class Command(BaseCommand):
             _demo_year(communes)
             rebuild()  # the progress cells of everything above, whatever order it was made in
             _demo_reports()
+            trained = demo_training(PROVINCE, DEMO_COMMUNE)
         self.stdout.write(
             self.style.SUCCESS(
                 _("Demo data ready: %(n)d new villages; %(a)d demo accounts.")
@@ -117,6 +119,10 @@ class Command(BaseCommand):
             self.stdout.write(_("Demo households: %(n)d in the demo villages.") % {"n": households})
         if difficulties:
             self.stdout.write(_("Demo difficulties: %(n)d, one overdue.") % {"n": difficulties})
+        if trained:
+            self.stdout.write(
+                _("Demo training: a course by the province with VNPT Hà Nội, two communes' members invited.")
+            )
         if team_created:
             self.stdout.write(_("Demo team set up in %(village)s with a signed decision.") % {"village": DEMO_VILLAGE})
         self.stdout.write(_("Demo logins (password for all: %(p)s):") % {"p": password})

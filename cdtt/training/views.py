@@ -1,0 +1,502 @@
+"""Training pages: courses and sessions, invitations and attendance (with XLSX sheets), members' history,
+coverage, materials, enterprise partners and the Ministry's network view."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cdtt.access.decorators import requires
+from cdtt.access.permissions import Perm
+from cdtt.access.scope import scope_for
+from cdtt.core.audit import audit_record
+from cdtt.core.errors import DomainError, NotFound
+from cdtt.training import exports, selectors, services, sheets
+from cdtt.training.forms import CourseForm, EnterpriseForm, InviteForm, MaterialForm, SessionForm
+from cdtt.training.models import Attendance, Presence
+from cdtt.transfers.importers.tabular import FileProblem
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _form_error(form: Any, exc: DomainError) -> None:
+    name = exc.field if exc.field in form.fields else None
+    form.add_error(name, exc.message)
+
+
+def _form_page(request: HttpRequest, form: Any, *, title: str, back: str, submit: str) -> HttpResponse:
+    status = 400 if form.is_bound and form.errors else 200
+    context = {"form": form, "title": title, "back": back, "submit": submit}
+    return render(request, "training/form.html", context, status=status)
+
+
+# -- courses ----------------------------------------------------------------------------------------------
+
+
+@requires(Perm.VIEW_TRAINING)
+def course_list(request: HttpRequest) -> HttpResponse:
+    """The courses of my units (or of my enterprise), newest first."""
+    scope = scope_for(request.user)
+    courses = selectors.course_list(user=request.user, q=request.GET.get("q", ""))[:200]
+    context = {
+        "courses": courses,
+        "q": request.GET.get("q", ""),
+        "units": list(scope.top_units(Perm.VIEW_FIGURES)),
+        "can_manage": bool(services._manage_paths(scope)),
+    }
+    return render(request, "training/courses.html", context)
+
+
+@requires(Perm.VIEW_TRAINING)
+def course_new(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    services.require_training_role(scope)
+    form = CourseForm(request.POST or None, scope=scope)
+    if request.method == "POST" and form.is_valid():
+        try:
+            course = services.course_create(actor=request.user, data=form.course_in(), request=request)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("The course was created. Add its sessions."))
+            return redirect("training:course", course.pk)
+    return _form_page(request, form, title=_("New course"), back=reverse("training:courses"), submit=_("Create"))
+
+
+@requires(Perm.VIEW_TRAINING)
+def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = services.course_get(user=request.user, course_id=course_id)
+    scope = scope_for(request.user)
+    if not services.may_manage(scope, course):
+        raise NotFound(_("The course was not found."))
+    form = CourseForm(request.POST or None, scope=scope, initial=CourseForm.initial_for(course))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.course_update(actor=request.user, course=course, data=form.course_in(), request=request)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("training:course", course.pk)
+    back = reverse("training:course", args=[course.pk])
+    return _form_page(request, form, title=_("Change the course"), back=back, submit=_("Save"))
+
+
+@requires(Perm.VIEW_TRAINING)
+def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
+    """A course: its sessions with counts; for its officers, the invited members and attendance links."""
+    course = services.course_get(user=request.user, course_id=course_id)
+    scope = scope_for(request.user)
+    figures = selectors.session_figures(course)
+    sessions = [(s, figures.get(s.pk)) for s in course.sessions.select_related("follow_up_of")]  # type: ignore[attr-defined]
+    invitations = list(services.invitations_visible(scope, course))
+    context = {
+        "course": course,
+        "sessions": sessions,
+        "invitations": invitations,
+        "invited_total": course.invitations.count(),  # type: ignore[attr-defined]
+        "can_manage": services.may_manage(scope, course),
+        "can_people": services.may_handle_people(scope, course),
+    }
+    return render(request, "training/course.html", context)
+
+
+@requires(Perm.VIEW_TRAINING)
+def session_new(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = services.course_get(user=request.user, course_id=course_id)
+    if not services.may_manage(scope_for(request.user), course):
+        raise NotFound(_("The course was not found."))
+    form = SessionForm(request.POST or None, course=course)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_create(actor=request.user, course=course, data=form.session_in(), request=request)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("The session was added."))
+            return redirect("training:course", course.pk)
+    back = reverse("training:course", args=[course.pk])
+    return _form_page(
+        request, form, title=_("New session of %(course)s") % {"course": course}, back=back, submit=_("Add")
+    )
+
+
+@requires(Perm.VIEW_TRAINING)
+def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = services.session_get(user=request.user, session_id=session_id)
+    course = session.course
+    if not services.may_manage(scope_for(request.user), course):
+        raise NotFound(_("The session was not found."))
+    initial = {
+        "title": session.title,
+        "mode": session.mode,
+        "starts_at": session.starts_at,
+        "ends_at": session.ends_at,
+        "place": session.place,
+        "meeting_link": session.meeting_link,
+        "trainers": session.trainers,
+        "follow_up_of": session.follow_up_of_id,
+    }
+    form = SessionForm(request.POST or None, course=course, initial=initial, exclude=session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_update(actor=request.user, session=session, data=form.session_in(), request=request)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("training:course", course.pk)
+    back = reverse("training:course", args=[course.pk])
+    return _form_page(request, form, title=_("Change the session"), back=back, submit=_("Save"))
+
+
+@requires(Perm.MANAGE_TRAINING)
+def invite(request: HttpRequest, course_id: int) -> HttpResponse:
+    """Invite the members of chosen communes to the course."""
+    course = services.course_get(user=request.user, course_id=course_id)
+    scope = scope_for(request.user)
+    if not services.may_handle_people(scope, course):
+        raise NotFound(_("The course was not found."))
+    form = InviteForm(request.POST or None, scope=scope, course=course)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new, already = services.invitation_create(
+                actor=request.user, course=course, unit_ids=list(form.cleaned_data["units"]), request=request
+            )
+        except NotFound:
+            raise
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(
+                request, _("%(new)s members invited (%(already)s already were).") % {"new": new, "already": already}
+            )
+            return redirect("training:course", course.pk)
+    back = reverse("training:course", args=[course.pk])
+    return _form_page(
+        request, form, title=_("Invite members to %(course)s") % {"course": course}, back=back, submit=_("Invite")
+    )
+
+
+# -- attendance -------------------------------------------------------------------------------------------
+
+
+def _people_session(request: HttpRequest, session_id: int) -> Any:
+    session = services.session_get(user=request.user, session_id=session_id)
+    if not services.may_handle_people(scope_for(request.user), session.course):
+        raise NotFound(_("The session was not found."))
+    return session
+
+
+@requires(Perm.MANAGE_TRAINING)
+def attendance(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Tick attendance, completion and score for each invited member; all rows are saved together."""
+    session = _people_session(request, session_id)
+    invitations = list(services.invitations_visible(scope_for(request.user), session.course))
+    error = ""
+    if request.method == "POST":
+        rows = []
+        for invitation in invitations:
+            status = request.POST.get(f"status-{invitation.member_id}", "")
+            if not status:
+                continue
+            raw_score = request.POST.get(f"score-{invitation.member_id}", "").strip().replace(",", ".")
+            try:
+                score = Decimal(raw_score) if raw_score else None
+            except InvalidOperation:
+                error = _("The score of %(name)s is not a number.") % {"name": invitation.member}
+                break
+            rows.append(
+                services.AttendanceIn(
+                    member_id=invitation.member_id,
+                    status=status,
+                    completed=request.POST.get(f"completed-{invitation.member_id}") == "on",
+                    score=score,
+                )
+            )
+        if not error:
+            try:
+                n = services.attendance_record(actor=request.user, session=session, rows=rows, request=request)
+            except DomainError as exc:
+                error = exc.message
+            else:
+                messages.success(request, _("Attendance saved for %(n)s members.") % {"n": n})
+                return redirect("training:course", session.course_id)
+    recorded = {a.invitation_id: a for a in Attendance.objects.filter(session=session)}
+    context = {
+        "session": session,
+        "course": session.course,
+        "rows": [(i, recorded.get(i.pk)) for i in invitations],
+        "statuses": Presence.choices,
+        "error": error,
+    }
+    return render(request, "training/attendance.html", context, status=400 if error else 200)
+
+
+@requires(Perm.MANAGE_TRAINING)
+def attendance_export(request: HttpRequest, session_id: int) -> HttpResponseBase:
+    session = _people_session(request, session_id)
+    invitations = list(services.invitations_visible(scope_for(request.user), session.course))
+    out = io.BytesIO()
+    sheets.write_sheet(session, invitations, out=out)
+    out.seek(0)
+    audit_record(actor=request.user, action="session.export", target=session, unit=session.course.unit, request=request)
+    name = f"diem-danh-{timezone.localtime(session.starts_at):%Y%m%d}-{session.pk}.xlsx"
+    return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX_TYPE)
+
+
+@requires(Perm.MANAGE_TRAINING)
+def attendance_import(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Read a filled-in sheet back: every row checked, nothing saved if any row is wrong."""
+    session = _people_session(request, session_id)
+    errors: list[str] = []
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            errors = [_("Choose the sheet to import.")]
+        else:
+            try:
+                rows, errors = sheets.read_sheet(upload.read(), upload.name or "", session=session)
+                sheets.check_rows(rows, errors)
+                n = services.attendance_record(actor=request.user, session=session, rows=rows, request=request)
+            except FileProblem as exc:
+                errors = [exc.message]
+            except DomainError as exc:
+                errors = errors or [exc.message]
+            else:
+                messages.success(request, _("Attendance imported for %(n)s members.") % {"n": n})
+                return redirect("training:course", session.course_id)
+    context = {"session": session, "course": session.course, "errors": errors}
+    return render(request, "training/import.html", context, status=400 if errors else 200)
+
+
+# -- members ----------------------------------------------------------------------------------------------
+
+
+@requires(Perm.VIEW_TEAMS)
+def member_history(request: HttpRequest, member_id: int) -> HttpResponse:
+    """A member's training history (read by whoever may read the member's roster)."""
+    member = selectors.member_get(user=request.user, member_id=member_id)
+    context = {"member": member, "history": selectors.member_history(member), "mine": False}
+    return render(request, "training/history.html", context)
+
+
+@requires(Perm.VIEW_TRAINING)
+def my_training(request: HttpRequest) -> HttpResponse:
+    """The signed-in member's own courses and attendance, and the way to the guides."""
+    member = getattr(request.user, "team_member", None)
+    history = selectors.member_history(member) if member is not None else []
+    return render(request, "training/history.html", {"member": member, "history": history, "mine": True})
+
+
+# -- coverage ---------------------------------------------------------------------------------------------
+
+
+@requires(Perm.VIEW_FIGURES)
+def coverage(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """A unit's training coverage: per platform, per enterprise, and members not yet trained (counts only)."""
+    found = selectors.coverage(user=request.user, unit_id=unit_id)
+    return render(request, "training/coverage.html", {"coverage": found, "unit": found.unit})
+
+
+# -- materials --------------------------------------------------------------------------------------------
+
+
+@requires(Perm.VIEW_TRAINING)
+def material_list(request: HttpRequest) -> HttpResponse:
+    """Guides and materials per platform for the user's units."""
+    materials = list(selectors.material_list(user=request.user))
+    groups: dict[Any, list[Any]] = {}
+    for material in materials:
+        groups.setdefault(material.platform, []).append(material)
+    can_add = bool(services._manage_paths(scope_for(request.user)))
+    return render(request, "training/materials.html", {"groups": list(groups.items()), "can_add": can_add})
+
+
+@requires(Perm.MANAGE_TRAINING)
+def material_new(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    form = MaterialForm(request.POST or None, request.FILES or None, scope=scope)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.material_create(
+                actor=request.user, data=form.material_in(), upload=form.cleaned_data.get("file"), request=request
+            )
+        except NotFound:
+            raise
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("The material was published."))
+            return redirect("training:materials")
+    form.multipart = True  # type: ignore[attr-defined]
+    return _form_page(
+        request, form, title=_("New guide or material"), back=reverse("training:materials"), submit=_("Publish")
+    )
+
+
+@requires(Perm.VIEW_TRAINING)
+def material_file(request: HttpRequest, material_id: int) -> HttpResponseBase:
+    material = services.material_get(user=request.user, material_id=material_id)
+    if not material.file:
+        raise NotFound(_("The material was not found."))
+    name = (material.file.name or "").rsplit("/", 1)[-1]
+    return FileResponse(material.file.open("rb"), as_attachment=True, filename=name)
+
+
+# -- enterprises ------------------------------------------------------------------------------------------
+
+
+@requires(Perm.VIEW_TRAINING)
+def enterprise_list(request: HttpRequest) -> HttpResponse:
+    enterprises = selectors.enterprise_list(user=request.user)
+    can_add = bool(services._manage_paths(scope_for(request.user)))
+    return render(request, "training/enterprises.html", {"enterprises": enterprises, "can_add": can_add})
+
+
+@requires(Perm.MANAGE_TRAINING)
+def enterprise_new(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    services.require_training_role(scope)
+    form = EnterpriseForm(request.POST or None, scope=scope)
+    if request.method == "POST" and form.is_valid():
+        try:
+            enterprise = services.enterprise_save(actor=request.user, data=form.enterprise_in(), request=request)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("The enterprise partner was saved."))
+            return redirect("training:enterprise", enterprise.pk)
+    back = reverse("training:enterprises")
+    return _form_page(request, form, title=_("New enterprise partner"), back=back, submit=_("Save"))
+
+
+@requires(Perm.MANAGE_TRAINING)
+def enterprise_edit(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    enterprise = services.enterprise_get(user=request.user, enterprise_id=enterprise_id)
+    scope = scope_for(request.user)
+    if not services.may_manage_unit(scope, enterprise.owner):
+        raise NotFound(_("The enterprise was not found."))
+    form = EnterpriseForm(request.POST or None, scope=scope, initial=EnterpriseForm.initial_for(enterprise))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enterprise_save(
+                actor=request.user, data=form.enterprise_in(), enterprise=enterprise, request=request
+            )
+        except NotFound:
+            raise
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("The enterprise partner was saved."))
+            return redirect("training:enterprise", enterprise.pk)
+    back = reverse("training:enterprise", args=[enterprise.pk])
+    return _form_page(request, form, title=enterprise.name, back=back, submit=_("Save"))
+
+
+@requires(Perm.VIEW_TRAINING)
+def enterprise_detail(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    """An enterprise: its areas, the trainings it runs (counts) and the uptake of its platforms there."""
+    enterprise = services.enterprise_get(user=request.user, enterprise_id=enterprise_id)
+    scope = scope_for(request.user)
+    rows = selectors.enterprise_courses(enterprise)
+    context = {
+        "enterprise": enterprise,
+        "areas": selectors.enterprise_uptake(enterprise),
+        "courses": rows,
+        "platforms": list(enterprise.platforms.all()),
+        "can_edit": services.may_manage_unit(scope, enterprise.owner),
+    }
+    return render(request, "training/enterprise.html", context)
+
+
+# -- the network ------------------------------------------------------------------------------------------
+
+
+def _sort(request: HttpRequest) -> tuple[str, bool]:
+    raw = request.GET.get("sort", "name")
+    return raw.lstrip("-"), raw.startswith("-")
+
+
+@requires(Perm.VIEW_NETWORK)
+def network(request: HttpRequest) -> HttpResponse:
+    """Every province side by side, sortable by any column."""
+    sort, descending = _sort(request)
+    rows = selectors.network(user=request.user, sort=sort, descending=descending)
+    totals = selectors.ProvinceRow(province=None)  # type: ignore[arg-type]
+    for row in rows:
+        totals.teams += row.teams
+        totals.members += row.members
+        totals.trained += row.trained
+        totals.courses += row.courses
+    columns = [
+        ("name", _("Province")),
+        ("teams", _("Teams")),
+        ("members", _("Members")),
+        ("trained", _("Trained")),
+        ("share", _("Share trained (%)")),
+        ("courses", _("Courses")),
+    ]
+    context = {"rows": rows, "totals": totals, "sort": sort, "descending": descending, "columns": columns}
+    return render(request, "training/network.html", context)
+
+
+@requires(Perm.VIEW_NETWORK)
+def network_export(request: HttpRequest) -> HttpResponseBase:
+    sort, descending = _sort(request)
+    rows = selectors.network(user=request.user, sort=sort, descending=descending)
+    out = io.BytesIO()
+    exports.write_network(rows, out=out)
+    out.seek(0)
+    audit_record(actor=request.user, action="network.export", request=request)
+    name = f"mang-luoi-to-cntt-{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX_TYPE)
+
+
+urlpatterns: list[URLPattern] = [
+    path("", course_list, name="courses"),
+    path("cua-toi/", my_training, name="mine"),
+    path("khoa/moi/", course_new, name="course_new"),
+    path("khoa/<int:course_id>/", course_detail, name="course"),
+    path("khoa/<int:course_id>/sua/", course_edit, name="course_edit"),
+    path("khoa/<int:course_id>/buoi/moi/", session_new, name="session_new"),
+    path("khoa/<int:course_id>/moi-hoc/", invite, name="invite"),
+    path("buoi/<int:session_id>/sua/", session_edit, name="session_edit"),
+    path("buoi/<int:session_id>/diem-danh/", attendance, name="attendance"),
+    path("buoi/<int:session_id>/diem-danh.xlsx", attendance_export, name="attendance_export"),
+    path("buoi/<int:session_id>/nhap-diem-danh/", attendance_import, name="attendance_import"),
+    path("thanh-vien/<int:member_id>/", member_history, name="member"),
+    path("don-vi/<int:unit_id>/", coverage, name="coverage"),
+    path("tai-lieu/", material_list, name="materials"),
+    path("tai-lieu/moi/", material_new, name="material_new"),
+    path("tai-lieu/<int:material_id>/tep/", material_file, name="material_file"),
+    path("doanh-nghiep/", enterprise_list, name="enterprises"),
+    path("doanh-nghiep/moi/", enterprise_new, name="enterprise_new"),
+    path("doanh-nghiep/<int:enterprise_id>/", enterprise_detail, name="enterprise"),
+    path("doanh-nghiep/<int:enterprise_id>/sua/", enterprise_edit, name="enterprise_edit"),
+]
+
+# The Ministry's network view lives at /mang-luoi/, beside training rather than under it.
+network_urlpatterns: list[URLPattern] = [
+    path("", network, name="index"),
+    path("tai-ve.xlsx", network_export, name="export"),
+]
