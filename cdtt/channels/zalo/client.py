@@ -156,7 +156,12 @@ def access_token(*, force: bool = False, now: datetime.datetime | None = None) -
         raise ZaloError(None, "no OA token is stored (run zalo_token)")
     if not force and token.access_token and token.expires_at and token.expires_at - now > REFRESH_AHEAD:
         return decrypt(token.access_token)
-    seen = token.access_token
+    return refresh_locked(seen=token.access_token, now=now)
+
+
+def refresh_locked(*, seen: str, now: datetime.datetime) -> str:
+    """Refresh the pair holding the token row's lock, unless another worker did since ``seen`` was read."""
+    failure: ZaloError | None = None
     with transaction.atomic():
         locked = ZaloToken.objects.select_for_update().get(pk=TOKEN_ROW)
         if locked.access_token != seen and locked.expires_at and locked.expires_at - now > REFRESH_AHEAD:
@@ -164,19 +169,23 @@ def access_token(*, force: bool = False, now: datetime.datetime | None = None) -
         try:
             answer = _oauth_refresh(decrypt(locked.refresh_token))
         except ZaloError as exc:
-            ZaloToken.objects.filter(pk=TOKEN_ROW).update(last_error=str(exc)[:500])
-            raise
-        try:
-            lifetime = int(str(answer.get("expires_in") or "90000"))
-        except ValueError:
-            lifetime = 90000
-        locked.access_token = encrypt(str(answer["access_token"]))
-        locked.refresh_token = encrypt(str(answer["refresh_token"]))
-        locked.expires_at = now + datetime.timedelta(seconds=lifetime)
-        locked.refreshed_at = now
-        locked.refresh_count += 1
-        locked.last_error = ""
-        locked.save()
+            failure = exc
+        else:
+            try:
+                lifetime = int(str(answer.get("expires_in") or "90000"))
+            except ValueError:
+                lifetime = 90000
+            # Saved before anything uses it: the old refresh token is spent now.
+            locked.access_token = encrypt(str(answer["access_token"]))
+            locked.refresh_token = encrypt(str(answer["refresh_token"]))
+            locked.expires_at = now + datetime.timedelta(seconds=lifetime)
+            locked.refreshed_at = now
+            locked.refresh_count += 1
+            locked.last_error = ""
+            locked.save()
+    if failure is not None:
+        ZaloToken.objects.filter(pk=TOKEN_ROW).update(last_error=str(failure)[:500])
+        raise failure
     log.info("zalo: OA access token refreshed")
     return str(answer["access_token"])
 
