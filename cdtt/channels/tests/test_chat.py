@@ -102,7 +102,7 @@ def test_bc_vneid_records_one_group_session_and_shows_progress(
     assert activity.platform_id == indicator.platform_id
     assert activity.recorded_by_id == users.team_member.pk
     reply = last(fake)
-    assert "Đã ghi" in reply and "5/10 (50.0%)" in reply
+    assert "Đã ghi" in reply and "5/10 (50,0%)" in reply
     # Zalo delivers the same message again: still one record.
     say("BC VNeID 5 người", msg_id="aa11")
     assert Activity.objects.count() == 1

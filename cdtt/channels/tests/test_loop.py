@@ -53,7 +53,7 @@ def test_link_report_difficulty_progress_and_a_reminder_with_one_token_refresh(
     assert (before, after) == (0, 3)
     reply = fake.messages_to(MEMBER_ZALO_ID)[-1]
     assert "Đã ghi: Số người được hướng dẫn sử dụng VNeID — 3 người" in reply
-    assert "3/20 (15.0%)" in reply
+    assert "3/20 (15,0%)" in reply
 
     # 3. A difficulty the commune sees.
     say("khó khăn: mất sóng")

@@ -227,7 +227,8 @@ def vocabulary() -> dict[str, list[Indicator]]:
 
 
 def help_text() -> str:
-    words = sorted({w for w, found in vocabulary().items() if "_" not in w and len(found) == 1})
+    aliases = Indicator.objects.filter(is_active=True, method=Method.ACTIVITY_REACH).values_list("aliases", flat=True)
+    words = sorted({fold(str(word)) for found in aliases for word in found or []})
     return _(
         "Send a short report:\n"
         "• bc vneid 5 — 5 people guided on VNeID\n"
@@ -400,8 +401,12 @@ def progress_line(village: Any, indicator: Indicator) -> str:
         "village": village.name,
         "n": achieved,
         "target": int(figure.target),
-        "percent": figure.percent,
+        "percent": _percent(figure.percent),
     }
+
+
+def _percent(value: float | None) -> str:
+    return f"{value or 0:.1f}".replace(".", ",")  # Vietnamese decimal comma
 
 
 def progress_text(user: Any) -> str:
@@ -416,7 +421,8 @@ def progress_text(user: Any) -> str:
         if figure.target is None:
             lines.append(f"• {figure.indicator.name}: {int(figure.achieved)}")
         else:
-            lines.append(f"• {figure.indicator.name}: {int(figure.achieved)}/{int(figure.target)} ({figure.percent}%)")
+            share = _percent(figure.percent)
+            lines.append(f"• {figure.indicator.name}: {int(figure.achieved)}/{int(figure.target)} ({share}%)")
     return "\n".join(lines)
 
 

@@ -19,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--expires-in", type=int, default=90000, help="access token lifetime in seconds")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        fake = FakeZalo(expires_in=options["expires_in"], echo=lambda line: self.stdout.write(line))
+        fake = FakeZalo(expires_in=options["expires_in"], echo=self._echo)
         fake.refresh_tokens.add(options["refresh_token"])
         fake.start(port=options["port"])
         self.stdout.write(f"Fake Zalo at {fake.url}. Start the platform with:")
@@ -36,8 +36,13 @@ class Command(BaseCommand):
         ):
             self.stdout.write(f"  export {name}={value}")
         self.stdout.write("Messages the OA sends are printed below (Ctrl-C to stop).")
+        self.stdout.flush()
         try:
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
             fake.stop()
+
+    def _echo(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()
