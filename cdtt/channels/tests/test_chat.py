@@ -196,3 +196,40 @@ def test_a_member_of_two_villages_is_asked_to_use_the_app(
     say("bc vneid 3")
     assert Activity.objects.count() == 0
     assert "một tổ thôn" in last(fake)
+
+
+def test_chat_words_set_in_the_catalogue_are_understood(
+    linked: ZaloLink, fake: FakeZalo, say: Say, signed_in: Callable[..., Client]
+) -> None:
+    officer = signed_in("province_officer")
+    form = {
+        "code": "tinh_app_people",
+        "name": "Số người được hướng dẫn ứng dụng công dân số của tỉnh",
+        "measure": "people",
+        "pillar": "society",
+        "method": "activity_reach",
+        "activity_kinds": ["group"],
+        "valid_from_year": "2025",
+        "is_active": "on",
+        "aliases": "App Tỉnh, công dân số",
+    }
+    refused = officer.post(reverse("catalog:indicator_new"), {**form, "aliases": "app 2"})
+    assert "không có chữ số" in refused.content.decode()
+    assert not Indicator.objects.filter(code="tinh_app_people").exists()
+    assert officer.post(reverse("catalog:indicator_new"), form).status_code == 302
+    assert Indicator.objects.get(code="tinh_app_people").aliases == ["app tinh", "cong dan so"]
+    say("bc Công dân số 7")
+    assert Activity.objects.get().people_reached == 7
+    assert "Số người được hướng dẫn ứng dụng công dân số của tỉnh" in last(fake)
+
+
+def test_an_unfollow_keeps_the_link_and_stops_replies(linked: ZaloLink, fake: FakeZalo, post: Any) -> None:
+    before = len(fake.sent)
+    post(fake.event("unfollow", MEMBER_ZALO_ID))
+    linked.refresh_from_db()
+    assert linked.following is False
+    assert len(fake.sent) == before
+    post(fake.event("follow", MEMBER_ZALO_ID))
+    linked.refresh_from_db()
+    assert linked.following is True
+    assert "Gửi báo cáo ngắn" in last(fake)
