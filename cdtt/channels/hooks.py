@@ -10,11 +10,17 @@ from django.db import transaction
 log = logging.getLogger(__name__)
 
 
-def notices_made() -> None:
-    """Queue a send of new notices after the current transaction commits (nothing when the channel is off)."""
+# The notice kinds passed on to Zalo (cdtt.channels.zalo.services.FORWARDED).
+FORWARDED = frozenset({"report_due", "report_returned", "report_approved", "difficulty_answered", "target_assigned"})
+
+
+def notices_made(*, kind: str, recipient_ids: list[int]) -> None:
+    """Queue a send of new notices after the current transaction commits: only for a kind passed on, to a
+    linked member, when the channel is configured."""
+    from cdtt.channels.models import ZaloLink
     from cdtt.channels.zalo.config import enabled
 
-    if not enabled():
+    if kind not in FORWARDED or not enabled() or not ZaloLink.objects.filter(user_id__in=recipient_ids).exists():
         return
 
     def enqueue() -> None:

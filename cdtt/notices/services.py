@@ -73,7 +73,9 @@ def notify(
     if made:
         from cdtt.channels.hooks import notices_made
 
-        notices_made()  # chat channels pass new notices on after the caller's transaction commits
+        notices_made(
+            kind=kind, recipient_ids=ids
+        )  # chat channels pass new notices on after the caller's transaction commits
     return made
 
 

@@ -257,3 +257,27 @@ def test_a_failed_refresh_is_recorded_on_the_token(fake: FakeZalo) -> None:
     with pytest.raises(client.ZaloError):
         client.access_token()
     assert "Invalid refresh token" in ZaloToken.objects.get().last_error
+
+
+def test_the_hook_and_the_sender_agree_on_the_kinds_passed_on() -> None:
+    from cdtt.channels.hooks import FORWARDED
+
+    assert set(FORWARDED) == set(services.FORWARDED)
+
+
+def test_a_message_another_worker_claimed_is_not_sent_twice(fake: FakeZalo, link: ZaloLink, users: Users) -> None:
+    due_notice(users)
+    notice = Notification.objects.get()
+    # Worker A made and claimed it (and is sending it now); worker B's run must leave it alone.
+    ZaloMessage.objects.create(
+        link=link,
+        zalo_user_id=link.zalo_user_id,
+        notification=notice,
+        text=notice.title,
+        next_attempt_at=timezone.now() + services.CLAIM,
+    )
+    assert services.notices_send() == {}
+    assert fake.sent == []
+    # A claim that lapsed (worker A died) is taken again.
+    assert services.notices_send(now=timezone.now() + services.CLAIM + datetime.timedelta(seconds=1)) == {"sent": 1}
+    assert len(fake.sent) == 1

@@ -51,6 +51,7 @@ CODE_MINUTES = 15
 UNDO_MINUTES = 10
 WINDOW = datetime.timedelta(days=7)
 BACKOFF = datetime.timedelta(minutes=5)
+CLAIM = datetime.timedelta(minutes=10)
 SEND_BATCH = 100
 NOTICE_MAX_AGE = datetime.timedelta(days=3)  # older notices stay in the platform only
 # The notices passed on to Zalo; the others are read in the platform.
@@ -440,6 +441,7 @@ def reply_send(*, zalo_user_id: str, text: str) -> ZaloMessage:
 
 def _record(message: ZaloMessage, status: str, *, code: int | None = None, error: str = "", **extra: Any) -> None:
     message.status = status
+    message.next_attempt_at = None
     message.error_code = code
     message.error = error[:1000]
     message.attempts += 1
@@ -518,15 +520,23 @@ def notices_send(*, now: datetime.datetime | None = None) -> dict[str, int]:
             if notice.created_at < link.linked_at:
                 continue  # what came before the link stays in the platform
             try:
-                ZaloMessage.objects.create(
-                    link=link, zalo_user_id=link.zalo_user_id, notification=notice, text=notice_text(notice)[:2000]
-                )
+                with transaction.atomic():
+                    ZaloMessage.objects.create(
+                        link=link, zalo_user_id=link.zalo_user_id, notification=notice, text=notice_text(notice)[:2000]
+                    )
             except IntegrityError:
-                continue  # another worker took it
-    due = ZaloMessage.objects.filter(status=MessageStatus.PENDING, notification__isnull=False).filter(
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    )
+                continue  # another worker made it
+    ready = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    due = ZaloMessage.objects.filter(ready, status=MessageStatus.PENDING, notification__isnull=False)
     for message in due.select_related("link__user", "notification").order_by("created_at", "id")[:SEND_BATCH]:
+        # Claim it: of two workers that both picked it, one updates the row and sends; the other skips it.
+        # A worker that dies after the claim leaves it to be tried again once the claim lapses.
+        claim = now + CLAIM
+        if not ZaloMessage.objects.filter(ready, pk=message.pk, status=MessageStatus.PENDING).update(
+            next_attempt_at=claim
+        ):
+            continue
+        message.next_attempt_at = claim
         outcome = _deliver(message, now)
         counts[outcome] = counts.get(outcome, 0) + 1
         if outcome == "backoff":
