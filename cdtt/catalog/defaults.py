@@ -143,7 +143,7 @@ INDICATORS: list[tuple[str, str, str, str, str, dict[str, Any]]] = [
      "activity_reach", {"kinds": ["group"], "platform": "dvc"}),
     ("epayment_guided", "Số người được hướng dẫn thanh toán điện tử", "people", "economy",
      "activity_reach", {"kinds": ["group"], "platform": "epayment"}),
-    ("propaganda_people", "Số lượt người được tuyên truyền", "people", "society",
+    ("propaganda_people", "Số người nghe tuyên truyền", "people", "society",
      "activity_reach", {"kinds": ["propaganda"]}),
     ("vneid_level2_rate", "Tỷ lệ người từ 15 tuổi đã kích hoạt định danh điện tử mức 2", "percent", "government",
      "ratio", {"numerator": "vneid_level2", "denominator": "register_adults"}),
