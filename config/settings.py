@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "cdtt.mobile",
     "cdtt.notices",
     "cdtt.difficulties",
+    "cdtt.channels",
     "cdtt.web",
 ]
 
@@ -163,6 +164,28 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
 # --- Background work (imports, exports): django-tasks, the backport of Django 6's task framework --------
 # The database backend needs no extra service; `manage.py db_worker` runs the queue (make demo starts one).
 TASKS = {"default": {"BACKEND": env_str("CDTT_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
+
+# --- Zalo Official Account channel (cdtt.channels): off unless the OA id, app id and both secrets are set ---
+ZALO = {
+    "OA_ID": env_str("CDTT_ZALO_OA_ID", ""),
+    "APP_ID": env_str("CDTT_ZALO_APP_ID", ""),
+    "APP_SECRET": env_str("CDTT_ZALO_APP_SECRET", ""),
+    "OA_SECRET": env_str("CDTT_ZALO_OA_SECRET", ""),
+    # Which secret signs webhooks: "oa" (the OA secret key, as Chatwoot does) or "app" (the app secret).
+    "SIGNATURE_SECRET": env_str("CDTT_ZALO_SIGNATURE_SECRET", "oa"),
+    "OPENAPI_URL": env_str("CDTT_ZALO_OPENAPI_URL", "https://openapi.zalo.me"),
+    "OAUTH_URL": env_str("CDTT_ZALO_OAUTH_URL", "https://oauth.zaloapp.com"),
+    "BUSINESS_URL": env_str("CDTT_ZALO_BUSINESS_URL", "https://business.openapi.zalo.me"),
+    # A ZBS template (params "title", "content") for members outside the 7-day window; none: left in the platform.
+    "TEMPLATE_ID": env_str("CDTT_ZALO_TEMPLATE_ID", ""),
+    # The first refresh token (from the API Explorer); used once, then the rotated ones kept in the database.
+    "REFRESH_TOKEN": env_str("CDTT_ZALO_REFRESH_TOKEN", ""),
+    # The secret the token encryption key is derived from (the Django secret key when not set).
+    "TOKEN_SECRET": env_str("CDTT_ZALO_TOKEN_SECRET", ""),
+    "TIMEOUT_SECONDS": env_int("CDTT_ZALO_TIMEOUT_SECONDS", 10, minimum=1),
+}
+if ZALO["SIGNATURE_SECRET"] not in {"oa", "app"}:
+    raise ImproperlyConfigured("CDTT_ZALO_SIGNATURE_SECRET must be oa or app")
 
 # --- Language -------------------------------------------------------------------------------
 LANGUAGE_CODE = "vi"

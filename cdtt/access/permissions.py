@@ -34,6 +34,7 @@ class Perm(StrEnum):
     VIEW_DIFFICULTIES = "difficulties.view"  # difficulties raised in one's units, with their threads
     RAISE_DIFFICULTIES = "difficulties.raise"  # raise a difficulty for one's team or unit; resolve or reopen it
     HANDLE_DIFFICULTIES = "difficulties.handle"  # assign, answer, escalate the difficulties one's unit handles
+    MANAGE_CHANNELS = "channels.manage"  # the chat channel's health (the Zalo OA serves the whole deployment)
 
 
 _OFFICER = frozenset(
@@ -71,7 +72,10 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.NATIONAL_ADMIN: frozenset(Perm)
     - _HOUSEHOLD
     - {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES, Perm.RAISE_DIFFICULTIES, Perm.RUN_TRAINING},
-    Role.PROVINCE_OFFICER: _OFFICER | _DIFFICULTIES_RAISE | _DIFFICULTIES_HANDLE | {Perm.MANAGE_CATALOG},
+    Role.PROVINCE_OFFICER: _OFFICER
+    | _DIFFICULTIES_RAISE
+    | _DIFFICULTIES_HANDLE
+    | {Perm.MANAGE_CATALOG, Perm.MANAGE_CHANNELS},
     Role.COMMUNE_OFFICER: _OFFICER
     | _HOUSEHOLD
     | _DIFFICULTIES_RAISE

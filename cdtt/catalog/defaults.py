@@ -136,6 +136,15 @@ INDICATORS: list[tuple[str, str, str, str, str, dict[str, Any]]] = [
      "register", {"metric": "adults"}),
     ("register_members", "Số nhân khẩu trong sổ theo dõi", "people", "society",
      "register", {"metric": "members"}),
+    # What a team reports by chat: people guided on a platform at a session, counted as they are reported.
+    ("vneid_guided", "Số người được hướng dẫn sử dụng VNeID", "people", "government",
+     "activity_reach", {"kinds": ["group"], "platform": "vneid"}),
+    ("dvc_guided", "Số người được hướng dẫn sử dụng dịch vụ công trực tuyến", "people", "government",
+     "activity_reach", {"kinds": ["group"], "platform": "dvc"}),
+    ("epayment_guided", "Số người được hướng dẫn thanh toán điện tử", "people", "economy",
+     "activity_reach", {"kinds": ["group"], "platform": "epayment"}),
+    ("propaganda_people", "Số người nghe tuyên truyền", "people", "society",
+     "activity_reach", {"kinds": ["propaganda"]}),
     ("vneid_level2_rate", "Tỷ lệ người từ 15 tuổi đã kích hoạt định danh điện tử mức 2", "percent", "government",
      "ratio", {"numerator": "vneid_level2", "denominator": "register_adults"}),
     ("epayment_rate", "Tỷ lệ người từ 15 tuổi có tài khoản thanh toán điện tử", "percent", "economy",
@@ -143,5 +152,13 @@ INDICATORS: list[tuple[str, str, str, str, str, dict[str, Any]]] = [
     ("village_group_rate", "Tỷ lệ hộ tham gia nhóm Zalo của thôn", "percent", "society",
      "ratio", {"numerator": "village_group_households", "denominator": "register_households"}),
 ]  # fmt: skip
+
+# The words a chat report may use for an indicator besides its code (folded: lower case, no diacritics).
+ALIASES: dict[str, list[str]] = {
+    "vneid_guided": ["vneid", "dinh danh", "dinh danh dien tu"],
+    "dvc_guided": ["dvc", "dich vu cong", "dvctt"],
+    "epayment_guided": ["thanh toan", "thanh toan dien tu", "vi dien tu"],
+    "propaganda_people": ["tuyen truyen", "tt"],
+}
 
 VALID_FROM = 2025  # the year the commune-level reorganisation took effect

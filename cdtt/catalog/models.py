@@ -139,6 +139,8 @@ class Indicator(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("denominator")
     )
     description = models.TextField(_("description"), blank=True)
+    # Other words for it in a chat report ("vneid", "thanh toan"), kept folded (no case, no diacritics).
+    aliases = models.JSONField(_("aliases"), default=list, blank=True)
     valid_from_year = models.PositiveSmallIntegerField(_("valid from (year)"), null=True, blank=True)
     valid_to_year = models.PositiveSmallIntegerField(_("valid until (year)"), null=True, blank=True)
     # A province's own indicator; national indicators have none.

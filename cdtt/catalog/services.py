@@ -72,6 +72,7 @@ def catalog_load(*, report: Callable[[str], None] | None = None) -> tuple[int, i
                 "register_metric": settings.get("metric", ""),
                 "numerator": indicators.get(settings.get("numerator", "")),
                 "denominator": indicators.get(settings.get("denominator", "")),
+                "aliases": defaults.ALIASES.get(code, []),
             }
             indicator, new = Indicator.objects.update_or_create(
                 code=code, defaults=values, create_defaults={**values, "valid_from_year": defaults.VALID_FROM}

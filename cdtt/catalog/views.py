@@ -23,6 +23,7 @@ from cdtt.activities.models import ActivityKind
 from cdtt.catalog.models import Indicator, Method, Outcome, Platform
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import Forbidden, NotFound
+from cdtt.core.text import fold
 from cdtt.geo.models import AdminUnit, UnitKind
 from cdtt.households.models import AdoptionItem
 from cdtt.progress.engine import forget_rules
@@ -80,6 +81,12 @@ class IndicatorForm(forms.ModelForm):  # type: ignore[type-arg]
         widget=forms.CheckboxSelectMultiple,
         label=gettext_lazy("activity kinds"),
     )
+    aliases = forms.CharField(
+        required=False,
+        max_length=500,
+        label=gettext_lazy("chat words"),
+        help_text=gettext_lazy("Comma-separated words members may use for it in a chat report, e.g. vneid, dinh danh."),
+    )
 
     class Meta:
         model = Indicator
@@ -99,6 +106,7 @@ class IndicatorForm(forms.ModelForm):  # type: ignore[type-arg]
             "valid_from_year",
             "valid_to_year",
             "description",
+            "aliases",
             "is_active",
         ]
         widgets = {"outcomes": forms.CheckboxSelectMultiple, "description": forms.Textarea(attrs={"rows": 3})}
@@ -117,6 +125,22 @@ class IndicatorForm(forms.ModelForm):  # type: ignore[type-arg]
         self.fields["adoption_item"].queryset = AdoptionItem.objects.filter(is_active=True)  # type: ignore[attr-defined]
         if self.instance.pk:
             self.fields["code"].disabled = True  # aggregates and sheets refer to it
+            self.initial["aliases"] = ", ".join(self.instance.aliases or [])
+
+    def clean_aliases(self) -> list[str]:
+        """Folded (no case, no diacritics), without repeats; a word with a digit would read as a number."""
+        words: list[str] = []
+        for raw in str(self.cleaned_data.get("aliases") or "").split(","):
+            word = fold(raw)
+            if not word:
+                continue
+            if any(ch.isdigit() for ch in word) or len(word) > 40:
+                raise forms.ValidationError(
+                    _("A chat word has no digits and at most 40 letters: “%(word)s”.") % {"word": raw.strip()}
+                )
+            if word not in words:
+                words.append(word)
+        return words
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

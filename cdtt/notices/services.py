@@ -69,7 +69,14 @@ def notify(
     keys = [row.key for row in rows]
     before = Notification.objects.filter(key__in=keys).count()
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    return Notification.objects.filter(key__in=keys).count() - before
+    made = Notification.objects.filter(key__in=keys).count() - before
+    if made:
+        from cdtt.channels.hooks import notices_made
+
+        notices_made(
+            kind=kind, recipient_ids=ids
+        )  # chat channels pass new notices on after the caller's transaction commits
+    return made
 
 
 def notice_get(*, actor: Any, notice_id: Any) -> Notification:
