@@ -22,6 +22,8 @@ urlpatterns = [
     path("dong-bo/", include("cdtt.sync.urls")),
     path("hoat-dong/", include("cdtt.activities.urls")),
     path("bao-cao/", include("cdtt.reports.urls")),
+    path("cach-lam-hay/", include("cdtt.practices.urls")),
+    path("thong-bao/", include("cdtt.practices.announcement_urls")),
     path("tim-to/", include("cdtt.teams.public_urls")),
     path("api/v1/", api.urls),
 ]

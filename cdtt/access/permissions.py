@@ -26,6 +26,12 @@ class Perm(StrEnum):
     VIEW_REPORTS = "reports.view"  # periodic reports of one's units (aggregates and the team's own text)
     SUBMIT_REPORTS = "reports.submit"  # write and submit the report of one's own village team or unit
     REVIEW_REPORTS = "reports.review"  # approve, return, reopen the reports sent to one's unit; deadlines
+    VIEW_PRACTICES = "practices.view"  # published good practices of the whole network (and one's own drafts)
+    WRITE_PRACTICES = "practices.write"  # draft and submit good practices of one's own village team or unit
+    REVIEW_PRACTICES = "practices.review"  # publish or return the posts sent to one's unit
+    FEATURE_PRACTICES = "practices.feature"  # feature a published post nationally
+    VIEW_ANNOUNCEMENTS = "announcements.view"  # announcements sent to oneself
+    SEND_ANNOUNCEMENTS = "announcements.send"  # send announcements to units of one's area; see read receipts
 
 
 _OFFICER = frozenset(
@@ -46,27 +52,41 @@ _OFFICER = frozenset(
     }
 )
 _REPORTER = frozenset({Perm.VIEW_REPORTS, Perm.SUBMIT_REPORTS})
+# Every role reads the network's published practices and the announcements sent to it.
+_NETWORK = frozenset({Perm.VIEW_PRACTICES, Perm.VIEW_ANNOUNCEMENTS})
 
 # Personal details of households stay in the commune: the commune officer (the controller's staff) and
 # the village's team. Province and national roles read aggregates only.
 _HOUSEHOLD = frozenset({Perm.VIEW_HOUSEHOLDS, Perm.EDIT_HOUSEHOLDS})
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
-    Role.NATIONAL_ADMIN: frozenset(Perm) - _HOUSEHOLD - {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES},
-    Role.PROVINCE_OFFICER: _OFFICER | {Perm.MANAGE_CATALOG},
-    Role.COMMUNE_OFFICER: _OFFICER | _HOUSEHOLD | {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES},
+    # The Ministry reviews provinces' posts and features the best; it does not write posts itself.
+    Role.NATIONAL_ADMIN: frozenset(Perm)
+    - _HOUSEHOLD
+    - {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES, Perm.WRITE_PRACTICES},
+    # The provincial department shares its own practices too (reviewed by the Ministry).
+    Role.PROVINCE_OFFICER: _OFFICER
+    | _NETWORK
+    | {Perm.MANAGE_CATALOG, Perm.WRITE_PRACTICES, Perm.REVIEW_PRACTICES, Perm.SEND_ANNOUNCEMENTS},
+    Role.COMMUNE_OFFICER: _OFFICER
+    | _HOUSEHOLD
+    | _NETWORK
+    | {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES, Perm.WRITE_PRACTICES, Perm.REVIEW_PRACTICES},
     Role.TEAM_LEADER: frozenset(
         {Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.MANAGE_GROUPS, Perm.VIEW_FIGURES, Perm.VIEW_PHONES}
     )
     | _HOUSEHOLD
     | _REPORTER
-    | {Perm.RECORD_ACTIVITIES},
+    | _NETWORK
+    | {Perm.RECORD_ACTIVITIES, Perm.WRITE_PRACTICES},
     Role.TEAM_MEMBER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.VIEW_FIGURES, Perm.RECORD_ACTIVITIES})
     | _HOUSEHOLD
-    | _REPORTER,
+    | _REPORTER
+    | _NETWORK
+    | {Perm.WRITE_PRACTICES},
     # Enterprise partners and leaders read aggregates only, never rosters.
-    Role.ENTERPRISE_PARTNER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES}),
-    Role.LEADER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES, Perm.VIEW_REPORTS}),
+    Role.ENTERPRISE_PARTNER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES}) | _NETWORK,
+    Role.LEADER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES, Perm.VIEW_REPORTS}) | _NETWORK,
 }
 
 # Which roles a holder of each role may grant, always strictly below their own unit.
