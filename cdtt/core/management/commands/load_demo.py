@@ -374,4 +374,3 @@ def _demo_practices() -> None:
             unit_ids=[commune.pk],
             roles=[Role.COMMUNE_OFFICER, Role.TEAM_LEADER, Role.TEAM_MEMBER],
         )
-
