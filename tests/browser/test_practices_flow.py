@@ -19,6 +19,7 @@ TITLE = "Cách làm hay: “Chợ phiên số” đưa gốm Bát Tràng lên s�
 
 def _officers(tree: Tree) -> None:
     hanoi, hcm = tree.commune.parent, tree.other_commune.parent
+    assert hanoi is not None and hcm is not None
     tinh = User.objects.create_user("tinh", password=PASSWORD, full_name="Cán bộ Sở Hà Nội")
     RoleAssignment.objects.create(user=tinh, role=Role.PROVINCE_OFFICER, unit=hanoi)
     hcm_officer = User.objects.create_user("tinhhcm", password=PASSWORD, full_name="Cán bộ Sở TP.HCM")
