@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "cdtt.practices",
     "cdtt.sync",
     "cdtt.mobile",
+    "cdtt.notices",
+    "cdtt.difficulties",
     "cdtt.web",
 ]
 
@@ -76,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cdtt.web.context.navigation",
+                "cdtt.notices.context.unread_notices",
             ],
         },
     },

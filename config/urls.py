@@ -25,6 +25,8 @@ urlpatterns = [
     path("cach-lam-hay/", include("cdtt.practices.urls")),
     path("thong-bao/", include("cdtt.practices.announcement_urls")),
     path("tim-to/", include("cdtt.teams.public_urls")),
+    path("thong-bao/", include("cdtt.notices.urls")),
+    path("kho-khan/", include("cdtt.difficulties.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -32,6 +32,10 @@ class Perm(StrEnum):
     FEATURE_PRACTICES = "practices.feature"  # feature a published post nationally
     VIEW_ANNOUNCEMENTS = "announcements.view"  # announcements sent to oneself
     SEND_ANNOUNCEMENTS = "announcements.send"  # send announcements to units of one's area; see read receipts
+    READ_NOTICES = "notices.read"  # one's own notifications (nobody reads anyone else's)
+    VIEW_DIFFICULTIES = "difficulties.view"  # difficulties raised in one's units, with their threads
+    RAISE_DIFFICULTIES = "difficulties.raise"  # raise a difficulty for one's team or unit; resolve or reopen it
+    HANDLE_DIFFICULTIES = "difficulties.handle"  # assign, answer, escalate the difficulties one's unit handles
 
 
 _OFFICER = frozenset(
@@ -59,17 +63,27 @@ _NETWORK = frozenset({Perm.VIEW_PRACTICES, Perm.VIEW_ANNOUNCEMENTS})
 # the village's team. Province and national roles read aggregates only.
 _HOUSEHOLD = frozenset({Perm.VIEW_HOUSEHOLDS, Perm.EDIT_HOUSEHOLDS})
 
+# Difficulties: teams and officers raise them to the level above; officers handle what reaches their unit.
+# Leaders read them; enterprise partners do not see them.
+_DIFFICULTIES_RAISE = frozenset({Perm.VIEW_DIFFICULTIES, Perm.RAISE_DIFFICULTIES})
+_DIFFICULTIES_HANDLE = frozenset({Perm.VIEW_DIFFICULTIES, Perm.HANDLE_DIFFICULTIES})
+
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
-    # The Ministry reviews provinces' posts and features the best; it does not write posts itself.
+    # The national level has no level above it to raise a difficulty to. The Ministry reviews provinces'
+    # posts and features the best; it does not write posts itself.
     Role.NATIONAL_ADMIN: frozenset(Perm)
     - _HOUSEHOLD
-    - {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES, Perm.WRITE_PRACTICES},
+    - {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES, Perm.RAISE_DIFFICULTIES, Perm.WRITE_PRACTICES},
     # The provincial department shares its own practices too (reviewed by the Ministry).
     Role.PROVINCE_OFFICER: _OFFICER
+    | _DIFFICULTIES_RAISE
+    | _DIFFICULTIES_HANDLE
     | _NETWORK
     | {Perm.MANAGE_CATALOG, Perm.WRITE_PRACTICES, Perm.REVIEW_PRACTICES, Perm.SEND_ANNOUNCEMENTS},
     Role.COMMUNE_OFFICER: _OFFICER
     | _HOUSEHOLD
+    | _DIFFICULTIES_RAISE
+    | _DIFFICULTIES_HANDLE
     | _NETWORK
     | {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES, Perm.WRITE_PRACTICES, Perm.REVIEW_PRACTICES},
     Role.TEAM_LEADER: frozenset(
@@ -77,17 +91,21 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     )
     | _HOUSEHOLD
     | _REPORTER
+    | _DIFFICULTIES_RAISE
     | _NETWORK
     | {Perm.RECORD_ACTIVITIES, Perm.WRITE_PRACTICES},
     Role.TEAM_MEMBER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.VIEW_FIGURES, Perm.RECORD_ACTIVITIES})
     | _HOUSEHOLD
     | _REPORTER
+    | _DIFFICULTIES_RAISE
     | _NETWORK
     | {Perm.WRITE_PRACTICES},
     # Enterprise partners and leaders read aggregates only, never rosters.
     Role.ENTERPRISE_PARTNER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES}) | _NETWORK,
-    Role.LEADER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES, Perm.VIEW_REPORTS}) | _NETWORK,
+    Role.LEADER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES, Perm.VIEW_REPORTS, Perm.VIEW_DIFFICULTIES}) | _NETWORK,
 }
+# Everyone with a role reads their own notifications.
+ROLE_PERMS = {role: perms | {Perm.READ_NOTICES} for role, perms in ROLE_PERMS.items()}
 
 # Which roles a holder of each role may grant, always strictly below their own unit.
 GRANTABLE: dict[str, frozenset[str]] = {

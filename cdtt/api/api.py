@@ -312,3 +312,11 @@ from cdtt.practices.api import router as practices_router  # noqa: E402
 
 api.add_router("/", practices_router)
 api.add_router("/", announcements_router)
+
+from cdtt.notices.api import router as notices_router  # noqa: E402
+
+api.add_router("/", notices_router)
+
+from cdtt.difficulties.api import router as difficulties_router  # noqa: E402
+
+api.add_router("/", difficulties_router)

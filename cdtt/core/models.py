@@ -71,6 +71,14 @@ ACTION_LABELS = {
     "adoption.set": _("Adoption item ticked"),
     "adoption.unset": _("Adoption tick undone"),
     "import.decide": _("Import duplicate decided"),
+    "difficulty.raise": _("Difficulty raised"),
+    "difficulty.assign": _("Difficulty assigned"),
+    "difficulty.answer": _("Difficulty answered"),
+    "difficulty.resolve": _("Difficulty resolved"),
+    "difficulty.reopen": _("Difficulty reopened"),
+    "difficulty.escalate": _("Difficulty passed up a level"),
+    "difficulty.due": _("Difficulty due date changed"),
+    "difficulty.message": _("Message on a difficulty"),
 }
 
 

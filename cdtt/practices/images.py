@@ -28,8 +28,15 @@ def max_bytes() -> int:
 
 def clean_image(upload: UploadedFile) -> tuple[ContentFile[bytes], int, int]:
     """Return the re-encoded JPEG (no EXIF, no GPS) and its size; a DomainError for anything else."""
-    # Imported here: a machine without Pillow still serves every other page.
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    # Imported here: a machine without Pillow (requirements.txt) still serves every other page, and refuses
+    # photos with a clear message rather than keeping a file it cannot check.
+    try:
+        from PIL import Image, ImageOps, UnidentifiedImageError
+    except ImportError:
+        raise DomainError(
+            _("Photos cannot be checked on this server right now. Save the post without photos and add them later."),
+            field="images",
+        ) from None
 
     limit = max_bytes()
     if upload.size is None or upload.size > limit:

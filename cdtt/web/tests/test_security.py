@@ -193,23 +193,35 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
         "/households/",
         "/chi-tieu/",
         "/bao-cao/",
+        "/kho-khan/",
         "/accounts/",
         "/audit/",
         "/me/",
     ]
-    assert labels("team_member") == ["/", "/units/", "/teams/", "/households/", "/chi-tieu/", "/bao-cao/", "/me/"]
+    assert labels("team_member") == [
+        "/",
+        "/units/",
+        "/teams/",
+        "/households/",
+        "/chi-tieu/",
+        "/bao-cao/",
+        "/kho-khan/",
+        "/me/",
+    ]
     assert labels("province_officer") == [
         "/",
         "/units/",
         "/teams/",
         "/chi-tieu/",
         "/bao-cao/",
+        "/kho-khan/",
         "/danh-muc/",
         "/accounts/",
         "/audit/",
         "/me/",
     ]
-    assert labels("leader") == ["/", "/units/", "/chi-tieu/", "/bao-cao/", "/me/"]
+    assert labels("leader") == ["/", "/units/", "/chi-tieu/", "/bao-cao/", "/kho-khan/", "/me/"]
+    assert labels("enterprise_partner") == ["/", "/units/", "/chi-tieu/", "/me/"]
     assert labels("nobody") == ["/", "/me/"]
 
 

@@ -101,6 +101,9 @@ class Command(BaseCommand):
             catalog_load()
             households = _demo_households(communes)
             _demo_guidance()
+            from cdtt.difficulties.demo import demo_difficulties
+
+            difficulties = demo_difficulties()
             rebuild()  # the progress cells of everything above, whatever order it was made in
             _demo_reports()
             _demo_practices()
@@ -112,6 +115,8 @@ class Command(BaseCommand):
         )
         if households:
             self.stdout.write(_("Demo households: %(n)d in the demo villages.") % {"n": households})
+        if difficulties:
+            self.stdout.write(_("Demo difficulties: %(n)d, one overdue.") % {"n": difficulties})
         if team_created:
             self.stdout.write(_("Demo team set up in %(village)s with a signed decision.") % {"village": DEMO_VILLAGE})
         self.stdout.write(_("Demo logins (password for all: %(p)s):") % {"p": password})

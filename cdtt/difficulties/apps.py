@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DifficultiesConfig(AppConfig):
+    name = "cdtt.difficulties"
+    label = "difficulties"
