@@ -23,7 +23,7 @@ urlpatterns = [
     path("hoat-dong/", include("cdtt.activities.urls")),
     path("bao-cao/", include("cdtt.reports.urls")),
     path("cach-lam-hay/", include("cdtt.practices.urls")),
-    path("thong-bao/", include("cdtt.practices.announcement_urls")),
+    path("thong-bao-chi-dao/", include("cdtt.practices.announcement_urls")),
     path("tim-to/", include("cdtt.teams.public_urls")),
     path("thong-bao/", include("cdtt.notices.urls")),
     path("kho-khan/", include("cdtt.difficulties.urls")),

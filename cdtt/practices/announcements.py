@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +26,8 @@ from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, NotFound
 from cdtt.core.text import nfc
 from cdtt.geo.models import AdminUnit
+from cdtt.notices.models import NoticeKind, Notification
+from cdtt.notices.services import notify
 from cdtt.practices.models import Announcement, Receipt
 
 MAX_TITLE = 200
@@ -93,6 +96,14 @@ def announcement_send(
         count = _materialise(announcement, units, wanted_roles)
         announcement.recipients_count = count
         announcement.save(update_fields=["recipients_count"])
+        notify(
+            recipients=list(announcement.receipts.values_list("user_id", flat=True)),
+            kind=NoticeKind.ANNOUNCEMENT,
+            title=_("Announcement from %(unit)s: %(title)s") % {"unit": sender.name, "title": title},
+            body=body[:300],
+            url=_link(announcement),
+            unit=sender,
+        )
         audit_record(
             actor=actor,
             action="announcement.send",
@@ -131,6 +142,10 @@ def _materialise(announcement: Announcement, units: list[AdminUnit], roles: list
         Receipt.objects.bulk_create(batch)
         count += len(batch)
     return count
+
+
+def _link(announcement: Announcement) -> str:
+    return reverse("announcements:detail", args=[announcement.pk])
 
 
 # -- reading --------------------------------------------------------------------------------------------
@@ -207,6 +222,10 @@ def announcement_read(*, user: Any, receipt: Receipt) -> Receipt:
         updated = Receipt.objects.filter(pk=receipt.pk, read_at__isnull=True).update(read_at=now)
         if updated:
             receipt.read_at = now
+            # Reading the announcement also clears its notice from the unread badge.
+            Notification.objects.filter(
+                recipient=user, kind=NoticeKind.ANNOUNCEMENT, url=_link(receipt.announcement), read_at__isnull=True
+            ).update(read_at=now)
             audit_record(
                 actor=user,
                 action="announcement.read",

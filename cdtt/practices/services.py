@@ -22,16 +22,20 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cdtt.access.permissions import Perm
+from cdtt.access.permissions import ROLE_PERMS, Perm
 from cdtt.access.scope import Scope, as_id, scope_for
+from cdtt.accounts.models import RoleAssignment
 from cdtt.catalog.models import Platform
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.core.text import fold, nfc
 from cdtt.geo.models import AdminUnit, UnitKind, Village
+from cdtt.notices.models import NoticeKind
+from cdtt.notices.services import notify
 from cdtt.practices import images as image_check
 from cdtt.practices.models import (
     Practice,
@@ -343,6 +347,38 @@ def _save_images(practice: Practice, cleaned: list[tuple[Any, int, int]]) -> Non
         image.save()
 
 
+def _roles_with(perm: Perm) -> list[str]:
+    return [role for role, perms in ROLE_PERMS.items() if perm in perms]
+
+
+def _reviewers_of(practice: Practice) -> list[int]:
+    """The active officers who review at exactly the post's reviewing unit."""
+    return list(
+        RoleAssignment.objects.filter(
+            unit_id=practice.reviewer_id,
+            village__isnull=True,
+            role__in=_roles_with(Perm.REVIEW_PRACTICES),
+            user__is_active=True,
+        )
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def _authors_of(practice: Practice) -> list[int]:
+    """The active writers of the post's village team or unit."""
+    rows = RoleAssignment.objects.filter(role__in=_roles_with(Perm.WRITE_PRACTICES), user__is_active=True)
+    if practice.village_id is not None:
+        rows = rows.filter(village_id=practice.village_id)
+    else:
+        rows = rows.filter(unit_id=practice.unit_id, village__isnull=True)
+    return list(rows.values_list("user_id", flat=True).distinct())
+
+
+def _link(practice: Practice) -> str:
+    return reverse("practices:detail", args=[practice.pk])
+
+
 def _event(practice: Practice, action: str, actor: Any, comment: str = "") -> None:
     PracticeEvent.objects.create(practice=practice, action=action, actor=actor, comment=comment)
 
@@ -436,6 +472,14 @@ def practice_submit(*, actor: Any, practice: Practice) -> Practice:
         locked.save(update_fields=["status", "submitted_at", "updated_at"])
         _event(locked, PracticeEvent.Action.SUBMITTED, actor)
         audit_record(actor=actor, action="practice.submit", target=locked, unit=locked.reviewer)
+        notify(
+            recipients=_reviewers_of(locked),
+            kind=NoticeKind.PRACTICE_SUBMITTED,
+            title=_("New post to review from %(author)s: %(title)s")
+            % {"author": author_label(locked), "title": locked.title},
+            url=_link(locked),
+            unit=locked.reviewer,
+        )
     return locked
 
 
@@ -461,6 +505,13 @@ def practice_publish(*, actor: Any, practice: Practice) -> Practice:
         locked.save(update_fields=["status", "published_at", "published_by", "review_comment", "updated_at"])
         _event(locked, PracticeEvent.Action.PUBLISHED, actor)
         audit_record(actor=actor, action="practice.publish", target=locked, unit=locked.reviewer)
+        notify(
+            recipients=_authors_of(locked),
+            kind=NoticeKind.PRACTICE_PUBLISHED,
+            title=_("Your post was published to the whole network: %(title)s") % {"title": locked.title},
+            url=_link(locked),
+            unit=locked.unit,
+        )
     return locked
 
 
@@ -479,6 +530,14 @@ def practice_return(*, actor: Any, practice: Practice, comment: Any) -> Practice
         locked.save(update_fields=["status", "review_comment", "updated_at"])
         _event(locked, PracticeEvent.Action.RETURNED, actor, text)
         audit_record(actor=actor, action="practice.return", target=locked, unit=locked.reviewer, comment=text)
+        notify(
+            recipients=_authors_of(locked),
+            kind=NoticeKind.PRACTICE_RETURNED,
+            title=_("Your post was returned with comments: %(title)s") % {"title": locked.title},
+            body=text[:300],
+            url=_link(locked),
+            unit=locked.unit,
+        )
     return locked
 
 

@@ -108,7 +108,7 @@ def test_issue_9_announcement_walk_through(page: Any, live_server: Any, tree: Tr
     # The province sends an announcement to Bát Tràng's officers and team members.
     page.set_viewport_size({"width": 1200, "height": 900})
     sign_in(page, base, "tinh")
-    page.goto(f"{base}/thong-bao/moi/")
+    page.goto(f"{base}/thong-bao-chi-dao/moi/")
     page.fill("#id_title", "Tập huấn thương mại điện tử cho các Tổ")
     page.fill("#id_body", "8 giờ sáng thứ Năm tại UBND xã. Đề nghị các Tổ cử đủ thành viên.")
     page.check(f"input[name=units][value='{tree.commune.pk}']")
@@ -135,7 +135,7 @@ def test_issue_9_announcement_walk_through(page: Any, live_server: Any, tree: Tr
     page.context.clear_cookies()
     page.set_viewport_size({"width": 1200, "height": 900})
     sign_in(page, base, "tinh")
-    page.goto(f"{base}/thong-bao/{sent.pk}/")
+    page.goto(f"{base}/thong-bao-chi-dao/{sent.pk}/")
     text = page.locator("#receipts").inner_text()
     assert "Đã đọc: 1 / 2 người nhận" in text and "Trần Thị Bình" in text and "Cán bộ xã Bát Tràng" in text
     page.screenshot(path=str(screenshot_dir / "announcement_receipts.png"), full_page=True)

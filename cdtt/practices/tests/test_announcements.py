@@ -154,7 +154,7 @@ def test_bad_input_is_refused_in_vietnamese(tree: Tree, users: Users, field: str
 def test_opening_marks_read_and_the_sender_sees_who_has_read(
     world: World, signed_in: Callable[..., Client], client: Client
 ) -> None:
-    url = f"/thong-bao/{world.announcement.pk}/"
+    url = f"/thong-bao-chi-dao/{world.announcement.pk}/"
     home = signed_in("team_leader").get("/")
     assert "Tập huấn VNeID mức 2" in home.content.decode()  # on the home page while unread
     assert signed_in("team_leader").get(url).status_code == 200
@@ -181,7 +181,7 @@ def test_opening_marks_read_and_the_sender_sees_who_has_read(
 
 
 def test_a_recipient_does_not_see_the_receipts(world: World, signed_in: Callable[..., Client]) -> None:
-    page = signed_in("commune_officer").get(f"/thong-bao/{world.announcement.pk}/")
+    page = signed_in("commune_officer").get(f"/thong-bao-chi-dao/{world.announcement.pk}/")
     assert page.status_code == 200 and "Tình hình đọc" not in page.content.decode()
 
 
@@ -198,9 +198,9 @@ def test_the_receipts_are_paginated(tree: Tree, users: Users, signed_in: Callabl
     )
     assert sent.recipients_count == 61
     client = signed_in("province_officer")
-    first = client.get(f"/thong-bao/{sent.pk}/")
+    first = client.get(f"/thong-bao-chi-dao/{sent.pk}/")
     assert len(first.context["people"]) == 50
-    assert len(client.get(f"/thong-bao/{sent.pk}/?page=2").context["people"]) == 11
+    assert len(client.get(f"/thong-bao-chi-dao/{sent.pk}/?page=2").context["people"]) == 11
     api = client.get(f"/api/v1/announcements/{sent.pk}/receipts?page=2").json()
     assert (api["recipients"], api["read"], api["pages"], len(api["people"])) == (61, 0, 2, 11)
 
@@ -211,12 +211,12 @@ def test_the_receipts_are_paginated(tree: Tree, users: Users, signed_in: Callabl
 @pytest.mark.parametrize(
     ("method", "url", "wrong", "right", "ok", "other"),
     [
-        ("get", "/thong-bao/", None, "enterprise_partner", 200, None),
-        ("get", "/thong-bao/da-gui/", "commune_officer", "province_officer", 200, None),
-        ("get", "/thong-bao/moi/", "commune_officer", "province_officer", 200, None),
-        ("get", "/thong-bao/{id}/", None, "team_leader", 200, "team_member"),  # not a chosen role
-        ("get", "/thong-bao/{id}/", None, "province_officer", 200, "outsider"),
-        ("post", "/thong-bao/{id}/da-doc/", None, "commune_officer", 302, "leader"),
+        ("get", "/thong-bao-chi-dao/", None, "enterprise_partner", 200, None),
+        ("get", "/thong-bao-chi-dao/da-gui/", "commune_officer", "province_officer", 200, None),
+        ("get", "/thong-bao-chi-dao/moi/", "commune_officer", "province_officer", 200, None),
+        ("get", "/thong-bao-chi-dao/{id}/", None, "team_leader", 200, "team_member"),  # not a chosen role
+        ("get", "/thong-bao-chi-dao/{id}/", None, "province_officer", 200, "outsider"),
+        ("post", "/thong-bao-chi-dao/{id}/da-doc/", None, "commune_officer", 302, "leader"),
     ],
 )
 def test_pages_scope(
@@ -243,17 +243,17 @@ def test_pages_scope(
 def test_sending_from_the_page(world: World, signed_in: Callable[..., Client]) -> None:
     tree = world.tree
     client = signed_in("province_officer")
-    form = client.get("/thong-bao/moi/")
+    form = client.get("/thong-bao-chi-dao/moi/")
     assert "Phường Ba Đình" in form.content.decode() and "Phường Sài Gòn" not in form.content.decode()
     response = client.post(
-        "/thong-bao/moi/",
+        "/thong-bao-chi-dao/moi/",
         {"title": "Lịch trực", "body": "Trực cuối tuần.", "units": [str(tree.c1.pk)], "roles": ["team_member"]},
     )
     sent = Announcement.objects.get(title="Lịch trực")
-    assert response.status_code == 302 and response["Location"] == f"/thong-bao/{sent.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"/thong-bao-chi-dao/{sent.pk}/"
     assert list(sent.receipts.values_list("user__username", flat=True)) == [world.users.team_member.username]
     refused = client.post(
-        "/thong-bao/moi/",
+        "/thong-bao-chi-dao/moi/",
         {"title": "Sai", "body": "Sai.", "units": [str(tree.c3.pk)], "roles": ["team_member"]},
     )
     assert refused.status_code == 200 and not Announcement.objects.filter(title="Sai").exists()
@@ -289,3 +289,13 @@ def test_the_api(world: World, client: Client, signed_in: Callable[..., Client])
     outside = _api(signed_in("province_officer"), "post", "/api/v1/announcements", {**body, "units": [tree.c3.pk]})
     assert outside.status_code == 400 and "nằm ngoài phạm vi" in outside.json()["detail"]
     assert Announcement.objects.count() == 2
+
+
+def test_recipients_get_a_notice_that_reading_clears(world: World, signed_in: Callable[..., Client]) -> None:
+    from cdtt.notices.models import Notification
+
+    notices = Notification.objects.filter(kind="announcement", url=f"/thong-bao-chi-dao/{world.announcement.pk}/")
+    assert notices.count() == 4 and "Tập huấn VNeID mức 2" in notices.first().title  # type: ignore[union-attr]
+    signed_in("team_leader").get(f"/thong-bao-chi-dao/{world.announcement.pk}/")
+    assert notices.get(recipient=world.users.team_leader).read_at is not None
+    assert notices.filter(read_at__isnull=True).count() == 3

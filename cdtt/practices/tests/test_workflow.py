@@ -375,3 +375,32 @@ def test_at_most_eight_photos(tree: Tree, users: Users) -> None:
     with pytest.raises(DomainError, match="tối đa 8 ảnh"):
         draft(users.team_member, tree.v1, uploads=[upload(f"{n}.jpg", photo_bytes(gps=False)) for n in range(9)])
     assert not Practice.objects.exists()
+
+
+# -- notifications -------------------------------------------------------------------------------------------
+
+
+def test_reviewers_and_authors_are_notified(tree: Tree, users: Users) -> None:
+    from cdtt.notices.models import Notification
+
+    post = submitted(users.team_member, tree.v1, title="Bài có thông báo")
+    sent = Notification.objects.get(kind="practice_submitted")
+    assert sent.recipient_id == users.commune_officer.pk and sent.url == f"/cach-lam-hay/{post.pk}/"
+    assert "Bài có thông báo" in sent.title
+    services.practice_return(actor=users.commune_officer, practice=post, comment="Thêm số liệu")
+    returned = Notification.objects.filter(kind="practice_returned")
+    assert set(returned.values_list("recipient_id", flat=True)) == {users.team_member.pk, users.team_leader.pk}
+    assert returned.first().body == "Thêm số liệu"  # type: ignore[union-attr]
+    services.practice_submit(actor=users.team_leader, practice=post)
+    services.practice_publish(actor=users.commune_officer, practice=post)
+    published_notices = Notification.objects.filter(kind="practice_published")
+    assert set(published_notices.values_list("recipient_id", flat=True)) == {
+        users.team_member.pk,
+        users.team_leader.pk,
+    }
+    commune_post = submitted(users.commune_officer, tree.c1)
+    assert set(
+        Notification.objects.filter(kind="practice_submitted", url=f"/cach-lam-hay/{commune_post.pk}/").values_list(
+            "recipient_id", flat=True
+        )
+    ) == {users.province_officer.pk}
