@@ -43,11 +43,11 @@ def sender_units(user: Any) -> list[AdminUnit]:
 
 
 def target_choices(sender: AdminUnit) -> QuerySet[AdminUnit]:
-    """The units an announcement from ``sender`` can go to: the sender itself and its current children and
-    grandchildren (a province's communes; the nation's provinces and their communes)."""
+    """The units offered on the form: the sender itself and its current children (a province's communes, the
+    nation's provinces). The API takes any unit inside the sender's subtree."""
     return (
         AdminUnit.objects.current()
-        .filter(path__startswith=sender.path, depth__lte=sender.depth + 2)
+        .filter(path__startswith=sender.path, depth__lte=sender.depth + 1)
         .order_by("depth", "name_folded")
     )
 

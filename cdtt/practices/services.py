@@ -236,7 +236,7 @@ def practice_list(*, user: Any, filters: Filters) -> QuerySet[Practice]:
     queryset = _filtered(Practice.objects.filter(status=PracticeStatus.PUBLISHED), filters)
     return (
         queryset.select_related("unit", "village", "province")
-        .prefetch_related("platforms", "tags")
+        .prefetch_related("platforms", "tags", "images")
         .order_by(F("featured_at").desc(nulls_last=True), "-published_at", "-id")
         .distinct()
     )
@@ -249,7 +249,8 @@ def practice_own_list(*, user: Any) -> QuerySet[Practice]:
     return (
         Practice.objects.filter(_author_q(scope))
         .exclude(status=PracticeStatus.PUBLISHED)
-        .select_related("unit", "village")
+        .select_related("unit", "village", "province")
+        .prefetch_related("platforms", "tags", "images")
         .order_by("-updated_at", "-id")
     )
 
@@ -260,7 +261,8 @@ def practice_review_list(*, user: Any) -> QuerySet[Practice]:
     scope.require(Perm.REVIEW_PRACTICES)
     return (
         Practice.objects.filter(_reviewer_q(scope), status=PracticeStatus.SUBMITTED)
-        .select_related("unit", "village")
+        .select_related("unit", "village", "province")
+        .prefetch_related("platforms", "tags", "images")
         .order_by("submitted_at", "id")
     )
 

@@ -409,3 +409,14 @@ def test_api_refuses_bad_input_in_vietnamese(signed_in: Callable[..., Client], w
     response = _call(signed_in("commune_officer"), "post", f"/api/v1/practices/{world.team_sent.pk}/return", {})
     assert response.status_code == 400 and response.json()["field"] == "comment"
     assert services.practice_get(world.users.commune_officer, world.team_sent.pk).status == PracticeStatus.SUBMITTED
+
+
+def test_api_list_queries_do_not_grow_with_posts(
+    signed_in: Callable[..., Client], world: World, django_assert_max_num_queries: Any
+) -> None:
+    for n in range(15):
+        published(world.users.team_member, world.tree.v1, world.users.commune_officer, title=f"Bài {n}", tags="x, y")
+    client = signed_in("outsider")
+    with django_assert_max_num_queries(14):
+        body = _call(client, "get", "/api/v1/practices").json()
+    assert body["count"] == 16 and len(body["results"]) == 16
