@@ -418,7 +418,7 @@ def practice_create(
 
 def _locked(practice: Practice) -> Practice:
     return (
-        Practice.objects.select_for_update()
+        Practice.objects.select_for_update(of=("self",))  # PostgreSQL locks no nullable outer-joined row
         .select_related("unit", "village", "province", "reviewer")
         .get(pk=practice.pk)
     )
