@@ -28,12 +28,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Targets"), reverse("progress:mine")))
     if scope.has(Perm.VIEW_REPORTS):
         items.append((_("Reports"), reverse("reports:index")))
+    if scope.has(Perm.VIEW_DIFFICULTIES):
+        items.append((_("Difficulties"), reverse("difficulties:list")))
     if scope.has(Perm.VIEW_PRACTICES):
         items.append((_("Good practices"), reverse("practices:index")))
     if scope.has(Perm.VIEW_ANNOUNCEMENTS):
         items.append((_("Announcements"), reverse("announcements:index")))
-    if scope.has(Perm.VIEW_DIFFICULTIES):
-        items.append((_("Difficulties"), reverse("difficulties:list")))
     if scope.has(Perm.MANAGE_CATALOG):
         items.append((_("Catalogue"), reverse("catalog:home")))
     if scope.has(Perm.MANAGE_ACCOUNTS):

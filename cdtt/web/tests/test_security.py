@@ -194,6 +194,8 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
         "/chi-tieu/",
         "/bao-cao/",
         "/kho-khan/",
+        "/cach-lam-hay/",
+        "/thong-bao-chi-dao/",
         "/accounts/",
         "/audit/",
         "/me/",
@@ -206,6 +208,8 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
         "/chi-tieu/",
         "/bao-cao/",
         "/kho-khan/",
+        "/cach-lam-hay/",
+        "/thong-bao-chi-dao/",
         "/me/",
     ]
     assert labels("province_officer") == [
@@ -215,13 +219,31 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
         "/chi-tieu/",
         "/bao-cao/",
         "/kho-khan/",
+        "/cach-lam-hay/",
+        "/thong-bao-chi-dao/",
         "/danh-muc/",
         "/accounts/",
         "/audit/",
         "/me/",
     ]
-    assert labels("leader") == ["/", "/units/", "/chi-tieu/", "/bao-cao/", "/kho-khan/", "/me/"]
-    assert labels("enterprise_partner") == ["/", "/units/", "/chi-tieu/", "/me/"]
+    assert labels("leader") == [
+        "/",
+        "/units/",
+        "/chi-tieu/",
+        "/bao-cao/",
+        "/kho-khan/",
+        "/cach-lam-hay/",
+        "/thong-bao-chi-dao/",
+        "/me/",
+    ]
+    assert labels("enterprise_partner") == [
+        "/",
+        "/units/",
+        "/chi-tieu/",
+        "/cach-lam-hay/",
+        "/thong-bao-chi-dao/",
+        "/me/",
+    ]
     assert labels("nobody") == ["/", "/me/"]
 
 
