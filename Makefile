@@ -29,6 +29,7 @@ demo: install
 	$(PY) manage.py load_demo
 	$(PY) manage.py sweep_import_jobs
 	$(PY) manage.py escalate_difficulties
+	$(PY) manage.py remind_reports
 	@echo
 	@echo "Nền tảng CDTT đang chạy tại / CDTT is running at: http://$(CDTT_BIND):$(CDTT_PORT)   (Ctrl-C để dừng / to stop)"
 	@echo

@@ -19,8 +19,8 @@ The cells are then built by ``cdtt.progress.rebuild.rebuild`` (timed) and the be
   writes  one activity per transaction, (a) a bare insert and (b) the insert plus
           ``engine.activity_moved``, in alternating blocks; (b)/(a) is the price of the cells.
 
-Goals (PostgreSQL, SF ≥ 0.1): p95 ≤ 50 ms for a ``values`` read of any unit; ≥ 100× faster than the
-naive query (nation and province; every level is reported); maintenance ≤ 2× a bare insert.
+Goals (PostgreSQL, SF ≥ 0.1): p95 ≤ 50 ms for a ``values`` and a ``figures`` read of any unit; ≥ 100×
+faster than the naive query (nation and province; every level is reported); maintenance ≤ 2× a bare insert.
 
 Knobs: BENCH_SF (default 0.1), BENCH_READS (reads per level, 50), BENCH_NAIVE_READS (naive reads of the
 nation and of provinces, 5; communes and teams get BENCH_READS), BENCH_WRITES (writes of each kind, 2000),
@@ -1061,9 +1061,10 @@ def main() -> None:
         print(f"{verdict}: {r.label} read {ratio:,.0f}× faster than the naive GROUP BY (goal ≥ {GOAL_SPEEDUP:.0f}×)")
     page = max(results, key=lambda r: percentile(r.figures, 95))
     slowest = percentile(page.figures, 95)
+    verdict = "PASS" if slowest <= GOAL_P95_MS else "FAIL"
     print(
-        f"info: figures (targets and rank among siblings, what a page reads) p95 worst {slowest:.2f} ms"
-        f" at {page.label} ({'within' if slowest <= GOAL_P95_MS else 'over'} {GOAL_P95_MS:.0f} ms)"
+        f"{verdict}: p95 of a figures read (targets and rank among siblings: what a page reads) ≤ {GOAL_P95_MS:.0f} ms"
+        f" at every level (worst {slowest:.2f} ms, {page.label})"
     )
     cost = statistics.mean(kept) / base
     verdict = "PASS" if cost <= GOAL_MAINTENANCE else "FAIL"

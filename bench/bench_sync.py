@@ -9,9 +9,14 @@ gunicorn on the same database (2 workers × 4 threads, as ``make demo``), and in
   (a) baseline: the same kind of records posted one by one (POST /api/v1/activities), BENCH_CLIENTS at once;
   (b) sync: batches of 50 records (POST /api/v1/sync/push), BENCH_CLIENTS at once.
 
-It prints records/s for each, the p50/p99 latency of a batch, the ratio (b)/(a), checks that the server
-stored every record exactly once, and PASS/FAIL for the goal: ≥ 2,000 records/s with p99 ≤ 300 ms.
-Knobs: BENCH_RECORDS (default 10000 for (b); (a) sends a fifth), BENCH_CLIENTS (default 4).
+It prints records/s for each, the p50/p99 latency of a batch, the ratio (b)/(a), the CPU time the server's
+processes and the database's backends spent per record in each phase (read from /proc: on a machine shared
+with other work, these move much less than records/s do), the SQL queries one 50-record batch takes through
+the batch path and through the one-by-one path (``sync.services._one``, what every record went through
+before the batch path), checks that the server stored every record exactly once, and PASS/FAIL for the
+goal: ≥ 2,000 records/s with p99 ≤ 300 ms.
+Knobs: BENCH_RECORDS (default 10000 for (b); (a) sends a fifth), BENCH_CLIENTS (default 4), BENCH_WORKERS
+and BENCH_THREADS (gunicorn's, default 2 and 4).
 """
 
 from __future__ import annotations
@@ -55,6 +60,8 @@ from cdtt.geo.models import REFORM_DATE, AdminUnit, UnitKind, Village  # noqa: E
 
 RECORDS = int(os.environ.get("BENCH_RECORDS", "10000"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 BATCH = 50
 GOAL_RATE = 2000.0
 GOAL_P99_MS = 300.0
@@ -135,6 +142,74 @@ class Client:
         return response.status, data, time.perf_counter() - start
 
 
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU time of each of these processes so far (Linux /proc; left out if unreadable)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
+class CpuMeter:
+    """CPU seconds the server's processes and the database's backends spend between start() and stop()."""
+
+    def __init__(self, server: subprocess.Popen[bytes]) -> None:
+        self.server = server
+
+    def _now(self) -> tuple[dict[int, float], dict[int, float]]:
+        return cpu_seconds(server_pids(self.server)), cpu_seconds(backend_pids())
+
+    def start(self) -> None:
+        self.before = self._now()
+
+    def stop(self) -> tuple[float, float]:
+        """(server seconds, database seconds); a process started meanwhile counts from zero."""
+        after = self._now()
+        return tuple(  # type: ignore[return-value]
+            sum(seconds - before.get(pid, 0.0) for pid, seconds in now.items())
+            for now, before in zip(after, self.before, strict=True)
+        )
+
+
+def server_pids(server: subprocess.Popen[bytes]) -> list[int]:
+    """The gunicorn master and its workers."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    try:
+        return [server.pid, *map(int, children.read_text().split())]
+    except OSError:
+        return [server.pid]
+
+
+def backend_pids() -> list[int]:
+    """The database's server processes of this database's connections (PostgreSQL on this machine)."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def queries_per_batch(village: Village) -> tuple[int, int]:
+    """SQL queries for one batch of new records: (the batch path, the one-by-one path), in this process."""
+    from django.test.utils import CaptureQueriesContext
+
+    from cdtt.sync import services
+
+    user = User.objects.get(username="bench_member")
+    services.push(actor=user, records=[record(village, n) for n in range(BATCH)])  # rules and places cached
+    with CaptureQueriesContext(connection) as batched:
+        services.push(actor=user, records=[record(village, n) for n in range(BATCH)])
+    with CaptureQueriesContext(connection) as single:
+        for item in [record(village, n) for n in range(BATCH)]:
+            services._one(user, item)
+    return len(batched.captured_queries), len(single.captured_queries)
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -157,12 +232,13 @@ def main() -> None:
     vendor = connection.vendor
     print(f"database: {vendor}; records: {RECORDS:,} in batches of {BATCH}; clients: {CLIENTS}")
     village, token = world()
+    batch_queries, single_queries = queries_per_batch(village)
     connection.close()
     port = free_port()
     env = {**os.environ, "CDTT_ALLOWED_HOSTS": "127.0.0.1,localhost"}
     server = subprocess.Popen(  # noqa: S603 - our own server, our own arguments
-        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--threads", "4", "--log-level", "warning"],
+        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
+         "--threads", str(THREADS), "--log-level", "warning"],
         cwd=ROOT,
         env=env,
     )  # fmt: skip
@@ -191,10 +267,15 @@ def main() -> None:
         warm = [record(village, n) for n in range(BATCH * CLIENTS)]
         run_phase("warm-up", [warm[i : i + BATCH] for i in range(0, len(warm), BATCH)], batch)
         singles = [record(village, n) for n in range(RECORDS // 5)]
+        meter = CpuMeter(server)
+        meter.start()
         single_time, single_lat = run_phase("(a) one by one", singles, one)
+        single_cpu = meter.stop()
         batched = [record(village, n) for n in range(RECORDS)]
         groups = [batched[i : i + BATCH] for i in range(0, len(batched), BATCH)]
+        meter.start()
         batch_time, batch_lat = run_phase("(b) batches", groups, batch)
+        batch_cpu = meter.stop()
         stored = Activity.objects.count() - before
         expected = len(warm) + len(singles) + len(batched)
         # A resend of a few batches: all duplicates, nothing stored twice.
@@ -215,6 +296,19 @@ def main() -> None:
     )
     print(f"{'(b) batches of 50 (per batch)':<40} {batch_rate:10.0f} {p50:8.1f} {p99:8.1f}")
     print(f"batches are {batch_rate / single_rate:.1f}× the records/s of one-by-one posts")
+    print(f"server: {WORKERS} gunicorn workers × {THREADS} threads; {os.cpu_count()} cores on this machine")
+    for label, (server_cpu, db_cpu), count in (
+        ("(a) one by one", single_cpu, len(singles)),
+        ("(b) batches", batch_cpu, len(batched)),
+    ):
+        print(
+            f"CPU per record, {label}: server {server_cpu / count * 1000:.2f} ms, "
+            f"database {db_cpu / count * 1000:.2f} ms" + ("" if db_cpu else " (database backends not readable here)")
+        )
+    print(
+        f"SQL queries for one batch of {BATCH} new records (in this process, without the request's token and "
+        f"role lookups): batch path {batch_queries}, one by one {single_queries}"
+    )
     print(f"stored {stored:,} of {expected:,} records sent; after resending {CLIENTS * 2} batches: {again:,}")
     print(f"resend of {CLIENTS * 2} batches (all duplicates): {resend_time:.2f} s")
     ok = stored == expected == again

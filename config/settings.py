@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "cdtt.targets",
     "cdtt.reports",
     "cdtt.practices",
+    "cdtt.dashboards",
     "cdtt.sync",
     "cdtt.mobile",
     "cdtt.notices",

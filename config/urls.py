@@ -17,6 +17,7 @@ urlpatterns = [
     path("teams/", include("cdtt.teams.urls")),
     path("households/", include("cdtt.households.urls")),
     path("chi-tieu/", include("cdtt.progress.urls")),
+    path("bang-dieu-khien/", include("cdtt.dashboards.urls")),
     path("danh-muc/", include("cdtt.catalog.urls")),
     path("app/", include("cdtt.mobile.urls")),
     path("dong-bo/", include("cdtt.sync.urls")),

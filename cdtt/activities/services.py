@@ -22,12 +22,13 @@ from cdtt.access.permissions import Perm
 from cdtt.access.scope import as_id, scope_for
 from cdtt.activities.models import Activity, ActivityChange, ActivityKind, Channel
 from cdtt.catalog.models import Outcome, Platform
-from cdtt.core.audit import audit_record
+from cdtt.core.audit import audit_event, audit_record, audit_record_many
+from cdtt.core.bulk import insert_many
 from cdtt.core.errors import DomainError, NotFound, VersionConflict
 from cdtt.core.text import nfc
 from cdtt.geo.models import AdminUnit, Village
 from cdtt.households.models import Household, Resident
-from cdtt.households.services import adoption_drop, adoption_reach, require_household
+from cdtt.households.services import adoption_drop, adoption_reach, require_household, require_household_usable
 from cdtt.progress import engine
 
 MAX_BACKDATE_DAYS = 366  # a record may be entered late (offline phones), not about last year's work
@@ -65,28 +66,210 @@ class _Place:
 EDITABLE = ("occurred_on", "platform_id", "outcome_id", "channel", "people_reached", "note")
 
 
-def _place(actor: Any, data: ActivityIn) -> _Place:
-    scope = scope_for(actor)
+def _platform(pk: int) -> Platform | None:
+    return Platform.objects.filter(pk=pk, is_active=True).first()
+
+
+def _outcome(pk: int) -> Outcome | None:
+    return Outcome.objects.filter(pk=pk).select_related("adoption_item", "platform").first()
+
+
+class Lookups:
+    """The reads the checks of a record need, one query each; ``BatchLookups`` answers them for a whole
+    batch from a few queries. Both run the same checks (``_place``, ``_clean``), so a record gets the same
+    answer, and the same Vietnamese reason, whichever way it came."""
+
+    def __init__(self, actor: Any) -> None:
+        self.actor = actor
+        self.scope = scope_for(actor)
+
+    def household(self, pk: int) -> Household | None:
+        return Household.objects.filter(pk=pk).select_related("village", "commune").first()
+
+    def may_record_in(self, village_id: int) -> bool:
+        return bool(self.scope.villages(Perm.RECORD_ACTIVITIES).filter(pk=village_id).exists())
+
+    def require_household(self, household: Household) -> None:
+        require_household(self.actor, household)
+
+    def resident(self, pk: int, household: Household) -> Resident | None:
+        return Resident.objects.filter(pk=pk, household=household, erased_at__isnull=True).first()
+
+    def village(self, pk: int) -> Village | None:
+        """A village where the actor records (with its commune), or None."""
+        return self.scope.villages(Perm.RECORD_ACTIVITIES).filter(pk=pk).select_related("commune").first()
+
+    def commune(self, pk: int) -> AdminUnit | None:
+        """A unit where the actor records, or None."""
+        return self.scope.units(Perm.RECORD_ACTIVITIES).filter(pk=pk).first()
+
+    def platform(self, pk: int) -> Platform | None:
+        return _platform(pk)
+
+    def outcome(self, pk: int) -> Outcome | None:
+        return _outcome(pk)
+
+    def team_id(self, place: _Place) -> int | None:
+        return _team_id(place)
+
+
+class BatchLookups(Lookups):
+    """The same reads for the records of one batch, each kind fetched once for all of them; an id the
+    batch did not name (none should be asked) is read one by one as ``Lookups`` does."""
+
+    def __init__(self, actor: Any, records: list[ActivityIn]) -> None:
+        from cdtt.teams.models import Team, TeamStatus
+
+        super().__init__(actor)
+        household_ids = {r.household_id for r in records if r.household_id is not None}
+        # (No query at all for a kind of id the batch does not name: most batches name only villages.)
+        self._households = {
+            h.pk: h
+            for h in (
+                Household.objects.filter(pk__in=household_ids).select_related("village", "commune")
+                if household_ids
+                else ()
+            )
+        }
+        self._editable: set[int] = set()
+        if household_ids and self.scope.has(Perm.EDIT_HOUSEHOLDS):
+            self._editable = set(
+                Household.objects.filter(self.scope.q(Perm.EDIT_HOUSEHOLDS), pk__in=household_ids).values_list(
+                    "pk", flat=True
+                )
+            )
+        village_ids = {r.village_id for r in records if r.village_id is not None}
+        village_ids |= {h.village_id for h in self._households.values()}
+        self._village_ids = village_ids
+        self._villages = {
+            v.pk: v
+            for v in (
+                self.scope.villages(Perm.RECORD_ACTIVITIES).filter(pk__in=village_ids).select_related("commune")
+                if village_ids
+                else ()
+            )
+        }
+        resident_ids = {r.resident_id for r in records if r.resident_id is not None}
+        self._residents = {
+            r.pk: r
+            for r in (Resident.objects.filter(pk__in=resident_ids, erased_at__isnull=True) if resident_ids else ())
+        }
+        commune_ids = {r.commune_id for r in records if r.commune_id is not None}
+        self._communes = {
+            u.pk: u
+            for u in (self.scope.units(Perm.RECORD_ACTIVITIES).filter(pk__in=commune_ids) if commune_ids else ())
+        }
+        self._commune_ids = commune_ids
+        outcome_ids = {r.outcome_id for r in records if r.outcome_id is not None}
+        self._outcomes = {
+            o.pk: o
+            for o in (
+                Outcome.objects.filter(pk__in=outcome_ids).select_related("adoption_item", "platform")
+                if outcome_ids
+                else ()
+            )
+        }
+        platform_ids = {r.platform_id for r in records if r.platform_id is not None}
+        self._platforms = {
+            p.pk: p for p in (Platform.objects.filter(pk__in=platform_ids, is_active=True) if platform_ids else ())
+        }
+        self._asked = {
+            "household": household_ids,
+            "resident": resident_ids,
+            "outcome": outcome_ids,
+            "platform": platform_ids,
+        }
+        # The team a record counts for: the first open team of its village (or of its commune, for a
+        # commune-wide record), in the model's order, as ``_team_id`` picks it.
+        teams = Team.objects.exclude(status=TeamStatus.DISSOLVED)
+        self._village_teams: dict[int, int] = {}
+        self._commune_teams: dict[int, int] = {}
+        if village_ids:
+            for team_pk, village_id in teams.filter(village_id__in=village_ids).values_list("pk", "village_id"):
+                self._village_teams.setdefault(village_id, team_pk)
+        if commune_ids:
+            rows = teams.filter(commune_id__in=commune_ids, village__isnull=True).values_list("pk", "commune_id")
+            for team_pk, commune_id in rows:
+                self._commune_teams.setdefault(commune_id, team_pk)
+
+    def household(self, pk: int) -> Household | None:
+        if pk not in self._asked["household"]:
+            return super().household(pk)
+        return self._households.get(pk)
+
+    def may_record_in(self, village_id: int) -> bool:
+        if village_id not in self._village_ids:
+            return super().may_record_in(village_id)
+        return village_id in self._villages
+
+    def require_household(self, household: Household) -> None:
+        if household.pk not in self._asked["household"]:
+            super().require_household(household)
+            return
+        self.scope.require(Perm.EDIT_HOUSEHOLDS)
+        if household.pk not in self._editable:
+            raise NotFound(_("The household was not found."))
+        require_household_usable(household)
+
+    def resident(self, pk: int, household: Household) -> Resident | None:
+        if pk not in self._asked["resident"]:
+            return super().resident(pk, household)
+        found = self._residents.get(pk)
+        return found if found is not None and found.household_id == household.pk else None
+
+    def village(self, pk: int) -> Village | None:
+        if pk not in self._village_ids:
+            return super().village(pk)
+        return self._villages.get(pk)
+
+    def commune(self, pk: int) -> AdminUnit | None:
+        if pk not in self._commune_ids:
+            return super().commune(pk)
+        return self._communes.get(pk)
+
+    def platform(self, pk: int) -> Platform | None:
+        if pk not in self._asked["platform"]:
+            return super().platform(pk)
+        return self._platforms.get(pk)
+
+    def outcome(self, pk: int) -> Outcome | None:
+        if pk not in self._asked["outcome"]:
+            return super().outcome(pk)
+        return self._outcomes.get(pk)
+
+    def team_id(self, place: _Place) -> int | None:
+        if place.village is not None:
+            if place.village.pk not in self._village_ids:
+                return super().team_id(place)
+            return self._village_teams.get(place.village.pk)
+        if place.commune.pk not in self._commune_ids:
+            return super().team_id(place)
+        return self._commune_teams.get(place.commune.pk)
+
+
+def _place(actor: Any, data: ActivityIn, lookups: Lookups | None = None) -> _Place:
+    find = lookups or Lookups(actor)
+    scope = find.scope
     scope.require(Perm.RECORD_ACTIVITIES)
     if data.kind == ActivityKind.GUIDANCE:
         if data.household_id is None:
             raise DomainError(_("Choose the household that was guided."), field="household")
-        household = Household.objects.filter(pk=data.household_id).select_related("village", "commune").first()
-        if household is None or not scope.villages(Perm.RECORD_ACTIVITIES).filter(pk=household.village_id).exists():
+        household = find.household(data.household_id)
+        if household is None or not find.may_record_in(household.village_id):
             raise NotFound(_("The household was not found."))
         if data.village_id is not None and data.village_id != household.village_id:
             raise DomainError(_("The household is not in this village."), field="household")
-        require_household(actor, household)
+        find.require_household(household)
         resident = None
         if data.resident_id is not None:
-            resident = Resident.objects.filter(pk=data.resident_id, household=household, erased_at__isnull=True).first()
+            resident = find.resident(data.resident_id, household)
             if resident is None:
                 raise NotFound(_("The person was not found."))
         return _Place(household.commune, household.village, household, resident)
     if data.household_id is not None or data.resident_id is not None:
         raise DomainError(_("Only guidance is recorded for one household."), field="household")
     if data.village_id is not None:
-        village = scope.villages(Perm.RECORD_ACTIVITIES).filter(pk=data.village_id).select_related("commune").first()
+        village = find.village(data.village_id)
         if village is None:
             raise NotFound(_("The village was not found."))
         if not village.is_active:
@@ -94,13 +277,13 @@ def _place(actor: Any, data: ActivityIn) -> _Place:
         return _Place(village.commune, village, None, None)
     if data.commune_id is None:
         raise DomainError(_("Choose the village or commune where it took place."), field="village")
-    commune = scope.units(Perm.RECORD_ACTIVITIES).filter(pk=data.commune_id).first()
+    commune = find.commune(data.commune_id)
     if commune is None or not commune.is_commune:
         raise NotFound(_("The unit was not found."))
     return _Place(commune, None, None, None)
 
 
-def _clean(data: ActivityIn, place: _Place) -> dict[str, Any]:
+def _clean(data: ActivityIn, place: _Place, lookups: Lookups | None = None) -> dict[str, Any]:
     """The record's values, checked; a bad one raises DomainError naming its field."""
     if data.kind not in ActivityKind.values:
         raise DomainError(_("Unknown kind of activity."), field="kind")
@@ -111,11 +294,11 @@ def _clean(data: ActivityIn, place: _Place) -> dict[str, Any]:
         raise DomainError(_("The date is more than a year ago."), field="occurred_on")
     platform = outcome = None
     if data.platform_id is not None:
-        platform = Platform.objects.filter(pk=data.platform_id, is_active=True).first()
+        platform = (lookups.platform if lookups else _platform)(data.platform_id)
         if platform is None:
             raise DomainError(_("Unknown platform."), field="platform")
     if data.outcome_id is not None:
-        outcome = Outcome.objects.filter(pk=data.outcome_id).select_related("adoption_item", "platform").first()
+        outcome = (lookups.outcome if lookups else _outcome)(data.outcome_id)
         if outcome is None:
             raise DomainError(_("Unknown outcome."), field="outcome")
         if platform is None:
@@ -172,8 +355,9 @@ def _same(activity: Activity, values: dict[str, Any], place: _Place) -> bool:
 
 def activity_record(*, actor: Any, data: ActivityIn, request: HttpRequest | None = None) -> tuple[Activity, bool]:
     """Record an activity; (the record, whether it is new). A retry of the same record returns the first."""
-    place = _place(actor, data)
-    values = _clean(data, place)
+    lookups = Lookups(actor)
+    place = _place(actor, data, lookups)
+    values = _clean(data, place, lookups)
     key = data.uuid or uuid_module.uuid4()
     existing = Activity.objects.filter(uuid=key).first()
     if existing is not None:
@@ -213,6 +397,92 @@ def _replayed(existing: Activity, values: dict[str, Any], place: _Place) -> tupl
     if existing.voided_at is None and _same(existing, values, place):
         return existing, False
     raise VersionConflict(_("A different record was already sent with this identifier; nothing was changed."))
+
+
+@dataclass
+class Checked:
+    """A new record checked for a batch: where it belongs and the values to store."""
+
+    data: ActivityIn
+    place: _Place
+    values: dict[str, Any]
+
+
+def activity_check(*, lookups: Lookups, data: ActivityIn) -> Checked:
+    """The checks ``activity_record`` makes before it writes (same order, same reasons), writing nothing."""
+    place = _place(lookups.actor, data, lookups)
+    return Checked(data, place, _clean(data, place, lookups))
+
+
+def activity_replayed(*, existing: Activity, checked: Checked) -> Activity:
+    """A record sent again under a known UUID: the first record if it is the same, else VersionConflict."""
+    return _replayed(existing, checked.values, checked.place)[0]
+
+
+def activity_record_many(*, actor: Any, lookups: Lookups, records: list[Checked]) -> list[Activity]:
+    """Store new checked records at once, inside the caller's transaction: what ``activity_record`` writes
+    for each (the record, the adoption status its outcome reaches, its audit event, its progress), in one
+    insert of the records, one of the audit events and one sorted upsert of the cells.
+
+    Households are locked in id order and records inserted in UUID order, so concurrent batches wait for
+    each other rather than deadlock. A clash (the same UUID stored meanwhile) raises IntegrityError: the
+    caller rolls the transaction back and sends the records one by one instead."""
+    deltas = engine.Deltas()
+    effects: dict[int, list[int]] = {}
+    reaching = [
+        (n, checked)
+        for n, checked in enumerate(records)
+        if checked.values["outcome_id"] is not None and checked.place.household is not None
+    ]
+    for n, checked in sorted(reaching, key=lambda pair: (pair[1].place.household.pk, pair[0])):  # type: ignore[union-attr]
+        outcome = lookups.outcome(checked.values["outcome_id"])
+        item = outcome.adoption_item if outcome is not None else None
+        household = checked.place.household
+        if item is None or household is None:
+            continue
+        status = adoption_reach(
+            actor=actor,
+            household=household,
+            resident=checked.place.resident if item.applies_to != "household" else None,
+            item=item,
+            day=checked.values["occurred_on"],
+            deltas=deltas,
+        )
+        if status is not None:
+            effects[n] = [status.pk]
+    activities = [
+        Activity(
+            uuid=checked.data.uuid or uuid_module.uuid4(),
+            commune=checked.place.commune,
+            village=checked.place.village,
+            household=checked.place.household,
+            resident=checked.place.resident,
+            team_id=lookups.team_id(checked.place),
+            recorded_by=actor,
+            effects=effects.get(n, []),
+            **checked.values,
+        )
+        for n, checked in enumerate(records)
+    ]
+    in_lock_order = sorted(activities, key=lambda activity: str(activity.uuid))  # one order for all writers
+    insert_many(in_lock_order)
+    for activity in activities:
+        deltas.activity(activity, +1)
+    audit_record_many(
+        [
+            audit_event(
+                actor=actor,
+                action="activity.create",
+                target=activity,
+                unit=checked.place.commune,
+                kind=activity.kind,
+                household=activity.household_id,
+            )
+            for activity, checked in zip(activities, records, strict=True)
+        ]
+    )
+    deltas.write()
+    return activities
 
 
 def _team_id(place: _Place) -> int | None:

@@ -320,3 +320,6 @@ api.add_router("/", notices_router)
 from cdtt.difficulties.api import router as difficulties_router  # noqa: E402
 
 api.add_router("/", difficulties_router)
+from cdtt.dashboards.api import router as dashboards_router  # noqa: E402
+
+api.add_router("/", dashboards_router)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from django.http import HttpRequest
 
+from cdtt.core.bulk import insert_many
 from cdtt.core.models import AuditEvent
 
 if TYPE_CHECKING:
@@ -20,6 +21,30 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def audit_event(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model | None = None,
+    unit: AdminUnit | None = None,
+    request: HttpRequest | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """One audit event, not yet stored (``audit_record`` stores it; a batch stores many in one insert)."""
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    fallback_name = str(details.pop("actor_name", ""))  # who acted when no user did (a command, a failed login)
+    return AuditEvent(
+        actor=actor if is_user else None,
+        actor_name=getattr(actor, "username", "") if is_user else fallback_name,
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        unit=unit,
+        ip_address=client_ip(request),
+        details=details,
+    )
+
+
 def audit_record(
     *,
     actor: Any,
@@ -30,15 +55,13 @@ def audit_record(
     **details: Any,
 ) -> AuditEvent:
     """Append one audit event."""
-    is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    fallback_name = str(details.pop("actor_name", ""))  # who acted when no user did (a command, a failed login)
-    return AuditEvent.objects.create(
-        actor=actor if is_user else None,
-        actor_name=getattr(actor, "username", "") if is_user else fallback_name,
-        action=action,
-        target_type=target._meta.label_lower if target is not None else "",
-        target_id=str(target.pk) if target is not None else "",
-        unit=unit,
-        ip_address=client_ip(request),
-        details=details,
-    )
+    event = audit_event(actor=actor, action=action, target=target, unit=unit, request=request, **details)
+    event.save()
+    return event
+
+
+def audit_record_many(events: list[AuditEvent]) -> None:
+    """Append events made by ``audit_event``, in one insert (append-only: only new events)."""
+    if any(event.pk is not None for event in events):
+        raise RuntimeError("audit events are append-only")
+    insert_many(events)

@@ -69,6 +69,10 @@ class Difficulty(models.Model):
         related_name="+",
         verbose_name=_("assigned to"),
     )
+    # The periodic report it was raised from, when it was (the report's page lists it).
+    source_report = models.ForeignKey(
+        "reports.Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="difficulties"
+    )
     due_on = models.DateField(_("answer due by"))
     escalations = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

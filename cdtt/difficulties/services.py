@@ -196,6 +196,7 @@ class DifficultyIn:
     title: str = ""
     platform_id: int | None = None
     position: str = ""  # "v<village id>" or "u<unit id>"; may be left out when the user has one place
+    report_id: int | None = None  # the periodic report it is raised from (one the user may read)
 
 
 def _text(raw: str, *, field: str, required_message: str) -> str:
@@ -249,6 +250,11 @@ def difficulty_raise(
     scope = scope_for(actor)
     scope.require(Perm.RAISE_DIFFICULTIES)
     position = _position(actor, data.position)
+    source_report = None
+    if data.report_id is not None:
+        from cdtt.reports.services import report_get
+
+        source_report = report_get(actor, data.report_id)  # the same 404 as any report the user may not read
     if data.category not in Category.values:
         raise DomainError(_("Choose the kind of difficulty."), field="category")
     description = _text(
@@ -267,6 +273,7 @@ def difficulty_raise(
     now = now or timezone.now()
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         difficulty = Difficulty.objects.create(
+            source_report=source_report,
             unit=position.unit,
             village=position.village,
             handler_unit=handler,

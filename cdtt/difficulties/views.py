@@ -77,6 +77,7 @@ def difficulty_new(request: HttpRequest) -> HttpResponse:
                     description=request.POST.get("description", ""),
                     platform_id=_int(request.POST.get("platform")),
                     position=request.POST.get("position", ""),
+                    report_id=_int(request.POST.get("report")),
                 ),
                 photos=request.FILES.getlist("photos"),
                 request=request,
@@ -90,7 +91,14 @@ def difficulty_new(request: HttpRequest) -> HttpResponse:
                 request, _("The difficulty was sent to %(unit)s.") % {"unit": difficulty.handler_unit.name}
             )
             return redirect(reverse("difficulties:detail", args=[difficulty.pk]))
+    report = None
+    report_id = _int(request.POST.get("report") or request.GET.get("report"))
+    if report_id is not None:
+        from cdtt.reports.services import report_get
+
+        report = report_get(request.user, report_id)
     context = {
+        "report": report,
         "positions": positions,
         "categories": Category.choices,
         "platforms": Platform.objects.filter(is_active=True).order_by("order", "name"),

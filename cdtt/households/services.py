@@ -147,6 +147,11 @@ def require_household(actor: Any, household: Household) -> None:
     scope.require(Perm.EDIT_HOUSEHOLDS)
     if not Household.objects.filter(scope.q(Perm.EDIT_HOUSEHOLDS), pk=household.pk).exists():
         raise NotFound(_("The household was not found."))
+    require_household_usable(household)
+
+
+def require_household_usable(household: Household) -> None:
+    """The household's data may still be processed (``require_household`` after its scope check)."""
     if household.erased_at is not None:
         raise DomainError(_("This household's personal data was erased."))
     if household.processing_stopped:
@@ -292,9 +297,13 @@ def adoption_reach(
     item: AdoptionItem,
     day: datetime.date,
     request: HttpRequest | None = None,
+    deltas: engine.Deltas | None = None,
 ) -> AdoptionStatus | None:
-    """Within the caller's transaction (an activity's outcome): the status, if this call created it."""
-    status, created = _adoption_create(actor, household, resident, item, day, request)
+    """Within the caller's transaction (an activity's outcome): the status, if this call created it.
+
+    With ``deltas``, the status's progress is added to them (the caller writes them once, for a whole
+    batch) instead of being written here."""
+    status, created = _adoption_create(actor, household, resident, item, day, request, deltas)
     return status if created else None
 
 
@@ -315,6 +324,7 @@ def _adoption_create(
     item: AdoptionItem,
     day: datetime.date,
     request: HttpRequest | None,
+    deltas: engine.Deltas | None = None,
 ) -> tuple[AdoptionStatus, bool]:
     with transaction.atomic():
         existing = (
@@ -325,7 +335,10 @@ def _adoption_create(
         status = AdoptionStatus.objects.create(
             household=household, resident=resident, item=item, reached_on=day, recorded_by=actor
         )
-        engine.status_moved(status, household, +1)
+        if deltas is None:
+            engine.status_moved(status, household, +1)
+        else:
+            deltas.status(status, household, +1)
         AdoptionEvent.objects.create(
             household=household, resident=resident, item=item, action="set", reached_on=day, recorded_by=actor
         )

@@ -21,6 +21,7 @@ from docx.shared import Mm
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from cdtt.catalog.models import Indicator, Method
 from cdtt.core.audit import audit_record
@@ -144,6 +145,15 @@ def _issuer(report: Report) -> tuple[list[str], str, str]:
     return ([ISSUER, nfc(subject.name).upper()], commune_short_name(subject), "TM. ỦY BAN NHÂN DÂN")
 
 
+def _number_suffix(report: Report) -> str:
+    """The document type and issuer part of the number: BC (báo cáo) and the issuing body's abbreviation."""
+    subject = report.subject
+    if isinstance(subject, Village):
+        return "BC-TCNSCĐ"
+    suffixes: dict[str, str] = {UnitKind.NATIONAL: "BC-CĐSQG", UnitKind.PROVINCE: "BC-SKHCN"}
+    return suffixes.get(str(getattr(subject, "kind", "")), "BC-UBND")
+
+
 def _recipients(report: Report) -> list[str]:
     reviewer = report.reviewer
     if report.village_id:
@@ -216,7 +226,7 @@ def report_docx(report: Report) -> bytes:
     _paragraph(nation, NATIONAL_TITLE, size=12, bold=True)
     _paragraph(nation, MOTTO, size=13, bold=True)
     _rule(nation, width_mm=58, box_mm=right_mm - 3.8)
-    _paragraph(table.cell(1, 0), "Số:       /BC", size=13, before=6)
+    _paragraph(table.cell(1, 0), f"Số:       /{_number_suffix(report)}", size=13, before=6)
     dated = report.submitted_at.date() if report.submitted_at else timezone.localdate()
     _paragraph(table.cell(1, 1), f"{place}, {vn_date(dated)}", size=14, italic=True, before=6)
 
@@ -348,7 +358,7 @@ def report_xlsx(report: Report) -> bytes:
     sheet.append([])
     sheet.append(["I. CÔNG TÁC TỔ CHỨC"])
     for line in _org_lines(report, org):
-        sheet.append([line])
+        _text_row(sheet, line)
     sheet.append([])
     sheet.append(["II. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU"])
     sheet.append([heading for heading, _w, _a in RESULT_COLUMNS] + ["Mã chỉ tiêu"])
@@ -376,17 +386,39 @@ def report_xlsx(report: Report) -> bytes:
         ("V. ĐỀ XUẤT, KIẾN NGHỊ", report.proposals),
     ):
         sheet.append([title])
-        sheet.append([nfc(text) or "Không có."])
-        sheet.cell(row=sheet.max_row, column=1).alignment = WRAP
-    for row_cells in sheet.iter_rows(min_row=1, max_row=1):
-        for cell in row_cells:
-            cell.font = Font(bold=True, size=13)
+        _text_row(sheet, nfc(text) or "Không có.")
+    for line_number in (1, head_row - 1):
+        sheet.cell(row=line_number, column=1).font = Font(bold=True, size=13 if line_number == 1 else 11)
     for column, width in zip("ABCDEFGHI", (6, 48, 10, 14, 14, 14, 10, 28, 18), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = sheet.cell(row=head_row + 1, column=3)
+    _landscape(sheet)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+TEXT_COLUMNS = 9  # a text paragraph spans the table's width
+CHARS_PER_LINE = 150  # about what the merged width holds at 11 pt
+
+
+def _text_row(sheet: Any, text: str) -> None:
+    """A paragraph across the table's width, wrapped, with a row tall enough for its lines."""
+    sheet.append([text])
+    row = sheet.max_row
+    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=TEXT_COLUMNS)
+    sheet.cell(row=row, column=1).alignment = WRAP
+    lines = sum(max(1, -(-len(part) // CHARS_PER_LINE)) for part in text.splitlines() or [""])
+    sheet.row_dimensions[row].height = 15 * lines
+
+
+def _landscape(sheet: Any) -> None:
+    """Print on A4 landscape, all columns on one page's width."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = 9  # A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def consolidated_xlsx(unit: AdminUnit, period: Period) -> bytes:
@@ -430,6 +462,12 @@ def _unit_sheet(
     parents: bool | None,
 ) -> None:
     sheet = book.create_sheet(title)
+    widths = [6, 9, 30] + ([24] if parents else []) + [16] + [11, 11, 8] * len(indicators)
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    fixed_count = 4 + (1 if parents else 0)
+    sheet.freeze_panes = f"{get_column_letter(fixed_count)}4"
+    sheet.page_setup.orientation = "landscape"  # a wide table: read on screen, printed a few indicators a page
     ids = [u.pk for u in units]
     achieved = values(indicators, period, level, ids)
     field = "village_id" if level == Level.VILLAGE else "unit_id"

@@ -37,7 +37,17 @@ from cdtt.core.text import nfc
 from cdtt.geo.models import AdminUnit, UnitKind, Village
 from cdtt.progress.models import Level
 from cdtt.progress.selectors import place_key, values
-from cdtt.reports.models import EDITABLE, Report, ReportDeadline, ReportEvent, ReportPolicy, ReportStatus
+from cdtt.reports.models import (
+    EDITABLE,
+    Report,
+    ReportDeadline,
+    ReportEvent,
+    ReportPolicy,
+    ReportStatus,
+)
+from cdtt.reports.models import (
+    SENT as SENT_STATES,
+)
 from cdtt.targets.models import Period, PeriodKind, Target
 from cdtt.targets.services import show
 from cdtt.teams.models import OPEN_STATUSES, ChatGroup, Membership, Team, TeamStatus
@@ -515,6 +525,10 @@ def report_get(user: Any, report_id: Any) -> Report:
     return report
 
 
+def is_reporter(user: Any, report: Report) -> bool:
+    return _is_reporter(scope_for(user), report)
+
+
 def may_write(user: Any, report: Report) -> bool:
     return report.is_editable and _is_reporter(scope_for(user), report)
 
@@ -744,15 +758,134 @@ def report_reopen(*, actor: Any, report: Report, version: int | None, reason: An
     return locked
 
 
-# -- notifications (filled in with the notices app) ----------------------------------------------------------
+# -- notifications ---------------------------------------------------------------------------------------
+
+
+def _holders(perm: Perm, *, unit_id: int | None = None, village_id: int | None = None) -> list[int]:
+    """Active users whose role at exactly this unit (or village) carries ``perm``."""
+    from cdtt.access.permissions import ROLE_PERMS
+    from cdtt.accounts.models import RoleAssignment
+
+    roles = [role for role, perms in ROLE_PERMS.items() if perm in perms]
+    rows = RoleAssignment.objects.filter(role__in=roles, user__is_active=True)
+    rows = (
+        rows.filter(village_id=village_id)
+        if village_id is not None
+        else rows.filter(unit_id=unit_id, village__isnull=True)
+    )
+    return sorted(set(rows.values_list("user_id", flat=True)))
+
+
+def _reporters(report: Report) -> list[int]:
+    if report.village_id is not None:
+        return _holders(Perm.SUBMIT_REPORTS, village_id=report.village_id)
+    return _holders(Perm.SUBMIT_REPORTS, unit_id=report.unit_id)
+
+
+def _url(report: Report) -> str:
+    from django.urls import reverse
+
+    return reverse("reports:detail", args=[report.pk])
 
 
 def _notify_reviewers(report: Report) -> None:
     """Tell the reviewing unit's officers a report arrived."""
+    from cdtt.notices.models import NoticeKind
+    from cdtt.notices.services import notify
+
+    label = subject_label(report.subject)  # type: ignore[arg-type]
+    notify(
+        recipients=_holders(Perm.REVIEW_REPORTS, unit_id=report.reviewer_id),
+        kind=NoticeKind.REPORT_SUBMITTED,
+        title=_("%(name)s submitted the report for %(period)s") % {"name": label, "period": report.period.name},
+        url=_url(report),
+        unit=report.reviewer,
+    )
 
 
 def _notify_reporters(report: Report, *, approved: bool, comment: str) -> None:
-    """Tell the reporters their report was approved, returned or reopened."""
+    """Tell the reporters their report was approved, returned or reopened (with the comment)."""
+    from cdtt.notices.models import NoticeKind
+    from cdtt.notices.services import notify
+
+    period = report.period.name
+    if approved:
+        kind, title = NoticeKind.REPORT_APPROVED, _("Your report for %(period)s was approved") % {"period": period}
+    else:
+        kind, title = NoticeKind.REPORT_RETURNED, _("Your report for %(period)s was returned") % {"period": period}
+    notify(recipients=_reporters(report), kind=kind, title=title, body=comment, url=_url(report), unit=report.reviewer)
+
+
+def remind_due(*, today: datetime.date | None = None, days_ahead: int = 3) -> int:
+    """Leave a "report due" notice for the reporters of every report of this period not yet sent whose due
+    date is within ``days_ahead`` days or already past (one a day at most, whatever the number of runs).
+
+    Villages with an active team and every current commune, province and the nation are expected to
+    report. Returns the number of new notices."""
+    from django.urls import reverse
+
+    from cdtt.notices.models import NoticeKind
+    from cdtt.notices.services import notify
+    from cdtt.targets.services import calendar_period
+
+    today = today or timezone.localdate()
+    periods = [calendar_period(PeriodKind.MONTH, today.year, today.month)]
+    periods += [
+        calendar_period(kind, today.year, number)
+        for kind, number in (
+            (PeriodKind.QUARTER, (today.month - 1) // 3 + 1),
+            (PeriodKind.HALF, 1 if today.month <= 6 else 2),
+            (PeriodKind.YEAR, 1),
+        )
+    ]
+    made = 0
+    for period in periods:
+        made += _remind_villages(period, today, days_ahead, notify, NoticeKind.REPORT_DUE, reverse("reports:index"))
+    return made
+
+
+def _remind_villages(period: Period, today: datetime.date, days_ahead: int, notify: Any, kind: str, url: str) -> int:
+    """Team members of villages that have not sent ``period``'s report, when it is (nearly) due."""
+    from cdtt.access.permissions import ROLE_PERMS
+    from cdtt.accounts.models import RoleAssignment
+
+    sent = set(
+        Report.objects.filter(period=period, village__isnull=False, status__in=SENT_STATES).values_list(
+            "village_id", flat=True
+        )
+    )
+    roles = [role for role, perms in ROLE_PERMS.items() if Perm.SUBMIT_REPORTS in perms]
+    rows = (
+        RoleAssignment.objects.filter(
+            role__in=roles,
+            user__is_active=True,
+            village__isnull=False,
+            village__teams__status=TeamStatus.ACTIVE,
+        )
+        .exclude(village_id__in=sent)
+        .values_list("user_id", "village_id", "village__commune_id")
+        .distinct()
+    )
+    by_due: dict[datetime.date, list[int]] = defaultdict(list)
+    due_cache: dict[int, datetime.date] = {}
+    for user_id, _village_id, commune_id in rows:
+        if commune_id not in due_cache:
+            commune = AdminUnit.objects.select_related("parent").get(pk=commune_id)
+            due_cache[commune_id] = due_date(period, Level.VILLAGE, province_of(commune))
+        by_due[due_cache[commune_id]].append(user_id)
+    made = 0
+    for due, users in by_due.items():
+        if (due - today).days > days_ahead:
+            continue
+        if due < today:
+            title = _("The report for %(period)s was due on %(due)s") % {
+                "period": period.name,
+                "due": f"{due:%d/%m/%Y}",
+            }
+        else:
+            title = _("The report for %(period)s is due on %(due)s") % {"period": period.name, "due": f"{due:%d/%m/%Y}"}
+        made += notify(recipients=users, kind=kind, title=title, url=url)
+    return made
 
 
 # -- the status tree ----------------------------------------------------------------------------------------
@@ -878,14 +1011,37 @@ def _previous(kind: str, year: int, number: int) -> tuple[int, int]:
     return (year - 1, count) if number == 1 else (year, number - 1)
 
 
-def latest_due_periods(unit: AdminUnit, today: datetime.date) -> list[Period]:
-    """Per kind of report, the latest calendar period whose reports to ``unit`` were due before today."""
+def _bounds(kind: str, year: int, number: int) -> tuple[datetime.date, datetime.date]:
+    first, last = {
+        PeriodKind.MONTH: (number, number),
+        PeriodKind.QUARTER: (3 * number - 2, 3 * number),
+        PeriodKind.HALF: (1, 6) if number == 1 else (7, 12),
+        PeriodKind.YEAR: (1, 12),
+    }[kind]  # type: ignore[index]
+    return datetime.date(year, first, 1), datetime.date(year, last, calendar.monthrange(year, last)[1])
+
+
+def _due_on(kind: str, end: datetime.date, level: int, rule: tuple[int, int]) -> datetime.date:
+    offset, day = rule
+    year, month = _shift_month(end.year, end.month, offset)
+    base = datetime.date(year, month, min(day, calendar.monthrange(year, month)[1]))
+    return base + datetime.timedelta(days=LEVEL_LAG_DAYS.get(level, 0))  # type: ignore[call-overload]
+
+
+def latest_due_periods(unit: AdminUnit, today: datetime.date, children: list[Subject] | None = None) -> list[Period]:
+    """Per kind of report, the latest calendar period whose reports to ``unit`` were due before today
+    (two queries: the province's deadlines and the periods; a period nobody has used yet is made)."""
     from cdtt.targets.services import calendar_period
 
-    children = reporting_children(unit)
+    children = reporting_children(unit) if children is None else children
     level = level_of(children[0]) if children else Level.VILLAGE
     province = province_of(unit)
-    found = []
+    rules = (
+        {r.kind: (r.month_offset, r.day) for r in ReportDeadline.objects.filter(province=province)}
+        if province is not None
+        else {}
+    )
+    chosen: list[tuple[str, int, int, datetime.date]] = []
     for kind in (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.HALF, PeriodKind.YEAR):
         number = {
             PeriodKind.MONTH: today.month,
@@ -895,12 +1051,18 @@ def latest_due_periods(unit: AdminUnit, today: datetime.date) -> list[Period]:
         }[kind]
         year = today.year
         for _step in range(3):  # this period, or one of the two before it
-            period = calendar_period(kind, year, number)
-            if period.start <= today and due_date(period, level, province) < today:
-                found.append(period)
+            start, end = _bounds(kind, year, number)
+            if start <= today and _due_on(kind, end, level, rules.get(kind, DEFAULT_DEADLINES[kind])) < today:
+                chosen.append((kind, year, number, start))
                 break
             year, number = _previous(kind, year, number)
-    return found
+    if not chosen:
+        return []
+    wanted = Q()
+    for chosen_kind, _year, _number, chosen_start in chosen:
+        wanted |= Q(kind=chosen_kind, start=chosen_start)
+    existing = {(p.kind, p.start): p for p in Period.objects.filter(wanted)}
+    return [existing.get((kind, start)) or calendar_period(kind, year, number) for kind, year, number, start in chosen]
 
 
 @dataclass
@@ -911,11 +1073,22 @@ class Late:
 
 def late_reports(unit: AdminUnit, *, today: datetime.date | None = None) -> list[Late]:
     """For dashboards: per kind of report, the latest period already due and who below ``unit`` has not
-    sent it (a handful of status-tree reads, whatever the unit's size)."""
+    sent it. A few queries whatever the unit's size: the children, the deadlines, the periods, the reports."""
     today = today or timezone.localdate()
+    children = reporting_children(unit)
+    periods = latest_due_periods(unit, today, children)
+    if not periods or not children:
+        return []
+    level = level_of(children[0])
+    field_name = "village_id" if level == Level.VILLAGE else "unit_id"
+    sent = set(
+        Report.objects.filter(
+            period__in=periods, status__in=SENT_STATES, **{f"{field_name}__in": [c.pk for c in children]}
+        ).values_list("period_id", field_name)
+    )
     found = []
-    for period in latest_due_periods(unit, today):
-        late = [n for n in status_tree(unit, period, today=today) if n.state == "late"]
+    for period in periods:
+        late = [Node(child, None, today, late=True) for child in children if (period.pk, child.pk) not in sent]
         if late:
             found.append(Late(period, late))
     return found

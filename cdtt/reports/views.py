@@ -163,12 +163,23 @@ def detail(request: HttpRequest, report_id: int) -> HttpResponse:
         "can_review": can_review and report.status == ReportStatus.SUBMITTED,
         "can_reopen": can_review and report.status == ReportStatus.APPROVED,
         "late": not report.is_sent and timezone.localdate() > report.due_on,
+        "can_raise": scope_for(request.user).has(Perm.RAISE_DIFFICULTIES)
+        and services.is_reporter(request.user, report),
+        "difficulties": _difficulties(request.user, report),
         "consolidated": bool(report.unit_id),
         "tree_url": reverse("reports:unit", args=[report.unit_id]) + f"?period={report.period_id}"
         if report.unit_id
         else "",
     }
     return render(request, "reports/detail.html", context)
+
+
+def _difficulties(user: Any, report: Report) -> list[Any]:
+    """The difficulties raised from this report that the user may read."""
+    from cdtt.difficulties.models import Difficulty
+    from cdtt.difficulties.services import visible_q
+
+    return list(Difficulty.objects.filter(visible_q(user), source_report=report).order_by("created_at")[:20])
 
 
 def _act(request: HttpRequest, report: Report) -> HttpResponse:

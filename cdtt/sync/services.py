@@ -6,8 +6,16 @@ Rules (ODK/CommCare style, see research/anchors.md §2.6-2.7):
   it was based on, otherwise a conflict for that record; never a silent overwrite.
 - A household change based on an older version is kept and flagged for the team leader
   (``SyncConflict``), not thrown away.
-- Each record commits on its own: a server stopped mid-batch keeps every record answered so far, and a
-  resend stores the others once.
+- New activity records (the bulk of a phone's queue) are checked together against what a few queries
+  fetched for the whole batch, with the same checks and reasons as one record, and the accepted ones are
+  stored in one transaction: one insert of the records, one of their audit events, one sorted upsert of
+  the progress cells (``activity_record_many``). Every other record (adoption ticks, household changes,
+  explicit edits, a UUID met twice in one batch) goes on its own, in its own transaction, after the new
+  records before it are committed, so each record still sees all the ones before it, as if sent alone.
+  If the batch's transaction fails (the same record stored meanwhile by a concurrent resend), it is rolled
+  back and its records are sent one by one instead.
+- Nothing is answered before it is committed: a server stopped mid-batch keeps every record it answered,
+  and a resend stores the others once.
 """
 
 from __future__ import annotations
@@ -19,12 +27,21 @@ import uuid as uuid_module
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cdtt.activities.models import Activity
-from cdtt.activities.services import ActivityIn, activity_record, activity_update
+from cdtt.activities.services import (
+    ActivityIn,
+    BatchLookups,
+    Checked,
+    activity_check,
+    activity_record,
+    activity_record_many,
+    activity_replayed,
+    activity_update,
+)
 from cdtt.catalog.models import Platform
 from cdtt.core.errors import DomainError, NotFound, VersionConflict
 from cdtt.households.models import Household, Resident
@@ -57,7 +74,124 @@ def digest(record: dict[str, Any]) -> str:
 
 def push(*, actor: Any, records: list[Any]) -> list[Answer]:
     """Answer every record of a batch (at most MAX_BATCH; the caller refuses a larger one)."""
-    return [_one(actor, record) for record in records]
+    batch = _Batch(actor, records)
+    for index, record in enumerate(records):
+        step = batch.check(record)
+        if isinstance(step, Answer):
+            batch.answers[index] = step
+        elif step is None:  # on its own, after the records before it are stored
+            batch.store()
+            batch.answers[index] = _one(actor, record)
+        else:
+            batch.pending.append((index, step))
+    batch.store()
+    answers = [answer for answer in batch.answers if answer is not None]
+    if len(answers) != len(records):
+        raise RuntimeError("a record of the batch was left without an answer")
+    return answers
+
+
+def _uuid(record: Any) -> uuid_module.UUID | None:
+    try:
+        return uuid_module.UUID(str(record.get("uuid", "")))
+    except ValueError:
+        return None
+
+
+def _loose_int(value: Any) -> int | None:
+    """An id for prefetching (a bad one is refused later, with its reason, by the record's own check)."""
+    try:
+        return _int(value, "")
+    except DomainError:
+        return None
+
+
+class _Batch:
+    """One push: what its activity records need, fetched once; the new records waiting to be stored."""
+
+    def __init__(self, actor: Any, records: list[Any]) -> None:
+        self.actor = actor
+        self.records = records
+        self.answers: list[Answer | None] = [None] * len(records)
+        self.pending: list[tuple[int, Checked]] = []
+        self.seen: set[uuid_module.UUID] = set()
+        activities = [
+            r
+            for r in records
+            if isinstance(r, dict) and r.get("type") == "activity" and isinstance(r.get("data"), dict)
+        ]
+        keys = {key for key in map(_uuid, activities) if key is not None}
+        self.existing = {a.uuid: a for a in Activity.objects.filter(uuid__in=keys)} if keys else {}
+        codes = {str(r["data"]["platform"]) for r in activities if r["data"].get("platform")}
+        self.platforms: dict[str, int] = (
+            dict(Platform.objects.filter(code__in=codes, is_active=True).values_list("code", "pk")) if codes else {}
+        )
+        self.lookups = BatchLookups(
+            actor,
+            [
+                ActivityIn(
+                    kind="",
+                    occurred_on=datetime.date.min,
+                    household_id=_loose_int(r["data"].get("household_id")),
+                    resident_id=_loose_int(r["data"].get("resident_id")),
+                    village_id=_loose_int(r["data"].get("village_id")),
+                    commune_id=_loose_int(r["data"].get("commune_id")),
+                    platform_id=self.platforms.get(str(r["data"].get("platform") or "")),
+                    outcome_id=_loose_int(r["data"].get("outcome_id")),
+                )
+                for r in activities
+            ],
+        )
+
+    def check(self, record: Any) -> Answer | Checked | None:
+        """The answer of a record known without writing, a new activity to store with the others, or None
+        for a record that goes on its own (``_one``). Same checks, order and reasons as ``_one``."""
+        if not isinstance(record, dict) or record.get("type") != "activity":
+            if isinstance(record, dict) and record.get("type") in ("adoption", "household"):
+                return None
+            return _one(self.actor, record)  # refused without a query: not an object, no uuid, no data, a bad type
+        key = _uuid(record)
+        data = record.get("data")
+        if key is None or not isinstance(data, dict) or key in self.seen:
+            return None if key is not None and isinstance(data, dict) else _one(self.actor, record)
+        self.seen.add(key)
+        existing = self.existing.get(key)
+        try:
+            if existing is not None and existing.voided_at is not None:
+                return Answer(
+                    str(key), DUPLICATE, _("Already received, and voided since: not recorded again."), existing.pk
+                )
+            incoming = _activity_in(key, data, self.platforms)
+            if existing is not None and record.get("base_version") not in (None, ""):
+                return None  # an explicit edit
+            checked = activity_check(lookups=self.lookups, data=incoming)
+            if existing is not None:
+                first = activity_replayed(existing=existing, checked=checked)
+                return Answer(str(key), DUPLICATE, "", first.pk, first.version)
+        except NotFound as exc:
+            return Answer(str(key), REFUSED, exc.message)
+        except VersionConflict as exc:
+            return Answer(str(key), CONFLICT, exc.message)
+        except DomainError as exc:
+            return Answer(str(key), REFUSED, exc.message)
+        return checked
+
+    def store(self) -> None:
+        """Store the new records waiting, in one transaction; if it fails, each on its own."""
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, []
+        try:
+            with transaction.atomic():
+                stored = activity_record_many(
+                    actor=self.actor, lookups=self.lookups, records=[checked for _index, checked in pending]
+                )
+        except DatabaseError:  # e.g. the same records stored meanwhile by a concurrent resend
+            for index, _checked in pending:
+                self.answers[index] = _one(self.actor, self.records[index])
+            return
+        for (index, checked), activity in zip(pending, stored, strict=True):
+            self.answers[index] = Answer(str(checked.data.uuid), ACCEPTED, "", activity.pk, activity.version)
 
 
 def _one(actor: Any, record: Any) -> Answer:
@@ -104,13 +238,17 @@ def _int(value: Any, field: str) -> int | None:
     return int(value)
 
 
-def _activity_in(key: uuid_module.UUID, data: dict[str, Any]) -> ActivityIn:
+def _activity_in(key: uuid_module.UUID, data: dict[str, Any], platforms: dict[str, int] | None = None) -> ActivityIn:
+    """The record's fields; ``platforms`` (active platforms by code) when a batch fetched them already."""
     platform_id = None
     if data.get("platform"):
-        platform = Platform.objects.filter(code=str(data["platform"]), is_active=True).first()
-        if platform is None:
+        code = str(data["platform"])
+        if platforms is not None:
+            platform_id = platforms.get(code)
+        else:
+            platform_id = Platform.objects.filter(code=code, is_active=True).values_list("pk", flat=True).first()
+        if platform_id is None:
             raise DomainError(_("Unknown platform."), field="platform")
-        platform_id = platform.pk
     return ActivityIn(
         kind=str(data.get("kind", "")),
         occurred_on=_date(data.get("occurred_on"), "occurred_on"),

@@ -71,13 +71,21 @@ class Period(models.Model):
             return [self.start.year]
         return self.months()
 
-    def running_buckets(self) -> Q:
-        """The buckets whose sum is a running total at the period's end: earlier whole years, then the
-        months of the last year (or that whole year when the period ends on 31 December)."""
+    def running_ranges(self) -> list[tuple[int, int]]:
+        """The buckets whose sum is a running total at the period's end, as inclusive ranges: earlier
+        whole years, then the months of the last year (or that whole year when the period ends on
+        31 December)."""
         year, month = self.end.year, self.end.month
         if (self.end.month, self.end.day) == (12, 31):
-            return Q(bucket__gte=1000, bucket__lte=year)
-        return Q(bucket__gte=1000, bucket__lt=year) | Q(bucket__gt=year * 100, bucket__lte=year * 100 + month)
+            return [(1000, year)]
+        return [(1000, year - 1), (year * 100 + 1, year * 100 + month)]
+
+    def running_buckets(self) -> Q:
+        """``running_ranges`` as a filter on ``bucket``."""
+        condition = Q()
+        for low, high in self.running_ranges():
+            condition |= Q(bucket__gte=low, bucket__lte=high)
+        return condition
 
     def last_month(self) -> int:
         return self.end.year * 100 + self.end.month

@@ -26,6 +26,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Households"), reverse("households:list")))
     if scope.has(Perm.VIEW_FIGURES):
         items.append((_("Targets"), reverse("progress:mine")))
+        items.append((_("Dashboard"), reverse("dashboards:home")))
     if scope.has(Perm.VIEW_REPORTS):
         items.append((_("Reports"), reverse("reports:index")))
     if scope.has(Perm.VIEW_DIFFICULTIES):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from cdtt.access.decorators import public
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
+from cdtt.accounts.models import Role
 from cdtt.geo.selectors import unit_roots, village_counts
 from cdtt.practices.announcements import unread as unread_announcements
 
@@ -27,6 +28,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_record": scope.has(Perm.RECORD_ACTIVITIES) and any(g.village_id for g in scope.grants),
         "can_see_targets": scope.has(Perm.VIEW_FIGURES),
         "announcements": unread_announcements(user=request.user),
+        # A leader's way to the one-page scorecard of the unit they answer for.
+        "scorecard_unit": next((g.unit_id for g in scope.grants if g.role == Role.LEADER), None),
     }
     return render(request, "web/home.html", context)
 

@@ -501,3 +501,63 @@ def test_late_reports_for_dashboards(tree: Tree, users: Users, month: Period) ->
     assert late["month"] == [tree.v2.pk]  # v1 sent November's; v2 (with a team) did not
     assert set(late) == {"month", "quarter", "half", "year"}  # Q3 (due 6 Sept), H1 (6 June: H2 is due 6 Dec), 2026
     assert [p.name for p in services.latest_due_periods(tree.c1, today)][:2] == ["Tháng 11/2026", "Quý 3/2026"]
+
+
+# -- notices ---------------------------------------------------------------------------------------------------
+
+
+def test_reviewers_and_reporters_are_notified(tree: Tree, users: Users, month: Period) -> None:
+    from cdtt.notices.models import Notification
+
+    report = services.report_open(actor=users.team_member, subject=tree.v1, period=month)
+    report = services.report_submit(actor=users.team_member, report=report, version=report.version)
+    to_officer = Notification.objects.get(recipient=users.commune_officer, kind="report_submitted")
+    assert to_officer.url == reverse("reports:detail", args=[report.pk])
+    assert not Notification.objects.filter(recipient=users.province_officer).exists()  # not the reviewing level
+    report = services.report_return(actor=users.commune_officer, report=report, version=report.version, comment="Sửa")
+    returned = Notification.objects.filter(kind="report_returned")
+    assert set(returned.values_list("recipient", flat=True)) == {users.team_member.pk, users.team_leader.pk}
+    assert returned.first().body == "Sửa"  # type: ignore[union-attr]
+    report = services.report_submit(actor=users.team_leader, report=report, version=report.version)
+    services.report_approve(actor=users.commune_officer, report=report, version=report.version)
+    assert Notification.objects.filter(kind="report_approved", recipient=users.team_member).count() == 1
+
+
+def test_report_due_reminders_once_a_day(tree: Tree, users: Users, month: Period) -> None:
+    from cdtt.notices.models import Notification
+
+    november = targets.calendar_period(PeriodKind.MONTH, 2026, 11)
+    day = datetime.date(2026, 11, 13)  # the month's report is due on the 15th
+    made = services.remind_due(today=day)
+    reminded = set(Notification.objects.filter(kind="report_due").values_list("recipient", flat=True))
+    assert made >= 2 and reminded == {users.team_member.pk, users.team_leader.pk}
+    assert services.remind_due(today=day) == 0  # a second run the same day adds nothing
+    sent = services.report_open(actor=users.team_member, subject=tree.v1, period=november, today=day)
+    services.report_submit(actor=users.team_member, report=sent, version=sent.version)
+    Notification.objects.all().delete()
+    services.remind_due(today=datetime.date(2026, 11, 14))
+    titles = list(Notification.objects.filter(kind="report_due").values_list("title", flat=True))
+    assert not any("11/2026" in t and "Tháng" in t for t in titles)  # November's was sent: no reminder for it
+
+
+def test_a_difficulty_raised_from_a_report(
+    tree: Tree, users: Users, month: Period, signed_in: Callable[[str], Client]
+) -> None:
+    from cdtt.difficulties.models import Difficulty
+
+    report = services.report_open(actor=users.team_member, subject=tree.v1, period=month)
+    member = signed_in("team_member")
+    detail = member.get(reverse("reports:detail", args=[report.pk])).content.decode()
+    new_url = reverse("difficulties:new") + f"?report={report.pk}"
+    assert new_url.replace("&", "&amp;") in detail
+    assert member.get(new_url).status_code == 200
+    body = {"report": report.pk, "category": "devices", "description": "Thiếu điện thoại", "position": f"v{tree.v1.pk}"}
+    member.post(reverse("difficulties:new"), body)
+    difficulty = Difficulty.objects.get()
+    assert difficulty.source_report_id == report.pk
+    assert "Thiếu điện thoại" not in detail  # listed on the report's page from now on
+    page = signed_in("commune_officer").get(reverse("reports:detail", args=[report.pk])).content.decode()
+    assert reverse("difficulties:detail", args=[difficulty.pk]) in page
+    other = services.report_open(actor=users.outsider, subject=tree.c3, period=month)
+    refused = member.post(reverse("difficulties:new"), {**body, "report": other.pk})
+    assert refused.status_code == 404 and Difficulty.objects.count() == 1

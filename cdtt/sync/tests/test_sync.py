@@ -197,23 +197,20 @@ def test_a_replay_after_a_void_does_not_bring_the_record_back(
     assert check() == []
 
 
-def test_a_server_stopped_mid_batch_keeps_what_it_answered_and_stores_the_rest_once(
+def test_a_server_stopped_mid_batch_keeps_what_it_stored_and_stores_the_rest_once(
     tree: Tree, homes: dict[str, Any], users: Users, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    batch = _batch(homes, tree)
+    batch = _batch(homes, tree)  # two new activities (stored together), then an adoption tick on its own
     real = services._one
-    calls: list[int] = []
 
-    def dies_on_third(actor: Any, record: Any) -> Any:
-        calls.append(1)
-        if len(calls) == 3:
-            raise KeyboardInterrupt  # the process is killed: nothing after this runs
-        return real(actor, record)
+    def killed(actor: Any, record: Any) -> Any:
+        raise KeyboardInterrupt  # the process is killed: nothing after this runs
 
-    monkeypatch.setattr(services, "_one", dies_on_third)
+    monkeypatch.setattr(services, "_one", killed)
     with pytest.raises(KeyboardInterrupt):
         services.push(actor=users.team_member, records=batch)
-    assert Activity.objects.count() == 2  # the first two committed on their own
+    assert Activity.objects.count() == 2  # the two activities were committed before the tick's turn
+    assert not AdoptionStatus.objects.filter(item__code="village_group").exists()
     monkeypatch.setattr(services, "_one", real)
 
     results = services.push(actor=users.team_member, records=batch)
@@ -221,6 +218,34 @@ def test_a_server_stopped_mid_batch_keeps_what_it_answered_and_stores_the_rest_o
     assert [r.status for r in results] == ["duplicate", "duplicate", "accepted"]
     assert Activity.objects.count() == 2
     assert AdoptionStatus.objects.filter(item__code="village_group").count() == 1
+    assert check() == []
+
+
+def test_a_server_stopped_inside_the_batchs_transaction_stores_nothing_of_it_and_a_resend_stores_it_once(
+    tree: Tree, homes: dict[str, Any], users: Users, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batch = _batch(homes, tree)[:2]
+    real = services.activity_record_many
+
+    def killed_before_commit(**kwargs: Any) -> Any:
+        real(**kwargs)  # every row written, the commit not reached
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(services, "activity_record_many", killed_before_commit)
+    with pytest.raises(KeyboardInterrupt):
+        services.push(actor=users.team_member, records=batch)
+    assert not Activity.objects.exists()  # nothing was answered, nothing was kept
+    assert not AdoptionStatus.objects.exists()
+    monkeypatch.setattr(services, "activity_record_many", real)
+
+    results = services.push(actor=users.team_member, records=batch)
+    again = services.push(actor=users.team_member, records=batch)
+
+    assert [r.status for r in results] == ["accepted", "accepted"]
+    assert [r.status for r in again] == ["duplicate", "duplicate"]
+    assert Activity.objects.count() == 2
+    assert AdoptionStatus.objects.count() == 1  # the guidance's outcome, once
+    assert check() == []
 
 
 def test_pull_gives_only_the_members_village_in_pages(

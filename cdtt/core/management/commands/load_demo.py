@@ -18,7 +18,7 @@ from cdtt.core.text import fold
 from cdtt.geo.models import AdminUnit, UnitKind, Village, VillageKind
 from cdtt.households.models import Household, Relationship, Resident
 from cdtt.progress.rebuild import rebuild
-from cdtt.teams.models import Member, MemberRole, Organisation, SignerTitle, Team
+from cdtt.teams.models import ChatGroup, Member, MemberRole, Organisation, SignerTitle, Team
 from cdtt.teams.services import MemberIn, chat_group_save, decision_sign, decision_update, team_propose
 
 PROVINCE = "01"  # Thành phố Hà Nội
@@ -55,6 +55,9 @@ ACCOUNTS: list[tuple[str, str, str, str | None, str | None]] = [
     ("xa", "Cán bộ UBND xã Bát Tràng", Role.COMMUNE_OFFICER, DEMO_COMMUNE, None),
     ("totruong", "Nguyễn Văn An", Role.TEAM_LEADER, DEMO_COMMUNE, DEMO_VILLAGE),
     ("tovien", "Trần Thị Bình", Role.TEAM_MEMBER, DEMO_COMMUNE, DEMO_VILLAGE),
+    ("badinh", "Cán bộ UBND phường Ba Đình", Role.COMMUNE_OFFICER, "00004", None),
+    ("bavi", "Cán bộ UBND xã Ba Vì", Role.COMMUNE_OFFICER, "09700", None),
+    ("socson", "Cán bộ UBND xã Sóc Sơn", Role.COMMUNE_OFFICER, "00376", None),
     ("doanhnghiep", "VNPT Hà Nội", Role.ENTERPRISE_PARTNER, PROVINCE, None),
     ("lanhdao", "Lãnh đạo UBND thành phố", Role.LEADER, PROVINCE, None),
     # Another province's officer: finds Hà Nội's published practices across the network.
@@ -104,6 +107,7 @@ class Command(BaseCommand):
             from cdtt.difficulties.demo import demo_difficulties
 
             difficulties = demo_difficulties()
+            _demo_year(communes)
             rebuild()  # the progress cells of everything above, whatever order it was made in
             _demo_reports()
             _demo_practices()
@@ -315,6 +319,95 @@ def _demo_reports() -> None:
     commune.assessment = "Các Tổ hoạt động đều; số liệu tổng hợp từ báo cáo đã duyệt của các Tổ."
     commune.save()
     report_submit(actor=officer, report=commune, version=commune.version)
+
+
+# The year's work in the four demo communes, so that the dashboards have targets, a trend and a ranking:
+# (commune code, officer who records there, share of the monthly pace the commune keeps up).
+YEAR_COMMUNES = [("00583", "xa", 1.0), ("00004", "badinh", 0.8), ("09700", "bavi", 0.55), ("00376", "socson", 0.35)]
+# Each village's yearly target per indicator; the province's is their sum over the demo villages.
+VILLAGE_TARGETS = {"guidance_visits": 50, "propaganda_sessions": 12, "people_reached": 1000, "vneid_level2": 10}
+
+
+def _demo_year(communes: dict[str, AdminUnit]) -> None:
+    """Targets for the year (set and split by the province, split again by a commune) and activities spread
+    over the months so far, all through the services officers and members use (once). The province's own
+    officer sets them, so that the walk-through in the README can still change them."""
+    from cdtt.activities.services import ActivityIn, activity_record
+    from cdtt.catalog.models import Indicator, Outcome
+    from cdtt.targets.models import PeriodKind, SplitMethod, Target
+    from cdtt.targets.services import calendar_period, target_set, target_split
+
+    today = timezone.localdate()
+    year = calendar_period(PeriodKind.YEAR, today.year)
+    province = AdminUnit.objects.current().get(code=PROVINCE)
+    if Target.objects.filter(unit=province, period=year).exists():
+        return
+    tinh = User.objects.get(username="tinh")
+    villages = {
+        code: list(Village.objects.filter(commune=communes[code], valid_to__isnull=True).order_by("pk"))
+        for code, _login, _pace in YEAR_COMMUNES
+    }
+    for code, per_village in VILLAGE_TARGETS.items():
+        indicator = Indicator.objects.get(code=code)
+        total = sum(per_village * len(found) for found in villages.values())
+        parent = target_set(actor=tinh, subject=province, indicator=indicator, period=year, value=total)
+        shares = {communes[c].pk: per_village * len(villages[c]) for c, _login, _pace in YEAR_COMMUNES}
+        target_split(actor=tinh, parent=parent, method=SplitMethod.MANUAL, manual=shares)
+        bat_trang = Target.objects.get(unit=communes[DEMO_COMMUNE], indicator=indicator, period=year)
+        target_split(actor=User.objects.get(username="xa"), parent=bat_trang, method=SplitMethod.EVEN)
+    level2 = Outcome.objects.get(platform__code="vneid", code="level2")
+    dossier = Outcome.objects.get(platform__code="dvc", code="dossier")
+    member = User.objects.get(username="tovien")
+    for code, login, pace in YEAR_COMMUNES:
+        officer = User.objects.get(username=login)
+        for v_index, village in enumerate(villages[code]):
+            actor = member if village.name_folded == fold(DEMO_VILLAGE) else officer
+            households = list(Household.objects.filter(village=village).prefetch_related("residents").order_by("pk"))
+            reached = 0
+            for month in range(1, today.month + 1):
+                # The pace picks up over the year, as teams settle in.
+                visits = round(pace * (2.5 + 4 * month / 12))
+                for n in range(visits):
+                    day = datetime.date(today.year, month, 1 + (n * 5 + v_index * 3) % 27)
+                    if day > today:
+                        continue
+                    household = households[(month * 7 + n) % len(households)]
+                    head = household.residents.all()[0]
+                    first_time = reached < round(pace * len(households)) and n == 0
+                    reached += int(first_time)
+                    activity_record(
+                        actor=actor,
+                        data=ActivityIn(
+                            kind="guidance",
+                            occurred_on=day,
+                            household_id=household.pk,
+                            resident_id=head.pk,
+                            outcome_id=(level2 if first_time else dossier).pk,
+                        ),
+                    )
+                day = datetime.date(today.year, month, min(today.day if month == today.month else 28, 10 + v_index))
+                if pace * 10 + month % 3 >= 4:
+                    activity_record(
+                        actor=actor,
+                        data=ActivityIn(
+                            kind="propaganda",
+                            occurred_on=day,
+                            village_id=village.pk,
+                            channel="loudspeaker",
+                            people_reached=round(60 + 60 * pace + 5 * month),
+                        ),
+                    )
+            if v_index < 2 and not ChatGroup.objects.filter(village=village).exists():
+                chat_group_save(
+                    actor=officer,
+                    commune=village.commune,
+                    village=village,
+                    platform="zalo",
+                    name=f"{village.name} - Chuyển đổi số",
+                    households_in_group=round(len(households) * (0.5 + pace / 2)),
+                    households_total=len(households),
+                    counted_on=today,
+                )
 
 
 def _demo_practices() -> None:

@@ -1,0 +1,205 @@
+"""The dashboards in the JSON API (/api/v1/dashboards/...): the same reads as the screens, as numbers."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from cdtt.access.permissions import Perm
+from cdtt.access.scope import as_id
+from cdtt.api.auth import api_requires
+from cdtt.api.schemas import ERRORS
+from cdtt.core.errors import NotFound
+from cdtt.dashboards.selectors import DEFAULT_SORT, Dashboard, dashboard_subject
+from cdtt.geo.models import AdminUnit, Village
+from cdtt.progress import selectors as progress
+from cdtt.targets.models import Period
+
+router = Router(tags=["dashboards"])
+
+
+class ProgressRowOut(Schema):
+    indicator: str
+    name: str
+    measure: str
+    achieved: Decimal
+    target: Decimal | None
+    percent: float | None
+    rank: int | None
+    of: int | None
+
+
+class TrendMonthOut(Schema):
+    month: int
+    in_month: Decimal | None  # None for a running total or a ratio
+    so_far: Decimal
+
+
+class TrendOut(Schema):
+    indicator: str
+    year: int
+    target: Decimal | None
+    months: list[TrendMonthOut]
+
+
+class ChildOut(Schema):
+    kind: str  # unit or village
+    id: int
+    code: str
+    name: str
+    achieved: Decimal
+    target: Decimal | None
+    percent: float | None
+    score: float | None  # mean share of the targets, each counted up to 100%
+    rank: int
+    latitude: float | None
+    longitude: float | None
+
+
+class CoverageOut(Schema):
+    villages: int
+    villages_with_team: int
+    teams: int
+    members: int
+    groups: int
+    households_in_groups: int
+    households_counted: int
+    team_coverage: float | None
+    group_coverage: float | None
+
+
+class DashboardOut(Schema):
+    level: str  # national, province, commune, village
+    unit_id: int | None
+    village_id: int | None
+    name: str
+    period_id: int
+    period: str
+    start: datetime.date
+    end: datetime.date
+    indicator: str | None  # the one the trend, ranking and map are about
+    standing: list[int] | None  # [rank, of] among the siblings, by the mean share of the targets
+    progress: list[ProgressRowOut]
+    trend: TrendOut | None
+    children: list[ChildOut]  # sorted as asked; with coordinates for the map
+    coverage: CoverageOut
+
+
+def _out(dashboard: Dashboard) -> dict[str, Any]:
+    subject = dashboard.subject
+    rows, _sort = dashboard.sorted_rows
+    trend = dashboard.trend
+    coverage = dashboard.coverage
+    return {
+        "level": dashboard.level,
+        "unit_id": subject.pk if isinstance(subject, AdminUnit) else None,
+        "village_id": subject.pk if isinstance(subject, Village) else None,
+        "name": subject.name,
+        "period_id": dashboard.period.pk,
+        "period": dashboard.period.name,
+        "start": dashboard.period.start,
+        "end": dashboard.period.end,
+        "indicator": dashboard.indicator.code if dashboard.indicator else None,
+        "standing": list(dashboard.standing) if dashboard.standing else None,
+        "progress": [
+            {
+                "indicator": f.indicator.code,
+                "name": f.indicator.name,
+                "measure": f.indicator.measure,
+                "achieved": f.achieved,
+                "target": f.target,
+                "percent": f.percent,
+                "rank": f.rank,
+                "of": f.of,
+            }
+            for f in dashboard.figures
+        ],
+        "trend": {
+            "indicator": trend.indicator.code,
+            "year": trend.year,
+            "target": trend.target,
+            "months": [{"month": p.month, "in_month": p.in_month, "so_far": p.so_far} for p in trend.points],
+        }
+        if trend
+        else None,
+        "children": [
+            {
+                "kind": "village" if isinstance(row.subject, Village) else "unit",
+                "id": row.subject.pk,
+                "code": row.subject.code,
+                "name": row.subject.name,
+                "achieved": row.achieved,
+                "target": row.target,
+                "percent": row.percent,
+                "score": row.score,
+                "rank": row.rank,
+                "latitude": row.latitude,
+                "longitude": row.longitude,
+            }
+            for row in rows
+        ],
+        "coverage": {
+            "villages": coverage.villages,
+            "villages_with_team": coverage.villages_with_team,
+            "teams": coverage.teams,
+            "members": coverage.members,
+            "groups": coverage.groups,
+            "households_in_groups": coverage.households_in_groups,
+            "households_counted": coverage.households_counted,
+            "team_coverage": coverage.team_coverage,
+            "group_coverage": coverage.group_coverage,
+        },
+    }
+
+
+def _period(period_id: int | None) -> Period:
+    if period_id is None:
+        return progress.current_year_period()
+    period = Period.objects.filter(pk=as_id(period_id)).first()
+    if period is None:
+        raise NotFound(_("The period was not found."))
+    return period
+
+
+def _dashboard(request: HttpRequest, subject: AdminUnit | Village, period_id: int | None, **kwargs: Any) -> Any:
+    dashboard = Dashboard(
+        user=request.user,
+        subject=subject,
+        period=_period(period_id),
+        indicator_by="code",
+        today=timezone.localdate(),
+        **kwargs,
+    )
+    return _out(dashboard)
+
+
+@router.get("/dashboards/units/{unit_id}", response={200: DashboardOut, **ERRORS})
+@api_requires(Perm.VIEW_FIGURES)
+def unit_dashboard(
+    request: HttpRequest,
+    unit_id: int,
+    period_id: int | None = None,
+    indicator: str | None = None,
+    sort: str = DEFAULT_SORT,
+) -> Any:
+    """A unit's dashboard: progress against targets, the trend and ranking of one indicator (by code; the first
+    with a target when left out), the children with their coordinates, and coverage. ``sort`` is a column of
+    the children (rank, name, achieved, target, percent, score), ``-`` first for descending."""
+    subject = dashboard_subject(user=request.user, unit_id=unit_id)
+    return _dashboard(request, subject, period_id, wanted_indicator=indicator, sort=sort)
+
+
+@router.get("/dashboards/villages/{village_id}", response={200: DashboardOut, **ERRORS})
+@api_requires(Perm.VIEW_FIGURES)
+def village_dashboard(
+    request: HttpRequest, village_id: int, period_id: int | None = None, indicator: str | None = None
+) -> Any:
+    """A village team's dashboard (no children)."""
+    subject = dashboard_subject(user=request.user, village_id=village_id)
+    return _dashboard(request, subject, period_id, wanted_indicator=indicator)
