@@ -99,10 +99,22 @@ def index(request: HttpRequest) -> HttpResponse:
         if grant.village_id is None
     ]
     watch_units = list(scope.top_units(Perm.VIEW_REPORTS).exclude(pk__in=[u.pk for u in review_units]))
+    awaiting = list(
+        Report.objects.filter(reviewer__in=review_units, status=ReportStatus.SUBMITTED)
+        .exclude(unit__in=review_units)
+        .select_related("period", "unit", "village")
+        .order_by("due_on", "pk")[:50]
+    )
     return render(
         request,
         "reports/index.html",
-        {"mine": mine, "review_units": review_units, "watch_units": watch_units, "today": today},
+        {
+            "mine": mine,
+            "review_units": review_units,
+            "watch_units": watch_units,
+            "awaiting": [(r, services.subject_label(r.subject)) for r in awaiting],  # type: ignore[arg-type]
+            "today": today,
+        },
     )
 
 

@@ -416,6 +416,8 @@ def test_the_flow_through_the_pages(
     assert (report.status, report.assessment) == (ReportStatus.SUBMITTED, "Đạt")
 
     assert member.post(detail, {"action": "approve", "version": report.version}).status_code == 403
+    waiting = officer.get(reverse("reports:index"))
+    assert [r.pk for r, _label in waiting.context["awaiting"]] == [report.pk]
     officer.post(detail, {"action": "return", "version": report.version, "comment": ""})
     report.refresh_from_db()
     assert report.status == ReportStatus.SUBMITTED  # a return needs a comment
