@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "cdtt.progress",
     "cdtt.targets",
     "cdtt.reports",
+    "cdtt.practices",
     "cdtt.dashboards",
     "cdtt.training",
     "cdtt.sync",

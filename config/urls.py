@@ -25,6 +25,8 @@ urlpatterns = [
     path("bao-cao/", include("cdtt.reports.urls")),
     path("dao-tao/", include("cdtt.training.urls")),
     path("mang-luoi/", include("cdtt.training.network_urls")),
+    path("cach-lam-hay/", include("cdtt.practices.urls")),
+    path("thong-bao-chi-dao/", include("cdtt.practices.announcement_urls")),
     path("tim-to/", include("cdtt.teams.public_urls")),
     path("thong-bao/", include("cdtt.notices.urls")),
     path("kho-khan/", include("cdtt.difficulties.urls")),

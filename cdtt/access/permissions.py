@@ -30,6 +30,12 @@ class Perm(StrEnum):
     MANAGE_TRAINING = "training.manage"  # courses of one's units, invitations, attendance, partners, materials
     RUN_TRAINING = "training.run"  # an enterprise partner's own courses and sessions (counts only, no names)
     VIEW_NETWORK = "network.view"  # the Ministry's side-by-side view of every province (national level only)
+    VIEW_PRACTICES = "practices.view"  # published good practices of the whole network (and one's own drafts)
+    WRITE_PRACTICES = "practices.write"  # draft and submit good practices of one's own village team or unit
+    REVIEW_PRACTICES = "practices.review"  # publish or return the posts sent to one's unit
+    FEATURE_PRACTICES = "practices.feature"  # feature a published post nationally
+    VIEW_ANNOUNCEMENTS = "announcements.view"  # announcements sent to oneself
+    SEND_ANNOUNCEMENTS = "announcements.send"  # send announcements to units of one's area; see read receipts
     READ_NOTICES = "notices.read"  # one's own notifications (nobody reads anyone else's)
     VIEW_DIFFICULTIES = "difficulties.view"  # difficulties raised in one's units, with their threads
     RAISE_DIFFICULTIES = "difficulties.raise"  # raise a difficulty for one's team or unit; resolve or reopen it
@@ -57,6 +63,8 @@ _OFFICER = frozenset(
     }
 )
 _REPORTER = frozenset({Perm.VIEW_REPORTS, Perm.SUBMIT_REPORTS})
+# Every role reads the network's published practices and the announcements sent to it.
+_NETWORK = frozenset({Perm.VIEW_PRACTICES, Perm.VIEW_ANNOUNCEMENTS})
 
 # Personal details of households stay in the commune: the commune officer (the controller's staff) and
 # the village's team. Province and national roles read aggregates only.
@@ -68,38 +76,59 @@ _DIFFICULTIES_RAISE = frozenset({Perm.VIEW_DIFFICULTIES, Perm.RAISE_DIFFICULTIES
 _DIFFICULTIES_HANDLE = frozenset({Perm.VIEW_DIFFICULTIES, Perm.HANDLE_DIFFICULTIES})
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
-    # The national level has no level above it to raise a difficulty to.
+    # The national level has no level above it to raise a difficulty to. The Ministry reviews provinces'
+    # posts and features the best; it does not write posts itself.
     Role.NATIONAL_ADMIN: frozenset(Perm)
     - _HOUSEHOLD
-    - {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES, Perm.RAISE_DIFFICULTIES, Perm.RUN_TRAINING},
+    - {
+        Perm.MANAGE_PRIVACY,
+        Perm.RECORD_ACTIVITIES,
+        Perm.RAISE_DIFFICULTIES,
+        Perm.RUN_TRAINING,
+        Perm.WRITE_PRACTICES,
+    },
+    # The provincial department shares its own practices too (reviewed by the Ministry).
     Role.PROVINCE_OFFICER: _OFFICER
     | _DIFFICULTIES_RAISE
     | _DIFFICULTIES_HANDLE
-    | {Perm.MANAGE_CATALOG, Perm.MANAGE_CHANNELS},
+    | _NETWORK
+    | {
+        Perm.MANAGE_CATALOG,
+        Perm.MANAGE_CHANNELS,
+        Perm.WRITE_PRACTICES,
+        Perm.REVIEW_PRACTICES,
+        Perm.SEND_ANNOUNCEMENTS,
+    },
     Role.COMMUNE_OFFICER: _OFFICER
     | _HOUSEHOLD
     | _DIFFICULTIES_RAISE
     | _DIFFICULTIES_HANDLE
-    | {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES},
+    | _NETWORK
+    | {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES, Perm.WRITE_PRACTICES, Perm.REVIEW_PRACTICES},
     Role.TEAM_LEADER: frozenset(
         {Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.MANAGE_GROUPS, Perm.VIEW_FIGURES, Perm.VIEW_PHONES, Perm.VIEW_TRAINING}
     )
     | _HOUSEHOLD
     | _REPORTER
     | _DIFFICULTIES_RAISE
-    | {Perm.RECORD_ACTIVITIES},
+    | _NETWORK
+    | {Perm.RECORD_ACTIVITIES, Perm.WRITE_PRACTICES},
     Role.TEAM_MEMBER: frozenset(
         {Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.VIEW_FIGURES, Perm.RECORD_ACTIVITIES, Perm.VIEW_TRAINING}
     )
     | _HOUSEHOLD
     | _REPORTER
-    | _DIFFICULTIES_RAISE,
+    | _DIFFICULTIES_RAISE
+    | _NETWORK
+    | {Perm.WRITE_PRACTICES},
     # Enterprise partners and leaders read aggregates only, never rosters.
-    Role.ENTERPRISE_PARTNER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES, Perm.VIEW_TRAINING, Perm.RUN_TRAINING}),
+    Role.ENTERPRISE_PARTNER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_FIGURES, Perm.VIEW_TRAINING, Perm.RUN_TRAINING})
+    | _NETWORK,
     # The network view is for leaders at national level; the view checks the level.
     Role.LEADER: frozenset(
         {Perm.VIEW_UNITS, Perm.VIEW_FIGURES, Perm.VIEW_REPORTS, Perm.VIEW_DIFFICULTIES, Perm.VIEW_NETWORK}
-    ),
+    )
+    | _NETWORK,
 }
 # Everyone with a role reads their own notifications.
 ROLE_PERMS = {role: perms | {Perm.READ_NOTICES} for role, perms in ROLE_PERMS.items()}

@@ -306,6 +306,13 @@ api.add_router("/", sync_router)
 from cdtt.api.reports import router as reports_router  # noqa: E402
 
 api.add_router("/", reports_router)
+
+from cdtt.practices.api import announcements_router  # noqa: E402
+from cdtt.practices.api import router as practices_router  # noqa: E402
+
+api.add_router("/", practices_router)
+api.add_router("/", announcements_router)
+
 from cdtt.notices.api import router as notices_router  # noqa: E402
 
 api.add_router("/", notices_router)

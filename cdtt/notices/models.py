@@ -25,6 +25,10 @@ class NoticeKind(models.TextChoices):
     DIFFICULTY_REOPENED = "difficulty_reopened", _("Difficulty reopened")
     DIFFICULTY_COMMENTED = "difficulty_commented", _("New message on a difficulty")
     TARGET_ASSIGNED = "target_assigned", _("Target assigned")
+    PRACTICE_SUBMITTED = "practice_submitted", _("Good practice to review")
+    PRACTICE_PUBLISHED = "practice_published", _("Good practice published")
+    PRACTICE_RETURNED = "practice_returned", _("Good practice returned")
+    ANNOUNCEMENT = "announcement", _("Announcement")
 
 
 class Notification(models.Model):

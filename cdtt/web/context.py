@@ -37,6 +37,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("My training"), reverse("training:mine")))
     if any(grant.unit_path.count("/") == 2 for grant in scope.grants_with(Perm.VIEW_NETWORK)):
         items.append((_("Network"), reverse("network:index")))
+    if scope.has(Perm.VIEW_PRACTICES):
+        items.append((_("Good practices"), reverse("practices:index")))
+    if scope.has(Perm.VIEW_ANNOUNCEMENTS):
+        items.append((_("Announcements"), reverse("announcements:index")))
     if scope.has(Perm.MANAGE_CATALOG):
         items.append((_("Catalogue"), reverse("catalog:home")))
     if scope.has(Perm.MANAGE_ACCOUNTS):

@@ -12,6 +12,7 @@ from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.accounts.models import Role
 from cdtt.geo.selectors import unit_roots, village_counts
+from cdtt.practices.announcements import unread as unread_announcements
 
 
 @public("Sends anonymous visitors to the login page and shows a signed-in user only their own scope.")
@@ -26,6 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "assignments": request.user.assignments.select_related("unit", "village"),  # type: ignore[union-attr]
         "can_record": scope.has(Perm.RECORD_ACTIVITIES) and any(g.village_id for g in scope.grants),
         "can_see_targets": scope.has(Perm.VIEW_FIGURES),
+        "announcements": unread_announcements(user=request.user),
         # A leader's way to the one-page scorecard of the unit they answer for.
         "scorecard_unit": next((g.unit_id for g in scope.grants if g.role == Role.LEADER), None),
     }

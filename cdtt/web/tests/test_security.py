@@ -196,6 +196,8 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
         "/bao-cao/",
         "/kho-khan/",
         "/dao-tao/",
+        "/cach-lam-hay/",
+        "/thong-bao-chi-dao/",
         "/accounts/",
         "/audit/",
         "/me/",
@@ -210,6 +212,8 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
         "/bao-cao/",
         "/kho-khan/",
         "/dao-tao/cua-toi/",
+        "/cach-lam-hay/",
+        "/thong-bao-chi-dao/",
         "/me/",
     ]
     assert labels("province_officer") == [
@@ -221,13 +225,34 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
         "/bao-cao/",
         "/kho-khan/",
         "/dao-tao/",
+        "/cach-lam-hay/",
+        "/thong-bao-chi-dao/",
         "/danh-muc/",
         "/accounts/",
         "/audit/",
         "/me/",
     ]
-    assert labels("leader") == ["/", "/units/", "/chi-tieu/", "/bang-dieu-khien/", "/bao-cao/", "/kho-khan/", "/me/"]
-    assert labels("enterprise_partner") == ["/", "/units/", "/chi-tieu/", "/bang-dieu-khien/", "/dao-tao/", "/me/"]
+    assert labels("leader") == [
+        "/",
+        "/units/",
+        "/chi-tieu/",
+        "/bang-dieu-khien/",
+        "/bao-cao/",
+        "/kho-khan/",
+        "/cach-lam-hay/",
+        "/thong-bao-chi-dao/",
+        "/me/",
+    ]
+    assert labels("enterprise_partner") == [
+        "/",
+        "/units/",
+        "/chi-tieu/",
+        "/bang-dieu-khien/",
+        "/dao-tao/",
+        "/cach-lam-hay/",
+        "/thong-bao-chi-dao/",
+        "/me/",
+    ]
     assert labels("nobody") == ["/", "/me/"]
 
 

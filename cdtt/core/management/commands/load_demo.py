@@ -23,6 +23,7 @@ from cdtt.teams.services import MemberIn, chat_group_save, decision_sign, decisi
 from cdtt.training.demo import demo_training
 
 PROVINCE = "01"  # Thành phố Hà Nội
+OTHER_PROVINCE = "79"  # Thành phố Hồ Chí Minh
 # Real communes of Hà Nội (codes from the official register); village names are demo data.
 VILLAGES: dict[str, list[tuple[str, str]]] = {
     "00583": [  # Xã Bát Tràng
@@ -60,6 +61,8 @@ ACCOUNTS: list[tuple[str, str, str, str | None, str | None]] = [
     ("socson", "Cán bộ UBND xã Sóc Sơn", Role.COMMUNE_OFFICER, "00376", None),
     ("doanhnghiep", "VNPT Hà Nội", Role.ENTERPRISE_PARTNER, PROVINCE, None),
     ("lanhdao", "Lãnh đạo UBND thành phố", Role.LEADER, PROVINCE, None),
+    # Another province's officer: finds Hà Nội's published practices across the network.
+    ("tinhhcm", "Cán bộ Sở KH&CN TP. Hồ Chí Minh", Role.PROVINCE_OFFICER, OTHER_PROVINCE, None),
 ]
 DEFAULT_PASSWORD = "CdttDemo@2026"  # noqa: S105 - the documented demo password, printed on purpose
 
@@ -109,6 +112,7 @@ class Command(BaseCommand):
             rebuild()  # the progress cells of everything above, whatever order it was made in
             _demo_reports()
             trained = demo_training(PROVINCE, DEMO_COMMUNE)
+            _demo_practices()
         self.stdout.write(
             self.style.SUCCESS(
                 _("Demo data ready: %(n)d new villages; %(a)d demo accounts.")
@@ -410,3 +414,67 @@ def _demo_year(communes: dict[str, AdminUnit]) -> None:
                     households_total=len(households),
                     counted_on=today,
                 )
+
+
+def _demo_practices() -> None:
+    """Once: a good practice of Bát Tràng published by the province, a team's post awaiting the commune's
+    review, and an announcement from the province to the commune's officers and teams."""
+    from cdtt.practices import announcements, services
+    from cdtt.practices.models import Announcement, Practice
+
+    officer, province, leader = (User.objects.filter(username=name).first() for name in ("xa", "tinh", "totruong"))
+    village = Village.objects.filter(name_folded=fold(DEMO_VILLAGE), valid_to__isnull=True).first()
+    if officer is None or province is None or leader is None or village is None:
+        return
+    commune, hanoi = village.commune, village.commune.parent
+    if not Practice.objects.exists():
+        from cdtt.catalog.models import Platform
+
+        platforms = list(Platform.objects.filter(code__in=["ecommerce", "epayment"]).values_list("pk", flat=True))
+        vneid = list(Platform.objects.filter(code="vneid").values_list("pk", flat=True))
+        post = services.practice_create(
+            actor=officer,
+            subject=commune,
+            data=services.PracticeIn(
+                title="Cách làm hay: “Chợ phiên số” đưa gốm Bát Tràng lên sàn thương mại điện tử",
+                body=(
+                    "Mỗi sáng thứ Bảy, Tổ công nghệ số cộng đồng các thôn mở “Chợ phiên số” tại nhà văn hóa: "
+                    "các thành viên Tổ cùng nhân viên bưu điện hướng dẫn hộ làm gốm chụp ảnh sản phẩm, mở gian "
+                    "hàng trên postmart.vn và nhận thanh toán không dùng tiền mặt.\n\n"
+                    "Sau ba tháng, 46 hộ đã có gian hàng, 120 hộ mở tài khoản thanh toán điện tử. Cách làm: "
+                    "chia nhóm theo xóm, mỗi thành viên Tổ kèm 5 hộ; ghi nhận ngay trên ứng dụng của Tổ."
+                ),
+                kind="good_practice",
+                platform_ids=platforms,
+                tags=["thương mại điện tử", "làng nghề", "chợ phiên"],
+            ),
+        )
+        post = services.practice_submit(actor=officer, practice=post)
+        services.practice_publish(actor=province, practice=post)
+        waiting = services.practice_create(
+            actor=leader,
+            subject=village,
+            data=services.PracticeIn(
+                title="Điển hình: Tổ thôn Giang Cao hướng dẫn người cao tuổi kích hoạt VNeID mức 2 tại nhà",
+                body=(
+                    "Tổ chia lịch đến từng hộ có người cao tuổi vào buổi tối, khi con cháu có nhà, để cùng "
+                    "hướng dẫn kích hoạt định danh điện tử mức 2 và cài đặt ứng dụng."
+                ),
+                kind="typical_case",
+                platform_ids=vneid,
+                tags=["người cao tuổi"],
+            ),
+        )
+        services.practice_submit(actor=leader, practice=waiting)
+    if not Announcement.objects.exists() and hanoi is not None:
+        announcements.announcement_send(
+            actor=province,
+            sender=hanoi,
+            title="Tập huấn sử dụng nền tảng thương mại điện tử cho các Tổ",
+            body=(
+                "Sở KH&CN tổ chức tập huấn cho Tổ trưởng và thành viên Tổ công nghệ số cộng đồng vào 8 giờ sáng "
+                "thứ Năm tuần sau tại UBND xã. Đề nghị các Tổ cử đủ thành viên tham dự."
+            ),
+            unit_ids=[commune.pk],
+            roles=[Role.COMMUNE_OFFICER, Role.TEAM_LEADER, Role.TEAM_MEMBER],
+        )
