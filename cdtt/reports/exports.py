@@ -183,6 +183,11 @@ def _org_lines(report: Report, org: dict[str, Any]) -> list[str]:
                 f"Số liệu tổng hợp từ {org.get('children_approved', 0)}/{org.get('children', 0)} báo cáo "
                 "cấp dưới đã được duyệt và số liệu do đơn vị trực tiếp ghi nhận."
             )
+    if org.get("members"):
+        lines.append(
+            f"Số thành viên đã được tập huấn: {org.get('trained', 0)}/{org.get('members', 0)}; "
+            f"trong kỳ có {org.get('trained_in_period', 0)} thành viên tham gia tập huấn."
+        )
     if org.get("households_total"):
         coverage = org.get("group_coverage")
         shown = f"{coverage:.1f}".replace(".", ",") if coverage is not None else ""

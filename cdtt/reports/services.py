@@ -459,6 +459,25 @@ def organisation(subject: Subject, period: Period) -> dict[str, Any]:
         villages = Village.objects.active().filter(commune__path__startswith=path).count()
     memberships = Membership.objects.filter(team__in=teams)
     members = memberships.on(end).count()
+    from cdtt.training.models import Presence
+
+    present = "member__training_invitations__attendances"
+    trained = (
+        memberships.on(end).filter(**{f"{present}__status": Presence.PRESENT}).values("member_id").distinct().count()
+    )
+    trained_in_period = (
+        memberships.on(end)
+        .filter(
+            **{
+                f"{present}__status": Presence.PRESENT,
+                f"{present}__session__starts_at__date__gte": start,
+                f"{present}__session__starts_at__date__lte": end,
+            }
+        )
+        .values("member_id")
+        .distinct()
+        .count()
+    )
     joined = memberships.filter(joined_on__gte=start, joined_on__lte=end).count()
     left = memberships.filter(left_on__gte=start, left_on__lte=end).count()
     group_sums = groups.aggregate(in_group=Sum("households_in_group"), total=Sum("households_total"), count=Count("pk"))
@@ -468,6 +487,8 @@ def organisation(subject: Subject, period: Period) -> dict[str, Any]:
         "villages": villages,
         "teams": team_villages,
         "members": members,
+        "trained": trained,  # members present at a training session at any time
+        "trained_in_period": trained_in_period,  # ... at a session during the period
         "joined": joined,
         "left": left,
         "groups": group_sums["count"] or 0,

@@ -348,7 +348,11 @@ def material_new(request: HttpRequest) -> HttpResponse:
             return redirect("training:materials")
     form.multipart = True  # type: ignore[attr-defined]
     return _form_page(
-        request, form, title=_("New guide or material"), back=reverse("training:materials"), submit=_("Save and publish")
+        request,
+        form,
+        title=_("New guide or material"),
+        back=reverse("training:materials"),
+        submit=_("Save and publish"),
     )
 
 

@@ -563,3 +563,28 @@ def test_a_difficulty_raised_from_a_report(
     other = services.report_open(actor=users.outsider, subject=tree.c3, period=month)
     refused = member.post(reverse("difficulties:new"), {**body, "report": other.pk})
     assert refused.status_code == 404 and Difficulty.objects.count() == 1
+
+
+def test_the_organisation_section_counts_members_and_their_training(tree: Tree, users: Users, month: Period) -> None:
+    from cdtt.teams.models import Member, Membership
+    from cdtt.training.models import Attendance, Course, Invitation, Organiser, Presence, Session
+
+    team = Team.objects.get(village=tree.v1)
+    day = month.start
+    members = [Member.objects.create(commune=tree.c1, full_name=f"Thành viên {n}") for n in range(3)]
+    for member in members:
+        Membership.objects.create(team=team, member=member, joined_on=day)
+    course = Course.objects.create(
+        title="VNeID", organiser=Organiser.PROVINCE, unit=tree.p1, starts_on=day, ends_on=month.end
+    )
+    session = Session.objects.create(
+        course=course, starts_at=timezone.make_aware(datetime.datetime.combine(day, datetime.time(8)))
+    )
+    for member, status in zip(members, (Presence.PRESENT, Presence.ABSENT, Presence.EXCUSED), strict=True):
+        invitation = Invitation.objects.create(course=course, member=member, commune=tree.c1, team=team)
+        Attendance.objects.create(session=session, invitation=invitation, status=status)
+
+    org = services.organisation(tree.v1, month)
+    assert (org["members"], org["joined"], org["trained"], org["trained_in_period"]) == (3, 3, 1, 1)
+    commune = services.organisation(tree.c1, month)
+    assert (commune["teams"], commune["members"], commune["trained"]) == (2, 3, 1)  # v1 and v2 have teams
