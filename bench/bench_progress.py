@@ -13,7 +13,9 @@ The cells are then built by ``cdtt.progress.rebuild.rebuild`` (timed) and the be
 
   reads   ``selectors.values`` of every indicator over this year for the nation, provinces, communes and
           teams (a team's progress is its village's cells), p50/p95; ``selectors.figures`` (adds the
-          targets and the rank among siblings: what a page reads); and, for the same units, the naive
+          targets and the rank among siblings: what a page reads; on PostgreSQL, where the rank is
+          computed in SQL, also the same reads with the rank computed in Python, in turn, and both
+          answers compared); and, for the same units, the naive
           GROUP BY over the raw activities, adoption statuses and households, whose answer must equal
           the cells' (it is checked);
   writes  one activity per transaction, (a) a bare insert and (b) the insert plus
@@ -821,8 +823,15 @@ class LevelResult:
     label: str
     values: list[float] = field(default_factory=list)
     figures: list[float] = field(default_factory=list)
+    # PostgreSQL: ``figures`` ranks in SQL; the same reads with the rank in Python (SQLite's path), alongside.
+    figures_python: list[float] = field(default_factory=list)
+    figure_mismatches: int = 0
     naive: list[float] = field(default_factory=list)
     mismatches: int = 0
+
+
+def figure_rows(found: list[selectors.Figure]) -> list[tuple[Any, ...]]:
+    return [(f.indicator.pk, f.achieved, f.target, f.rank, f.of) for f in found]
 
 
 def measure_reads(world: World, period: Period, places_by_level: dict[str, list[Place]]) -> list[LevelResult]:
@@ -837,9 +846,27 @@ def measure_reads(world: World, period: Period, places_by_level: dict[str, list[
         for place in chosen:
             ms, _ = timed_ms(lambda p=place: selectors.values(indicators, period, p.level, [p.unit]))  # type: ignore[misc]
             result.values.append(ms)
-        for place in chosen:
-            ms, _ = timed_ms(lambda p=place: selectors.figures(p.subject, period))  # type: ignore[misc]
-            result.figures.append(ms)
+        both = connection.vendor == "postgresql"
+        if both:
+            selectors._figures_in_python(first.subject, period, None, rank=True)  # warm-up
+        for n, place in enumerate(chosen):
+            # In turn, so that neither path always finds the other's pages in the cache.
+            for in_sql in (True, False) if n % 2 == 0 else (False, True):
+                if in_sql:
+                    ms, found = timed_ms(lambda p=place: selectors.figures(p.subject, period))  # type: ignore[misc]
+                    result.figures.append(ms)
+                elif both:
+                    ms, reference = timed_ms(
+                        lambda p=place: selectors._figures_in_python(p.subject, period, None, rank=True)  # type: ignore[misc]
+                    )
+                    result.figures_python.append(ms)
+            if both and figure_rows(found) != figure_rows(reference):
+                result.figure_mismatches += 1
+                if result.figure_mismatches == 1:
+                    print(
+                        f"  MISMATCH of figures at {label} {place.unit}: (SQL, Python) "
+                        f"{figure_rows(found)} != {figure_rows(reference)}"
+                    )
         heavy = first.level in (Level.NATION, Level.PROVINCE)
         naive_places = chosen[: NAIVE_READS if heavy else len(chosen)]
         naive(first, period, indicators, rules)  # warm-up
@@ -1038,6 +1065,14 @@ def main() -> None:
         )
     for r in results:
         print(f"{'figures: ' + r.label:<34} {statistics.median(r.figures):8.2f} {percentile(r.figures, 95):8.2f}")
+    for r in results:
+        if r.figures_python:
+            label = "figures, rank in Python: " + r.label
+            print(f"{label:<34} {statistics.median(r.figures_python):8.2f} {percentile(r.figures_python, 95):8.2f}")
+    if any(r.figures_python for r in results):
+        compared = sum(len(r.figures_python) for r in results)
+        different = sum(r.figure_mismatches for r in results)
+        print(f"figures equal with the rank in SQL and in Python: {compared - different} of {compared}")
     checked = sum(len(r.naive) for r in results)
     mismatches = sum(r.mismatches for r in results)
     print(f"naive answers equal to the cells' answers: {checked - mismatches} of {checked}")
@@ -1071,6 +1106,8 @@ def main() -> None:
     print(f"{verdict}: aggregate maintenance {cost:.2f}× a bare insert (goal ≤ {GOAL_MAINTENANCE:.0f}×)")
     if mismatches or drift:
         print("FAIL: the cells differ from the raw records (see MISMATCH above)")
+    if any(r.figure_mismatches for r in results):
+        print("FAIL: figures differ with the rank in SQL and in Python (see MISMATCH above)")
     print(f"total: {time.perf_counter() - STARTED:.0f} s")
 
 

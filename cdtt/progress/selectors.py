@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import MAX_PREC, Decimal, localcontext
 from typing import Any
 
 from django.db import connection
@@ -269,19 +269,46 @@ def figures(
 ) -> list[Figure]:
     """Achieved, target, percentage and rank among siblings of each indicator (those with a target first).
 
-    Four queries whatever the number of siblings: the siblings, the targets of the unit and its siblings,
-    the indicators (unless given) and one sum of the cells of the unit and its siblings. Everything is read
-    at once, in the caller's transaction: a just-recorded activity shows in the unit's figure and its rank.
+    Everything is read at once, in the caller's transaction: a just-recorded activity shows in the unit's
+    figure and its rank. On PostgreSQL the rank is computed by the database (``_figures_ranked_in_sql``:
+    three queries, and a few dozen rows back however many siblings there are); elsewhere (SQLite, the
+    embedded default) in Python from the siblings' sums and targets (``_figures_in_python``: four
+    queries). Both apply the same rules (``_rank``) and give the same figures.
     """
+    level, _ = place_key(subject)
+    if rank and level != Level.NATION and connection.vendor == "postgresql":
+        return _figures_ranked_in_sql(subject, period, indicators)
+    return _figures_in_python(subject, period, indicators, rank=rank)
+
+
+def _chosen(
+    indicators: Iterable[Indicator] | None, period: Period, targets: dict[int, Decimal]
+) -> tuple[list[Indicator], list[Indicator]]:
+    """The indicators shown (valid in the period's year, or given a target) and those the unit is
+    ranked on (the ones it has targets for; all shown ones when it has none)."""
+    if indicators is None:
+        indicators = Indicator.objects.filter(is_active=True).order_by("order", "code")
+    chosen = [i for i in indicators if i.valid_in(period.start.year) or i.pk in targets]
+    return chosen, [i for i in chosen if i.pk in targets] or chosen
+
+
+def _sort(found: list[Figure]) -> list[Figure]:
+    found.sort(key=lambda f: (f.target is None, f.indicator.order, f.indicator.code))
+    return found
+
+
+def _figures_in_python(
+    subject: AdminUnit | Village, period: Period, indicators: Iterable[Indicator] | None, *, rank: bool
+) -> list[Figure]:
+    """``figures`` with the rank computed here. Four queries whatever the number of siblings: the
+    siblings, the targets of the unit and its siblings, the indicators (unless given) and one sum of the
+    cells of the unit and its siblings."""
     level, unit = place_key(subject)
     peers = siblings(subject) if rank and level != Level.NATION else [unit]
     ranking = len(peers) > 1
     given = _target_values(subject, period, sorted({*peers, subject.pk}) if ranking else [subject.pk])
     targets = {indicator_id: value for (indicator_id, owner), value in given.items() if owner == subject.pk}
-    if indicators is None:
-        indicators = Indicator.objects.filter(is_active=True).order_by("order", "code")
-    chosen = [i for i in indicators if i.valid_in(period.start.year) or i.pk in targets]
-    ranked = [i for i in chosen if i.pk in targets] or chosen  # what the unit is judged on, when it has targets
+    chosen, ranked = _chosen(indicators, period, targets)
     if ranking:
         # The siblings are read only for the ranked indicators; the rest for this unit alone.
         ranked_ids = {i.pk for i in ranked}
@@ -307,8 +334,7 @@ def figures(
         if indicator.pk in ranked_ids:
             figure.rank, figure.of = _rank(indicator.pk, unit, peers, column, peer_targets)
         found.append(figure)
-    found.sort(key=lambda f: (f.target is None, f.indicator.order, f.indicator.code))
-    return found
+    return _sort(found)
 
 
 def _rank(
@@ -319,20 +345,181 @@ def _rank(
     targets: dict[tuple[int, int], Decimal],
 ) -> tuple[int, int]:
     """1-based rank by share of target when the unit has one (peers without a target rank last), else by
-    value; equal scores share a rank (1 + the number of peers strictly ahead). ``achieved``: per peer."""
+    value; equal scores share a rank (1 + the number of peers strictly ahead). ``achieved``: per peer.
+
+    Shares are compared exactly, ``a / t > m / own`` as ``a × own > m × t`` (targets are never negative:
+    the database refuses them), as ``_RANKS`` does in SQL, so both agree on ties.
+    """
     zero = Decimal(0)
-    if (indicator_id, unit) not in targets:
-        by_value = achieved.get(unit, zero)
-        return sum(1 for peer in peers if achieved.get(peer, zero) > by_value) + 1, len(peers)
-    own = targets[(indicator_id, unit)]
+    mine = achieved.get(unit, zero)
+    own = targets.get((indicator_id, unit))
+    if not own:  # no target, or a zero one: by value
+        return sum(1 for peer in peers if achieved.get(peer, zero) > mine) + 1, len(peers)
+    ahead = 0
+    with localcontext(prec=MAX_PREC):  # products of Decimals are exact
+        for peer in peers:
+            target = targets.get((indicator_id, peer))
+            if target and achieved.get(peer, zero) * own > mine * target:
+                ahead += 1
+    return ahead + 1, len(peers)
 
-    def score(peer: int) -> tuple[int, Decimal]:
-        value = achieved.get(peer, zero)
-        target = own and targets.get((indicator_id, peer))
-        return (1, value / target) if target else (0, value)
 
-    mine = score(unit)
-    return sum(1 for peer in peers if score(peer) > mine) + 1, len(peers)
+# The rank of one unit among its siblings, per indicator, computed by PostgreSQL with the rules of
+# ``_rank``. Placeholders, in order: {peers} the siblings' query (its own parameters), the unit; then the
+# cells of ``_sums`` for the siblings and the unit (ranked indicators and their ratio parts) and again for
+# the unit alone (the other indicators it shows); the ranked indicators as four arrays (id; how its value
+# is read: 0 the sum within the period, 1 the running total, 2 a ratio of two running totals, 3 none;
+# numerator; denominator), the period and the ranked ids again for the siblings' targets; the unit twice.
+# It returns the unit's sums (0, indicator, within, running), as ``_sums`` does for it, and its rank
+# (1, indicator, rank, number of siblings). A ratio's value is 100 × top / bottom rounded half to even
+# to one decimal, as ``Decimal.quantize`` rounds; shares are compared by cross-multiplication in
+# ``numeric``, which is exact.
+_RANKS = """
+WITH peer(unit) AS ({peers}),
+member AS (
+    SELECT unit, bool_or(is_peer) AS is_peer
+    FROM (SELECT unit, true AS is_peer FROM peer UNION ALL SELECT %s::bigint, false) AS u
+    GROUP BY unit
+),
+cell AS (
+    SELECT indicator_id, unit, SUM(CASE WHEN {within} THEN value END) AS within,
+        SUM(CASE WHEN {running} THEN value END) AS running
+    FROM {cells}
+    WHERE level = %s AND unit IN (SELECT unit FROM member) AND indicator_id = ANY(%s::bigint[]) AND {either}
+    GROUP BY indicator_id, unit
+    UNION ALL
+    SELECT indicator_id, unit, SUM(CASE WHEN {within} THEN value END), SUM(CASE WHEN {running} THEN value END)
+    FROM {cells}
+    WHERE level = %s AND unit = %s AND indicator_id = ANY(%s::bigint[]) AND {either}
+    GROUP BY indicator_id, unit
+),
+spec AS (
+    SELECT * FROM unnest(%s::bigint[], %s::int[], %s::bigint[], %s::bigint[])
+        AS s(indicator_id, kind, numerator, denominator)
+),
+goal AS (
+    SELECT indicator_id, {owner} AS unit, value FROM {targets}
+    WHERE period_id = %s AND indicator_id = ANY(%s::bigint[]) AND {owner} IN (SELECT unit FROM peer)
+),
+score AS (
+    SELECT s.indicator_id, m.unit, m.is_peer, g.value AS target,
+        CASE s.kind
+            WHEN 0 THEN COALESCE(c.within, 0)
+            WHEN 1 THEN COALESCE(c.running, 0)
+            WHEN 2 THEN CASE WHEN r.bottom IS NULL THEN 0 ELSE r.sign * 0.1 * (r.q
+                + CASE WHEN 2 * r.rest > r.bottom OR (2 * r.rest = r.bottom AND mod(r.q, 2) = 1) THEN 1 ELSE 0 END)
+            END
+            ELSE 0
+        END AS value
+    FROM spec AS s
+    CROSS JOIN member AS m
+    LEFT JOIN cell AS c ON c.indicator_id = s.indicator_id AND c.unit = m.unit
+    LEFT JOIN cell AS n ON n.indicator_id = s.numerator AND n.unit = m.unit
+    LEFT JOIN cell AS d ON d.indicator_id = s.denominator AND d.unit = m.unit
+    LEFT JOIN goal AS g ON m.is_peer AND g.indicator_id = s.indicator_id AND g.unit = m.unit
+    CROSS JOIN LATERAL (
+        SELECT div(t.top, t.bottom) AS q, mod(t.top, t.bottom) AS rest, t.bottom, t.sign
+        FROM (
+            SELECT abs(1000 * COALESCE(n.running, 0)) AS top, NULLIF(abs(d.running), 0) AS bottom,
+                sign(COALESCE(n.running, 0)) * sign(d.running) AS sign
+        ) AS t
+    ) AS r
+)
+SELECT 0, indicator_id, within, running FROM cell WHERE unit = %s
+UNION ALL
+SELECT 1, p.indicator_id,
+    1 + COUNT(*) FILTER (WHERE p.is_peer AND CASE
+        WHEN me.target > 0 THEN p.target > 0 AND p.value * me.target > me.value * p.target
+        ELSE p.value > me.value
+    END),
+    COUNT(*) FILTER (WHERE p.is_peer)
+FROM score AS p JOIN score AS me ON me.indicator_id = p.indicator_id AND me.unit = %s
+GROUP BY p.indicator_id
+"""
+
+_VALUE_KIND = {"within": 0, "running": 1, "ratio": 2, "none": 3}
+
+
+def _value_kind(indicator: Indicator) -> int:
+    if indicator.is_counted:
+        return _VALUE_KIND["running" if indicator.is_cumulative else "within"]
+    return _VALUE_KIND["ratio" if indicator.method == Method.RATIO else "none"]
+
+
+def _figures_ranked_in_sql(
+    subject: AdminUnit | Village, period: Period, indicators: Iterable[Indicator] | None
+) -> list[Figure]:
+    """``figures`` with the rank computed by PostgreSQL (``_RANKS``): three queries (the unit's targets,
+    the indicators unless given, and one statement of the unit's sums and ranks), and no sibling's row
+    comes back."""
+    level, unit = place_key(subject)
+    targets = {
+        indicator_id: value for (indicator_id, _), value in _target_values(subject, period, [subject.pk]).items()
+    }
+    chosen, ranked = _chosen(indicators, period, targets)
+    ranked_ids = {i.pk for i in ranked}
+    peers_read = _read(ranked, [])
+    own_read = _read([i for i in chosen if i.pk not in ranked_ids], [])
+    own_only = sorted(set(own_read.indicators) - set(peers_read.indicators))
+    within = period.buckets()
+    running_ranges = period.running_ranges()
+    in_within = f"bucket IN ({', '.join(['%s'] * len(within))})"
+    in_running, running = _between(running_ranges)
+    in_either, either = _between(_cover(within, running_ranges))
+    peers_sql, peers_params = siblings_query(subject).values_list("pk").query.sql_with_params()
+    owner = "village_id" if isinstance(subject, Village) else "unit_id"
+    sql = _RANKS.format(
+        peers=peers_sql,
+        within=in_within,
+        running=in_running,
+        either=in_either,
+        cells=connection.ops.quote_name(ProgressCell._meta.db_table),
+        targets=connection.ops.quote_name(Target._meta.db_table),
+        owner=owner,
+    )
+    cell_params = [*within, *running]
+    params = [
+        *peers_params,
+        unit,
+        *cell_params,
+        level,
+        peers_read.indicators,
+        *either,
+        *cell_params,
+        level,
+        unit,
+        own_only,
+        *either,
+        [i.pk for i in ranked],
+        [_value_kind(i) for i in ranked],
+        [i.numerator_id for i in ranked],
+        [i.denominator_id for i in ranked],
+        period.pk,
+        [i.pk for i in ranked],
+        unit,
+        unit,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    sums: Sums = {}
+    ranks: dict[int, tuple[int, int]] = {}
+    for tag, indicator_id, first, second in rows:
+        if tag == 0:
+            sums[(indicator_id, unit)] = (
+                None if first is None else int(first),
+                None if second is None else int(second),
+            )
+        elif second > 1:  # ranked among at least two siblings
+            ranks[indicator_id] = (int(first), int(second))
+    found = []
+    for indicator in chosen:
+        achieved = _achieved(indicator, unit, sums)
+        figure = Figure(indicator, Decimal(0) if achieved is None else achieved, targets.get(indicator.pk))
+        if indicator.pk in ranks:
+            figure.rank, figure.of = ranks[indicator.pk]
+        found.append(figure)
+    return _sort(found)
 
 
 def current_year_period(today: Any = None) -> Period:

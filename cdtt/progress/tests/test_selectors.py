@@ -1,5 +1,6 @@
 """Progress reads: ``values`` and ``figures`` (achieved, target, rank among siblings) over random cells
-and targets give what the earlier computation gave (kept below as the reference), ties included."""
+and targets give what the earlier computation gave (kept below as the reference), ties included; on
+PostgreSQL, where the rank is computed in SQL, the same figures as the rank computed in Python."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from cdtt.progress import selectors
 from cdtt.progress.models import Level, ProgressCell
 from cdtt.targets.models import Period, PeriodKind, Target
 from cdtt.targets.services import calendar_period
-from conftest import Tree, _village
+from conftest import Tree, _unit, _village
 
 pytestmark = pytest.mark.django_db
 
@@ -305,7 +306,149 @@ def test_figures_read_the_cells_once_whatever_the_number_of_siblings(world: Worl
         selectors.figures(world.villages[0], world.periods[0])
     cell_reads = [q for q in queries.captured_queries if ProgressCell._meta.db_table in q["sql"]]
     assert len(cell_reads) == 1
-    assert len(queries.captured_queries) == 4  # siblings, targets, indicators, cells
+    if connection.vendor == "postgresql":
+        assert len(queries.captured_queries) == 3  # the unit's targets, indicators, its sums and ranks
+    else:
+        assert len(queries.captured_queries) == 4  # siblings, targets, indicators, cells
+
+
+def _ratio_parts(world: World, code: str) -> tuple[Indicator, Indicator, Indicator]:
+    ratio = next(i for i in world.indicators if i.code == code)
+    by_pk = {i.pk: i for i in world.indicators}
+    return ratio, by_pk[ratio.numerator_id or 0], by_pk[ratio.denominator_id or 0]
+
+
+def test_a_ratio_is_ranked_by_its_value_rounded_half_to_even(world: World) -> None:
+    v1, v2, v3, _v4, v5 = world.villages
+    ratio, top, bottom = _ratio_parts(world, "vneid_level2_rate")
+    _set(world, top.code, {v1: 1, v2: 1, v3: 3, v5: 1}, {})
+    _set(world, bottom.code, {v1: 400, v2: 500, v3: 400, v5: 1000}, {})
+    # 0.25 % and 0.75 % round half to even (0.2 and 0.8), as Decimal.quantize does: v1 ties with v2's
+    # 0.2 %; rounding half up would put v1 (0.3) ahead of v2.
+    figure = next(f for f in selectors.figures(v1, world.periods[0]) if f.indicator.pk == ratio.pk)
+    assert figure.achieved == Decimal("0.2")
+    assert _rank_of(world, v3, ratio) == (1, 5)
+    assert _rank_of(world, v1, ratio) == (2, 5)
+    assert _rank_of(world, v2, ratio) == (2, 5)
+    assert _rank_of(world, v5, ratio) == (4, 5)
+
+
+def test_shares_of_target_are_compared_exactly(world: World) -> None:
+    v1, v2, v3, v4, v5 = world.villages
+    k, big = 10**5, 999_999_999_999
+    # v1: k - 1/big, v2: k - 1/(big - 1): v1 is ahead by 1 / (big × (big - 1)), a difference that a
+    # 28-digit division rounds away (both shares would read 99999.99999999999900000000000).
+    level2 = _set(world, "vneid_level2", {v1: k * big - 1, v2: k * (big - 1) - 1, v3: 1, v4: 2}, {})
+    for village, goal in {v1: big, v2: big - 1, v3: 3, v4: 6, v5: 1}.items():
+        Target.objects.create(village=village, indicator=level2, period=world.periods[0], value=Decimal(goal))
+    assert _rank_of(world, v1, level2) == (1, 5)
+    assert _rank_of(world, v2, level2) == (2, 5)
+    assert _rank_of(world, v3, level2) == (3, 5)  # 1/3 and 2/6 tie
+    assert _rank_of(world, v4, level2) == (3, 5)
+    assert _rank_of(world, v5, level2) == (5, 5)
+
+
+def test_a_village_no_longer_active_is_ranked_by_value_among_the_active_ones(world: World) -> None:
+    v1, v2, v3, _v4, _v5 = world.villages
+    old = _village(world.tree.c1, "Thôn cũ")
+    old.valid_to = datetime.date(world.year - 1, 12, 31)
+    old.save()
+    level2 = _set(world, "vneid_level2", {v1: 3, v2: 7, v3: 5, old: 5}, {v1: "1", old: "100"})
+    # Its own target is not a sibling's: it is ranked by value (7 is ahead), among the 5 active villages.
+    assert _rank_of(world, old, level2) == (2, 5)
+    assert _rank_of(world, v1, level2) == (1, 5)
+
+
+# -- the rank in SQL (PostgreSQL) against the rank in Python ------------------------------------------------------
+
+AMOUNTS = st.sampled_from([-1, 0, 0, 1, 1, 2, 3, 5, 8, 40, 80, 400])
+GOALS = st.sampled_from(["0", "1", "2", "3", "4", "4.5", "6", "10", "0.25", "0.75", "40", "80"])
+
+
+@dataclass
+class Crowd:
+    """Siblings enough for ties: the villages of C1 (and one no longer active), the communes of P1."""
+
+    world: World
+    villages: list[Village]
+    communes: list[AdminUnit]
+    old: Village
+
+    def places(self) -> list[tuple[int, int]]:
+        return [
+            *((Level.VILLAGE, v.pk) for v in [*self.villages, self.old]),
+            *((Level.COMMUNE, c.pk) for c in self.communes),
+            *((Level.PROVINCE, p.pk) for p in (self.world.tree.p1, self.world.tree.p2)),
+        ]
+
+    def subjects(self) -> list[AdminUnit | Village]:
+        return [*self.villages, self.old, *self.communes, self.world.tree.p1, self.world.tree.p2]
+
+
+@pytest.fixture
+def crowd(world: World) -> Crowd:
+    t = world.tree
+    villages = [*world.villages, *(_village(t.c1, f"Thôn {n}") for n in range(6, 10))]
+    communes = [t.c1, t.c2, *(_unit(f"0{n}999", f"Xã Thử {n}", f"Thử {n}", t.c2.kind, t.p1) for n in range(1, 4))]
+    old = _village(t.c1, "Thôn cũ")
+    old.valid_to = datetime.date(world.year - 1, 12, 31)
+    old.save()
+    return Crowd(world, villages, communes, old)
+
+
+def _both(subject: AdminUnit | Village, period: Period) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    def rows(found: list[selectors.Figure]) -> list[tuple[Any, ...]]:
+        return [(f.indicator.pk, f.achieved, f.target, f.rank, f.of) for f in found]
+
+    return (
+        rows(selectors._figures_ranked_in_sql(subject, period, None)),
+        rows(selectors._figures_in_python(subject, period, None, rank=True)),
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the rank is computed in SQL on PostgreSQL only")
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    cells=st.lists(st.tuples(st.integers(0, 100), st.integers(0, 100), st.integers(0, 100), AMOUNTS), max_size=150),
+    targets=st.lists(st.tuples(st.integers(0, 100), st.integers(0, 100), GOALS), max_size=80),
+)
+def test_ranks_in_sql_equal_ranks_in_python_over_random_cells_and_targets(
+    crowd: Crowd, cells: list[tuple[int, int, int, int]], targets: list[tuple[int, int, str]]
+) -> None:
+    world = crowd.world
+    # Ratio parts and the ratios (and a few others) come up more often than a uniform pick would make them.
+    ratio, top, bottom = _ratio_parts(world, "vneid_level2_rate")
+    favourites = [ratio, top, bottom, *world.indicators[:3]]
+    indicators = [*favourites, *favourites, *world.indicators]
+    places, subjects = crowd.places(), crowd.subjects()
+    with transaction.atomic():
+        summed: dict[tuple[int, int, int, int], int] = defaultdict(int)
+        for place, indicator, bucket, value in cells:
+            level, unit = places[place % len(places)]
+            summed[(level, unit, indicators[indicator % len(indicators)].pk, _bucket(world, bucket))] += value
+        ProgressCell.objects.bulk_create(
+            ProgressCell(level=level, unit=unit, indicator_id=indicator, bucket=bucket, value=value)
+            for (level, unit, indicator, bucket), value in summed.items()
+        )
+        given_: dict[tuple[int, int, int], str] = {}
+        for subject_choice, indicator_choice, goal in targets:
+            for period in world.periods:
+                given_[(subject_choice % len(subjects), indicator_choice % len(indicators), period.pk)] = goal
+        for (subject_index, indicator_index, period_id), goal in given_.items():
+            subject = subjects[subject_index]
+            Target.objects.get_or_create(
+                unit=subject if isinstance(subject, AdminUnit) else None,
+                village=subject if isinstance(subject, Village) else None,
+                indicator=indicators[indicator_index],
+                period_id=period_id,
+                defaults={"value": Decimal(goal)},
+            )
+        for period in world.periods:
+            for subject in subjects:
+                in_sql, in_python = _both(subject, period)
+                assert in_sql == in_python, (subject, period)
+                assert any(rank is not None for _pk, _achieved, _target, rank, _of in in_sql), subject
+        transaction.set_rollback(True)
 
 
 def test_the_buckets_a_read_needs_are_covered_by_the_fewest_ranges() -> None:
