@@ -9,7 +9,16 @@ from openpyxl.styles import Font
 
 from cdtt.training.selectors import ProvinceRow
 
-NETWORK_HEADERS = ["Mã", "Tỉnh/thành phố", "Số Tổ", "Số thành viên", "Đã được tập huấn", "Tỷ lệ (%)", "Khóa tập huấn"]
+NETWORK_HEADERS = [
+    "Mã",
+    "Tỉnh/thành phố",
+    "Số Tổ",
+    "Số thành viên",
+    "Đã được tập huấn",
+    "Tỷ lệ (%)",
+    "Khóa tập huấn",
+    "Cách làm hay đã đăng",
+]
 
 
 def write_network(rows: list[ProvinceRow], *, out: IO[bytes]) -> int:
@@ -21,11 +30,20 @@ def write_network(rows: list[ProvinceRow], *, out: IO[bytes]) -> int:
     sheet.append(NETWORK_HEADERS)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
-    for column, width in zip("ABCDEFG", (8, 30, 10, 14, 16, 10, 14), strict=True):
+    for column, width in zip("ABCDEFGH", (8, 30, 10, 14, 16, 10, 14, 16), strict=True):
         sheet.column_dimensions[column].width = width
     for row in rows:
         sheet.append(
-            [row.province.code, row.province.name, row.teams, row.members, row.trained, row.share, row.courses]
+            [
+                row.province.code,
+                row.province.name,
+                row.teams,
+                row.members,
+                row.trained,
+                row.share,
+                row.courses,
+                row.practices,
+            ]
         )
     sheet.freeze_panes = "C3"
     workbook.save(out)

@@ -295,13 +295,14 @@ class ProvinceRow:
     members: int = 0
     trained: int = 0
     courses: int = 0
+    practices: int = 0  # good practices published by the province's units
 
     @property
     def share(self) -> float | None:
         return round(100 * self.trained / self.members, 1) if self.members else None
 
 
-NETWORK_SORTS = ("name", "teams", "members", "trained", "share", "courses")
+NETWORK_SORTS = ("name", "teams", "members", "trained", "share", "courses", "practices")
 
 
 def require_national(user: Any) -> None:
@@ -346,6 +347,12 @@ def network(*, user: Any, sort: str = "name", descending: bool = False) -> list[
         for pk, n in found.annotate(n=Count("id")).order_by():
             if pk in rows:
                 rows[pk].courses += n
+    from cdtt.practices.models import Practice, PracticeStatus
+
+    published = Practice.objects.filter(status=PracticeStatus.PUBLISHED).values_list("province_id")
+    for pk, n in published.annotate(n=Count("id")).order_by():
+        if pk in rows:
+            rows[pk].practices = n
     if sort not in NETWORK_SORTS:
         sort = "name"
 

@@ -452,6 +452,7 @@ def network(request: HttpRequest) -> HttpResponse:
         totals.members += row.members
         totals.trained += row.trained
         totals.courses += row.courses
+        totals.practices += row.practices
     columns = [
         ("name", _("Province")),
         ("teams", _("Teams")),
@@ -459,6 +460,7 @@ def network(request: HttpRequest) -> HttpResponse:
         ("trained", _("Trained")),
         ("share", _("Share trained (%)")),
         ("courses", _("Courses")),
+        ("practices", _("Published good practices")),
     ]
     context = {"rows": rows, "totals": totals, "sort": sort, "descending": descending, "columns": columns}
     return render(request, "training/network.html", context)

@@ -913,7 +913,18 @@ def test_the_network_view_puts_provinces_side_by_side(
     sheet = client.get("/mang-luoi/tai-ve.xlsx")
     workbook = load_workbook(io.BytesIO(b"".join(sheet.streaming_content)))  # type: ignore[attr-defined]
     values = [[c.value for c in row] for row in workbook.active.iter_rows(min_row=3)]
-    assert ["01", "Thành phố Hà Nội", 3, 6, 3, 50.0, 1] in values
+    assert ["01", "Thành phố Hà Nội", 3, 6, 3, 50.0, 1, 0] in values
+
+    # Published good practices are counted by the author's province (drafts and posts awaiting review are not).
+    from cdtt.practices import services as practices
+
+    post = practices.practice_create(
+        actor=users.commune_officer, subject=tree.c1, data=practices.PracticeIn(title="Chợ phiên số", body="Nội dung")
+    )
+    practices.practice_submit(actor=users.commune_officer, practice=post)
+    assert {r.province.code: r.practices for r in selectors.network(user=users.national_admin)}["01"] == 0
+    practices.practice_publish(actor=users.province_officer, practice=post)
+    assert {r.province.code: r.practices for r in selectors.network(user=users.national_admin)}["01"] == 1
 
 
 # -- the dashboards' panel ------------------------------------------------------------------------------------
