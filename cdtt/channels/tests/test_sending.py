@@ -219,7 +219,9 @@ def test_a_worker_that_waited_for_the_lock_uses_the_pair_the_other_refreshed(fak
     assert [code for path, code in fake.calls if path == "/v4/oa/access_token"] == [0]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # its flush must not recreate content types: a serialized test follows
 def test_two_workers_at_once_spend_the_refresh_token_once(fake: FakeZalo) -> None:
     """Real threads, real row lock (PostgreSQL's SELECT ... FOR UPDATE; SQLite's write lock)."""
     from django.db import connection
