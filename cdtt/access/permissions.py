@@ -133,6 +133,12 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
 # Everyone with a role reads their own notifications.
 ROLE_PERMS = {role: perms | {Perm.READ_NOTICES} for role, perms in ROLE_PERMS.items()}
 
+
+def roles_with(perm: Perm) -> list[str]:
+    """The roles whose holders carry ``perm`` (to find, e.g., the officers to notify at a unit)."""
+    return [role for role, perms in ROLE_PERMS.items() if perm in perms]
+
+
 # Which roles a holder of each role may grant, always strictly below their own unit.
 GRANTABLE: dict[str, frozenset[str]] = {
     Role.NATIONAL_ADMIN: frozenset(Role.values),

@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cdtt.access.permissions import ROLE_PERMS, Perm
+from cdtt.access.permissions import Perm, roles_with
 from cdtt.access.scope import Scope, as_id, scope_for
 from cdtt.accounts.models import RoleAssignment, User
 from cdtt.catalog.models import Platform
@@ -54,10 +54,6 @@ MAX_DUE_DAYS = 90
 MAX_PHOTOS = 3
 MAX_TITLE = 200
 MAX_TEXT = 4000
-
-
-def _roles_with(perm: Perm) -> list[str]:
-    return [role for role, perms in ROLE_PERMS.items() if perm in perms]
 
 
 # -- where a user may raise a difficulty --------------------------------------------------------------
@@ -136,7 +132,7 @@ def _officers_of(unit: AdminUnit) -> list[int]:
         RoleAssignment.objects.filter(
             unit=unit,
             village__isnull=True,
-            role__in=_roles_with(Perm.HANDLE_DIFFICULTIES),
+            role__in=roles_with(Perm.HANDLE_DIFFICULTIES),
             user__is_active=True,
         )
         .values_list("user_id", flat=True)
@@ -145,7 +141,7 @@ def _officers_of(unit: AdminUnit) -> list[int]:
 
 
 def _raiser_side_users(difficulty: Difficulty) -> list[int]:
-    rows = RoleAssignment.objects.filter(role__in=_roles_with(Perm.RAISE_DIFFICULTIES), user__is_active=True)
+    rows = RoleAssignment.objects.filter(role__in=roles_with(Perm.RAISE_DIFFICULTIES), user__is_active=True)
     if difficulty.village_id is not None:
         rows = rows.filter(village_id=difficulty.village_id)
     else:

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cdtt.access.permissions import ROLE_PERMS, Perm
+from cdtt.access.permissions import Perm, roles_with
 from cdtt.access.scope import Scope, as_id, scope_for
 from cdtt.accounts.models import RoleAssignment
 from cdtt.catalog.models import Platform
@@ -349,17 +349,13 @@ def _save_images(practice: Practice, cleaned: list[tuple[Any, int, int]]) -> Non
         image.save()
 
 
-def _roles_with(perm: Perm) -> list[str]:
-    return [role for role, perms in ROLE_PERMS.items() if perm in perms]
-
-
 def _reviewers_of(practice: Practice) -> list[int]:
     """The active officers who review at exactly the post's reviewing unit."""
     return list(
         RoleAssignment.objects.filter(
             unit_id=practice.reviewer_id,
             village__isnull=True,
-            role__in=_roles_with(Perm.REVIEW_PRACTICES),
+            role__in=roles_with(Perm.REVIEW_PRACTICES),
             user__is_active=True,
         )
         .values_list("user_id", flat=True)
@@ -369,7 +365,7 @@ def _reviewers_of(practice: Practice) -> list[int]:
 
 def _authors_of(practice: Practice) -> list[int]:
     """The active writers of the post's village team or unit."""
-    rows = RoleAssignment.objects.filter(role__in=_roles_with(Perm.WRITE_PRACTICES), user__is_active=True)
+    rows = RoleAssignment.objects.filter(role__in=roles_with(Perm.WRITE_PRACTICES), user__is_active=True)
     if practice.village_id is not None:
         rows = rows.filter(village_id=practice.village_id)
     else:

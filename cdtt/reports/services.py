@@ -28,7 +28,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cdtt.access.permissions import Perm
+from cdtt.access.permissions import Perm, roles_with
 from cdtt.access.scope import Scope, as_id, scope_for
 from cdtt.catalog.models import Indicator, Method
 from cdtt.core.audit import audit_record
@@ -133,15 +133,20 @@ def deadline_rule(province: AdminUnit | None, kind: str) -> tuple[int, int]:
     return DEFAULT_DEADLINES.get(kind, (0, 15))
 
 
-def due_date(period: Period, level: int, province: AdminUnit | None) -> datetime.date:
-    """The date a report of ``level`` for ``period`` is due, by its province's rule (or the default)."""
-    offset, day = deadline_rule(province, period.kind)
-    if period.kind == PeriodKind.CAMPAIGN:
-        base = period.end + datetime.timedelta(days=day)
+def _due_on(kind: str, end: datetime.date, level: int, rule: tuple[int, int]) -> datetime.date:
+    """The due date of a period of ``kind`` ending on ``end`` under ``rule``, for ``level``."""
+    offset, day = rule
+    if kind == PeriodKind.CAMPAIGN:
+        base = end + datetime.timedelta(days=day)
     else:
-        year, month = _shift_month(period.end.year, period.end.month, offset)
+        year, month = _shift_month(end.year, end.month, offset)
         base = datetime.date(year, month, min(day, calendar.monthrange(year, month)[1]))
     return base + datetime.timedelta(days=LEVEL_LAG_DAYS.get(level, 0))  # type: ignore[call-overload]
+
+
+def due_date(period: Period, level: int, province: AdminUnit | None) -> datetime.date:
+    """The date a report of ``level`` for ``period`` is due, by its province's rule (or the default)."""
+    return _due_on(period.kind, period.end, level, deadline_rule(province, period.kind))
 
 
 def deadline_set(*, actor: Any, province: AdminUnit, kind: str, month_offset: int, day: int) -> ReportDeadline:
@@ -784,11 +789,9 @@ def report_reopen(*, actor: Any, report: Report, version: int | None, reason: An
 
 def _holders(perm: Perm, *, unit_id: int | None = None, village_id: int | None = None) -> list[int]:
     """Active users whose role at exactly this unit (or village) carries ``perm``."""
-    from cdtt.access.permissions import ROLE_PERMS
     from cdtt.accounts.models import RoleAssignment
 
-    roles = [role for role, perms in ROLE_PERMS.items() if perm in perms]
-    rows = RoleAssignment.objects.filter(role__in=roles, user__is_active=True)
+    rows = RoleAssignment.objects.filter(role__in=roles_with(perm), user__is_active=True)
     rows = (
         rows.filter(village_id=village_id)
         if village_id is not None
@@ -867,7 +870,6 @@ def remind_due(*, today: datetime.date | None = None, days_ahead: int = 3) -> in
 
 def _remind_villages(period: Period, today: datetime.date, days_ahead: int, notify: Any, kind: str, url: str) -> int:
     """Team members of villages that have not sent ``period``'s report, when it is (nearly) due."""
-    from cdtt.access.permissions import ROLE_PERMS
     from cdtt.accounts.models import RoleAssignment
 
     sent = set(
@@ -875,10 +877,9 @@ def _remind_villages(period: Period, today: datetime.date, days_ahead: int, noti
             "village_id", flat=True
         )
     )
-    roles = [role for role, perms in ROLE_PERMS.items() if Perm.SUBMIT_REPORTS in perms]
     rows = (
         RoleAssignment.objects.filter(
-            role__in=roles,
+            role__in=roles_with(Perm.SUBMIT_REPORTS),
             user__is_active=True,
             village__isnull=False,
             village__teams__status=TeamStatus.ACTIVE,
@@ -1040,13 +1041,6 @@ def _bounds(kind: str, year: int, number: int) -> tuple[datetime.date, datetime.
         PeriodKind.YEAR: (1, 12),
     }[kind]  # type: ignore[index]
     return datetime.date(year, first, 1), datetime.date(year, last, calendar.monthrange(year, last)[1])
-
-
-def _due_on(kind: str, end: datetime.date, level: int, rule: tuple[int, int]) -> datetime.date:
-    offset, day = rule
-    year, month = _shift_month(end.year, end.month, offset)
-    base = datetime.date(year, month, min(day, calendar.monthrange(year, month)[1]))
-    return base + datetime.timedelta(days=LEVEL_LAG_DAYS.get(level, 0))  # type: ignore[call-overload]
 
 
 def latest_due_periods(unit: AdminUnit, today: datetime.date, children: list[Subject] | None = None) -> list[Period]:
