@@ -63,6 +63,13 @@ class Scope:
         """The user's grants whose role carries ``perm`` (for pages that start from the user's own units)."""
         return self._grants_for(perm)
 
+    def holds_at(self, unit_id: int | None, perm: Perm) -> bool:
+        """Whether one of the user's roles carrying ``perm`` is at exactly this unit (not a village's, not
+        above it): the unit's own officers, who act in its name (submit its report, review what is sent to it)."""
+        return unit_id is not None and any(
+            grant.village_id is None and grant.unit_id == unit_id for grant in self._grants_for(perm)
+        )
+
     def has(self, perm: Perm) -> bool:
         """Whether any of the user's roles carries ``perm`` (anywhere)."""
         return bool(self._grants_for(perm))

@@ -109,13 +109,9 @@ def _position(user: Any, key: str) -> Position:
 
 
 def is_raiser_side(scope: Scope, difficulty: Difficulty) -> bool:
-    for grant in scope.grants_with(Perm.RAISE_DIFFICULTIES):
-        if difficulty.village_id is not None:
-            if grant.village_id == difficulty.village_id:
-                return True
-        elif grant.village_id is None and grant.unit_id == difficulty.unit_id:
-            return True
-    return False
+    if difficulty.village_id is not None:
+        return any(g.village_id == difficulty.village_id for g in scope.grants_with(Perm.RAISE_DIFFICULTIES))
+    return scope.holds_at(difficulty.unit_id, Perm.RAISE_DIFFICULTIES)
 
 
 def is_handler(scope: Scope, difficulty: Difficulty) -> bool:

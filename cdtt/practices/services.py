@@ -148,19 +148,13 @@ def visible_practices(user: Any) -> QuerySet[Practice]:
 
 def is_author(user: Any, practice: Practice) -> bool:
     scope = scope_for(user)
-    for grant in scope.grants_with(Perm.WRITE_PRACTICES):
-        if practice.village_id is not None and grant.village_id == practice.village_id:
-            return True
-        if practice.village_id is None and grant.village_id is None and grant.unit_id == practice.unit_id:
-            return True
-    return False
+    if practice.village_id is not None:
+        return any(g.village_id == practice.village_id for g in scope.grants_with(Perm.WRITE_PRACTICES))
+    return scope.holds_at(practice.unit_id, Perm.WRITE_PRACTICES)
 
 
 def is_reviewer(user: Any, practice: Practice) -> bool:
-    return any(
-        g.village_id is None and g.unit_id == practice.reviewer_id
-        for g in scope_for(user).grants_with(Perm.REVIEW_PRACTICES)
-    )
+    return scope_for(user).holds_at(practice.reviewer_id, Perm.REVIEW_PRACTICES)
 
 
 def may_edit(user: Any, practice: Practice) -> bool:

@@ -179,7 +179,7 @@ def policy_of(unit_ids: Iterable[int]) -> set[int]:
 
 def policy_set(*, actor: Any, unit: AdminUnit, hide_unapproved: bool) -> ReportPolicy:
     scope = scope_for(actor)
-    if not any(g.unit_id == unit.pk and g.village_id is None for g in scope.grants_with(Perm.REVIEW_REPORTS)):
+    if not scope.holds_at(unit.pk, Perm.REVIEW_REPORTS):
         raise Forbidden(_("Only the unit's own officers choose what the level above sees."))
     with transaction.atomic():
         policy, _created = ReportPolicy.objects.update_or_create(
@@ -514,19 +514,13 @@ def _is_reporter(scope: Scope, report_or_subject: Report | Subject) -> bool:
         village_id, unit_id = report_or_subject.pk, None
     else:
         village_id, unit_id = None, report_or_subject.pk
-    for grant in scope.grants_with(Perm.SUBMIT_REPORTS):
-        if village_id is not None and grant.village_id == village_id:
-            return True
-        if unit_id is not None and grant.village_id is None and grant.unit_id == unit_id:
-            return True
-    return False
+    if village_id is not None and any(g.village_id == village_id for g in scope.grants_with(Perm.SUBMIT_REPORTS)):
+        return True
+    return scope.holds_at(unit_id, Perm.SUBMIT_REPORTS)
 
 
 def _is_reviewer(scope: Scope, report: Report) -> bool:
-    return any(
-        grant.village_id is None and grant.unit_id == report.reviewer_id
-        for grant in scope.grants_with(Perm.REVIEW_REPORTS)
-    )
+    return scope.holds_at(report.reviewer_id, Perm.REVIEW_REPORTS)
 
 
 def visible_reports(user: Any) -> Any:
@@ -1033,20 +1027,10 @@ def _previous(kind: str, year: int, number: int) -> tuple[int, int]:
     return (year - 1, count) if number == 1 else (year, number - 1)
 
 
-def _bounds(kind: str, year: int, number: int) -> tuple[datetime.date, datetime.date]:
-    first, last = {
-        PeriodKind.MONTH: (number, number),
-        PeriodKind.QUARTER: (3 * number - 2, 3 * number),
-        PeriodKind.HALF: (1, 6) if number == 1 else (7, 12),
-        PeriodKind.YEAR: (1, 12),
-    }[kind]  # type: ignore[index]
-    return datetime.date(year, first, 1), datetime.date(year, last, calendar.monthrange(year, last)[1])
-
-
 def latest_due_periods(unit: AdminUnit, today: datetime.date, children: list[Subject] | None = None) -> list[Period]:
     """Per kind of report, the latest calendar period whose reports to ``unit`` were due before today
     (two queries: the province's deadlines and the periods; a period nobody has used yet is made)."""
-    from cdtt.targets.services import calendar_period
+    from cdtt.targets.services import calendar_bounds, calendar_period
 
     children = reporting_children(unit) if children is None else children
     level = level_of(children[0]) if children else Level.VILLAGE
@@ -1066,7 +1050,7 @@ def latest_due_periods(unit: AdminUnit, today: datetime.date, children: list[Sub
         }[kind]
         year = today.year
         for _step in range(3):  # this period, or one of the two before it
-            start, end = _bounds(kind, year, number)
+            start, end = calendar_bounds(kind, year, number)
             if start <= today and _due_on(kind, end, level, rules.get(kind, DEFAULT_DEADLINES[kind])) < today:
                 chosen.append((kind, year, number, start))
                 break

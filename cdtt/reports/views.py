@@ -251,7 +251,7 @@ def unit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
     page = Paginator(shown, 50).get_page(request.GET.get("page"))
     rows, info = services.live_rows(unit, period)
     own = Report.objects.filter(period=period, unit=unit).first()
-    is_own = any(g.village_id is None and g.unit_id == unit.pk for g in scope.grants_with(Perm.SUBMIT_REPORTS))
+    is_own = scope.holds_at(unit.pk, Perm.SUBMIT_REPORTS)
     return render(
         request,
         "reports/unit.html",
@@ -269,9 +269,7 @@ def unit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
             "is_own": is_own,
             "subject_key": _subject_key(unit),
             "can_settings": unit.kind == UnitKind.PROVINCE and scope.covers_unit(unit, Perm.REVIEW_REPORTS),
-            "can_policy": any(
-                g.village_id is None and g.unit_id == unit.pk for g in scope.grants_with(Perm.REVIEW_REPORTS)
-            ),
+            "can_policy": scope.holds_at(unit.pk, Perm.REVIEW_REPORTS),
             "hides": bool(services.policy_of([unit.pk])),
             "due": services.due_date(period, services.level_of(unit), services.province_of(unit)),
             "nationwide": unit.kind in (UnitKind.PROVINCE, UnitKind.NATIONAL),
@@ -345,7 +343,7 @@ def settings_view(request: HttpRequest, unit_id: int) -> HttpResponse:
         }
         for kind in KIND_ORDER
     ]
-    can_policy = any(g.village_id is None and g.unit_id == unit.pk for g in scope.grants_with(Perm.REVIEW_REPORTS))
+    can_policy = scope.holds_at(unit.pk, Perm.REVIEW_REPORTS)
     return render(
         request,
         "reports/settings.html",

@@ -49,25 +49,29 @@ def calendar_period(kind: str, year: int, number: int = 1) -> Period:
         return _calendar_period(kind, year, number)
 
 
-def _calendar_period(kind: str, year: int, number: int) -> Period:
-    if kind == PeriodKind.YEAR:
-        start, end, name = datetime.date(year, 1, 1), datetime.date(year, 12, 31), _("Year %(y)s") % {"y": year}
-    elif kind == PeriodKind.QUARTER:
-        first, last = QUARTERS[number]
-        start = datetime.date(year, first, 1)
-        end = datetime.date(year, last, calendar.monthrange(year, last)[1])
-        name = _("Quarter %(q)s/%(y)s") % {"q": number, "y": year}
-    elif kind == PeriodKind.HALF:
-        first, last = (1, 6) if number == 1 else (7, 12)
-        start = datetime.date(year, first, 1)
-        end = datetime.date(year, last, calendar.monthrange(year, last)[1])
-        name = _("Half-year %(h)s/%(y)s") % {"h": number, "y": year}
-    elif kind == PeriodKind.MONTH:
-        start = datetime.date(year, number, 1)
-        end = datetime.date(year, number, calendar.monthrange(year, number)[1])
-        name = _("Month %(m)s/%(y)s") % {"m": number, "y": year}
-    else:
+def calendar_bounds(kind: str, year: int, number: int = 1) -> tuple[datetime.date, datetime.date]:
+    """First and last day of the year, half-year (1-2), quarter (1-4) or month (1-12) ``number`` of ``year``."""
+    months: dict[str, tuple[int, int] | None] = {
+        PeriodKind.YEAR: (1, 12),
+        PeriodKind.HALF: {1: (1, 6), 2: (7, 12)}.get(number),
+        PeriodKind.QUARTER: QUARTERS.get(number),
+        PeriodKind.MONTH: (number, number) if 1 <= number <= 12 else None,
+    }
+    found = months.get(kind)
+    if found is None:
         raise DomainError(_("Unknown period."))
+    first, last = found
+    return datetime.date(year, first, 1), datetime.date(year, last, calendar.monthrange(year, last)[1])
+
+
+def _calendar_period(kind: str, year: int, number: int) -> Period:
+    start, end = calendar_bounds(kind, year, number)
+    name = {
+        PeriodKind.YEAR: _("Year %(y)s"),
+        PeriodKind.HALF: _("Half-year %(h)s/%(y)s"),
+        PeriodKind.QUARTER: _("Quarter %(q)s/%(y)s"),
+        PeriodKind.MONTH: _("Month %(m)s/%(y)s"),
+    }[PeriodKind(kind)] % {"h": number, "q": number, "m": number, "y": year}
     try:
         with transaction.atomic():
             period, _created = Period.objects.get_or_create(kind=kind, start=start, defaults={"end": end, "name": name})
