@@ -1,4 +1,4 @@
-"""Security headers the framework does not set by itself, and the request size limit."""
+"""Security headers the framework does not set by itself, the request size limit, and compressed pages."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.gzip import GZipMiddleware
 
 
 class ContentSecurityPolicyMiddleware:
@@ -46,3 +47,30 @@ class UploadLimitMiddleware:
 
             return render_too_large(request)
         return self.get_response(request)
+
+
+# What shrinks when compressed: pages, JSON, scripts, styles, SVG maps, CSV. Office files, images and PDFs
+# are compressed already; compressing them again costs the server CPU for nothing.
+COMPRESSIBLE_TYPES = (
+    "text/",
+    "application/json",
+    "application/javascript",
+    "application/manifest+json",
+    "application/xml",
+    "image/svg+xml",
+)
+
+
+class CompressPagesMiddleware(GZipMiddleware):
+    """Gzip the text the app answers with (a page is 4-8 times smaller: what a phone on 3G waits for).
+
+    Django's GZipMiddleware adds random bytes to every compressed body ("Heal The Breach"), which, with
+    Django's per-response masking of the CSRF token, is its mitigation of BREACH. Static files are not
+    touched here: WhiteNoise serves their pre-compressed copies itself.
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        kind = response.get("Content-Type", "").split(";")[0].strip().lower()
+        if not kind.startswith(COMPRESSIBLE_TYPES):
+            return response
+        return super().process_response(request, response)

@@ -267,3 +267,32 @@ def test_the_home_page_leads_members_to_the_app_and_their_targets(signed_in: Cal
     leader = signed_in("leader").get("/").content.decode()
     assert "/app/" in member and "/chi-tieu/" in member
     assert "/app/" not in leader and "/chi-tieu/" in leader
+
+
+# -- compressed pages ---------------------------------------------------------------------------
+
+
+def test_pages_are_gzipped_for_a_browser_that_accepts_it_and_files_are_not(tree: Tree, users: Users) -> None:
+    import gzip
+
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(users.commune_officer)
+    url = reverse("dashboards:unit", args=[tree.c1.pk])
+    plain = client.get(url)
+    packed = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert plain.status_code == packed.status_code == 200
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    page = gzip.decompress(packed.content).decode()
+    assert "<html" in page and tree.c1.name in page
+    assert len(packed.content) * 3 < len(plain.content)  # a page is several times smaller
+    # The security headers are still on the compressed page.
+    assert "Content-Security-Policy" in packed.headers
+
+    sheet = client.get(reverse("transfers:roster_export", args=[tree.c1.pk]), HTTP_ACCEPT_ENCODING="gzip")
+    assert sheet.status_code == 200
+    assert sheet.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "Content-Encoding" not in sheet.headers  # an XLSX is a zip already
