@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 
 
@@ -69,7 +70,7 @@ class CompressPagesMiddleware(GZipMiddleware):
     touched here: WhiteNoise serves their pre-compressed copies itself.
     """
 
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         kind = response.get("Content-Type", "").split(";")[0].strip().lower()
         if not kind.startswith(COMPRESSIBLE_TYPES):
             return response
