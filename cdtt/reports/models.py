@@ -124,12 +124,14 @@ class ReportEvent(models.Model):
 class ReportDeadline(models.Model):
     """A province's deadline for one kind of report: day ``day`` of the month ``month_offset`` months after
     the period's last month (campaigns: ``day`` days after the campaign ends). Teams report by this date;
-    each level above has one more day to consolidate."""
+    each level above has one more day to consolidate. ``required`` False: the province does not ask for this
+    kind of report (it may still be written), so nobody in the province is late or reminded for it."""
 
     province = models.ForeignKey("geo.AdminUnit", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10)  # a PeriodKind
     month_offset = models.SmallIntegerField(default=0)
     day = models.PositiveSmallIntegerField()
+    required = models.BooleanField(_("required"), default=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

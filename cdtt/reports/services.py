@@ -133,6 +133,22 @@ def deadline_rule(province: AdminUnit | None, kind: str) -> tuple[int, int]:
     return DEFAULT_DEADLINES.get(kind, (0, 15))
 
 
+def optional_kinds(province: AdminUnit | None) -> set[str]:
+    """The kinds of report ``province`` does not ask for (every kind is required unless it says so).
+
+    The nation's and the provinces' own reports follow their province's choice too: a province that asks
+    its communes for no monthly report is not late with a monthly report of its own."""
+    if province is None:
+        return set()
+    return set(ReportDeadline.objects.filter(province=province, required=False).values_list("kind", flat=True))
+
+
+def is_required(period: Period, province: AdminUnit | None, optional: set[str] | None = None) -> bool:
+    """Whether a report for ``period`` is expected in ``province`` (``optional``: its ``optional_kinds``,
+    when the caller has them already)."""
+    return period.kind not in (optional_kinds(province) if optional is None else optional)
+
+
 def _due_on(kind: str, end: datetime.date, level: int, rule: tuple[int, int]) -> datetime.date:
     """The due date of a period of ``kind`` ending on ``end`` under ``rule``, for ``level``."""
     offset, day = rule
@@ -149,8 +165,11 @@ def due_date(period: Period, level: int, province: AdminUnit | None) -> datetime
     return _due_on(period.kind, period.end, level, deadline_rule(province, period.kind))
 
 
-def deadline_set(*, actor: Any, province: AdminUnit, kind: str, month_offset: int, day: int) -> ReportDeadline:
-    """A province officer (or a national admin) sets the province's deadline for one kind of report."""
+def deadline_set(
+    *, actor: Any, province: AdminUnit, kind: str, month_offset: int, day: int, required: bool = True
+) -> ReportDeadline:
+    """A province officer (or a national admin) sets the province's deadline for one kind of report, and
+    whether the province asks for that kind at all."""
     scope = scope_for(actor)
     scope.require(Perm.REVIEW_REPORTS)
     if province.kind != UnitKind.PROVINCE or not scope.covers_unit(province, Perm.REVIEW_REPORTS):
@@ -164,9 +183,13 @@ def deadline_set(*, actor: Any, province: AdminUnit, kind: str, month_offset: in
         raise DomainError(_("Choose a day from 1 to 31, up to two months before or after the period ends."))
     with transaction.atomic():
         rule, _created = ReportDeadline.objects.update_or_create(
-            province=province, kind=kind, defaults={"month_offset": month_offset, "day": day, "updated_by": actor}
+            province=province,
+            kind=kind,
+            defaults={"month_offset": month_offset, "day": day, "required": required, "updated_by": actor},
         )
-        audit_record(actor=actor, action="report.deadline", target=rule, unit=province, kind=kind, day=day)
+        audit_record(
+            actor=actor, action="report.deadline", target=rule, unit=province, kind=kind, day=day, required=required
+        )
     return rule
 
 
@@ -883,12 +906,15 @@ def _remind_villages(period: Period, today: datetime.date, days_ahead: int, noti
         .distinct()
     )
     by_due: dict[datetime.date, list[int]] = defaultdict(list)
-    due_cache: dict[int, datetime.date] = {}
+    due_cache: dict[int, datetime.date | None] = {}  # None: the commune's province does not ask for it
     for user_id, _village_id, commune_id in rows:
         if commune_id not in due_cache:
             commune = AdminUnit.objects.select_related("parent").get(pk=commune_id)
-            due_cache[commune_id] = due_date(period, Level.VILLAGE, province_of(commune))
-        by_due[due_cache[commune_id]].append(user_id)
+            province = province_of(commune)
+            due_cache[commune_id] = due_date(period, Level.VILLAGE, province) if is_required(period, province) else None
+        due = due_cache[commune_id]
+        if due is not None:
+            by_due[due].append(user_id)
     made = 0
     for due, users in by_due.items():
         if (due - today).days > days_ahead:
@@ -944,25 +970,43 @@ def status_tree(unit: AdminUnit, period: Period, *, today: datetime.date | None 
     hidden = policy_of(ids) if level != Level.VILLAGE else set()
     nodes = []
     province = province_of(unit)
+    optional = _optional_by_province([province] if province is not None else children)
     for child in children:
         report = reports.get(child.pk)
-        due = (
-            report.due_on
-            if report
-            else due_date(period, level, province if province is not None else province_of(child))
-        )
+        child_province = province if province is not None else province_of(child)
+        due = report.due_on if report else due_date(period, level, child_province)
         sent = report is not None and report.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED)
-        node = Node(child, report, due, late=not sent and today > due)
+        required = period.kind not in optional.get(child_province.pk if child_province else 0, set())
+        node = Node(child, report, due, late=required and not sent and today > due)
         node.hidden = child.pk in hidden and (report is None or report.status != ReportStatus.APPROVED)
         nodes.append(node)
     if level != Level.VILLAGE:
-        _grandchild_counts(nodes, period, today)
+        _grandchild_counts(nodes, period, today, optional, province)
     return nodes
 
 
-def _grandchild_counts(nodes: list[Node], period: Period, today: datetime.date) -> None:
+def _optional_by_province(units: Iterable[Subject]) -> dict[int, set[str]]:
+    """``optional_kinds`` of these provinces in one query (other subjects are skipped)."""
+    ids = [u.pk for u in units if isinstance(u, AdminUnit) and u.kind == UnitKind.PROVINCE]
+    found: dict[int, set[str]] = defaultdict(set)
+    for province_id, kind in ReportDeadline.objects.filter(province_id__in=ids, required=False).values_list(
+        "province_id", "kind"
+    ):
+        found[province_id].add(kind)
+    return found
+
+
+def _grandchild_counts(
+    nodes: list[Node],
+    period: Period,
+    today: datetime.date,
+    optional: dict[int, set[str]],
+    province: AdminUnit | None,
+) -> None:
     """Per unit node: its children's report states, counted in SQL (a province has ~100 communes, each ~30
-    teams: one grouped query for all of them)."""
+    teams: one grouped query for all of them). Nobody is late where the node's province does not ask for
+    this kind of report (``optional``: per province id; ``province``: the nodes' own, None when the nodes
+    are provinces)."""
     units = [n.subject for n in nodes if isinstance(n.subject, AdminUnit)]
     if not units:
         return
@@ -992,6 +1036,9 @@ def _grandchild_counts(nodes: list[Node], period: Period, today: datetime.date) 
         counts["late"] = late_counts.get(node.subject.pk, 0)
         if node.due_on < today:  # past the children's due date (one day before this unit's): unsent are late
             counts["late"] = max(0, counts["expected"] - sent)
+        node_province = province.pk if province is not None else node.subject.pk
+        if period.kind in optional.get(node_province, set()):
+            counts["late"] = 0
         node.counts = counts
 
 
@@ -1028,20 +1075,21 @@ def _previous(kind: str, year: int, number: int) -> tuple[int, int]:
 
 
 def latest_due_periods(unit: AdminUnit, today: datetime.date, children: list[Subject] | None = None) -> list[Period]:
-    """Per kind of report, the latest calendar period whose reports to ``unit`` were due before today
-    (two queries: the province's deadlines and the periods; a period nobody has used yet is made)."""
+    """Per kind of report the province asks for, the latest calendar period whose reports to ``unit`` were
+    due before today (two queries: the province's deadlines and the periods; a period nobody has used yet
+    is made)."""
     from cdtt.targets.services import calendar_bounds, calendar_period
 
     children = reporting_children(unit) if children is None else children
     level = level_of(children[0]) if children else Level.VILLAGE
     province = province_of(unit)
-    rules = (
-        {r.kind: (r.month_offset, r.day) for r in ReportDeadline.objects.filter(province=province)}
-        if province is not None
-        else {}
-    )
+    deadlines = list(ReportDeadline.objects.filter(province=province)) if province is not None else []
+    rules = {r.kind: (r.month_offset, r.day) for r in deadlines}
+    optional = {r.kind for r in deadlines if not r.required}
     chosen: list[tuple[str, int, int, datetime.date]] = []
     for kind in (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.HALF, PeriodKind.YEAR):
+        if kind in optional:
+            continue
         number = {
             PeriodKind.MONTH: today.month,
             PeriodKind.QUARTER: (today.month - 1) // 3 + 1,
@@ -1085,9 +1133,15 @@ def late_reports(unit: AdminUnit, *, today: datetime.date | None = None) -> list
             period__in=periods, status__in=SENT_STATES, **{f"{field_name}__in": [c.pk for c in children]}
         ).values_list("period_id", field_name)
     )
+    # Reporting to the nation, each province's own choice of the kinds it asks for holds for it.
+    optional = _optional_by_province(children) if province_of(unit) is None else {}
     found = []
     for period in periods:
-        late = [Node(child, None, today, late=True) for child in children if (period.pk, child.pk) not in sent]
+        late = [
+            Node(child, None, today, late=True)
+            for child in children
+            if (period.pk, child.pk) not in sent and period.kind not in optional.get(child.pk, set())
+        ]
         if late:
             found.append(Late(period, late))
     return found

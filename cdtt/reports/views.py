@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -86,12 +87,16 @@ def index(request: HttpRequest) -> HttpResponse:
         reports = {r.period_id: r for r in Report.objects.filter(period__in=periods, **where)}
         level = services.level_of(subject)
         province = services.province_of(subject)
+        optional = services.optional_kinds(province)
         rows = []
         for period in periods:
             report = reports.get(period.pk)
+            required = period.kind not in optional
+            if not required and report is None:
+                continue  # the province does not ask for this kind; one opened anyway stays listed
             due = report.due_on if report else services.due_date(period, level, province)
             sent = report is not None and report.is_sent
-            rows.append({"period": period, "report": report, "due": due, "late": not sent and today > due})
+            rows.append({"period": period, "report": report, "due": due, "late": required and not sent and today > due})
         mine.append({"subject": subject, "key": _subject_key(subject), "rows": rows})
     review_units = [
         AdminUnit.objects.get(pk=grant.unit_id)
@@ -174,7 +179,9 @@ def detail(request: HttpRequest, report_id: int) -> HttpResponse:
         "can_submit": can_write,
         "can_review": can_review and report.status == ReportStatus.SUBMITTED,
         "can_reopen": can_review and report.status == ReportStatus.APPROVED,
-        "late": not report.is_sent and timezone.localdate() > report.due_on,
+        "late": not report.is_sent
+        and timezone.localdate() > report.due_on
+        and services.is_required(report.period, services.province_of(report.subject)),  # type: ignore[arg-type]
         "can_raise": scope_for(request.user).has(Perm.RAISE_DIFFICULTIES)
         and services.is_reporter(request.user, report),
         "difficulties": _difficulties(request.user, report),
@@ -316,30 +323,41 @@ def settings_view(request: HttpRequest, unit_id: int) -> HttpResponse:
             if request.POST.get("action") == "policy":
                 services.policy_set(actor=request.user, unit=unit, hide_unapproved=bool(request.POST.get("hide")))
             elif is_province:
-                for kind in KIND_ORDER:
-                    offset, day = request.POST.get(f"offset-{kind}", ""), request.POST.get(f"day-{kind}", "")
-                    if not day:
-                        continue
-                    try:
-                        parsed = (int(offset or 0), int(day))
-                    except ValueError:
-                        raise DomainError(_("Enter whole numbers for the deadlines.")) from None
-                    if parsed != services.deadline_rule(unit, kind):
-                        services.deadline_set(
-                            actor=request.user, province=unit, kind=kind, month_offset=parsed[0], day=parsed[1]
-                        )
+                optional = services.optional_kinds(unit)
+                with transaction.atomic():  # all the kinds or none
+                    for kind in KIND_ORDER:
+                        offset, day = request.POST.get(f"offset-{kind}", ""), request.POST.get(f"day-{kind}", "")
+                        if not day:
+                            continue
+                        try:
+                            parsed = (int(offset or 0), int(day))
+                        except ValueError:
+                            raise DomainError(_("Enter whole numbers for the deadlines.")) from None
+                        required = bool(request.POST.get(f"required-{kind}"))
+                        if parsed != services.deadline_rule(unit, kind) or required == (kind in optional):
+                            services.deadline_set(
+                                actor=request.user,
+                                province=unit,
+                                kind=kind,
+                                month_offset=parsed[0],
+                                day=parsed[1],
+                                required=required,
+                            )
             messages.success(request, _("Saved."))
             return redirect("reports:settings", unit.pk)
         except DomainError as exc:
             if isinstance(exc, NotFound):
                 raise
             messages.error(request, exc.message)
+    province = unit if is_province else services.province_of(unit)
+    optional = services.optional_kinds(province)
     rules = [
         {
             "kind": kind,
             "label": PeriodKind(kind).label,
-            "rule": services.deadline_rule(unit if is_province else services.province_of(unit), kind),
+            "rule": services.deadline_rule(province, kind),
             "default": services.DEFAULT_DEADLINES[kind],
+            "required": kind not in optional,
         }
         for kind in KIND_ORDER
     ]

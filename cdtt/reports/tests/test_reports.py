@@ -505,6 +505,61 @@ def test_late_reports_for_dashboards(tree: Tree, users: Users, month: Period) ->
     assert [p.name for p in services.latest_due_periods(tree.c1, today)][:2] == ["Tháng 11/2026", "Quý 3/2026"]
 
 
+def test_a_province_that_does_not_ask_for_a_kind_of_report_has_nobody_late_for_it(
+    tree: Tree, users: Users, month: Period, signed_in: Callable[[str], Client]
+) -> None:
+    from cdtt.notices.models import Notification
+
+    today = datetime.date(2026, 11, 28)
+    november = targets.calendar_period(PeriodKind.MONTH, 2026, 11)
+    after_due = services.due_date(november, 3, tree.p1) + datetime.timedelta(days=1)
+    assert {n.state for n in services.status_tree(tree.c1, november, today=after_due)} == {"late"}
+
+    # The province officer unticks the monthly report on the settings page (the other kinds stay ticked).
+    officer = signed_in("province_officer")
+    form = {"action": "deadlines"}
+    for kind, (offset, day) in services.DEFAULT_DEADLINES.items():
+        form |= {f"offset-{kind}": str(offset), f"day-{kind}": str(day)}
+        if kind != "month":
+            form[f"required-{kind}"] = "1"
+    assert officer.post(reverse("reports:settings", args=[tree.p1.pk]), form).status_code == 302
+    assert services.optional_kinds(tree.p1) == {"month"}
+    assert services.optional_kinds(tree.p2) == set()  # another province still asks for it
+    event = AuditEvent.objects.filter(action="report.deadline").get()
+    assert event.details["required"] is False
+
+    # Nobody in the province is late for a monthly report any more: tree, counts, dashboard panel, reminders.
+    assert {n.state for n in services.status_tree(tree.c1, november, today=after_due)} == {"missing"}
+    province = {n.subject.pk: n for n in services.status_tree(tree.p1, november, today=after_due)}
+    assert province[tree.c1.pk].counts["late"] == 0 and not province[tree.c1.pk].late
+    nation = {n.subject.pk: n for n in services.status_tree(tree.vn, november, today=today)}
+    assert not nation[tree.p1.pk].late and nation[tree.p2.pk].late  # p2 still owes its monthly report
+    assert "month" not in {e.period.kind for e in services.late_reports(tree.c1, today=today)}
+    assert "quarter" in {e.period.kind for e in services.late_reports(tree.c1, today=today)}
+    national = {e.period.kind: {n.subject.pk for n in e.nodes} for e in services.late_reports(tree.vn, today=today)}
+    assert tree.p1.pk not in national["month"] and tree.p2.pk in national["month"]
+    services.remind_due(today=datetime.date(2026, 11, 23))  # November's is late, the year's due on the 25th
+    titles = list(Notification.objects.filter(kind="report_due").values_list("title", flat=True))
+    assert titles and all("Năm 2026" in t for t in titles)  # reminded of the year's report, not the month's
+
+    # The team's list leaves the monthly report out, unless one was opened anyway; it is never "late".
+    member = signed_in("team_member")
+    listed = [r["period"].kind for block in member.get(reverse("reports:index")).context["mine"] for r in block["rows"]]
+    assert "month" not in listed and "quarter" in listed
+    services.report_open(actor=users.team_member, subject=tree.v1, period=november, today=today)
+    rows = [r for block in member.get(reverse("reports:index")).context["mine"] for r in block["rows"]]
+    assert [(r["period"].kind, r["late"]) for r in rows if r["period"] == november] == [("month", False)]
+
+    # Ticking it again makes the month required again.
+    form["required-month"] = "1"
+    officer.post(reverse("reports:settings", args=[tree.p1.pk]), form)
+    assert services.optional_kinds(tree.p1) == set()
+    # Only the province's officers choose; a commune officer's post changes nothing.
+    del form["required-month"]
+    assert signed_in("commune_officer").post(reverse("reports:settings", args=[tree.c1.pk]), form).status_code == 302
+    assert services.optional_kinds(tree.p1) == set()
+
+
 # -- notices ---------------------------------------------------------------------------------------------------
 
 
