@@ -134,6 +134,11 @@ def job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
 def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
     """Cancel a job that was not applied (POST)."""
     job = selectors.import_job_get(user=request.user, job_id=job_id)
+    return cancel_page(request, job, job_view="transfers:job", upload_view="transfers:village_import")
+
+
+def cancel_page(request: HttpRequest, job: ImportJob, *, job_view: str, upload_view: str) -> HttpResponse:
+    """Cancel ``job`` on a POST, then back to its upload page (or to the job, with the reason it could not)."""
     if request.method == "POST":
         try:
             services.import_job_cancel(actor=request.user, job=job, request=request)
@@ -143,5 +148,5 @@ def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
             messages.error(request, exc.message)
         else:
             messages.success(request, _("The import was cancelled; nothing was added."))
-            return redirect("transfers:village_import", unit_id=job.unit_id)
-    return redirect("transfers:job", job_id=job.pk)
+            return redirect(upload_view, unit_id=job.unit_id)
+    return redirect(job_view, job_id=job.pk)

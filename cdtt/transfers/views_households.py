@@ -22,7 +22,7 @@ from cdtt.teams.models import Gender
 from cdtt.transfers import selectors, services, services_households
 from cdtt.transfers.importers import households as household_importer
 from cdtt.transfers.models import ImportJob, ImportKind, ImportRow, ImportStatus, RowDecision, RowOutcome
-from cdtt.transfers.views import ROWS_PER_PAGE, XLSX_TYPE, upload_page
+from cdtt.transfers.views import ROWS_PER_PAGE, XLSX_TYPE, cancel_page, upload_page
 
 HOUSEHOLDS = ImportKind.HOUSEHOLDS
 SHOW = ("errors", "duplicates", "undecided")
@@ -197,14 +197,4 @@ def household_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
 def household_job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
     """Discard a job that was not applied (POST); its checked rows are deleted."""
     job = selectors.import_job_get(user=request.user, job_id=job_id, kind=HOUSEHOLDS)
-    if request.method == "POST":
-        try:
-            services.import_job_cancel(actor=request.user, job=job, request=request)
-        except (NotFound, Forbidden):
-            raise
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("The import was cancelled; nothing was added."))
-            return redirect("transfers:household_import", unit_id=job.unit_id)
-    return redirect("transfers:household_job", job_id=job.pk)
+    return cancel_page(request, job, job_view="transfers:household_job", upload_view="transfers:household_import")

@@ -7,7 +7,6 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cdtt.access.decorators import requires
@@ -18,7 +17,7 @@ from cdtt.teams.models import Gender, MemberRole, Organisation
 from cdtt.transfers import selectors, services
 from cdtt.transfers.importers import teams as team_importer
 from cdtt.transfers.models import ImportKind
-from cdtt.transfers.views import ROWS_PER_PAGE, XLSX_TYPE, upload_page
+from cdtt.transfers.views import ROWS_PER_PAGE, XLSX_TYPE, cancel_page, upload_page
 
 TEAMS = ImportKind.TEAMS
 
@@ -94,17 +93,7 @@ def team_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
 def team_job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
     """Cancel a job that was not applied (POST)."""
     job = selectors.import_job_get(user=request.user, job_id=job_id, kind=TEAMS)
-    if request.method == "POST":
-        try:
-            services.import_job_cancel(actor=request.user, job=job, request=request)
-        except (NotFound, Forbidden):
-            raise
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("The import was cancelled; nothing was added."))
-            return redirect("transfers:team_import", unit_id=job.unit_id)
-    return redirect("transfers:team_job", job_id=job.pk)
+    return cancel_page(request, job, job_view="transfers:team_job", upload_view="transfers:team_import")
 
 
 @requires(Perm.VIEW_TEAMS)
