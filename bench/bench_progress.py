@@ -625,6 +625,7 @@ def generate(rng: random.Random, world: World) -> None:
                 outcome,
                 channel,
                 people,
+                0,  # households reached: the generated sessions count people
                 year_days[day],
                 at,
                 at,
@@ -646,6 +647,7 @@ def generate(rng: random.Random, world: World) -> None:
             "outcome",
             "channel",
             "people_reached",
+            "households_reached",
             "occurred_on",
             "recorded_at",
             "updated_at",
@@ -765,8 +767,10 @@ def naive(place: Place, period: Period, indicators: Sequence[Indicator], rules: 
         .annotate(
             n=Count("id", filter=in_year),
             people=Sum("people_reached", filter=in_year),
+            homes=Sum("households_reached", filter=in_year),
             n_all=Count("id"),
             people_all=Sum("people_reached"),
+            homes_all=Sum("households_reached"),
         )
         .order_by()
     )
@@ -785,12 +789,15 @@ def naive(place: Place, period: Period, indicators: Sequence[Indicator], rules: 
 
     within: dict[int, int] = defaultdict(int)
     running: dict[int, int] = defaultdict(int)
-    for kind, platform_id, outcome_id, n, people, n_all, people_all in grouped:
-        probe = SimpleNamespace(kind=kind, platform_id=platform_id, outcome_id=outcome_id, people_reached=1)
+    for kind, platform_id, outcome_id, n, people, homes, n_all, people_all, homes_all in grouped:
+        probe = SimpleNamespace(
+            kind=kind, platform_id=platform_id, outcome_id=outcome_id, people_reached=1, households_reached=1
+        )
         for rule in rules.activity:
             if rule.amount(probe):
-                within[rule.indicator_id] += int((people or 0) if rule.reach else n)
-                running[rule.indicator_id] += int((people_all or 0) if rule.reach else n_all)
+                reached, reached_all = (homes, homes_all) if rule.households else (people, people_all)
+                within[rule.indicator_id] += int((reached or 0) if rule.reach else n)
+                running[rule.indicator_id] += int((reached_all or 0) if rule.reach else n_all)
     for item_id, homes, people, homes_all, people_all in by_item:
         for indicator_id, residents in rules.statuses.get(item_id, ()):
             within[indicator_id] += people if residents else homes

@@ -53,6 +53,8 @@ class Activity(models.Model):
     )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, blank=True)
     people_reached = models.PositiveIntegerField(_("people reached"), default=0)
+    # Propaganda or a group session may count households instead of (or besides) people ("3 hộ").
+    households_reached = models.PositiveIntegerField(_("households reached"), default=0)
     note = models.TextField(_("note"), blank=True)
     occurred_on = models.DateField(_("date"))
     recorded_at = models.DateTimeField(auto_now_add=True)

@@ -49,6 +49,7 @@ class ActivityIn:
     outcome_id: int | None = None
     channel: str = ""
     people_reached: int = 0
+    households_reached: int = 0  # propaganda or a group session counted in households ("3 hộ")
     note: str = ""
     latitude: float | None = None
     longitude: float | None = None
@@ -63,7 +64,7 @@ class _Place:
 
 
 # Fields an edit may change (a different household or kind is a void and a new record).
-EDITABLE = ("occurred_on", "platform_id", "outcome_id", "channel", "people_reached", "note")
+EDITABLE = ("occurred_on", "platform_id", "outcome_id", "channel", "people_reached", "households_reached", "note")
 
 
 def _platform(pk: int) -> Platform | None:
@@ -319,8 +320,13 @@ def _clean(data: ActivityIn, place: _Place, lookups: Lookups | None = None) -> d
         raise DomainError(
             _("The number of people must be between 0 and %(max)s.") % {"max": MAX_PEOPLE}, field="people_reached"
         )
-    if data.kind != ActivityKind.GUIDANCE and data.people_reached < 1:
-        raise DomainError(_("Enter how many people were reached."), field="people_reached")
+    if not 0 <= data.households_reached <= MAX_PEOPLE:
+        raise DomainError(
+            _("The number of households must be between 0 and %(max)s.") % {"max": MAX_PEOPLE},
+            field="households_reached",
+        )
+    if data.kind != ActivityKind.GUIDANCE and data.people_reached < 1 and data.households_reached < 1:
+        raise DomainError(_("Enter how many people or households were reached."), field="people_reached")
     for value, low, high, name in ((data.latitude, -90, 90, "latitude"), (data.longitude, -180, 180, "longitude")):
         if value is not None and not low <= value <= high:
             raise DomainError(_("The location is not valid."), field=name)
@@ -338,6 +344,7 @@ def _clean(data: ActivityIn, place: _Place, lookups: Lookups | None = None) -> d
         "outcome_id": outcome.pk if outcome else None,
         "channel": data.channel if data.kind != ActivityKind.GUIDANCE else "",
         "people_reached": data.people_reached if data.kind != ActivityKind.GUIDANCE else 0,
+        "households_reached": data.households_reached if data.kind != ActivityKind.GUIDANCE else 0,
         "note": nfc(data.note).strip()[:MAX_NOTE],
         "latitude": data.latitude,
         "longitude": data.longitude,

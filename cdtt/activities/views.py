@@ -62,7 +62,8 @@ def _choice(raw: str) -> tuple[int | None, int | None]:
 
 
 def _people(raw: str) -> int:
-    """People reached as typed; anything not a number is -1, which the service refuses with a message."""
+    """People (or households) reached as typed; anything not a number is -1, which the service refuses with a
+    message."""
     raw = raw.strip()
     try:
         return int(raw) if raw else 0
@@ -133,6 +134,7 @@ def event_new(request: HttpRequest, village_id: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         people = _people(request.POST.get("people_reached", ""))
+        homes = _people(request.POST.get("households_reached", ""))
         try:
             activity_record(
                 actor=request.user,
@@ -145,6 +147,7 @@ def event_new(request: HttpRequest, village_id: int) -> HttpResponse:
                     if request.POST.get("kind") == ActivityKind.PROPAGANDA
                     else "",
                     people_reached=people,
+                    households_reached=homes,
                     note=request.POST.get("note", ""),
                 ),
                 request=request,
@@ -205,7 +208,7 @@ def activity_void_view(request: HttpRequest, activity_id: int) -> HttpResponse:
 
 @requires(Perm.RECORD_ACTIVITIES)
 def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
-    """Correct a record (date, outcome, people reached, note); the values before are kept."""
+    """Correct a record (date, outcome, people or households reached, note); the values before are kept."""
     activity = activity_get(actor=request.user, activity_id=activity_id)
     if activity.village_id is None:  # a commune-wide record is corrected through the API
         raise NotFound(_("The activity was not found."))
@@ -214,6 +217,7 @@ def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
         outcome_id, platform_id = _choice(request.POST.get("choice", ""))
         platform_id = platform_id or (None if outcome_id else activity.platform_id)
         people = _people(request.POST.get("people_reached", ""))
+        homes = _people(request.POST.get("households_reached", ""))
         try:
             activity_update(
                 actor=request.user,
@@ -225,6 +229,7 @@ def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
                     outcome_id=outcome_id if activity.kind == ActivityKind.GUIDANCE else None,
                     channel=request.POST.get("channel", "") if activity.kind == ActivityKind.PROPAGANDA else "",
                     people_reached=people if activity.kind != ActivityKind.GUIDANCE else 0,
+                    households_reached=homes if activity.kind != ActivityKind.GUIDANCE else 0,
                     note=request.POST.get("note", ""),
                 ),
                 expected_version=int(request.POST.get("version") or 0) or None,

@@ -64,6 +64,7 @@ class IndicatorOut(Schema):
     measure: str
     pillar: str
     method: str
+    reach_measure: str  # activity_reach: "people" or "households" reached
     valid_from_year: int | None
     valid_to_year: int | None
 
@@ -377,6 +378,7 @@ class ActivityBody(Schema):
     outcome_id: int | None = None
     channel: str = ""
     people_reached: int = 0
+    households_reached: int = 0
     note: str = ""
     latitude: float | None = None
     longitude: float | None = None
@@ -389,6 +391,7 @@ class ActivityPatch(Schema):
     outcome_id: int | None = None
     channel: str = ""
     people_reached: int = 0
+    households_reached: int | None = None  # left out: unchanged
     note: str = ""
 
 
@@ -410,6 +413,7 @@ class ActivityOut(Schema):
     outcome_id: int | None
     channel: str
     people_reached: int
+    households_reached: int
     note: str
     version: int
     voided: bool
@@ -434,6 +438,7 @@ def _activity_out(activity: Activity) -> dict[str, Any]:
         "outcome_id": activity.outcome_id,
         "channel": activity.channel,
         "people_reached": activity.people_reached,
+        "households_reached": activity.households_reached,
         "note": activity.note,
         "version": activity.version,
         "voided": activity.voided_at is not None,
@@ -466,6 +471,7 @@ def activity_create(request: HttpRequest, payload: ActivityBody) -> Any:
         outcome_id=payload.outcome_id,
         channel=payload.channel,
         people_reached=payload.people_reached,
+        households_reached=payload.households_reached,
         note=payload.note,
         latitude=payload.latitude,
         longitude=payload.longitude,
@@ -500,6 +506,9 @@ def activity_patch(request: HttpRequest, activity_id: int, payload: ActivityPatc
         outcome_id=payload.outcome_id,
         channel=payload.channel,
         people_reached=payload.people_reached,
+        households_reached=activity.households_reached
+        if payload.households_reached is None
+        else payload.households_reached,
         note=payload.note,
     )
     try:

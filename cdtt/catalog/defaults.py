@@ -145,6 +145,11 @@ INDICATORS: list[tuple[str, str, str, str, str, dict[str, Any]]] = [
      "activity_reach", {"kinds": ["group"], "platform": "epayment"}),
     ("propaganda_people", "Số người nghe tuyên truyền", "people", "society",
      "activity_reach", {"kinds": ["propaganda"]}),
+    # The same reports counted in households ("bc thanh toan 3 ho"): the activity's households reached.
+    ("epayment_households_guided", "Số hộ được hướng dẫn thanh toán điện tử", "households", "economy",
+     "activity_reach", {"kinds": ["group"], "platform": "epayment", "reach": "households"}),
+    ("propaganda_households", "Số hộ được tuyên truyền", "households", "society",
+     "activity_reach", {"kinds": ["propaganda"], "reach": "households"}),
     ("vneid_level2_rate", "Tỷ lệ người từ 15 tuổi đã kích hoạt định danh điện tử mức 2", "percent", "government",
      "ratio", {"numerator": "vneid_level2", "denominator": "register_adults"}),
     ("epayment_rate", "Tỷ lệ người từ 15 tuổi có tài khoản thanh toán điện tử", "percent", "economy",
@@ -159,6 +164,9 @@ ALIASES: dict[str, list[str]] = {
     "dvc_guided": ["dvc", "dich vu cong", "dvctt"],
     "epayment_guided": ["thanh toan", "thanh toan dien tu", "vi dien tu"],
     "propaganda_people": ["tuyen truyen", "tt"],
+    # The same words name the households' indicators: a unit word ("nguoi", "ho") tells them apart.
+    "epayment_households_guided": ["thanh toan", "thanh toan dien tu", "vi dien tu"],
+    "propaganda_households": ["tuyen truyen", "tt"],
 }
 
 VALID_FROM = 2025  # the year the commune-level reorganisation took effect

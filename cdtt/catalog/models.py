@@ -89,6 +89,13 @@ class Method(models.TextChoices):
     RATIO = "ratio", _("A ratio of two indicators (%)")
 
 
+class ReachMeasure(models.TextChoices):
+    """What an ACTIVITY_REACH indicator adds up: the people or the households the activities reached."""
+
+    PEOPLE = "people", _("People reached")
+    HOUSEHOLDS = "households", _("Households reached")
+
+
 class RegisterMetric(models.TextChoices):
     HOUSEHOLDS = "households", _("Households registered")
     MEMBERS = "members", _("Household members")
@@ -121,6 +128,10 @@ class Indicator(models.Model):
         Platform, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("platform")
     )
     outcomes = models.ManyToManyField(Outcome, blank=True, related_name="+", verbose_name=_("outcomes"))
+    # ACTIVITY_REACH: whether it adds up the people or the households the activities reached.
+    reach_measure = models.CharField(
+        _("reach counted in"), max_length=12, choices=ReachMeasure.choices, default=ReachMeasure.PEOPLE
+    )
     # *_REACHED: the adoption status.
     adoption_item = models.ForeignKey(
         "households.AdoptionItem",
@@ -195,3 +206,13 @@ class Indicator(models.Model):
             raise ValidationError(_("This way of computing needs its settings filled in."))
         if self.method == Method.RATIO and self.numerator_id == self.denominator_id:
             raise ValidationError(_("A ratio needs two different indicators."))
+        if self.reach_measure not in ReachMeasure.values:
+            raise ValidationError({"reach_measure": _("Choose whether it counts people or households.")})
+        if self.reach_measure == ReachMeasure.HOUSEHOLDS and self.method != Method.ACTIVITY_REACH:
+            raise ValidationError(
+                {"reach_measure": _("Only an indicator of people reached by activities can count households instead.")}
+            )
+        if self.reach_measure == ReachMeasure.HOUSEHOLDS and set(self.activity_kinds or []) - {"propaganda", "group"}:
+            raise ValidationError(
+                {"reach_measure": _("Households are counted for propaganda and group sessions only, not guidance.")}
+            )

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from cdtt.catalog import defaults
-from cdtt.catalog.models import Indicator, Method, Outcome, Platform
+from cdtt.catalog.models import Indicator, Method, Outcome, Platform, ReachMeasure
 from cdtt.households.models import AdoptionItem
 from cdtt.progress.engine import forget_rules
 
@@ -73,6 +73,7 @@ def catalog_load(*, report: Callable[[str], None] | None = None) -> tuple[int, i
                 "numerator": indicators.get(settings.get("numerator", "")),
                 "denominator": indicators.get(settings.get("denominator", "")),
                 "aliases": defaults.ALIASES.get(code, []),
+                "reach_measure": settings.get("reach", ReachMeasure.PEOPLE),
             }
             indicator, new = Indicator.objects.update_or_create(
                 code=code, defaults=values, create_defaults={**values, "valid_from_year": defaults.VALID_FROM}

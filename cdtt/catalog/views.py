@@ -20,7 +20,7 @@ from cdtt.access.decorators import requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import as_id, scope_for
 from cdtt.activities.models import ActivityKind
-from cdtt.catalog.models import Indicator, Method, Outcome, Platform
+from cdtt.catalog.models import Indicator, Method, Outcome, Platform, ReachMeasure
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import Forbidden, NotFound
 from cdtt.core.text import fold
@@ -81,6 +81,12 @@ class IndicatorForm(forms.ModelForm):  # type: ignore[type-arg]
         widget=forms.CheckboxSelectMultiple,
         label=gettext_lazy("activity kinds"),
     )
+    reach_measure = forms.ChoiceField(
+        choices=ReachMeasure.choices,
+        required=False,
+        label=gettext_lazy("reach counted in"),
+        help_text=gettext_lazy("For people reached by activities: count the people or the households reached."),
+    )
     aliases = forms.CharField(
         required=False,
         max_length=500,
@@ -97,6 +103,7 @@ class IndicatorForm(forms.ModelForm):  # type: ignore[type-arg]
             "pillar",
             "method",
             "activity_kinds",
+            "reach_measure",
             "platform",
             "outcomes",
             "adoption_item",
@@ -126,6 +133,10 @@ class IndicatorForm(forms.ModelForm):  # type: ignore[type-arg]
         if self.instance.pk:
             self.fields["code"].disabled = True  # aggregates and sheets refer to it
             self.initial["aliases"] = ", ".join(self.instance.aliases or [])
+
+    def clean_reach_measure(self) -> str:
+        """People unless households are chosen (older forms and API clients leave it out)."""
+        return str(self.cleaned_data.get("reach_measure") or ReachMeasure.PEOPLE)
 
     def clean_aliases(self) -> list[str]:
         """Folded (no case, no diacritics), without repeats; a word with a digit would read as a number."""

@@ -181,10 +181,11 @@ def difficulties_message(request: HttpRequest, difficulty_id: int, payload: Mess
 
 
 class ActionIn(Schema):
-    action: str = ""  # answer, assign, escalate, due, resolve, reopen
+    action: str = ""  # answer, assign, escalate, due, category, resolve, reopen
     text: str = ""
     assignee_id: int | None = None
     due_on: datetime.date | None = None
+    category: str = ""
 
 
 @router.post("/difficulties/{difficulty_id}/actions", response={200: DifficultyOut, **ERRORS})
@@ -201,6 +202,8 @@ def difficulties_act(request: HttpRequest, difficulty_id: int, payload: ActionIn
         services.difficulty_escalate(actor=user, difficulty=d, text=payload.text, request=request)
     elif payload.action == "due":
         services.difficulty_set_due(actor=user, difficulty=d, due_on=payload.due_on, request=request)
+    elif payload.action == "category":
+        services.difficulty_set_category(actor=user, difficulty=d, category=payload.category, request=request)
     elif payload.action == "resolve":
         services.difficulty_resolve(actor=user, difficulty=d, text=payload.text, request=request)
     elif payload.action == "reopen":

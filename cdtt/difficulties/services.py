@@ -600,6 +600,46 @@ def difficulty_set_due(
     return current
 
 
+def difficulty_set_category(
+    *,
+    actor: Any,
+    difficulty: Difficulty,
+    category: str,
+    request: HttpRequest | None = None,
+    now: datetime.datetime | None = None,
+) -> Difficulty:
+    """The handling unit (or a unit above it) corrects the kind of difficulty, e.g. a chat's first guess."""
+    _require_handler(actor, difficulty)
+    if category not in Category.values:
+        raise DomainError(_("Choose the kind of difficulty."), field="category")
+    now = now or timezone.now()
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        current = _locked(difficulty)
+        before = current.category
+        if before == category:
+            return current
+        current.category = category
+        current.save(update_fields=["category", "updated_at"])
+        _event(
+            current,
+            actor,
+            "category",
+            _("Category changed from “%(before)s” to “%(after)s”.")
+            % {"before": Category(before).label, "after": Category(category).label},
+            now,
+        )
+        audit_record(
+            actor=actor,
+            action="difficulty.category",
+            target=current,
+            unit=current.unit,
+            request=request,
+            before=before,
+            after=category,
+        )
+    return current
+
+
 def difficulty_comment(
     *,
     actor: Any,

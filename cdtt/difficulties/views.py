@@ -128,6 +128,8 @@ def difficulty_detail(request: HttpRequest, difficulty_id: int) -> HttpResponse:
         "can_assign": handler and waiting,
         "can_escalate": handler and waiting and difficulty.handler_unit.parent_id is not None,
         "can_set_due": handler and unresolved,
+        "can_set_category": handler,
+        "categories": Category.choices,
         "can_resolve": raiser and unresolved,
         "can_reopen": raiser and difficulty.status in (Status.ANSWERED, Status.RESOLVED),
         "can_write": services.may_write(scope, difficulty),
@@ -138,13 +140,13 @@ def difficulty_detail(request: HttpRequest, difficulty_id: int) -> HttpResponse:
     return render(request, "difficulties/detail.html", context)
 
 
-ACTIONS = {"answer", "assign", "escalate", "due", "resolve", "reopen", "comment"}
+ACTIONS = {"answer", "assign", "escalate", "due", "category", "resolve", "reopen", "comment"}
 
 
 @requires(Perm.VIEW_DIFFICULTIES)
 @require_POST
 def difficulty_action(request: HttpRequest, difficulty_id: int) -> HttpResponse:
-    """One step on a difficulty (POST): answer, assign, escalate, due date, resolve, reopen or comment."""
+    """One step on a difficulty (POST): answer, assign, escalate, due date, category, resolve, reopen or comment."""
     difficulty = difficulty_get(actor=request.user, difficulty_id=difficulty_id)
     action = request.POST.get("action", "")
     text = request.POST.get("text", "")
@@ -178,6 +180,11 @@ def _act(request: HttpRequest, difficulty: Any, action: str, text: str) -> str:
             actor=user, difficulty=difficulty, due_on=parse_date(raw) if raw else None, request=request
         )
         return _("The due date was changed.")
+    if action == "category":
+        services.difficulty_set_category(
+            actor=user, difficulty=difficulty, category=request.POST.get("category", ""), request=request
+        )
+        return _("The category was changed.")
     if action == "resolve":
         services.difficulty_resolve(actor=user, difficulty=difficulty, text=text, request=request)
         return _("The difficulty was marked as resolved.")

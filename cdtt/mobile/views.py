@@ -19,7 +19,7 @@ from cdtt.access.decorators import public, requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 
-SW_VERSION = "cdtt-app-1"
+SW_VERSION = "cdtt-app-2"  # bump when app.js or app.css changes: phones fetch them again
 
 
 @requires(Perm.RECORD_ACTIVITIES)
@@ -47,6 +47,8 @@ def _strings() -> dict[str, str]:
         "discard_confirm": _("Discard this record? It will never be sent."),
         "no_households": _("No household yet: sync when online."),
         "people": _("people"),
+        "households": _("households"),
+        "reach_needed": _("Enter how many people or households were reached."),
     }
 
 

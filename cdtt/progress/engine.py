@@ -24,7 +24,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from cdtt.catalog.models import Indicator, Method, RegisterMetric
+from cdtt.catalog.models import Indicator, Method, ReachMeasure, RegisterMetric
 from cdtt.geo.models import AdminUnit
 from cdtt.progress.models import Level, ProgressCell
 
@@ -48,10 +48,11 @@ def campaign_bucket(period_id: int) -> int:
 @dataclass(frozen=True)
 class ActivityRule:
     indicator_id: int
-    reach: bool  # count people reached, not records
+    reach: bool  # count people (or households) reached, not records
     kinds: frozenset[str]
     platform_id: int | None
     outcome_ids: frozenset[int]
+    households: bool = False  # a reach counted in households reached, not people
 
     def amount(self, activity: Any) -> int:
         if activity.kind not in self.kinds:
@@ -60,7 +61,9 @@ class ActivityRule:
             return 0
         if self.outcome_ids and activity.outcome_id not in self.outcome_ids:
             return 0
-        return int(activity.people_reached or 0) if self.reach else 1
+        if not self.reach:
+            return 1
+        return int((activity.households_reached if self.households else activity.people_reached) or 0)
 
 
 @dataclass
@@ -110,6 +113,7 @@ def load_rules() -> Rules:
                     kinds=frozenset(indicator.activity_kinds),
                     platform_id=indicator.platform_id,
                     outcome_ids=frozenset(outcome.pk for outcome in indicator.outcomes.all()),
+                    households=indicator.reach_measure == ReachMeasure.HOUSEHOLDS,
                 )
             )
         elif indicator.method in (Method.HOUSEHOLDS_REACHED, Method.RESIDENTS_REACHED) and indicator.adoption_item_id:

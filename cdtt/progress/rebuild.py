@@ -18,7 +18,7 @@ from django.db.models import Count, IntegerField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 
 from cdtt.activities.models import Activity
-from cdtt.catalog.models import COUNTED_METHODS, Indicator, Method, RegisterMetric
+from cdtt.catalog.models import COUNTED_METHODS, Indicator, Method, ReachMeasure, RegisterMetric
 from cdtt.households.models import AdoptionStatus, Household
 from cdtt.progress.engine import NATION_UNIT, campaign_bucket, forget_rules, write_cells
 from cdtt.progress.models import Level, ProgressCell
@@ -49,7 +49,8 @@ def _source(indicator: Indicator) -> _Source | None:
         if outcomes:
             activities = activities.filter(outcome_id__in=outcomes)
         reach = indicator.method == Method.ACTIVITY_REACH
-        value: Any = Coalesce(Sum("people_reached"), Value(0)) if reach else Count("id")
+        counted = "households_reached" if indicator.reach_measure == ReachMeasure.HOUSEHOLDS else "people_reached"
+        value: Any = Coalesce(Sum(counted), Value(0)) if reach else Count("id")
         return _Source(activities, "occurred_on", "village_id", "commune_id", "commune__parent_id", value)
     if indicator.method in (Method.HOUSEHOLDS_REACHED, Method.RESIDENTS_REACHED):
         residents = indicator.method == Method.RESIDENTS_REACHED

@@ -261,6 +261,7 @@ def _activity_in(key: uuid_module.UUID, data: dict[str, Any], platforms: dict[st
         outcome_id=_int(data.get("outcome_id"), "outcome_id"),
         channel=str(data.get("channel", "")),
         people_reached=_int(data.get("people_reached"), "people_reached") or 0,
+        households_reached=_int(data.get("households_reached"), "households_reached") or 0,
         note=str(data.get("note", "")),
     )
 
@@ -272,6 +273,8 @@ def _activity(actor: Any, key: uuid_module.UUID, data: dict[str, Any], base_vers
     incoming = _activity_in(key, data)
     if existing is not None and base_version not in (None, ""):
         # Other content under a known UUID, based on the version the phone saw: an explicit edit.
+        if "households_reached" not in data:  # a phone that does not know the field leaves it as it was
+            incoming.households_reached = existing.households_reached
         updated = activity_update(
             actor=actor, activity=existing, data=incoming, expected_version=_int(base_version, "base_version")
         )

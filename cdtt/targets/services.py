@@ -24,7 +24,7 @@ from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from cdtt.access.permissions import Perm
+from cdtt.access.permissions import Perm, roles_with
 from cdtt.access.scope import scope_for
 from cdtt.catalog.models import Indicator, Measure, Method
 from cdtt.core.audit import audit_record
@@ -174,6 +174,128 @@ def _check_indicator(indicator: Indicator, period: Period, unit: AdminUnit) -> N
         raise NotFound(_("The indicator was not found."))
 
 
+# -- telling the people who received a target ---------------------------------------------------------
+
+
+def _recipients(subject: AdminUnit | Village) -> set[int]:
+    """Who is told of a new target: the users holding a role at exactly this unit that sees its targets and
+    answers for its work (reads its reports: officers and leaders, not enterprise partners), or for a
+    village its team: those holding a team role there and the team's current members with an account."""
+    from cdtt.accounts.models import RoleAssignment
+    from cdtt.teams.models import OPEN_STATUSES, Membership
+
+    roles = sorted(set(roles_with(Perm.VIEW_FIGURES)) & set(roles_with(Perm.VIEW_REPORTS)))
+    rows = RoleAssignment.objects.filter(role__in=roles, user__is_active=True)
+    if isinstance(subject, Village):
+        ids = set(rows.filter(village=subject).values_list("user_id", flat=True))
+        members = Membership.objects.current().filter(
+            team__village=subject,
+            team__status__in=OPEN_STATUSES,
+            member__user__isnull=False,
+            member__user__is_active=True,
+        )
+        ids |= set(members.values_list("member__user_id", flat=True))
+        return ids
+    return set(rows.filter(unit=subject, village__isnull=True).values_list("user_id", flat=True))
+
+
+@dataclass(frozen=True)
+class _Given:
+    subject: AdminUnit | Village
+    indicator: Indicator
+    value: Decimal
+
+
+class TargetNotices:
+    """The new or changed targets of one assignment batch (a target set, a split, a sheet), told to the
+    people of each unit or team that received one: one notice per person for the whole batch, made inside
+    the batch's transaction (``notify`` skips a notice already made that day for the same link, so a
+    retried batch does not double it). The actor is not told of their own assignment."""
+
+    def __init__(self, *, actor: Any, period: Period, by: AdminUnit | None) -> None:
+        self.actor = actor
+        self.period = period
+        self.by = by  # the unit that assigned
+        self.given: dict[tuple[str, int, int], _Given] = {}
+
+    def add(self, subject: AdminUnit | Village, indicator: Indicator, before: Decimal | None, after: Decimal) -> None:
+        if before is not None and before == after:
+            return  # unchanged: nothing to tell
+        kind = "v" if isinstance(subject, Village) else "u"
+        self.given[(kind, subject.pk, indicator.pk)] = _Given(subject, indicator, after)
+
+    def send(self) -> int:
+        """Leave the notices; the number made."""
+        from cdtt.notices.models import NoticeKind
+        from cdtt.notices.services import notify
+
+        if not self.given:
+            return 0
+        by_person: dict[int, list[_Given]] = {}
+        places: dict[tuple[str, int], set[int]] = {}
+        for (kind, subject_id, _indicator_id), given in self.given.items():
+            if (kind, subject_id) not in places:
+                places[(kind, subject_id)] = _recipients(given.subject) - {getattr(self.actor, "pk", None)}
+            for person in places[(kind, subject_id)]:
+                by_person.setdefault(person, []).append(given)
+        # People told the same lines get the same notice: one ``notify`` for all of them.
+        by_lines: dict[tuple[tuple[str, int, int], ...], tuple[list[_Given], list[int]]] = {}
+        for person, lines in by_person.items():
+            key = tuple(
+                sorted(("v" if isinstance(g.subject, Village) else "u", g.subject.pk, g.indicator.pk) for g in lines)
+            )
+            by_lines.setdefault(key, (lines, []))[1].append(person)
+        made = 0
+        with translation.override(settings.LANGUAGE_CODE):
+            for lines, people in by_lines.values():
+                title, body, url, unit = self._text(lines)
+                made += notify(
+                    recipients=people, kind=NoticeKind.TARGET_ASSIGNED, title=title, body=body, url=url, unit=unit
+                )
+        return made
+
+    def _text(self, lines: list[_Given]) -> tuple[str, str, str, AdminUnit]:
+        from django.urls import reverse
+
+        lines = sorted(lines, key=lambda g: (g.subject.name, g.indicator.order, g.indicator.code))
+        subjects = {(type(g.subject), g.subject.pk) for g in lines}
+        first = lines[0]
+        who = getattr(self.actor, "full_name", "") or getattr(self.actor, "username", "")
+        assigned = (
+            _("Assigned by %(who)s, %(unit)s.") % {"who": who, "unit": self.by.name}
+            if self.by is not None
+            else _("Assigned by %(who)s.") % {"who": who}
+        )
+        if len(lines) == 1:
+            title = _("New target: %(indicator)s, %(period)s") % {
+                "indicator": first.indicator.name,
+                "period": self.period.name,
+            }
+        else:
+            title = _("New targets for %(period)s") % {"period": self.period.name}
+        rows = [
+            _("%(subject)s — %(indicator)s: %(value)s %(measure)s")
+            % {
+                "subject": g.subject.name,
+                "indicator": g.indicator.name,
+                "value": show(g.value),
+                "measure": g.indicator.get_measure_display() if g.indicator.measure != Measure.PERCENT else "%",
+            }
+            for g in lines
+        ]
+        body = "\n".join([*rows, assigned])
+        query = f"?period={self.period.pk}"
+        if len(subjects) == 1:
+            subject = first.subject
+            name = "progress:village" if isinstance(subject, Village) else "progress:unit"
+            url = reverse(name, args=[subject.pk]) + query
+            if len(lines) == 1:
+                url += f"&indicator={first.indicator.pk}"
+        else:
+            url = reverse("progress:mine") + query
+        return title, body, url, _subject_unit(first.subject)
+
+
 # -- assigning ----------------------------------------------------------------------------------------
 
 
@@ -185,8 +307,12 @@ def target_set(
     period: Period,
     value: Any,
     request: HttpRequest | None = None,
+    notices: TargetNotices | None = None,
 ) -> Target:
-    """Set (or change) the target of a unit or village; a target given from above is refused."""
+    """Set (or change) the target of a unit or village; a target given from above is refused.
+
+    The people of the unit or team are told (``TargetNotices``): at once, or with the rest of the batch
+    when the caller passes its ``notices`` and sends them itself."""
     unit = _subject_unit(subject)
     _require_assign(actor, unit)
     _check_indicator(indicator, period, unit)
@@ -215,7 +341,25 @@ def target_set(
             before=str(before) if before is not None else None,
             after=str(amount),
         )
+        told = notices or TargetNotices(actor=actor, period=period, by=_assigning_unit(actor, unit))
+        told.add(subject, indicator, before, amount)
+        if notices is None:
+            told.send()
     return current
+
+
+def _assigning_unit(actor: Any, unit: AdminUnit) -> AdminUnit | None:
+    """The highest unit from which the actor assigns targets to ``unit`` (named in the notice)."""
+    scope = scope_for(actor)
+    grants = [
+        grant
+        for grant in scope.grants_with(Perm.ASSIGN_TARGETS)
+        if grant.village_id is None and unit.path.startswith(grant.unit_path)
+    ]
+    if not grants:
+        return None
+    top = min(grants, key=lambda grant: grant.unit_path.count("/"))
+    return AdminUnit.objects.filter(pk=top.unit_id).first()
 
 
 def children_of(subject: AdminUnit) -> list[AdminUnit | Village]:
@@ -350,6 +494,7 @@ def target_split(
         shares = share(parent.value, weights(children, method, parent.period))
     depth = _actor_depth(actor, unit)
     made: list[Target] = []
+    told = TargetNotices(actor=actor, period=parent.period, by=unit)
     with transaction.atomic():
         locked = Target.objects.select_for_update().get(pk=parent.pk)
         field = _child_field(children)
@@ -365,6 +510,7 @@ def target_split(
             target = existing.get(child.pk) or Target(indicator=indicator, period=parent.period, **{field: child.pk})
             if target.pk and target.assigned_depth < depth:
                 raise Forbidden(_("A child's target was assigned by a higher level; it cannot be changed here."))
+            told.add(child, indicator, target.value if target.pk else None, shares[child.pk])
             target.value = shares[child.pk]
             target.parent = locked
             target.assigned_depth = depth
@@ -383,4 +529,5 @@ def target_split(
             children=len(made),
             total=str(sum((t.value for t in made), Decimal(0))),
         )
+        told.send()
     return made

@@ -153,7 +153,11 @@ def apply_sheet(*, actor: Any, reading: Reading, period: Period, request: Any = 
     if reading.errors:
         raise DomainError(_("The sheet has errors; nothing was written."))
     with transaction.atomic():
+        told: services.TargetNotices | None = None
         for change in reading.changes:
+            if told is None:  # the unit whose sheet it is assigns: its children are told once, at the end
+                parent = change.child.commune if isinstance(change.child, Village) else change.child.parent
+                told = services.TargetNotices(actor=actor, period=period, by=parent)
             try:
                 services.target_set(
                     actor=actor,
@@ -162,10 +166,13 @@ def apply_sheet(*, actor: Any, reading: Reading, period: Period, request: Any = 
                     period=period,
                     value=change.after,
                     request=request,
+                    notices=told,
                 )
             except (Forbidden, NotFound, DomainError) as exc:
                 raise DomainError(
                     _("Row %(line)s, %(indicator)s: %(message)s Nothing was written.")
                     % {"line": change.line, "indicator": change.indicator.code, "message": exc.message}
                 ) from None
+        if told is not None:
+            told.send()
     return len(reading.changes)

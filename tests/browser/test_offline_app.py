@@ -68,7 +68,10 @@ def test_issue_7_offline_records_are_sent_once(page: Any, live_server: Any, tree
     page.wait_for_selector("#saved:not([hidden])")
     page.click("#back")
     page.click(".pwa-tabs button[data-tab=event]")
+    page.click("#event-form button[type=submit]")  # neither people nor households: told, nothing queued
+    expect(page.locator("#ev-error")).to_be_visible()
     page.fill("#ev-people", "45")
+    page.fill("#ev-households", "12")
     page.click("#event-form button[type=submit]")
     expect(page.locator("#queue li[data-state=waiting]")).to_have_count(6)
     assert Activity.objects.count() == 0
@@ -88,6 +91,7 @@ def test_issue_7_offline_records_are_sent_once(page: Any, live_server: Any, tree
     page.click("#sync")  # a second sync sends nothing again
     page.wait_for_timeout(500)
     assert Activity.objects.count() == 5
+    assert Activity.objects.filter(kind="propaganda", people_reached=45, households_reached=12).count() == 1
     assert AdoptionStatus.objects.filter(item__code="village_group").count() == 1
     page.click(".pwa-tabs button[data-tab=progress]")
     expect(page.locator("#progress li").first).to_be_visible()

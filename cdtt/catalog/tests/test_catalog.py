@@ -81,3 +81,75 @@ def test_a_bad_indicator_is_refused_with_a_message(catalog: None, signed_in: Cal
     )
     assert response.status_code == 200
     assert not Indicator.objects.filter(code="thieu").exists()
+
+
+def test_the_households_indicators_share_the_chat_words_and_a_reload_updates_an_older_database(
+    catalog: None,
+) -> None:
+    homes = Indicator.objects.get(code="epayment_households_guided")
+    assert (homes.reach_measure, homes.method, homes.measure, homes.activity_kinds) == (
+        "households",
+        "activity_reach",
+        "households",
+        ["group"],
+    )
+    assert homes.platform is not None and homes.platform.code == "epayment"
+    assert (
+        homes.aliases
+        == Indicator.objects.get(code="epayment_guided").aliases
+        == [
+            "thanh toan",
+            "thanh toan dien tu",
+            "vi dien tu",
+        ]
+    )
+    propaganda = Indicator.objects.get(code="propaganda_households")
+    assert (propaganda.reach_measure, propaganda.activity_kinds, propaganda.aliases) == (
+        "households",
+        ["propaganda"],
+        ["tuyen truyen", "tt"],
+    )
+    # A database loaded before the households' indicators: the next load adds them and changes nothing else.
+    Indicator.objects.filter(code__in=["epayment_households_guided", "propaganda_households"]).delete()
+    Indicator.objects.filter(code="epayment_guided").update(aliases=[])
+    created, _updated = catalog_load()
+    assert created == 2
+    assert Indicator.objects.get(code="epayment_guided").reach_measure == "people"
+    assert Indicator.objects.get(code="epayment_guided").aliases == ["thanh toan", "thanh toan dien tu", "vi dien tu"]
+    assert catalog_load()[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "accepted"),
+    [
+        ({"method": "activity_reach", "activity_kinds": ["group"], "reach_measure": "households"}, True),
+        ({"method": "activity_reach", "activity_kinds": ["group"]}, True),  # left out: people
+        ({"method": "activity_count", "activity_kinds": ["group"], "reach_measure": "households"}, False),
+        ({"method": "activity_reach", "activity_kinds": ["guidance"], "reach_measure": "households"}, False),
+        ({"method": "activity_reach", "activity_kinds": ["group"], "reach_measure": "dossiers"}, False),
+    ],
+)
+def test_the_reach_measure_is_checked_in_the_catalogue_form(
+    catalog: None, signed_in: Callable[..., Client], changes: dict[str, object], accepted: bool
+) -> None:
+    form = {
+        "code": "tinh_ho",
+        "name": "Số hộ được hướng dẫn ứng dụng của tỉnh",
+        "measure": "households",
+        "pillar": "society",
+        "valid_from_year": "2026",
+        "is_active": "on",
+        **changes,
+    }
+    response = signed_in("province_officer").post(reverse("catalog:indicator_new"), form)
+    assert (response.status_code == 302) is accepted
+    found = Indicator.objects.filter(code="tinh_ho").first()
+    if accepted:
+        assert found is not None
+        assert found.reach_measure == changes.get("reach_measure", "people")
+        assert (
+            'name="reach_measure"'
+            in signed_in("province_officer").get(reverse("catalog:indicator_edit", args=[found.pk])).content.decode()
+        )
+    else:
+        assert found is None

@@ -13,13 +13,14 @@ from typing import Any
 
 from cdtt.core.text import fold, nfc
 
-MAX_CHAT_AMOUNT = 1000  # people in one chat report; more is a typo or belongs in the app
+MAX_CHAT_AMOUNT = 1000  # people (or households) in one chat report; more is a typo or belongs in the app
 MAX_TEXT = 2000
 
 _NUMBER = re.compile(r"^[+-]?\d+$")
 _CODE = re.compile(r"^(?:lk|lien ket|ma|ma lien ket)?\s*(\d{6})$")
 _PUNCT = re.compile(r"[.,;!]+$")
 
+PEOPLE, HOUSEHOLDS = "people", "households"  # the two measures a chat report counts (catalog ReachMeasure)
 PEOPLE_WORDS = {"nguoi", "luot", "luot nguoi", "nguoi dan"}
 HOUSEHOLD_WORDS = {"ho", "ho dan", "ho gia dinh"}
 # How propaganda was done (the record needs it): folded words -> cdtt.activities Channel values.
@@ -64,13 +65,18 @@ class Command:
     choices: list[Any] = field(default_factory=list)
 
 
+def measure_of(indicator: Any) -> str:
+    """What a chat report for ``indicator`` counts: "people" or "households" (its reach measure)."""
+    return HOUSEHOLDS if getattr(indicator, "reach_measure", PEOPLE) == HOUSEHOLDS else PEOPLE
+
+
 def _tail_words(tokens: list[str]) -> tuple[str, str, str]:
     """(unit, channel, leftover) from the words after the number."""
     rest = " ".join(tokens)
     unit = channel = ""
     for words in sorted(PEOPLE_WORDS | HOUSEHOLD_WORDS, key=len, reverse=True):
         if rest == words or rest.startswith(words + " "):
-            unit, rest = ("people" if words in PEOPLE_WORDS else "households"), rest[len(words) :].strip()
+            unit, rest = (PEOPLE if words in PEOPLE_WORDS else HOUSEHOLDS), rest[len(words) :].strip()
             break
     for words in sorted(CHANNEL_WORDS, key=len, reverse=True):
         if rest == words or rest.startswith(words + " "):
@@ -127,15 +133,24 @@ def parse(text: str, vocabulary: dict[str, list[Any]]) -> Command:
     found = vocabulary.get(name, [])
     if not found:
         return Command(Kind.QUESTION, problem="unknown_word", words=name)
-    if len(found) > 1:
-        return Command(Kind.QUESTION, problem="ambiguous", words=name, choices=found)
-    if amount <= 0:
-        return Command(Kind.REFUSED, problem="not_positive", amount=amount, indicator=found[0])
-    if amount > MAX_CHAT_AMOUNT:
-        return Command(Kind.REFUSED, problem="too_large", amount=amount, indicator=found[0])
     unit, channel, leftover = _tail_words(tokens[position + 1 :])
+    if len(found) > 1:
+        # The same words may name a count of people and one of households: the unit word picks one.
+        matching = [i for i in found if measure_of(i) == unit] if unit else []
+        if len(matching) == 1:
+            found = matching
+        elif not unit and {measure_of(i) for i in found} == {PEOPLE, HOUSEHOLDS} and len(found) == 2:
+            return Command(Kind.QUESTION, problem="unit", amount=amount, words=name, choices=found)
+        else:
+            return Command(Kind.QUESTION, problem="ambiguous", words=name, choices=matching or found)
+    indicator = found[0]
+    if amount <= 0:
+        return Command(Kind.REFUSED, problem="not_positive", amount=amount, indicator=indicator)
+    if amount > MAX_CHAT_AMOUNT:
+        return Command(Kind.REFUSED, problem="too_large", amount=amount, indicator=indicator)
     if leftover:
         return Command(Kind.QUESTION, problem="extra_words", words=leftover)
-    if unit == "households":
-        return Command(Kind.QUESTION, problem="households", amount=amount, indicator=found[0])
-    return Command(Kind.REPORT, indicator=found[0], amount=amount, channel=channel)
+    if unit and unit != measure_of(indicator):
+        # "3 ho" for a count of people (or "3 nguoi" for one of households): ask, never convert.
+        return Command(Kind.QUESTION, problem=unit, amount=amount, indicator=indicator)
+    return Command(Kind.REPORT, indicator=indicator, amount=amount, channel=channel)

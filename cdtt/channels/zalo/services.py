@@ -35,12 +35,12 @@ from cdtt.channels.models import (
     ZaloMessage,
 )
 from cdtt.channels.zalo import client
-from cdtt.channels.zalo.commands import MAX_CHAT_AMOUNT, Command, Kind, parse
+from cdtt.channels.zalo.commands import HOUSEHOLDS, MAX_CHAT_AMOUNT, Command, Kind, measure_of, parse
 from cdtt.channels.zalo.config import conf, enabled
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError
 from cdtt.core.text import fold
-from cdtt.difficulties.models import Category
+from cdtt.difficulties.categories import category_guess
 from cdtt.difficulties.services import DifficultyIn, difficulty_raise
 from cdtt.notices.models import NoticeKind, Notification
 from cdtt.progress.selectors import current_year_period, figures
@@ -233,6 +233,7 @@ def help_text() -> str:
     return _(
         "Send a short report:\n"
         "• bc vneid 5 — 5 people guided on VNeID\n"
+        "• bc thanh toan 3 ho — 3 households guided on e-payment (nguoi or ho when a word counts both)\n"
         "• tuyen truyen 40 nguoi hop — propaganda to 40 people at a meeting (hop, loa, nhom, tan nha)\n"
         "• kho khan: ... — raise a difficulty to the commune\n"
         "• tien do — your progress\n"
@@ -286,6 +287,15 @@ def _question(command: Command) -> str:
             "word": command.words,
             "names": names,
         } + (" " + nothing)
+    if command.problem == "unit":
+        return _("%(n)s people or %(n)s households? Send again, for example: bc %(word)s %(n)s nguoi.") % {
+            "n": command.amount,
+            "word": command.words,
+        } + (" " + nothing)
+    if command.problem == "people":
+        return _(
+            "“%(name)s” counts households. How many households were reached? Send for example: bc %(code)s 5 ho."
+        ) % {"name": command.indicator.name, "code": command.indicator.code} + (" " + nothing)
     if command.problem == "households":
         return _(
             "Chat reports count people. How many people were guided in those %(n)s households? "
@@ -305,6 +315,11 @@ def _refusal(command: Command) -> str:
         return _("The message is too long (at most 2,000 characters). Nothing was recorded.")
     if command.problem == "not_positive":
         return _("The number must be at least 1. Nothing was recorded.")
+    if measure_of(command.indicator) == HOUSEHOLDS:
+        return _(
+            "%(n)s households in one chat report is too many (at most %(max)s). If it is right, record it in the "
+            "app. Nothing was recorded."
+        ) % {"n": command.amount, "max": MAX_CHAT_AMOUNT}
     return _(
         "%(n)s people in one chat report is too many (at most %(max)s). If it is right, record it in the app. "
         "Nothing was recorded."
@@ -325,6 +340,7 @@ def _report(user: Any, event: ZaloEvent, command: Command, now: datetime.datetim
     village = _village(user)
     if village is None:
         return _("Chat reports are for members of one village team. Record it in the app. Nothing was recorded.")
+    households = measure_of(indicator) == HOUSEHOLDS
     data = ActivityIn(
         kind=kind,
         occurred_on=timezone.localdate(now),
@@ -332,7 +348,8 @@ def _report(user: Any, event: ZaloEvent, command: Command, now: datetime.datetim
         village_id=village.pk,
         platform_id=indicator.platform_id,
         channel=command.channel,
-        people_reached=command.amount,
+        people_reached=0 if households else command.amount,
+        households_reached=command.amount if households else 0,
         note=_("Reported by Zalo: %(text)s") % {"text": _text_of(event)},
     )
     try:
@@ -342,7 +359,11 @@ def _report(user: Any, event: ZaloEvent, command: Command, now: datetime.datetim
     ChatCommand.objects.get_or_create(
         event=event, defaults={"user": user, "text": _text_of(event), "activity_ids": [activity.pk], "created_at": now}
     )
-    recorded = _("Recorded: %(name)s — %(n)s people, %(village)s, %(day)s.") % {
+    if households:
+        recorded = _("Recorded: %(name)s — %(n)s households, %(village)s, %(day)s.")
+    else:
+        recorded = _("Recorded: %(name)s — %(n)s people, %(village)s, %(day)s.")
+    recorded = recorded % {
         "name": indicator.name,
         "n": command.amount,
         "village": village.name,
@@ -362,15 +383,16 @@ def _difficulty(user: Any, event: ZaloEvent, command: Command, now: datetime.dat
         return _("Difficulty already raised.")
     try:
         difficulty = difficulty_raise(
-            actor=user, data=DifficultyIn(category=Category.OTHER, description=command.text), now=now
+            actor=user, data=DifficultyIn(category=category_guess(command.text), description=command.text), now=now
         )
     except DomainError as exc:
         return exc.message + " " + _("Nothing was recorded.")
     ChatCommand.objects.create(event=event, user=user, text=_text_of(event), difficulty=difficulty, created_at=now)
     return _(
-        "Difficulty raised to %(unit)s: “%(title)s”. You will get their answer here. A difficulty cannot be "
-        "withdrawn by chat; resolve it in the platform if it is no longer needed."
-    ) % {"unit": difficulty.handler_unit.name, "title": difficulty.title}
+        "Difficulty raised to %(unit)s: “%(title)s”. Category: %(category)s (%(unit)s can change it). You will "
+        "get their answer here. A difficulty cannot be withdrawn by chat; resolve it in the platform if it is no "
+        "longer needed."
+    ) % {"unit": difficulty.handler_unit.name, "title": difficulty.title, "category": difficulty.get_category_display()}
 
 
 def _undo(user: Any, now: datetime.datetime) -> str:

@@ -14,6 +14,7 @@ from cdtt.accounts.models import User
 from cdtt.activities.models import Activity
 from cdtt.geo.loader import admin_units_load
 from cdtt.geo.models import AdminUnit
+from cdtt.notices.models import Notification
 
 pytestmark = [pytest.mark.realtree, pytest.mark.django_db(transaction=False)]
 
@@ -24,6 +25,9 @@ def test_the_demo_province_dashboard_has_bars_a_trend_a_ranking_and_a_map(client
     activities = Activity.objects.count()
     call_command("load_demo", stdout=io.StringIO())  # a second run adds no second year of work
     assert Activity.objects.count() == activities
+    # The commune split its targets across its villages: the demo team member was told (once per split).
+    told = Notification.objects.filter(recipient__username="tovien", kind="target_assigned")
+    assert told.count() == 4 and all("Giao bởi Cán bộ UBND xã Bát Tràng" in n.body for n in told)
 
     province = AdminUnit.objects.current().get(code="01")
     client.force_login(User.objects.get(username="tinh"))

@@ -227,6 +227,71 @@ def test_a_rebuild_writes_the_same_cells_as_the_records_kept_them_campaigns_and_
     assert check() == []
 
 
+def test_households_reached_count_for_the_households_indicators_only_and_move_with_edits_and_voids(
+    world: World,
+) -> None:
+    today = timezone.localdate()
+    epayment = _epayment(world)
+    v1 = world.tree.v1.pk
+    year = today.year
+    session = activity_record(
+        actor=world.users.commune_officer,
+        data=ActivityIn(
+            kind=ActivityKind.GROUP,
+            occurred_on=today,
+            village_id=v1,
+            platform_id=epayment,
+            people_reached=7,
+            households_reached=3,
+        ),
+    )[0]
+    counts = {
+        code: cell(code, Level.VILLAGE, v1, year)
+        for code in ("epayment_households_guided", "epayment_guided", "people_reached", "propaganda_households")
+    }
+    assert counts == {
+        "epayment_households_guided": 3,
+        "epayment_guided": 7,
+        "people_reached": 7,
+        "propaganda_households": 0,
+    }
+    # An edit is the old effects taken back and the new ones added: households 3 -> 5, people 7 -> 0.
+    activity_update(
+        actor=world.users.commune_officer,
+        activity=session,
+        data=ActivityIn(
+            kind=session.kind, occurred_on=today, platform_id=epayment, people_reached=0, households_reached=5
+        ),
+    )
+    assert cell("epayment_households_guided", Level.VILLAGE, v1, year) == 5
+    assert cell("epayment_households_guided", Level.COMMUNE, world.tree.c1.pk, year) == 5
+    assert cell("epayment_guided", Level.VILLAGE, v1, year) == 0
+    assert check() == []
+    session.refresh_from_db()
+    activity_void(actor=world.users.commune_officer, activity=session)
+    assert cell("epayment_households_guided", Level.VILLAGE, v1, year) == 0
+    assert cell("epayment_households_guided", Level.NATION, engine.NATION_UNIT, year) == 0
+    # Propaganda to households only: counted by the propaganda's households indicator, not its people one.
+    activity_record(
+        actor=world.users.commune_officer,
+        data=ActivityIn(
+            kind=ActivityKind.PROPAGANDA,
+            occurred_on=today,
+            village_id=v1,
+            channel=Channel.MEETING,
+            households_reached=12,
+        ),
+    )
+    assert cell("propaganda_households", Level.VILLAGE, v1, year) == 12
+    assert cell("propaganda_people", Level.VILLAGE, v1, year) == 0
+    stored = set(ProgressCell.objects.exclude(value=0).values_list("level", "unit", "indicator", "bucket", "value"))
+    assert check() == []
+    rebuild()
+    assert set(ProgressCell.objects.exclude(value=0).values_list("level", "unit", "indicator", "bucket", "value")) == (
+        stored
+    )
+
+
 # -- random streams ---------------------------------------------------------------------------------
 
 OPS = st.lists(
@@ -239,6 +304,10 @@ OPS = st.lists(
     min_size=1,
     max_size=25,
 )
+
+
+def _epayment(world: World) -> int:
+    return next(o.platform_id for o in world.outcomes if o.platform.code == "epayment")
 
 
 def _apply(world: World, op: str, a: int, b: int, days_ago: int) -> None:
@@ -263,14 +332,20 @@ def _apply(world: World, op: str, a: int, b: int, days_ago: int) -> None:
         )
     elif op == "propaganda":
         village = household.village
+        kind = ["propaganda", "group"][b % 2]
+        # People, households or both (the households' indicators count only these); a group session on
+        # e-payment also counts for the e-payment indicators of people and of households.
+        people, homes = b % 90, a % 6
         activity_record(
             actor=actor,
             data=ActivityIn(
-                kind=["propaganda", "group"][b % 2],
+                kind=kind,
                 occurred_on=day,
                 village_id=village.pk,
+                platform_id=_epayment(world) if kind == "group" and a % 2 else None,
                 channel="loudspeaker",
-                people_reached=b % 90 + 1,
+                people_reached=people if people or homes else 1,
+                households_reached=homes,
             ),
         )
     elif op == "edit" and activities:
@@ -285,9 +360,10 @@ def _apply(world: World, op: str, a: int, b: int, days_ago: int) -> None:
                 kind=activity.kind,
                 occurred_on=day,
                 outcome_id=chosen.pk if activity.kind == "guidance" else None,
-                platform_id=chosen.platform_id if activity.kind == "guidance" else None,
+                platform_id=chosen.platform_id if activity.kind == "guidance" else activity.platform_id,
                 channel=activity.channel,
                 people_reached=(b % 50) + 1 if activity.kind != "guidance" else 0,
+                households_reached=(a + b) % 4 if activity.kind != "guidance" else 0,
             ),
         )
     elif op == "void" and activities:

@@ -338,16 +338,28 @@
     $("sync").addEventListener("click", () => { wait = 2000; sync(); });
     $("event-form").addEventListener("submit", async (event) => {
       event.preventDefault();
-      const people = Number($("ev-people").value);
-      if (!Number.isInteger(people) || people < 1) return;
+      const people = Number($("ev-people").value.trim() || 0);
+      const homes = Number($("ev-households").value.trim() || 0);
+      const valid = (n) => Number.isInteger(n) && n >= 0;
+      if (!valid(people) || !valid(homes) || people + homes < 1) {
+        $("ev-error").textContent = S.reach_needed;
+        $("ev-error").hidden = false;
+        return;
+      }
+      $("ev-error").hidden = true;
       const village = $("ev-village");
       const record = {
         uuid: uuid(),
         type: "activity",
-        data: { kind: "propaganda", occurred_on: today(), village_id: Number(village.value), channel: $("ev-channel").value, people_reached: people },
+        data: {
+          kind: "propaganda", occurred_on: today(), village_id: Number(village.value), channel: $("ev-channel").value,
+          people_reached: people, households_reached: homes,
+        },
       };
-      await enqueue(record, `${village.selectedOptions[0].textContent}: ${$("ev-channel").selectedOptions[0].textContent} (${people})`);
+      const reached = [people ? `${people} ${S.people}` : "", homes ? `${homes} ${S.households}` : ""].filter(Boolean).join(", ");
+      await enqueue(record, `${village.selectedOptions[0].textContent}: ${$("ev-channel").selectedOptions[0].textContent} (${reached})`);
       $("ev-people").value = "";
+      $("ev-households").value = "";
       tab("queue");
     });
     window.addEventListener("online", () => { wait = 2000; sync(); });
