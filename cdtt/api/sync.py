@@ -147,7 +147,7 @@ def _since(raw: str) -> tuple[datetime.datetime, int, str] | None:
 def _guide_out(material: Material) -> dict[str, Any]:
     if material.kind == MaterialKind.FILE:
         # The file's stored name changes with each upload: so does the address, and the phone's cached copy.
-        version = hashlib.sha256(material.file.name.encode()).hexdigest()[:12]
+        version = hashlib.sha256((material.file.name or "").encode()).hexdigest()[:12]
         url = f"{reverse('mobile:guide_file', args=[material.pk])}?v={version}"
         size: int | None = material.file_size
     else:

@@ -228,7 +228,7 @@ def _require_manager(request: HttpRequest, course: Course) -> None:
 
 
 class CancelIn(Schema):
-    reason: str
+    reason: str = ""  # required: an empty one is refused with its message (field "reason")
 
 
 @router.delete("/training/sessions/{session_id}", response={204: None, **ERRORS})
