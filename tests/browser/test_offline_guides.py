@@ -82,7 +82,7 @@ def test_guides_open_offline_in_the_phone_app(
     page.context.set_offline(True)
     page.reload()
     page.click(".pwa-tabs button[data-tab=guides]")
-    expect(page.locator("#guides h2")).to_have_text(["VNeID"])
+    expect(page.locator("#guides h2")).to_have_text([Platform.objects.get(code="vneid").name])
     small, big, link = (_row(page, t) for t in ("Ảnh hướng dẫn", "Video tập huấn", "Trang hướng dẫn"))
     expect(small).to_contain_text("Đã lưu trên máy")
     expect(small).to_contain_text("phiên bản 1.0")
