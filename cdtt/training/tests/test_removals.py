@@ -172,6 +172,10 @@ def test_a_cancelled_session_stays_with_its_reason_and_leaves_the_figures(
             rows=[services.AttendanceIn(world.members["m3"].pk, Presence.PRESENT)],
         )
     assert "đã bị hủy" in caught.value.message
+    page = officer.get(f"/dao-tao/buoi/{world.s1.pk}/diem-danh/").content.decode()
+    assert "Buổi tập huấn này đã bị hủy" in page and "Hoãn vì bão" in page
+    refused = officer.post(f"/dao-tao/buoi/{world.s1.pk}/diem-danh/", {f"status-{world.members['m3'].pk}": "present"})
+    assert refused.status_code == 400
     assert state() == before
 
 
