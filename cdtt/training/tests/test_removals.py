@@ -361,7 +361,11 @@ def guide(world: World, users: Users, tree: Tree) -> Material:
 
 
 def test_a_guide_is_changed_and_a_new_file_replaces_the_old(
-    signed_in: Callable[..., Client], guide: Material, world: World, tree: Tree
+    signed_in: Callable[..., Client],
+    guide: Material,
+    world: World,
+    tree: Tree,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     assert guide.file_size == len(b"%PDF-1.4 mot")
     old = guide.file.name
@@ -378,10 +382,12 @@ def test_a_guide_is_changed_and_a_new_file_replaces_the_old(
     guide.refresh_from_db()
     assert (guide.title, guide.version, guide.file.name) == ("Sổ tay VNeID (bản mới)", "2.0", old)
     upload = SimpleUploadedFile("so-tay.pdf", b"%PDF-1.4 hai hai")
-    with_file = officer.post(f"/dao-tao/tai-lieu/{guide.pk}/sua/", {**data, "file": upload})
+    with django_capture_on_commit_callbacks(execute=True):
+        with_file = officer.post(f"/dao-tao/tai-lieu/{guide.pk}/sua/", {**data, "file": upload})
     assert with_file.status_code == 302
     guide.refresh_from_db()
     assert guide.file.name != old and guide.file_size == len(b"%PDF-1.4 hai hai")
+    assert not guide.file.storage.exists(old)  # the replaced file is gone
     assert _audited("material.update", guide)
     both = officer.post(
         f"/dao-tao/tai-lieu/{guide.pk}/sua/",
@@ -390,6 +396,15 @@ def test_a_guide_is_changed_and_a_new_file_replaces_the_old(
     assert both.status_code == 400
     guide.refresh_from_db()
     assert guide.kind == "file" and guide.url == ""
+    # A file guide can become a link: its file leaves storage once the change is committed.
+    stored = guide.file.name
+    assert guide.file.storage.exists(stored)
+    with django_capture_on_commit_callbacks(execute=True):
+        as_link = officer.post(f"/dao-tao/tai-lieu/{guide.pk}/sua/", {**data, "url": "https://vneid.gov.vn/so-tay"})
+    assert as_link.status_code == 302
+    guide.refresh_from_db()
+    assert (guide.kind, guide.url, guide.file.name, guide.file_size) == ("link", "https://vneid.gov.vn/so-tay", "", 0)
+    assert not guide.file.storage.exists(stored)
 
 
 def test_a_withdrawn_guide_is_gone_for_members(signed_in: Callable[..., Client], guide: Material, users: Users) -> None:
