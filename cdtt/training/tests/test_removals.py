@@ -368,7 +368,7 @@ def test_a_guide_is_changed_and_a_new_file_replaces_the_old(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     assert guide.file_size == len(b"%PDF-1.4 mot")
-    old = guide.file.name
+    old = guide.file.name or ""
     officer = signed_in("province_officer")
     assert officer.get(f"/dao-tao/tai-lieu/{guide.pk}/sua/").status_code == 200
     data = {
@@ -397,7 +397,7 @@ def test_a_guide_is_changed_and_a_new_file_replaces_the_old(
     guide.refresh_from_db()
     assert guide.kind == "file" and guide.url == ""
     # A file guide can become a link: its file leaves storage once the change is committed.
-    stored = guide.file.name
+    stored = guide.file.name or ""
     assert guide.file.storage.exists(stored)
     with django_capture_on_commit_callbacks(execute=True):
         as_link = officer.post(f"/dao-tao/tai-lieu/{guide.pk}/sua/", {**data, "url": "https://vneid.gov.vn/so-tay"})
