@@ -1,18 +1,21 @@
 """Sync for the phone app: push a batch of records (each answered on its own), pull what changed.
 
 A device signs in once (``/api/v1/auth/token`` with a device name) and keeps a revocable token; what it
-pulls is limited to the member's own village and the fields the work needs.
+pulls is limited to the member's own village and the fields the work needs, and the guides of the platforms
+(no personal data).
 """
 
 from __future__ import annotations
 
 import base64
 import datetime
+import hashlib
 import json
 from typing import Any
 
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -27,6 +30,8 @@ from cdtt.core.text import mask_phone
 from cdtt.households.models import AdoptionStatus, Household, Resident
 from cdtt.sync import services
 from cdtt.teams.selectors import sees_full_phones
+from cdtt.training.models import Material, MaterialKind
+from cdtt.training.selectors import device_guides
 
 router = Router(tags=["sync"])
 
@@ -98,40 +103,89 @@ class HouseholdSyncOut(Schema):
     people: list[PersonOut]
 
 
+class GuideOut(Schema):
+    id: int
+    platform: str  # the platform's code
+    platform_name: str
+    title: str
+    kind: str  # "file" or "link"
+    version: str
+    issued_on: datetime.date
+    url: str  # a file's address in the app (changes when the file does), or the link
+    size: int | None  # a file's size in bytes (the app keeps small ones for offline use)
+
+
 class PullOut(Schema):
     households: list[HouseholdSyncOut]
+    # Every guide the member's phone should hold, when they changed since the token (null when not): the
+    # phone replaces its guides with this list, so a changed guide changes and a retired one disappears.
+    guides: list[GuideOut] | None
     next: str  # give it back as ``since`` for the next page or the next sync
     more: bool
 
 
-def _token(moment: datetime.datetime, pk: int) -> str:
-    return base64.urlsafe_b64encode(f"{moment.isoformat()}|{pk}".encode()).decode()
+def _token(moment: datetime.datetime, pk: int, guides: str) -> str:
+    return base64.urlsafe_b64encode(f"{moment.isoformat()}|{pk}|{guides}".encode()).decode()
 
 
-def _since(raw: str) -> tuple[datetime.datetime, int] | None:
+def _since(raw: str) -> tuple[datetime.datetime, int, str] | None:
+    """The households' cursor (moment, id) and the digest of the guides the phone holds ("" for none)."""
     if not raw:
         return None
     try:
-        moment, pk = base64.urlsafe_b64decode(raw.encode()).decode().split("|")
-        parsed = parse_datetime(moment)
+        parts = base64.urlsafe_b64decode(raw.encode()).decode().split("|")
+        if len(parts) not in (2, 3):  # a token from before the guides: they are sent again
+            raise ValueError
+        parsed = parse_datetime(parts[0])
         if parsed is None:
             raise ValueError
-        return parsed, int(pk)
+        return parsed, int(parts[1]), parts[2] if len(parts) == 3 else ""
     except (ValueError, UnicodeDecodeError):
         raise DomainError(_("The sync token is not valid; pull again from the start."), field="since") from None
+
+
+def _guide_out(material: Material) -> dict[str, Any]:
+    if material.kind == MaterialKind.FILE:
+        # The file's stored name changes with each upload: so does the address, and the phone's cached copy.
+        version = hashlib.sha256((material.file.name or "").encode()).hexdigest()[:12]
+        url = f"{reverse('mobile:guide_file', args=[material.pk])}?v={version}"
+        size: int | None = material.file_size
+    else:
+        url, size = material.url, None
+    return {
+        "id": material.pk,
+        "platform": material.platform.code,
+        "platform_name": material.platform.name,
+        "title": material.title,
+        "kind": material.kind,
+        "version": material.version,
+        "issued_on": material.issued_on,
+        "url": url,
+        "size": size,
+    }
+
+
+def _guides(user: Any) -> tuple[list[dict[str, Any]], str]:
+    """The member's guides and a digest of them (what the phone holds is named by it in the token)."""
+    guides = [_guide_out(m) for m in device_guides(user=user)]
+    content = json.dumps(guides, sort_keys=True, default=str).encode()
+    return guides, hashlib.sha256(content).hexdigest()[:16]
 
 
 @router.get("/sync/pull", response={200: PullOut, **ERRORS})
 @api_requires(Perm.EDIT_HOUSEHOLDS)
 def sync_pull(request: HttpRequest, since: str = "", limit: int = PULL_LIMIT) -> Any:
     """The households of the member's villages changed since the token (all of them without one), oldest
-    change first, a page at a time; with the people and what each has reached."""
+    change first, a page at a time; with the people and what each has reached. The member's guides come
+    whole with the first page after they changed (``guides``), and are ``null`` otherwise."""
     scope = scope_for(request.user)
     limit = max(1, min(limit, PULL_LIMIT))
     households = Household.objects.filter(scope.q(Perm.EDIT_HOUSEHOLDS))
     cursor = _since(since)
+    guides, digest = _guides(request.user)
+    held = cursor[2] if cursor is not None else None
     if cursor is not None:
-        moment, pk = cursor
+        moment, pk, _held = cursor
         households = households.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, pk__gt=pk))
     page = list(
         households.order_by("updated_at", "pk").prefetch_related(
@@ -178,8 +232,13 @@ def sync_pull(request: HttpRequest, since: str = "", limit: int = PULL_LIMIT) ->
             }
         )
     last = page[-1] if page else None
-    next_token = _token(last.updated_at, last.pk) if last is not None else (since or _token(timezone.now(), 0))
-    return {"households": out, "next": next_token, "more": more}
+    if last is not None:
+        next_token = _token(last.updated_at, last.pk, digest)
+    elif cursor is not None:
+        next_token = _token(cursor[0], cursor[1], digest)
+    else:
+        next_token = _token(timezone.now(), 0, digest)
+    return {"households": out, "guides": None if held == digest else guides, "next": next_token, "more": more}
 
 
 class DeviceIn(Schema):

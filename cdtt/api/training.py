@@ -9,12 +9,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
 
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.api.auth import api_requires
 from cdtt.api.schemas import ERRORS
+from cdtt.core.errors import NotFound
 from cdtt.training import selectors, services
 from cdtt.training.models import Course
 
@@ -31,6 +33,8 @@ class SessionOut(Schema):
     meeting_link: str
     trainers: str
     follow_up_of_id: int | None
+    cancelled: bool
+    cancel_reason: str
     present: int
     absent: int
     excused: int
@@ -144,6 +148,8 @@ def _course_out(course: Course, *, detail: bool = False, user: Any = None) -> di
                     "meeting_link": s.meeting_link,
                     "trainers": s.trainers,
                     "follow_up_of_id": s.follow_up_of_id,
+                    "cancelled": s.is_cancelled,
+                    "cancel_reason": s.cancel_reason,
                     "present": f.present,
                     "absent": f.absent,
                     "excused": f.excused,
@@ -205,6 +211,46 @@ def course_create(request: HttpRequest, payload: CourseIn) -> Any:
     return _course_out(course, detail=True, user=request.user)
 
 
+@router.delete("/training/courses/{course_id}", response={204: None, **ERRORS})
+@api_requires(Perm.VIEW_TRAINING)
+def course_delete(request: HttpRequest, course_id: int) -> Any:
+    """Delete a course with its sessions and invitations, only while no attendance is recorded (400 otherwise)."""
+    course = services.course_get(user=request.user, course_id=course_id)
+    _require_manager(request, course)
+    services.course_delete(actor=request.user, course=course, request=request)
+    return Status(204, None)
+
+
+def _require_manager(request: HttpRequest, course: Course) -> None:
+    """A course the caller sees but does not organise is the same 404 as one they do not see."""
+    if not services.may_manage(scope_for(request.user), course):
+        raise NotFound(_("The course was not found."))
+
+
+class CancelIn(Schema):
+    reason: str = ""  # required: an empty one is refused with its message (field "reason")
+
+
+@router.delete("/training/sessions/{session_id}", response={204: None, **ERRORS})
+@api_requires(Perm.VIEW_TRAINING)
+def session_delete(request: HttpRequest, session_id: int) -> Any:
+    """Delete a session, only while no attendance is recorded for it (400 otherwise: cancel it instead)."""
+    session = services.session_get(user=request.user, session_id=session_id)
+    _require_manager(request, session.course)
+    services.session_delete(actor=request.user, session=session, request=request)
+    return Status(204, None)
+
+
+@router.post("/training/sessions/{session_id}/cancel", response={200: CourseOut, **ERRORS})
+@api_requires(Perm.VIEW_TRAINING)
+def session_cancel(request: HttpRequest, session_id: int, payload: CancelIn) -> Any:
+    """Cancel a session with the reason: kept on record, out of the coverage figures."""
+    session = services.session_get(user=request.user, session_id=session_id)
+    _require_manager(request, session.course)
+    services.session_cancel(actor=request.user, session=session, reason=payload.reason, request=request)
+    return _course_out(session.course, detail=True, user=request.user)
+
+
 @router.post("/training/courses/{course_id}/sessions", response={200: CourseOut, **ERRORS})
 @api_requires(Perm.VIEW_TRAINING)
 def session_create(request: HttpRequest, course_id: int, payload: SessionIn) -> Any:
@@ -224,6 +270,17 @@ def invite(request: HttpRequest, course_id: int, payload: InviteIn) -> Any:
         actor=request.user, course=course, unit_ids=payload.unit_ids, request=request
     )
     return {"invited": new, "already": already}
+
+
+@router.delete("/training/courses/{course_id}/invitations/{member_id}", response={204: None, **ERRORS})
+@api_requires(Perm.MANAGE_TRAINING)
+def invitation_revoke(request: HttpRequest, course_id: int, member_id: int) -> Any:
+    """Withdraw a member's invitation, only while no attendance of theirs is recorded in the course."""
+    course = services.course_get(user=request.user, course_id=course_id)
+    if not services.may_handle_people(scope_for(request.user), course):
+        raise NotFound(_("The course was not found."))
+    services.invitation_revoke(actor=request.user, course=course, member_id=member_id, request=request)
+    return Status(204, None)
 
 
 @router.post("/training/sessions/{session_id}/attendance", response={200: CountOut, **ERRORS})

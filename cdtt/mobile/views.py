@@ -1,14 +1,17 @@
 """The members' phone app (an installable PWA): the shell page, its service worker and its manifest.
 
-The shell holds no personal data: households, the catalogue and the queue of unsent records live in the
-phone's IndexedDB, filled by ``/api/v1/sync/pull`` and emptied by ``/api/v1/sync/push``.
+The shell holds no personal data: households, the catalogue, the guides and the queue of unsent records
+live in the phone's IndexedDB, filled by ``/api/v1/sync/pull`` and emptied by ``/api/v1/sync/push``. Guide
+files are served inside the app's scope (``guide_file``) so that the service worker can keep the small ones
+for reading offline.
 """
 
 from __future__ import annotations
 
 import json
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import URLPattern, path
@@ -18,8 +21,15 @@ from django.views.decorators.cache import never_cache
 from cdtt.access.decorators import public, requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
+from cdtt.core.errors import NotFound
+from cdtt.training.services import material_get
 
-SW_VERSION = "cdtt-app-2"  # bump when app.js or app.css changes: phones fetch them again
+SW_VERSION = "cdtt-app-3"  # bump when app.js or app.css changes: phones fetch them again
+GUIDES_CACHE = "cdtt-guides"
+# Guide files the phone keeps for offline reading: each at most 5 MB, together at most 30 MB (in the order
+# the app lists them); bigger ones, and links, need the network.
+GUIDE_FILE_MAX_BYTES = 5 * 1024 * 1024
+GUIDE_CACHE_MAX_BYTES = 30 * 1024 * 1024
 
 
 @requires(Perm.RECORD_ACTIVITIES)
@@ -49,6 +59,11 @@ def _strings() -> dict[str, str]:
         "people": _("people"),
         "households": _("households"),
         "reach_needed": _("Enter how many people or households were reached."),
+        "no_guides": _("No guide yet: sync when online."),
+        "needs_network": _("Needs the network to open"),
+        "kept_offline": _("Kept on this phone"),
+        "version": _("version"),
+        "link": _("Link"),
     }
 
 
@@ -56,9 +71,29 @@ def _strings() -> dict[str, str]:
 @never_cache
 def service_worker(request: HttpRequest) -> HttpResponse:
     assets = [static("cdtt/mobile/app.js"), static("cdtt/app.css"), static("cdtt/icon.svg"), "/app/"]
-    body = render(request, "mobile/sw.js", {"assets": json.dumps(assets), "version": SW_VERSION}).content
+    context = {
+        "assets": json.dumps(assets),
+        "version": SW_VERSION,
+        "guides_cache": GUIDES_CACHE,
+        "guides_path": "/app/huong-dan/",
+        "file_max": GUIDE_FILE_MAX_BYTES,
+        "total_max": GUIDE_CACHE_MAX_BYTES,
+    }
+    body = render(request, "mobile/sw.js", context).content
     response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/app/"
+    return response
+
+
+@requires(Perm.VIEW_TRAINING)
+def guide_file(request: HttpRequest, material_id: int) -> HttpResponseBase:
+    """A guide's file, opened in the phone's browser (not downloaded); the same guides as the web page."""
+    material = material_get(user=request.user, material_id=material_id)
+    if not material.file:
+        raise NotFound(_("The material was not found."))
+    name = (material.file.name or "").rsplit("/", 1)[-1]
+    response = FileResponse(material.file.open("rb"), filename=name)
+    response["Cache-Control"] = "private, max-age=0"
     return response
 
 
@@ -82,4 +117,5 @@ urlpatterns: list[URLPattern] = [
     path("", app_shell, name="app"),
     path("sw.js", service_worker, name="sw"),
     path("manifest.webmanifest", manifest, name="manifest"),
+    path("huong-dan/<int:material_id>/tep/", guide_file, name="guide_file"),
 ]

@@ -487,17 +487,15 @@ def organisation(subject: Subject, period: Period) -> dict[str, Any]:
         villages = Village.objects.active().filter(commune__path__startswith=path).count()
     memberships = Membership.objects.filter(team__in=teams)
     members = memberships.on(end).count()
-    from cdtt.training.models import Presence
+    from cdtt.training.selectors import counted
 
     present = "member__training_invitations__attendances"
-    trained = (
-        memberships.on(end).filter(**{f"{present}__status": Presence.PRESENT}).values("member_id").distinct().count()
-    )
+    trained = memberships.on(end).filter(**counted(present)).values("member_id").distinct().count()
     trained_in_period = (
         memberships.on(end)
         .filter(
             **{
-                f"{present}__status": Presence.PRESENT,
+                **counted(present),
                 f"{present}__session__starts_at__date__gte": start,
                 f"{present}__session__starts_at__date__lte": end,
             }

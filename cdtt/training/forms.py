@@ -14,7 +14,7 @@ from cdtt.access.scope import Scope
 from cdtt.catalog.models import Platform
 from cdtt.geo.models import COMMUNE_KINDS, AdminUnit, UnitKind
 from cdtt.training import services
-from cdtt.training.models import Course, Enterprise, Mode, Organiser
+from cdtt.training.models import Course, Enterprise, Material, Mode, Organiser
 
 
 def _managed_units(scope: Scope, kinds: tuple[str, ...]) -> Any:
@@ -162,6 +162,18 @@ class MaterialForm(forms.Form):
         ]
         units = _managed_units(scope, (UnitKind.NATIONAL, UnitKind.PROVINCE, *COMMUNE_KINDS))
         self.fields["owner"].choices = [(u.pk, _unit_label(u)) for u in units[:500]]  # type: ignore[attr-defined]
+
+    @staticmethod
+    def initial_for(material: Material) -> dict[str, Any]:
+        """A guide's values for its change form (a file guide keeps its file unless a new one is chosen)."""
+        return {
+            "platform": material.platform_id,
+            "title": material.title,
+            "url": material.url,
+            "version": material.version,
+            "issued_on": material.issued_on,
+            "owner": material.owner_id,
+        }
 
     def material_in(self) -> services.MaterialIn:
         data = self.cleaned_data

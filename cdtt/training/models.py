@@ -117,6 +117,13 @@ class Session(models.Model):
         verbose_name=_("follow-up of"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # A cancelled session stays on record with its reason (and any attendance taken), but no longer counts
+    # in the coverage figures; a session with no attendance can be deleted instead.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = NFCCharField(_("reason for cancelling"), max_length=500, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -124,6 +131,10 @@ class Session(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.course.title
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 class Invitation(models.Model):
@@ -199,8 +210,16 @@ class Material(models.Model):
     issued_on = models.DateField(_("date"))
     # Who published it: the nation (for everyone) or a province or commune (for its own members).
     owner = models.ForeignKey("geo.AdminUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("owner"))
+    # The file's size in bytes, kept when it is uploaded (phones decide from it what to keep offline).
+    file_size = models.PositiveBigIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # A retired guide is withdrawn from members (pages, API and phones); the audit trail keeps its story.
+    retired_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
 
     class Meta:
         ordering = ["platform__order", "platform__name", "-issued_on", "-id"]

@@ -2,7 +2,8 @@
 
 Coverage counts today's teams: *members* are the current members of open teams in the unit's subtree; a
 member is *trained on a platform* once present at a session of a course covering it. Per enterprise,
-trainings and people trained are counted where the members served when invited.
+trainings and people trained are counted where the members served when invited. Cancelled sessions stay on
+record but count nowhere: neither their attendance nor the sessions themselves.
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ from cdtt.training.models import Attendance, Course, Enterprise, Invitation, Mat
 from cdtt.training.services import course_q, material_q, require_training_role
 
 PRESENT = Presence.PRESENT
+# An attendance that counts: present at a session that was not cancelled.
+COUNTED = {"status": PRESENT, "session__cancelled_at__isnull": True}
+
+
+def counted(prefix: str) -> dict[str, Any]:
+    """``COUNTED`` through a relation, for one filter() call (both conditions on the same attendance row)."""
+    return {f"{prefix}__{name}": value for name, value in COUNTED.items()}
 
 
 def course_list(*, user: Any, q: str = "") -> QuerySet[Course]:
@@ -81,7 +89,7 @@ class HistoryRow:
 
     @property
     def present(self) -> int:
-        return sum(1 for a in self.attendances if a.status == PRESENT)
+        return sum(1 for a in self.attendances if a.status == PRESENT and a.session.cancelled_at is None)
 
 
 def member_history(member: Member) -> list[HistoryRow]:
@@ -165,7 +173,7 @@ def coverage_of(unit: AdminUnit) -> Coverage:
     memberships = _current_memberships(unit)
     members = memberships.values("member_id").distinct().count()
     teams = Team.objects.filter(status__in=OPEN_STATUSES, commune__path__startswith=unit.path).count()
-    present = Q(member__training_invitations__attendances__status=PRESENT)
+    present = Q(**counted("member__training_invitations__attendances"))
     trained_any = memberships.filter(present).values("member_id").distinct().count()
     platform_key = "member__training_invitations__course__platforms"
     per_platform = {
@@ -191,11 +199,14 @@ def coverage_of(unit: AdminUnit) -> Coverage:
     courses = {
         row["course__enterprise"]: row
         for row in invited_here.values("course__enterprise")
-        .annotate(courses=Count("course", distinct=True), sessions=Count("course__sessions", distinct=True))
+        .annotate(
+            courses=Count("course", distinct=True),
+            sessions=Count("course__sessions", filter=Q(course__sessions__cancelled_at__isnull=True), distinct=True),
+        )
         .order_by()
     }
     people = dict(
-        Attendance.objects.filter(status=PRESENT, invitation__in=invited_here)
+        Attendance.objects.filter(invitation__in=invited_here, **COUNTED)
         .values_list("invitation__course__enterprise")
         .annotate(n=Count("invitation__member", distinct=True))
         .order_by()
@@ -251,11 +262,14 @@ def enterprise_courses(enterprise: Enterprise) -> list[tuple[Course, int, int, i
     """The enterprise's courses with their sessions, invited members and attendances present (counts only)."""
     courses = list(
         enterprise.courses.select_related("unit")  # type: ignore[attr-defined]
-        .annotate(n_sessions=Count("sessions", distinct=True), n_invited=Count("invitations", distinct=True))
+        .annotate(
+            n_sessions=Count("sessions", filter=Q(sessions__cancelled_at__isnull=True), distinct=True),
+            n_invited=Count("invitations", distinct=True),
+        )
         .order_by("-starts_on", "-id")
     )
     present = dict(
-        Attendance.objects.filter(session__course__enterprise=enterprise, status=PRESENT)
+        Attendance.objects.filter(session__course__enterprise=enterprise, **COUNTED)
         .values_list("session__course_id")
         .annotate(n=Count("id"))
         .order_by()
@@ -283,6 +297,16 @@ def material_list(*, user: Any) -> QuerySet[Material]:
     scope = scope_for(user)
     scope.require(Perm.VIEW_TRAINING)
     return Material.objects.filter(material_q(scope)).select_related("platform", "owner")
+
+
+def device_guides(*, user: Any) -> list[Material]:
+    """The guides a member's phone keeps: those the member sees, of active platforms, none retired (the
+    guide itself only: nothing about who published it)."""
+    scope = scope_for(user)
+    if not scope.has(Perm.VIEW_TRAINING):
+        return []
+    found = Material.objects.filter(material_q(scope), platform__is_active=True).select_related("platform")
+    return list(found.order_by("platform__order", "platform__name", "-issued_on", "-id"))
 
 
 # -- the network ------------------------------------------------------------------------------------------
@@ -333,7 +357,7 @@ def network(*, user: Any, sort: str = "name", descending: bool = False) -> list[
         if pk in rows:
             rows[pk].members = n
     for pk, n in (
-        memberships.filter(member__training_invitations__attendances__status=PRESENT)
+        memberships.filter(**counted("member__training_invitations__attendances"))
         .values_list(province_of_team)
         .annotate(n=Count("member_id", distinct=True))
         .order_by()

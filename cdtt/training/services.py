@@ -333,6 +333,39 @@ def course_update(*, actor: Any, course: Course, data: CourseIn, request: HttpRe
     return course
 
 
+def course_delete(*, actor: Any, course: Course, request: HttpRequest | None = None) -> None:
+    """Delete a course with its sessions and invitations, in one transaction; only while no attendance is
+    recorded at any of its sessions (a course that took place stays on record)."""
+    if not may_manage(scope_for(actor), course):
+        raise Forbidden(_("Only the organisers can change this course."))
+    with transaction.atomic():
+        locked = Course.objects.select_for_update().filter(pk=course.pk).first()
+        if locked is None:
+            raise NotFound(_("The course was not found."))
+        if Attendance.objects.filter(session__course=locked).exists():
+            raise DomainError(
+                _(
+                    "Attendance is recorded at a session of this course, so the course cannot be deleted. "
+                    "Cancel the sessions that did not take place instead."
+                )
+            )
+        sessions = Session.objects.filter(course=locked).count()
+        invitations = Invitation.objects.filter(course=locked).count()
+        audit_record(
+            actor=actor,
+            action="course.delete",
+            target=locked,
+            unit=locked.unit,
+            request=request,
+            title=locked.title,
+            sessions=sessions,
+            invitations=invitations,
+        )
+        Invitation.objects.filter(course=locked).delete()
+        Session.objects.filter(course=locked).delete()
+        locked.delete()
+
+
 # -- sessions ---------------------------------------------------------------------------------------------
 
 
@@ -423,6 +456,64 @@ def session_update(*, actor: Any, session: Session, data: SessionIn, request: Ht
     return session
 
 
+def session_delete(*, actor: Any, session: Session, request: HttpRequest | None = None) -> None:
+    """Delete a session, only while no attendance is recorded for it; otherwise it can be cancelled."""
+    course = session.course
+    if not may_manage(scope_for(actor), course):
+        raise Forbidden(_("Only the organisers can change this course."))
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().filter(pk=session.pk).first()
+        if locked is None:
+            raise NotFound(_("The session was not found."))
+        if Attendance.objects.filter(session=locked).exists():
+            raise DomainError(
+                _(
+                    "Attendance is recorded for this session, so it cannot be deleted. Cancel it instead: it "
+                    "stays on record with the reason and no longer counts in the coverage figures."
+                )
+            )
+        audit_record(
+            actor=actor,
+            action="session.delete",
+            target=locked,
+            unit=course.unit,
+            request=request,
+            course=course.pk,
+            starts_at=locked.starts_at.isoformat(),
+        )
+        locked.delete()
+
+
+def session_cancel(*, actor: Any, session: Session, reason: str, request: HttpRequest | None = None) -> Session:
+    """Cancel a session, with the reason: it stays on record (with any attendance taken) but no longer counts
+    in the coverage figures, and no attendance can be recorded for it any more."""
+    course = session.course
+    if not may_manage(scope_for(actor), course):
+        raise Forbidden(_("Only the organisers can change this course."))
+    reason = nfc(reason).strip()
+    if not reason:
+        raise DomainError(_("Enter the reason for cancelling."), field="reason")
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().filter(pk=session.pk).first()
+        if locked is None:
+            raise NotFound(_("The session was not found."))
+        if locked.cancelled_at is not None:
+            raise DomainError(_("This session is already cancelled."), field="reason")
+        locked.cancelled_at = timezone.now()
+        locked.cancel_reason = reason[:500]
+        locked.cancelled_by = actor
+        locked.save(update_fields=["cancelled_at", "cancel_reason", "cancelled_by"])
+        audit_record(
+            actor=actor, action="session.cancel", target=locked, unit=course.unit, request=request, reason=reason
+        )
+    session.cancelled_at, session.cancel_reason, session.cancelled_by = (
+        locked.cancelled_at,
+        locked.cancel_reason,
+        actor,
+    )
+    return session
+
+
 # -- invitations ------------------------------------------------------------------------------------------
 
 
@@ -472,6 +563,34 @@ def invitation_create(
             invited=len(new),
         )
     return len(new), len(memberships) - len(new)
+
+
+def invitation_revoke(*, actor: Any, course: Course, member_id: Any, request: HttpRequest | None = None) -> None:
+    """Withdraw a member's invitation, only while no attendance of theirs is recorded in the course; they
+    leave the course's sheets (an import naming them is refused as not invited) and can be invited again."""
+    scope = scope_for(actor)
+    if not may_handle_people(scope, course):
+        raise Forbidden(_("Only the course's organising officers invite members."))
+    with transaction.atomic():
+        visible = invitations_visible(scope, course).select_for_update(of=("self",))
+        invitation = visible.filter(member_id=as_id(member_id)).first()
+        if invitation is None:
+            raise NotFound(_("The invitation was not found."))
+        if Attendance.objects.filter(invitation=invitation).exists():
+            raise DomainError(
+                _("%(name)s has attendance recorded in this course, so the invitation cannot be revoked.")
+                % {"name": invitation.member.full_name}
+            )
+        audit_record(
+            actor=actor,
+            action="course.uninvite",
+            target=course,
+            unit=course.unit,
+            request=request,
+            member=invitation.member_id,
+            commune=invitation.commune_id,
+        )
+        invitation.delete()
 
 
 # -- attendance -------------------------------------------------------------------------------------------
@@ -524,6 +643,8 @@ def attendance_record(
     scope = scope_for(actor)
     if not may_handle_people(scope, session.course):
         raise Forbidden(_("Only the course's organising officers record attendance."))
+    if session.cancelled_at is not None:
+        raise DomainError(_("This session was cancelled: attendance cannot be recorded for it."), field="member")
     if not rows:
         raise DomainError(_("Choose the attendance of at least one member."), field="member")
     invitations, errors = attendance_check(session=session, rows=rows)
@@ -565,12 +686,8 @@ class MaterialIn:
     version: str = ""
 
 
-def material_create(
-    *, actor: Any, data: MaterialIn, upload: UploadedFile | None = None, request: HttpRequest | None = None
-) -> Material:
-    """Publish a guide (file or link) for a platform to the members of the owner unit."""
-    scope = scope_for(actor)
-    scope.require(Perm.MANAGE_TRAINING)
+def _material_values(scope: Scope, data: MaterialIn) -> tuple[AdminUnit, Platform, str, str]:
+    """The owner, platform, title and link of a guide, checked; a bad one raises naming its field."""
     owner = AdminUnit.objects.filter(pk=data.owner_id).first()
     if owner is None or not may_manage_unit(scope, owner):
         raise NotFound(_("The unit was not found."))
@@ -581,15 +698,29 @@ def material_create(
     if not title:
         raise DomainError(_("Enter the title."), field="title")
     url = data.url.strip()
-    if (upload is None) == (not url):
-        raise DomainError(_("Give either a file or a link."), field="file")
     if url and not url.startswith(("https://", "http://")):
         raise DomainError(_("The link must start with https://."), field="url")
+    return owner, platform, title, url
+
+
+def _check_upload(upload: UploadedFile) -> None:
+    if (upload.size or 0) > MAX_FILE_BYTES:
+        raise DomainError(_("The file is larger than 20 MB."), field="file")
+    if not (upload.name or "").lower().endswith(MATERIAL_EXTENSIONS):
+        raise DomainError(_("Allowed files: %(types)s.") % {"types": ", ".join(MATERIAL_EXTENSIONS)}, field="file")
+
+
+def material_create(
+    *, actor: Any, data: MaterialIn, upload: UploadedFile | None = None, request: HttpRequest | None = None
+) -> Material:
+    """Publish a guide (file or link) for a platform to the members of the owner unit."""
+    scope = scope_for(actor)
+    scope.require(Perm.MANAGE_TRAINING)
+    owner, platform, title, url = _material_values(scope, data)
+    if (upload is None) == (not url):
+        raise DomainError(_("Give either a file or a link."), field="file")
     if upload is not None:
-        if (upload.size or 0) > MAX_FILE_BYTES:
-            raise DomainError(_("The file is larger than 20 MB."), field="file")
-        if not (upload.name or "").lower().endswith(MATERIAL_EXTENSIONS):
-            raise DomainError(_("Allowed files: %(types)s.") % {"types": ", ".join(MATERIAL_EXTENSIONS)}, field="file")
+        _check_upload(upload)
     with transaction.atomic():
         material = Material(
             platform=platform,
@@ -603,13 +734,80 @@ def material_create(
         )
         if upload is not None:
             material.file.save(upload.name or "tai-lieu", upload, save=False)
+            material.file_size = upload.size or 0
         material.save()
         audit_record(actor=actor, action="material.create", target=material, unit=owner, request=request)
     return material
 
 
+def may_manage_material(scope: Scope, material: Material) -> bool:
+    """Change or retire a guide: officers over the unit that published it."""
+    return may_manage_unit(scope, material.owner)
+
+
+def material_update(
+    *,
+    actor: Any,
+    material: Material,
+    data: MaterialIn,
+    upload: UploadedFile | None = None,
+    request: HttpRequest | None = None,
+) -> Material:
+    """Change a guide: its title, platform, version, date, audience, and its file or link (a new file
+    replaces the old one; without a new file or link a file guide keeps its file)."""
+    scope = scope_for(actor)
+    scope.require(Perm.MANAGE_TRAINING)
+    if material.retired_at is not None or not may_manage_material(scope, material):
+        raise NotFound(_("The material was not found."))
+    owner, platform, title, url = _material_values(scope, data)
+    if upload is not None and url:
+        raise DomainError(_("Give either a file or a link."), field="file")
+    if upload is None and not url and not material.file:
+        raise DomainError(_("Give either a file or a link."), field="url")
+    if upload is not None:
+        _check_upload(upload)
+    old_file = material.file.name if material.file and (upload is not None or url) else ""
+    with transaction.atomic():
+        material.platform = platform
+        material.title = title[:255]
+        material.version = nfc(data.version).strip()[:40]
+        material.issued_on = data.issued_on
+        material.owner = owner
+        if upload is not None:
+            material.kind = MaterialKind.FILE
+            material.url = ""
+            material.file.save(upload.name or "tai-lieu", upload, save=False)
+            material.file_size = upload.size or 0
+        elif url:
+            material.kind = MaterialKind.LINK
+            material.url = url[:500]
+            material.file = None  # type: ignore[assignment]
+            material.file_size = 0
+        material.save()
+        audit_record(actor=actor, action="material.update", target=material, unit=owner, request=request)
+        if old_file:
+            storage = material.file.storage
+            transaction.on_commit(lambda: storage.delete(old_file))
+    return material
+
+
+def material_retire(*, actor: Any, material: Material, request: HttpRequest | None = None) -> Material:
+    """Withdraw a guide from the members (pages, API, phones); the record and its audit trail stay."""
+    scope = scope_for(actor)
+    scope.require(Perm.MANAGE_TRAINING)
+    if material.retired_at is not None or not may_manage_material(scope, material):
+        raise NotFound(_("The material was not found."))
+    with transaction.atomic():
+        material.retired_at = timezone.now()
+        material.retired_by = actor
+        material.save(update_fields=["retired_at", "retired_by", "updated_at"])
+        audit_record(actor=actor, action="material.retire", target=material, unit=material.owner, request=request)
+    return material
+
+
 def material_q(scope: Scope) -> Q:
-    """Materials a user sees: the nation's, and those of any unit on the path to one of their units."""
+    """Materials a user sees: the nation's, and those of any unit on the path to one of their units (retired
+    ones are gone)."""
     ids: set[int] = set()
     for grant in scope.grants:
         path = grant.village_commune_path or grant.unit_path
@@ -617,7 +815,7 @@ def material_q(scope: Scope) -> Q:
     where = Q(owner__parent__isnull=True) | Q(owner_id__in=ids)
     for path in _manage_paths(scope):
         where |= Q(owner__path__startswith=path)
-    return where
+    return Q(retired_at__isnull=True) & where
 
 
 def material_get(*, user: Any, material_id: Any) -> Material:

@@ -39,6 +39,29 @@ def _form_page(request: HttpRequest, form: Any, *, title: str, back: str, submit
     return render(request, "training/form.html", context, status=status)
 
 
+def _confirm_page(
+    request: HttpRequest,
+    *,
+    title: str,
+    text: str,
+    submit: str,
+    back: str,
+    error: str = "",
+    ask_reason: bool = False,
+) -> HttpResponse:
+    """Ask before a removal (GET); shown again with the reason when it was refused (nothing changed)."""
+    context = {
+        "title": title,
+        "text": text,
+        "submit": submit,
+        "back": back,
+        "error": error,
+        "ask_reason": ask_reason,
+        "reason": request.POST.get("reason", ""),
+    }
+    return render(request, "training/confirm.html", context, status=400 if error else 200)
+
+
 # -- courses ----------------------------------------------------------------------------------------------
 
 
@@ -96,6 +119,33 @@ def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_TRAINING)
+def course_delete(request: HttpRequest, course_id: int) -> HttpResponse:
+    """Delete a course with its sessions and invitations: only while no attendance is recorded."""
+    course = services.course_get(user=request.user, course_id=course_id)
+    if not services.may_manage(scope_for(request.user), course):
+        raise NotFound(_("The course was not found."))
+    error = ""
+    if request.method == "POST":
+        try:
+            services.course_delete(actor=request.user, course=course, request=request)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("The course %(title)s was deleted.") % {"title": course.title})
+            return redirect("training:courses")
+    return _confirm_page(
+        request,
+        title=_("Delete the course %(title)s?") % {"title": course.title},
+        text=_("Its sessions and invitations are deleted with it. This cannot be undone."),
+        submit=_("Delete the course"),
+        back=reverse("training:course", args=[course.pk]),
+        error=error,
+    )
+
+
+@requires(Perm.VIEW_TRAINING)
 def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
     """A course: its sessions with counts; for its officers, the invited members and attendance links."""
     course = services.course_get(user=request.user, course_id=course_id)
@@ -110,6 +160,10 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
         "invited_total": course.invitations.count(),  # type: ignore[attr-defined]
         "can_manage": services.may_manage(scope, course),
         "can_people": services.may_handle_people(scope, course),
+        # Invitations with attendance recorded cannot be revoked: no button for them.
+        "attended": set(
+            Attendance.objects.filter(invitation__course=course).values_list("invitation_id", flat=True).distinct()
+        ),
     }
     return render(request, "training/course.html", context)
 
@@ -167,6 +221,75 @@ def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
     return _form_page(request, form, title=_("Change the session"), back=back, submit=_("Save"))
 
 
+def _managed_session(request: HttpRequest, session_id: int) -> Any:
+    session = services.session_get(user=request.user, session_id=session_id)
+    if not services.may_manage(scope_for(request.user), session.course):
+        raise NotFound(_("The session was not found."))
+    return session
+
+
+def _when(session: Any) -> str:
+    return f"{timezone.localtime(session.starts_at):%d/%m/%Y %H:%M}"
+
+
+@requires(Perm.VIEW_TRAINING)
+def session_delete(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Delete a session: only while no attendance is recorded for it (otherwise cancel it)."""
+    session = _managed_session(request, session_id)
+    course = session.course
+    error = ""
+    if request.method == "POST":
+        try:
+            services.session_delete(actor=request.user, session=session, request=request)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("The session was deleted."))
+            return redirect("training:course", course.pk)
+    return _confirm_page(
+        request,
+        title=_("Delete the session of %(when)s?") % {"when": _when(session)},
+        text=_("A session that did not take place can be deleted. This cannot be undone."),
+        submit=_("Delete the session"),
+        back=reverse("training:course", args=[course.pk]),
+        error=error,
+    )
+
+
+@requires(Perm.VIEW_TRAINING)
+def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Cancel a session, with the reason: it stays on record and no longer counts in the figures."""
+    session = _managed_session(request, session_id)
+    course = session.course
+    error = ""
+    if request.method == "POST":
+        try:
+            services.session_cancel(
+                actor=request.user, session=session, reason=request.POST.get("reason", ""), request=request
+            )
+        except NotFound:
+            raise
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("The session was cancelled."))
+            return redirect("training:course", course.pk)
+    return _confirm_page(
+        request,
+        title=_("Cancel the session of %(when)s?") % {"when": _when(session)},
+        text=_(
+            "The session stays on record with the reason, and any attendance taken is kept; it no longer counts "
+            "in the coverage figures and no attendance can be recorded for it."
+        ),
+        submit=_("Cancel the session"),
+        back=reverse("training:course", args=[course.pk]),
+        error=error,
+        ask_reason=True,
+    )
+
+
 @requires(Perm.MANAGE_TRAINING)
 def invite(request: HttpRequest, course_id: int) -> HttpResponse:
     """Invite the members of chosen communes to the course."""
@@ -192,6 +315,41 @@ def invite(request: HttpRequest, course_id: int) -> HttpResponse:
     back = reverse("training:course", args=[course.pk])
     return _form_page(
         request, form, title=_("Invite members to %(course)s") % {"course": course}, back=back, submit=_("Invite")
+    )
+
+
+@requires(Perm.MANAGE_TRAINING)
+def invitation_revoke(request: HttpRequest, course_id: int, member_id: int) -> HttpResponse:
+    """Withdraw one member's invitation, while no attendance of theirs is recorded in the course."""
+    course = services.course_get(user=request.user, course_id=course_id)
+    scope = scope_for(request.user)
+    if not services.may_handle_people(scope, course):
+        raise NotFound(_("The course was not found."))
+    invitation = services.invitations_visible(scope, course).filter(member_id=member_id).first()
+    if invitation is None:
+        raise NotFound(_("The invitation was not found."))
+    error = ""
+    if request.method == "POST":
+        try:
+            services.invitation_revoke(actor=request.user, course=course, member_id=member_id, request=request)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(
+                request, _("The invitation of %(name)s was revoked.") % {"name": invitation.member.full_name}
+            )
+            return redirect("training:course", course.pk)
+    return _confirm_page(
+        request,
+        title=_("Revoke the invitation of %(name)s?") % {"name": invitation.member.full_name},
+        text=_(
+            "They leave this course's attendance sheets. They can be invited again later by inviting their commune."
+        ),
+        submit=_("Revoke the invitation"),
+        back=reverse("training:course", args=[course.pk]),
+        error=error,
     )
 
 
@@ -326,8 +484,11 @@ def material_list(request: HttpRequest) -> HttpResponse:
     groups: dict[Any, list[Any]] = {}
     for material in materials:
         groups.setdefault(material.platform, []).append(material)
-    can_add = bool(services._manage_paths(scope_for(request.user)))
-    return render(request, "training/materials.html", {"groups": list(groups.items()), "can_add": can_add})
+    scope = scope_for(request.user)
+    can_add = bool(services._manage_paths(scope))
+    managed = {m.pk for m in materials if can_add and services.may_manage_material(scope, m)}
+    context = {"groups": list(groups.items()), "can_add": can_add, "managed": managed}
+    return render(request, "training/materials.html", context)
 
 
 @requires(Perm.MANAGE_TRAINING)
@@ -353,6 +514,59 @@ def material_new(request: HttpRequest) -> HttpResponse:
         title=_("New guide or material"),
         back=reverse("training:materials"),
         submit=_("Save and publish"),
+    )
+
+
+def _managed_material(request: HttpRequest, material_id: int) -> Any:
+    material = services.material_get(user=request.user, material_id=material_id)
+    if not services.may_manage_material(scope_for(request.user), material):
+        raise NotFound(_("The material was not found."))
+    return material
+
+
+@requires(Perm.MANAGE_TRAINING)
+def material_edit(request: HttpRequest, material_id: int) -> HttpResponse:
+    """Change a guide: a new file or link replaces the old one; phones get the change on their next sync."""
+    material = _managed_material(request, material_id)
+    scope = scope_for(request.user)
+    initial = MaterialForm.initial_for(material)
+    form = MaterialForm(request.POST or None, request.FILES or None, scope=scope, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.material_update(
+                actor=request.user,
+                material=material,
+                data=form.material_in(),
+                upload=form.cleaned_data.get("file"),
+                request=request,
+            )
+        except NotFound:
+            raise
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("training:materials")
+    form.multipart = True  # type: ignore[attr-defined]
+    return _form_page(
+        request, form, title=_("Change the guide or material"), back=reverse("training:materials"), submit=_("Save")
+    )
+
+
+@requires(Perm.MANAGE_TRAINING)
+def material_retire(request: HttpRequest, material_id: int) -> HttpResponse:
+    """Withdraw a guide from the members; it disappears from their phones on the next sync."""
+    material = _managed_material(request, material_id)
+    if request.method == "POST":
+        services.material_retire(actor=request.user, material=material, request=request)
+        messages.success(request, _("The guide %(title)s was withdrawn.") % {"title": material.title})
+        return redirect("training:materials")
+    return _confirm_page(
+        request,
+        title=_("Withdraw the guide %(title)s?") % {"title": material.title},
+        text=_("Members no longer see it, on the web or in the phone app (from their next sync)."),
+        submit=_("Withdraw"),
+        back=reverse("training:materials"),
     )
 
 
@@ -484,9 +698,13 @@ urlpatterns: list[URLPattern] = [
     path("khoa/moi/", course_new, name="course_new"),
     path("khoa/<int:course_id>/", course_detail, name="course"),
     path("khoa/<int:course_id>/sua/", course_edit, name="course_edit"),
+    path("khoa/<int:course_id>/xoa/", course_delete, name="course_delete"),
     path("khoa/<int:course_id>/buoi/moi/", session_new, name="session_new"),
     path("khoa/<int:course_id>/moi-hoc/", invite, name="invite"),
+    path("khoa/<int:course_id>/moi-hoc/<int:member_id>/thu-hoi/", invitation_revoke, name="invitation_revoke"),
     path("buoi/<int:session_id>/sua/", session_edit, name="session_edit"),
+    path("buoi/<int:session_id>/xoa/", session_delete, name="session_delete"),
+    path("buoi/<int:session_id>/huy/", session_cancel, name="session_cancel"),
     path("buoi/<int:session_id>/diem-danh/", attendance, name="attendance"),
     path("buoi/<int:session_id>/diem-danh.xlsx", attendance_export, name="attendance_export"),
     path("buoi/<int:session_id>/nhap-diem-danh/", attendance_import, name="attendance_import"),
@@ -495,6 +713,8 @@ urlpatterns: list[URLPattern] = [
     path("tai-lieu/", material_list, name="materials"),
     path("tai-lieu/moi/", material_new, name="material_new"),
     path("tai-lieu/<int:material_id>/tep/", material_file, name="material_file"),
+    path("tai-lieu/<int:material_id>/sua/", material_edit, name="material_edit"),
+    path("tai-lieu/<int:material_id>/rut/", material_retire, name="material_retire"),
     path("doanh-nghiep/", enterprise_list, name="enterprises"),
     path("doanh-nghiep/moi/", enterprise_new, name="enterprise_new"),
     path("doanh-nghiep/<int:enterprise_id>/", enterprise_detail, name="enterprise"),

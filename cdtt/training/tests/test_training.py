@@ -21,146 +21,15 @@ from openpyxl import load_workbook
 
 from cdtt.access.scope import scope_for
 from cdtt.accounts.models import Role, RoleAssignment
-from cdtt.catalog.models import Platform
-from cdtt.catalog.services import catalog_load
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.geo.models import AdminUnit
-from cdtt.teams.models import Member, Membership, Team
+from cdtt.teams.models import Membership, Team
 from cdtt.training import selectors, services, sheets
 from cdtt.training.models import Attendance, Course, Enterprise, Invitation, Material, Presence, Session
+from cdtt.training.tests.conftest import PHONE_PREFIX, World, _at, state
 from conftest import Tree, Users, make_user
 
 pytestmark = pytest.mark.django_db
-
-PHONE_PREFIX = "0912000"
-
-
-@dataclass
-class World:
-    vneid: Platform
-    other_platform: Platform
-    enterprise: Enterprise
-    course: Course
-    s1: Session
-    s2: Session
-    other_course: Course  # in P2, by the outsider
-    other_session: Session
-    members: dict[str, Member]
-    teams: dict[str, Team]
-
-
-def _team(village: Any, names: list[str], counter: list[int]) -> tuple[Team, list[Member]]:
-    team = Team.objects.create(commune=village.commune, village=village, name=f"Tổ {village.name}", status="active")
-    found = []
-    for name in names:
-        counter[0] += 1
-        member = Member.objects.create(commune=village.commune, full_name=name, phone=f"{PHONE_PREFIX}{counter[0]:03d}")
-        Membership.objects.create(team=team, member=member, joined_on=datetime.date(2025, 9, 1))
-        found.append(member)
-    return team, found
-
-
-def _at(day: datetime.date, hour: int = 8) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
-
-
-@pytest.fixture
-def world(tree: Tree, users: Users) -> World:
-    catalog_load()
-    vneid = Platform.objects.get(code="vneid")
-    other_platform = Platform.objects.exclude(pk=vneid.pk).filter(owner__isnull=True).first()
-    assert other_platform is not None
-    counter = [0]
-    t1, (m1, m2, m3) = _team(tree.v1, ["Nguyễn Thị Một", "Trần Văn Hai", "Lê Thị Ba"], counter)
-    t2, (m8,) = _team(tree.v2, ["Phạm Văn Tám"], counter)
-    t3, (m4, m5) = _team(tree.v3, ["Hoàng Thị Bốn", "Vũ Văn Năm"], counter)
-    t5, (m6, m7) = _team(tree.v5, ["Đặng Văn Sáu", "Bùi Thị Bảy"], counter)
-    Member.objects.filter(pk=m1.pk).update(user=users.team_member)
-    enterprise = services.enterprise_save(
-        actor=users.province_officer,
-        data=services.EnterpriseIn(
-            name="VNPT Hà Nội",
-            owner_id=tree.p1.pk,
-            area_ids=[tree.p1.pk],
-            platform_ids=[vneid.pk],
-            account_ids=[users.enterprise_partner.pk],
-        ),
-    )
-    today = timezone.localdate()
-    course = services.course_create(
-        actor=users.province_officer,
-        data=services.CourseIn(
-            title="Tập huấn VNeID mức 2",
-            unit_id=tree.p1.pk,
-            organiser="province",
-            starts_on=today - datetime.timedelta(days=10),
-            ends_on=today + datetime.timedelta(days=20),
-            enterprise_id=enterprise.pk,
-            covers_policy=True,
-            platform_ids=[vneid.pk],
-        ),
-    )
-    s1 = services.session_create(
-        actor=users.province_officer,
-        course=course,
-        data=services.SessionIn(starts_at=_at(today - datetime.timedelta(days=5)), place="Hội trường UBND"),
-    )
-    s2 = services.session_create(
-        actor=users.province_officer,
-        course=course,
-        data=services.SessionIn(
-            starts_at=_at(today - datetime.timedelta(days=2)),
-            mode="online",
-            meeting_link="https://meet.example.vn/vneid",
-            follow_up_of_id=s1.pk,
-        ),
-    )
-    services.invitation_create(actor=users.province_officer, course=course, unit_ids=[tree.c1.pk, tree.c2.pk])
-    P, A, E = Presence.PRESENT, Presence.ABSENT, Presence.EXCUSED
-    services.attendance_record(
-        actor=users.province_officer,
-        session=s1,
-        rows=[
-            services.AttendanceIn(m1.pk, P, True, Decimal("8.5")),
-            services.AttendanceIn(m2.pk, A),
-            services.AttendanceIn(m4.pk, P),
-            services.AttendanceIn(m5.pk, E),
-        ],
-    )
-    services.attendance_record(
-        actor=users.province_officer,
-        session=s2,
-        rows=[services.AttendanceIn(m1.pk, P), services.AttendanceIn(m2.pk, P)],
-    )
-    other_course = services.course_create(
-        actor=users.outsider,
-        data=services.CourseIn(
-            title="Tập huấn xã Sài Gòn",
-            unit_id=tree.c3.pk,
-            organiser="commune",
-            starts_on=today - datetime.timedelta(days=3),
-            ends_on=today + datetime.timedelta(days=3),
-            platform_ids=[other_platform.pk],
-        ),
-    )
-    other_session = services.session_create(
-        actor=users.outsider, course=other_course, data=services.SessionIn(starts_at=_at(today), place="Nhà văn hóa")
-    )
-    services.invitation_create(actor=users.outsider, course=other_course, unit_ids=[tree.c3.pk])
-    services.attendance_record(actor=users.outsider, session=other_session, rows=[services.AttendanceIn(m6.pk, P)])
-    return World(
-        vneid=vneid,
-        other_platform=other_platform,
-        enterprise=enterprise,
-        course=course,
-        s1=s1,
-        s2=s2,
-        other_course=other_course,
-        other_session=other_session,
-        members={"m1": m1, "m2": m2, "m3": m3, "m4": m4, "m5": m5, "m6": m6, "m7": m7, "m8": m8},
-        teams={"t1": t1, "t2": t2, "t3": t3, "t5": t5},
-    )
-
 
 # -- the scope of every page and endpoint -------------------------------------------------------------------
 
@@ -318,6 +187,43 @@ CASES = [
         200,
         other=lambda w, t: f"/dao-tao/don-vi/{t.p2.pk}/",
     ),
+    Case(
+        "course delete form",
+        "get",
+        lambda w, t: f"/dao-tao/khoa/{w.course.pk}/xoa/",
+        "team_leader",
+        "enterprise_partner",
+        200,
+        other=lambda w, t: f"/dao-tao/khoa/{w.other_course.pk}/xoa/",
+    ),
+    Case(
+        "session delete form",
+        "get",
+        lambda w, t: f"/dao-tao/buoi/{w.s2.pk}/xoa/",
+        "team_member",
+        "province_officer",
+        200,
+        other=lambda w, t: f"/dao-tao/buoi/{w.other_session.pk}/xoa/",
+    ),
+    Case(
+        "session cancel",
+        "post",
+        lambda w, t: f"/dao-tao/buoi/{w.s2.pk}/huy/",
+        "team_leader",
+        "province_officer",
+        302,
+        other=lambda w, t: f"/dao-tao/buoi/{w.other_session.pk}/huy/",
+        data=lambda w, t: {"reason": "Mất điện"},
+    ),
+    Case(
+        "invitation revoke",
+        "post",
+        lambda w, t: f"/dao-tao/khoa/{w.course.pk}/moi-hoc/{w.members['m3'].pk}/thu-hoi/",
+        "enterprise_partner",
+        "province_officer",
+        302,
+        other=lambda w, t: f"/dao-tao/khoa/{w.other_course.pk}/moi-hoc/{w.members['m7'].pk}/thu-hoi/",
+    ),
     Case("materials", "get", lambda w, t: "/dao-tao/tai-lieu/", "leader", "team_member", 200),
     Case("material form", "get", lambda w, t: "/dao-tao/tai-lieu/moi/", "team_member", "province_officer", 200),
     Case("enterprises", "get", lambda w, t: "/dao-tao/doanh-nghiep/", "team_member", "province_officer", 200),
@@ -421,6 +327,27 @@ CASES = [
         other=lambda w, t: f"/api/v1/training/units/{t.c3.pk}/coverage",
         api=True,
     ),
+    Case(
+        "api session cancel",
+        "post",
+        lambda w, t: f"/api/v1/training/sessions/{w.s2.pk}/cancel",
+        "team_leader",
+        "province_officer",
+        200,
+        other=lambda w, t: f"/api/v1/training/sessions/{w.other_session.pk}/cancel",
+        data=lambda w, t: {"reason": "Giảng viên ốm"},
+        api=True,
+    ),
+    Case(
+        "api invitation revoke",
+        "delete",
+        lambda w, t: f"/api/v1/training/courses/{w.course.pk}/invitations/{w.members['m3'].pk}",
+        "enterprise_partner",
+        "province_officer",
+        204,
+        other=lambda w, t: f"/api/v1/training/courses/{w.other_course.pk}/invitations/{w.members['m7'].pk}",
+        api=True,
+    ),
     Case("api materials", "get", lambda w, t: "/api/v1/training/materials", "nobody", "team_member", 200, api=True),
     Case("api my training", "get", lambda w, t: "/api/v1/training/me", "leader", "team_member", 200, api=True),
     Case("api network", "get", lambda w, t: "/api/v1/training/network", "leader", "national_admin", 200, api=True),
@@ -456,10 +383,20 @@ def test_the_wrong_role_gets_403(
 @pytest.mark.parametrize("case", [c for c in CASES if c.other], ids=lambda c: c.name)
 def test_another_units_object_is_404(signed_in: Callable[..., Client], world: World, tree: Tree, case: Case) -> None:
     assert case.other is not None
-    before = (Session.objects.count(), Invitation.objects.count(), Attendance.objects.count())
+    before = state()
     response = _call(signed_in(case.right_user), case, case.other(world, tree), world, tree)
     assert response.status_code == 404
-    assert (Session.objects.count(), Invitation.objects.count(), Attendance.objects.count()) == before
+    assert state() == before
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.method != "get"], ids=lambda c: c.name)
+def test_a_refused_write_changes_nothing(
+    signed_in: Callable[..., Client], world: World, tree: Tree, case: Case
+) -> None:
+    before = state()
+    assert _call(Client(), case, case.url(world, tree), world, tree).status_code in (302, 401)
+    assert _call(signed_in(case.wrong_role), case, case.url(world, tree), world, tree).status_code == 403
+    assert state() == before
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
@@ -490,7 +427,11 @@ def _raw(unit: AdminUnit) -> dict[str, Any]:
         if m.left_on is None and m.team.status in ("proposed", "active") and m.team.commune.path.startswith(unit.path)
     ]
     members = {m.member_id: m.team_id for m in memberships}
-    present = [a for a in Attendance.objects.select_related("invitation__course", "session") if a.status == "present"]
+    present = [
+        a
+        for a in Attendance.objects.select_related("invitation__course", "session")
+        if a.status == "present" and a.session.cancelled_at is None  # a cancelled session counts nowhere
+    ]
     trained_any = {a.invitation.member_id for a in present} & set(members)
     per_platform: dict[int, set[int]] = {}
     for a in present:
@@ -503,7 +444,7 @@ def _raw(unit: AdminUnit) -> dict[str, Any]:
     for invitation in Invitation.objects.select_related("course", "commune"):
         if invitation.course.enterprise_id and invitation.commune.path.startswith(unit.path):
             enterprise_courses.setdefault(invitation.course.enterprise_id, set()).add(invitation.course_id)
-            if any(a.status == "present" for a in invitation.attendances.all()):  # type: ignore[attr-defined]
+            if any(a in present for a in invitation.attendances.all()):  # type: ignore[attr-defined]
                 enterprise_people.setdefault(invitation.course.enterprise_id, set()).add(invitation.member_id)
     teams = [t for t in Team.objects.select_related("commune") if t.is_open and t.commune.path.startswith(unit.path)]
     return {
@@ -518,8 +459,13 @@ def _raw(unit: AdminUnit) -> dict[str, Any]:
     }
 
 
+@pytest.mark.parametrize("cancelled", [False, True], ids=["all held", "one cancelled"])
 @pytest.mark.parametrize("unit_name", ["vn", "p1", "p2", "c1", "c2", "c3", "c4"])
-def test_coverage_equals_the_counts_from_raw_attendance(world: World, tree: Tree, unit_name: str) -> None:
+def test_coverage_equals_the_counts_from_raw_attendance(
+    world: World, tree: Tree, users: Users, unit_name: str, cancelled: bool
+) -> None:
+    if cancelled:  # the first session, with attendance taken: m4 was present only there
+        services.session_cancel(actor=users.province_officer, session=world.s1, reason="Hoãn vì bão")
     unit = getattr(tree, unit_name)
     found = selectors.coverage_of(unit)
     raw = _raw(unit)

@@ -1,7 +1,8 @@
 /* CDTT phone app: works offline after one online visit.
  *
- * Data lives in IndexedDB: the member's households (from /api/v1/sync/pull), the catalogue
- * (/api/v1/catalog/platforms) and a queue of records made on the phone. Every record gets a UUID when
+ * Data lives in IndexedDB: the member's households and guides (from /api/v1/sync/pull), the catalogue
+ * (/api/v1/catalog/platforms) and a queue of records made on the phone. The service worker keeps the small
+ * guide files (it is told which after each sync), so they open offline; the others need the network. Every record gets a UUID when
  * it is made, so sending it twice is harmless; the queue is sent in batches of 50 when the network is
  * there, with growing waits after failures. Each record shows its state: waiting, sent, conflict or
  * refused (with the server's reason); failures can be retried or discarded, never dropped silently.
@@ -11,6 +12,7 @@
 (() => {
   const S = JSON.parse(document.getElementById("strings").textContent);
   const DB_NAME = "cdtt-app";
+  const GUIDES_CACHE = "cdtt-guides";
   const BATCH = 50;
   const MAX_WAIT_MS = 5 * 60 * 1000;
   let db = null;
@@ -90,6 +92,7 @@
         if (household.removed) await del("households", household.id);
         else await put("households", household);
       }
+      if (page.guides !== null && page.guides !== undefined) await put("meta", page.guides, "guides");
       since = page.next;
       await put("meta", since, "since");
       if (!page.more) break;
@@ -99,6 +102,21 @@
     await put("meta", await api("/api/v1/catalog/adoption-items"), "items");
     const village = document.getElementById("ev-village").value;
     if (village) await put("meta", await api("/api/v1/progress/villages/" + village), "progress");
+    keepGuides().catch(() => {}); // never waits on the service worker: sync goes on without it
+  }
+
+  // The service worker keeps the guide files that fit, and drops the ones no longer listed.
+  async function keepGuides() {
+    if (!("serviceWorker" in navigator)) return;
+    const guides = (await get("meta", "guides")) || [];
+    const files = guides.filter((g) => g.kind === "file").map((g) => ({ url: g.url, size: g.size }));
+    const registration = await navigator.serviceWorker.ready;
+    if (registration.active) registration.active.postMessage({ type: "guides", files });
+  }
+  async function keptGuides() {
+    if (!("caches" in window)) return new Set();
+    const cache = await caches.open(GUIDES_CACHE);
+    return new Set((await cache.keys()).map((request) => request.url));
   }
 
   async function push() {
@@ -172,7 +190,7 @@
     return node;
   }
   function tab(name) {
-    for (const section of ["households", "household", "event", "progress", "queue"]) {
+    for (const section of ["households", "household", "event", "progress", "guides", "queue"]) {
       $("tab-" + section).hidden = section !== name;
     }
     for (const button of document.querySelectorAll(".pwa-tabs button")) {
@@ -192,6 +210,7 @@
     $("queue-count").textContent = String(waiting);
     await listHouseholds();
     await listProgress();
+    await listGuides();
     listQueue(queue);
   }
 
@@ -307,6 +326,53 @@
     $("saved").hidden = false;
   }
 
+  const day = (iso) => iso.split("-").reverse().join("/");
+  function bytes(n) {
+    if (n >= 1024 * 1024) return (n / 1024 / 1024).toLocaleString("vi-VN", { maximumFractionDigits: 1 }) + " MB";
+    return Math.max(1, Math.round(n / 1024)).toLocaleString("vi-VN") + " KB";
+  }
+
+  async function listGuides() {
+    const guides = (await get("meta", "guides")) || [];
+    const kept = await keptGuides();
+    const box = $("guides");
+    box.replaceChildren();
+    if (!guides.length) {
+      box.append(el("p", { className: "card", textContent: S.no_guides }));
+      return;
+    }
+    const groups = new Map();
+    for (const guide of guides) {
+      if (!groups.has(guide.platform_name)) groups.set(guide.platform_name, []);
+      groups.get(guide.platform_name).push(guide);
+    }
+    for (const [platform, items] of groups) {
+      const list = el("ul", { className: "list pwa-list" });
+      for (const guide of items) {
+        const href = new URL(guide.url, location.origin).href;
+        const isKept = guide.kind === "file" && kept.has(href);
+        const facts = [guide.version ? `${S.version} ${guide.version}` : "", day(guide.issued_on),
+          guide.kind === "file" ? bytes(guide.size || 0) : S.link].filter(Boolean).join(" · ");
+        let title;
+        if (navigator.onLine || isKept) {
+          title = el("a", { href: guide.url, textContent: guide.title });
+          if (guide.kind === "link") Object.assign(title, { target: "_blank", rel: "noopener" });
+        } else {
+          title = el("b", { textContent: guide.title });
+        }
+        const state = isKept
+          ? el("span", { className: "badge ok", textContent: S.kept_offline })
+          : navigator.onLine ? "" : el("span", { className: "badge", textContent: S.needs_network });
+        const row = el("li", { className: "guide" },
+          el("span", {}, title, el("br"), el("span", { className: "small muted", textContent: facts })), state);
+        row.dataset.kept = String(isKept);
+        row.dataset.guide = String(guide.id);
+        list.append(row);
+      }
+      box.append(el("section", { className: "card" }, el("h2", { textContent: platform }), list));
+    }
+  }
+
   function listQueue(queue) {
     const list = $("queue");
     list.replaceChildren();
@@ -364,7 +430,13 @@
     });
     window.addEventListener("online", () => { wait = 2000; sync(); });
     window.addEventListener("offline", () => show());
-    if ("serviceWorker" in navigator) navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" });
+    window.addEventListener("pageshow", () => listGuides()); // back from a guide: the list as it is now
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" });
+      navigator.serviceWorker.addEventListener("message", (event) => {
+        if (event.data && event.data.type === "guides-kept") listGuides();
+      });
+    }
     await show();
     sync();
   }
