@@ -251,6 +251,16 @@ def session_cancel(request: HttpRequest, session_id: int, payload: CancelIn) -> 
     return _course_out(session.course, detail=True, user=request.user)
 
 
+@router.post("/training/sessions/{session_id}/restore", response={200: CourseOut, **ERRORS})
+@api_requires(Perm.VIEW_TRAINING)
+def session_restore(request: HttpRequest, session_id: int) -> Any:
+    """Undo a cancellation made by mistake: the session counts again."""
+    session = services.session_get(user=request.user, session_id=session_id)
+    _require_manager(request, session.course)
+    services.session_restore(actor=request.user, session=session, request=request)
+    return _course_out(session.course, detail=True, user=request.user)
+
+
 @router.post("/training/courses/{course_id}/sessions", response={200: CourseOut, **ERRORS})
 @api_requires(Perm.VIEW_TRAINING)
 def session_create(request: HttpRequest, course_id: int, payload: SessionIn) -> Any:

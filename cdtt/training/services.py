@@ -514,6 +514,28 @@ def session_cancel(*, actor: Any, session: Session, reason: str, request: HttpRe
     return session
 
 
+def session_restore(*, actor: Any, session: Session, request: HttpRequest | None = None) -> Session:
+    """Undo a cancellation made by mistake: the session counts again and attendance can be recorded. The
+    cancellation and its reason stay in the audit log."""
+    course = session.course
+    if not may_manage(scope_for(actor), course):
+        raise Forbidden(_("Only the organisers can change this course."))
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().filter(pk=session.pk).first()
+        if locked is None:
+            raise NotFound(_("The session was not found."))
+        if locked.cancelled_at is None:
+            raise DomainError(_("This session is not cancelled."))
+        reason = locked.cancel_reason
+        locked.cancelled_at, locked.cancel_reason, locked.cancelled_by = None, "", None
+        locked.save(update_fields=["cancelled_at", "cancel_reason", "cancelled_by"])
+        audit_record(
+            actor=actor, action="session.restore", target=locked, unit=course.unit, request=request, reason=reason
+        )
+    session.cancelled_at, session.cancel_reason, session.cancelled_by = None, "", None
+    return session
+
+
 # -- invitations ------------------------------------------------------------------------------------------
 
 

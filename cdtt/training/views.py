@@ -290,6 +290,35 @@ def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
     )
 
 
+@requires(Perm.VIEW_TRAINING)
+def session_restore(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Undo a cancellation made by mistake: the session counts again."""
+    session = _managed_session(request, session_id)
+    course = session.course
+    error = ""
+    if request.method == "POST":
+        try:
+            services.session_restore(actor=request.user, session=session, request=request)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("The session is no longer cancelled."))
+            return redirect("training:course", course.pk)
+    return _confirm_page(
+        request,
+        title=_("Restore the session of %(when)s?") % {"when": _when(session)},
+        text=_(
+            "The cancellation is undone: the session counts again in the coverage figures and attendance can be "
+            "recorded for it. The cancellation stays in the audit log."
+        ),
+        submit=_("Restore the session"),
+        back=reverse("training:course", args=[course.pk]),
+        error=error,
+    )
+
+
 @requires(Perm.MANAGE_TRAINING)
 def invite(request: HttpRequest, course_id: int) -> HttpResponse:
     """Invite the members of chosen communes to the course."""
@@ -705,6 +734,7 @@ urlpatterns: list[URLPattern] = [
     path("buoi/<int:session_id>/sua/", session_edit, name="session_edit"),
     path("buoi/<int:session_id>/xoa/", session_delete, name="session_delete"),
     path("buoi/<int:session_id>/huy/", session_cancel, name="session_cancel"),
+    path("buoi/<int:session_id>/khoi-phuc/", session_restore, name="session_restore"),
     path("buoi/<int:session_id>/diem-danh/", attendance, name="attendance"),
     path("buoi/<int:session_id>/diem-danh.xlsx", attendance_export, name="attendance_export"),
     path("buoi/<int:session_id>/nhap-diem-danh/", attendance_import, name="attendance_import"),

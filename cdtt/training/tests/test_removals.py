@@ -189,6 +189,53 @@ def test_the_api_cancels_and_reports_it(signed_in: Callable[..., Client], world:
     assert s2["cancelled"] is True and s2["cancel_reason"] == "Mất kết nối"
 
 
+def test_a_cancellation_made_by_mistake_is_undone(
+    signed_in: Callable[..., Client], client: Client, world: World, users: Users, tree: Tree
+) -> None:
+    services.session_cancel(actor=users.province_officer, session=world.s1, reason="Nhầm buổi")
+    services.session_cancel(actor=users.outsider, session=world.other_session, reason="Hoãn")
+    assert selectors.coverage_of(tree.p1).trained_any == 2
+    url, api = f"/dao-tao/buoi/{world.s1.pk}/khoi-phuc/", f"/api/v1/training/sessions/{world.s1.pk}/restore"
+
+    # Anonymous, a wrong role, another province's session: refused, nothing changed.
+    before = state()
+    assert client.post(url)["Location"].startswith("/login/")
+    assert client.post(api).status_code == 401
+    assert signed_in("team_leader").post(url).status_code == 403
+    assert signed_in("team_leader").post(api).status_code == 403
+    officer = signed_in("province_officer")
+    assert officer.post(f"/dao-tao/buoi/{world.other_session.pk}/khoi-phuc/").status_code == 404
+    assert officer.post(f"/api/v1/training/sessions/{world.other_session.pk}/restore").status_code == 404
+    assert state() == before
+
+    page = officer.get(f"/dao-tao/khoa/{world.course.pk}/").content.decode()
+    assert url in page  # offered beside the cancelled session
+    assert "Khôi phục buổi tập huấn" in officer.get(url).content.decode()
+    assert officer.post(url).status_code == 302
+    world.s1.refresh_from_db()
+    assert not world.s1.is_cancelled and world.s1.cancel_reason == "" and world.s1.cancelled_by is None
+    event = AuditEvent.objects.get(action="session.restore", target_id=str(world.s1.pk))
+    assert event.details["reason"] == "Nhầm buổi"  # the cancellation stays on record
+    assert selectors.coverage_of(tree.p1).trained_any == 3  # it counts again
+    services.attendance_record(  # and attendance can be recorded for it again
+        actor=users.province_officer,
+        session=world.s1,
+        rows=[services.AttendanceIn(world.members["m3"].pk, Presence.PRESENT)],
+    )
+
+    # Restoring a session that is not cancelled: a message, nothing changed.
+    before = state()
+    again = officer.post(url)
+    assert again.status_code == 400 and "không bị hủy" in again.content.decode()
+    assert officer.post(api).status_code == 400
+    assert state() == before
+
+    # The API restores too and answers with the course.
+    services.session_cancel(actor=users.province_officer, session=world.s2, reason="Nhầm")
+    done = officer.post(f"/api/v1/training/sessions/{world.s2.pk}/restore").json()
+    assert next(s for s in done["sessions"] if s["id"] == world.s2.pk)["cancelled"] is False
+
+
 # -- deleting a course -----------------------------------------------------------------------------------------
 
 
