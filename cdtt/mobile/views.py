@@ -24,7 +24,7 @@ from cdtt.access.scope import scope_for
 from cdtt.core.errors import NotFound
 from cdtt.training.services import material_get
 
-SW_VERSION = "cdtt-app-3"  # bump when app.js or app.css changes: phones fetch them again
+SW_VERSION = "cdtt-app-4"  # bump when app.js or app.css changes: phones fetch them again
 GUIDES_CACHE = "cdtt-guides"
 # Guide files the phone keeps for offline reading: each at most 5 MB, together at most 30 MB (in the order
 # the app lists them); bigger ones, and links, need the network.
