@@ -160,7 +160,8 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
         "invited_total": course.invitations.count(),  # type: ignore[attr-defined]
         "can_manage": services.may_manage(scope, course),
         "can_people": services.may_handle_people(scope, course),
-        # Invitations with attendance recorded cannot be revoked: no button for them.
+        # Invitations with attendance recorded cannot be revoked: no button for them; nor, with any attendance,
+        # can the course be deleted (its sessions can be cancelled instead).
         "attended": set(
             Attendance.objects.filter(invitation__course=course).values_list("invitation_id", flat=True).distinct()
         ),

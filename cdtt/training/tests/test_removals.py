@@ -245,8 +245,14 @@ def test_a_course_nobody_attended_goes_with_its_sessions_and_invitations(
     course = _fresh_course(users, tree, world)
     assert (course.sessions.count(), course.invitations.count()) == (2, 6)  # type: ignore[attr-defined]
     officer = signed_in("province_officer")
-    assert "Xóa khóa tập huấn" in officer.get(f"/dao-tao/khoa/{course.pk}/xoa/").content.decode()
-    response = officer.post(f"/dao-tao/khoa/{course.pk}/xoa/")
+    delete_url = f"/dao-tao/khoa/{course.pk}/xoa/"
+    assert delete_url in officer.get(f"/dao-tao/khoa/{course.pk}/").content.decode()  # offered: nobody attended
+    assert (
+        delete_url.replace(str(course.pk), str(world.course.pk))
+        not in officer.get(f"/dao-tao/khoa/{world.course.pk}/").content.decode()
+    )  # not offered where attendance is recorded
+    assert "Xóa khóa tập huấn" in officer.get(delete_url).content.decode()
+    response = officer.post(delete_url)
     assert response.status_code == 302 and response["Location"] == "/dao-tao/"
     assert not Course.objects.filter(pk=course.pk).exists()
     assert not Session.objects.filter(course_id=course.pk).exists()
