@@ -4,6 +4,7 @@ coverage, materials, enterprise partners and the Ministry's network view."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -46,10 +47,25 @@ def _confirm_page(
     text: str,
     submit: str,
     back: str,
-    error: str = "",
+    act: Callable[[], object] | None = None,
+    done: str = "",
+    then: str = "",
     ask_reason: bool = False,
 ) -> HttpResponse:
-    """Ask before a removal (GET); shown again with the reason when it was refused (nothing changed)."""
+    """Ask before a removal (GET); on a POST, ``act`` and, when it went through, the ``done`` message and a
+    redirect to ``then``; refused (a DomainError other than NotFound), the page again with the reason
+    (nothing changed, 400)."""
+    error = ""
+    if act is not None and request.method == "POST":
+        try:
+            act()
+        except NotFound:
+            raise
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, done)
+            return redirect(then)
     context = {
         "title": title,
         "text": text,
@@ -124,24 +140,15 @@ def course_delete(request: HttpRequest, course_id: int) -> HttpResponse:
     course = services.course_get(user=request.user, course_id=course_id)
     if not services.may_manage(scope_for(request.user), course):
         raise NotFound(_("The course was not found."))
-    error = ""
-    if request.method == "POST":
-        try:
-            services.course_delete(actor=request.user, course=course, request=request)
-        except NotFound:
-            raise
-        except DomainError as exc:
-            error = exc.message
-        else:
-            messages.success(request, _("The course %(title)s was deleted.") % {"title": course.title})
-            return redirect("training:courses")
     return _confirm_page(
         request,
         title=_("Delete the course %(title)s?") % {"title": course.title},
         text=_("Its sessions and invitations are deleted with it. This cannot be undone."),
         submit=_("Delete the course"),
         back=reverse("training:course", args=[course.pk]),
-        error=error,
+        act=lambda: services.course_delete(actor=request.user, course=course, request=request),
+        done=_("The course %(title)s was deleted.") % {"title": course.title},
+        then=reverse("training:courses"),
     )
 
 
@@ -238,24 +245,16 @@ def session_delete(request: HttpRequest, session_id: int) -> HttpResponse:
     """Delete a session: only while no attendance is recorded for it (otherwise cancel it)."""
     session = _managed_session(request, session_id)
     course = session.course
-    error = ""
-    if request.method == "POST":
-        try:
-            services.session_delete(actor=request.user, session=session, request=request)
-        except NotFound:
-            raise
-        except DomainError as exc:
-            error = exc.message
-        else:
-            messages.success(request, _("The session was deleted."))
-            return redirect("training:course", course.pk)
+    back = reverse("training:course", args=[course.pk])
     return _confirm_page(
         request,
         title=_("Delete the session of %(when)s?") % {"when": _when(session)},
         text=_("A session that did not take place can be deleted. This cannot be undone."),
         submit=_("Delete the session"),
-        back=reverse("training:course", args=[course.pk]),
-        error=error,
+        back=back,
+        act=lambda: services.session_delete(actor=request.user, session=session, request=request),
+        done=_("The session was deleted."),
+        then=back,
     )
 
 
@@ -264,19 +263,7 @@ def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
     """Cancel a session, with the reason: it stays on record and no longer counts in the figures."""
     session = _managed_session(request, session_id)
     course = session.course
-    error = ""
-    if request.method == "POST":
-        try:
-            services.session_cancel(
-                actor=request.user, session=session, reason=request.POST.get("reason", ""), request=request
-            )
-        except NotFound:
-            raise
-        except DomainError as exc:
-            error = exc.message
-        else:
-            messages.success(request, _("The session was cancelled."))
-            return redirect("training:course", course.pk)
+    back = reverse("training:course", args=[course.pk])
     return _confirm_page(
         request,
         title=_("Cancel the session of %(when)s?") % {"when": _when(session)},
@@ -285,8 +272,12 @@ def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
             "in the coverage figures and no attendance can be recorded for it."
         ),
         submit=_("Cancel the session"),
-        back=reverse("training:course", args=[course.pk]),
-        error=error,
+        back=back,
+        act=lambda: services.session_cancel(
+            actor=request.user, session=session, reason=request.POST.get("reason", ""), request=request
+        ),
+        done=_("The session was cancelled."),
+        then=back,
         ask_reason=True,
     )
 
@@ -296,17 +287,7 @@ def session_restore(request: HttpRequest, session_id: int) -> HttpResponse:
     """Undo a cancellation made by mistake: the session counts again."""
     session = _managed_session(request, session_id)
     course = session.course
-    error = ""
-    if request.method == "POST":
-        try:
-            services.session_restore(actor=request.user, session=session, request=request)
-        except NotFound:
-            raise
-        except DomainError as exc:
-            error = exc.message
-        else:
-            messages.success(request, _("The session is no longer cancelled."))
-            return redirect("training:course", course.pk)
+    back = reverse("training:course", args=[course.pk])
     return _confirm_page(
         request,
         title=_("Restore the session of %(when)s?") % {"when": _when(session)},
@@ -315,8 +296,10 @@ def session_restore(request: HttpRequest, session_id: int) -> HttpResponse:
             "recorded for it. The cancellation stays in the audit log."
         ),
         submit=_("Restore the session"),
-        back=reverse("training:course", args=[course.pk]),
-        error=error,
+        back=back,
+        act=lambda: services.session_restore(actor=request.user, session=session, request=request),
+        done=_("The session is no longer cancelled."),
+        then=back,
     )
 
 
@@ -358,19 +341,7 @@ def invitation_revoke(request: HttpRequest, course_id: int, member_id: int) -> H
     invitation = services.invitations_visible(scope, course).filter(member_id=member_id).first()
     if invitation is None:
         raise NotFound(_("The invitation was not found."))
-    error = ""
-    if request.method == "POST":
-        try:
-            services.invitation_revoke(actor=request.user, course=course, member_id=member_id, request=request)
-        except NotFound:
-            raise
-        except DomainError as exc:
-            error = exc.message
-        else:
-            messages.success(
-                request, _("The invitation of %(name)s was revoked.") % {"name": invitation.member.full_name}
-            )
-            return redirect("training:course", course.pk)
+    back = reverse("training:course", args=[course.pk])
     return _confirm_page(
         request,
         title=_("Revoke the invitation of %(name)s?") % {"name": invitation.member.full_name},
@@ -378,8 +349,10 @@ def invitation_revoke(request: HttpRequest, course_id: int, member_id: int) -> H
             "They leave this course's attendance sheets. They can be invited again later by inviting their commune."
         ),
         submit=_("Revoke the invitation"),
-        back=reverse("training:course", args=[course.pk]),
-        error=error,
+        back=back,
+        act=lambda: services.invitation_revoke(actor=request.user, course=course, member_id=member_id, request=request),
+        done=_("The invitation of %(name)s was revoked.") % {"name": invitation.member.full_name},
+        then=back,
     )
 
 
