@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from cdtt.access.permissions import GRANTABLE, ROLE_PERMS, Perm
+from cdtt.access.permissions import GRANTABLE, ROLE_PERMS, Perm, roles_with
 from cdtt.accounts.models import TEAM_ROLES, RoleAssignment
 from cdtt.core.errors import Forbidden, NotFound
 from cdtt.geo.models import AdminUnit, AdminUnitQuerySet, Village, VillageQuerySet
@@ -30,6 +30,19 @@ class Grant:
     unit_path: str
     village_id: int | None
     village_commune_path: str | None
+
+
+def holders(perm: Perm, *, unit_id: int | None = None, village_id: int | None = None) -> list[int]:
+    """Active users whose role at exactly this village, or else at exactly this unit (not above it, not at
+    one of its villages), carries ``perm``: the people to tell about something of that unit or village.
+    The other side of ``Scope.holds_at``."""
+    rows = RoleAssignment.objects.filter(role__in=roles_with(perm), user__is_active=True)
+    rows = (
+        rows.filter(village_id=village_id)
+        if village_id is not None
+        else rows.filter(unit_id=unit_id, village__isnull=True)
+    )
+    return sorted(set(rows.values_list("user_id", flat=True)))
 
 
 class Scope:

@@ -27,9 +27,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cdtt.access.permissions import Perm, roles_with
-from cdtt.access.scope import Scope, as_id, scope_for
-from cdtt.accounts.models import RoleAssignment, User
+from cdtt.access.permissions import Perm
+from cdtt.access.scope import Scope, as_id, holders, scope_for
+from cdtt.accounts.models import User
 from cdtt.catalog.models import Platform
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, Forbidden, NotFound
@@ -124,25 +124,11 @@ def may_write(scope: Scope, difficulty: Difficulty) -> bool:
 
 def _officers_of(unit: AdminUnit) -> list[int]:
     """The active officers holding a handling role at exactly ``unit`` (those above it are not paged)."""
-    return list(
-        RoleAssignment.objects.filter(
-            unit=unit,
-            village__isnull=True,
-            role__in=roles_with(Perm.HANDLE_DIFFICULTIES),
-            user__is_active=True,
-        )
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
+    return holders(Perm.HANDLE_DIFFICULTIES, unit_id=unit.pk)
 
 
 def _raiser_side_users(difficulty: Difficulty) -> list[int]:
-    rows = RoleAssignment.objects.filter(role__in=roles_with(Perm.RAISE_DIFFICULTIES), user__is_active=True)
-    if difficulty.village_id is not None:
-        rows = rows.filter(village_id=difficulty.village_id)
-    else:
-        rows = rows.filter(unit_id=difficulty.unit_id, village__isnull=True)
-    ids = set(rows.values_list("user_id", flat=True))
+    ids = set(holders(Perm.RAISE_DIFFICULTIES, unit_id=difficulty.unit_id, village_id=difficulty.village_id))
     if difficulty.raised_by_id is not None:
         ids.add(difficulty.raised_by_id)
     return sorted(ids)

@@ -26,9 +26,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cdtt.access.permissions import Perm, roles_with
-from cdtt.access.scope import Scope, as_id, scope_for
-from cdtt.accounts.models import RoleAssignment
+from cdtt.access.permissions import Perm
+from cdtt.access.scope import Scope, as_id, holders, scope_for
 from cdtt.catalog.models import Platform
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, Forbidden, NotFound
@@ -345,26 +344,12 @@ def _save_images(practice: Practice, cleaned: list[tuple[Any, int, int]]) -> Non
 
 def _reviewers_of(practice: Practice) -> list[int]:
     """The active officers who review at exactly the post's reviewing unit."""
-    return list(
-        RoleAssignment.objects.filter(
-            unit_id=practice.reviewer_id,
-            village__isnull=True,
-            role__in=roles_with(Perm.REVIEW_PRACTICES),
-            user__is_active=True,
-        )
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
+    return holders(Perm.REVIEW_PRACTICES, unit_id=practice.reviewer_id)
 
 
 def _authors_of(practice: Practice) -> list[int]:
     """The active writers of the post's village team or unit."""
-    rows = RoleAssignment.objects.filter(role__in=roles_with(Perm.WRITE_PRACTICES), user__is_active=True)
-    if practice.village_id is not None:
-        rows = rows.filter(village_id=practice.village_id)
-    else:
-        rows = rows.filter(unit_id=practice.unit_id, village__isnull=True)
-    return list(rows.values_list("user_id", flat=True).distinct())
+    return holders(Perm.WRITE_PRACTICES, unit_id=practice.unit_id, village_id=practice.village_id)
 
 
 def _link(practice: Practice) -> str:

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cdtt.access.permissions import Perm, roles_with
-from cdtt.access.scope import Scope, as_id, scope_for
+from cdtt.access.scope import Scope, as_id, holders, scope_for
 from cdtt.catalog.models import Indicator, Method
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, Forbidden, NotFound, VersionConflict
@@ -802,23 +802,10 @@ def report_reopen(*, actor: Any, report: Report, version: int | None, reason: An
 # -- notifications ---------------------------------------------------------------------------------------
 
 
-def _holders(perm: Perm, *, unit_id: int | None = None, village_id: int | None = None) -> list[int]:
-    """Active users whose role at exactly this unit (or village) carries ``perm``."""
-    from cdtt.accounts.models import RoleAssignment
-
-    rows = RoleAssignment.objects.filter(role__in=roles_with(perm), user__is_active=True)
-    rows = (
-        rows.filter(village_id=village_id)
-        if village_id is not None
-        else rows.filter(unit_id=unit_id, village__isnull=True)
-    )
-    return sorted(set(rows.values_list("user_id", flat=True)))
-
-
 def _reporters(report: Report) -> list[int]:
     if report.village_id is not None:
-        return _holders(Perm.SUBMIT_REPORTS, village_id=report.village_id)
-    return _holders(Perm.SUBMIT_REPORTS, unit_id=report.unit_id)
+        return holders(Perm.SUBMIT_REPORTS, village_id=report.village_id)
+    return holders(Perm.SUBMIT_REPORTS, unit_id=report.unit_id)
 
 
 def _url(report: Report) -> str:
@@ -834,7 +821,7 @@ def _notify_reviewers(report: Report) -> None:
 
     label = subject_label(report.subject)  # type: ignore[arg-type]
     notify(
-        recipients=_holders(Perm.REVIEW_REPORTS, unit_id=report.reviewer_id),
+        recipients=holders(Perm.REVIEW_REPORTS, unit_id=report.reviewer_id),
         kind=NoticeKind.REPORT_SUBMITTED,
         title=_("%(name)s submitted the report for %(period)s") % {"name": label, "period": report.period.name},
         url=_url(report),
