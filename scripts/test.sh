@@ -8,6 +8,7 @@
 # Env knobs (all optional):
 #   CDTT_TEST_LINT=0                 skip lint
 #   CDTT_TEST_DBS="sqlite postgres"  which database phases to run, in order
+#   CDTT_TEST_WORKERS=auto           pytest-xdist workers (auto = one per core; 0 = no xdist)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -166,7 +167,7 @@ unix_socket_directories = '$PGTMP'
 fsync = off
 full_page_writes = off
 synchronous_commit = off
-max_connections = 50
+max_connections = 100
 EOF
         if (cd / && "${PG_AS[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGTMP/server.log" -w -t 60 start) >/dev/null 2>&1; then
             break
@@ -204,7 +205,11 @@ header "collectstatic (checks the production static build; into the test var dir
 rc=0; "$VENV/bin/python" manage.py collectstatic --noinput -v 0 || rc=$?
 record "collectstatic" $rc
 
+# Two workers by default (pytest-xdist): CI has 2 cores and the suite is CPU-bound; each worker gets its own
+# test database. CDTT_TEST_WORKERS=0 runs in one process (easier to debug).
+WORKERS=${CDTT_TEST_WORKERS:-auto}
 PYTEST=("$VENV/bin/pytest" -p no:cacheprovider --durations=10)
+if [[ $WORKERS != 0 ]]; then PYTEST+=(-n "$WORKERS" --dist loadfile); fi
 
 for db in $DBS; do
     case $db in
