@@ -84,9 +84,7 @@ def _etagged(request: HttpRequest, data: Any) -> HttpResponse:
     return response
 
 
-@router.get(
-    "/catalog/platforms", response={200: list[PlatformOut], 304: None, **ERRORS}, tags=["catalogue"]
-)
+@router.get("/catalog/platforms", response={200: list[PlatformOut], 304: None, **ERRORS}, tags=["catalogue"])
 @api_requires(Perm.VIEW_UNITS)
 def platform_list(request: HttpRequest) -> Any:
     """The platforms teams deploy, with the outcomes guidance can record (ETag: 304 when unchanged)."""
@@ -118,9 +116,7 @@ def _platforms(platforms: Any) -> list[dict[str, Any]]:
     ]
 
 
-@router.get(
-    "/catalog/adoption-items", response={200: list[AdoptionItemOut], 304: None, **ERRORS}, tags=["catalogue"]
-)
+@router.get("/catalog/adoption-items", response={200: list[AdoptionItemOut], 304: None, **ERRORS}, tags=["catalogue"])
 @api_requires(Perm.VIEW_UNITS)
 def adoption_item_list(request: HttpRequest) -> Any:
     """What a household or person can be marked as having reached (the checklist; ETag: 304 when unchanged)."""

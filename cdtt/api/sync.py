@@ -273,9 +273,7 @@ class DeviceNamedOut(Schema):
 @api_requires(Perm.RECORD_ACTIVITIES)
 def device_register(request: HttpRequest, payload: DeviceIn) -> Any:
     """Give this phone its own revocable token (from a signed-in session); officers see and can cut it off."""
-    token, raw = services.device_register(
-        user=request.user, label=payload.name, model=payload.model, request=request
-    )
+    token, raw = services.device_register(user=request.user, label=payload.name, model=payload.model, request=request)
     return Status(201, {"token": raw, "name": token.name})
 
 

@@ -527,7 +527,10 @@ def repeat_list(*, user: Any) -> Any:
 
     households = Household.objects.filter(scope_for(user).q(Perm.EDIT_HOUSEHOLDS))
     return GuidanceRepeat.objects.filter(activity__household__in=households, seen_at__isnull=True).select_related(
-        "activity__resident", "activity__household__village", "activity__outcome", "activity__recorded_by",
+        "activity__resident",
+        "activity__household__village",
+        "activity__outcome",
+        "activity__recorded_by",
         "first__recorded_by",
     )
 

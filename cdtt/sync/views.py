@@ -46,9 +46,10 @@ def conflict_list(request: HttpRequest) -> HttpResponse:
 def _label(name: str) -> str:
     """A household field's name as people read it (its translated label), never the column's name."""
     try:
-        return str(Household._meta.get_field(name).verbose_name).capitalize()
+        field = Household._meta.get_field(name)
     except FieldDoesNotExist:
         return name
+    return str(getattr(field, "verbose_name", name)).capitalize()
 
 
 @requires(Perm.MANAGE_GROUPS)
