@@ -651,8 +651,8 @@
       await put("meta", me.villages, "villages");
       return true;
     }
-    if (!owner) {
-      gate(S.offline_unknown, { signIn: true });
+    if (!owner) { // offline, and the phone holds nobody's work
+      gate((await get("meta", "end_session")) ? S.signed_out : S.offline_unknown, { signIn: true });
       $("gate-sign-in").textContent = S.sign_in;
       return false;
     }
