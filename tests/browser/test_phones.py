@@ -243,7 +243,10 @@ def test_the_queue_goes_out_in_the_order_made_and_a_second_tap_saves_nothing_twi
     expect(page.locator("#queue li[data-state=waiting]")).to_have_count(6)  # 2 guidance (not 4) + 4 talks
     made = page.evaluate(
         """async () => {
-          const db = await new Promise((ok) => { const r = indexedDB.open("cdtt-app"); r.onsuccess = () => ok(r.result); });
+          const db = await new Promise((ok) => {
+            const r = indexedDB.open("cdtt-app");
+            r.onsuccess = () => ok(r.result);
+          });
           const all = await new Promise((ok) => { const r = db.transaction("queue").objectStore("queue").getAll();
             r.onsuccess = () => ok(r.result); });
           db.close();
