@@ -130,22 +130,27 @@ def _flag_repeats(answers: list[Answer]) -> None:
             voided_at__isnull=True,
         ).values("pk", "uuid", "resident_id", "outcome_id", "occurred_on")
     )
+    # Which record came first is the order the phone sent them in (a batch is stored in UUID order).
+    place = {a.uuid: index for index, a in enumerate(answers)}
     for row in new:
-        first = (
-            Activity.objects.filter(
+        mine = place[str(row["uuid"])]
+        earlier = [
+            other
+            for other in Activity.objects.filter(
                 resident_id=row["resident_id"],
                 outcome_id=row["outcome_id"],
                 occurred_on=row["occurred_on"],
                 kind="guidance",
                 voided_at__isnull=True,
-                pk__lt=row["pk"],
             )
+            .exclude(pk=row["pk"])
             .select_related("recorded_by")
             .order_by("pk")
-            .first()
-        )
-        if first is None:
+            if place.get(str(other.uuid), -1) < mine  # stored before this batch, or sent before it in it
+        ]
+        if not earlier:
             continue
+        first = earlier[0]
         GuidanceRepeat.objects.get_or_create(activity_id=row["pk"], defaults={"first": first})
         by = first.recorded_by
         who = (by.full_name or by.username) if by is not None else "?"

@@ -260,3 +260,13 @@ def test_the_app_asks_who_is_signed_in(
     assert "no-cache" in me["Cache-Control"] or "no-store" in me["Cache-Control"]
     shell = signed_in("team_member").get("/app/").content.decode()
     assert users.team_member.username not in shell and "csrf-token" not in shell  # the kept shell names nobody
+
+
+def test_in_one_batch_the_record_made_later_is_the_repeat_whatever_its_uuid(users: Users, home: dict[str, Any]) -> None:
+    made_first = {**_guide(home), "uuid": "ffffffff-ffff-4fff-bfff-ffffffffffff"}
+    made_later = {**_guide(home), "uuid": "00000000-0000-4000-8000-000000000000"}
+
+    first, later = services.push(actor=users.team_member, records=[made_first, made_later])
+
+    assert first.reason == "" and later.reason != ""
+    assert GuidanceRepeat.objects.get().activity.uuid == uuid.UUID(made_later["uuid"])
