@@ -96,6 +96,9 @@ def _strings() -> dict[str, str]:
         ),
         "signed_out": _("Signed out: nothing of the work is kept on this phone. Sign in when online."),
         "sign_in": _("Sign in"),
+        "signed_out_waiting": _(
+            "Signed out. %s records wait on this phone, without the households, until their author signs in again."
+        ),
         "offline_unknown": _("Offline. Sign in when the network is there."),
         "handover": _(
             "%(n)s records made by %(name)s on this phone could not be sent. They are sent only when %(name)s "

@@ -91,10 +91,19 @@ def test_a_shared_phone_keeps_each_members_records_under_their_own_name(
     _guide(page, NAMES[0])
     expect(page.locator("#queue li[data-state=waiting]")).to_have_count(1)
     _sign_out_on_the_web(page, base)
-    page.unroute("**/api/v1/sync/push")
+
+    # Signed out on the web: offline, the app lists nobody's households (the record waits for tovien).
+    page.context.set_offline(True)
+    page.goto(f"{base}/app/")
+    expect(page.locator("#gate-text")).to_contain_text("Đã đăng xuất")
+    assert page.locator("#households li button").count() == 0 and NAMES[0] not in page.content()
+    state = page.evaluate(IDB)
+    assert state["households"] == 0 and state["queue"] == 1
+    page.context.set_offline(False)
 
     # totruong signs in on the same phone: tovien's record goes first, under tovien's own token.
     sign_in(page, base, "totruong")
+    page.unroute("**/api/v1/sync/push")
     page.goto(f"{base}/app/")
     page.wait_for_selector(f"#households button:has-text('{NAMES[0]}')")
     expect(page.locator("#me")).to_have_text("Đang đăng nhập: Lê Văn Trưởng")
@@ -240,6 +249,7 @@ def test_the_queue_goes_out_in_the_order_made_and_a_second_tap_saves_nothing_twi
         page.click(".pwa-tabs button[data-tab=event]")
         page.fill("#ev-people", people)
         page.click("#event-form button[type=submit]")
+        expect(page.locator("#tab-queue")).to_be_visible()  # saved: the app shows the queue
     expect(page.locator("#queue li[data-state=waiting]")).to_have_count(6)  # 2 guidance (not 4) + 4 talks
     made = page.evaluate(
         """async () => {

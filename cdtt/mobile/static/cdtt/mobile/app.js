@@ -644,6 +644,7 @@
       return false;
     }
     if (me) {
+      await del("meta", "signed_out");
       if (owner && owner.user !== me.user && !(await handOver())) return false;
       await del("meta", "revoked"); // a new sign-in since the phone was cut off
       owner = { user: me.user, name: me.name };
@@ -657,6 +658,9 @@
       return false;
     }
     if (await get("meta", "revoked")) return gate(S.revoked_keep, { signIn: true });
+    if (await get("meta", "signed_out")) { // signed out on the web, with records the sign-in page could not send
+      return gate(S.signed_out_waiting.replace("%s", (await waitingOf()).length), { signIn: true });
+    }
     return true; // offline: the owner's own phone, as they left it
   }
 
