@@ -274,3 +274,31 @@ def test_the_queue_goes_out_in_the_order_made_and_a_second_tap_saves_nothing_twi
     talks = Activity.objects.filter(kind="propaganda")
     assert sorted(a.people_reached for a in talks) == [11, 12, 13, 14]
     assert Activity.objects.filter(kind="guidance").count() == 2
+
+
+def test_a_repeat_visit_opens_from_the_cache_first(page: Any, live_server: Any, tree: Tree) -> None:
+    base = live_server.url
+    _households(tree)
+    sign_in(page, base, "tovien")
+    _open_app(page, base)
+    # A newer shell on the server (marked): stale-while-revalidate shows the kept one first, and the newer
+    # one on the visit after; network-first would show the newer one at once (and wait on the network).
+    newer = page.request.get(f"{base}/app/").text().replace("<head>", '<head><meta name="newer" content="1">')
+    served: list[str] = []
+
+    def fulfil(route: Any) -> None:
+        served.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html; charset=utf-8", body=newer)
+
+    page.context.route(f"{base}/app/", fulfil)
+
+    page.goto(f"{base}/app/")
+    page.wait_for_selector(f"#households button:has-text('{NAMES[0]}')")
+    first = page.locator("meta[name=newer]").count()
+    page.wait_for_timeout(500)  # the revalidation is stored
+    page.goto(f"{base}/app/")
+    page.wait_for_selector(f"#households button:has-text('{NAMES[0]}')")
+    second = page.locator("meta[name=newer]").count()
+
+    assert served  # the service worker asked the network too (revalidate)
+    assert (first, second) == (0, 1)
