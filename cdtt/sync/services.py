@@ -130,23 +130,30 @@ def _flag_repeats(answers: list[Answer]) -> None:
             voided_at__isnull=True,
         ).values("pk", "uuid", "resident_id", "outcome_id", "occurred_on")
     )
-    # Which record came first is the order the phone sent them in (a batch is stored in UUID order).
+    if not new:
+        return
+    # Which record came first is the order the phone sent them in (a batch is stored in UUID order). All
+    # the guidance that could match is read at once: a batch of 200 records costs one query, not 200.
     place = {a.uuid: index for index, a in enumerate(answers)}
+    same: dict[tuple[Any, Any, Any], list[Activity]] = {}
+    for other in (
+        Activity.objects.filter(
+            resident_id__in={row["resident_id"] for row in new},
+            outcome_id__in={row["outcome_id"] for row in new},
+            occurred_on__in={row["occurred_on"] for row in new},
+            kind="guidance",
+            voided_at__isnull=True,
+        )
+        .select_related("recorded_by")
+        .order_by("pk")
+    ):
+        same.setdefault((other.resident_id, other.outcome_id, other.occurred_on), []).append(other)
     for row in new:
         mine = place[str(row["uuid"])]
         earlier = [
             other
-            for other in Activity.objects.filter(
-                resident_id=row["resident_id"],
-                outcome_id=row["outcome_id"],
-                occurred_on=row["occurred_on"],
-                kind="guidance",
-                voided_at__isnull=True,
-            )
-            .exclude(pk=row["pk"])
-            .select_related("recorded_by")
-            .order_by("pk")
-            if place.get(str(other.uuid), -1) < mine  # stored before this batch, or sent before it in it
+            for other in same.get((row["resident_id"], row["outcome_id"], row["occurred_on"]), [])
+            if other.pk != row["pk"] and place.get(str(other.uuid), -1) < mine  # stored before, or sent before
         ]
         if not earlier:
             continue

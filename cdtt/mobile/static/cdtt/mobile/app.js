@@ -87,7 +87,16 @@
     if ("caches" in window) await caches.delete(GUIDES_CACHE);
     owner = null;
   }
-  function model() {
+  // What the phone says it is (e.g. "Android 13 · SM-A515F"), so an officer can tell a member's phones apart.
+  async function model() {
+    const data = navigator.userAgentData;
+    if (data && data.getHighEntropyValues) {
+      try {
+        const hints = await data.getHighEntropyValues(["model", "platformVersion"]);
+        const named = [`${hints.platform || ""} ${hints.platformVersion || ""}`.trim(), hints.model || ""];
+        if (named.some(Boolean)) return named.filter(Boolean).join(" · ").slice(0, 80);
+      } catch (error) { /* the user agent string below */ }
+    }
     const match = /\(([^)]*)\)/.exec(navigator.userAgent);
     const parts = (match ? match[1] : navigator.platform || "").split(";").map((p) => p.trim());
     return parts.filter((p) => p && !/^(Linux|U|X11|wv|K)$/.test(p)).join(" · ").slice(0, 80);
@@ -108,7 +117,7 @@
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": me.csrf },
-      body: JSON.stringify({ name: (await get("meta", "device_name")) || "", model: model() }),
+      body: JSON.stringify({ name: (await get("meta", "device_name")) || "", model: await model() }),
     });
     if (!response.ok) throw new Error("device " + response.status);
     saved = (await response.json()).token;
