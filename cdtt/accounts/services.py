@@ -246,6 +246,12 @@ def token_revoked(raw: str) -> bool:
 
 def token_authenticate(raw: str) -> User | None:
     """Return the active user behind a bearer token, or None."""
+    token = token_active(raw)
+    return token.user if token is not None else None
+
+
+def token_active(raw: str) -> ApiToken | None:
+    """The live token ``raw`` names (its user active), with its user; marks it used (at most once a minute)."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
     token = ApiToken.objects.select_related("user").filter(key_hash=_hash(raw), revoked_at__isnull=True).first()
@@ -254,4 +260,4 @@ def token_authenticate(raw: str) -> User | None:
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token

@@ -59,7 +59,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         "accounts/profile.html",
         {
             "assignments": user.assignments.select_related("unit", "village"),
-            "tokens": ApiToken.objects.filter(user=user),
+            "tokens": ApiToken.objects.filter(user=user).select_related("device"),
             "token_form": TokenForm(),
             "new_token": new_token,
         },
@@ -189,7 +189,7 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
             "grant_form": GrantForm(**_grant_form_kwargs(request, around)),
             "around": around,
             "password_form": PasswordSetForm(),
-            "devices": ApiToken.objects.filter(user=account),
+            "devices": ApiToken.objects.filter(user=account).select_related("device"),
         },
     )
 

@@ -39,8 +39,11 @@ def _unauthenticated(request: HttpRequest, exc: Exception) -> Any:
             "This device's access was revoked by an officer. Nothing was received; the records stay on the "
             "device. Sign in again, or ask the commune officer."
         )
-        return api.create_response(request, {"detail": detail, "revoked": True}, status=401)
-    return api.create_response(request, {"detail": _("Sign in or send a valid API token.")}, status=401)
+        return api.create_response(request, {"detail": detail, "revoked": True, "reason": "revoked"}, status=401)
+    reason = "invalid" if header.lower().startswith("bearer ") else "missing"
+    return api.create_response(
+        request, {"detail": _("Sign in or send a valid API token."), "revoked": False, "reason": reason}, status=401
+    )
 
 
 @api.exception_handler(ValidationError)

@@ -8,13 +8,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.http import HttpRequest
-from ninja.errors import HttpError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from cdtt.access.decorators import ACCESS_ATTR
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
-from cdtt.accounts.services import token_authenticate
+from cdtt.accounts.services import token_active
 from cdtt.core.errors import Forbidden, NotFound
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -24,10 +24,15 @@ class BearerToken(HttpBearer):
     """``Authorization: Bearer cdtt_...``: a revocable token from /api/v1/auth/token."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = token_authenticate(token)
-        if user is not None:
-            request.user = user
-        return user
+        found = token_active(token)
+        if found is None:
+            # A token was sent and is not (or no longer) valid: answer 401 with the reason now. Falling
+            # through to the session would answer a phone's POST "CSRF check failed" (403) instead, and a
+            # phone whose device was cut off would never learn why its records do not go.
+            raise AuthenticationError
+        request.user = found.user
+        request.api_token = found  # type: ignore[attr-defined]
+        return found.user
 
 
 class SessionCookie(APIKeyCookie):

@@ -5,11 +5,14 @@ edit, void; idempotent by UUID) and progress for any unit or village (the same f
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 import uuid
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
@@ -69,11 +72,27 @@ class IndicatorOut(Schema):
     valid_to_year: int | None
 
 
-@router.get("/catalog/platforms", response={200: list[PlatformOut], **ERRORS}, tags=["catalogue"])
+def _etagged(request: HttpRequest, data: Any) -> HttpResponse:
+    """``data`` with an ETag of its content; 304 and no body when the caller already holds it (a phone asks
+    for the catalogue at every sync, and it rarely changes)."""
+    body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+    held = [tag.strip().removeprefix("W/") for tag in request.headers.get("If-None-Match", "").split(",")]
+    response = HttpResponse(status=304) if etag in held else HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@router.get("/catalog/platforms", response={200: list[PlatformOut], 304: None, **ERRORS}, tags=["catalogue"])
 @api_requires(Perm.VIEW_UNITS)
 def platform_list(request: HttpRequest) -> Any:
-    """The platforms teams deploy, with the outcomes guidance can record."""
+    """The platforms teams deploy, with the outcomes guidance can record (ETag: 304 when unchanged)."""
     platforms = Platform.objects.filter(is_active=True).prefetch_related("outcomes__adoption_item")
+    return _etagged(request, _platforms(platforms))
+
+
+def _platforms(platforms: Any) -> list[dict[str, Any]]:
     return [
         {
             "id": p.pk,
@@ -97,13 +116,14 @@ def platform_list(request: HttpRequest) -> Any:
     ]
 
 
-@router.get("/catalog/adoption-items", response={200: list[AdoptionItemOut], **ERRORS}, tags=["catalogue"])
+@router.get("/catalog/adoption-items", response={200: list[AdoptionItemOut], 304: None, **ERRORS}, tags=["catalogue"])
 @api_requires(Perm.VIEW_UNITS)
 def adoption_item_list(request: HttpRequest) -> Any:
-    """What a household or person can be marked as having reached (the checklist)."""
+    """What a household or person can be marked as having reached (the checklist; ETag: 304 when unchanged)."""
     from cdtt.households.models import AdoptionItem
 
-    return list(AdoptionItem.objects.filter(is_active=True).order_by("order", "code"))
+    items = AdoptionItem.objects.filter(is_active=True).order_by("order", "code")
+    return _etagged(request, [{"code": i.code, "name": i.name, "applies_to": i.applies_to} for i in items])
 
 
 @router.get("/catalog/indicators", response={200: list[IndicatorOut], **ERRORS}, tags=["catalogue"])

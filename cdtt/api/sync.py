@@ -76,7 +76,15 @@ def sync_push(request: HttpRequest) -> Any:
             },
         )
     answers = services.push(actor=request.user, records=records)
+    _synced(request)
     return {"results": [answer.as_dict() for answer in answers]}
+
+
+def _synced(request: HttpRequest) -> None:
+    """A phone (a device token, not a session) synced: its "last sync" moves."""
+    token = getattr(request, "api_token", None)
+    if token is not None:
+        services.device_synced(token=token)
 
 
 class PersonOut(Schema):
@@ -238,11 +246,13 @@ def sync_pull(request: HttpRequest, since: str = "", limit: int = PULL_LIMIT) ->
         next_token = _token(cursor[0], cursor[1], digest)
     else:
         next_token = _token(timezone.now(), 0, digest)
+    _synced(request)
     return {"households": out, "guides": None if held == digest else guides, "next": next_token, "more": more}
 
 
 class DeviceIn(Schema):
-    name: str = ""
+    name: str = ""  # the name the member gives the phone
+    model: str = ""  # what the phone says it is (e.g. "SM-A515F", "Android 13")
 
 
 class DeviceOut(Schema):
@@ -250,12 +260,29 @@ class DeviceOut(Schema):
     name: str
 
 
+class DeviceNameIn(Schema):
+    name: str
+
+
+class DeviceNamedOut(Schema):
+    name: str
+    model: str
+
+
 @router.post("/sync/device", response={201: DeviceOut, **ERRORS})
 @api_requires(Perm.RECORD_ACTIVITIES)
 def device_register(request: HttpRequest, payload: DeviceIn) -> Any:
     """Give this phone its own revocable token (from a signed-in session); officers see and can cut it off."""
-    from cdtt.accounts.services import token_create
-
-    name = (payload.name or "").strip()[:80] or _("Phone")
-    token, raw = token_create(user=request.user, name=_("Device: %(name)s") % {"name": name}, request=request)  # type: ignore[arg-type]
+    token, raw = services.device_register(user=request.user, label=payload.name, model=payload.model, request=request)
     return Status(201, {"token": raw, "name": token.name})
+
+
+@router.patch("/sync/device", response={200: DeviceNamedOut, 400: BatchError, **ERRORS})
+@api_requires(Perm.RECORD_ACTIVITIES)
+def device_rename(request: HttpRequest, payload: DeviceNameIn) -> Any:
+    """Name the phone that sends this request (with its own token), so its owner and officers know it."""
+    token = getattr(request, "api_token", None)
+    if token is None:
+        return Status(400, {"detail": _("Only a phone, with its own token, can name itself.")})
+    device = services.device_rename(token=token, label=payload.name)
+    return {"name": device.label, "model": device.model}

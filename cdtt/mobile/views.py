@@ -9,9 +9,11 @@ for reading offline.
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import URLPattern, path
@@ -24,7 +26,7 @@ from cdtt.access.scope import scope_for
 from cdtt.core.errors import NotFound
 from cdtt.training.services import material_get
 
-SW_VERSION = "cdtt-app-4"  # bump when app.js or app.css changes: phones fetch them again
+SW_VERSION = "cdtt-app-5"  # bump when app.js or app.css changes: phones fetch them again
 GUIDES_CACHE = "cdtt-guides"
 # Guide files the phone keeps for offline reading: each at most 5 MB, together at most 30 MB (in the order
 # the app lists them); bigger ones, and links, need the network.
@@ -34,9 +36,29 @@ GUIDE_CACHE_MAX_BYTES = 30 * 1024 * 1024
 
 @requires(Perm.RECORD_ACTIVITIES)
 def app_shell(request: HttpRequest) -> HttpResponse:
-    """The app: works offline once opened; records wait on the phone until the network returns."""
-    villages = list(scope_for(request.user).villages(Perm.RECORD_ACTIVITIES).values("pk", "name")[:20])
-    return render(request, "mobile/app.html", {"villages": villages, "strings": _strings()})
+    """The app: works offline once opened; records wait on the phone until the network returns.
+
+    The shell names nobody (no user, villages or CSRF token): the service worker serves it from its cache
+    first, to whoever uses the phone next. Who is signed in comes from ``session``."""
+    return render(request, "mobile/app.html", {"strings": _strings()})
+
+
+@requires(Perm.RECORD_ACTIVITIES)
+@never_cache
+def session(request: HttpRequest) -> JsonResponse:
+    """Who is signed in on this browser now, with what the app needs from the session: the phone's data
+    belongs to this user (another user's is sent or shown first, then cleared)."""
+    user: Any = request.user
+    villages = list(scope_for(user).villages(Perm.RECORD_ACTIVITIES).values("pk", "name")[:20])
+    return JsonResponse(
+        {
+            "user": user.pk,
+            "username": user.username,
+            "name": user.full_name or user.username,
+            "csrf": get_token(request),
+            "villages": [{"id": v["pk"], "name": v["name"]} for v in villages],
+        }
+    )
 
 
 def _strings() -> dict[str, str]:
@@ -64,6 +86,35 @@ def _strings() -> dict[str, str]:
         "kept_offline": _("Kept on this phone"),
         "version": _("version"),
         "link": _("Link"),
+        "saved_button": _("Saved ✓"),
+        "reached_already": _("Already reached"),
+        "reached_by": _("Reached: %s"),
+        "nothing_reached": _("Nothing reached yet"),
+        "sign_in_again": _("Sign in again"),
+        "revoked_keep": _(
+            "This phone was cut off by an officer. The records waiting stay here: sign in again and they are sent."
+        ),
+        "signed_out": _("Signed out: nothing of the work is kept on this phone. Sign in when online."),
+        "sign_in": _("Sign in"),
+        "signed_out_waiting": _(
+            "Signed out. %s records wait on this phone, without the households, until their author signs in again."
+        ),
+        "offline_unknown": _("Offline. Sign in when the network is there."),
+        "handover": _(
+            "%(n)s records made by %(name)s on this phone could not be sent. They are sent only when %(name)s "
+            "signs in here again."
+        ),
+        "handover_back": _("Sign out so that %s signs in"),
+        "handover_discard": _("Discard them and continue"),
+        "handover_confirm": _("Discard the records of %s? They will never be sent."),
+        "signout_waiting": _(
+            "%s records are not sent yet. Signing out discards them: connect to the network to send them first."
+        ),
+        "signout_confirm": _("Sign out and discard the records not sent?"),
+        "signing_out": _("Sending what is waiting, then clearing this phone…"),
+        "device_named": _("This phone's name was saved."),
+        "device_name_offline": _("Needs the network to rename this phone."),
+        "me": _("Signed in as %s"),
     }
 
 
@@ -115,6 +166,7 @@ def manifest(request: HttpRequest) -> HttpResponse:
 
 urlpatterns: list[URLPattern] = [
     path("", app_shell, name="app"),
+    path("phien/", session, name="session"),
     path("sw.js", service_worker, name="sw"),
     path("manifest.webmanifest", manifest, name="manifest"),
     path("huong-dan/<int:material_id>/tep/", guide_file, name="guide_file"),

@@ -46,3 +46,34 @@ class SyncConflict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id}@{self.base_version}"
+
+
+class Device(models.Model):
+    """A phone that installed the app, by its token: what lets an officer tell a member's phones apart."""
+
+    token = models.OneToOneField("accounts.ApiToken", on_delete=models.CASCADE, related_name="device")
+    label = models.CharField(_("name"), max_length=60, blank=True)  # the name the member gives it
+    model = models.CharField(_("model"), max_length=80, blank=True)  # what the phone says it is
+    last_sync_at = models.DateTimeField(_("last sync"), null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.label or self.model or str(self.token_id)
+
+
+class GuidanceRepeat(models.Model):
+    """Guidance recorded again for the same person, outcome and day (two members offline, or a second tap
+    on another phone): both are kept, since both visits happened, and the team leader sees the pair."""
+
+    activity = models.OneToOneField("activities.Activity", on_delete=models.CASCADE, related_name="+")
+    first = models.ForeignKey("activities.Activity", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+    seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id}~{self.first_id}"

@@ -16,6 +16,13 @@ Rules (ODK/CommCare style, see research/anchors.md §2.6-2.7):
   back and its records are sent one by one instead.
 - Nothing is answered before it is committed: a server stopped mid-batch keeps every record it answered,
   and a resend stores the others once.
+- A record may name its author (the user who made it on the phone): one made by someone else than the
+  token's user is refused, so a phone shared by two members never stores one's work under the other.
+- Records are handled in the order sent (the phone sends them in the order they were made), and a
+  household change based on the version this member's own earlier record of the batch replaced is based
+  on the new one: a member's earlier tick never turns their later edit into a conflict.
+- Guidance for the same person, outcome and day as one already stored is kept (both visits happened) and
+  flagged for the team leader (``GuidanceRepeat``); its answer says so.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import uuid as uuid_module
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,7 +53,7 @@ from cdtt.catalog.models import Platform
 from cdtt.core.errors import DomainError, NotFound, VersionConflict
 from cdtt.households.models import Household, Resident
 from cdtt.households.services import HouseholdIn, adoption_set, adoption_unset, household_update, require_household
-from cdtt.sync.models import SyncConflict, SyncReceipt
+from cdtt.sync.models import Device, GuidanceRepeat, SyncConflict, SyncReceipt
 
 MAX_BATCH = 200
 CLOCK_SKEW = datetime.timedelta(minutes=10)  # a phone's clock may run a little ahead
@@ -76,19 +83,87 @@ def push(*, actor: Any, records: list[Any]) -> list[Answer]:
     """Answer every record of a batch (at most MAX_BATCH; the caller refuses a larger one)."""
     batch = _Batch(actor, records)
     for index, record in enumerate(records):
+        stranger = _not_by(actor, record)
+        if stranger is not None:
+            batch.answers[index] = stranger
+            continue
         step = batch.check(record)
         if isinstance(step, Answer):
             batch.answers[index] = step
         elif step is None:  # on its own, after the records before it are stored
             batch.store()
-            batch.answers[index] = _one(actor, record)
+            batch.answers[index] = batch.alone(record)
         else:
             batch.pending.append((index, step))
     batch.store()
     answers = [answer for answer in batch.answers if answer is not None]
     if len(answers) != len(records):
         raise RuntimeError("a record of the batch was left without an answer")
+    _flag_repeats(answers)
     return answers
+
+
+def _not_by(actor: Any, record: Any) -> Answer | None:
+    """The refusal of a record whose author is not the token's user (None when it is, or names nobody)."""
+    if not isinstance(record, dict) or record.get("author") in (None, ""):
+        return None
+    if str(record["author"]) == str(actor.pk):
+        return None
+    return Answer(
+        str(record.get("uuid", "")),
+        REFUSED,
+        _("This record was made by another user of this phone; it is sent only when they sign in."),
+    )
+
+
+def _flag_repeats(answers: list[Answer]) -> None:
+    """Flag accepted guidance that repeats stored guidance for the same person, outcome and day."""
+    accepted = {a.uuid: a for a in answers if a.status == ACCEPTED and a.id is not None}
+    if not accepted:
+        return
+    new = list(
+        Activity.objects.filter(
+            uuid__in=list(accepted),
+            kind="guidance",
+            resident__isnull=False,
+            outcome__isnull=False,
+            voided_at__isnull=True,
+        ).values("pk", "uuid", "resident_id", "outcome_id", "occurred_on")
+    )
+    if not new:
+        return
+    # Which record came first is the order the phone sent them in (a batch is stored in UUID order). All
+    # the guidance that could match is read at once: a batch of 200 records costs one query, not 200.
+    place = {a.uuid: index for index, a in enumerate(answers)}
+    same: dict[tuple[Any, Any, Any], list[Activity]] = {}
+    for other in (
+        Activity.objects.filter(
+            resident_id__in={row["resident_id"] for row in new},
+            outcome_id__in={row["outcome_id"] for row in new},
+            occurred_on__in={row["occurred_on"] for row in new},
+            kind="guidance",
+            voided_at__isnull=True,
+        )
+        .select_related("recorded_by")
+        .order_by("pk")
+    ):
+        same.setdefault((other.resident_id, other.outcome_id, other.occurred_on), []).append(other)
+    for row in new:
+        mine = place[str(row["uuid"])]
+        earlier = [
+            other
+            for other in same.get((row["resident_id"], row["outcome_id"], row["occurred_on"]), [])
+            if other.pk != row["pk"] and place.get(str(other.uuid), -1) < mine  # stored before, or sent before
+        ]
+        if not earlier:
+            continue
+        first = earlier[0]
+        GuidanceRepeat.objects.get_or_create(activity_id=row["pk"], defaults={"first": first})
+        by = first.recorded_by
+        who = (by.full_name or by.username) if by is not None else "?"
+        accepted[str(row["uuid"])].reason = _(
+            "%(who)s already recorded this for this person today; both are kept and the team leader is told."
+        ) % {"who": who}
 
 
 def _uuid(record: Any) -> uuid_module.UUID | None:
@@ -115,6 +190,8 @@ class _Batch:
         self.answers: list[Answer | None] = [None] * len(records)
         self.pending: list[tuple[int, Checked]] = []
         self.seen: set[uuid_module.UUID] = set()
+        # (household id, version before) -> version after, for this member's own records of the batch.
+        self.moved: dict[tuple[int, int], int] = {}
         activities = [
             r
             for r in records
@@ -176,6 +253,27 @@ class _Batch:
             return Answer(str(key), REFUSED, exc.message)
         return checked
 
+    def alone(self, record: Any) -> Answer:
+        """A record on its own; a household change is based past this member's own earlier changes."""
+        if not isinstance(record, dict) or record.get("type") not in ("adoption", "household"):
+            return _one(self.actor, record)
+        data = record.get("data")
+        household_id = _loose_int(data.get("household_id")) if isinstance(data, dict) else None
+        if household_id is None:
+            return _one(self.actor, record)
+        before = Household.objects.filter(pk=household_id).values_list("version", flat=True).first()
+        sent = record
+        base = _loose_int(record.get("base_version"))
+        if record["type"] == "household" and base is not None and (household_id, base) in self.moved:
+            while (household_id, base) in self.moved:
+                base = self.moved[(household_id, base)]
+            sent = {**record, "base_version": base}
+        # The receipt keeps the digest of the record as the phone sent it: a resend is the same record.
+        answer = _one(self.actor, sent, content=digest(record))
+        if answer.status == ACCEPTED and before is not None and answer.version not in (None, before):
+            self.moved[(household_id, before)] = answer.version
+        return answer
+
     def store(self) -> None:
         """Store the new records waiting, in one transaction; if it fails, each on its own."""
         if not self.pending:
@@ -194,7 +292,7 @@ class _Batch:
             self.answers[index] = Answer(str(checked.data.uuid), ACCEPTED, "", activity.pk, activity.version)
 
 
-def _one(actor: Any, record: Any) -> Answer:
+def _one(actor: Any, record: Any, content: str | None = None) -> Answer:
     if not isinstance(record, dict):
         return Answer("", REFUSED, _("The record is not an object."))
     raw_uuid = str(record.get("uuid", ""))
@@ -210,7 +308,7 @@ def _one(actor: Any, record: Any) -> Answer:
         if kind == "activity":
             return _activity(actor, key, data, record.get("base_version"))
         if kind in ("adoption", "household"):
-            return _receipted(actor, key, kind, record)
+            return _receipted(actor, key, kind, record, content or digest(record))
         return Answer(str(key), REFUSED, _("Unknown kind of record “%(kind)s”.") % {"kind": kind})
     except NotFound as exc:
         return Answer(str(key), REFUSED, exc.message)
@@ -283,9 +381,8 @@ def _activity(actor: Any, key: uuid_module.UUID, data: dict[str, Any], base_vers
     return Answer(str(key), ACCEPTED if created else DUPLICATE, "", activity.pk, activity.version)
 
 
-def _receipted(actor: Any, key: uuid_module.UUID, kind: str, record: dict[str, Any]) -> Answer:
+def _receipted(actor: Any, key: uuid_module.UUID, kind: str, record: dict[str, Any], content: str) -> Answer:
     """Adoption ticks and household changes: the receipt makes a resend (or a replay) a no-op."""
-    content = digest(record)
     seen = SyncReceipt.objects.filter(uuid=key).first()
     if seen is not None:
         return _again(seen, content, key)
@@ -395,3 +492,65 @@ def conflict_resolve(*, actor: Any, conflict: SyncConflict, apply: bool) -> Sync
         conflict.resolution = "applied" if apply else "dropped"
         conflict.save(update_fields=["resolved_at", "resolved_by", "resolution"])
     return conflict
+
+
+def device_register(*, user: Any, label: str, model: str, request: Any = None) -> tuple[Any, str]:
+    """Give a phone its own revocable token, named so that an officer can tell it from the member's others."""
+    from cdtt.accounts.services import token_create
+
+    label, model = label.strip()[:60], model.strip()[:80]
+    shown = " · ".join(part for part in (label, model) if part) or _("Phone")
+    with transaction.atomic():
+        token, raw = token_create(user=user, name=_("Device: %(name)s") % {"name": shown}, request=request)
+        Device.objects.create(token=token, label=label, model=model)
+    return token, raw
+
+
+def device_rename(*, token: Any, label: str) -> Any:
+    """The member names this phone (e.g. "Máy của Lan"); the token's name follows."""
+    from cdtt.accounts.models import ApiToken
+
+    label = label.strip()[:60]
+    if not label:
+        raise DomainError(_("Enter a name for this phone."), field="name")
+    device, _created = Device.objects.get_or_create(token=token)
+    device.label = label
+    shown = " · ".join(part for part in (label, device.model) if part)
+    with transaction.atomic():
+        device.save(update_fields=["label"])
+        ApiToken.objects.filter(pk=token.pk).update(name=(_("Device: %(name)s") % {"name": shown})[:100])
+    return device
+
+
+def device_synced(*, token: Any) -> None:
+    """Note that the phone behind ``token`` synced (at most one write a minute)."""
+    now = timezone.now()
+    updated = Device.objects.filter(token=token).filter(
+        models.Q(last_sync_at__isnull=True) | models.Q(last_sync_at__lt=now - datetime.timedelta(minutes=1))
+    )
+    if not updated.update(last_sync_at=now) and not Device.objects.filter(token=token).exists():
+        Device.objects.create(token=token, last_sync_at=now)  # a token from before devices were named
+
+
+def repeat_list(*, user: Any) -> Any:
+    """Repeated guidance still to be seen, in the units where ``user`` leads a team."""
+    from cdtt.access.permissions import Perm
+    from cdtt.access.scope import scope_for
+
+    households = Household.objects.filter(scope_for(user).q(Perm.EDIT_HOUSEHOLDS))
+    return GuidanceRepeat.objects.filter(activity__household__in=households, seen_at__isnull=True).select_related(
+        "activity__resident",
+        "activity__household__village",
+        "activity__outcome",
+        "activity__recorded_by",
+        "first__recorded_by",
+    )
+
+
+def repeat_seen(*, actor: Any, repeat: GuidanceRepeat) -> GuidanceRepeat:
+    """The team leader has seen a repeated guidance (and voided one of the pair if it was a mistake)."""
+    if repeat.seen_at is None:
+        repeat.seen_at = timezone.now()
+        repeat.seen_by = actor
+        repeat.save(update_fields=["seen_at", "seen_by"])
+    return repeat

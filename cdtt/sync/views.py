@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -14,7 +15,7 @@ from cdtt.access.scope import as_id, scope_for
 from cdtt.core.errors import DomainError, NotFound
 from cdtt.households.models import Household
 from cdtt.sync.models import SyncConflict
-from cdtt.sync.services import conflict_resolve
+from cdtt.sync.services import conflict_resolve, repeat_list, repeat_seen
 
 
 def _open_conflicts(user: object) -> object:
@@ -33,10 +34,34 @@ def conflict_list(request: HttpRequest) -> HttpResponse:
         rows.append(
             {
                 "conflict": conflict,
-                "changes": [(name, getattr(household, name, ""), value) for name, value in conflict.changes.items()],
+                "changes": [
+                    (_label(name), getattr(household, name, ""), value) for name, value in conflict.changes.items()
+                ],
             }
         )
-    return render(request, "sync/conflicts.html", {"rows": rows})
+    repeats = list(repeat_list(user=request.user)[:100])
+    return render(request, "sync/conflicts.html", {"rows": rows, "repeats": repeats})
+
+
+def _label(name: str) -> str:
+    """A household field's name as people read it (its translated label), never the column's name."""
+    try:
+        field = Household._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name
+    return str(getattr(field, "verbose_name", name)).capitalize()
+
+
+@requires(Perm.MANAGE_GROUPS)
+def repeat_seen_view(request: HttpRequest, repeat_id: int) -> HttpResponse:
+    """The team leader has seen a repeated guidance (POST); voiding one of the pair is done on its page."""
+    repeat = repeat_list(user=request.user).filter(pk=as_id(repeat_id)).first()
+    if repeat is None:
+        raise NotFound(_("The repeated guidance was not found."))
+    if request.method == "POST":
+        repeat_seen(actor=request.user, repeat=repeat)
+        messages.success(request, _("Marked as seen."))
+    return redirect("sync:conflicts")
 
 
 @requires(Perm.MANAGE_GROUPS)
@@ -60,4 +85,5 @@ def conflict_decide(request: HttpRequest, conflict_id: int) -> HttpResponse:
 urlpatterns: list[URLPattern] = [
     path("", conflict_list, name="conflicts"),
     path("<int:conflict_id>/", conflict_decide, name="decide"),
+    path("lap-lai/<int:repeat_id>/", repeat_seen_view, name="repeat_seen"),
 ]

@@ -162,7 +162,9 @@ def _both_ways(actor: Any, records: list[Any]) -> tuple[list[dict[str, Any]], li
     left is checked equal to the batch's."""
     known = _known_ids()
     with transaction.atomic():
-        one_by_one = _answers(records, [services._one(actor, record) for record in records], known)
+        answers = [services._one(actor, record) for record in records]
+        services._flag_repeats(answers)  # as push does once its records are stored
+        one_by_one = _answers(records, answers, known)
         expected = _state()
         transaction.set_rollback(True)
     batched = _answers(records, services.push(actor=actor, records=records), known)

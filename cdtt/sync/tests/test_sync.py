@@ -203,7 +203,7 @@ def test_a_server_stopped_mid_batch_keeps_what_it_stored_and_stores_the_rest_onc
     batch = _batch(homes, tree)  # two new activities (stored together), then an adoption tick on its own
     real = services._one
 
-    def killed(actor: Any, record: Any) -> Any:
+    def killed(actor: Any, record: Any, content: str | None = None) -> Any:
         raise KeyboardInterrupt  # the process is killed: nothing after this runs
 
     monkeypatch.setattr(services, "_one", killed)

@@ -68,18 +68,25 @@ self.addEventListener("fetch", (event) => {
     );
     return;
   }
-  if (event.request.mode === "navigate" && url.pathname.startsWith("/app/")) {
-    // The newest shell when online; the kept one when not.
+  if (event.request.mode === "navigate" && url.pathname === "/app/") {
+    // Stale-while-revalidate: the kept shell opens at once (a repeat visit on 3G waits on nothing), and
+    // the newest one is fetched meanwhile for the next visit. The shell names nobody: who is signed in is
+    // asked by the app itself (/app/phien/), so the kept copy never shows one user's data to another.
     event.respondWith(
-      fetch(event.request)
-        .then((response) => {
-          if (response.ok && !response.redirected) {
-            const copy = response.clone();
-            caches.open(CACHE).then((cache) => cache.put("/app/", copy));
+      caches.open(CACHE).then(async (cache) => {
+        const kept = await cache.match("/app/");
+        const fresh = fetch(event.request).then((response) => {
+          if (response.ok && !response.redirected && response.type === "basic") {
+            return cache.put("/app/", response.clone()).then(() => response);
           }
           return response;
-        })
-        .catch(() => caches.match("/app/"))
+        });
+        if (kept) {
+          event.waitUntil(fresh.catch(() => undefined));
+          return kept;
+        }
+        return fresh;
+      })
     );
     return;
   }
