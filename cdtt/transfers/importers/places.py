@@ -17,6 +17,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from cdtt.core.text import fold
+from cdtt.geo import resolver
 from cdtt.geo.models import AdminUnit, Village, VillageKind
 from cdtt.transfers import selectors
 
@@ -208,7 +209,8 @@ class AddressResolver:
     """Resolve the commune an address names to a current commune, the import's own when it can be.
 
     Rules: an address that names a district (huyện, quận, thị xã) is from before 2025, so its commune is
-    looked up among the legacy units; otherwise a current commune of that name is tried first. A legacy
+    read by vietnamadminunits' own parser (``cdtt.geo.resolver``: aliases and merged communes included), by
+    name among the legacy units when the parser finds none; otherwise a current commune of that name is tried first. A legacy
     commune leads to its successor: the import's commune when it is one of them (a split commune), else
     the default successor. Parts written after the commune (district, province) narrow the search; an
     address without them is taken to be local (the import's province).
@@ -219,6 +221,7 @@ class AddressResolver:
         self.commune = commune
         self.province_id = commune.parent_id
         self._cache: dict[AddressUnits, Resolved] = {}
+        self._legacy_provinces: list[AdminUnit] | None = None
 
     def resolve(self, address: str) -> Resolved:
         units = address_units(address)
@@ -257,6 +260,12 @@ class AddressResolver:
             if len(fitting) == 1:
                 return Resolved(unit=fitting[0])
             several = len(fitting) > 1
+        parsed = self._parsed_legacy(units)
+        if parsed is not None:
+            if any(successor.pk == self.commune.pk for successor, _d in parsed.successors):
+                return Resolved(unit=self.commune)  # a split commune: the part this import is for
+            return Resolved(unit=parsed.default)
+        # The package's parser needs the district; without one, old communes are matched by name.
         legacy = [
             (old, links)
             for old, links in selectors.address_legacy_communes(user=self.user, folded_names=names)
@@ -270,6 +279,24 @@ class AddressResolver:
         if len(defaults) == 1:
             return Resolved(unit=next(iter(defaults.values())))
         return Resolved(problem=_SEVERAL if several or len(defaults) > 1 else _UNKNOWN)
+
+    def _parsed_legacy(self, units: AddressUnits) -> resolver.OldCommune | None:
+        """The old commune vietnamadminunits' parser reads in the address (aliases included), with successors.
+
+        An address without its province is read as one of the import's province: each pre-2025 province
+        whose communes went into it is tried in turn.
+        """
+        if not units.names_district:
+            return None
+        found = resolver.old_commune(units.text)
+        if found is None:
+            if self._legacy_provinces is None:
+                self._legacy_provinces = resolver.legacy_provinces_into(self.commune.parent)
+            for province in self._legacy_provinces:
+                found = resolver.old_commune(f"{units.text}, {province.name}")
+                if found is not None:
+                    break
+        return found if found is not None and found.successors else None
 
     @staticmethod
     def _default(links: list[tuple[AdminUnit, bool]]) -> AdminUnit:

@@ -434,7 +434,8 @@ def test_a_bad_cell_is_a_vietnamese_message_on_its_row(
         ),
         pytest.param(
             {"Năm sinh": "năm ngoái"},
-            _("The birth year “%(value)s” is not a year.") % {"value": "năm ngoái"},
+            _("“%(value)s” in the column “%(column)s” is not a year or a date.")
+            % {"value": "năm ngoái", "column": _("Birth year or date")},
             id="not-a-year",
         ),
         pytest.param(
