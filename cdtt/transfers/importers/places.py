@@ -209,11 +209,11 @@ class AddressResolver:
     """Resolve the commune an address names to a current commune, the import's own when it can be.
 
     Rules: an address that names a district (huyện, quận, thị xã) is from before 2025, so its commune is
-    read by vietnamadminunits' own parser (``cdtt.geo.resolver``: aliases and merged communes included), by
-    name among the legacy units when the parser finds none; otherwise a current commune of that name is tried first. A legacy
-    commune leads to its successor: the import's commune when it is one of them (a split commune), else
-    the default successor. Parts written after the commune (district, province) narrow the search; an
-    address without them is taken to be local (the import's province).
+    read by vietnamadminunits' own parser (``cdtt.geo.resolver``: aliases and merged communes included),
+    by name among the legacy units when the parser finds none; otherwise a current commune of that name
+    is tried first. A legacy commune leads to its successor: the import's commune when it is one of them
+    (a split commune), else the default successor. Parts written after the commune (district, province)
+    narrow the search; an address without them is taken to be local (the import's province).
     """
 
     def __init__(self, *, user: Any, commune: AdminUnit) -> None:
