@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from vietnamadminunits import convert_address
 
 from cdtt.geo import resolver, sources
@@ -123,3 +126,33 @@ def test_every_old_commune_and_alias_resolves_like_convert_address() -> None:
     own = {f"{r['ward']}, {r['district']}, {r['province']}" for r in _package_rows() if r["wardCode"]}
     assert [address for address in own if not codes[address]] == []
     print(f"{len(addresses)} addresses in {time.monotonic() - started:.1f} s")
+
+
+@pytest.mark.django_db
+def test_formed_from_lists_the_communes_merged_into_a_predecessor(tree: Tree, signed_in: Callable[..., Client]) -> None:
+    hanoi = AdminUnit.objects.create(
+        code="01", name="Thành phố Hà Nội", short_name="Hà Nội", kind=UnitKind.PROVINCE, valid_to=LEGACY_END
+    )
+    gia_lam = AdminUnit.objects.create(
+        code="018",
+        name="Huyện Gia Lâm",
+        short_name="Gia Lâm",
+        kind=UnitKind.DISTRICT,
+        parent=hanoi,
+        valid_to=LEGACY_END,
+    )
+    phu_dong = AdminUnit.objects.create(
+        code="00544",
+        name="Xã Phù Đổng",
+        short_name="Phù Đổng",
+        kind=UnitKind.COMMUNE,
+        parent=gia_lam,
+        valid_to=LEGACY_END,
+    )
+    UnitSuccessor.objects.create(old=phu_dong, new=tree.c1, is_default=True)
+
+    page = signed_in("commune_officer").get(reverse("geo:unit", args=[tree.c1.pk])).content.decode()
+
+    formed_from = page[page.index("Hình thành từ") :]
+    assert "Xã Phù Đổng" in formed_from
+    assert "Xã Trung Mau" in formed_from
