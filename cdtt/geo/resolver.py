@@ -62,9 +62,29 @@ def legacy_code(address: str) -> str | None:
     return sources.legacy_code_by_keys(unit.province_key, unit.district_key, unit.ward_key)
 
 
-def old_communes(codes: Iterable[str]) -> dict[str, OldCommune]:
-    """The legacy communes with these codes, each with its successors; two queries whatever the count."""
+def legacy_codes_named(name: str, *, province_codes: Iterable[str] | None = None) -> list[str]:
+    """Codes of the old communes a bare name ("Xã Trung Mầu", type word included) means, aliases included.
+
+    Without a district the package's parser cannot read a commune, so its own keyword lists (the names and
+    aliases its parser matches) are looked up instead, within the old provinces given.
+    """
+    from vietnamadminunits.parser.utils import key_normalize
+
+    key = key_normalize(" ".join(name.split()))
+    wanted = set(province_codes) if province_codes is not None else None
+    hits = sources.legacy_keyword_index().get(key, ())
+    return list(dict.fromkeys(code for province, code in hits if wanted is None or province in wanted))
+
+
+def old_communes(codes: Iterable[str], *, retired_only: bool = False) -> dict[str, OldCommune]:
+    """The legacy communes with these codes, each with its successors; two queries whatever the count.
+
+    ``retired_only`` leaves out the codes a current unit also has: both trees reuse codes for different
+    units, and a code written after 2025 means the current one.
+    """
     wanted = set(codes)
+    if wanted and retired_only:
+        wanted -= set(AdminUnit.objects.current().filter(code__in=wanted).values_list("code", flat=True))
     if not wanted:
         return {}
     units = AdminUnit.objects.filter(valid_to=LEGACY_END, code__in=wanted).communes().select_related("parent__parent")
@@ -73,6 +93,31 @@ def old_communes(codes: Iterable[str]) -> dict[str, OldCommune]:
     for link in UnitSuccessor.objects.filter(old__in=list(by_pk)).select_related("new__parent").order_by("id"):
         links[link.old_id].append((link.new, link.is_default))
     return {unit.code: OldCommune(unit=unit, successors=tuple(links[pk])) for pk, unit in by_pk.items()}
+
+
+_TYPE_PREFIXES = ("xa ", "phuong ", "thi tran ", "x ", "p ", "tt ")
+
+
+def typed_names(name: str) -> list[str]:
+    """A commune name as written, with each old type word in front when it was written without one."""
+    from cdtt.core.text import fold
+
+    if fold(name).startswith(_TYPE_PREFIXES):
+        return [name]
+    return [f"{word} {name}" for word in ("Xã", "Phường", "Thị trấn")]
+
+
+def old_communes_named(names: Iterable[str], *, spelled: str = "") -> list[OldCommune]:
+    """The old communes any of these bare names (type word included) means, aliases included.
+
+    Accents are ignored by the package's keys ("Phù Đổng" and "Phú Đông" share one); when some of the
+    communes found are spelled exactly as ``spelled`` (case aside), only those are kept.
+    """
+    codes = [code for name in names for code in legacy_codes_named(name)]
+    found = list(old_communes(codes).values())
+    exact = " ".join(spelled.split()).casefold()
+    same = [old for old in found if exact and old.unit.name.casefold() == exact]
+    return same or found
 
 
 def old_commune(address: str) -> OldCommune | None:

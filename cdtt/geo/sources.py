@@ -34,6 +34,7 @@ __all__ = [
     "current_units",
     "island_commune_code",
     "legacy_aliases",
+    "legacy_keyword_index",
     "legacy_units",
     "new_code_by_key",
     "successor_links",
@@ -435,6 +436,26 @@ def _alias_records() -> dict[str, tuple[str, ...]]:
         if names:
             aliases[code] = tuple(names.values())
     return aliases
+
+
+@functools.lru_cache(maxsize=1)
+def _keyword_records() -> dict[str, tuple[tuple[str, str], ...]]:
+    old_codes = _old_code_by_key()
+    index: dict[str, list[tuple[str, str]]] = {}
+    for row in _vau_rows("admin_units_legacy"):
+        if row["wardCode"] is None:
+            continue
+        code = old_codes[f"{row['provinceKey']}_{row['districtKey']}_{row['wardKey']}"]
+        for key in json.loads(row["wardKeywords"] or "[]"):
+            if key.startswith(("xa", "phuong", "thitran")):
+                index.setdefault(key, []).append((row["provinceCode"], code))
+    return {key: tuple(codes) for key, codes in index.items()}
+
+
+def legacy_keyword_index() -> dict[str, tuple[tuple[str, str], ...]]:
+    """The package's keys of old communes with their type word ("xatrungmau", "xaphudong") -> (old province
+    code, old commune code) of each commune known by it: its own name and every alias."""
+    return _keyword_records()
 
 
 def legacy_aliases() -> dict[str, tuple[str, ...]]:

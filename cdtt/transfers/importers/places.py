@@ -265,11 +265,12 @@ class AddressResolver:
             if any(successor.pk == self.commune.pk for successor, _d in parsed.successors):
                 return Resolved(unit=self.commune)  # a split commune: the part this import is for
             return Resolved(unit=parsed.default)
-        # The package's parser needs the district; without one, old communes are matched by name.
+        # The package's parser needs the district; without one, its keyword lists give the old communes of
+        # that name or alias, narrowed below by the province written, or else the import's own.
         legacy = [
-            (old, links)
-            for old, links in selectors.address_legacy_communes(user=self.user, folded_names=names)
-            if links and self._fits_legacy(old, links, units)
+            (old.unit, list(old.successors))
+            for old in resolver.old_communes_named(names, spelled=units.text.split(",")[0])
+            if old.successors and self._fits_legacy(old.unit, list(old.successors), units)
         ]
         if not any(_legacy_names(old, links) & written for old, links in legacy):
             legacy = [(old, links) for old, links in legacy if any(s.parent_id == self.province_id for s, _d in links)]
@@ -291,7 +292,8 @@ class AddressResolver:
         found = resolver.old_commune(units.text)
         if found is None:
             if self._legacy_provinces is None:
-                self._legacy_provinces = resolver.legacy_provinces_into(self.commune.parent)
+                province = self.commune.parent
+                self._legacy_provinces = resolver.legacy_provinces_into(province) if province else []
             for province in self._legacy_provinces:
                 found = resolver.old_commune(f"{units.text}, {province.name}")
                 if found is not None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from cdtt.geo.models import LEGACY_END, AdminUnit, UnitKind, UnitSuccessor
@@ -176,3 +177,45 @@ def test_good_dates_in_every_form_pass_every_importer(tree: Tree, signed_in: Cal
         households.xlsx([["Tổ dân phố số 1", "An", today], ["Tổ dân phố số 1", "Bình", "05/03/2025"]], header),
     )
     assert [row.errors for row in households.rows_of(households.last_job())] == [[], []]
+
+
+# -- commune names in village and team files go through the same resolver ---------------------------------
+
+
+def test_a_village_file_naming_an_old_commune_or_its_alias_goes_to_todays_commune(
+    tree: Tree, phu_dong: AdminUnit, signed_in: Callable[..., Client]
+) -> None:
+    from cdtt.geo.models import Village
+    from cdtt.transfers.tests import test_village_import as villages
+
+    header = ["Mã xã", "Tên xã", "Tên thôn", "Loại"]
+    rows = [["", "Xã Trung Mầu", "Thôn Trung Mầu", "Thôn"], ["00544", "", "Thôn Phù Đổng", "Thôn"]]
+    officer = signed_in("province_officer")
+    villages.upload(officer, tree.p1, villages.xlsx(rows, header))
+
+    job = villages.last_job()
+    assert [row["errors"] for row in job.rows] == [[], []]
+    assert [row["commune_id"] for row in job.rows] == [tree.c1.pk, tree.c1.pk]
+    officer.post(reverse("transfers:job_confirm", args=[job.pk]))
+    assert set(Village.objects.filter(commune=tree.c1).values_list("name", flat=True)) >= {
+        "Thôn Trung Mầu",
+        "Thôn Phù Đổng",
+    }
+
+
+def test_a_split_old_commune_in_a_village_file_names_the_communes_it_became(
+    tree: Tree, phu_dong: AdminUnit, signed_in: Callable[..., Client]
+) -> None:
+    from cdtt.transfers.tests import test_village_import as villages
+
+    UnitSuccessor.objects.create(old=phu_dong, new=tree.c2, is_default=False)
+    officer = signed_in("province_officer")
+    villages.upload(
+        officer,
+        tree.p1,
+        villages.xlsx([["", "Trung Mầu", "Thôn Một", "Thôn"]], ["Mã xã", "Tên xã", "Tên thôn", "Loại"]),
+    )
+
+    errors = villages.last_job().rows[0]["errors"]
+    assert len(errors) == 1
+    assert tree.c1.name in errors[0] and tree.c2.name in errors[0] and "01/07/2025" in errors[0]
