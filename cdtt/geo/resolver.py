@@ -68,9 +68,7 @@ def legacy_codes_named(name: str, *, province_codes: Iterable[str] | None = None
     Without a district the package's parser cannot read a commune, so its own keyword lists (the names and
     aliases its parser matches) are looked up instead, within the old provinces given.
     """
-    from vietnamadminunits.parser.utils import key_normalize
-
-    key = key_normalize(" ".join(name.split()))
+    key = sources.loose_key(name)  # the package's key_normalize, without loading its parser
     wanted = set(province_codes) if province_codes is not None else None
     hits = sources.legacy_keyword_index().get(key, ())
     return list(dict.fromkeys(code for province, code in hits if wanted is None or province in wanted))

@@ -36,6 +36,7 @@ __all__ = [
     "legacy_aliases",
     "legacy_keyword_index",
     "legacy_units",
+    "loose_key",
     "new_code_by_key",
     "successor_links",
 ]
@@ -148,6 +149,11 @@ def _loose_key(name: str) -> str:
     decomposed = unicodedata.normalize("NFD", folded)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return "".join(ch for ch in stripped.lower() if ch.isalnum())
+
+
+def loose_key(name: str) -> str:
+    """The accent-, case- and space-free key vietnamadminunits matches names by ("Xã Trung Mầu" -> "xatrungmau")."""
+    return _loose_key(name)
 
 
 def _opt_float(value: object) -> float | None:

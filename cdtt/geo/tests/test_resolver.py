@@ -156,3 +156,34 @@ def test_formed_from_lists_the_communes_merged_into_a_predecessor(tree: Tree, si
     formed_from = page[page.index("Hình thành từ") :]
     assert "Xã Phù Đổng" in formed_from
     assert "Xã Trung Mau" in formed_from
+
+
+@pytest.mark.django_db
+def test_searching_an_old_name_or_alias_finds_the_commune_it_became(
+    tree: Tree, signed_in: Callable[..., Client]
+) -> None:
+    hanoi = AdminUnit.objects.create(
+        code="01", name="Thành phố Hà Nội", short_name="Hà Nội", kind=UnitKind.PROVINCE, valid_to=LEGACY_END
+    )
+    gia_lam = AdminUnit.objects.create(
+        code="018",
+        name="Huyện Gia Lâm",
+        short_name="Gia Lâm",
+        kind=UnitKind.DISTRICT,
+        parent=hanoi,
+        valid_to=LEGACY_END,
+    )
+    phu_dong = AdminUnit.objects.create(
+        code="00544",
+        name="Xã Phù Đổng",
+        short_name="Phù Đổng",
+        kind=UnitKind.COMMUNE,
+        parent=gia_lam,
+        valid_to=LEGACY_END,
+    )
+    UnitSuccessor.objects.create(old=phu_dong, new=tree.c1, is_default=True)
+    client = signed_in("province_officer")
+    page = client.get(reverse("geo:browse"), {"q": "Trung Mầu"}).content.decode()
+    assert tree.c1.name in page
+    api = client.get("/api/v1/units", {"q": "trung mau"}).json()
+    assert tree.c1.pk in [hit["id"] for hit in api["results"] if hit["kind"] == "unit"]

@@ -132,3 +132,30 @@ _DATE_HEADER = re.compile(r"^(?:ngay|date|thoi diem)\b|\bngay thang\b")
 def is_date_header(key: str) -> bool:
     """Whether a header, in ``tabular.label_key`` form, names a date column."""
     return bool(_DATE_HEADER.search(key))
+
+
+OTHER_DATE = "other_date:"  # prefix of a row's keys for the cells of date columns the import does not read
+
+
+def other_date_columns(header: list[str], known: dict[str, int]) -> dict[str, int]:
+    """Date columns of a header row that no known column took: the header as written -> its position."""
+    from cdtt.transfers.importers.tabular import label_key
+
+    taken = set(known.values())
+    return {
+        cell.strip(): pos
+        for pos, cell in enumerate(header)
+        if pos not in taken and cell.strip() and is_date_header(label_key(cell))
+    }
+
+
+def other_date_cells(cells: list[str], columns: dict[str, int]) -> dict[str, str]:
+    """A row's cells of those date columns, under ``OTHER_DATE + header``."""
+    return {OTHER_DATE + header: (cells[pos] if pos < len(cells) else "") for header, pos in columns.items()}
+
+
+def check_other_dates(row: dict[str, str], errors: list[str]) -> None:
+    """Append an error for each bad cell of a date column the import does not read (31/02/2025 there too)."""
+    for key, text in row.items():
+        if key.startswith(OTHER_DATE):
+            read_date(str(text), column=key.removeprefix(OTHER_DATE), errors=errors)

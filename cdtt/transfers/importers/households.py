@@ -55,7 +55,6 @@ MEMBERS, ADULTS, SMARTPHONES, INTERNET, BUSINESS, NOTES = (
 RESIDENT, BIRTH, GENDER, RELATIONSHIP = "full_name", "birth", "gender", "relationship"
 
 HOUSEHOLD_SHAPE, RESIDENT_SHAPE = "household", "resident"
-OTHER_DATE = "other_date:"  # prefix of the keys of date columns the import does not read
 
 COLUMNS = (
     Column(
@@ -376,11 +375,9 @@ class Layout:
     other_dates: dict[str, int] = field(default_factory=dict)
 
     def values(self, cells: list[str]) -> dict[str, str]:
-        """The known columns' cells by key, then the other date columns' cells under ``OTHER_DATE + header``."""
+        """The known columns' cells by key, then the other date columns' cells under ``dates.OTHER_DATE + header``."""
         known = {key: (cells[pos] if pos < len(cells) else "") for key, pos in self.positions.items()}
-        for header, pos in self.other_dates.items():
-            known[OTHER_DATE + header] = cells[pos] if pos < len(cells) else ""
-        return known
+        return known | dates.other_date_cells(cells, self.other_dates)
 
 
 def find_layout(rows: list[tuple[int, list[str]]]) -> Layout:
@@ -388,13 +385,10 @@ def find_layout(rows: list[tuple[int, list[str]]]) -> Layout:
     lookup = header_lookup(COLUMNS)
     for line, cells in rows:
         positions: dict[str, int] = {}
-        other_dates: dict[str, int] = {}
         repeated = ""
         for pos, cell in enumerate(cells):
             key = lookup.get(label_key(cell))
             if key is None:
-                if dates.is_date_header(label_key(cell)):
-                    other_dates.setdefault(cell.strip(), pos)
                 continue
             if key in positions:
                 repeated = cell
@@ -403,7 +397,7 @@ def find_layout(rows: list[tuple[int, list[str]]]) -> Layout:
             continue
         if repeated:
             raise FileProblem(_("The column “%(column)s” appears twice in the header row.") % {"column": repeated})
-        return replace(_layout(positions, line), other_dates=other_dates)
+        return replace(_layout(positions, line), other_dates=dates.other_date_columns(cells, positions))
     raise FileProblem(_missing_columns([VILLAGE, HEAD]))
 
 
@@ -687,9 +681,7 @@ class Checker:
     def _other_dates(values: dict[str, str]) -> list[str]:
         """Errors for the cells of date columns the import does not read: 31/02/2025 is refused there too."""
         errors: list[str] = []
-        for key, text in values.items():
-            if key.startswith(OTHER_DATE):
-                dates.read_date(text, column=key.removeprefix(OTHER_DATE), errors=errors)
+        dates.check_other_dates(values, errors)
         return errors
 
     # -- households

@@ -246,12 +246,14 @@ def parse(*, data: bytes, filename: str, commune_optional: bool) -> list[dict[st
         raise FileProblem(_("The file has a header row but no member rows."))
     if len(data_rows) > MAX_ROWS:
         raise _too_many()
+    other_dates = dates.other_date_columns(rows[index][1], positions)
     parsed = []
     for line, cells in data_rows:
         values = {key: (cells[pos] if pos < len(cells) else "") for key, pos in positions.items()}
         if not any(values.values()):  # cells only in columns we do not read, e.g. a row number
             continue
-        parsed.append({"line": line, **{column.key: values.get(column.key, "") for column in COLUMNS}})
+        known = {column.key: values.get(column.key, "") for column in COLUMNS}
+        parsed.append({"line": line, **known, **dates.other_date_cells(cells, other_dates)})
     if not parsed:
         raise FileProblem(_("The file has a header row but no member rows."))
     return parsed
@@ -379,6 +381,7 @@ def validate(*, user: Any, unit: AdminUnit, rows: list[dict[str, Any]]) -> Check
 def _check_fields(raw: dict[str, Any]) -> dict[str, Any]:
     """The row's own cells: name, role, gender, birth year, phone, organisation, flags, date."""
     errors: list[str] = []
+    dates.check_other_dates(raw, errors)
     values = {column.key: nfc(str(raw.get(column.key, ""))) for column in COLUMNS}
     name = values[FULL_NAME]
     if not name:
@@ -421,6 +424,7 @@ def _check_fields(raw: dict[str, Any]) -> dict[str, Any]:
     joined = _check_joined(values[JOINED_ON], errors)
     return {
         "line": raw["line"],
+        **{key: text for key, text in raw.items() if key.startswith(dates.OTHER_DATE)},
         **values,
         "role_value": role or "",
         "role_label": str(MemberRole(role).label) if role else "",

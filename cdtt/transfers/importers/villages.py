@@ -21,6 +21,7 @@ from cdtt.core.text import fold, nfc
 from cdtt.geo import resolver
 from cdtt.geo.models import REFORM_DATE, AdminUnit, VillageKind
 from cdtt.transfers import selectors
+from cdtt.transfers.importers import dates
 from cdtt.transfers.importers.tabular import Column, FileProblem, TooManyRows, find_header, label_key, read_rows
 
 MAX_ROWS = 5000
@@ -133,10 +134,12 @@ def parse(*, data: bytes, filename: str, commune_optional: bool) -> list[dict[st
         raise FileProblem(_("The file has a header row but no village rows."))
     if len(data_rows) > MAX_ROWS:
         raise _too_many()
+    other_dates = dates.other_date_columns(rows[index][1], positions)
     parsed = []
     for line, cells in data_rows:
         values = {key: (cells[pos] if pos < len(cells) else "") for key, pos in positions.items()}
-        parsed.append({"line": line, **{column.key: values.get(column.key, "") for column in COLUMNS}})
+        known = {column.key: values.get(column.key, "") for column in COLUMNS}
+        parsed.append({"line": line, **known, **dates.other_date_cells(cells, other_dates)})
     return parsed
 
 
@@ -290,6 +293,7 @@ def validate(*, user: Any, unit: AdminUnit, rows: list[dict[str, Any]]) -> Check
     checked: list[dict[str, Any]] = []
     for raw in rows:
         errors: list[str] = []
+        dates.check_other_dates(raw, errors)
         commune, problem = communes.resolve(raw.get(COMMUNE_CODE, ""), raw.get(COMMUNE_NAME, ""))
         if problem:
             errors.append(problem)
@@ -310,6 +314,7 @@ def validate(*, user: Any, unit: AdminUnit, rows: list[dict[str, Any]]) -> Check
         checked.append(
             {
                 "line": raw["line"],
+                **{key: text for key, text in raw.items() if key.startswith(dates.OTHER_DATE)},
                 COMMUNE_CODE: raw.get(COMMUNE_CODE, ""),
                 COMMUNE_NAME: raw.get(COMMUNE_NAME, ""),
                 NAME: name,

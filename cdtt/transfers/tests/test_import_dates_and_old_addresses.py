@@ -219,3 +219,24 @@ def test_a_split_old_commune_in_a_village_file_names_the_communes_it_became(
     errors = villages.last_job().rows[0]["errors"]
     assert len(errors) == 1
     assert tree.c1.name in errors[0] and tree.c2.name in errors[0] and "01/07/2025" in errors[0]
+
+
+@pytest.mark.parametrize("bad", BAD_DATES)
+def test_the_team_and_village_imports_check_a_date_column_they_do_not_read(
+    tree: Tree, signed_in: Callable[..., Client], bad: str
+) -> None:
+    from cdtt.transfers.tests import test_village_import as villages
+
+    officer = signed_in("commune_officer")
+    teams.upload(officer, tree.c1, teams.xlsx([[*teams.member_row(), bad]], [*teams.HEADER, "Ngày cập nhật"]))
+    errors = teams.errors_of(teams.last_job())[0]
+    assert len(errors) == 1 and bad in errors[0] and "Ngày cập nhật" in errors[0]
+
+    header = ["Tên thôn", "Loại", "Ngày lập"]
+    villages.upload(
+        officer, tree.c1, villages.xlsx([["Thôn Mới", "Thôn", bad], ["Thôn Hai", "Thôn", "1/7/2025"]], header)
+    )
+    job = villages.last_job()
+    assert [len(row["errors"]) for row in job.rows] == [1, 0]
+    assert bad in job.rows[0]["errors"][0] and "Ngày lập" in job.rows[0]["errors"][0]
+    assert job.status == ImportStatus.INVALID
