@@ -118,6 +118,24 @@ def old_communes_named(names: Iterable[str], *, spelled: str = "") -> list[OldCo
     return same or found
 
 
+def unit_ids_named(q: str) -> list[int]:
+    """Ids of the old communes a search names (own name or an alias the package knows) and of what they became.
+
+    Searches add these to their name matches: "Trung Mầu" finds Xã Phù Đổng, into which the old commune was
+    merged before 2025. A search of current units keeps only the current ones.
+    """
+    from cdtt.core.text import fold
+
+    text = " ".join(q.split())
+    if len(fold(text)) < 3:
+        return []
+    ids: list[int] = []
+    for old in old_communes_named(typed_names(text), spelled=text):
+        ids.append(old.unit.pk)
+        ids.extend(successor.pk for successor, _default in old.successors)
+    return ids
+
+
 def old_commune(address: str) -> OldCommune | None:
     """The legacy commune an old address names, with its successors; None if the parser finds none."""
     code = legacy_code(address)

@@ -69,27 +69,13 @@ class SearchHit:
     is_current: bool
 
 
-def _old_name_hits(q: str) -> list[int]:
-    """Ids of the old communes a query names (own name or an alias the package knows), and of what they became.
-
-    "Trung Mầu" finds Xã Phù Đổng: the old commune was merged into it before 2025, then carried into today's.
-    """
-    if len(fold(q)) < 3:
-        return []
-    ids: list[int] = []
-    for old in resolver.old_communes_named(resolver.typed_names(q.strip()), spelled=q.strip()):
-        ids.append(old.unit.pk)
-        ids.extend(successor.pk for successor, _default in old.successors)
-    return ids
-
-
 def _search_querysets(*, user: Any, q: str, include_legacy: bool) -> tuple[AdminUnitQuerySet, VillageQuerySet]:
     needle = fold(q)
     scope = scope_for(user)
     units = scope.units()
     if not include_legacy:
         units = units.current()
-    units = units.filter(Q(name_folded__contains=needle) | Q(code=q.strip()) | Q(pk__in=_old_name_hits(q)))
+    units = units.filter(Q(name_folded__contains=needle) | Q(code=q.strip()) | Q(pk__in=resolver.unit_ids_named(q)))
     villages: VillageQuerySet = scope.villages().active().filter(name_folded__contains=needle)
     return units, villages
 

@@ -182,7 +182,11 @@ def test_searching_an_old_name_or_alias_finds_the_commune_it_became(
         valid_to=LEGACY_END,
     )
     UnitSuccessor.objects.create(old=phu_dong, new=tree.c1, is_default=True)
+    finder = Client().get("/tim-to/", {"q": "Trung Mầu"}).content.decode()  # the public team finder
+    assert tree.c1.name in finder
     client = signed_in("province_officer")
+    teams_page = client.get("/teams/", {"q": "trung mau"}).content.decode()
+    assert tree.c1.name in teams_page
     page = client.get(reverse("geo:browse"), {"q": "Trung Mầu"}).content.decode()
     assert tree.c1.name in page
     api = client.get("/api/v1/units", {"q": "trung mau"}).json()
