@@ -7,6 +7,7 @@ legacy units and their successor links.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import defaultdict
@@ -137,10 +138,18 @@ class AddressUnits:
     commune: str  # folded name without its type word; "" when the address names no commune
     uppers: tuple[tuple[str, str], ...]  # (kind of the part: district/province/either/"" unmarked, folded name)
     text: str = field(default="", compare=False)  # the parts as written, for messages
+    # The address as written from the commune on ("Xã Ba Tô, Huyện Ba Tơ, Tỉnh Quảng Ngãi"): what the
+    # package's parser reads, and part of the identity, since the folded parts lose the accents and the
+    # commune's type word ("Xã Ba Tô" and "Thị trấn Ba Tơ" fold alike).
+    tail: str = ""
 
     @property
     def names_district(self) -> bool:
-        return any(kind == DISTRICT for kind, _name in self.uppers)
+        """Whether a part is a pre-2025 district: huyện, quận, thị xã, or a "thành phố" followed by a province
+        ("Thành phố Cao Bằng, Tỉnh Cao Bằng": a city of a province was a district)."""
+        kinds = [kind for kind, _name in self.uppers]
+        city_then_province = any(k == EITHER and nxt in (PROVINCE, EITHER) for k, nxt in itertools.pairwise(kinds))
+        return DISTRICT in kinds or city_then_province
 
 
 def _split_word(part: str) -> tuple[str, str]:
@@ -168,7 +177,10 @@ def _address_units(text: str) -> AddressUnits:
     commune = ""
     uppers: list[tuple[str, str]] = []
     written: list[str] = []
+    tail, offset = "", 0
     for raw in _SPLIT.split(text):
+        start = max(text.find(raw, offset), offset)
+        offset = start + len(raw)
         part = plain(raw)
         if not part:
             continue
@@ -177,10 +189,11 @@ def _address_units(text: str) -> AddressUnits:
             if kind == COMMUNE:
                 commune = name
                 written.append(raw.strip())
+                tail = " ".join(text[start:].split())
             continue
         uppers.append((kind, _PROVINCE_ALIASES.get(name, _PROVINCE_ALIASES.get(part, name))))
         written.append(raw.strip())
-    return AddressUnits(commune=commune, uppers=tuple(uppers), text=", ".join(written))
+    return AddressUnits(commune=commune, uppers=tuple(uppers), text=", ".join(written), tail=tail)
 
 
 _SEVERAL, _UNKNOWN = "several", "unknown"  # cached problems; worded with the address as written
@@ -287,15 +300,13 @@ class AddressResolver:
         An address without its province is read as one of the import's province: each pre-2025 province
         whose communes went into it is tried in turn.
         """
-        if not units.names_district:
-            return None
-        found = resolver.old_commune(units.text)
+        found = resolver.old_commune(units.tail or units.text)
         if found is None:
             if self._legacy_provinces is None:
                 province = self.commune.parent
                 self._legacy_provinces = resolver.legacy_provinces_into(province) if province else []
             for province in self._legacy_provinces:
-                found = resolver.old_commune(f"{units.text}, {province.name}")
+                found = resolver.old_commune(f"{units.tail or units.text}, {province.name}")
                 if found is not None:
                     break
         return found if found is not None and found.successors else None

@@ -86,6 +86,10 @@ def test_a_messy_file_with_one_impossible_date_is_refused_whole_with_the_row_nam
         "“31/02/2025” ở cột “Ngày cập nhật” không phải là ngày có thật: tháng 2 năm 2025 không có ngày 31."
     ]
     assert "20255" in stored[3].errors[0]
+    # The report lists the rows with errors, each with its line and its message, in Vietnamese.
+    report = officer.get(reverse("transfers:household_job", args=[job.pk]), {"show": "errors"}).content.decode()
+    assert "không phải là ngày có thật" in report and "Trần Văn Sai" in report and "Phạm Thị Năm" in report
+    assert "Nguyễn Văn Mầu" not in report  # the good rows are not in the list of errors
     households.confirm(officer, job)  # refused: nothing is written while a row is wrong
     assert not Household.objects.exists()
 
