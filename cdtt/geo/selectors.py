@@ -12,7 +12,16 @@ from django.utils import timezone
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.text import fold
-from cdtt.geo.models import COMMUNE_KINDS, AdminUnit, AdminUnitQuerySet, UnitKind, Village, VillageQuerySet
+from cdtt.geo import resolver
+from cdtt.geo.models import (
+    COMMUNE_KINDS,
+    AdminUnit,
+    AdminUnitQuerySet,
+    UnitKind,
+    UnitSuccessor,
+    Village,
+    VillageQuerySet,
+)
 
 
 def unit_roots(*, user: Any) -> AdminUnitQuerySet:
@@ -66,7 +75,7 @@ def _search_querysets(*, user: Any, q: str, include_legacy: bool) -> tuple[Admin
     units = scope.units()
     if not include_legacy:
         units = units.current()
-    units = units.filter(Q(name_folded__contains=needle) | Q(code=q.strip()))
+    units = units.filter(Q(name_folded__contains=needle) | Q(code=q.strip()) | Q(pk__in=resolver.unit_ids_named(q)))
     villages: VillageQuerySet = scope.villages().active().filter(name_folded__contains=needle)
     return units, villages
 
@@ -125,3 +134,17 @@ def village_counts(*, user: Any) -> dict[str, int]:
         "communes": units.filter(kind__in=COMMUNE_KINDS).count(),
         "villages": Village.objects.filter(scope.villages_q(Perm.VIEW_UNITS)).active().count(),
     }
+
+
+@dataclass(frozen=True)
+class Predecessor:
+    """A pre-2025 unit a current one was formed from, with the units the conversion data folds into it."""
+
+    unit: AdminUnit
+    aliases: tuple[str, ...]  # e.g. ("Xã Trung Mau",): merged before 2025, kept by the package as aliases
+
+
+def unit_predecessors(*, user: Any, unit: AdminUnit) -> list[Predecessor]:
+    """The legacy units a (visible) unit was formed from, by name, each with its aliases from the package."""
+    links = UnitSuccessor.objects.filter(new=unit).select_related("old__parent").order_by("old__name", "old_id")
+    return [Predecessor(unit=link.old, aliases=resolver.unit_aliases(link.old)) for link in links]

@@ -28,12 +28,24 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 __all__ = [
+    "ISLAND_DISTRICT_KEYS",
     "SuccessorLink",
     "UnitRecord",
     "current_units",
+    "island_commune_code",
+    "legacy_aliases",
+    "legacy_keyword_index",
     "legacy_units",
+    "loose_key",
+    "new_code_by_key",
     "successor_links",
 ]
+
+# Island districts with no commune below them (Bạch Long Vĩ, Cồn Cỏ, Hoàng Sa, Lý Sơn, Côn Đảo): the package's
+# legacy table has one row for each with an empty commune, and its converter maps them (key
+# "province_district_") to today's special zones. The platform keeps each as a commune-level legacy unit too,
+# so an old address naming only the island district resolves like any other old commune.
+ISLAND_DISTRICT_KEYS = frozenset({"huyenbachlongvi", "huyenconco", "huyenhoangsa", "huyenlyson", "huyencondao"})
 
 _T = TypeVar("_T")
 _Row = dict[str, Any]
@@ -137,6 +149,11 @@ def _loose_key(name: str) -> str:
     decomposed = unicodedata.normalize("NFD", folded)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return "".join(ch for ch in stripped.lower() if ch.isalnum())
+
+
+def loose_key(name: str) -> str:
+    """The accent-, case- and space-free key vietnamadminunits matches names by ("Xã Trung Mầu" -> "xatrungmau")."""
+    return _loose_key(name)
 
 
 def _opt_float(value: object) -> float | None:
@@ -264,6 +281,26 @@ def _legacy_unit(row: _Row, level: str, parent_code: str | None) -> UnitRecord:
     )
 
 
+def island_commune_code(district_code: str) -> str:
+    """The code of an island district's commune-level legacy unit: the district code, marked (no clash)."""
+    return f"H{district_code}"
+
+
+def _island_commune(row: _Row) -> UnitRecord:
+    """The commune-level legacy unit of an island district that had no commune (see ISLAND_DISTRICT_KEYS)."""
+    district = _legacy_unit(row, "district", row["provinceCode"])
+    return UnitRecord(
+        code=island_commune_code(district.code),
+        name=district.name,
+        short_name=district.short_name,
+        kind="commune",
+        parent_code=district.code,
+        latitude=district.latitude,
+        longitude=district.longitude,
+        area_km2=None,
+    )
+
+
 @functools.lru_cache(maxsize=1)
 def _legacy_records() -> tuple[UnitRecord, ...]:
     """Build the legacy tree: provinces, then districts, then communes, by code."""
@@ -277,20 +314,24 @@ def _legacy_records() -> tuple[UnitRecord, ...]:
             provinces[province_code] = _legacy_unit(row, "province", None)
         if district_code not in districts:
             districts[district_code] = _legacy_unit(row, "district", province_code)
-        # Island districts (Bạch Long Vĩ, Cồn Cỏ, ...) have a row without a commune.
         if row["wardCode"] is not None:
             communes[row["wardCode"]] = _legacy_unit(row, "ward", district_code)
+        else:  # an island district's row without a commune
+            island = _island_commune(row)
+            communes[island.code] = island
     return tuple(unit for level in (provinces, districts, communes) for _, unit in sorted(level.items()))
 
 
 @functools.lru_cache(maxsize=1)
 def _old_code_by_key() -> dict[str, str]:
     """Map vietnamadminunits' "province_district_ward" key to the old commune code."""
-    return {
-        f"{row['provinceKey']}_{row['districtKey']}_{row['wardKey']}": row["wardCode"]
-        for row in _vau_rows("admin_units_legacy")
-        if row["wardCode"] is not None
-    }
+    codes: dict[str, str] = {}
+    for row in _vau_rows("admin_units_legacy"):
+        if row["wardCode"] is not None:
+            codes[f"{row['provinceKey']}_{row['districtKey']}_{row['wardKey']}"] = row["wardCode"]
+        else:  # the converter's key of an island district ends with an empty commune
+            codes[f"{row['provinceKey']}_{row['districtKey']}_"] = island_commune_code(row["districtCode"])
+    return codes
 
 
 @functools.lru_cache(maxsize=1)
@@ -333,12 +374,104 @@ def _successor_records() -> tuple[SuccessorLink, ...]:
     for old_key, new_key, is_default in _raw_links():
         old_code = old_codes.get(old_key)
         new_code = new_codes.get(new_key)
-        # Island districts that had no communes have no old commune code: skipped.
         if old_code is not None and new_code is not None:
             pair = (old_code, new_code)
             links[pair] = links.get(pair, False) or is_default
     ordered = sorted(links.items(), key=lambda item: (item[0][0], not item[1], item[0][1]))
     return tuple(SuccessorLink(old_code=old, new_code=new, is_default=default) for (old, new), default in ordered)
+
+
+def new_code_by_key(province_key: str, ward_key: str) -> str | None:
+    """The platform's code of the current commune vietnamadminunits keys as (province key, ward key)."""
+    return _new_code_by_key().get((province_key, ward_key))
+
+
+def legacy_code_by_keys(province_key: str, district_key: str, ward_key: str | None) -> str | None:
+    """The platform's code of the legacy commune vietnamadminunits keys so (island districts: no ward key)."""
+    return _old_code_by_key().get(f"{province_key}_{district_key}_{ward_key or ''}")
+
+
+# The type words an alias key opens with, as the conversion data writes them (no accents, no spaces).
+_ALIAS_TYPES = (("thitran", "Thị trấn"), ("phuong", "Phường"), ("xa", "Xã"))
+
+
+@functools.lru_cache(maxsize=1)
+def _syllables() -> frozenset[str]:
+    """Every accent-free syllable of every unit name the packages know: the words alias keys are made of."""
+    words: set[str] = set()
+    for table in ("admin_units", "admin_units_legacy"):
+        for row in _vau_rows(table):  # type: ignore[arg-type]
+            for column in ("province", "district", "ward"):
+                if row.get(column):
+                    words.update(str(row[column]).split())
+    return frozenset(key for word in words if (key := _loose_key(word)))
+
+
+def _spell(key: str) -> str:
+    """An accent-free key ("trungmau") cut into syllables ("Trung Mau"); the key itself if it cannot be cut."""
+    syllables = _syllables()
+    best: list[list[str] | None] = [[]] + [None] * len(key)
+    for end in range(1, len(key) + 1):
+        for start in range(max(0, end - 7), end):
+            head, part = best[start], key[start:end]
+            if head is not None and part in syllables:
+                candidate = [*head, part]
+                if best[end] is None or len(candidate) < len(best[end] or []):
+                    best[end] = candidate
+    words = best[len(key)]
+    return " ".join(word.capitalize() for word in words) if words else key
+
+
+@functools.lru_cache(maxsize=1)
+def _alias_records() -> dict[str, tuple[str, ...]]:
+    old_codes = _old_code_by_key()
+    aliases: dict[str, tuple[str, ...]] = {}
+    for row in _vau_rows("admin_units_legacy"):
+        if row["wardCode"] is None or not row["wardAlias"]:
+            continue
+        own = row["wardShortKey"]
+        names: dict[str, str] = {}
+        for key in json.loads(row["wardAlias"]):
+            for prefix, word in _ALIAS_TYPES:
+                rest = key[len(prefix) :]
+                if key.startswith(prefix) and rest and rest.lstrip("0") != own.lstrip("0"):
+                    bare = rest.lstrip("0") if rest.isdigit() else rest
+                    names.setdefault(f"{prefix}{bare}", f"{word} {bare if bare.isdigit() else _spell(bare)}")
+                    break
+        code = old_codes[f"{row['provinceKey']}_{row['districtKey']}_{row['wardKey']}"]
+        if names:
+            aliases[code] = tuple(names.values())
+    return aliases
+
+
+@functools.lru_cache(maxsize=1)
+def _keyword_records() -> dict[str, tuple[tuple[str, str], ...]]:
+    old_codes = _old_code_by_key()
+    index: dict[str, list[tuple[str, str]]] = {}
+    for row in _vau_rows("admin_units_legacy"):
+        if row["wardCode"] is None:
+            continue
+        code = old_codes[f"{row['provinceKey']}_{row['districtKey']}_{row['wardKey']}"]
+        for key in json.loads(row["wardKeywords"] or "[]"):
+            if key.startswith(("xa", "phuong", "thitran")):
+                index.setdefault(key, []).append((row["provinceCode"], code))
+    return {key: tuple(codes) for key, codes in index.items()}
+
+
+def legacy_keyword_index() -> dict[str, tuple[tuple[str, str], ...]]:
+    """The package's keys of old communes with their type word ("xatrungmau", "xaphudong") -> (old province
+    code, old commune code) of each commune known by it: its own name and every alias."""
+    return _keyword_records()
+
+
+def legacy_aliases() -> dict[str, tuple[str, ...]]:
+    """Legacy commune code -> the other units the conversion data folds into it ("Xã Trung Mau").
+
+    The package keeps these as accent-free keys ("xatrungmau") of communes merged before 2025 or of former
+    names; they are spelled back into words, without accents (the data has none), and the unit's own name
+    under another type word (a "xã" that became a "phường") is left out.
+    """
+    return _alias_records()
 
 
 def current_units() -> Iterator[UnitRecord]:

@@ -40,7 +40,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "can_import_households": unit.is_current and unit.is_commune and scope.covers_unit(unit, Perm.EDIT_HOUSEHOLDS),
         "can_see_figures": unit.is_current and unit.is_commune and scope.has(Perm.VIEW_FIGURES),
         "successors": unit.successor_links.select_related("new"),  # type: ignore[attr-defined]
-        "predecessors": unit.predecessor_links.select_related("old__parent"),  # type: ignore[attr-defined]
+        "predecessors": selectors.unit_predecessors(user=request.user, unit=unit),
     }
     if unit.is_commune:
         show_retired = request.GET.get("retired") == "1"

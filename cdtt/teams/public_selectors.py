@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from cdtt.core.errors import NotFound
 from cdtt.core.text import fold
+from cdtt.geo import resolver
 from cdtt.geo.models import COMMUNE_KINDS, AdminUnit, UnitKind, Village
 from cdtt.teams.models import ChatGroup, MemberRole, Membership, Team, TeamStatus
 
@@ -47,7 +48,7 @@ def public_commune_search(*, q: str, limit: int = SEARCH_LIMIT) -> list[AdminUni
     communes = (
         AdminUnit.objects.current()
         .communes()
-        .filter(name_folded__contains=needle)
+        .filter(Q(name_folded__contains=needle) | Q(pk__in=resolver.unit_ids_named(q)))
         .select_related("parent")
         .order_by("name_folded", "id")
     )

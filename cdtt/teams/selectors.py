@@ -13,6 +13,7 @@ from cdtt.access.permissions import Perm
 from cdtt.access.scope import as_id, scope_for
 from cdtt.core.errors import NotFound
 from cdtt.core.text import fold
+from cdtt.geo import resolver
 from cdtt.geo.models import COMMUNE_KINDS, AdminUnit, AdminUnitQuerySet, Village
 from cdtt.teams.models import (
     ROLE_ORDER,
@@ -79,7 +80,9 @@ def team_commune_list(*, user: Any, q: str = "") -> AdminUnitQuerySet:
     communes = scope_for(user).units(Perm.VIEW_TEAMS).current().communes()
     needle = fold(q)
     if needle:
-        communes = communes.filter(Q(name_folded__contains=needle) | Q(code=q.strip()))
+        communes = communes.filter(
+            Q(name_folded__contains=needle) | Q(code=q.strip()) | Q(pk__in=resolver.unit_ids_named(q))
+        )
     return communes.select_related("parent").order_by("parent__name_folded", "name_folded", "id")
 
 

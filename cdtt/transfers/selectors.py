@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.errors import NotFound
-from cdtt.geo.models import LEGACY_END, AdminUnit, UnitSuccessor, Village
+from cdtt.geo.models import AdminUnit, Village
 from cdtt.households.models import Household
 from cdtt.teams.models import OPEN_STATUSES, ROLE_ORDER, MemberRole, Membership, Team
 from cdtt.transfers.models import ImportJob, ImportKind, ImportRow, RowDecision, RowOutcome
@@ -180,20 +180,6 @@ def address_current_communes(*, user: Any, folded_names: Iterable[str]) -> list[
     """Current communes with one of these folded full names, with their province."""
     names = list(folded_names)
     return list(AdminUnit.objects.current().communes().filter(name_folded__in=names).select_related("parent"))
-
-
-def address_legacy_communes(
-    *, user: Any, folded_names: Iterable[str]
-) -> list[tuple[AdminUnit, list[tuple[AdminUnit, bool]]]]:
-    """Pre-2025 communes with one of these folded full names, each with its successors (unit, is default)."""
-    names = list(folded_names)
-    old_units = list(
-        AdminUnit.objects.filter(valid_to=LEGACY_END, name_folded__in=names).communes().select_related("parent__parent")
-    )
-    links: dict[int, list[tuple[AdminUnit, bool]]] = {unit.pk: [] for unit in old_units}
-    for link in UnitSuccessor.objects.filter(old__in=old_units).select_related("new__parent").order_by("id"):
-        links[link.old_id].append((link.new, link.is_default))
-    return [(unit, links[unit.pk]) for unit in old_units]
 
 
 # -- roster export -------------------------------------------------------------------------------

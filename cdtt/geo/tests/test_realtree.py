@@ -19,7 +19,7 @@ COUNTS = {
     "communes": 3321,
     "legacy_provinces": 63,
     "legacy_districts": 696,
-    "legacy_communes": 10035,
+    "legacy_communes": 10040,  # with the five island districts that had no commune (Côn Đảo, ...)
 }
 
 

@@ -19,7 +19,7 @@ import io
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.utils import timezone
@@ -32,6 +32,7 @@ from cdtt.core.text import nfc
 from cdtt.geo.models import AdminUnit, Village
 from cdtt.households.models import Internet, Relationship
 from cdtt.households.services import MAX_MEMBERS, HouseholdIn, ResidentIn, clean_household, clean_resident
+from cdtt.transfers.importers import dates
 from cdtt.transfers.importers import teams as team_importer
 from cdtt.transfers.importers.places import AddressResolver, VillageFinder, plain
 from cdtt.transfers.importers.tabular import Column, FileProblem, header_lookup, label_key
@@ -349,8 +350,6 @@ _RELATIONSHIP_WORDS = {
 _PHONE_SPLIT = re.compile(r"\s*(?:[/,;|\n]|\s-\s|\bhoac\b|\bhoặc\b)\s*", re.IGNORECASE)
 _COUNT = re.compile(r"^\d{1,4}$")
 _COLUMN_NUMBER = re.compile(r"^\(?\d{1,2}\)?$")
-_MONTH_YEAR = re.compile(r"^\d{1,2}[/.\-](\d{4})$")
-_YEAR = re.compile(r"^\d{4}$")
 
 
 def _word_lookup(words: dict[Any, tuple[str, ...]], choices: Iterable[tuple[str, Any]]) -> dict[str, str]:
@@ -372,9 +371,13 @@ class Layout:
     positions: dict[str, int]
     shape: str
     header_line: int
+    # Date columns the import does not read ("Ngày cập nhật"): header as written -> position; checked anyway.
+    other_dates: dict[str, int] = field(default_factory=dict)
 
     def values(self, cells: list[str]) -> dict[str, str]:
-        return {key: (cells[pos] if pos < len(cells) else "") for key, pos in self.positions.items()}
+        """The known columns' cells by key, then the other date columns' cells under ``dates.OTHER_DATE + header``."""
+        known = {key: (cells[pos] if pos < len(cells) else "") for key, pos in self.positions.items()}
+        return known | dates.other_date_cells(cells, self.other_dates)
 
 
 def find_layout(rows: list[tuple[int, list[str]]]) -> Layout:
@@ -394,7 +397,7 @@ def find_layout(rows: list[tuple[int, list[str]]]) -> Layout:
             continue
         if repeated:
             raise FileProblem(_("The column “%(column)s” appears twice in the header row.") % {"column": repeated})
-        return _layout(positions, line)
+        return replace(_layout(positions, line), other_dates=dates.other_date_columns(cells, positions))
     raise FileProblem(_missing_columns([VILLAGE, HEAD]))
 
 
@@ -445,21 +448,9 @@ def read_count(raw: str, key: str, errors: list[str]) -> int | None:
 
 
 def read_birth(raw: str, errors: list[str]) -> int | None:
-    """A year, or the year of a date written dd/mm/yyyy, ISO or as an Excel serial; an error otherwise."""
-    text = raw.strip()
-    if not text:
-        return None
-    year: int | None = None
-    if _YEAR.match(text):
-        year = int(text)
-    elif match := _MONTH_YEAR.match(text):
-        year = int(match.group(1))
-    else:
-        day = team_importer.read_date(text)
-        year = day.year if day else None
-    if year is None:
-        errors.append(_("The birth year “%(value)s” is not a year.") % {"value": text})
-    elif year > timezone.localdate().year:
+    """A year, a month/year, or the year of a date (``dates.read_year``); an error otherwise."""
+    year = dates.read_year(raw, column=str(_LABELS[BIRTH]), errors=errors)
+    if year is not None and year > timezone.localdate().year:
         errors.append(_("The birth year %(year)s is in the future.") % {"year": year})
         return None
     return year
@@ -682,9 +673,16 @@ class Checker:
             return None
         if self.resident_shape:
             return self._resident_row(line, values)
-        errors: list[str] = []
+        errors = self._other_dates(values)
         household = self._household_values(values, errors)
         return self._start_household(line, values, household, errors, resident=None)
+
+    @staticmethod
+    def _other_dates(values: dict[str, str]) -> list[str]:
+        """Errors for the cells of date columns the import does not read: 31/02/2025 is refused there too."""
+        errors: list[str] = []
+        dates.check_other_dates(values, errors)
+        return errors
 
     # -- households
     def _household_values(self, values: dict[str, str], errors: list[str]) -> dict[str, Any]:
@@ -793,7 +791,7 @@ class Checker:
 
     # -- residents
     def _resident_row(self, line: int, values: dict[str, str]) -> RowResult:
-        errors: list[str] = []
+        errors = self._other_dates(values)
         name = values.get(RESIDENT, "")
         relationship = self.words.read_relationship(values.get(RELATIONSHIP, ""), errors)
         head, address, village = self._place(values, name, relationship, errors)

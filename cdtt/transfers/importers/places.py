@@ -7,6 +7,7 @@ legacy units and their successor links.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import defaultdict
@@ -17,6 +18,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from cdtt.core.text import fold
+from cdtt.geo import resolver
 from cdtt.geo.models import AdminUnit, Village, VillageKind
 from cdtt.transfers import selectors
 
@@ -136,10 +138,18 @@ class AddressUnits:
     commune: str  # folded name without its type word; "" when the address names no commune
     uppers: tuple[tuple[str, str], ...]  # (kind of the part: district/province/either/"" unmarked, folded name)
     text: str = field(default="", compare=False)  # the parts as written, for messages
+    # The address as written from the commune on ("Xã Ba Tô, Huyện Ba Tơ, Tỉnh Quảng Ngãi"): what the
+    # package's parser reads, and part of the identity, since the folded parts lose the accents and the
+    # commune's type word ("Xã Ba Tô" and "Thị trấn Ba Tơ" fold alike).
+    tail: str = ""
 
     @property
     def names_district(self) -> bool:
-        return any(kind == DISTRICT for kind, _name in self.uppers)
+        """Whether a part is a pre-2025 district: huyện, quận, thị xã, or a "thành phố" followed by a province
+        ("Thành phố Cao Bằng, Tỉnh Cao Bằng": a city of a province was a district)."""
+        kinds = [kind for kind, _name in self.uppers]
+        city_then_province = any(k == EITHER and nxt in (PROVINCE, EITHER) for k, nxt in itertools.pairwise(kinds))
+        return DISTRICT in kinds or city_then_province
 
 
 def _split_word(part: str) -> tuple[str, str]:
@@ -167,7 +177,10 @@ def _address_units(text: str) -> AddressUnits:
     commune = ""
     uppers: list[tuple[str, str]] = []
     written: list[str] = []
+    tail, offset = "", 0
     for raw in _SPLIT.split(text):
+        start = max(text.find(raw, offset), offset)
+        offset = start + len(raw)
         part = plain(raw)
         if not part:
             continue
@@ -176,10 +189,11 @@ def _address_units(text: str) -> AddressUnits:
             if kind == COMMUNE:
                 commune = name
                 written.append(raw.strip())
+                tail = " ".join(text[start:].split())
             continue
         uppers.append((kind, _PROVINCE_ALIASES.get(name, _PROVINCE_ALIASES.get(part, name))))
         written.append(raw.strip())
-    return AddressUnits(commune=commune, uppers=tuple(uppers), text=", ".join(written))
+    return AddressUnits(commune=commune, uppers=tuple(uppers), text=", ".join(written), tail=tail)
 
 
 _SEVERAL, _UNKNOWN = "several", "unknown"  # cached problems; worded with the address as written
@@ -208,10 +222,11 @@ class AddressResolver:
     """Resolve the commune an address names to a current commune, the import's own when it can be.
 
     Rules: an address that names a district (huyện, quận, thị xã) is from before 2025, so its commune is
-    looked up among the legacy units; otherwise a current commune of that name is tried first. A legacy
-    commune leads to its successor: the import's commune when it is one of them (a split commune), else
-    the default successor. Parts written after the commune (district, province) narrow the search; an
-    address without them is taken to be local (the import's province).
+    read by vietnamadminunits' own parser (``cdtt.geo.resolver``: aliases and merged communes included),
+    by name among the legacy units when the parser finds none; otherwise a current commune of that name
+    is tried first. A legacy commune leads to its successor: the import's commune when it is one of them
+    (a split commune), else the default successor. Parts written after the commune (district, province)
+    narrow the search; an address without them is taken to be local (the import's province).
     """
 
     def __init__(self, *, user: Any, commune: AdminUnit) -> None:
@@ -219,6 +234,7 @@ class AddressResolver:
         self.commune = commune
         self.province_id = commune.parent_id
         self._cache: dict[AddressUnits, Resolved] = {}
+        self._legacy_provinces: list[AdminUnit] | None = None
 
     def resolve(self, address: str) -> Resolved:
         units = address_units(address)
@@ -257,10 +273,17 @@ class AddressResolver:
             if len(fitting) == 1:
                 return Resolved(unit=fitting[0])
             several = len(fitting) > 1
+        parsed = self._parsed_legacy(units)
+        if parsed is not None:
+            if any(successor.pk == self.commune.pk for successor, _d in parsed.successors):
+                return Resolved(unit=self.commune)  # a split commune: the part this import is for
+            return Resolved(unit=parsed.default)
+        # The package's parser needs the district; without one, its keyword lists give the old communes of
+        # that name or alias, narrowed below by the province written, or else the import's own.
         legacy = [
-            (old, links)
-            for old, links in selectors.address_legacy_communes(user=self.user, folded_names=names)
-            if links and self._fits_legacy(old, links, units)
+            (old.unit, list(old.successors))
+            for old in resolver.old_communes_named(names, spelled=units.text.split(",")[0])
+            if old.successors and self._fits_legacy(old.unit, list(old.successors), units)
         ]
         if not any(_legacy_names(old, links) & written for old, links in legacy):
             legacy = [(old, links) for old, links in legacy if any(s.parent_id == self.province_id for s, _d in links)]
@@ -270,6 +293,23 @@ class AddressResolver:
         if len(defaults) == 1:
             return Resolved(unit=next(iter(defaults.values())))
         return Resolved(problem=_SEVERAL if several or len(defaults) > 1 else _UNKNOWN)
+
+    def _parsed_legacy(self, units: AddressUnits) -> resolver.OldCommune | None:
+        """The old commune vietnamadminunits' parser reads in the address (aliases included), with successors.
+
+        An address without its province is read as one of the import's province: each pre-2025 province
+        whose communes went into it is tried in turn.
+        """
+        found = resolver.old_commune(units.tail or units.text)
+        if found is None:
+            if self._legacy_provinces is None:
+                province = self.commune.parent
+                self._legacy_provinces = resolver.legacy_provinces_into(province) if province else []
+            for province in self._legacy_provinces:
+                found = resolver.old_commune(f"{units.tail or units.text}, {province.name}")
+                if found is not None:
+                    break
+        return found if found is not None and found.successors else None
 
     @staticmethod
     def _default(links: list[tuple[AdminUnit, bool]]) -> AdminUnit:

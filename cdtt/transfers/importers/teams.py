@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +24,7 @@ from cdtt.geo.models import AdminUnit, Village
 from cdtt.teams.models import Gender, MemberRole, Membership, Organisation, Team
 from cdtt.teams.services import MAX_MEMBERS, MemberIn
 from cdtt.transfers import selectors
+from cdtt.transfers.importers import dates
 from cdtt.transfers.importers import villages as village_importer
 from cdtt.transfers.importers.places import VillageFinder
 from cdtt.transfers.importers.tabular import Column, FileProblem, TooManyRows, find_header, label_key, read_rows
@@ -34,8 +34,7 @@ MAX_NAME = 150
 HEADER_SEARCH_ROWS = village_importer.HEADER_SEARCH_ROWS
 # The programme began in 2020-2022; an earlier joining date is a typing or date-format mistake.
 EARLIEST_JOINED = datetime.date(2020, 1, 1)
-# Excel counts days from 1899-12-30 (its 1900 leap-year bug is why it is not 12-31).
-EXCEL_EPOCH = datetime.date(1899, 12, 30)
+EXCEL_EPOCH = dates.EXCEL_EPOCH
 MIN_AGE, MAX_AGE = 14, 100  # the bounds cdtt.teams.services checks
 
 COMMUNE_CODE, COMMUNE_NAME = village_importer.COMMUNE_CODE, village_importer.COMMUNE_NAME
@@ -224,10 +223,6 @@ _ORGANISATION_WORDS = {
 _YES = {"x", "co", "yes", "y", "1", "true", "dong y", "v"}
 _NO = {"khong", "khong dong y", "no", "n", "0", "false"}
 _CHECKMARKS = {"✓", "✔", "☑", "☒", "✗", "✘"}
-_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+)?$")
-_SERIAL = re.compile(r"^\d{1,6}(?:\.\d+)?$")
-_YEAR = re.compile(r"^\d{4}$")
 
 
 # -- parsing ------------------------------------------------------------------------------------
@@ -251,12 +246,14 @@ def parse(*, data: bytes, filename: str, commune_optional: bool) -> list[dict[st
         raise FileProblem(_("The file has a header row but no member rows."))
     if len(data_rows) > MAX_ROWS:
         raise _too_many()
+    other_dates = dates.other_date_columns(rows[index][1], positions)
     parsed = []
     for line, cells in data_rows:
         values = {key: (cells[pos] if pos < len(cells) else "") for key, pos in positions.items()}
         if not any(values.values()):  # cells only in columns we do not read, e.g. a row number
             continue
-        parsed.append({"line": line, **{column.key: values.get(column.key, "") for column in COLUMNS}})
+        known = {column.key: values.get(column.key, "") for column in COLUMNS}
+        parsed.append({"line": line, **known, **dates.other_date_cells(cells, other_dates)})
     if not parsed:
         raise FileProblem(_("The file has a header row but no member rows."))
     return parsed
@@ -331,31 +328,11 @@ def read_flag(raw: str) -> bool | None:
 
 
 def read_date(raw: str) -> datetime.date | None:
-    """A date written dd/mm/yyyy (or with dots or dashes), ISO, or as an Excel serial; None if unreadable."""
-    text = raw.strip()
+    """A date as ``dates.parse_date`` reads it (dd/mm/yyyy, ISO, an Excel date); None if it is not one."""
     try:
-        if match := _DMY.match(text):
-            day, month, year = (int(part) for part in match.groups())
-            return datetime.date(year + 2000 if year < 100 else year, month, day)
-        if match := _ISO.match(text):
-            year, month, day = (int(part) for part in match.groups())
-            return datetime.date(year, month, day)
-        if _SERIAL.match(text) and float(text) > 60:
-            return EXCEL_EPOCH + datetime.timedelta(days=int(float(text)))
-    except (ValueError, OverflowError):
+        return dates.parse_date(raw, column="")
+    except dates.DateProblem:
         return None
-    return None
-
-
-def read_birth_year(raw: str) -> int | None:
-    """A four-digit year, or the year of a full date of birth; None if unreadable."""
-    text = raw.strip()
-    if _YEAR.match(text):
-        return int(text)
-    if _DMY.match(text) or _ISO.match(text):
-        day = read_date(text)
-        return day.year if day else None
-    return None
 
 
 # -- validation ----------------------------------------------------------------------------------
@@ -404,6 +381,7 @@ def validate(*, user: Any, unit: AdminUnit, rows: list[dict[str, Any]]) -> Check
 def _check_fields(raw: dict[str, Any]) -> dict[str, Any]:
     """The row's own cells: name, role, gender, birth year, phone, organisation, flags, date."""
     errors: list[str] = []
+    dates.check_other_dates(raw, errors)
     values = {column.key: nfc(str(raw.get(column.key, ""))) for column in COLUMNS}
     name = values[FULL_NAME]
     if not name:
@@ -446,6 +424,7 @@ def _check_fields(raw: dict[str, Any]) -> dict[str, Any]:
     joined = _check_joined(values[JOINED_ON], errors)
     return {
         "line": raw["line"],
+        **{key: text for key, text in raw.items() if key.startswith(dates.OTHER_DATE)},
         **values,
         "role_value": role or "",
         "role_label": str(MemberRole(role).label) if role else "",
@@ -473,10 +452,10 @@ def _label(key: str) -> str:
 def _check_birth_year(raw: str, errors: list[str]) -> int | None:
     if not raw:
         return None
-    year = read_birth_year(raw)
+    year = dates.read_year(raw, column=_label(BIRTH_YEAR), errors=errors)
     this_year = timezone.localdate().year
     if year is None:
-        errors.append(_("The birth year “%(value)s” is not a year.") % {"value": raw})
+        pass  # the message is already in errors
     elif year > this_year:
         errors.append(_("The birth year %(year)s is in the future.") % {"year": year})
     elif not (this_year - MAX_AGE <= year <= this_year - MIN_AGE):
@@ -492,9 +471,9 @@ def _check_birth_year(raw: str, errors: list[str]) -> int | None:
 def _check_joined(raw: str, errors: list[str]) -> datetime.date | None:
     if not raw:
         return None
-    day = read_date(raw)
+    day = dates.read_date(raw, column=_label(JOINED_ON), errors=errors)
     if day is None:
-        errors.append(_("The joining date “%(value)s” is not a date; write it as day/month/year.") % {"value": raw})
+        pass  # the message is already in errors
     elif day > timezone.localdate():
         errors.append(_("The joining date %(date)s is in the future.") % {"date": day.strftime("%d/%m/%Y")})
     elif day < EARLIEST_JOINED:

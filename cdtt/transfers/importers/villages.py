@@ -18,8 +18,10 @@ from django.utils.translation import gettext_lazy
 
 from cdtt.access.permissions import Perm
 from cdtt.core.text import fold, nfc
+from cdtt.geo import resolver
 from cdtt.geo.models import REFORM_DATE, AdminUnit, VillageKind
 from cdtt.transfers import selectors
+from cdtt.transfers.importers import dates
 from cdtt.transfers.importers.tabular import Column, FileProblem, TooManyRows, find_header, label_key, read_rows
 
 MAX_ROWS = 5000
@@ -132,10 +134,12 @@ def parse(*, data: bytes, filename: str, commune_optional: bool) -> list[dict[st
         raise FileProblem(_("The file has a header row but no village rows."))
     if len(data_rows) > MAX_ROWS:
         raise _too_many()
+    other_dates = dates.other_date_columns(rows[index][1], positions)
     parsed = []
     for line, cells in data_rows:
         values = {key: (cells[pos] if pos < len(cells) else "") for key, pos in positions.items()}
-        parsed.append({"line": line, **{column.key: values.get(column.key, "") for column in COLUMNS}})
+        known = {column.key: values.get(column.key, "") for column in COLUMNS}
+        parsed.append({"line": line, **known, **dates.other_date_cells(cells, other_dates)})
     return parsed
 
 
@@ -207,6 +211,15 @@ class Communes:
         )
         self.legacy_codes = {u.code for u in legacy}
         self.legacy_names = {u.name_folded for u in legacy}
+        # Old communes the conversion data knows (names, aliases, codes), through the one resolver.
+        self.old_by_code = resolver.old_communes(unknown_codes, retired_only=True)
+        self.old_by_name = {
+            fold(row[COMMUNE_NAME]): resolver.old_communes_named(
+                resolver.typed_names(nfc(row[COMMUNE_NAME])), spelled=nfc(row[COMMUNE_NAME])
+            )
+            for row in rows
+            if fold(row[COMMUNE_NAME]) in unknown_names
+        }
 
     def resolve(self, raw_code: str, raw_name: str) -> tuple[AdminUnit | None, str | None]:
         code, name = normalize_commune_code(raw_code), nfc(raw_name)
@@ -216,6 +229,8 @@ class Communes:
             return None, _("Enter the commune code or name.")
         if code:
             commune = self.by_code.get(code)
+            if commune is None and code in self.old_by_code:
+                return self._today(raw_code, [self.old_by_code[code]])
             if commune is None:
                 if code in self.legacy_codes:
                     return None, _no_longer_current(raw_code)
@@ -230,11 +245,30 @@ class Communes:
         matches = self.by_name.get(folded) or self.by_short_name.get(folded) or []
         if len(matches) > 1:
             return None, _("More than one commune is named “%(name)s”; enter the commune code.") % {"name": name}
+        if not matches and self.old_by_name.get(folded):
+            return self._today(name, self.old_by_name[folded])
         if not matches:
             if folded in self.legacy_names:
                 return None, _no_longer_current(name)
             return None, _("No commune named “%(name)s” was found.") % {"name": name}
         return matches[0], None
+
+    def _today(self, value: str, olds: list[resolver.OldCommune]) -> tuple[AdminUnit | None, str | None]:
+        """An old commune's successor under this import: taken when there is one, else a message naming them."""
+        targets = {s.pk: s for old in olds for s, _default in old.successors}
+        here = [self.by_id[pk] for pk in targets if pk in self.by_id]
+        if len(here) == 1 and len(targets) == 1:
+            return here[0], None
+        names = ", ".join(sorted(unit.name for unit in targets.values()))
+        if len(targets) > 1:
+            return None, _(
+                "The commune “%(value)s” existed before %(date)s and is now divided between %(names)s; "
+                "enter the current commune."
+            ) % {"value": value, "date": REFORM_DATE.strftime("%d/%m/%Y"), "names": names}
+        return None, _(
+            "The commune “%(value)s” existed before %(date)s and is now part of %(names)s, which is not among "
+            "the communes of this import."
+        ) % {"value": value, "date": REFORM_DATE.strftime("%d/%m/%Y"), "names": names or "—"}
 
 
 def _no_longer_current(value: str) -> str:
@@ -259,6 +293,7 @@ def validate(*, user: Any, unit: AdminUnit, rows: list[dict[str, Any]]) -> Check
     checked: list[dict[str, Any]] = []
     for raw in rows:
         errors: list[str] = []
+        dates.check_other_dates(raw, errors)
         commune, problem = communes.resolve(raw.get(COMMUNE_CODE, ""), raw.get(COMMUNE_NAME, ""))
         if problem:
             errors.append(problem)
@@ -279,6 +314,7 @@ def validate(*, user: Any, unit: AdminUnit, rows: list[dict[str, Any]]) -> Check
         checked.append(
             {
                 "line": raw["line"],
+                **{key: text for key, text in raw.items() if key.startswith(dates.OTHER_DATE)},
                 COMMUNE_CODE: raw.get(COMMUNE_CODE, ""),
                 COMMUNE_NAME: raw.get(COMMUNE_NAME, ""),
                 NAME: name,

@@ -54,7 +54,10 @@ def _media(settings: Any, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def legacy(tree: Tree) -> dict[str, AdminUnit]:
-    """Pre-2025 units of Hà Nội and their successors: two wards now in C1 (one split), a commune now in C2."""
+    """Pre-2025 units of Hà Nội and their successors: two wards now in C1 (one split), a commune now in C2.
+
+    The codes are the package's (the platform's legacy tree is loaded from it): old addresses are read by its parser.
+    """
 
     def unit(code: str, name: str, short: str, kind: str, parent: AdminUnit) -> AdminUnit:
         return AdminUnit.objects.create(
@@ -64,9 +67,9 @@ def legacy(tree: Tree) -> dict[str, AdminUnit]:
     hanoi = unit("01", "Thành phố Hà Nội", "Hà Nội", UnitKind.PROVINCE, tree.vn)
     ba_dinh = unit("001", "Quận Ba Đình", "Ba Đình", UnitKind.DISTRICT, hanoi)
     soc_son = unit("016", "Huyện Sóc Sơn", "Sóc Sơn", UnitKind.DISTRICT, hanoi)
-    dien_bien = unit("00010", "Phường Điện Biên", "Điện Biên", UnitKind.WARD, ba_dinh)
-    kim_ma = unit("00013", "Phường Kim Mã", "Kim Mã", UnitKind.WARD, ba_dinh)
-    phu_linh = unit("00376", "Xã Phù Linh", "Phù Linh", UnitKind.COMMUNE, soc_son)
+    dien_bien = unit("00019", "Phường Điện Biên", "Điện Biên", UnitKind.WARD, ba_dinh)
+    kim_ma = unit("00028", "Phường Kim Mã", "Kim Mã", UnitKind.WARD, ba_dinh)
+    phu_linh = unit("00400", "Xã Phù Linh", "Phù Linh", UnitKind.COMMUNE, soc_son)
     UnitSuccessor.objects.create(old=dien_bien, new=tree.c1, is_default=True)
     UnitSuccessor.objects.create(old=kim_ma, new=tree.c2, is_default=True)  # split: part went to C1
     UnitSuccessor.objects.create(old=kim_ma, new=tree.c1, is_default=False)
@@ -434,7 +437,8 @@ def test_a_bad_cell_is_a_vietnamese_message_on_its_row(
         ),
         pytest.param(
             {"Năm sinh": "năm ngoái"},
-            _("The birth year “%(value)s” is not a year.") % {"value": "năm ngoái"},
+            _("“%(value)s” in the column “%(column)s” is not a year or a date.")
+            % {"value": "năm ngoái", "column": _("Birth year or date")},
             id="not-a-year",
         ),
         pytest.param(

@@ -1,0 +1,212 @@
+"""Old addresses are read by vietnamadminunits' own parser: aliases, island districts, and every old commune."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from vietnamadminunits import convert_address
+
+from cdtt.geo import resolver, sources
+from cdtt.geo.loader import admin_units_load
+from cdtt.geo.models import LEGACY_END, AdminUnit, UnitKind, UnitSuccessor
+from conftest import Tree
+
+
+def _package_rows() -> list[dict[str, Any]]:
+    path = sources._package_dir("vietnamadminunits") / "data" / "dataset.db"
+    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in conn.execute("SELECT * FROM admin_units_legacy")]
+    finally:
+        conn.close()
+
+
+def test_an_alias_of_an_old_commune_is_read_by_the_package_parser() -> None:
+    # Trung Mầu was merged into Phù Đổng before 2025; the package keeps it as an alias of Phù Đổng (00544).
+    assert resolver.legacy_code("Xã Trung Mầu, Huyện Gia Lâm, Hà Nội") == "00544"
+    assert resolver.legacy_code("xa trung mau, gia lam, ha noi") == "00544"
+    assert resolver.legacy_code("Số 5 ngõ 3, Xã Trung Mầu, Huyện Gia Lâm, Thành phố Hà Nội") == "00544"
+    assert resolver.legacy_code("Huyện Côn Đảo, Bà Rịa - Vũng Tàu") == sources.island_commune_code("755")
+    assert resolver.legacy_code("Xã Không Có, Huyện Gia Lâm, Hà Nội") is None
+    assert resolver.legacy_code("") is None
+
+
+def test_the_island_districts_without_communes_are_commune_level_legacy_units() -> None:
+    islands = [unit for unit in sources.legacy_units() if unit.code.startswith("H")]
+    assert sorted(unit.name for unit in islands) == [
+        "Huyện Bạch Long Vĩ",
+        "Huyện Côn Đảo",
+        "Huyện Cồn Cỏ",
+        "Huyện Hoàng Sa",
+        "Huyện Lý Sơn",
+    ]
+    rows = _package_rows()
+    communes = [unit for unit in sources.legacy_units() if unit.kind in ("commune", "ward", "township")]
+    assert len(communes) == len(rows) == 10040
+    linked = {link.old_code for link in sources.successor_links()}
+    assert {unit.code for unit in islands} <= linked
+
+
+def test_the_package_aliases_of_phu_dong_include_trung_mau() -> None:
+    assert sources.legacy_aliases()["00544"] == ("Xã Trung Mau",)
+
+
+@pytest.mark.django_db
+def test_an_old_commune_resolves_to_its_default_successor(tree: Tree) -> None:
+    hanoi = AdminUnit.objects.create(
+        code="01", name="Thành phố Hà Nội", short_name="Hà Nội", kind=UnitKind.PROVINCE, valid_to=LEGACY_END
+    )
+    gia_lam = AdminUnit.objects.create(
+        code="018",
+        name="Huyện Gia Lâm",
+        short_name="Gia Lâm",
+        kind=UnitKind.DISTRICT,
+        parent=hanoi,
+        valid_to=LEGACY_END,
+    )
+    phu_dong = AdminUnit.objects.create(
+        code="00544",
+        name="Xã Phù Đổng",
+        short_name="Phù Đổng",
+        kind=UnitKind.COMMUNE,
+        parent=gia_lam,
+        valid_to=LEGACY_END,
+    )
+    UnitSuccessor.objects.create(old=phu_dong, new=tree.c2, is_default=True)
+    assert resolver.current_commune("Xã Trung Mầu, Huyện Gia Lâm, Hà Nội") == tree.c2
+    assert resolver.unit_aliases(phu_dong) == ("Xã Trung Mau",)
+    assert resolver.unit_aliases(tree.c2) == ()
+
+
+def _addresses() -> list[str]:
+    """Every old commune the package knows, and every alias of one, written as an old address."""
+    addresses: list[str] = []
+    for row in _package_rows():
+        upper = f"{row['district']}, {row['province']}"
+        if row["wardCode"] is None:
+            addresses.append(upper)
+            continue
+        addresses.append(f"{row['ward']}, {upper}")
+        addresses.extend(f"{alias}, {upper}" for alias in json.loads(row["wardAlias"] or "[]"))
+    return addresses
+
+
+@pytest.mark.realtree
+@pytest.mark.django_db
+def test_every_old_commune_and_alias_resolves_like_convert_address() -> None:
+    """Through the platform's resolver (the database's legacy units and successor links), the same commune.
+
+    No deliberate difference here: ``resolver.current_commune`` is the package's default successor. The
+    household import differs on purpose in one case only: when an old commune was split and the import is
+    for one of its parts, the row goes to the import's commune (``AddressResolver``), not to the default.
+    """
+    admin_units_load()
+    addresses = _addresses()
+    assert len(addresses) > 10040  # the aliases come on top of the 10,040 old communes
+    started = time.monotonic()
+    codes = {address: resolver.legacy_code(address) for address in addresses}
+    olds = resolver.old_communes({code for code in codes.values() if code})
+    mismatches = []
+    for address, code in codes.items():
+        converted: Any = convert_address(address)  # no street: the package never geocodes
+        expected = sources.new_code_by_key(converted.province_key, converted.ward_key) if converted.ward_key else None
+        found = olds[code].default if code else None
+        if (found.code if found else None) != expected:
+            mismatches.append((address, expected, found.code if found else None))
+    assert mismatches == []
+    # The household import's resolver agrees, and refuses none of them: the default successor, or the
+    # import's own commune when the old commune was split and the import's commune is one of its parts.
+    from cdtt.transfers.importers.places import AddressResolver
+
+    here = AdminUnit.objects.current().get(code="00004")  # Phường Ba Đình, a successor of several old wards
+    household = AddressResolver(user=None, commune=here)
+    disagreements = []
+    for address, code in codes.items():
+        resolved = household.resolve(address)
+        old = olds.get(code or "")
+        if old is None:
+            wanted = None
+        elif any(successor == here for successor, _default in old.successors):
+            wanted = here
+        else:
+            wanted = old.default
+        if resolved.problem or (resolved.unit is not None and resolved.unit != wanted):
+            disagreements.append((address, resolved.problem, resolved.unit, wanted))
+    assert disagreements == []
+    # Every old commune written by its own name (not only through an alias) is found.
+    own = {f"{r['ward']}, {r['district']}, {r['province']}" for r in _package_rows() if r["wardCode"]}
+    assert [address for address in own if not codes[address]] == []
+    print(f"{len(addresses)} addresses in {time.monotonic() - started:.1f} s")
+
+
+@pytest.mark.django_db
+def test_formed_from_lists_the_communes_merged_into_a_predecessor(tree: Tree, signed_in: Callable[..., Client]) -> None:
+    hanoi = AdminUnit.objects.create(
+        code="01", name="Thành phố Hà Nội", short_name="Hà Nội", kind=UnitKind.PROVINCE, valid_to=LEGACY_END
+    )
+    gia_lam = AdminUnit.objects.create(
+        code="018",
+        name="Huyện Gia Lâm",
+        short_name="Gia Lâm",
+        kind=UnitKind.DISTRICT,
+        parent=hanoi,
+        valid_to=LEGACY_END,
+    )
+    phu_dong = AdminUnit.objects.create(
+        code="00544",
+        name="Xã Phù Đổng",
+        short_name="Phù Đổng",
+        kind=UnitKind.COMMUNE,
+        parent=gia_lam,
+        valid_to=LEGACY_END,
+    )
+    UnitSuccessor.objects.create(old=phu_dong, new=tree.c1, is_default=True)
+
+    page = signed_in("commune_officer").get(reverse("geo:unit", args=[tree.c1.pk])).content.decode()
+
+    formed_from = page[page.index("Hình thành từ") :]
+    assert "Xã Phù Đổng" in formed_from
+    assert "Xã Trung Mau" in formed_from
+
+
+@pytest.mark.django_db
+def test_searching_an_old_name_or_alias_finds_the_commune_it_became(
+    tree: Tree, signed_in: Callable[..., Client]
+) -> None:
+    hanoi = AdminUnit.objects.create(
+        code="01", name="Thành phố Hà Nội", short_name="Hà Nội", kind=UnitKind.PROVINCE, valid_to=LEGACY_END
+    )
+    gia_lam = AdminUnit.objects.create(
+        code="018",
+        name="Huyện Gia Lâm",
+        short_name="Gia Lâm",
+        kind=UnitKind.DISTRICT,
+        parent=hanoi,
+        valid_to=LEGACY_END,
+    )
+    phu_dong = AdminUnit.objects.create(
+        code="00544",
+        name="Xã Phù Đổng",
+        short_name="Phù Đổng",
+        kind=UnitKind.COMMUNE,
+        parent=gia_lam,
+        valid_to=LEGACY_END,
+    )
+    UnitSuccessor.objects.create(old=phu_dong, new=tree.c1, is_default=True)
+    finder = Client().get("/tim-to/", {"q": "Trung Mầu"}).content.decode()  # the public team finder
+    assert tree.c1.name in finder
+    client = signed_in("province_officer")
+    teams_page = client.get("/teams/", {"q": "trung mau"}).content.decode()
+    assert tree.c1.name in teams_page
+    page = client.get(reverse("geo:browse"), {"q": "Trung Mầu"}).content.decode()
+    assert tree.c1.name in page
+    api = client.get("/api/v1/units", {"q": "trung mau"}).json()
+    assert tree.c1.pk in [hit["id"] for hit in api["results"] if hit["kind"] == "unit"]
