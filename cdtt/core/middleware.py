@@ -130,7 +130,7 @@ class CleanTextMiddleware:
 
     def process_view(self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any) -> None:
         if request.META.get("QUERY_STRING"):
-            request.GET = _clean_query(request.GET)
+            request.GET = _clean_query(request.GET)  # type: ignore[assignment]  # immutable, as Django builds it
         if request.method in {"GET", "HEAD", "OPTIONS"} or getattr(view, RAW_BODY_ATTR, False):
             return None
         kind = (request.content_type or "").lower()
@@ -139,7 +139,7 @@ class CleanTextMiddleware:
                 post = request.POST
             except (MultiPartParserError, OSError):
                 return None  # the view meets the same broken body and answers for it
-            request.POST = _clean_query(post)
+            request.POST = _clean_query(post)  # type: ignore[assignment]  # immutable, as Django builds it
         elif kind == "application/json" or kind.endswith("+json"):
             self._clean_json_body(request)
         return None
