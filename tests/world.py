@@ -51,7 +51,7 @@ class World:
 
 def _user(username: str, full_name: str, role: str | None = None, unit: AdminUnit | None = None) -> User:
     user = User.objects.create_user(username=username, password="world-only-2026", full_name=full_name)
-    if role is not None:
+    if role is not None and unit is not None:
         RoleAssignment.objects.create(user=user, role=role, unit=unit)
     return user
 
