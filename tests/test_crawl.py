@@ -365,6 +365,14 @@ def test_the_crawler_finds_every_page_and_api_get() -> None:
     assert ("q", "string") in {t.route: t.params for t in TARGETS}["teams/"]  # a page's, from its module
 
 
+def test_the_language_check_flags_a_page_without_lang_vi_or_with_an_untranslated_message() -> None:
+    english = sorted(_english())
+    assert len(english) > 100
+    assert _not_vietnamese(f'<html lang="vi"><body><p>\n  {english[0]}  </p></body></html>').startswith("untranslated")
+    assert _not_vietnamese('<html lang="en"><body></body></html>') == 'no lang="vi"'
+    assert _not_vietnamese('<html lang="vi"><body><p>Đăng nhập</p><script>"Sign in"</script></body></html>') == ""
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_every_role_crawls_every_route_without_a_server_error(world: World, role: str) -> None:
     started = time.monotonic()
