@@ -161,3 +161,38 @@ def signed_in(users: Users) -> Callable[[str], Client]:
         return client
 
     return sign_in
+
+
+# -- the national-shaped world (tests/world.py) ---------------------------------------------------------
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests that use the world last: it is built once and kept (in one open transaction) until the
+    end of the run, so every other test runs before it exists and never sees its rows."""
+    items.sort(key=lambda item: item.get_closest_marker("world") is not None)  # stable: order kept otherwise
+
+
+@pytest.fixture(scope="session")
+def world(django_db_setup: None, django_db_blocker: Any) -> Any:
+    """The real tree with the demo and the shapes real data takes; built once, rolled back at the end.
+
+    Tests that use it also take ``db`` (each test's writes are undone in a savepoint) and the ``world``
+    marker, which runs them after all the others.
+    """
+    from django.db import transaction
+
+    from tests.world import world_build
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            from cdtt.progress.engine import forget_rules
+
+            forget_rules()
+            built = world_build()
+            yield built
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            forget_rules()

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "cdtt.core.middleware.UploadLimitMiddleware",
+    # After the size check; its process_view runs after CSRF's, before every view and API endpoint.
+    "cdtt.core.middleware.CleanTextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

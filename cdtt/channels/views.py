@@ -20,6 +20,7 @@ from cdtt.channels import selectors
 from cdtt.channels.zalo import services
 from cdtt.channels.zalo.config import enabled, signature_secret
 from cdtt.channels.zalo.signature import verify
+from cdtt.core.middleware import keeps_raw_body
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ def _refuse(status: int, reason: str) -> JsonResponse:
     return JsonResponse({"error": reason}, status=status)
 
 
+@keeps_raw_body  # the signature is over the exact bytes Zalo sent
 @public("Zalo's servers call it; every request must carry a valid X-ZEvent-Signature over its exact body")
 @csrf_exempt
 @require_POST

@@ -1,13 +1,20 @@
-"""Security headers the framework does not set by itself, the request size limit, and compressed pages."""
+"""Security headers the framework does not set by itself, the request size limit, compressed pages, and the
+one place where text coming in is cleaned."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, QueryDict, RawPostDataException
+from django.http.multipartparser import MultiPartParserError
 from django.http.response import HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
+
+from cdtt.core.text import clean
 
 
 class ContentSecurityPolicyMiddleware:
@@ -75,3 +82,75 @@ class CompressPagesMiddleware(GZipMiddleware):
         if not kind.startswith(COMPRESSIBLE_TYPES):
             return response
         return super().process_response(request, response)
+
+
+RAW_BODY_ATTR = "cdtt_raw_body"
+
+
+def keeps_raw_body(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view whose request body must reach it byte for byte (a signature is computed over it)."""
+    setattr(view, RAW_BODY_ATTR, True)
+    return view
+
+
+def _clean_query(data: QueryDict) -> QueryDict:
+    cleaned = QueryDict(mutable=True, encoding=data.encoding)
+    for key, values in data.lists():
+        cleaned.setlist(clean(key), [clean(v) for v in values])
+    cleaned._mutable = False
+    return cleaned
+
+
+def _clean_json(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, list):
+        return [_clean_json(v) for v in value]
+    if isinstance(value, dict):
+        return {clean(str(k)): _clean_json(v) for k, v in value.items()}
+    return value
+
+
+class CleanTextMiddleware:
+    """The one place text enters the platform: query strings, form fields and JSON bodies are put in Unicode
+    NFC and lose their control characters (``cdtt.core.text.clean``) before any view or API sees them.
+
+    So no search, filter or form can carry a NUL to PostgreSQL ("text fields cannot contain NUL"), and a name
+    typed on a phone that sends decomposed Vietnamese (NFD) is stored and found like any other. Invalid UTF-8
+    in a query string is already replaced (U+FFFD) by Django's parser. Uploaded files are left as they are.
+    """
+
+    FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any) -> None:
+        if request.META.get("QUERY_STRING"):
+            request.GET = _clean_query(request.GET)  # type: ignore[assignment]  # immutable, as Django builds it
+        if request.method in {"GET", "HEAD", "OPTIONS"} or getattr(view, RAW_BODY_ATTR, False):
+            return None
+        kind = (request.content_type or "").lower()
+        if kind in self.FORM_TYPES:
+            try:
+                post = request.POST
+            except (MultiPartParserError, OSError):
+                return None  # the view meets the same broken body and answers for it
+            request.POST = _clean_query(post)  # type: ignore[assignment]  # immutable, as Django builds it
+        elif kind == "application/json" or kind.endswith("+json"):
+            self._clean_json_body(request)
+        return None
+
+    @staticmethod
+    def _clean_json_body(request: HttpRequest) -> None:
+        try:
+            raw = request.body
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError, RawPostDataException, RequestDataTooBig):
+            return  # not JSON, or too big: the endpoint refuses it with its own message
+        cleaned = _clean_json(data)
+        if cleaned != data:
+            request._body = json.dumps(cleaned, ensure_ascii=False).encode()

@@ -1,4 +1,4 @@
-"""Vietnamese text helpers: NFC storage, diacritic-free folding for search, phone normal form."""
+"""Vietnamese text helpers: cleaning what comes in, NFC storage, diacritic-free folding for search, phones."""
 
 from __future__ import annotations
 
@@ -11,13 +11,28 @@ from django.utils.translation import gettext as _
 from cdtt.core.errors import DomainError
 
 _SPACES = re.compile(r"\s+")
+# C0 controls except tab, line feed and carriage return; DEL; the C1 controls. No Vietnamese text carries them:
+# they arrive only pasted from other programs or sent on purpose, and PostgreSQL refuses NUL in text outright.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Đ/đ is a separate letter, not D plus a mark, so NFD does not strip it.
 _FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "d"})
 
 
+def clean(value: str) -> str:
+    """Return ``value`` in Unicode NFC without control characters (tab and line breaks are kept).
+
+    Every query string, form and JSON body is passed through this once, on the way in
+    (``cdtt.core.middleware.CleanTextMiddleware``): the characters are removed, not refused, because they
+    cannot be typed and nobody could see what to correct.
+    """
+    if value.isascii() and value.isprintable():
+        return value  # the common case, at no cost
+    return _CONTROLS.sub("", unicodedata.normalize("NFC", value))
+
+
 def nfc(value: str) -> str:
-    """Return ``value`` in Unicode NFC with surrounding and repeated spaces removed."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
+    """Return ``value`` cleaned, in Unicode NFC, with surrounding and repeated spaces removed."""
+    return _SPACES.sub(" ", clean(value)).strip()
 
 
 def fold(value: str) -> str:

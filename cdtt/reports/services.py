@@ -352,6 +352,14 @@ def live_rows(subject: Subject, period: Period, *, consolidate: bool = True) -> 
         assert isinstance(subject, AdminUnit)
         children = _all_children(subject)
         info.children = len(reporting_children(subject))
+        # A unit with no children (a commune of the real tree before any village is entered) still gets a row
+        # for every indicator: everything it holds is its own.
+        ids: list[int] = []
+        child_in: dict[tuple[int, int], Decimal] = {}
+        child_cum: dict[tuple[int, int], Decimal] = {}
+        approved: dict[int, Report] = {}
+        hidden: set[int] = set()
+        frozen_in: dict[tuple[int, int], Decimal] = {}
         if children:
             child_level = place_key(children[0])[0]
             ids = _unit_ids(children)
@@ -368,31 +376,30 @@ def live_rows(subject: Subject, period: Period, *, consolidate: bool = True) -> 
             info.approved_ids = sorted(r.pk for r in approved.values())
             hidden = policy_of(ids) if child_level != Level.VILLAGE else set()
             info.hidden = len([i for i in ids if i in hidden and i not in approved])
-            frozen_in: dict[tuple[int, int], Decimal] = {}
             for child_id, report in approved.items():
                 for data in report.results:
                     row = Row.from_json(data)
                     approved_in[row.indicator] += row.in_period
                     approved_cum[row.indicator] += row.cumulative
                     frozen_in[(row.indicator, child_id)] = row.in_period
-            for indicator in indicators:
-                key = indicator.pk
-                own_in[key] = in_period.get((key, unit), Decimal(0)) - sum(
-                    (child_in.get((key, i), Decimal(0)) for i in ids), Decimal(0)
-                )
-                own_cum[key] = cumulative.get((key, unit), Decimal(0)) - sum(
-                    (child_cum.get((key, i), Decimal(0)) for i in ids), Decimal(0)
-                )
-                # Recorded below but in no approved report: the children not approved yet (unless they hide
-                # it) and what approved children recorded after their report was frozen.
-                pending_in[key] = sum(
-                    (
-                        child_in.get((key, i), Decimal(0)) - frozen_in.get((key, i), Decimal(0))
-                        for i in ids
-                        if i in approved or i not in hidden
-                    ),
-                    Decimal(0),
-                )
+        for indicator in indicators:
+            key = indicator.pk
+            own_in[key] = in_period.get((key, unit), Decimal(0)) - sum(
+                (child_in.get((key, i), Decimal(0)) for i in ids), Decimal(0)
+            )
+            own_cum[key] = cumulative.get((key, unit), Decimal(0)) - sum(
+                (child_cum.get((key, i), Decimal(0)) for i in ids), Decimal(0)
+            )
+            # Recorded below but in no approved report: the children not approved yet (unless they hide
+            # it) and what approved children recorded after their report was frozen.
+            pending_in[key] = sum(
+                (
+                    child_in.get((key, i), Decimal(0)) - frozen_in.get((key, i), Decimal(0))
+                    for i in ids
+                    if i in approved or i not in hidden
+                ),
+                Decimal(0),
+            )
 
     rows = []
     for indicator in indicators:

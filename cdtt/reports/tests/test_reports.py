@@ -643,3 +643,26 @@ def test_the_organisation_section_counts_members_and_their_training(tree: Tree, 
     assert (org["members"], org["joined"], org["trained"], org["trained_in_period"]) == (3, 3, 1, 1)
     commune = services.organisation(tree.c1, month)
     assert (commune["teams"], commune["members"], commune["trained"]) == (2, 3, 1)  # v1 and v2 have teams
+
+
+# -- a commune with nothing in it (the real tree's communes, before villages are entered) ---------------
+
+
+@pytest.mark.parametrize("who", ["province_officer", "leader", "national_admin"])
+def test_the_report_page_of_a_commune_with_no_villages_and_no_records_answers(
+    signed_in: Callable[[str], Client], tree: Tree, users: Users, month: Period, who: str
+) -> None:
+    empty = AdminUnit.objects.create(
+        code="00007",
+        name="Phường Trống",
+        short_name="Trống",
+        kind="ward",
+        parent=tree.p1,
+        valid_from=tree.c1.valid_from,
+    )
+    client = signed_in(who)
+    response = client.get(reverse("reports:unit", args=[empty.pk]))
+    assert response.status_code == 200
+    rows, _info = services.live_rows(empty, month)
+    assert rows and all(r.in_period == 0 and r.cumulative == 0 for r in rows)
+    assert client.get(reverse("reports:unit_xlsx", args=[empty.pk])).status_code == 200
