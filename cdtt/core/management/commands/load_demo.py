@@ -354,7 +354,7 @@ def _demo_reports() -> None:
 # (commune code, officer who records there, share of the monthly pace the commune keeps up).
 YEAR_COMMUNES = [("00583", "xa", 1.0), ("00004", "badinh", 0.8), ("09700", "bavi", 0.55), ("00376", "socson", 0.35)]
 # Each village's yearly target per indicator; the province's is their sum over the demo villages.
-VILLAGE_TARGETS = {"guidance_visits": 50, "propaganda_sessions": 12, "people_reached": 1000, "vneid_level2": 25}
+VILLAGE_TARGETS = {"guidance_visits": 60, "propaganda_sessions": 12, "people_reached": 2000, "vneid_level2": 25}
 
 
 def _demo_year(communes: dict[str, AdminUnit]) -> None:
