@@ -48,7 +48,7 @@ def test_the_frozen_time_is_the_latest_submissions(tree: Tree, signed_in: Callab
     report.refresh_from_db()
     member.post(url, {"action": "submit", "version": report.version, "assessment": "Đã bổ sung"})
     report.refresh_from_db()
-    assert report.status == "submitted" and report.figures_at > first
+    assert report.status == "submitted" and report.figures_at is not None and report.figures_at > first
     shown = timezone.localtime(report.figures_at).strftime("%H:%M %d/%m/%Y")
     assert _shown(member.get(url).content.decode()) == shown
     assert _shown(officer.get(url).content.decode()) == shown

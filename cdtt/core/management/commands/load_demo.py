@@ -313,7 +313,7 @@ def _achievements(households: list[Household], *, with_group: bool) -> list[tupl
         per_household.append(found)
     # Round by round across the households (each one's first step, then each one's second, ...), so that a
     # commune that keeps a slower pace has reached many households a little rather than a few fully.
-    ordered = []
+    ordered: list[tuple[Household, Resident | None, str]] = []
     for step in range(max((len(found) for found in per_household), default=0)):
         ordered.extend(found[step] for found in per_household if step < len(found))
     return ordered
@@ -405,13 +405,14 @@ def _demo_year(communes: dict[str, AdminUnit]) -> None:
                     day = datetime.date(today.year, month, 1 + (n * 5 + v_index * 3) % 27)
                     if day > today:
                         continue
+                    outcome_id = platform_id = None
                     if visit < len(plan):
                         household, resident, outcome = plan[visit]
-                        choice = {"outcome_id": outcomes[outcome]}
+                        outcome_id = outcomes[outcome]
                     else:  # once the plan is done: guided again, no new result yet
                         household = households[(month * 7 + n) % len(households)]
                         resident = household.residents.all()[0]
-                        choice = {"platform_id": platforms[visit % len(platforms)]}
+                        platform_id = platforms[visit % len(platforms)]
                     visit += 1
                     activity_record(
                         actor=actor,
@@ -420,7 +421,8 @@ def _demo_year(communes: dict[str, AdminUnit]) -> None:
                             occurred_on=day,
                             household_id=household.pk,
                             resident_id=resident.pk if resident else None,
-                            **choice,
+                            outcome_id=outcome_id,
+                            platform_id=platform_id,
                         ),
                     )
                 day = datetime.date(today.year, month, min(today.day if month == today.month else 28, 10 + v_index))
