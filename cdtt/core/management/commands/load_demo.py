@@ -6,6 +6,7 @@ import datetime
 import os
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -76,6 +77,8 @@ class Command(BaseCommand):
         if root is None or not AdminUnit.objects.current().filter(code=PROVINCE).exists():
             raise CommandError(_("Load the administrative tree first: python manage.py load_admin_units"))
         created_villages = 0
+        # One hash for the shared, published demo password: hashing it per account took most of a re-run.
+        hashed = make_password(password)
         with transaction.atomic():
             communes = {u.code: u for u in AdminUnit.objects.current().filter(code__in=VILLAGES)}
             for code, villages in VILLAGES.items():
@@ -95,7 +98,7 @@ class Command(BaseCommand):
                 )
                 village = Village.objects.get(commune=unit, name_folded=fold(village_name)) if village_name else None
                 user, created = User.objects.get_or_create(username=username, defaults={"full_name": full_name})
-                user.set_password(password)
+                user.password = hashed
                 user.is_active = True
                 user.save()
                 RoleAssignment.objects.get_or_create(user=user, role=role, unit=unit, village=village)
