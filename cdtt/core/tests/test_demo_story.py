@@ -130,3 +130,12 @@ def test_the_team_report_shows_figures_that_agree_with_the_register_beside_them(
     assert rows["vneid_level2_rate"].cumulative == round(Decimal(100 * level2) / adults, 1)
     text = page.content.decode()
     assert f"Hộ tham gia nhóm trao đổi: {joined}/{households.count()}" in text
+    # The commune's report: its organisation section counts the groups of all its villages, out of the
+    # register's households (the figures consolidated from its teams' approved reports are checked elsewhere).
+    commune = village.commune
+    xa = _signed_in("xa")
+    opened = xa.post(reverse("reports:open"), {"subject": f"u{commune.pk}"})
+    org = xa.get(opened["Location"]).context["org"]
+    in_commune = Household.objects.filter(village__commune=commune)
+    joined = AdoptionStatus.objects.filter(household__in=in_commune, item__code="village_group").count()
+    assert (org["households_in_group"], org["households_total"]) == (joined, in_commune.count())
