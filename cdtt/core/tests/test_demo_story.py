@@ -91,7 +91,11 @@ def _register_holds_its_residents_and_leaves_every_item_to_do() -> None:
         residents = list(household.residents.all())
         assert household.members_count == len(residents) >= 2
         assert household.adults_count == sum(1 for r in residents if this_year - (r.birth_year or 0) >= 15)
-    # Some people (or households) are not yet reached on each item the demo records, in each demo commune.
+    # The checklist's "has a smartphone" agrees with the register's count of smartphones.
+    phones = AdoptionStatus.objects.filter(item__code="smartphone", household__in=households, resident__isnull=True)
+    with_phones = households.filter(smartphones__gt=0).values_list("pk", flat=True)
+    assert set(phones.values_list("household_id", flat=True)) == set(with_phones)
+    # Some people (or households) are not yet reached on each item the demo records.
     for item in AdoptionItem.objects.filter(code__in=AdoptionStatus.objects.values("item__code")):
         reached = AdoptionStatus.objects.filter(item=item)
         if item.applies_to == "household":

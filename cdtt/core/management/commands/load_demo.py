@@ -233,8 +233,12 @@ def _demo_households(communes: dict[str, AdminUnit]) -> int:
     """A dozen households in each demo village that has none yet, each with its residents: the head, a
     spouse, children (some under 15) and, in the largest, a parent. The register's counts are the residents
     themselves, so the adults the targets are split by and the people the indicators count agree."""
+    from cdtt.households.services import adoption_set
+
     made = 0
     this_year = timezone.localdate().year
+    joined = datetime.date(this_year, 1, 1)
+    officers = {code: User.objects.get(username=login) for code, login, _pace in YEAR_COMMUNES}
     villages = Village.objects.filter(commune__in=communes.values(), valid_to__isnull=True).order_by("pk")
     for v_index, village in enumerate(villages):
         if Household.objects.filter(village=village).exists():
@@ -267,7 +271,7 @@ def _demo_households(communes: dict[str, AdminUnit]) -> int:
                 address=f"Số {n + 1}, {village.name}",
                 members_count=len(people),
                 adults_count=sum(1 for _name, born, _f, _rel in people if this_year - born >= 15),
-                smartphones=1 + n % 3,
+                smartphones=(n + v_index) % 4,  # some elderly households have none
             )
             for name, born, female, relationship in people:
                 Resident.objects.create(
@@ -278,6 +282,9 @@ def _demo_households(communes: dict[str, AdminUnit]) -> int:
                     gender="female" if female else "male",
                     relationship=relationship,
                 )
+            if household.smartphones:  # the checklist agrees with the register's count of smartphones
+                officer = officers[village.commune.code]
+                adoption_set(actor=officer, household=household, item_code="smartphone", reached_on=joined)
             made += 1
     return made
 
