@@ -117,15 +117,20 @@ def household_list(request: HttpRequest) -> HttpResponse:
     selectors.household_list_audit(user=user, households=households, filters=filters, request=request)
     new_village = filters.village_id or (villages[0].pk if len(villages) == 1 else None)
     communes = list({v.commune_id: v.commune for v in villages}.values())
+    scope = scope_for(user)
+    # The file import works per commune, for those who keep the whole commune's register (not a team):
+    # offered here too, where people look for it, not only on the commune's page.
+    importable = [c for c in communes if c.is_current and scope.covers_unit(c, Perm.EDIT_HOUSEHOLDS)]
     context = {
         "form": form,
         "page": page,
         "rows": rows,
         "items_total": len(items),
         "active": form.active(),
-        "can_edit": scope_for(user).has(Perm.EDIT_HOUSEHOLDS) and bool(villages),
+        "can_edit": scope.has(Perm.EDIT_HOUSEHOLDS) and bool(villages),
         "new_village": new_village,
         "communes": communes,
+        "importable": importable,
         "show_village": len(villages) > 1,
     }
     return render(request, "households/list.html", context)

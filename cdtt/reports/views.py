@@ -167,10 +167,15 @@ def detail(request: HttpRequest, report_id: int) -> HttpResponse:
     info = None
     if not report.is_sent and report.unit_id:
         _rows, info = services.live_rows(report.subject, report.period)  # type: ignore[arg-type]
+    numbered = list(enumerate(rows, start=1))
     context = {
         "report": report,
         "subject_label": services.subject_label(report.subject),  # type: ignore[arg-type]
         "rows": rows,
+        # Read on a phone: the indicators with a target, a result or a note first; the others (mostly
+        # zeros, a third of the catalogue or more) behind "show all". The exports keep the full table.
+        "rows_main": [(n, row) for n, row in numbered if _has_figures(row)],
+        "rows_rest": [(n, row) for n, row in numbered if not _has_figures(row)],
         "org": org,
         "info": info,
         "events": list(report.events.select_related("actor").order_by("-at", "-pk")),
@@ -191,6 +196,10 @@ def detail(request: HttpRequest, report_id: int) -> HttpResponse:
         else "",
     }
     return render(request, "reports/detail.html", context)
+
+
+def _has_figures(row: services.Row) -> bool:
+    return bool(row.target or row.in_period or row.cumulative or row.pending or row.note)
 
 
 def _difficulties(user: Any, report: Report) -> list[Any]:

@@ -21,7 +21,8 @@ def _managed_units(scope: Scope, kinds: tuple[str, ...]) -> Any:
     where = Q(pk__in=[])
     for path in services._manage_paths(scope):
         where |= Q(path__startswith=path)
-    return AdminUnit.objects.current().filter(where, kind__in=kinds).order_by("kind", "code")
+    # The user's own unit first (the highest level), then the units below it.
+    return AdminUnit.objects.current().filter(where, kind__in=kinds).order_by("depth", "kind", "code")
 
 
 def _unit_label(unit: AdminUnit) -> str:
@@ -68,6 +69,12 @@ class CourseForm(forms.Form):
             for enterprise in own:
                 units += [a for a in enterprise.areas.all() if a not in units]
         self.fields["unit"].choices = [(u.pk, _unit_label(u)) for u in units]  # type: ignore[attr-defined]
+        if units and not self.is_bound and "unit" not in self.initial:
+            # A new course defaults to the user's own unit, organised at its level: a province officer's to
+            # the province by the department (a commune here would be refused with the default organiser).
+            own = units[0]
+            self.initial["unit"] = own.pk
+            self.initial["organiser"] = Organiser.PROVINCE if own.kind == UnitKind.PROVINCE else Organiser.COMMUNE
         self.fields["enterprise"].choices = [("", "—"), *[(e.pk, e.name) for e in enterprises]]  # type: ignore[attr-defined]
         self.fields["platforms"].choices = [  # type: ignore[attr-defined]
             (p.pk, p.name) for p in Platform.objects.filter(is_active=True).order_by("order", "name")

@@ -271,9 +271,12 @@ def _course_values(scope: Scope, data: CourseIn) -> dict[str, Any]:
     else:
         raise NotFound(_("The unit was not found."))
     if data.organiser == Organiser.PROVINCE and unit.kind != UnitKind.PROVINCE:
-        raise DomainError(_("A course of the province department belongs to a province."), field="organiser")
+        raise DomainError(
+            _('A course of the province department belongs to a province: choose the province in "Unit".'),
+            field="unit",
+        )
     if data.organiser == Organiser.COMMUNE and unit.kind not in COMMUNE_KINDS:
-        raise DomainError(_("A course of a commune belongs to a commune."), field="organiser")
+        raise DomainError(_('A course of a commune belongs to a commune: choose the commune in "Unit".'), field="unit")
     if data.organiser == Organiser.ENTERPRISE and enterprise is None:
         raise DomainError(_("Choose the enterprise that organises the course."), field="enterprise")
     if data.ends_on < data.starts_on:

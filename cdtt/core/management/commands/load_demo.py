@@ -6,6 +6,7 @@ import datetime
 import os
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -76,6 +77,8 @@ class Command(BaseCommand):
         if root is None or not AdminUnit.objects.current().filter(code=PROVINCE).exists():
             raise CommandError(_("Load the administrative tree first: python manage.py load_admin_units"))
         created_villages = 0
+        # One hash for the shared, published demo password: hashing it per account took most of a re-run.
+        hashed = make_password(password)
         with transaction.atomic():
             communes = {u.code: u for u in AdminUnit.objects.current().filter(code__in=VILLAGES)}
             for code, villages in VILLAGES.items():
@@ -95,7 +98,7 @@ class Command(BaseCommand):
                 )
                 village = Village.objects.get(commune=unit, name_folded=fold(village_name)) if village_name else None
                 user, created = User.objects.get_or_create(username=username, defaults={"full_name": full_name})
-                user.set_password(password)
+                user.password = hashed
                 user.is_active = True
                 user.save()
                 RoleAssignment.objects.get_or_create(user=user, role=role, unit=unit, village=village)
@@ -104,7 +107,6 @@ class Command(BaseCommand):
             team_created = _demo_team(communes[DEMO_COMMUNE])
             catalog_load()
             households = _demo_households(communes)
-            _demo_guidance()
             from cdtt.difficulties.demo import demo_difficulties
 
             difficulties = demo_difficulties()
@@ -214,86 +216,117 @@ def _demo_team(commune: AdminUnit) -> bool:
     for name, *_rest, login in DEMO_TEAM:
         if login:
             Member.objects.filter(commune=commune, full_name=name).update(user=User.objects.get(username=login))
-    chat_group_save(
-        actor=officer,
-        commune=commune,
-        village=village,
-        platform="zalo",
-        name="Thôn Giang Cao - Chuyển đổi số",
-        invite_link="https://zalo.me/g/demo-giang-cao",
-        households_in_group=212,
-        households_total=287,
-        counted_on=datetime.date(2025, 10, 1),
-    )
     return True
 
 
 HOUSEHOLDS_PER_VILLAGE = 12
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô"]
-GIVEN = ["Văn An", "Thị Bình", "Văn Cường", "Thị Dung", "Đức Giang", "Thị Hạnh", "Minh Khánh", "Thị Lan"]
+MEN = ["Văn An", "Văn Cường", "Đức Giang", "Minh Khánh", "Quang Huy", "Văn Tùng"]
+WOMEN = ["Thị Bình", "Thị Dung", "Thị Hạnh", "Thị Lan", "Thị Mai", "Thị Ngọc"]
+
+
+def _person(surname: str, n: int, female: bool) -> str:
+    return f"{surname} {(WOMEN if female else MEN)[n % 6]}"
 
 
 def _demo_households(communes: dict[str, AdminUnit]) -> int:
-    """A dozen households (head listed as a person) in each demo village that has none yet."""
+    """A dozen households in each demo village that has none yet, each with its residents: the head, a
+    spouse, children (some under 15) and, in the largest, a parent. The register's counts are the residents
+    themselves, so the adults the targets are split by and the people the indicators count agree."""
+    from cdtt.households.services import adoption_set
+
     made = 0
+    this_year = timezone.localdate().year
+    joined = datetime.date(this_year, 1, 1)
+    officers = {code: User.objects.get(username=login) for code, login, _pace in YEAR_COMMUNES}
     villages = Village.objects.filter(commune__in=communes.values(), valid_to__isnull=True).order_by("pk")
     for v_index, village in enumerate(villages):
         if Household.objects.filter(village=village).exists():
             continue
         for n in range(HOUSEHOLDS_PER_VILLAGE):
-            name = f"{SURNAMES[(n + v_index) % len(SURNAMES)]} {GIVEN[n % len(GIVEN)]}"
-            members = 2 + (n * 3 + v_index) % 5
+            surname = SURNAMES[(n + v_index) % len(SURNAMES)]
+            female_head = n % 4 == 1
+            head_year = 1950 + (n * 7 + v_index) % 30
+            people = [(_person(surname, n, female_head), head_year, female_head, Relationship.HEAD)]
+            size = 2 + (n * 3 + v_index) % 5  # 2 to 6 people
+            spouse = SURNAMES[(n + v_index + 3) % len(SURNAMES)]
+            wife = not female_head
+            people.append((_person(spouse, n + 1, wife), head_year + 2, wife, Relationship.SPOUSE))
+            if size == 6:
+                people.append((_person(surname, n + 2, True), head_year - 25, True, Relationship.PARENT))
+            if len(people) < size:  # a grown-up child who lives at home
+                people.append(
+                    (_person(surname, n + 3, n % 2 == 1), head_year + 24 + n % 6, n % 2 == 1, Relationship.CHILD)
+                )
+            for k in range(size - len(people)):
+                # Grandchildren born 2008-2023: most are under 15 and not counted as adults.
+                born = min(this_year - 2, 2008 + (n * 5 + k * 3 + v_index) % 16)
+                girl = (n + k) % 2 == 0
+                people.append((_person(surname, n + k + 4, girl), born, girl, Relationship.GRANDCHILD))
             household = Household.objects.create(
                 commune_id=village.commune_id,
                 village=village,
-                head_name=name,
-                head_name_folded=fold(name),
+                head_name=people[0][0],
+                head_name_folded=fold(people[0][0]),
                 address=f"Số {n + 1}, {village.name}",
-                members_count=members,
-                adults_count=max(1, members - (n % 3)),
-                smartphones=1 + n % 3,
+                members_count=len(people),
+                adults_count=sum(1 for _name, born, _f, _rel in people if this_year - born >= 15),
+                smartphones=(n + v_index) % 4,  # some elderly households have none
             )
-            Resident.objects.create(
-                household=household,
-                full_name=name,
-                name_folded=fold(name),
-                birth_year=1960 + (n * 7) % 40,
-                relationship=Relationship.HEAD,
-            )
+            for name, born, female, relationship in people:
+                Resident.objects.create(
+                    household=household,
+                    full_name=name,
+                    name_folded=fold(name),
+                    birth_year=born,
+                    gender="female" if female else "male",
+                    relationship=relationship,
+                )
+            if household.smartphones:  # the checklist agrees with the register's count of smartphones
+                officer = officers[village.commune.code]
+                adoption_set(actor=officer, household=household, item_code="smartphone", reached_on=joined)
             made += 1
     return made
 
 
-def _demo_guidance() -> None:
-    """A few records by the demo member, so the demo team's board is not empty (once)."""
-    from cdtt.activities.models import Activity
-    from cdtt.activities.services import ActivityIn, activity_record
-    from cdtt.catalog.models import Outcome
-
-    member = User.objects.filter(username="tovien").first()
-    village = Village.objects.filter(name_folded=fold(DEMO_VILLAGE), valid_to__isnull=True).first()
-    if member is None or village is None or Activity.objects.filter(village=village).exists():
-        return
-    level2 = Outcome.objects.get(platform__code="vneid", code="level2")
-    today = timezone.localdate()
-    for n, household in enumerate(Household.objects.filter(village=village).order_by("pk")[:4]):
-        head = household.residents.first()
-        activity_record(
-            actor=member,
-            data=ActivityIn(
-                kind="guidance",
-                occurred_on=today - datetime.timedelta(days=n),
-                household_id=household.pk,
-                resident_id=head.pk if head else None,
-                outcome_id=level2.pk,
-            ),
-        )
-    activity_record(
-        actor=member,
-        data=ActivityIn(
-            kind="propaganda", occurred_on=today, village_id=village.pk, channel="loudspeaker", people_reached=120
-        ),
-    )
+def _achievements(households: list[Household]) -> list[tuple[Household, Resident | None, str]]:
+    """What the village's households reached over the year, as (household, person, "platform.outcome"), in
+    the order it was reached. Every item is left unreached for some: the heads of household never have VNeID
+    level 2 (the older people the guidance is for), so the README's walk (open any household, tap "level 2"
+    for the head, save) moves every board; some adults, some households' accounts, groups and stalls are
+    left too. Every demo village keeps a Zalo group, counted from these ticks (``_demo_group``), so that a
+    report's "households in the group" and its share of the register's households agree at every level."""
+    this_year = timezone.localdate().year
+    per_household: list[list[tuple[Household, Resident | None, str]]] = []
+    for n, household in enumerate(households):
+        residents = list(household.residents.all())
+        head, others = residents[0], residents[1:]
+        adults = [r for r in others if r.birth_year and this_year - r.birth_year >= 15]
+        children = [r for r in others if r.relationship in (Relationship.CHILD, Relationship.GRANDCHILD)]
+        found: list[tuple[Household, Resident | None, str]] = []
+        for k, adult in enumerate(adults):
+            if (n + k) % 3 != 2:
+                found.append((household, adult, "vneid.installed"))
+                found.append((household, adult, "vneid.level2"))
+        if n % 3 == 0:
+            found.append((household, head, "vneid.installed"))
+        if n % 4 != 3:
+            found.append((household, None, "village_group.joined"))
+        if n % 2 == 0:
+            found.append((household, head, "epayment.opened"))
+        if n % 4 == 1:
+            found.append((household, head, "dvc.dossier"))
+        if children and n % 3 == 1:
+            found.append((household, children[0], "ehealth.book"))
+        if n % 5 == 0:
+            found.append((household, None, "ecommerce.stall"))
+        per_household.append(found)
+    # Round by round across the households (each one's first step, then each one's second, ...), so that a
+    # commune that keeps a slower pace has reached many households a little rather than a few fully.
+    ordered: list[tuple[Household, Resident | None, str]] = []
+    for step in range(max((len(found) for found in per_household), default=0)):
+        ordered.extend(found[step] for found in per_household if step < len(found))
+    return ordered
 
 
 def _demo_reports() -> None:
@@ -331,7 +364,7 @@ def _demo_reports() -> None:
 # (commune code, officer who records there, share of the monthly pace the commune keeps up).
 YEAR_COMMUNES = [("00583", "xa", 1.0), ("00004", "badinh", 0.8), ("09700", "bavi", 0.55), ("00376", "socson", 0.35)]
 # Each village's yearly target per indicator; the province's is their sum over the demo villages.
-VILLAGE_TARGETS = {"guidance_visits": 50, "propaganda_sessions": 12, "people_reached": 1000, "vneid_level2": 10}
+VILLAGE_TARGETS = {"guidance_visits": 60, "propaganda_sessions": 12, "people_reached": 2000, "vneid_level2": 25}
 
 
 def _demo_year(communes: dict[str, AdminUnit]) -> None:
@@ -339,7 +372,7 @@ def _demo_year(communes: dict[str, AdminUnit]) -> None:
     over the months so far, all through the services officers and members use (once). The province's own
     officer sets them, so that the walk-through in the README can still change them."""
     from cdtt.activities.services import ActivityIn, activity_record
-    from cdtt.catalog.models import Indicator, Outcome
+    from cdtt.catalog.models import Indicator, Outcome, Platform
     from cdtt.targets.models import PeriodKind, SplitMethod, Target
     from cdtt.targets.services import calendar_period, target_set, target_split
 
@@ -361,15 +394,19 @@ def _demo_year(communes: dict[str, AdminUnit]) -> None:
         target_split(actor=tinh, parent=parent, method=SplitMethod.MANUAL, manual=shares)
         bat_trang = Target.objects.get(unit=communes[DEMO_COMMUNE], indicator=indicator, period=year)
         target_split(actor=User.objects.get(username="xa"), parent=bat_trang, method=SplitMethod.EVEN)
-    level2 = Outcome.objects.get(platform__code="vneid", code="level2")
-    dossier = Outcome.objects.get(platform__code="dvc", code="dossier")
+    outcomes = {
+        f"{platform}.{code}": pk for pk, platform, code in Outcome.objects.values_list("pk", "platform__code", "code")
+    }
+    platforms = list(Platform.objects.filter(code__in=["vneid", "dvc", "epayment"]).values_list("pk", flat=True))
     member = User.objects.get(username="tovien")
     for code, login, pace in YEAR_COMMUNES:
         officer = User.objects.get(username=login)
         for v_index, village in enumerate(villages[code]):
             actor = member if village.name_folded == fold(DEMO_VILLAGE) else officer
             households = list(Household.objects.filter(village=village).prefetch_related("residents").order_by("pk"))
-            reached = 0
+            plan = _achievements(households)
+            plan = plan[: round(pace * len(plan))]  # each commune at its own pace
+            visit = 0
             for month in range(1, today.month + 1):
                 # The pace picks up over the year, as teams settle in.
                 visits = round(pace * (2.5 + 4 * month / 12))
@@ -377,18 +414,24 @@ def _demo_year(communes: dict[str, AdminUnit]) -> None:
                     day = datetime.date(today.year, month, 1 + (n * 5 + v_index * 3) % 27)
                     if day > today:
                         continue
-                    household = households[(month * 7 + n) % len(households)]
-                    head = household.residents.all()[0]
-                    first_time = reached < round(pace * len(households)) and n == 0
-                    reached += int(first_time)
+                    outcome_id = platform_id = None
+                    if visit < len(plan):
+                        household, resident, outcome = plan[visit]
+                        outcome_id = outcomes[outcome]
+                    else:  # once the plan is done: guided again, no new result yet
+                        household = households[(month * 7 + n) % len(households)]
+                        resident = household.residents.all()[0]
+                        platform_id = platforms[visit % len(platforms)]
+                    visit += 1
                     activity_record(
                         actor=actor,
                         data=ActivityIn(
                             kind="guidance",
                             occurred_on=day,
                             household_id=household.pk,
-                            resident_id=head.pk,
-                            outcome_id=(level2 if first_time else dossier).pk,
+                            resident_id=resident.pk if resident else None,
+                            outcome_id=outcome_id,
+                            platform_id=platform_id,
                         ),
                     )
                 day = datetime.date(today.year, month, min(today.day if month == today.month else 28, 10 + v_index))
@@ -403,17 +446,28 @@ def _demo_year(communes: dict[str, AdminUnit]) -> None:
                             people_reached=round(60 + 60 * pace + 5 * month),
                         ),
                     )
-            if v_index < 2 and not ChatGroup.objects.filter(village=village).exists():
-                chat_group_save(
-                    actor=officer,
-                    commune=village.commune,
-                    village=village,
-                    platform="zalo",
-                    name=f"{village.name} - Chuyển đổi số",
-                    households_in_group=round(len(households) * (0.5 + pace / 2)),
-                    households_total=len(households),
-                    counted_on=today,
-                )
+            if not ChatGroup.objects.filter(village=village).exists():
+                _demo_group(officer, village, len(households))
+
+
+def _demo_group(officer: User, village: Village, households: int) -> None:
+    """The village's Zalo group, counted from the register: the households marked as having joined it, out
+    of the village's households (the report shows these figures beside the register's own)."""
+    from cdtt.households.models import AdoptionStatus
+
+    joined = AdoptionStatus.objects.filter(household__village=village, item__code="village_group").count()
+    slug = "giang-cao" if village.name_folded == fold(DEMO_VILLAGE) else str(village.pk)
+    chat_group_save(
+        actor=officer,
+        commune=village.commune,
+        village=village,
+        platform="zalo",
+        name=f"{village.name} - Chuyển đổi số",
+        invite_link=f"https://zalo.me/g/demo-{slug}",
+        households_in_group=joined,
+        households_total=households,
+        counted_on=timezone.localdate(),
+    )
 
 
 def _demo_practices() -> None:
