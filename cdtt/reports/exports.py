@@ -18,13 +18,13 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.shared import Mm
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from cdtt.catalog.models import Indicator, Method
 from cdtt.core.audit import audit_record
+from cdtt.core.sheets import Workbook
 from cdtt.core.text import fold, nfc
 from cdtt.geo.models import AdminUnit, UnitKind, Village
 from cdtt.progress.models import Level
