@@ -22,7 +22,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
-from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.pagebreak import Break
 
 from cdtt.core.audit import audit_record
 from cdtt.core.sheets import Workbook, text_cell
@@ -496,12 +496,11 @@ def _part_sheet(book: Workbook, found: Consolidated, part: Part) -> None:
     fixed = ["STT", "Tên đơn vị"] + (["Tỉnh, thành phố"] if part.with_province else []) + ["Báo cáo"]
     widths = [5, 28] + ([20] if part.with_province else []) + [13]
     widths += [10, 10, 10, 7] * len(found.indicators)
-    last = get_column_letter(len(widths))
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    _print_setup(sheet, found, part, len(fixed))
+    _print_setup(sheet, found, part, len(fixed), widths)
     cells = _Cells(sheet)
-    cells.style("title", font=Font(bold=True, size=13), alignment=Alignment(horizontal="center"))
+    cells.style("title", font=Font(bold=True, size=13))
     cells.style("note", font=Font(italic=True), alignment=Alignment(wrap_text=True, vertical="top"))
     cells.style("head", font=BOLD, fill=HEAD_FILL, alignment=CENTRE, border=BOX)
     cells.style("text", border=BOX, alignment=Alignment(vertical="top", wrap_text=True))
@@ -513,6 +512,10 @@ def _part_sheet(book: Workbook, found: Consolidated, part: Part) -> None:
 
     unit_name = "cả nước" if found.unit.kind == UnitKind.NATIONAL else nfc(found.unit.name)
     now = timezone.localtime()
+    # Write-only: a row's height is written with the row, so it is set before; the titles stand at the left
+    # of the first page (a title centred over a hundred columns prints on no page).
+    sheet.row_dimensions[3].height = 45
+    sheet.row_dimensions[4].height = 80  # indicator titles wrap over their four columns
     sheet.append([cells("title", f"TỔNG HỢP KẾT QUẢ THỰC HIỆN CHỈ TIÊU {period_phrase(found.period).upper()}")])
     sheet.append([cells("title", f"{nfc(found.unit.name)} — {part.title}")])
     sheet.append(
@@ -526,9 +529,8 @@ def _part_sheet(book: Workbook, found: Consolidated, part: Part) -> None:
             )
         ]
     )
-    for row in (1, 2, 3):
-        sheet.merged_cells.add(f"A{row}:{last}{row}")
-    sheet.row_dimensions[3].height = 30
+    page_width = get_column_letter(min(len(widths), len(fixed) + (INDICATORS_PER_PAGE - 1) * len(FIGURES)))
+    sheet.merged_cells.add(f"A3:{page_width}3")
     top = [cells("head", h) for h in fixed]
     second = [cells("head", None) for _h in fixed]
     for indicator in found.indicators:
@@ -543,7 +545,6 @@ def _part_sheet(book: Workbook, found: Consolidated, part: Part) -> None:
     for index in range(len(found.indicators)):
         first = len(fixed) + 1 + index * len(FIGURES)
         sheet.merged_cells.add(f"{get_column_letter(first)}4:{get_column_letter(first + len(FIGURES) - 1)}4")
-    sheet.row_dimensions[4].height = 80  # titles wrap over their four columns
 
     percent = [is_percent(i) for i in found.indicators]
     for number, line in enumerate(part.lines, start=1):
@@ -581,14 +582,23 @@ def _whole(*numbers: Decimal | None) -> bool:
     return all(n is None or n == n.to_integral_value() for n in numbers)
 
 
-def _print_setup(sheet: Any, found: Consolidated, part: Part, fixed: int) -> None:
+PRINTABLE_WIDTH_MM = 297 - 2 * 10.2  # A4 landscape less the margins
+MM_PER_WIDTH_UNIT = 2.3  # measured in LibreOffice, with a margin so a page never drops a column
+
+
+def _print_setup(sheet: Any, found: Consolidated, part: Part, fixed: int, widths: list[int]) -> None:
     """A4, landscape, a few indicators per page's width; the titles and the names on every page; the page
     number and the unit at the foot."""
     sheet.page_setup.paperSize = 9  # A4
     sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = max(1, -(-len(found.indicators) // INDICATORS_PER_PAGE))
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    # A fixed scale with a break after every fourth indicator: pages end between indicators (a "fit to N
+    # pages wide" lets the spreadsheet cut an indicator's columns in two). The first page is the widest:
+    # the names, the report's state and four indicators; a unit of column width prints about 2 mm.
+    first_page = sum(widths[: fixed + INDICATORS_PER_PAGE * len(FIGURES)])
+    sheet.page_setup.scale = max(40, min(100, int(100 * PRINTABLE_WIDTH_MM / (first_page * MM_PER_WIDTH_UNIT))))
+    pages = max(1, -(-len(found.indicators) // INDICATORS_PER_PAGE))
+    for page in range(1, pages):
+        sheet.col_breaks.append(Break(id=fixed + page * INDICATORS_PER_PAGE * len(FIGURES)))
     sheet.print_title_rows = "4:5"
     sheet.print_title_cols = f"A:{get_column_letter(fixed - 1)}"  # the number and the name (and province)
     sheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.3, footer=0.3)

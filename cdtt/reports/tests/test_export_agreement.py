@@ -246,8 +246,13 @@ def test_the_sheets_print_on_a4_with_titles_names_and_page_numbers_on_every_page
     for unit in (tree.c1, tree.p1, tree.vn):
         for sheet in _book(unit, month).worksheets:
             assert sheet.page_setup.paperSize == 9 and sheet.page_setup.orientation == "landscape"
-            assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToHeight == 0
-            assert int(sheet.page_setup.fitToWidth) >= 1
+            assert 40 <= int(sheet.page_setup.scale) <= 100
+            # Pages end between indicators (four to a page), never inside one's four columns.
+            fixed = 4 if sheet.print_title_cols == "$A:$C" else 3
+            assert [b.id for b in sheet.col_breaks.brk] == [
+                fixed + 16 * n for n in range(1, len(sheet.col_breaks.brk) + 1)
+            ]
+            assert sheet.col_breaks.brk  # the default catalogue's indicators do not fit one page's width
             assert sheet.print_title_rows == "$4:$5"
             assert sheet.print_title_cols in ("$A:$B", "$A:$C")  # the number and the unit's name (and province)
             assert "&P" in sheet.oddFooter.right.text and "&N" in sheet.oddFooter.right.text
