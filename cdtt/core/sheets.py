@@ -20,11 +20,15 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import openpyxl
 from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.cell._writer import write_cell
+from openpyxl.compat import safe_string
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.xml.functions import Element, SubElement
 
 # What a spreadsheet reads as the start of a formula or a command: the four operators (and their full-width
 # forms, which some input methods type and some spreadsheets convert), and tab / line breaks, which CSV
@@ -54,8 +58,66 @@ def text_cell(sheet: Any, value: Any, **style: Any) -> Cell:
     return as_text(cell)
 
 
+class Number(NamedTuple):
+    """A number with a style of its own (see ``style_id``), written to a write-only sheet without a cell."""
+
+    value: int | float
+    style_id: int
+
+
+def style_id(sheet: Any, **style: Any) -> int:
+    """The workbook's index of a cell style (font, fill, alignment, border, number_format) for ``Number``."""
+    return int(text_cell(sheet, None, **style).style_id)
+
+
 class _TextWriteOnlySheet(WriteOnlyWorksheet):
-    """A write-only sheet whose rows are made safe as they are appended (they cannot be swept later)."""
+    """A write-only sheet whose rows are made safe as they are appended (they cannot be swept later).
+
+    Its rows are also written faster than openpyxl's own: a plain number (no style of its own) goes out as
+    ``<c r="D6"><v>12</v></c>`` without the cell object openpyxl builds for every value, which at the
+    nation's 290,000 figures was most of the time a sheet took. Every other value goes through openpyxl's
+    cell writer, text as text."""
+
+    def _write_rows(self) -> Any:
+        try:
+            xf = self._writer.xf.send(True)
+        except StopIteration:
+            self._already_saved()
+        with xf.element("sheetData"):
+            row_idx = 1
+            try:
+                while True:
+                    row = yield
+                    self._write_row(xf, row, row_idx)
+                    row_idx += 1
+            except GeneratorExit:
+                pass
+        self._writer.xf.send(None)
+
+    def _write_row(self, xf: Any, values: Iterable[Any], row_idx: int) -> None:
+        attrs = {"r": f"{row_idx}"}
+        attrs.update(self.row_dimensions.get(row_idx, {}))
+        row = f"{row_idx}"
+        with xf.element("row", attrs):
+            for col_idx, value in enumerate(values, 1):
+                if value is None:
+                    continue
+                if type(value) in (int, float):
+                    element = Element("c", {"r": get_column_letter(col_idx) + row})
+                    SubElement(element, "v").text = safe_string(value)
+                    xf.write(element)
+                    continue
+                if type(value) is Number:
+                    element = Element("c", {"r": get_column_letter(col_idx) + row, "s": f"{value.style_id}"})
+                    SubElement(element, "v").text = safe_string(value.value)
+                    xf.write(element)
+                    continue
+                cell = value if isinstance(value, Cell) else WriteOnlyCell(self, value=value)
+                as_text(cell)
+                cell.column, cell.row = col_idx, row_idx
+                if cell._value is None and not cell.has_style:
+                    continue
+                write_cell(xf, self, cell, cell.has_style)
 
     def append(self, row: Iterable[Any]) -> None:
         safe = []

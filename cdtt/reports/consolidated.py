@@ -124,6 +124,8 @@ def _live_rows(lines: list[Line], level: int, period: Period, indicators: list[I
             period__in=periods, indicator__in=indicators, **{f"{key}__in": ids}
         ).values_list("period_id", "indicator_id", key, "value")
     }
+    # The measure's words once per indicator (get_*_display translates on every call).
+    measures = {indicator.pk: str(indicator.get_measure_display()) for indicator in indicators}
     for line in lines:
         child = line.subject.pk
         for indicator in indicators:
@@ -134,7 +136,7 @@ def _live_rows(lines: list[Line], level: int, period: Period, indicators: list[I
                 indicator=indicator.pk,
                 code=indicator.code,
                 name=indicator.name,
-                measure=indicator.get_measure_display(),
+                measure=measures[indicator.pk],
                 target=target,
                 target_of=target_of if target is not None else "",
                 in_period=in_period.get((indicator.pk, child), Decimal(0)),
