@@ -370,3 +370,10 @@ def test_every_officer_finds_the_consolidated_sheet_of_their_unit(
         assert signed_in(who).get(f"{link}?period={month.pk}").status_code == 200
     assert signed_in("outsider").get(reverse("reports:unit_xlsx", args=[tree.c1.pk])).status_code == 404
     assert Team.objects.filter(status=TeamStatus.ACTIVE).exists()
+
+
+def test_the_personal_data_document_shows_stored_times_in_vietnams_time() -> None:
+    from cdtt.households import privacy
+
+    assert privacy._vn("2026-12-06T23:30:00+00:00") == "07/12/2026 06:30"
+    assert privacy._vn("2026-12-07") == "07/12/2026"
