@@ -9,7 +9,8 @@ Measures (median of BENCH_REPEAT runs, after one warm-up):
   (a) baseline: the reads alone: the communes' achieved values from the cells, their targets and report
       states (the same three queries the export makes), and a CSV of the same grid written with the csv
       module: the least any export must do;
-  (b) the national consolidated XLSX (34 provinces + 3,321 communes × indicators × target/achieved/%);
+  (b) the national consolidated XLSX (34 provinces + 3,321 communes × indicators × target, in the period,
+      year to date and %; an approved report's figures where there is one; the nation's report as the total);
   (c) a province's consolidated XLSX (its communes);
   (d) the national status tree (34 provinces with the counts of their communes' reports) and the nation's
       consolidated numbers (what the report pages read).

@@ -788,6 +788,8 @@ def _vn(value: str | None) -> str:
         return ""
     if "T" in value:
         moment = datetime.datetime.fromisoformat(value)
+        if timezone.is_aware(moment):  # stored in UTC: the person reads Vietnam's time
+            moment = timezone.localtime(moment)
         return moment.strftime("%d/%m/%Y %H:%M")
     return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
 

@@ -14,13 +14,13 @@ from typing import IO, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from cdtt.catalog.models import Indicator
 from cdtt.core.errors import DomainError, Forbidden, NotFound
+from cdtt.core.sheets import Workbook
 from cdtt.core.text import fold
 from cdtt.geo.models import AdminUnit, Village
 from cdtt.targets import services

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import IO, Any
 
-from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from cdtt.core.sheets import Workbook
 from cdtt.training.selectors import ProvinceRow
 
 NETWORK_HEADERS = [

@@ -11,11 +11,11 @@ from typing import IO, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from cdtt.core.errors import DomainError
+from cdtt.core.sheets import Workbook
 from cdtt.core.text import fold
 from cdtt.training.models import Attendance, Invitation, Presence, Session
 from cdtt.training.services import AttendanceIn, attendance_check

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import IO, Any
 
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from cdtt.core.sheets import Workbook
 from cdtt.core.text import mask_phone
 from cdtt.teams.models import Gender, MemberRole, Membership, Organisation, TeamStatus
 

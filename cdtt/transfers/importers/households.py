@@ -901,8 +901,9 @@ RESIDENT_TEMPLATE_COLUMNS = (VILLAGE, HEAD, ADDRESS, RESIDENT, BIRTH, GENDER, RE
 
 def template_xlsx() -> bytes:
     """Two sheets: a row per household (the one read), and the layout of a file with a row per person."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font
+
+    from cdtt.core.sheets import Workbook
 
     workbook = Workbook()
     sheet = workbook.active

@@ -645,9 +645,10 @@ def summarise(rows: list[dict[str, Any]]) -> Summary:
 
 def template_xlsx() -> bytes:
     """An empty member sheet with the expected headers, and a second sheet listing accepted values."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
+
+    from cdtt.core.sheets import Workbook
 
     workbook = Workbook()
     sheet = workbook.active

@@ -354,8 +354,9 @@ def _check_duplicates(*, user: Any, rows: list[dict[str, Any]]) -> None:
 
 def template_xlsx() -> bytes:
     """An empty village sheet with the expected headers, and a second sheet listing the types."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font
+
+    from cdtt.core.sheets import Workbook
 
     workbook = Workbook()
     sheet = workbook.active
