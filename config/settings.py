@@ -13,10 +13,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CDTT_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("CDTT_DEBUG", False)
-SECRET_KEY = secret_key(VAR_DIR, debug=DEBUG)
+HTTPS = env_bool("CDTT_HTTPS", False)
+if HTTPS and DEBUG:
+    # Debug pages show settings, SQL and stack traces to anyone: never on a production (TLS) install.
+    raise ImproperlyConfigured("CDTT_DEBUG=true is refused when CDTT_HTTPS=true (production)")
+SECRET_KEY = secret_key(VAR_DIR, debug=DEBUG, production=HTTPS)
 ALLOWED_HOSTS = env_list("CDTT_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CDTT_CSRF_TRUSTED_ORIGINS", [])
-HTTPS = env_bool("CDTT_HTTPS", False)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -54,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cdtt.core.middleware.ApiNoStoreMiddleware",
     # Compresses what every middleware below has produced (it must see the final body).
     "cdtt.core.middleware.CompressPagesMiddleware",
     "cdtt.core.middleware.ContentSecurityPolicyMiddleware",
@@ -150,6 +154,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if HTTPS:
     SECURE_SSL_REDIRECT = env_bool("CDTT_SSL_REDIRECT", True)
+    # A load balancer checks health over plain HTTP inside the network and wants a 200, not a redirect.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env_int("CDTT_HSTS_SECONDS", 31536000)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
