@@ -136,7 +136,17 @@ LOGOUT_REDIRECT_URL = "login"
 
 AXES_FAILURE_LIMIT = env_int("CDTT_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("CDTT_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Three counts, each with its own limit (cdtt.accounts.lockout): a (username, IP) pair, an IP across usernames
+# (password spraying from one place), a username across IPs (one account attacked from many places).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+CDTT_LOGIN_IP_FAILURE_LIMIT = env_int("CDTT_LOGIN_IP_FAILURE_LIMIT", 10, minimum=1)
+CDTT_LOGIN_USERNAME_FAILURE_LIMIT = env_int("CDTT_LOGIN_USERNAME_FAILURE_LIMIT", 10, minimum=1)
+AXES_HANDLER = "cdtt.accounts.lockout.SprayLockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "cdtt.accounts.lockout.client_ip"
+# Behind a reverse proxy: the header it writes the client's address into (e.g. X-Forwarded-For, X-Real-IP).
+# Empty (the default): REMOTE_ADDR only; never set it without a proxy that overwrites or appends that header.
+TRUSTED_PROXY_HEADER = env_str("CDTT_TRUSTED_PROXY_HEADER", "").strip()
+TRUSTED_PROXY_META_KEY = "HTTP_" + TRUSTED_PROXY_HEADER.upper().replace("-", "_") if TRUSTED_PROXY_HEADER else ""
 AXES_LOCKOUT_CALLABLE = "cdtt.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
