@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -22,6 +22,7 @@ from cdtt.access.decorators import public, requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.errors import NotFound
+from cdtt.core.files import user_file_response
 from cdtt.training.services import material_get
 
 SW_VERSION = "cdtt-app-4"  # bump when app.js or app.css changes: phones fetch them again
@@ -92,7 +93,7 @@ def guide_file(request: HttpRequest, material_id: int) -> HttpResponseBase:
     if not material.file:
         raise NotFound(_("The material was not found."))
     name = (material.file.name or "").rsplit("/", 1)[-1]
-    response = FileResponse(material.file.open("rb"), filename=name)
+    response = user_file_response(material.file.open("rb"), filename=name, inline=True)
     response["Cache-Control"] = "private, max-age=0"
     return response
 
