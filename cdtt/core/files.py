@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from cdtt.core.errors import DomainError
 
-_ZIP = b"PK\x03\x04"
+_ZIP = b"PK"  # local header, empty archive or spanned: all start with "PK", which no browser renders as a page
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _PNG = b"\x89PNG\r\n\x1a\n"
 _JPEG = b"\xff\xd8\xff"

@@ -129,6 +129,7 @@ def test_a_phone_photo_is_kept_without_exif_gps_or_comment(world: World, users: 
         ("huong-dan.pdf", HTML),
         ("huong-dan.docx", HTML),
         ("huong-dan.pptx", b"%PDF-1.7 not a zip"),
+        ("huong-dan.zip", HTML),
         ("huong-dan.mp4", SVG),
         ("huong-dan.doc", b"PK\x03\x04 a zip, not an old Word file"),
     ],
