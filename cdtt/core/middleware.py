@@ -35,7 +35,9 @@ class ApiNoStoreMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.path.startswith(API_PREFIX):
+        # The one exception is an endpoint that declared itself public (the team finder: published data, the
+        # same for everyone, cached on purpose for phones on slow networks).
+        if request.path.startswith(API_PREFIX) and "public" not in response.get("Cache-Control", ""):
             response.headers["Cache-Control"] = "no-store"
         return response
 

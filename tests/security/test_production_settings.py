@@ -105,6 +105,8 @@ def test_every_api_answer_says_no_store(signed_in: Callable[..., Client], users:
     for path in _api_get_paths():
         response = client.get(path)
         assert response["Cache-Control"] == "no-store", path
+    public = client.get(f"/api/v1/public/finder/communes/{users.commune_officer.assignments.get().unit_id}")
+    assert public.status_code == 200 and "public" in public["Cache-Control"]  # published data, cached on purpose
     anonymous = Client().get("/api/v1/me")
     assert anonymous.status_code == 401 and anonymous["Cache-Control"] == "no-store"
 
