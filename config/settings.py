@@ -13,10 +13,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CDTT_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("CDTT_DEBUG", False)
-SECRET_KEY = secret_key(VAR_DIR, debug=DEBUG)
+HTTPS = env_bool("CDTT_HTTPS", False)
+if HTTPS and DEBUG:
+    # Debug pages show settings, SQL and stack traces to anyone: never on a production (TLS) install.
+    raise ImproperlyConfigured("CDTT_DEBUG=true is refused when CDTT_HTTPS=true (production)")
+SECRET_KEY = secret_key(VAR_DIR, debug=DEBUG, production=HTTPS)
 ALLOWED_HOSTS = env_list("CDTT_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CDTT_CSRF_TRUSTED_ORIGINS", [])
-HTTPS = env_bool("CDTT_HTTPS", False)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -54,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cdtt.core.middleware.ApiNoStoreMiddleware",
     # Compresses what every middleware below has produced (it must see the final body).
     "cdtt.core.middleware.CompressPagesMiddleware",
     "cdtt.core.middleware.ContentSecurityPolicyMiddleware",
@@ -134,7 +138,17 @@ LOGOUT_REDIRECT_URL = "login"
 
 AXES_FAILURE_LIMIT = env_int("CDTT_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("CDTT_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Three counts, each with its own limit (cdtt.accounts.lockout): a (username, IP) pair, an IP across usernames
+# (password spraying from one place), a username across IPs (one account attacked from many places).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+CDTT_LOGIN_IP_FAILURE_LIMIT = env_int("CDTT_LOGIN_IP_FAILURE_LIMIT", 10, minimum=1)
+CDTT_LOGIN_USERNAME_FAILURE_LIMIT = env_int("CDTT_LOGIN_USERNAME_FAILURE_LIMIT", 10, minimum=1)
+AXES_HANDLER = "cdtt.accounts.lockout.SprayLockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "cdtt.accounts.lockout.client_ip"
+# Behind a reverse proxy: the header it writes the client's address into (e.g. X-Forwarded-For, X-Real-IP).
+# Empty (the default): REMOTE_ADDR only; never set it without a proxy that overwrites or appends that header.
+TRUSTED_PROXY_HEADER = env_str("CDTT_TRUSTED_PROXY_HEADER", "").strip()
+TRUSTED_PROXY_META_KEY = "HTTP_" + TRUSTED_PROXY_HEADER.upper().replace("-", "_") if TRUSTED_PROXY_HEADER else ""
 AXES_LOCKOUT_CALLABLE = "cdtt.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -152,6 +166,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if HTTPS:
     SECURE_SSL_REDIRECT = env_bool("CDTT_SSL_REDIRECT", True)
+    # A load balancer checks health over plain HTTP inside the network and wants a 200, not a redirect.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env_int("CDTT_HSTS_SECONDS", 31536000)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

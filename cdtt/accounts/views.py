@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -20,6 +19,7 @@ from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.accounts import selectors, services
 from cdtt.accounts.forms import GrantForm, LoginForm, PasswordSetForm, TokenForm, UserCreateForm
+from cdtt.accounts.lockout import wait_minutes
 from cdtt.accounts.models import ApiToken, RoleAssignment, User
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, NotFound
@@ -41,8 +41,7 @@ class LoginView(auth_views.LoginView):
 
 def locked_out(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
     """What django-axes shows once an account is locked after repeated failed sign-ins."""
-    minutes = round(settings.AXES_COOLOFF_TIME * 60)
-    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
+    return render(request, "accounts/locked_out.html", {"minutes": wait_minutes()}, status=429)
 
 
 login_view = public("The sign-in page must be reachable before signing in.")(LoginView.as_view())

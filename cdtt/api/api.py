@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from cdtt.access.decorators import public
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
+from cdtt.accounts.lockout import wait_minutes
 from cdtt.accounts.services import token_create
 from cdtt.api.auth import API_AUTH, api_requires
 from cdtt.core.errors import DomainError
@@ -83,7 +84,8 @@ def auth_token(request: HttpRequest, payload: TokenIn) -> Any:
     if getattr(request, "axes_locked_out", False):
         # Answer in JSON: left set, the flag makes AxesMiddleware swap this for the HTML lockout page.
         request.axes_locked_out = False  # type: ignore[attr-defined]
-        return Status(429, {"detail": _("Too many failed sign-ins. Try again later.")})
+        message = _("Too many failed sign-ins for this account or from this network. Wait %(minutes)s minutes.")
+        return Status(429, {"detail": message % {"minutes": wait_minutes()}})
     if user is None or not user.is_active:
         return Status(401, {"detail": _("Wrong username or password.")})
     token, raw = token_create(user=user, name=payload.name or "API", request=request)  # type: ignore[arg-type]

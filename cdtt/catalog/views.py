@@ -21,6 +21,7 @@ from cdtt.access.permissions import Perm
 from cdtt.access.scope import as_id, scope_for
 from cdtt.activities.models import ActivityKind
 from cdtt.catalog.models import Indicator, Method, Outcome, Platform, ReachMeasure
+from cdtt.catalog.services import deactivation_refusal
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import Forbidden, NotFound
 from cdtt.core.text import fold
@@ -117,6 +118,14 @@ class IndicatorForm(forms.ModelForm):  # type: ignore[type-arg]
             "is_active",
         ]
         widgets = {"outcomes": forms.CheckboxSelectMultiple, "description": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_is_active(self) -> bool:
+        active = bool(self.cleaned_data.get("is_active"))
+        if self.instance.pk and self.instance.is_active and not active:
+            refusal = deactivation_refusal(indicator=self.instance)
+            if refusal:
+                raise forms.ValidationError(refusal)
+        return active
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -215,6 +224,14 @@ class PlatformForm(forms.ModelForm):  # type: ignore[type-arg]
         model = Platform
         fields = ["code", "name", "operator", "pillar", "url", "install_guide", "in_use_from", "in_use_to", "is_active"]
         widgets = {"install_guide": forms.Textarea(attrs={"rows": 4})}
+
+    def clean_is_active(self) -> bool:
+        active = bool(self.cleaned_data.get("is_active"))
+        if self.instance.pk and self.instance.is_active and not active:
+            refusal = deactivation_refusal(platform=self.instance)
+            if refusal:
+                raise forms.ValidationError(refusal)
+        return active
 
 
 OutcomeFormSet = inlineformset_factory(

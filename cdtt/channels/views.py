@@ -18,7 +18,7 @@ from cdtt.access.decorators import public, requires
 from cdtt.access.permissions import Perm
 from cdtt.channels import selectors
 from cdtt.channels.zalo import services
-from cdtt.channels.zalo.config import enabled, signature_secret
+from cdtt.channels.zalo.config import conf, enabled, signature_secret
 from cdtt.channels.zalo.signature import verify
 from cdtt.core.middleware import keeps_raw_body
 
@@ -62,6 +62,14 @@ def webhook(request: HttpRequest) -> HttpResponse:
     if not verify(header=header, app_id=app_id, raw_body=raw, timestamp=timestamp, secret=signature_secret()):
         log.warning("zalo: webhook with a bad or missing signature refused")
         return _refuse(401, "bad signature")
+    # The signature only proves the sender knows our secret; the event must also be for our app (one OA secret
+    # may serve several apps) and fresh (a captured, correctly signed event must not be replayed days later).
+    if app_id != str(conf().get("APP_ID", "")):
+        log.warning("zalo: webhook for another app_id refused")
+        return _refuse(403, "foreign app_id")
+    if not services.event_fresh(timestamp=timestamp):
+        log.warning("zalo: webhook outside the time window refused (timestamp %s)", timestamp[:20])
+        return _refuse(400, "event outside the time window")
     event = services.event_receive(payload=payload, raw_body=raw)
     if event is None:
         return JsonResponse({"status": "duplicate"})

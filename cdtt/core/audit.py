@@ -15,10 +15,12 @@ if TYPE_CHECKING:
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """Return the client address Django saw (the proxy sets REMOTE_ADDR in production)."""
+    """Return the client's address: REMOTE_ADDR, or the trusted proxy's header when one is configured."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    from cdtt.accounts.lockout import client_ip as trusted_client_ip
+
+    return trusted_client_ip(request)
 
 
 def audit_event(

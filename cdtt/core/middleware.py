@@ -30,6 +30,28 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+class ApiNoStoreMiddleware:
+    """Mark every API answer ``Cache-Control: no-store``: tokens and personal data must not sit in a cache.
+
+    The API serves people's names, phones and bearer tokens; a shared proxy or the browser's disk cache
+    keeping them would hand them to the next user of the machine or the network.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # The one exception is an endpoint that declared itself public (the team finder: published data, the
+        # same for everyone, cached on purpose for phones on slow networks).
+        if request.path.startswith(API_PREFIX) and "public" not in response.get("Cache-Control", ""):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+API_PREFIX = "/api/"
+
+
 # Room for the multipart framing and a form's other fields, so that a file just under UPLOAD_MAX_BYTES gets
 # through; the view that takes the file checks the file's own size and explains the refusal in the form.
 FORM_OVERHEAD_BYTES = 64 * 1024

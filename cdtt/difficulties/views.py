@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -20,6 +20,7 @@ from cdtt.access.permissions import Perm
 from cdtt.access.scope import as_id, scope_for
 from cdtt.catalog.models import Platform
 from cdtt.core.errors import DomainError, Forbidden, NotFound
+from cdtt.core.files import user_file_response
 from cdtt.difficulties import services
 from cdtt.difficulties.models import UNRESOLVED, WAITING, Category, DifficultyPhoto, Status
 from cdtt.difficulties.selectors import DifficultyFilters, difficulty_list, difficulty_units
@@ -204,9 +205,9 @@ def difficulty_photo(request: HttpRequest, difficulty_id: int, photo_id: int) ->
     photo = DifficultyPhoto.objects.filter(difficulty=difficulty, pk=as_id(photo_id)).first()
     if photo is None:
         raise NotFound(_("The photo was not found."))
-    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    name = (photo.file.name or "").rsplit("/", 1)[-1]
+    response = user_file_response(photo.file.open("rb"), filename=name, content_type=photo.content_type, inline=True)
     response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -24,6 +24,7 @@ from cdtt.access.decorators import public, requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.errors import NotFound
+from cdtt.core.files import user_file_response
 from cdtt.training.services import material_get
 
 SW_VERSION = "cdtt-app-5"  # bump when app.js or app.css changes: phones fetch them again
@@ -143,7 +144,7 @@ def guide_file(request: HttpRequest, material_id: int) -> HttpResponseBase:
     if not material.file:
         raise NotFound(_("The material was not found."))
     name = (material.file.name or "").rsplit("/", 1)[-1]
-    response = FileResponse(material.file.open("rb"), filename=name)
+    response = user_file_response(material.file.open("rb"), filename=name, inline=True)
     response["Cache-Control"] = "private, max-age=0"
     return response
 

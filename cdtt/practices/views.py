@@ -17,6 +17,7 @@ from cdtt.access.permissions import Perm
 from cdtt.access.scope import as_id, scope_for
 from cdtt.catalog.models import Platform
 from cdtt.core.errors import DomainError, Forbidden, NotFound
+from cdtt.core.files import user_file_response
 from cdtt.practices import services
 from cdtt.practices.forms import PracticeForm, ReturnForm
 from cdtt.practices.models import PracticeKind
@@ -243,9 +244,9 @@ def image(request: HttpRequest, practice_id: int, image_id: int) -> FileResponse
         handle = row.image.open("rb")
     except FileNotFoundError:
         raise NotFound(_("The image was not found.")) from None
-    response = FileResponse(handle, content_type="image/jpeg")
+    name = (row.image.name or "anh.jpg").rsplit("/", 1)[-1]
+    response = user_file_response(handle, filename=name, content_type="image/jpeg", inline=True)
     response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

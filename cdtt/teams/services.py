@@ -445,12 +445,23 @@ def member_leave(
     reason: str = "",
     request: HttpRequest | None = None,
     redraft: bool = True,
+    replacing: bool = False,
 ) -> Membership:
     """End a membership from a date (the first day off the team); history keeps it."""
     team = membership.team
     _require_team(actor, team)
     if membership.left_on is not None:
         raise DomainError(_("This person has already left the team."))
+    if membership.role == MemberRole.LEADER and not replacing and team.is_open:
+        # A team without a leader has no one to report or approve its members' records; replacing the
+        # leader (member_replace) ends the membership itself, with the successor named in the same step.
+        raise DomainError(
+            _(
+                "%(name)s leads the team. Replace the leader first (choose “Replace” and name the new leader), "
+                "or dissolve the team."
+            )
+            % {"name": membership.member.full_name}
+        )
     day = on or timezone.localdate()
     if day <= membership.joined_on:
         raise DomainError(_("The leaving date must be after the joining date."), field="on")
@@ -487,7 +498,15 @@ def member_replace(
     day = on or timezone.localdate()
     try:
         with transaction.atomic():
-            member_leave(actor=actor, membership=membership, on=day, reason=reason, request=request, redraft=False)
+            member_leave(
+                actor=actor,
+                membership=membership,
+                on=day,
+                reason=reason,
+                request=request,
+                redraft=False,
+                replacing=True,
+            )
             replacement = (
                 data if data.role == membership.role else MemberIn(**{**data.__dict__, "role": membership.role})
             )
@@ -555,6 +574,21 @@ def member_link_user(
     return member
 
 
+def _refuse_pending_reports(team: Team) -> None:
+    """A dissolved team cannot answer a return or see an approval: its sent reports must be settled first."""
+    from cdtt.reports.models import Report, ReportStatus
+
+    pending = Report.objects.filter(team=team, status__in=(ReportStatus.SUBMITTED, ReportStatus.RETURNED)).count()
+    if pending:
+        raise DomainError(
+            _(
+                "The team has %(n)s reports waiting for review or returned for changes. Have the commune approve "
+                "them (or the team resubmit the returned ones) first, then dissolve the team."
+            )
+            % {"n": pending}
+        )
+
+
 def team_dissolve(
     *, actor: Any, team: Team, on: datetime.date | None = None, reason: str = "", request: HttpRequest | None = None
 ) -> Team:
@@ -562,6 +596,7 @@ def team_dissolve(
     _require_team(actor, team)
     if not team.is_open:
         raise DomainError(_("The team is already dissolved."))
+    _refuse_pending_reports(team)
     day = on or timezone.localdate()
     with transaction.atomic():
         for membership in team.memberships.current():  # type: ignore[attr-defined]

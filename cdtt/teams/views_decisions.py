@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -20,6 +20,7 @@ from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, NotFound
+from cdtt.core.files import user_file_response
 from cdtt.core.text import mask_phone
 from cdtt.teams import documents, selectors, services
 from cdtt.teams.models import Decision, DecisionStatus, Gender, MemberRole, Organisation, SignerTitle
@@ -261,11 +262,8 @@ def decision_scan(request: HttpRequest, decision_id: int) -> HttpResponseBase:
         format="scan",
         status=decision.status,
     )
-    response = FileResponse(
-        handle,
-        content_type="application/pdf",
-        as_attachment=True,
-        filename=documents.download_name(decision, "pdf", suffix="ban-ky"),
+    response = user_file_response(
+        handle, content_type="application/pdf", filename=documents.download_name(decision, "pdf", suffix="ban-ky")
     )
     return _private(response)
 

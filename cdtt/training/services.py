@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -25,7 +26,9 @@ from cdtt.accounts.models import Role, RoleAssignment, User
 from cdtt.catalog.models import Platform
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, Forbidden, NotFound
+from cdtt.core.files import check_content, extension
 from cdtt.core.text import nfc
+from cdtt.difficulties.images import clean_image
 from cdtt.geo.models import COMMUNE_KINDS, AdminUnit, UnitKind
 from cdtt.teams.models import OPEN_STATUSES, Membership
 from cdtt.training.models import (
@@ -733,6 +736,16 @@ def _check_upload(upload: UploadedFile) -> None:
         raise DomainError(_("The file is larger than 20 MB."), field="file")
     if not (upload.name or "").lower().endswith(MATERIAL_EXTENSIONS):
         raise DomainError(_("Allowed files: %(types)s.") % {"types": ", ".join(MATERIAL_EXTENSIONS)}, field="file")
+    check_content(upload)
+
+
+def _clean_upload(upload: UploadedFile) -> UploadedFile | ContentFile[bytes]:
+    """A photo guide loses its metadata (EXIF, GPS) like every photo the platform keeps; other files are kept."""
+    if extension(upload.name or "") not in {".jpg", ".jpeg", ".png"}:
+        return upload
+    upload.seek(0)
+    cleaned = clean_image(upload.read())
+    return ContentFile(cleaned.data, name=upload.name or f"tai-lieu.{cleaned.extension}")
 
 
 def material_create(
@@ -758,8 +771,9 @@ def material_create(
             created_by=actor,
         )
         if upload is not None:
-            material.file.save(upload.name or "tai-lieu", upload, save=False)
-            material.file_size = upload.size or 0
+            stored = _clean_upload(upload)
+            material.file.save(upload.name or "tai-lieu", stored, save=False)
+            material.file_size = stored.size or 0
         material.save()
         audit_record(actor=actor, action="material.create", target=material, unit=owner, request=request)
     return material
@@ -801,8 +815,9 @@ def material_update(
         if upload is not None:
             material.kind = MaterialKind.FILE
             material.url = ""
-            material.file.save(upload.name or "tai-lieu", upload, save=False)
-            material.file_size = upload.size or 0
+            stored = _clean_upload(upload)
+            material.file.save(upload.name or "tai-lieu", stored, save=False)
+            material.file_size = stored.size or 0
         elif url:
             material.kind = MaterialKind.LINK
             material.url = url[:500]

@@ -21,6 +21,7 @@ from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, NotFound
+from cdtt.core.files import user_file_response
 from cdtt.training import exports, selectors, services, sheets
 from cdtt.training.forms import CourseForm, EnterpriseForm, InviteForm, MaterialForm, SessionForm
 from cdtt.training.models import Attendance, Presence
@@ -579,7 +580,7 @@ def material_file(request: HttpRequest, material_id: int) -> HttpResponseBase:
     if not material.file:
         raise NotFound(_("The material was not found."))
     name = (material.file.name or "").rsplit("/", 1)[-1]
-    return FileResponse(material.file.open("rb"), as_attachment=True, filename=name)
+    return user_file_response(material.file.open("rb"), filename=name)
 
 
 # -- enterprises ------------------------------------------------------------------------------------------

@@ -120,7 +120,7 @@ class _Superseded(Exception):
 def _check(job: ImportJob) -> None:
     actor, commune = job.created_by, job.unit
     fmt = check_format(head=_head(job), filename=job.original_filename)
-    with _local_path(job) as path, SheetRows(path=path, fmt=fmt) as sheet:
+    with _local_path(job) as path, SheetRows(path=path, fmt=fmt, max_rows=importer.MAX_ROWS) as sheet:
         if sheet.total > importer.MAX_ROWS * MAX_SCANNED_FACTOR:
             raise _too_many()
         _progress(job, done=0, total=sheet.total)

@@ -70,7 +70,8 @@ def test_repeated_bad_credentials_lock_the_token_endpoint_too(client: Client, us
         _token(client, password="sai-mật-khẩu")
     response = _token(client)
     assert response.status_code == 429
-    assert response.json() == {"detail": _("Too many failed sign-ins. Try again later.")}
+    message = _("Too many failed sign-ins for this account or from this network. Wait %(minutes)s minutes.")
+    assert response.json() == {"detail": message % {"minutes": 15}}
     assert not ApiToken.objects.exists()
 
 

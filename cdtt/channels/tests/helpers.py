@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ import pytest
 from django.test import Client
 
 from cdtt.channels.zalo.client import token_store
+from cdtt.channels.zalo.config import conf
 from cdtt.channels.zalo.fake import FakeZalo, settings_for
 from cdtt.channels.zalo.signature import sign
 
@@ -19,8 +22,18 @@ WEBHOOK = "/channels/zalo/webhook"
 MEMBER_ZALO_ID = "8123456789012345678"  # over 2^53: must stay a string
 
 
-def fixture_bytes(name: str) -> bytes:
-    return (FIXTURES / f"{name}.json").read_bytes()
+def fixture_bytes(name: str, *, as_saved: bool = False) -> bytes:
+    """The saved event's exact bytes, addressed to our app and stamped now, as Zalo would send it today.
+
+    The saved payloads come from several apps' documentation and are years old; the webhook refuses a foreign
+    app_id and a stale timestamp (``as_saved=True`` gives the bytes untouched, to prove it).
+    """
+    raw = (FIXTURES / f"{name}.json").read_bytes()
+    if as_saved:
+        return raw
+    app_id = conf().get("APP_ID") or "2553928453557884079"
+    raw = re.sub(rb'"app_id":"\d+"', b'"app_id":"%s"' % str(app_id).encode(), raw)
+    return re.sub(rb'"timestamp":"\d+"', b'"timestamp":"%d"' % int(time.time() * 1000), raw)
 
 
 def fixture(name: str, **changes: Any) -> dict[str, Any]:

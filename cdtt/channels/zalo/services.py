@@ -148,6 +148,24 @@ def _sender(payload: dict[str, Any]) -> str:
     return ""
 
 
+# How far an event's own timestamp may be from our clock. Zalo delivers within seconds and retries a failed
+# delivery for a few minutes; fifteen minutes covers those and a worker restart. A correctly signed event
+# older than that is a replay (or a redelivery so late that it would record an activity in the wrong day or
+# month), so it is refused; events with a msg_id are also refused for ever by their key (event_key).
+# Two minutes ahead allow for clock skew between Zalo's servers and ours.
+EVENT_MAX_AGE = datetime.timedelta(minutes=15)
+EVENT_MAX_AHEAD = datetime.timedelta(minutes=2)
+
+
+def event_fresh(*, timestamp: str, now: datetime.datetime | None = None) -> bool:
+    """Whether Zalo's millisecond ``timestamp`` is inside the accepted window around ``now``."""
+    if not timestamp.isdigit() or len(timestamp) > 15:
+        return False
+    now = now or timezone.now()
+    sent = datetime.datetime.fromtimestamp(int(timestamp) / 1000, tz=datetime.UTC)
+    return now - EVENT_MAX_AGE <= sent <= now + EVENT_MAX_AHEAD
+
+
 def event_receive(*, payload: dict[str, Any], raw_body: bytes) -> ZaloEvent | None:
     """Keep a verified event; None when it was received before (Zalo retries and redelivers)."""
     key = event_key(payload, raw_body)

@@ -11,6 +11,8 @@ import csv
 import datetime
 import io
 import re
+import time
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -26,6 +28,26 @@ MAX_COLUMNS = 30
 # Blank rows do not count as data, but a sheet of a million blank rows is still refused.
 MAX_SCANNED_FACTOR = 10
 
+# -- limits against hostile files (archive bombs, giant lines, garbage encodings) -----------------------
+# Each is checked while the file is read, so that a crossed limit stops the read at once instead of after
+# parsing: the request or the background worker is free again within seconds.
+# A CSV row or an Excel row may not have more fields than this (the templates have at most 30 columns; a few
+# stray columns to the right are ignored, thousands are a hostile file).
+MAX_FIELDS = 200
+# No cell we import is longer than an address (255); a long note is allowed, a megabyte cell is not.
+MAX_CELL_CHARS = 2000
+# A CSV physical line longer than this cannot be a row of our templates (30 cells of MAX_CELL_CHARS).
+MAX_LINE_CHARS = MAX_FIELDS * MAX_CELL_CHARS
+# An .xlsx is a zip of XML parts; what they unpack to is bounded by the rows allowed, with a floor for the
+# styles, shared strings and small sheets, and a ceiling whatever the caller allows.
+INFLATED_BYTES_PER_ROW = 1024
+MIN_INFLATED_BYTES = 16 * 1024 * 1024
+MAX_INFLATED_BYTES = 256 * 1024 * 1024
+MAX_ZIP_MEMBERS = 500
+# Wall time spent reading and parsing (not checking) one file; a household file of 200,000 rows reads in
+# well under a minute.
+MAX_READ_SECONDS = 90
+
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
 _CSV_DELIMITERS = ",;\t"
@@ -35,6 +57,70 @@ _NOT_WORD = re.compile(r"[^0-9a-z]+")
 
 class FileProblem(DomainError):
     """The file as a whole cannot be read (format, encoding, size, headers, row count)."""
+
+
+class ReadLimits:
+    """The budget of one read: inflated bytes and wall time; raises ``FileProblem`` the moment one is spent."""
+
+    def __init__(self, *, max_rows: int, seconds: float = MAX_READ_SECONDS) -> None:
+        self.max_bytes = min(MAX_INFLATED_BYTES, max(MIN_INFLATED_BYTES, max_rows * INFLATED_BYTES_PER_ROW))
+        self.seconds = seconds
+        self.read_bytes = 0
+        self.spent = 0.0
+        self._started: float | None = None
+
+    def start(self) -> None:
+        self._started = time.monotonic()
+
+    def pause(self) -> None:
+        """Stop the clock while the caller checks the row it was given (only reading is timed)."""
+        if self._started is not None:
+            self.spent += time.monotonic() - self._started
+            self._started = None
+
+    def check_time(self) -> None:
+        running = time.monotonic() - self._started if self._started is not None else 0.0
+        if self.spent + running > self.seconds:
+            raise FileProblem(
+                _("Reading the file took more than %(seconds)s seconds and was stopped. Split it into smaller files.")
+                % {"seconds": int(self.seconds)}
+            )
+
+    def count(self, size: int) -> None:
+        self.read_bytes += size
+        if self.read_bytes > self.max_bytes:
+            raise inflated_too_large(self.max_bytes)
+        self.check_time()
+
+
+def inflated_too_large(max_bytes: int) -> FileProblem:
+    return FileProblem(
+        _(
+            "The Excel file unpacks to more than %(mb)s MB, far more than an import file holds. "
+            "Check that it is the right file, or split it into smaller files."
+        )
+        % {"mb": max_bytes // (1024 * 1024)}
+    )
+
+
+def _cell_too_long(line: int) -> FileProblem:
+    return FileProblem(
+        _("Line %(line)s has a cell longer than %(max)s characters.") % {"line": line, "max": f"{MAX_CELL_CHARS:,}"}
+    )
+
+
+def _too_many_fields(line: int) -> FileProblem:
+    return FileProblem(
+        _("Line %(line)s has more than %(max)s columns; the template has at most %(columns)s.")
+        % {"line": line, "max": MAX_FIELDS, "columns": MAX_COLUMNS}
+    )
+
+
+def _check_cells(line: int, values: Sequence[str]) -> None:
+    if len(values) > MAX_FIELDS:
+        raise _too_many_fields(line)
+    if any(len(value) > MAX_CELL_CHARS for value in values):
+        raise _cell_too_long(line)
 
 
 class TooManyRows(FileProblem):
@@ -127,7 +213,12 @@ def read_rows(*, data: bytes, filename: str, max_rows: int) -> list[tuple[int, l
     ``max_rows`` non-blank rows raises ``TooManyRows``.
     """
     raw_rows: Iterable[tuple[int, list[str]]]
-    raw_rows = _xlsx_rows(data) if check_format(head=data[:8], filename=filename) == "xlsx" else _csv_rows(data)
+    limits = ReadLimits(max_rows=max_rows)
+    limits.start()
+    if check_format(head=data[:8], filename=filename) == "xlsx":
+        raw_rows = _xlsx_rows(data, limits)
+    else:
+        raw_rows = _csv_rows(data, limits)
     rows: list[tuple[int, list[str]]] = []
     for scanned, (line, cells) in enumerate(raw_rows, start=1):
         if scanned > max_rows * MAX_SCANNED_FACTOR:
@@ -141,10 +232,10 @@ def read_rows(*, data: bytes, filename: str, max_rows: int) -> list[tuple[int, l
     return rows
 
 
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    workbook = _open_workbook(io.BytesIO(data))
+def _xlsx_rows(data: bytes, limits: ReadLimits) -> Iterator[tuple[int, list[str]]]:
+    workbook = _open_workbook(io.BytesIO(data), limits)
     try:
-        yield from _sheet_rows(workbook)
+        yield from _sheet_rows(workbook, limits)
     finally:
         workbook.close()
 
@@ -167,12 +258,68 @@ def _broken() -> FileProblem:
     return FileProblem(_("The Excel file is damaged or is not a real .xlsx file."))
 
 
-def _open_workbook(source: Any) -> Any:
+def check_archive(source: Any, limits: ReadLimits) -> None:
+    """Refuse an archive bomb before anything is unpacked: too many parts, or parts declared to unpack to
+    more than the budget. (A part that lies about its size is cut at the declared size by ``zipfile``, which
+    then fails its CRC check; the sheet itself is also metered as it streams, see ``_MeteredArchive``.)"""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise _broken() from None
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise _broken()
+    if sum(member.file_size for member in members) > limits.max_bytes:
+        raise inflated_too_large(limits.max_bytes)
+    if isinstance(source, io.BytesIO):
+        source.seek(0)
+
+
+class _MeteredStream:
+    """A zip member's stream that counts what it inflates and stops at the budget (bytes and time)."""
+
+    def __init__(self, raw: Any, limits: ReadLimits) -> None:
+        self._raw = raw
+        self._limits = limits
+
+    def read(self, size: int = -1) -> bytes:
+        # Never hand the parser more than 1 MB at once: the budget is checked between chunks.
+        data: bytes = self._raw.read(1 << 20 if size is None or size < 0 else min(size, 1 << 20))
+        self._limits.count(len(data))
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
+
+    def __enter__(self) -> _MeteredStream:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._raw.close()
+
+
+class _MeteredArchive:
+    """The workbook's zip with every member opened through ``_MeteredStream`` (openpyxl's read-only sheets
+    open their XML through ``workbook._archive`` while rows are iterated)."""
+
+    def __init__(self, archive: zipfile.ZipFile, limits: ReadLimits) -> None:
+        self._archive = archive
+        self._limits = limits
+
+    def open(self, name: Any, *args: Any, **kwargs: Any) -> _MeteredStream:
+        return _MeteredStream(self._archive.open(name, *args, **kwargs), self._limits)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._archive, name)
+
+
+def _open_workbook(source: Any, limits: ReadLimits) -> Any:
     """An .xlsx workbook opened for streaming: openpyxl's read-only mode parses a sheet as it is read,
     so memory holds the shared-strings table and one row, whatever the number of rows."""
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    check_archive(source, limits)
     try:
         workbook = load_workbook(source, read_only=True, data_only=True)
     except (*_BROKEN_XLSX, InvalidFileException):
@@ -180,34 +327,98 @@ def _open_workbook(source: Any) -> Any:
     if not workbook.worksheets:
         workbook.close()
         raise FileProblem(_("The file is empty."))
+    workbook._archive = _MeteredArchive(workbook._archive, limits)
     return workbook
 
 
-def _sheet_rows(workbook: Any) -> Iterator[tuple[int, list[str]]]:
+def _sheet_rows(workbook: Any, limits: ReadLimits) -> Iterator[tuple[int, list[str]]]:
     """The first sheet's rows from row 1 (blank rows included, so line numbers are Excel's)."""
     sheet = workbook.worksheets[0]
     try:
         for line, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
-            yield line, _trim([cell_text(v) for v in values])
+            cells = _trim([cell_text(v) for v in values])
+            _check_cells(line, cells)
+            limits.check_time()
+            limits.pause()
+            yield line, cells
+            limits.start()
     except _BROKEN_XLSX:
         raise _broken() from None
 
 
+def not_utf8() -> FileProblem:
+    return FileProblem(
+        _(
+            "The CSV file is not saved in UTF-8, so its Vietnamese letters cannot be read correctly. In Excel "
+            "choose Save As → “CSV UTF-8 (Comma delimited) (*.csv)” and import that file."
+        )
+    )
+
+
+def nul_byte() -> FileProblem:
+    return FileProblem(
+        _("The file contains NUL bytes: it is not a text CSV file. Save it from Excel as “CSV UTF-8” and try again.")
+    )
+
+
+# The non-ASCII letters Vietnamese is written with, decomposed: base letters and the marks (breve, circumflex,
+# horn and the five tones). A legacy Windows-1258 file holds only these (and a few typographic signs).
+_VI_BASES = set("aeiouyAEIOUYđĐ")
+_VI_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323", "\u0302", "\u0306", "\u031b"}
+_VI_SIGNS = set("“”‘’–—…•₫€°·")
+
+
+def looks_vietnamese(text: str) -> bool:
+    """Whether every non-ASCII character is a Vietnamese letter or sign (a real Windows-1258 file), so that
+    bytes of some other encoding are refused instead of decoded into garbled names."""
+    for char in set(nfc(text)):
+        if char.isascii():
+            if unicodedata.category(char) == "Cc" and char not in "\t\r\n":
+                return False
+            continue
+        if char in _VI_SIGNS:
+            continue
+        parts = unicodedata.normalize("NFD", char)
+        if parts[0] not in _VI_BASES or any(mark not in _VI_MARKS for mark in parts[1:]):
+            return False
+    return True
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """Little-endian UTF-16 without a BOM (mostly ASCII, so every other byte is NUL), else None."""
+    sample = data[:4096]
+    if len(sample) < 16 or len(sample) % 2 or data.startswith(codecs.BOM_UTF8):
+        return None
+    if sample[1::2].count(0) * 2 < len(sample[1::2]) or sample[0::2].count(0):
+        return None
+    try:
+        return data.decode("utf-16-le")
+    except UnicodeDecodeError:
+        return None
+
+
 def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode text"), or a real Windows-1258 file; else refused."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # "Unicode text" saved by Excel
         try:
-            return data.decode("utf-16")
+            text = data.decode("utf-16")
         except UnicodeDecodeError:
-            raise FileProblem(
-                _("The CSV file's text encoding cannot be read. Save it as “CSV UTF-8” and try again.")
-            ) from None
-    # Most files are UTF-8; Vietnamese Windows exports use cp1258; latin-1 never fails.
-    for encoding in ("utf-8-sig", "cp1258"):
+            raise not_utf8() from None
+    else:
+        text = _utf16_without_bom(data) or ""
+    if not text:
         try:
-            return data.decode(encoding)
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
+            try:
+                text = data.decode("cp1258")
+            except UnicodeDecodeError:
+                raise not_utf8() from None
+            if not looks_vietnamese(text):
+                raise not_utf8() from None
+    if "\x00" in text:
+        raise nul_byte()
+    return text
 
 
 def _delimiter(text: str) -> str:
@@ -225,16 +436,34 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    text = _decode(data)
-    if "\x00" in text:
-        raise FileProblem(_("The file is not a text CSV file."))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+def _bounded_lines(lines: Iterable[str], limits: ReadLimits) -> Iterator[str]:
+    """The physical lines of a CSV, refused at the first one too long to be a row (a 5 MB single line)."""
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise FileProblem(
+                _("Line %(line)s is longer than %(max)s characters; it cannot be a row of the template.")
+                % {"line": number, "max": f"{MAX_LINE_CHARS:,}"}
+            )
+        limits.check_time()
+        yield line
+
+
+def _csv_records(lines: Iterable[str], sample: str, limits: ReadLimits) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(_bounded_lines(lines, limits), delimiter=_delimiter(sample))
     try:
         for values in reader:
-            yield reader.line_num, _trim([nfc(v) for v in values[:MAX_COLUMNS]])
+            _check_cells(reader.line_num, values)
+            cells = _trim([nfc(v) for v in values[:MAX_COLUMNS]])
+            limits.pause()
+            yield reader.line_num, cells
+            limits.start()
     except csv.Error:
         raise FileProblem(_("The CSV file is malformed near line %(line)s.") % {"line": reader.line_num}) from None
+
+
+def _csv_rows(data: bytes, limits: ReadLimits) -> Iterator[tuple[int, list[str]]]:
+    text = _decode(data)
+    yield from _csv_records(io.StringIO(text, newline=""), text[: 1 << 16], limits)
 
 
 def _trim(cells: list[str]) -> list[str]:
@@ -256,12 +485,13 @@ class SheetRows:
     so that line numbers match what the user sees in Excel.
     """
 
-    def __init__(self, *, path: str, fmt: str) -> None:
+    def __init__(self, *, path: str, fmt: str, max_rows: int) -> None:
         self.path = path
         self.fmt = fmt
         self.total = 0
         self._workbook: Any = None
         self._encoding = ""
+        self.limits = ReadLimits(max_rows=max_rows)
         if fmt == "xlsx":
             self._open_xlsx()
         else:
@@ -279,11 +509,12 @@ class SheetRows:
             self._workbook = None
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        self.limits.start()
         return self._xlsx_iter() if self.fmt == "xlsx" else self._csv_iter()
 
     # -- xlsx
     def _open_xlsx(self) -> None:
-        self._workbook = _open_workbook(self.path)
+        self._workbook = _open_workbook(self.path, self.limits)
         try:
             # The sheet's declared size (for progress); a sheet without one shows rows read.
             self.total = int(self._workbook.worksheets[0].max_row or 0)
@@ -292,45 +523,47 @@ class SheetRows:
             raise _broken() from None
 
     def _xlsx_iter(self) -> Iterator[tuple[int, list[str]]]:
-        return _sheet_rows(self._workbook)
+        return _sheet_rows(self._workbook, self.limits)
 
     # -- csv
     def _open_csv(self) -> None:
         with open(self.path, "rb") as handle:
-            head = handle.read(4096)
-            if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-                raise FileProblem(_("The file is not a text CSV file."))
-            handle.seek(0)
             self._encoding = _stream_encoding(handle)
             handle.seek(0)
             self.total = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 16), b"")) + 1
 
     def _csv_iter(self) -> Iterator[tuple[int, list[str]]]:
         with open(self.path, encoding=self._encoding, newline="") as text:
-            sample = "".join(line for _n, line in zip(range(50), text, strict=False))
+            sample = text.read(1 << 16)
             text.seek(0)
-            reader = csv.reader(text, delimiter=_delimiter(sample))
-            try:
-                for values in reader:
-                    yield reader.line_num, _trim([nfc(v) for v in values[:MAX_COLUMNS]])
-            except csv.Error:
-                raise FileProblem(
-                    _("The CSV file is malformed near line %(line)s.") % {"line": reader.line_num}
-                ) from None
+            yield from _csv_records(text, sample, self.limits)
 
 
 def _stream_encoding(handle: Any) -> str:
-    """The encoding a CSV file decodes with, read in chunks: UTF-16 (BOM), UTF-8, cp1258, else latin-1."""
-    if handle.read(2) in (b"\xff\xfe", b"\xfe\xff"):
-        return "utf-16"
-    for encoding in ("utf-8-sig", "cp1258"):
+    """The encoding a stored CSV decodes with, checked in chunks: UTF-16 (BOM or NUL-spaced ASCII), UTF-8, a real
+    Windows-1258 file; anything else (and a NUL byte in the text) is refused with what to save it as."""
+    head = handle.read(4096)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    elif _utf16_without_bom(head[: len(head) // 2 * 2]) is not None:
+        candidates = ["utf-16-le"]
+    else:
+        candidates = ["utf-8-sig", "cp1258"]
+    for encoding in candidates:
         handle.seek(0)
         decoder = codecs.getincrementaldecoder(encoding)()
         try:
             for chunk in iter(lambda: handle.read(1 << 16), b""):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
+                _check_decoded(decoder.decode(chunk), encoding)
+            _check_decoded(decoder.decode(b"", final=True), encoding)
         except UnicodeDecodeError:
             continue
         return encoding
-    return "latin-1"
+    raise not_utf8()
+
+
+def _check_decoded(text: str, encoding: str) -> None:
+    if "\x00" in text:
+        raise nul_byte()
+    if encoding == "cp1258" and not looks_vietnamese(text):
+        raise not_utf8()
