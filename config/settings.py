@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "cdtt.transfers",
     "cdtt.teams",
     "cdtt.households",
+    "cdtt.privacy",
     "cdtt.catalog",
     "cdtt.activities",
     "cdtt.progress",

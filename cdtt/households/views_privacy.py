@@ -24,6 +24,7 @@ from cdtt.core.errors import DomainError
 from cdtt.households import privacy
 from cdtt.households.models import ConsentMethod, Household, RequestKind, Resident
 from cdtt.households.selectors import household_get
+from cdtt.privacy import selectors as privacy_selectors
 
 R = TypeVar("R", bound=HttpResponseBase)
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -119,8 +120,9 @@ class HandleForm(forms.Form):
 @requires(Perm.VIEW_HOUSEHOLDS)
 def register(request: HttpRequest) -> HttpResponse:
     """What the platform processes, why, on which legal basis and for how long."""
-    activities = privacy.processing_register(user=request.user)
-    return render(request, "households/privacy/register.html", {"activities": activities})
+    entries = privacy_selectors.register_entries(user=request.user)
+    can_handle = scope_for(request.user).has(Perm.MANAGE_PRIVACY)
+    return render(request, "households/privacy/register.html", {"entries": entries, "can_handle": can_handle})
 
 
 # -- consent -----------------------------------------------------------------------------------------
