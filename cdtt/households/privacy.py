@@ -37,6 +37,7 @@ from cdtt.households.models import (
     RequestStatus,
     Resident,
 )
+from cdtt.privacy import erasure
 
 # What an erased household's head is called from then on: data (Vietnamese), not interface text.
 ERASED_NAME = "Đã xóa"
@@ -379,10 +380,11 @@ def request_complete(
         locked = _locked_open(data_request)
         household, resident = locked.household, locked.resident
         effect = ""
+        redacted: dict[str, int] = {}
         if household is not None and locked.kind == RequestKind.DELETE:
             if resident is not None:
                 if resident.erased_at is None:
-                    _erase_resident(resident)
+                    redacted = _erase_resident(resident)
                     _bump(household)
                     effect = "resident_erased"
             elif household.erased_at is None:
@@ -400,7 +402,15 @@ def request_complete(
         locked.outcome = outcome
         locked.handled_by = actor
         locked.save(update_fields=["status", "completed_on", "outcome", "handled_by"])
-        _audit_request(actor, locked, "request.complete", request, effect=effect, late=locked.completed_on > locked.due)
+        _audit_request(
+            actor,
+            locked,
+            "request.complete",
+            request,
+            effect=effect,
+            late=locked.completed_on > locked.due,
+            **({"redacted": redacted} if redacted else {}),
+        )
     return locked
 
 
@@ -424,7 +434,34 @@ def request_refuse(
 # -- erasure -----------------------------------------------------------------------------------------
 
 
-def _erase_resident(resident: Resident) -> None:
+def _subject(household: Household, residents: list[Resident]) -> erasure.Subject:
+    """What identifies these people in free text: names, phones, and ID numbers written in their own records."""
+    subject = erasure.Subject(commune_path=AdminUnit.objects.get(pk=household.commune_id).path)
+    for resident in residents:
+        subject.add_name(resident.full_name)
+        subject.add_phone(resident.phone)
+    return subject
+
+
+def _whole_household(household: Household) -> erasure.Subject:
+    from cdtt.activities.models import Activity
+
+    subject = _subject(household, list(Resident.objects.filter(household=household)))
+    if household.head_name != ERASED_NAME:
+        subject.add_name(household.head_name)
+    for phone in (household.phone, household.phone2):
+        subject.add_phone(phone)
+    texts = [household.notes, household.address]
+    texts += Activity.objects.filter(household=household).values_list("note", flat=True)
+    texts += DataSubjectRequest.objects.filter(household=household).values_list("details", flat=True)
+    texts += Consent.objects.filter(household=household).values_list("evidence", flat=True)
+    for text in texts:
+        subject.add_text(text)
+    return subject
+
+
+def _erase_resident(resident: Resident) -> dict[str, int]:
+    subject = _subject(resident.household, [resident])
     resident.full_name = ""
     resident.phone = ""
     resident.birth_year = None
@@ -432,9 +469,11 @@ def _erase_resident(resident: Resident) -> None:
     resident.erased_at = timezone.now()
     resident.save(update_fields=["full_name", "phone", "birth_year", "processing_stopped", "erased_at", "updated_at"])
     Consent.objects.filter(resident=resident).update(given_by="", evidence="")
+    return erasure.redact(subject)
 
 
 def _erase_household(actor: Any, household: Household, request: Any, **details: Any) -> None:
+    subject = _whole_household(household)
     now = timezone.now()
     household.head_name = ERASED_NAME
     household.address = household.phone = household.phone2 = household.notes = ""
@@ -458,6 +497,8 @@ def _erase_household(actor: Any, household: Household, request: Any, **details: 
         full_name="", name_folded="", phone="", birth_year=None, processing_stopped=True, erased_at=now, updated_at=now
     )
     Consent.objects.filter(household=household).update(given_by="", evidence="")
+    # Free text elsewhere (notes, titles, import rows, ...): where the map of personal data points.
+    redacted = erasure.redact(subject)
     _bump(household)
     audit_record(
         actor=actor,
@@ -466,6 +507,7 @@ def _erase_household(actor: Any, household: Household, request: Any, **details: 
         unit=household.commune,
         request=request,
         residents=erased,
+        redacted=redacted,
         **details,
     )
 
