@@ -117,6 +117,33 @@ def _restricted(household: Household, resident: Resident | None) -> bool:
     ).exists()
 
 
+def _own_stop(resident: Resident) -> bool:
+    """The person stopped processing of their own data (withdrew every consent of theirs, or a restriction)."""
+    own = Consent.objects.filter(resident=resident)
+    withdrawn = own.exists() and not own.filter(withdrawn_at__isnull=True).exists()
+    return withdrawn or _restricted(resident.household, resident)
+
+
+def _set_stopped(household: Household, resident: Resident | None, stopped: bool) -> None:
+    """Stop (or resume) processing of a person, or of a household and its people with it.
+
+    The household's consent covers its people: when it stops, the people stop too (the guidance form, the
+    phones and the API must not offer them); when it resumes, those who did not stop on their own resume.
+    """
+    if resident is not None:
+        resident.processing_stopped = stopped
+        resident.save(update_fields=["processing_stopped", "updated_at"])
+        return
+    household.processing_stopped = stopped
+    household.save(update_fields=["processing_stopped", "updated_at"])
+    people = Resident.objects.filter(household=household, erased_at__isnull=True)
+    if stopped:
+        people.update(processing_stopped=True, updated_at=timezone.now())
+        return
+    resumed = [r.pk for r in people.filter(processing_stopped=True) if not _own_stop(r)]
+    Resident.objects.filter(pk__in=resumed).update(processing_stopped=False, updated_at=timezone.now())
+
+
 def consent_record(
     *,
     actor: Any,
@@ -166,8 +193,7 @@ def consent_record(
         )
         resumed = target.processing_stopped and not _restricted(household, resident)
         if resumed:
-            target.processing_stopped = False
-            target.save(update_fields=["processing_stopped", "updated_at"])
+            _set_stopped(household, resident, False)
         _bump(household)
         audit_record(
             actor=actor,
@@ -207,8 +233,7 @@ def consent_withdraw(*, actor: Any, consent: Consent, request: HttpRequest | Non
         target: Household | Resident = resident if resident is not None else household
         stopped = not still_active and not target.processing_stopped
         if stopped:
-            target.processing_stopped = True
-            target.save(update_fields=["processing_stopped", "updated_at"])
+            _set_stopped(household, resident, True)
         _bump(household)
         audit_record(
             actor=actor,
@@ -393,8 +418,7 @@ def request_complete(
         elif household is not None and locked.kind in STOPPING_KINDS:
             target: Household | Resident = resident if resident is not None else household
             if not target.processing_stopped:
-                target.processing_stopped = True
-                target.save(update_fields=["processing_stopped", "updated_at"])
+                _set_stopped(household, resident, True)
                 _bump(household)
             effect = "processing_stopped"
         locked.status = RequestStatus.COMPLETED

@@ -23,7 +23,7 @@ from cdtt.access.scope import scope_for
 from cdtt.core.errors import DomainError
 from cdtt.households import privacy
 from cdtt.households.models import ConsentMethod, Household, RequestKind, Resident
-from cdtt.households.selectors import household_get
+from cdtt.households.selectors import household_get, stopped_households
 from cdtt.privacy import selectors as privacy_selectors
 
 R = TypeVar("R", bound=HttpResponseBase)
@@ -132,7 +132,9 @@ def register(request: HttpRequest) -> HttpResponse:
 def consents(request: HttpRequest, household_id: int) -> HttpResponse:
     """A household's consents and requests; the village team records consent here (POST)."""
     user = request.user
-    household = household_get(user=user, household_id=household_id, request=request, audit=request.method != "POST")
+    household = household_get(
+        user=user, household_id=household_id, request=request, audit=request.method != "POST", allow_stopped=True
+    )
     scope = scope_for(user)
     can_edit = scope.has(Perm.EDIT_HOUSEHOLDS) and household.erased_at is None
     activities = list(privacy.processing_register(user=user))
@@ -178,7 +180,9 @@ def consents(request: HttpRequest, household_id: int) -> HttpResponse:
 @requires(Perm.EDIT_HOUSEHOLDS)
 def consent_withdraw(request: HttpRequest, household_id: int, consent_id: int) -> HttpResponse:
     """Withdraw a consent in one click (POST); processing stops when none is left."""
-    household = household_get(user=request.user, household_id=household_id, perm=Perm.EDIT_HOUSEHOLDS, audit=False)
+    household = household_get(
+        user=request.user, household_id=household_id, perm=Perm.EDIT_HOUSEHOLDS, audit=False, allow_stopped=True
+    )
     if request.method == "POST":
         consent = privacy.consent_get(user=request.user, household=household, consent_id=consent_id)
         try:
@@ -199,7 +203,12 @@ def requests(request: HttpRequest) -> HttpResponse:
     overdue_only = request.GET.get("overdue") == "1"
     rows = privacy.request_list(user=request.user, overdue_only=overdue_only)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "overdue_only": overdue_only, "today": timezone.localdate()}
+    context = {
+        "page": page,
+        "overdue_only": overdue_only,
+        "today": timezone.localdate(),
+        "stopped": stopped_households(user=request.user),
+    }
     return _private(render(request, "households/privacy/requests.html", context))
 
 
@@ -207,7 +216,9 @@ def requests(request: HttpRequest) -> HttpResponse:
 def request_new(request: HttpRequest, household_id: int) -> HttpResponse:
     """Log a person's request about their data; the deadlines are computed from the date received."""
     user = request.user
-    household = household_get(user=user, household_id=household_id, perm=Perm.EDIT_HOUSEHOLDS, audit=False)
+    household = household_get(
+        user=user, household_id=household_id, perm=Perm.EDIT_HOUSEHOLDS, audit=False, allow_stopped=True
+    )
     form = RequestForm(request.POST or None, household=household, initial={"received_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -294,7 +305,9 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
 
 
 def _export_target(request: HttpRequest, household_id: int) -> Household:
-    return household_get(user=request.user, household_id=household_id, perm=Perm.MANAGE_PRIVACY, audit=False)
+    return household_get(
+        user=request.user, household_id=household_id, perm=Perm.MANAGE_PRIVACY, audit=False, allow_stopped=True
+    )
 
 
 @requires(Perm.MANAGE_PRIVACY)
