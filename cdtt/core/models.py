@@ -60,6 +60,7 @@ ACTION_LABELS = {
     "request.extend": _("Data-subject request deadline extended"),
     "request.complete": _("Data-subject request completed"),
     "request.refuse": _("Data-subject request refused"),
+    "request.export": _("Export attached to an access request downloaded"),
     "household.erase": _("Household's personal data erased"),
     "household.export": _("Household's personal data exported"),
     "household.view": _("Household details viewed"),

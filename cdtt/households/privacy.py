@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
 from typing import Any
 
 from django.db import transaction
@@ -37,7 +38,7 @@ from cdtt.households.models import (
     RequestStatus,
     Resident,
 )
-from cdtt.privacy import erasure
+from cdtt.privacy import datamap, erasure
 
 # What an erased household's head is called from then on: data (Vietnamese), not interface text.
 ERASED_NAME = "Đã xóa"
@@ -421,11 +422,18 @@ def request_complete(
                 _set_stopped(household, resident, True)
                 _bump(household)
             effect = "processing_stopped"
+        elif household is not None and locked.kind == RequestKind.ACCESS:
+            # What the person receives is kept with the request: the proof of what was handed over.
+            with translation.override("vi"):
+                locked.export = _collect(
+                    Household.objects.select_related("commune", "village", "caretaker").get(pk=household.pk)
+                )
+            effect = "export_attached"
         locked.status = RequestStatus.COMPLETED
         locked.completed_on = timezone.localdate()
         locked.outcome = outcome
         locked.handled_by = actor
-        locked.save(update_fields=["status", "completed_on", "outcome", "handled_by"])
+        locked.save(update_fields=["status", "completed_on", "outcome", "handled_by", "export"])
         _audit_request(
             actor,
             locked,
@@ -683,7 +691,7 @@ def _collect(household: Household) -> dict[str, Any]:
         .select_related("actor", "unit")
         .order_by("at", "id")
     )
-    activities = list(ProcessingActivity.objects.order_by("code"))
+    audit = sorted([*audit, *_list_views(household)], key=lambda e: (e.at, e.pk))
     caretaker = household.caretaker
     return {
         "exported_at": _iso(timezone.now()),
@@ -787,19 +795,9 @@ def _collect(household: Household) -> dict[str, Any]:
             }
             for q in requests
         ],
-        "processing": [
-            {
-                "code": a.code,
-                "name": a.name,
-                "purpose": a.purpose,
-                "legal_basis": a.legal_basis,
-                "data_categories": a.data_categories,
-                "retention": a.retention,
-                "recipients": a.recipients,
-                "notice_version": a.notice_version,
-            }
-            for a in activities
-        ],
+        "activities": _activities(household),
+        "mentions": _mentions(household),
+        "processing": _processing(),
         "audit": [
             {
                 "at": _iso(e.at),
@@ -813,6 +811,71 @@ def _collect(household: Household) -> dict[str, Any]:
             for e in audit
         ],
     }
+
+
+def _list_views(household: Household) -> list[AuditEvent]:
+    """List pages that showed the household (one event per page and commune names the households shown)."""
+    events = AuditEvent.objects.filter(action="household.list", unit_id=household.commune_id).select_related(
+        "actor", "unit"
+    )
+    return [e for e in events.order_by("at", "id") if household.pk in (e.details.get("households") or [])]
+
+
+def _activities(household: Household) -> list[dict[str, Any]]:
+    from cdtt.activities.models import Activity
+
+    rows = Activity.objects.filter(household=household).select_related("platform", "outcome", "recorded_by")
+    return [
+        {
+            "id": a.pk,
+            "occurred_on": _iso(a.occurred_on),
+            "kind": a.kind,
+            "kind_label": str(a.get_kind_display()),
+            "resident": a.resident_id,
+            "platform": a.platform.name if a.platform else None,
+            "outcome": a.outcome.name if a.outcome else None,
+            "note": a.note,
+            "voided": a.voided_at is not None,
+            "recorded_by": _username(a.recorded_by),
+        }
+        for a in rows.order_by("occurred_on", "id")
+    ]
+
+
+# The request and consent rows are exported whole above; mentions are the rest of the map.
+_EXPORTED_WHOLE = {"households.Consent", "households.DataSubjectRequest"}
+
+
+def _mentions(household: Household) -> list[dict[str, Any]]:
+    """Every other row of the map whose text names the household's people (notes, difficulties, notices, ...)."""
+    found = erasure.mentions(_whole_household(household))
+    return [
+        {
+            "place": f"{item.model}.{item.field}",
+            "dataset": datamap.dataset(item.dataset).name,
+            "id": pk,
+            "text": value if isinstance(value, str) else json.dumps(value, ensure_ascii=False),
+        }
+        for item, pk, value in found
+        if item.model not in _EXPORTED_WHOLE
+    ]
+
+
+def _processing() -> list[dict[str, Any]]:
+    notices = dict(ProcessingActivity.objects.values_list("code", "notice_version"))
+    return [
+        {
+            "code": d.code,
+            "name": d.name,
+            "purpose": d.purpose,
+            "legal_basis": d.legal_basis,
+            "data_categories": d.categories,
+            "retention": d.retention,
+            "recipients": d.recipients,
+            "notice_version": notices.get(d.code, ""),
+        }
+        for d in datamap.DATASETS
+    ]
 
 
 def _export_household(actor: Any, household: Household) -> Household:
@@ -840,6 +903,22 @@ def person_export_docx(*, actor: Any, household: Household, request: HttpRequest
         actor=actor, action="household.export", target=household, unit=household.commune, request=request, format="docx"
     )
     return content
+
+
+def request_export(
+    *, actor: Any, data_request: DataSubjectRequest, request: HttpRequest | None = None
+) -> dict[str, Any]:
+    """The export attached to a completed access request (404 when there is none); the download is audited."""
+    _require_handler(actor, data_request)
+    if not data_request.export:
+        raise NotFound(_("No export is attached to this request."))
+    _audit_request(actor, data_request, "request.export", request)
+    return dict(data_request.export)
+
+
+def export_docx(data: dict[str, Any]) -> bytes:
+    """An export (as :func:`person_export` returns it) as the Word document handed to the person."""
+    return _docx(data)
 
 
 # -- the DOCX (document text is data: Vietnamese whatever the reader's language) ----------------------
@@ -1026,7 +1105,22 @@ def _docx(data: dict[str, Any]) -> bytes:
         ],
     )
 
-    heading("7. Mục đích và cơ sở pháp lý của việc xử lý")
+    heading("7. Hoạt động hỗ trợ, hướng dẫn")
+    table(
+        ["Ngày", "Hoạt động", "Nền tảng", "Kết quả", "Ghi chú"],
+        [
+            [_vn(a["occurred_on"]), a["kind_label"], a["platform"] or "", a["outcome"] or "", a["note"]]
+            for a in data["activities"]
+        ],
+    )
+
+    heading("8. Dữ liệu khác có nêu tên, số điện thoại hoặc số định danh")
+    table(
+        ["Nhóm dữ liệu", "Vị trí", "Nội dung"],
+        [[m["dataset"], f"{m['place']} #{m['id']}", m["text"]] for m in data["mentions"]],
+    )
+
+    heading("9. Mục đích và cơ sở pháp lý của việc xử lý")
     for activity in data["processing"]:
         para(activity["name"], bold=True)
         para(f"Mục đích: {activity['purpose']}")
@@ -1036,7 +1130,7 @@ def _docx(data: dict[str, Any]) -> bytes:
         if activity["recipients"]:
             para(f"Bên nhận: {activity['recipients']}")
 
-    heading("8. Nhật ký truy cập và thay đổi")
+    heading("10. Nhật ký truy cập và thay đổi")
     table(
         ["Thời điểm", "Hoạt động", "Tài khoản", "Đơn vị"],
         [[_vn(e["at"]), e["action_label"], e["actor"], e["unit"] or ""] for e in data["audit"]],

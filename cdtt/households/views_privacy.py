@@ -331,10 +331,26 @@ def export_docx(request: HttpRequest, household_id: int) -> HttpResponse:
     return _private(response)
 
 
+@requires(Perm.MANAGE_PRIVACY)
+def request_export(request: HttpRequest, request_id: int, fmt: str) -> HttpResponse:
+    """The export handed to the person for a completed access request, as JSON or DOCX; audited."""
+    data_request = privacy.request_get(user=request.user, request_id=request_id)
+    data = privacy.request_export(actor=request.user, data_request=data_request, request=request)
+    name = f"yeu-cau-{data_request.pk}-du-lieu"
+    if fmt == "docx":
+        response = HttpResponse(privacy.export_docx(data), content_type=DOCX_TYPE)
+    else:
+        response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return _private(response)
+
+
 urlpatterns: list[URLPattern] = [
     path("privacy/register/", register, name="register"),
     path("privacy/requests/", requests, name="requests"),
     path("privacy/requests/<int:request_id>/", request_detail, name="request"),
+    path("privacy/requests/<int:request_id>/export.json", request_export, {"fmt": "json"}, name="request_export"),
+    path("privacy/requests/<int:request_id>/export.docx", request_export, {"fmt": "docx"}, name="request_export_docx"),
     path("<int:household_id>/consents/", consents, name="consents"),
     path("<int:household_id>/consents/<int:consent_id>/withdraw/", consent_withdraw, name="consent_withdraw"),
     path("<int:household_id>/requests/new/", request_new, name="requests_new"),

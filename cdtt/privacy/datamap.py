@@ -246,6 +246,7 @@ FIELDS: tuple[Field, ...] = (
     Field("households.DataSubjectRequest", "contact", "privacy", S),
     Field("households.DataSubjectRequest", "details", "privacy", T, "commune"),
     Field("households.DataSubjectRequest", "outcome", "privacy", T, "commune"),
+    Field("households.DataSubjectRequest", "export", "privacy", C, "commune"),
     Field("privacy.Breach", "title", "privacy", T, "unit"),
     Field("privacy.Breach", "description", "privacy", T, "unit"),
     Field("privacy.Breach", "subjects", "privacy", T, "unit"),

@@ -143,6 +143,19 @@ def _rows(item: datamap.Field, subject: Subject) -> Iterable[tuple[Any, Any, boo
         yield pk, value, False
 
 
+def mentions(subject: Subject) -> list[tuple[datamap.Field, Any, Any]]:
+    """(place, row id, value) of every row whose declared text names the person (for the access export)."""
+    if subject.empty:
+        return []
+    with_names, numbers_only = _redactor(subject, with_names=True), _redactor(subject, with_names=False)
+    found = []
+    for item in _targets():
+        for pk, value, names_too in _rows(item, subject):
+            if _walk(value, with_names if names_too else numbers_only) != value:
+                found.append((item, pk, value))
+    return found
+
+
 def redact(subject: Subject) -> dict[str, int]:
     """Redact the person everywhere the map points; returns how many rows changed per place (for the audit)."""
     if subject.empty:

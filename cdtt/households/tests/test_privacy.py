@@ -442,7 +442,7 @@ def test_the_export_holds_everything_and_is_audited(world: World) -> None:
     assert [e["action"] for e in data["adoption_history"]] == ["set", "set"]
     assert data["consents"][0]["evidence"] == "Phiếu số 12"
     assert data["requests"][0]["acknowledge_due"] == "2026-03-10"
-    assert {p["code"] for p in data["processing"]} == {"household_register", "residents"}
+    assert {"household_register", "residents", "activities", "audit_logs"} <= {p["code"] for p in data["processing"]}
     logged = {e["action"] for e in data["audit"]}
     assert {"household.create", "resident.create", "adoption.set", "household.view", "consent.record"} <= logged
     assert "request.open" in logged
