@@ -24,7 +24,7 @@ class PrivacyConfig(AppConfig):
         installed = {model._meta.label: model for model in apps.get_models()}
         for label in {item.model for item in FIELDS}:
             if label in installed and idnumbers.masked_fields(label):
-                pre_save.connect(guard, sender=installed[label], dispatch_uid=f"privacy.idnumbers.{label}")
+                pre_save.connect(guard, sender=installed[label], weak=False, dispatch_uid=f"privacy.idnumbers.{label}")
 
         def guard_batch(objs: Any) -> None:
             if objs and idnumbers.masked_fields(objs[0]._meta.label):
