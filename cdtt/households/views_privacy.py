@@ -121,8 +121,13 @@ class HandleForm(forms.Form):
 def register(request: HttpRequest) -> HttpResponse:
     """What the platform processes, why, on which legal basis and for how long."""
     entries = privacy_selectors.register_entries(user=request.user)
-    can_handle = scope_for(request.user).has(Perm.MANAGE_PRIVACY)
-    return render(request, "households/privacy/register.html", {"entries": entries, "can_handle": can_handle})
+    scope = scope_for(request.user)
+    context = {
+        "entries": entries,
+        "can_handle": scope.has(Perm.MANAGE_PRIVACY),
+        "can_breach": scope.has(Perm.MANAGE_BREACHES),
+    }
+    return render(request, "households/privacy/register.html", context)
 
 
 # -- consent -----------------------------------------------------------------------------------------
