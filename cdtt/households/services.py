@@ -32,6 +32,7 @@ from cdtt.households.models import (
     Relationship,
     Resident,
 )
+from cdtt.privacy import auditing
 from cdtt.progress import engine
 
 MAX_MEMBERS = 60
@@ -187,6 +188,7 @@ def household_update(
     require_household(actor, household)
     values = clean_household(data, village=household.village)
     changed = [name for name, value in values.items() if getattr(household, name) != value]
+    was = {name: getattr(household, name) for name in changed}
     counts_changed = bool({"members_count", "adults_count"} & set(changed))
     if counts_changed:
         before = Household(
@@ -218,6 +220,7 @@ def household_update(
             unit=household.commune,
             request=request,
             fields=changed,
+            changes=auditing.changes(was, {name: values[name] for name in changed}),
         )
     return household
 
@@ -246,12 +249,20 @@ def resident_update(
     if resident.erased_at is not None or resident.processing_stopped:
         raise DomainError(_("Processing of this person's data has stopped."))
     values = clean_resident(data)
+    was = {name: getattr(resident, name) for name in values}
     for name, value in values.items():
         setattr(resident, name, value)
     with transaction.atomic():
         resident.save(update_fields=[*values, "updated_at"])  # never write back stale processing flags
         _bump(household)
-        audit_record(actor=actor, action="resident.update", target=resident, unit=household.commune, request=request)
+        audit_record(
+            actor=actor,
+            action="resident.update",
+            target=resident,
+            unit=household.commune,
+            request=request,
+            changes=auditing.changes(was, values),
+        )
     return resident
 
 

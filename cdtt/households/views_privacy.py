@@ -25,6 +25,7 @@ from cdtt.households import privacy
 from cdtt.households.models import ConsentMethod, Household, RequestKind, Resident
 from cdtt.households.selectors import household_get, stopped_households
 from cdtt.privacy import selectors as privacy_selectors
+from cdtt.privacy.auditing import audit_refusals
 
 R = TypeVar("R", bound=HttpResponseBase)
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -315,6 +316,7 @@ def _export_target(request: HttpRequest, household_id: int) -> Household:
     )
 
 
+@audit_refusals("export_json")
 @requires(Perm.MANAGE_PRIVACY)
 def export_json(request: HttpRequest, household_id: int) -> HttpResponse:
     """Everything held on a household and its people, as JSON (the right of access); audited."""
@@ -326,6 +328,7 @@ def export_json(request: HttpRequest, household_id: int) -> HttpResponse:
     return _private(response)
 
 
+@audit_refusals("export_docx")
 @requires(Perm.MANAGE_PRIVACY)
 def export_docx(request: HttpRequest, household_id: int) -> HttpResponse:
     """The same, as a Word document to hand to the person; audited."""
@@ -336,6 +339,7 @@ def export_docx(request: HttpRequest, household_id: int) -> HttpResponse:
     return _private(response)
 
 
+@audit_refusals("request_export")
 @requires(Perm.MANAGE_PRIVACY)
 def request_export(request: HttpRequest, request_id: int, fmt: str) -> HttpResponse:
     """The export handed to the person for a completed access request, as JSON or DOCX; audited."""

@@ -18,6 +18,7 @@ from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.errors import DomainError
 from cdtt.privacy import datamap, selectors, services
+from cdtt.privacy.auditing import audit_refusals
 from cdtt.privacy.documents import breach_notice_docx
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -126,6 +127,7 @@ def breach_detail(request: HttpRequest, breach_id: int) -> HttpResponse:
     return _private(render(request, "privacy/breach_detail.html", context))
 
 
+@audit_refusals("breach_notice")
 @requires(Perm.MANAGE_BREACHES)
 def breach_notice(request: HttpRequest, breach_id: int) -> HttpResponse:
     """The notice to the authority, as a Word document in the administrative format, to sign and send."""
