@@ -153,6 +153,7 @@ class HouseholdBody(Schema):
     is_business: bool = False
     caretaker_id: int | None = None
     notes: str = ""
+    consent: str = ""  # how the head agreed (paper, verbal, electronic): required with a phone
 
 
 class HouseholdPatchIn(Schema):
@@ -198,7 +199,8 @@ class AdoptionIn(Schema):
 
 # -- helpers --------------------------------------------------------------------------------------
 
-_HOUSEHOLD_FIELDS = services.HouseholdIn.__dataclass_fields__
+# A change keeps the stored values of fields left out (consent is given once, on registration).
+_HOUSEHOLD_FIELDS = [name for name in services.HouseholdIn.__dataclass_fields__ if name != "consent"]
 _RESIDENT_FIELDS = services.ResidentIn.__dataclass_fields__
 
 

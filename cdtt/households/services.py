@@ -27,8 +27,11 @@ from cdtt.households.models import (
     AdoptionItem,
     AdoptionStatus,
     AppliesTo,
+    Consent,
+    ConsentMethod,
     Household,
     Internet,
+    ProcessingActivity,
     Relationship,
     Resident,
 )
@@ -52,6 +55,9 @@ class HouseholdIn:
     is_business: bool = False
     caretaker_id: int | None = None
     notes: str = ""
+    # How the head of household agreed to give the phone numbers (a ConsentMethod value): required with a phone
+    # when a household is registered, since the register of processing lists phones as processed on consent.
+    consent: str = ""
 
 
 @dataclass(frozen=True)
@@ -164,16 +170,59 @@ def _bump(household: Household) -> None:
     household.refresh_from_db(fields=["version", "updated_at"])
 
 
+# Evidence of a consent recorded with the household itself: data (Vietnamese), not interface text.
+CONSENT_AT_REGISTRATION = "Ghi nhận khi đăng ký hộ"
+
+
 def household_create(
     *, actor: Any, village: Village, data: HouseholdIn, request: HttpRequest | None = None
 ) -> Household:
+    """Register a household; a phone number needs the head of household's consent, which is recorded with it."""
     require_village(actor, village)
     values = clean_household(data, village=village)
+    if data.consent and data.consent not in ConsentMethod.values:
+        raise DomainError(_("Choose how the consent was given."), field="consent")
+    if (values["phone"] or values["phone2"]) and not data.consent:
+        raise DomainError(
+            _(
+                "A phone number is kept only with the household's consent: say how the head of household agreed, "
+                "or leave the phone empty."
+            ),
+            field="consent",
+        )
     with transaction.atomic():
         household = Household.objects.create(village=village, commune_id=village.commune_id, created_by=actor, **values)
         engine.household_moved(household, +1)
         audit_record(actor=actor, action="household.create", target=household, unit=village.commune, request=request)
+        if data.consent:
+            _consent_at_registration(actor, household, data.consent, request)
     return household
+
+
+def _consent_at_registration(actor: Any, household: Household, method: str, request: HttpRequest | None) -> None:
+    """The head's consent to the register (phones included), recorded with the household it comes with."""
+    activity = ProcessingActivity.objects.get(code="household_register")
+    consent = Consent.objects.create(
+        household=household,
+        activity=activity,
+        given_by=household.head_name,
+        given_at=timezone.now(),
+        method=method,
+        notice_version=activity.notice_version,
+        evidence=CONSENT_AT_REGISTRATION,
+        recorded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="consent.record",
+        target=consent,
+        unit=household.commune,
+        request=request,
+        household=household.pk,
+        activity=activity.code,
+        method=method,
+        notice_version=activity.notice_version,
+    )
 
 
 def household_update(

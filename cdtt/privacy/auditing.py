@@ -25,6 +25,8 @@ def masked(name: str, value: Any) -> Any:
     """The value as the audit trail records it."""
     if value in (None, ""):
         return value
+    if hasattr(value, "pk"):  # a related row (the caretaker): its id
+        return value.pk
     if name in _PHONES:
         return mask_phone(str(value))
     if name in _TEXTS:

@@ -50,7 +50,12 @@ def world(tree: Tree, users: Users) -> World:
         actor=users.commune_officer,
         village=tree.v1,
         data=HouseholdIn(
-            head_name="Nguyễn Văn An", phone=AN_PHONE, members_count=4, adults_count=2, caretaker_id=caretaker.pk
+            consent="verbal",
+            head_name="Nguyễn Văn An",
+            phone=AN_PHONE,
+            members_count=4,
+            adults_count=2,
+            caretaker_id=caretaker.pk,
         ),
     )
     hoa = services.resident_add(
@@ -59,7 +64,9 @@ def world(tree: Tree, users: Users) -> World:
         data=ResidentIn(full_name="Nguyễn Thị Hoa", birth_year=1990, relationship="spouse", phone="0987 111 222"),
     )
     binh = services.household_create(
-        actor=users.commune_officer, village=tree.v2, data=HouseholdIn(head_name="Trần Thị Bình", phone="0903111222")
+        actor=users.commune_officer,
+        village=tree.v2,
+        data=HouseholdIn(consent="verbal", head_name="Trần Thị Bình", phone="0903111222"),
     )
     xa = services.household_create(actor=users.outsider, village=tree.v5, data=HouseholdIn(head_name="Lê Văn Xa"))
     return World(an=Household.objects.get(pk=an.pk), hoa=hoa, binh=binh, xa=xa, caretaker=caretaker)
@@ -101,6 +108,7 @@ def _household_data(**extra: Any) -> dict[str, Any]:
         "internet": "mobile",
         "caretaker": "",
         "notes": "",
+        "consent": "verbal",  # a phone is kept only with consent (ignored when editing)
     }
     return data | extra
 
@@ -361,7 +369,12 @@ def test_the_list_query_count_does_not_grow_with_households(
         household = services.household_create(
             actor=users.commune_officer,
             village=tree.v1 if index % 2 else tree.v2,
-            data=HouseholdIn(head_name=f"Hộ số {index}", phone=f"09121110{index:02d}", caretaker_id=world.caretaker.pk),
+            data=HouseholdIn(
+                consent="verbal",
+                head_name=f"Hộ số {index}",
+                phone=f"09121110{index:02d}",
+                caretaker_id=world.caretaker.pk,
+            ),
         )
         services.adoption_set(actor=users.commune_officer, household=household, item_code="smartphone")
     with django_assert_max_num_queries(15):  # +1: the unread-notices badge

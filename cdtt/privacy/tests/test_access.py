@@ -28,7 +28,9 @@ HEAD = "Vũ Văn Thành"
 @pytest.fixture
 def household(tree: Tree, users: Users) -> Household:
     household = services.household_create(
-        actor=users.commune_officer, village=tree.v1, data=HouseholdIn(head_name=HEAD, phone="0912345672")
+        actor=users.commune_officer,
+        village=tree.v1,
+        data=HouseholdIn(consent="verbal", head_name=HEAD, phone="0912345672"),
     )
     Activity.objects.create(
         kind="guidance",

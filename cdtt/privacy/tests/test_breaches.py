@@ -38,7 +38,9 @@ def _data(**changes: Any) -> services.BreachIn:
 @pytest.fixture
 def breach(tree: Tree, users: Users) -> Breach:
     household_services.household_create(
-        actor=users.commune_officer, village=tree.v1, data=HouseholdIn(head_name="Ngô Văn Lợi", phone="0912345673")
+        actor=users.commune_officer,
+        village=tree.v1,
+        data=HouseholdIn(consent="verbal", head_name="Ngô Văn Lợi", phone="0912345673"),
     )
     return services.breach_record(actor=users.commune_officer, unit=tree.c1, data=_data())
 

@@ -49,7 +49,9 @@ def subject(tree: Tree, users: Users) -> Household:
     household = services.household_create(
         actor=officer,
         village=tree.v1,
-        data=HouseholdIn(head_name=HEAD, address="Số 9 ngõ Trúc", phone=PHONE, members_count=3, adults_count=2),
+        data=HouseholdIn(
+            consent="verbal", head_name=HEAD, address="Số 9 ngõ Trúc", phone=PHONE, members_count=3, adults_count=2
+        ),
     )
     services.resident_add(actor=officer, household=household, data=ResidentIn(full_name=HEAD, birth_year=1970))
     services.resident_add(

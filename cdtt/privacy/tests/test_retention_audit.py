@@ -26,13 +26,15 @@ OLD = timezone.now() - datetime.timedelta(days=40)
 
 def _household(users: Users, tree: Tree, name: str, **extra: object) -> Household:
     household = services.household_create(
-        actor=users.commune_officer, village=tree.v1, data=HouseholdIn(head_name=name, phone="0912345674", **extra)
+        actor=users.commune_officer,
+        village=tree.v1,
+        data=HouseholdIn(consent="verbal", head_name=name, phone="0912345674", **extra),
     )
     return Household.objects.get(pk=household.pk)
 
 
 def _withdrawn(users: Users, household: Household, when: datetime.datetime) -> None:
-    consent = privacy.consent_record(
+    privacy.consent_record(
         actor=users.team_member,
         household=household,
         activity_code="household_register",
@@ -40,8 +42,9 @@ def _withdrawn(users: Users, household: Household, when: datetime.datetime) -> N
         given_at=when - datetime.timedelta(days=1),
         method="verbal",
     )
-    privacy.consent_withdraw(actor=users.team_member, consent=consent)
-    Consent.objects.filter(pk=consent.pk).update(withdrawn_at=when)
+    for given in Consent.objects.filter(household=household, withdrawn_at__isnull=True):  # with the registration's
+        privacy.consent_withdraw(actor=users.team_member, consent=given)
+    Consent.objects.filter(household=household).update(withdrawn_at=when)
 
 
 @pytest.fixture
@@ -115,7 +118,7 @@ def test_a_change_records_old_and_new_values_masked(tree: Tree, users: Users) ->
     services.household_update(
         actor=users.commune_officer,
         household=household,
-        data=HouseholdIn(head_name="Trịnh Văn Mới", phone="0987654320", members_count=4),
+        data=HouseholdIn(consent="verbal", head_name="Trịnh Văn Mới", phone="0987654320", members_count=4),
     )
     changes = AuditEvent.objects.get(action="household.update").details["changes"]
     assert changes["members_count"] == [3, 4]
