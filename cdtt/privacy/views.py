@@ -22,7 +22,12 @@ from cdtt.privacy.auditing import audit_refusals
 from cdtt.privacy.documents import breach_notice_docx
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-_MOMENT = {"widget": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")}
+
+
+def _moment_input() -> forms.DateTimeInput:
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
 _LONG = forms.Textarea(attrs={"rows": 3})
 
 
@@ -30,8 +35,8 @@ class BreachForm(forms.Form):
     unit = forms.ChoiceField(label=gettext_lazy("Unit"))
     title = forms.CharField(label=gettext_lazy("What happened (short)"), max_length=200)
     description = forms.CharField(label=gettext_lazy("Description"), widget=_LONG, max_length=5000)
-    occurred_at = forms.DateTimeField(label=gettext_lazy("When it happened"), required=False, **_MOMENT)
-    discovered_at = forms.DateTimeField(label=gettext_lazy("When it was discovered"), **_MOMENT)
+    occurred_at = forms.DateTimeField(label=gettext_lazy("When it happened"), required=False, widget=_moment_input())
+    discovered_at = forms.DateTimeField(label=gettext_lazy("When it was discovered"), widget=_moment_input())
     datasets = forms.MultipleChoiceField(
         label=gettext_lazy("Datasets affected"), widget=forms.CheckboxSelectMultiple, required=False
     )

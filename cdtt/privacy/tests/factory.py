@@ -21,14 +21,16 @@ class Factory:
         from cdtt.geo.models import AdminUnit, Village
         from cdtt.households.models import Resident
 
-        self.known: dict[type[models.Model], models.Model] = {
+        self.known: dict[type[models.Model], models.Model] = {  # rows made already, by model
             AdminUnit: tree.c1,
             Village: tree.v1,
             User: users.team_member,
             Household: household,
-            Resident: household.residents.first(),
         }
         self.counter = 0
+        resident = household.residents.first()
+        if resident is not None:
+            self.known[Resident] = resident
 
     def get(self, model: type[models.Model]) -> models.Model:
         if model not in self.known:

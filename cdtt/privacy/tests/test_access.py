@@ -76,6 +76,7 @@ def test_completing_an_access_request_attaches_the_export(
     )
     privacy.request_complete(actor=officer, data_request=data_request)
     data_request.refresh_from_db()
+    assert data_request.export is not None
     assert data_request.export["household"]["head_name"] == HEAD
     client = signed_in("commune_officer")
     page = client.get(f"/households/privacy/requests/{data_request.pk}/").content.decode()
