@@ -199,8 +199,7 @@ class AdoptionIn(Schema):
 
 # -- helpers --------------------------------------------------------------------------------------
 
-# A change keeps the stored values of fields left out (consent is given once, on registration).
-_HOUSEHOLD_FIELDS = [name for name in services.HouseholdIn.__dataclass_fields__ if name != "consent"]
+_HOUSEHOLD_FIELDS = services.HOUSEHOLD_FIELDS  # a change keeps the stored values of fields left out
 _RESIDENT_FIELDS = services.ResidentIn.__dataclass_fields__
 
 

@@ -170,6 +170,9 @@ def _bump(household: Household) -> None:
     household.refresh_from_db(fields=["version", "updated_at"])
 
 
+# The household's own fields (``consent`` is given once, with the registration).
+HOUSEHOLD_FIELDS = tuple(name for name in HouseholdIn.__dataclass_fields__ if name != "consent")
+
 # Evidence of a consent recorded with the household itself: data (Vietnamese), not interface text.
 CONSENT_AT_REGISTRATION = "Ghi nhận khi đăng ký hộ"
 

@@ -21,10 +21,12 @@ router = Router(tags=["privacy"])
 
 
 class BreachBody(Schema):
-    unit_id: int
-    title: str
-    description: str
-    discovered_at: datetime.datetime
+    """Every field optional in the schema: the access check comes first, then the service's own messages."""
+
+    unit_id: int | None = None  # required
+    title: str = ""
+    description: str = ""
+    discovered_at: datetime.datetime | None = None  # required
     occurred_at: datetime.datetime | None = None
     datasets: list[str] = []
     subjects: str = ""
@@ -76,7 +78,7 @@ def breach_get(request: HttpRequest, breach_id: int) -> Any:
 @api_requires(Perm.MANAGE_BREACHES)
 def breach_create(request: HttpRequest, payload: BreachBody) -> Any:
     """Record a breach at one of the caller's units; the authority must be told within 72 hours."""
-    unit = scope_for(request.user).units(Perm.MANAGE_BREACHES).filter(pk=payload.unit_id).first()
+    unit = scope_for(request.user).units(Perm.MANAGE_BREACHES).filter(pk=payload.unit_id or 0).first()
     if unit is None:
         raise NotFound(_("The unit was not found."))
     data = services.BreachIn(**payload.model_dump(exclude={"unit_id"}))

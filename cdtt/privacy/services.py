@@ -32,7 +32,7 @@ MAX_TEXT = 5000
 class BreachIn:
     title: str
     description: str
-    discovered_at: datetime.datetime
+    discovered_at: datetime.datetime | None
     occurred_at: datetime.datetime | None = None
     datasets: list[str] = field(default_factory=list)
     subjects: str = ""
