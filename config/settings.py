@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "cdtt.transfers",
     "cdtt.teams",
     "cdtt.households",
+    "cdtt.privacy",
     "cdtt.catalog",
     "cdtt.activities",
     "cdtt.progress",

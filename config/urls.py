@@ -16,6 +16,7 @@ urlpatterns = [
     path("imports/", include("cdtt.transfers.urls")),
     path("teams/", include("cdtt.teams.urls")),
     path("households/", include("cdtt.households.urls")),
+    path("du-lieu-ca-nhan/", include("cdtt.privacy.urls")),
     path("chi-tieu/", include("cdtt.progress.urls")),
     path("bang-dieu-khien/", include("cdtt.dashboards.urls")),
     path("danh-muc/", include("cdtt.catalog.urls")),

@@ -41,6 +41,7 @@ class Perm(StrEnum):
     RAISE_DIFFICULTIES = "difficulties.raise"  # raise a difficulty for one's team or unit; resolve or reopen it
     HANDLE_DIFFICULTIES = "difficulties.handle"  # assign, answer, escalate the difficulties one's unit handles
     MANAGE_CHANNELS = "channels.manage"  # the chat channel's health (the Zalo OA serves the whole deployment)
+    MANAGE_BREACHES = "privacy.breaches"  # the personal-data breach register of one's units (72-hour notice)
 
 
 _OFFICER = frozenset(
@@ -60,6 +61,7 @@ _OFFICER = frozenset(
         Perm.REVIEW_REPORTS,
         Perm.VIEW_TRAINING,
         Perm.MANAGE_TRAINING,
+        Perm.MANAGE_BREACHES,
     }
 )
 _REPORTER = frozenset({Perm.VIEW_REPORTS, Perm.SUBMIT_REPORTS})

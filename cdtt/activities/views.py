@@ -37,6 +37,8 @@ def _household(user: Any, household_id: int) -> Household:
     )
     if household is None:
         raise NotFound(_("The household was not found."))
+    if household.processing_stopped:
+        raise NotFound(_("Processing of this household's data has stopped (consent withdrawn or restricted)."))
     return household
 
 
@@ -212,6 +214,9 @@ def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
     activity = activity_get(actor=request.user, activity_id=activity_id)
     if activity.village_id is None:  # a commune-wide record is corrected through the API
         raise NotFound(_("The activity was not found."))
+    if activity.household is not None and activity.household.processing_stopped:
+        # Its note and the household's name are the person's data, no longer to be used.
+        raise NotFound(_("Processing of this household's data has stopped (consent withdrawn or restricted)."))
     error = ""
     if request.method == "POST":
         outcome_id, platform_id = _choice(request.POST.get("choice", ""))

@@ -300,6 +300,10 @@ from cdtt.api.households import router as households_router  # noqa: E402
 
 api.add_router("/", households_router)
 
+from cdtt.privacy.api import router as privacy_router  # noqa: E402
+
+api.add_router("/", privacy_router)
+
 from cdtt.api.progress import router as progress_router  # noqa: E402
 
 api.add_router("/", progress_router)

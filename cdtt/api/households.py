@@ -153,6 +153,7 @@ class HouseholdBody(Schema):
     is_business: bool = False
     caretaker_id: int | None = None
     notes: str = ""
+    consent: str = ""  # how the head agreed (paper, verbal, electronic): required with a phone
 
 
 class HouseholdPatchIn(Schema):
@@ -198,7 +199,7 @@ class AdoptionIn(Schema):
 
 # -- helpers --------------------------------------------------------------------------------------
 
-_HOUSEHOLD_FIELDS = services.HouseholdIn.__dataclass_fields__
+_HOUSEHOLD_FIELDS = services.HOUSEHOLD_FIELDS  # a change keeps the stored values of fields left out
 _RESIDENT_FIELDS = services.ResidentIn.__dataclass_fields__
 
 

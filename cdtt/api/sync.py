@@ -25,8 +25,10 @@ from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.api.auth import api_requires
 from cdtt.api.schemas import ERRORS
+from cdtt.core.audit import audit_event, audit_record_many
 from cdtt.core.errors import DomainError
 from cdtt.core.text import mask_phone
+from cdtt.geo.models import AdminUnit
 from cdtt.households.models import AdoptionStatus, Household, Resident
 from cdtt.sync import services
 from cdtt.teams.selectors import sees_full_phones
@@ -180,6 +182,22 @@ def _guides(user: Any) -> tuple[list[dict[str, Any]], str]:
     return guides, hashlib.sha256(content).hexdigest()[:16]
 
 
+def _audit_pull(request: HttpRequest, page: list[Household]) -> None:
+    """Names and birth years went to a phone: one audit event per commune, naming the households sent."""
+    by_commune: dict[int, list[int]] = {}
+    for household in page:
+        if household.erased_at is None and not household.processing_stopped:
+            by_commune.setdefault(household.commune_id, []).append(household.pk)
+    audit_record_many(
+        [
+            audit_event(
+                actor=request.user, action="sync.pull", unit=AdminUnit(pk=commune_id), request=request, households=ids
+            )
+            for commune_id, ids in by_commune.items()
+        ]
+    )
+
+
 @router.get("/sync/pull", response={200: PullOut, **ERRORS})
 @api_requires(Perm.EDIT_HOUSEHOLDS)
 def sync_pull(request: HttpRequest, since: str = "", limit: int = PULL_LIMIT) -> Any:
@@ -203,6 +221,7 @@ def sync_pull(request: HttpRequest, since: str = "", limit: int = PULL_LIMIT) ->
     )
     more = len(page) > limit
     page = page[:limit]
+    _audit_pull(request, page)
     full = sees_full_phones(request.user)
     out = []
     for household in page:

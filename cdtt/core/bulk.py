@@ -68,10 +68,17 @@ def _converter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
     return convert
 
 
+# Called with each batch before it is written, like ``pre_save`` for ``save()`` (which this path skips):
+# apps register row guards here (cdtt.privacy masks ID numbers typed into free text).
+BEFORE_INSERT: list[Callable[[Sequence[models.Model]], None]] = []
+
+
 def insert_many(objs: Sequence[models.Model]) -> None:
     """Insert these new instances of one model in one statement and set their primary keys."""
     if not objs:
         return
+    for guard in BEFORE_INSERT:
+        guard(objs)
     model = type(objs[0])
     plan = _plan(model)
     params: list[Any] = []

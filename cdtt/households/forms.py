@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cdtt.core.text import mask_phone
-from cdtt.households.models import Household, Internet, Relationship, Resident
+from cdtt.households.models import ConsentMethod, Household, Internet, Relationship, Resident
 from cdtt.households.selectors import FilterCounts, HouseholdFilters
 from cdtt.households.services import MAX_MEMBERS, HouseholdIn, ResidentIn
 from cdtt.teams.models import Gender
@@ -157,6 +157,14 @@ class HouseholdForm(forms.Form):
     internet = forms.ChoiceField(label=_("Internet at home"), choices=Internet.choices, required=False)
     is_business = forms.BooleanField(label=_("Business household"), required=False)
     caretaker = forms.ChoiceField(label=_("Team member who looks after it"), required=False)
+    consent = forms.ChoiceField(
+        label=_("How the head of household agreed to give the phone numbers"),
+        choices=[("", "—"), *ConsentMethod.choices],
+        required=False,
+        help_text=_(
+            "Required with a phone number: phones are kept only with consent (see the register of processing)."
+        ),
+    )
     notes = forms.CharField(
         label=_("Notes"),
         max_length=500,
@@ -180,6 +188,7 @@ class HouseholdForm(forms.Form):
         self.household = household
         if villages is None:  # editing: a household does not move between villages here
             del self.fields["village"]
+            del self.fields["consent"]  # recorded on the consents page once the household exists
         else:
             _choice(self, "village").choices = [("", "—")] + [(str(v.pk), v.name) for v in villages]
             if len(villages) == 1:
@@ -220,6 +229,7 @@ class HouseholdForm(forms.Form):
             is_business=data["is_business"],
             caretaker_id=_int_or_none(data["caretaker"]),
             notes=data["notes"],
+            consent=data.get("consent") or "",
         )
 
 

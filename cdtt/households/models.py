@@ -274,6 +274,8 @@ class DataSubjectRequest(models.Model):
     completed_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=RequestStatus.choices, default=RequestStatus.RECEIVED)
     outcome = models.TextField(_("outcome"), blank=True)
+    # An access request, once completed: what was handed to the person (the export), kept with the request.
+    export = models.JSONField(null=True, blank=True, editable=False)
     handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

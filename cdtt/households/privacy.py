@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
 from typing import Any
 
 from django.db import transaction
@@ -37,6 +38,7 @@ from cdtt.households.models import (
     RequestStatus,
     Resident,
 )
+from cdtt.privacy import datamap, erasure
 
 # What an erased household's head is called from then on: data (Vietnamese), not interface text.
 ERASED_NAME = "Đã xóa"
@@ -116,6 +118,33 @@ def _restricted(household: Household, resident: Resident | None) -> bool:
     ).exists()
 
 
+def _own_stop(resident: Resident) -> bool:
+    """The person stopped processing of their own data (withdrew every consent of theirs, or a restriction)."""
+    own = Consent.objects.filter(resident=resident)
+    withdrawn = own.exists() and not own.filter(withdrawn_at__isnull=True).exists()
+    return withdrawn or _restricted(resident.household, resident)
+
+
+def _set_stopped(household: Household, resident: Resident | None, stopped: bool) -> None:
+    """Stop (or resume) processing of a person, or of a household and its people with it.
+
+    The household's consent covers its people: when it stops, the people stop too (the guidance form, the
+    phones and the API must not offer them); when it resumes, those who did not stop on their own resume.
+    """
+    if resident is not None:
+        resident.processing_stopped = stopped
+        resident.save(update_fields=["processing_stopped", "updated_at"])
+        return
+    household.processing_stopped = stopped
+    household.save(update_fields=["processing_stopped", "updated_at"])
+    people = Resident.objects.filter(household=household, erased_at__isnull=True)
+    if stopped:
+        people.update(processing_stopped=True, updated_at=timezone.now())
+        return
+    resumed = [r.pk for r in people.filter(processing_stopped=True) if not _own_stop(r)]
+    Resident.objects.filter(pk__in=resumed).update(processing_stopped=False, updated_at=timezone.now())
+
+
 def consent_record(
     *,
     actor: Any,
@@ -165,8 +194,7 @@ def consent_record(
         )
         resumed = target.processing_stopped and not _restricted(household, resident)
         if resumed:
-            target.processing_stopped = False
-            target.save(update_fields=["processing_stopped", "updated_at"])
+            _set_stopped(household, resident, False)
         _bump(household)
         audit_record(
             actor=actor,
@@ -206,8 +234,7 @@ def consent_withdraw(*, actor: Any, consent: Consent, request: HttpRequest | Non
         target: Household | Resident = resident if resident is not None else household
         stopped = not still_active and not target.processing_stopped
         if stopped:
-            target.processing_stopped = True
-            target.save(update_fields=["processing_stopped", "updated_at"])
+            _set_stopped(household, resident, True)
         _bump(household)
         audit_record(
             actor=actor,
@@ -379,10 +406,11 @@ def request_complete(
         locked = _locked_open(data_request)
         household, resident = locked.household, locked.resident
         effect = ""
+        redacted: dict[str, int] = {}
         if household is not None and locked.kind == RequestKind.DELETE:
             if resident is not None:
                 if resident.erased_at is None:
-                    _erase_resident(resident)
+                    redacted = _erase_resident(resident)
                     _bump(household)
                     effect = "resident_erased"
             elif household.erased_at is None:
@@ -391,16 +419,30 @@ def request_complete(
         elif household is not None and locked.kind in STOPPING_KINDS:
             target: Household | Resident = resident if resident is not None else household
             if not target.processing_stopped:
-                target.processing_stopped = True
-                target.save(update_fields=["processing_stopped", "updated_at"])
+                _set_stopped(household, resident, True)
                 _bump(household)
             effect = "processing_stopped"
+        elif household is not None and locked.kind == RequestKind.ACCESS:
+            # What the person receives is kept with the request: the proof of what was handed over.
+            with translation.override("vi"):
+                locked.export = _collect(
+                    Household.objects.select_related("commune", "village", "caretaker").get(pk=household.pk)
+                )
+            effect = "export_attached"
         locked.status = RequestStatus.COMPLETED
         locked.completed_on = timezone.localdate()
         locked.outcome = outcome
         locked.handled_by = actor
-        locked.save(update_fields=["status", "completed_on", "outcome", "handled_by"])
-        _audit_request(actor, locked, "request.complete", request, effect=effect, late=locked.completed_on > locked.due)
+        locked.save(update_fields=["status", "completed_on", "outcome", "handled_by", "export"])
+        _audit_request(
+            actor,
+            locked,
+            "request.complete",
+            request,
+            effect=effect,
+            late=locked.completed_on > locked.due,
+            **({"redacted": redacted} if redacted else {}),
+        )
     return locked
 
 
@@ -424,7 +466,34 @@ def request_refuse(
 # -- erasure -----------------------------------------------------------------------------------------
 
 
-def _erase_resident(resident: Resident) -> None:
+def _subject(household: Household, residents: list[Resident]) -> erasure.Subject:
+    """What identifies these people in free text: names, phones, and ID numbers written in their own records."""
+    subject = erasure.Subject(commune_path=AdminUnit.objects.get(pk=household.commune_id).path)
+    for resident in residents:
+        subject.add_name(resident.full_name)
+        subject.add_phone(resident.phone)
+    return subject
+
+
+def _whole_household(household: Household) -> erasure.Subject:
+    from cdtt.activities.models import Activity
+
+    subject = _subject(household, list(Resident.objects.filter(household=household)))
+    if household.head_name != ERASED_NAME:
+        subject.add_name(household.head_name)
+    for phone in (household.phone, household.phone2):
+        subject.add_phone(phone)
+    texts = [household.notes, household.address]
+    texts += Activity.objects.filter(household=household).values_list("note", flat=True)
+    texts += DataSubjectRequest.objects.filter(household=household).values_list("details", flat=True)
+    texts += Consent.objects.filter(household=household).values_list("evidence", flat=True)
+    for text in texts:
+        subject.add_text(text)
+    return subject
+
+
+def _erase_resident(resident: Resident) -> dict[str, int]:
+    subject = _subject(resident.household, [resident])
     resident.full_name = ""
     resident.phone = ""
     resident.birth_year = None
@@ -432,9 +501,11 @@ def _erase_resident(resident: Resident) -> None:
     resident.erased_at = timezone.now()
     resident.save(update_fields=["full_name", "phone", "birth_year", "processing_stopped", "erased_at", "updated_at"])
     Consent.objects.filter(resident=resident).update(given_by="", evidence="")
+    return erasure.redact(subject)
 
 
 def _erase_household(actor: Any, household: Household, request: Any, **details: Any) -> None:
+    subject = _whole_household(household)
     now = timezone.now()
     household.head_name = ERASED_NAME
     household.address = household.phone = household.phone2 = household.notes = ""
@@ -458,6 +529,8 @@ def _erase_household(actor: Any, household: Household, request: Any, **details: 
         full_name="", name_folded="", phone="", birth_year=None, processing_stopped=True, erased_at=now, updated_at=now
     )
     Consent.objects.filter(household=household).update(given_by="", evidence="")
+    # Free text elsewhere (notes, titles, import rows, ...): where the map of personal data points.
+    redacted = erasure.redact(subject)
     _bump(household)
     audit_record(
         actor=actor,
@@ -466,6 +539,7 @@ def _erase_household(actor: Any, household: Household, request: Any, **details: 
         unit=household.commune,
         request=request,
         residents=erased,
+        redacted=redacted,
         **details,
     )
 
@@ -617,7 +691,7 @@ def _collect(household: Household) -> dict[str, Any]:
         .select_related("actor", "unit")
         .order_by("at", "id")
     )
-    activities = list(ProcessingActivity.objects.order_by("code"))
+    audit = sorted([*audit, *_list_views(household)], key=lambda e: (e.at, e.pk))
     caretaker = household.caretaker
     return {
         "exported_at": _iso(timezone.now()),
@@ -721,19 +795,9 @@ def _collect(household: Household) -> dict[str, Any]:
             }
             for q in requests
         ],
-        "processing": [
-            {
-                "code": a.code,
-                "name": a.name,
-                "purpose": a.purpose,
-                "legal_basis": a.legal_basis,
-                "data_categories": a.data_categories,
-                "retention": a.retention,
-                "recipients": a.recipients,
-                "notice_version": a.notice_version,
-            }
-            for a in activities
-        ],
+        "activities": _activities(household),
+        "mentions": _mentions(household),
+        "processing": _processing(),
         "audit": [
             {
                 "at": _iso(e.at),
@@ -747,6 +811,71 @@ def _collect(household: Household) -> dict[str, Any]:
             for e in audit
         ],
     }
+
+
+def _list_views(household: Household) -> list[AuditEvent]:
+    """List pages that showed the household (one event per page and commune names the households shown)."""
+    events = AuditEvent.objects.filter(action="household.list", unit_id=household.commune_id).select_related(
+        "actor", "unit"
+    )
+    return [e for e in events.order_by("at", "id") if household.pk in (e.details.get("households") or [])]
+
+
+def _activities(household: Household) -> list[dict[str, Any]]:
+    from cdtt.activities.models import Activity
+
+    rows = Activity.objects.filter(household=household).select_related("platform", "outcome", "recorded_by")
+    return [
+        {
+            "id": a.pk,
+            "occurred_on": _iso(a.occurred_on),
+            "kind": a.kind,
+            "kind_label": str(a.get_kind_display()),
+            "resident": a.resident_id,
+            "platform": a.platform.name if a.platform else None,
+            "outcome": a.outcome.name if a.outcome else None,
+            "note": a.note,
+            "voided": a.voided_at is not None,
+            "recorded_by": _username(a.recorded_by),
+        }
+        for a in rows.order_by("occurred_on", "id")
+    ]
+
+
+# The request and consent rows are exported whole above; mentions are the rest of the map.
+_EXPORTED_WHOLE = {"households.Consent", "households.DataSubjectRequest"}
+
+
+def _mentions(household: Household) -> list[dict[str, Any]]:
+    """Every other row of the map whose text names the household's people (notes, difficulties, notices, ...)."""
+    found = erasure.mentions(_whole_household(household))
+    return [
+        {
+            "place": f"{item.model}.{item.field}",
+            "dataset": datamap.dataset(item.dataset).name,
+            "id": pk,
+            "text": value if isinstance(value, str) else json.dumps(value, ensure_ascii=False),
+        }
+        for item, pk, value in found
+        if item.model not in _EXPORTED_WHOLE
+    ]
+
+
+def _processing() -> list[dict[str, Any]]:
+    notices = dict(ProcessingActivity.objects.values_list("code", "notice_version"))
+    return [
+        {
+            "code": d.code,
+            "name": d.name,
+            "purpose": d.purpose,
+            "legal_basis": d.legal_basis,
+            "data_categories": d.categories,
+            "retention": d.retention,
+            "recipients": d.recipients,
+            "notice_version": notices.get(d.code, ""),
+        }
+        for d in datamap.DATASETS
+    ]
 
 
 def _export_household(actor: Any, household: Household) -> Household:
@@ -774,6 +903,22 @@ def person_export_docx(*, actor: Any, household: Household, request: HttpRequest
         actor=actor, action="household.export", target=household, unit=household.commune, request=request, format="docx"
     )
     return content
+
+
+def request_export(
+    *, actor: Any, data_request: DataSubjectRequest, request: HttpRequest | None = None
+) -> dict[str, Any]:
+    """The export attached to a completed access request (404 when there is none); the download is audited."""
+    _require_handler(actor, data_request)
+    if not data_request.export:
+        raise NotFound(_("No export is attached to this request."))
+    _audit_request(actor, data_request, "request.export", request)
+    return dict(data_request.export)
+
+
+def export_docx(data: dict[str, Any]) -> bytes:
+    """An export (as :func:`person_export` returns it) as the Word document handed to the person."""
+    return _docx(data)
 
 
 # -- the DOCX (document text is data: Vietnamese whatever the reader's language) ----------------------
@@ -962,7 +1107,22 @@ def _docx(data: dict[str, Any]) -> bytes:
         ],
     )
 
-    heading("7. Mục đích và cơ sở pháp lý của việc xử lý")
+    heading("7. Hoạt động hỗ trợ, hướng dẫn")
+    table(
+        ["Ngày", "Hoạt động", "Nền tảng", "Kết quả", "Ghi chú"],
+        [
+            [_vn(a["occurred_on"]), a["kind_label"], a["platform"] or "", a["outcome"] or "", a["note"]]
+            for a in data["activities"]
+        ],
+    )
+
+    heading("8. Dữ liệu khác có nêu tên, số điện thoại hoặc số định danh")
+    table(
+        ["Nhóm dữ liệu", "Vị trí", "Nội dung"],
+        [[m["dataset"], f"{m['place']} #{m['id']}", m["text"]] for m in data["mentions"]],
+    )
+
+    heading("9. Mục đích và cơ sở pháp lý của việc xử lý")
     for activity in data["processing"]:
         para(activity["name"], bold=True)
         para(f"Mục đích: {activity['purpose']}")
@@ -972,7 +1132,7 @@ def _docx(data: dict[str, Any]) -> bytes:
         if activity["recipients"]:
             para(f"Bên nhận: {activity['recipients']}")
 
-    heading("8. Nhật ký truy cập và thay đổi")
+    heading("10. Nhật ký truy cập và thay đổi")
     table(
         ["Thời điểm", "Hoạt động", "Tài khoản", "Đơn vị"],
         [[_vn(e["at"]), e["action_label"], e["actor"], e["unit"] or ""] for e in data["audit"]],

@@ -29,11 +29,17 @@ class HouseholdFilters:
 
 
 def household_list(*, user: Any, filters: HouseholdFilters | None = None) -> QuerySet[Household]:
-    """Households in the user's villages (never erased ones), filtered; for lists (phones masked by the view)."""
+    """Households in the user's villages, filtered; for lists (phones masked by the view).
+
+    Never erased ones, nor those whose processing stopped (consent withdrawn, restriction granted): the law
+    allows keeping them, not using them; the commune officer finds them through ``stopped_households``.
+    """
     scope = scope_for(user)
     scope.require(Perm.VIEW_HOUSEHOLDS)
     filters = filters or HouseholdFilters()
-    households = Household.objects.filter(scope.q(Perm.VIEW_HOUSEHOLDS), erased_at__isnull=True)
+    households = Household.objects.filter(
+        scope.q(Perm.VIEW_HOUSEHOLDS), erased_at__isnull=True, processing_stopped=False
+    )
     if filters.village_id is not None:
         households = households.filter(village_id=filters.village_id)
     if filters.caretaker_id is not None:
@@ -60,8 +66,13 @@ def household_get(
     perm: Perm = Perm.VIEW_HOUSEHOLDS,
     request: HttpRequest | None = None,
     audit: bool = True,
+    allow_stopped: bool = False,
 ) -> Household:
-    """One household's details; the read is audited (Law 91/2025: access to personal data is logged)."""
+    """One household's details; the read is audited (Law 91/2025: access to personal data is logged).
+
+    A household whose processing stopped is not found, except for the pages that handle the person's rights
+    (``allow_stopped``: consents, requests, the export), where a new consent can resume it.
+    """
     scope = scope_for(user)
     scope.require(perm)
     try:
@@ -71,6 +82,8 @@ def household_get(
     household = Household.objects.filter(scope.q(perm), pk=pk).select_related("village", "commune", "caretaker").first()
     if household is None:
         raise NotFound(_("The household was not found."))
+    if household.processing_stopped and household.erased_at is None and not allow_stopped:
+        raise NotFound(_("Processing of this household's data has stopped (consent withdrawn or restricted)."))
     if audit:
         audit_record(actor=user, action="household.view", target=household, unit=household.commune, request=request)
     return household
@@ -215,8 +228,12 @@ def household_list_audit(
 
 
 def resident_list(*, household: Household) -> list[Resident]:
-    """The people of a household already read through ``household_get`` (scoped and audited there)."""
-    return list(Resident.objects.filter(household=household).order_by("id"))
+    """The people of a household already read through ``household_get`` (scoped and audited there).
+
+    Not those whose processing stopped (their own consent withdrawn, a restriction): their name and birth
+    year are no longer shown or offered; the consents page lists them to record a new consent.
+    """
+    return list(Resident.objects.filter(household=household, processing_stopped=False).order_by("id"))
 
 
 def adoption_status_list(*, household: Household) -> list[AdoptionStatus]:
@@ -228,3 +245,11 @@ def adoption_history(*, household: Household, limit: int = 50) -> list[AdoptionE
     """The latest ticks and undos of a household, newest first, with who recorded them."""
     events = AdoptionEvent.objects.filter(household=household).select_related("item", "resident", "recorded_by")
     return list(events.order_by("-recorded_at", "-id")[:limit])
+
+
+def stopped_households(*, user: Any) -> list[Household]:
+    """Households whose processing stopped, for the commune officer handling requests and new consents."""
+    scope = scope_for(user)
+    scope.require(Perm.MANAGE_PRIVACY)
+    rows = Household.objects.filter(scope.q(Perm.MANAGE_PRIVACY), processing_stopped=True, erased_at__isnull=True)
+    return list(rows.select_related("village").order_by("village__name_folded", "head_name_folded", "id")[:200])

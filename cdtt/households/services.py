@@ -27,11 +27,15 @@ from cdtt.households.models import (
     AdoptionItem,
     AdoptionStatus,
     AppliesTo,
+    Consent,
+    ConsentMethod,
     Household,
     Internet,
+    ProcessingActivity,
     Relationship,
     Resident,
 )
+from cdtt.privacy import auditing
 from cdtt.progress import engine
 
 MAX_MEMBERS = 60
@@ -51,6 +55,9 @@ class HouseholdIn:
     is_business: bool = False
     caretaker_id: int | None = None
     notes: str = ""
+    # How the head of household agreed to give the phone numbers (a ConsentMethod value): required with a phone
+    # when a household is registered, since the register of processing lists phones as processed on consent.
+    consent: str = ""
 
 
 @dataclass(frozen=True)
@@ -163,16 +170,62 @@ def _bump(household: Household) -> None:
     household.refresh_from_db(fields=["version", "updated_at"])
 
 
+# The household's own fields (``consent`` is given once, with the registration).
+HOUSEHOLD_FIELDS = tuple(name for name in HouseholdIn.__dataclass_fields__ if name != "consent")
+
+# Evidence of a consent recorded with the household itself: data (Vietnamese), not interface text.
+CONSENT_AT_REGISTRATION = "Ghi nhận khi đăng ký hộ"
+
+
 def household_create(
     *, actor: Any, village: Village, data: HouseholdIn, request: HttpRequest | None = None
 ) -> Household:
+    """Register a household; a phone number needs the head of household's consent, which is recorded with it."""
     require_village(actor, village)
     values = clean_household(data, village=village)
+    if data.consent and data.consent not in ConsentMethod.values:
+        raise DomainError(_("Choose how the consent was given."), field="consent")
+    if (values["phone"] or values["phone2"]) and not data.consent:
+        raise DomainError(
+            _(
+                "A phone number is kept only with the household's consent: say how the head of household agreed, "
+                "or leave the phone empty."
+            ),
+            field="consent",
+        )
     with transaction.atomic():
         household = Household.objects.create(village=village, commune_id=village.commune_id, created_by=actor, **values)
         engine.household_moved(household, +1)
         audit_record(actor=actor, action="household.create", target=household, unit=village.commune, request=request)
+        if data.consent:
+            _consent_at_registration(actor, household, data.consent, request)
     return household
+
+
+def _consent_at_registration(actor: Any, household: Household, method: str, request: HttpRequest | None) -> None:
+    """The head's consent to the register (phones included), recorded with the household it comes with."""
+    activity = ProcessingActivity.objects.get(code="household_register")
+    consent = Consent.objects.create(
+        household=household,
+        activity=activity,
+        given_by=household.head_name,
+        given_at=timezone.now(),
+        method=method,
+        notice_version=activity.notice_version,
+        evidence=CONSENT_AT_REGISTRATION,
+        recorded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="consent.record",
+        target=consent,
+        unit=household.commune,
+        request=request,
+        household=household.pk,
+        activity=activity.code,
+        method=method,
+        notice_version=activity.notice_version,
+    )
 
 
 def household_update(
@@ -187,6 +240,7 @@ def household_update(
     require_household(actor, household)
     values = clean_household(data, village=household.village)
     changed = [name for name, value in values.items() if getattr(household, name) != value]
+    was = {name: getattr(household, name) for name in changed}
     counts_changed = bool({"members_count", "adults_count"} & set(changed))
     if counts_changed:
         before = Household(
@@ -218,6 +272,7 @@ def household_update(
             unit=household.commune,
             request=request,
             fields=changed,
+            changes=auditing.changes(was, {name: values[name] for name in changed}),
         )
     return household
 
@@ -246,12 +301,20 @@ def resident_update(
     if resident.erased_at is not None or resident.processing_stopped:
         raise DomainError(_("Processing of this person's data has stopped."))
     values = clean_resident(data)
+    was = {name: getattr(resident, name) for name in values}
     for name, value in values.items():
         setattr(resident, name, value)
     with transaction.atomic():
         resident.save(update_fields=[*values, "updated_at"])  # never write back stale processing flags
         _bump(household)
-        audit_record(actor=actor, action="resident.update", target=resident, unit=household.commune, request=request)
+        audit_record(
+            actor=actor,
+            action="resident.update",
+            target=resident,
+            unit=household.commune,
+            request=request,
+            changes=auditing.changes(was, values),
+        )
     return resident
 
 

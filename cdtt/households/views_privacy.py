@@ -23,7 +23,9 @@ from cdtt.access.scope import scope_for
 from cdtt.core.errors import DomainError
 from cdtt.households import privacy
 from cdtt.households.models import ConsentMethod, Household, RequestKind, Resident
-from cdtt.households.selectors import household_get
+from cdtt.households.selectors import household_get, stopped_households
+from cdtt.privacy import selectors as privacy_selectors
+from cdtt.privacy.auditing import audit_refusals
 
 R = TypeVar("R", bound=HttpResponseBase)
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -119,8 +121,14 @@ class HandleForm(forms.Form):
 @requires(Perm.VIEW_HOUSEHOLDS)
 def register(request: HttpRequest) -> HttpResponse:
     """What the platform processes, why, on which legal basis and for how long."""
-    activities = privacy.processing_register(user=request.user)
-    return render(request, "households/privacy/register.html", {"activities": activities})
+    entries = privacy_selectors.register_entries(user=request.user)
+    scope = scope_for(request.user)
+    context = {
+        "entries": entries,
+        "can_handle": scope.has(Perm.MANAGE_PRIVACY),
+        "can_breach": scope.has(Perm.MANAGE_BREACHES),
+    }
+    return render(request, "households/privacy/register.html", context)
 
 
 # -- consent -----------------------------------------------------------------------------------------
@@ -130,7 +138,9 @@ def register(request: HttpRequest) -> HttpResponse:
 def consents(request: HttpRequest, household_id: int) -> HttpResponse:
     """A household's consents and requests; the village team records consent here (POST)."""
     user = request.user
-    household = household_get(user=user, household_id=household_id, request=request, audit=request.method != "POST")
+    household = household_get(
+        user=user, household_id=household_id, request=request, audit=request.method != "POST", allow_stopped=True
+    )
     scope = scope_for(user)
     can_edit = scope.has(Perm.EDIT_HOUSEHOLDS) and household.erased_at is None
     activities = list(privacy.processing_register(user=user))
@@ -176,7 +186,9 @@ def consents(request: HttpRequest, household_id: int) -> HttpResponse:
 @requires(Perm.EDIT_HOUSEHOLDS)
 def consent_withdraw(request: HttpRequest, household_id: int, consent_id: int) -> HttpResponse:
     """Withdraw a consent in one click (POST); processing stops when none is left."""
-    household = household_get(user=request.user, household_id=household_id, perm=Perm.EDIT_HOUSEHOLDS, audit=False)
+    household = household_get(
+        user=request.user, household_id=household_id, perm=Perm.EDIT_HOUSEHOLDS, audit=False, allow_stopped=True
+    )
     if request.method == "POST":
         consent = privacy.consent_get(user=request.user, household=household, consent_id=consent_id)
         try:
@@ -197,7 +209,12 @@ def requests(request: HttpRequest) -> HttpResponse:
     overdue_only = request.GET.get("overdue") == "1"
     rows = privacy.request_list(user=request.user, overdue_only=overdue_only)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "overdue_only": overdue_only, "today": timezone.localdate()}
+    context = {
+        "page": page,
+        "overdue_only": overdue_only,
+        "today": timezone.localdate(),
+        "stopped": stopped_households(user=request.user),
+    }
     return _private(render(request, "households/privacy/requests.html", context))
 
 
@@ -205,7 +222,9 @@ def requests(request: HttpRequest) -> HttpResponse:
 def request_new(request: HttpRequest, household_id: int) -> HttpResponse:
     """Log a person's request about their data; the deadlines are computed from the date received."""
     user = request.user
-    household = household_get(user=user, household_id=household_id, perm=Perm.EDIT_HOUSEHOLDS, audit=False)
+    household = household_get(
+        user=user, household_id=household_id, perm=Perm.EDIT_HOUSEHOLDS, audit=False, allow_stopped=True
+    )
     form = RequestForm(request.POST or None, household=household, initial={"received_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -292,9 +311,12 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
 
 
 def _export_target(request: HttpRequest, household_id: int) -> Household:
-    return household_get(user=request.user, household_id=household_id, perm=Perm.MANAGE_PRIVACY, audit=False)
+    return household_get(
+        user=request.user, household_id=household_id, perm=Perm.MANAGE_PRIVACY, audit=False, allow_stopped=True
+    )
 
 
+@audit_refusals("export_json")
 @requires(Perm.MANAGE_PRIVACY)
 def export_json(request: HttpRequest, household_id: int) -> HttpResponse:
     """Everything held on a household and its people, as JSON (the right of access); audited."""
@@ -306,6 +328,7 @@ def export_json(request: HttpRequest, household_id: int) -> HttpResponse:
     return _private(response)
 
 
+@audit_refusals("export_docx")
 @requires(Perm.MANAGE_PRIVACY)
 def export_docx(request: HttpRequest, household_id: int) -> HttpResponse:
     """The same, as a Word document to hand to the person; audited."""
@@ -316,10 +339,27 @@ def export_docx(request: HttpRequest, household_id: int) -> HttpResponse:
     return _private(response)
 
 
+@audit_refusals("request_export")
+@requires(Perm.MANAGE_PRIVACY)
+def request_export(request: HttpRequest, request_id: int, fmt: str) -> HttpResponse:
+    """The export handed to the person for a completed access request, as JSON or DOCX; audited."""
+    data_request = privacy.request_get(user=request.user, request_id=request_id)
+    data = privacy.request_export(actor=request.user, data_request=data_request, request=request)
+    name = f"yeu-cau-{data_request.pk}-du-lieu"
+    if fmt == "docx":
+        response = HttpResponse(privacy.export_docx(data), content_type=DOCX_TYPE)
+    else:
+        response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return _private(response)
+
+
 urlpatterns: list[URLPattern] = [
     path("privacy/register/", register, name="register"),
     path("privacy/requests/", requests, name="requests"),
     path("privacy/requests/<int:request_id>/", request_detail, name="request"),
+    path("privacy/requests/<int:request_id>/export.json", request_export, {"fmt": "json"}, name="request_export"),
+    path("privacy/requests/<int:request_id>/export.docx", request_export, {"fmt": "docx"}, name="request_export_docx"),
     path("<int:household_id>/consents/", consents, name="consents"),
     path("<int:household_id>/consents/<int:consent_id>/withdraw/", consent_withdraw, name="consent_withdraw"),
     path("<int:household_id>/requests/new/", request_new, name="requests_new"),

@@ -29,6 +29,8 @@ class NoticeKind(models.TextChoices):
     PRACTICE_PUBLISHED = "practice_published", _("Good practice published")
     PRACTICE_RETURNED = "practice_returned", _("Good practice returned")
     ANNOUNCEMENT = "announcement", _("Announcement")
+    PRIVACY_DEADLINE = "privacy_deadline", _("Data-subject request deadline")
+    BREACH_DEADLINE = "breach_deadline", _("Breach notice deadline")
 
 
 class Notification(models.Model):

@@ -52,6 +52,7 @@ from cdtt.activities.services import (
 from cdtt.catalog.models import Platform
 from cdtt.core.errors import DomainError, NotFound, VersionConflict
 from cdtt.households.models import Household, Resident
+from cdtt.households.services import HOUSEHOLD_FIELDS as REGISTER_FIELDS
 from cdtt.households.services import HouseholdIn, adoption_set, adoption_unset, household_update, require_household
 from cdtt.sync.models import Device, GuidanceRepeat, SyncConflict, SyncReceipt
 
@@ -485,7 +486,7 @@ def conflict_resolve(*, actor: Any, conflict: SyncConflict, apply: bool) -> Sync
         raise DomainError(_("This conflict was already resolved."))
     with transaction.atomic():
         if apply:
-            current = {name: getattr(household, name) for name in HouseholdIn.__dataclass_fields__}
+            current = {name: getattr(household, name) for name in REGISTER_FIELDS}
             household_update(actor=actor, household=household, data=HouseholdIn(**{**current, **conflict.changes}))
         conflict.resolved_at = timezone.now()
         conflict.resolved_by = actor

@@ -31,6 +31,7 @@ from cdtt.core.errors import DomainError
 from cdtt.geo.models import Village
 from cdtt.households.models import Household, Resident
 from cdtt.households.services import clean_household, clean_resident
+from cdtt.privacy import idnumbers
 from cdtt.progress import engine
 from cdtt.transfers import selectors
 from cdtt.transfers.importers import households as importer
@@ -228,7 +229,7 @@ def _store(job: ImportJob, results: list[importer.RowResult]) -> None:
             result.group,
             result.starts_household,
             result.outcome,
-            as_json(result.data, connection),
+            as_json(idnumbers.mask_value(result.data), connection),  # ID numbers typed in cells: masked
             as_json(result.errors, connection),
             "",
             "",
@@ -527,6 +528,7 @@ def household_import_apply(*, job_id: int) -> None:
 
 def _insert(model: type[models.Model], objects: list[Any]) -> list[Any]:
     """One batch of new rows (a seam for tests that need a batch to fail)."""
+    idnumbers.mask_instances(objects)  # bulk_create skips pre_save, where ID numbers are masked otherwise
     return model.objects.bulk_create(objects)  # type: ignore[attr-defined,no-any-return]
 
 

@@ -24,6 +24,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Teams"), reverse("teams:home")))
     if scope.has(Perm.VIEW_HOUSEHOLDS):
         items.append((_("Households"), reverse("households:list")))
+        # Where officers and teams work with personal data, the register of processing is one click away.
+        items.append((_("Personal data"), reverse("households:register")))
+    elif scope.has(Perm.MANAGE_BREACHES):
+        items.append((_("Personal data"), reverse("privacy:breaches")))
     if scope.has(Perm.VIEW_FIGURES):
         items.append((_("Targets"), reverse("progress:mine")))
         items.append((_("Dashboard"), reverse("dashboards:home")))

@@ -61,6 +61,7 @@ def world(tree: Tree, users: Users) -> World:
         actor=officer,
         village=tree.v1,
         data=HouseholdIn(
+            consent="verbal",
             head_name="Nguyễn Văn An",
             address="Số 5 ngõ Hòe",
             phone="0912 345 678",
@@ -136,7 +137,12 @@ CASES = [
         PERSONAL,
         ("team_member", "commune_officer"),
         ok=201,
-        body=lambda w: {"village_id": w.tree.v1.pk, "head_name": "Phạm Thị Dung", "phone": "0904 555 666"},
+        body=lambda w: {
+            "village_id": w.tree.v1.pk,
+            "head_name": "Phạm Thị Dung",
+            "phone": "0904 555 666",
+            "consent": "paper",
+        },
         done=lambda w: Household.objects.filter(village=w.tree.v1, head_name="Phạm Thị Dung").exists(),
         elsewhere=lambda w: ("/api/v1/households", {"village_id": w.tree.v2.pk, "head_name": "Phạm Thị Dung"}),
     ),
@@ -389,7 +395,10 @@ def test_a_team_member_sees_phones_masked(signed_in: Callable[..., Client], worl
     for whole in ["0912345678", "0903111222", "0977333444"]:
         assert whole not in detail.content.decode()
     created = _send(
-        member, "post", "/api/v1/households", {"village_id": world.tree.v1.pk, "head_name": "B", "phone": "0904555666"}
+        member,
+        "post",
+        "/api/v1/households",
+        {"village_id": world.tree.v1.pk, "head_name": "B", "phone": "0904555666", "consent": "paper"},
     )
     assert created.json()["phone"] == "0904***666"
     assert Household.objects.get(pk=created.json()["id"]).phone == "0904555666"
@@ -510,6 +519,7 @@ def test_a_household_is_created_with_normal_values(signed_in: Callable[..., Clie
             "village_id": world.tree.v1.pk,
             "head_name": "  Phạm   Thị Dung ",
             "phone": "+84 904.555.666",
+            "consent": "paper",
             "members_count": 3,
             "adults_count": 2,
             "internet": "mobile",
@@ -695,21 +705,23 @@ def test_a_tick_that_does_not_apply_gets_400(
 
 
 @pytest.mark.parametrize(
-    ("change", "message"),
+    ("change", "message", "status"),
     [
-        (
+        (  # no longer used at all: not found, with the reason
             {"processing_stopped": True},
             "Processing of this household's data has stopped (consent withdrawn or restricted).",
+            404,
         ),
         (
             {"erased_at": datetime.datetime(2025, 9, 1, tzinfo=datetime.UTC)},
             "This household's personal data was erased.",
+            400,
         ),
     ],
     ids=["stopped", "erased"],
 )
 def test_a_household_whose_processing_stopped_takes_no_write(
-    signed_in: Callable[..., Client], world: World, change: dict[str, Any], message: str
+    signed_in: Callable[..., Client], world: World, change: dict[str, Any], message: str, status: int
 ) -> None:
     Household.objects.filter(pk=world.household.pk).update(**change)
     client = signed_in("commune_officer")
@@ -723,7 +735,7 @@ def test_a_household_whose_processing_stopped_takes_no_write(
         ("delete", f"{base}/adoption/smartphone", None),
     ]:
         response = _send(client, method, url, body)
-        assert response.status_code == 400, (method, url, response.content)
+        assert response.status_code == status, (method, url, response.content)
         assert response.json()["detail"] == _(message)
     assert _snapshot() == before
 

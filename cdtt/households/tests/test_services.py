@@ -35,7 +35,9 @@ def world(tree: Tree, users: Users) -> World:
     household = services.household_create(
         actor=users.commune_officer,
         village=tree.v1,
-        data=HouseholdIn(head_name="Nguyễn Văn An", phone="0912 345 678", members_count=4, adults_count=2),
+        data=HouseholdIn(
+            consent="verbal", head_name="Nguyễn Văn An", phone="0912 345 678", members_count=4, adults_count=2
+        ),
     )
     resident = services.resident_add(
         actor=users.commune_officer,
@@ -62,6 +64,7 @@ def test_a_new_household_is_stored_in_nfc_with_a_normal_phone(tree: Tree, users:
         actor=users.team_member,
         village=tree.v1,
         data=HouseholdIn(
+            consent="verbal",
             head_name=decomposed,
             address=unicodedata.normalize("NFD", "Số 5 ngõ Hòe"),
             phone="+84 912.345.678",
@@ -84,10 +87,10 @@ def test_a_new_household_is_stored_in_nfc_with_a_normal_phone(tree: Tree, users:
         (HouseholdIn(head_name="  "), "head_name", "Enter the head of household's name."),
         (HouseholdIn(head_name="A", members_count=3, adults_count=4), "adults_count", None),
         (HouseholdIn(head_name="A", internet="satellite"), "internet", "Unknown internet connection."),
-        (HouseholdIn(head_name="A", phone="12345"), "phone", None),
-        (HouseholdIn(head_name="A", phone2="0912"), "phone2", None),
+        (HouseholdIn(consent="verbal", head_name="A", phone="12345"), "phone", None),
+        (HouseholdIn(consent="verbal", head_name="A", phone2="0912"), "phone2", None),
         (HouseholdIn(head_name="A", members_count=61), "members_count", None),
-        (HouseholdIn(head_name="A", smartphones=-1), "smartphones", None),
+        (HouseholdIn(consent="verbal", head_name="A", smartphones=-1), "smartphones", None),
     ],
     ids=["no name", "adults over members", "unknown internet", "bad phone", "bad phone2", "too many", "negative"],
 )
@@ -126,7 +129,9 @@ def test_an_update_raises_the_version_and_logs_the_changed_fields(world: World) 
     household = services.household_update(
         actor=world.users.team_member,
         household=world.household,
-        data=HouseholdIn(head_name="Nguyễn Văn An", phone="0912345678", members_count=5, adults_count=3),
+        data=HouseholdIn(
+            consent="verbal", head_name="Nguyễn Văn An", phone="0912345678", members_count=5, adults_count=3
+        ),
     )
     assert household.version == _version(world.household) == before + 1
     event = AuditEvent.objects.filter(action="household.update").get()

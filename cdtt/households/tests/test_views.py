@@ -50,7 +50,12 @@ def world(tree: Tree, users: Users) -> World:
         actor=users.commune_officer,
         village=tree.v1,
         data=HouseholdIn(
-            head_name="Nguyễn Văn An", phone=AN_PHONE, members_count=4, adults_count=2, caretaker_id=caretaker.pk
+            consent="verbal",
+            head_name="Nguyễn Văn An",
+            phone=AN_PHONE,
+            members_count=4,
+            adults_count=2,
+            caretaker_id=caretaker.pk,
         ),
     )
     hoa = services.resident_add(
@@ -59,7 +64,9 @@ def world(tree: Tree, users: Users) -> World:
         data=ResidentIn(full_name="Nguyễn Thị Hoa", birth_year=1990, relationship="spouse", phone="0987 111 222"),
     )
     binh = services.household_create(
-        actor=users.commune_officer, village=tree.v2, data=HouseholdIn(head_name="Trần Thị Bình", phone="0903111222")
+        actor=users.commune_officer,
+        village=tree.v2,
+        data=HouseholdIn(consent="verbal", head_name="Trần Thị Bình", phone="0903111222"),
     )
     xa = services.household_create(actor=users.outsider, village=tree.v5, data=HouseholdIn(head_name="Lê Văn Xa"))
     return World(an=Household.objects.get(pk=an.pk), hoa=hoa, binh=binh, xa=xa, caretaker=caretaker)
@@ -101,6 +108,7 @@ def _household_data(**extra: Any) -> dict[str, Any]:
         "internet": "mobile",
         "caretaker": "",
         "notes": "",
+        "consent": "verbal",  # a phone is kept only with consent (ignored when editing)
     }
     return data | extra
 
@@ -361,7 +369,12 @@ def test_the_list_query_count_does_not_grow_with_households(
         household = services.household_create(
             actor=users.commune_officer,
             village=tree.v1 if index % 2 else tree.v2,
-            data=HouseholdIn(head_name=f"Hộ số {index}", phone=f"09121110{index:02d}", caretaker_id=world.caretaker.pk),
+            data=HouseholdIn(
+                consent="verbal",
+                head_name=f"Hộ số {index}",
+                phone=f"09121110{index:02d}",
+                caretaker_id=world.caretaker.pk,
+            ),
         )
         services.adoption_set(actor=users.commune_officer, household=household, item_code="smartphone")
     with django_assert_max_num_queries(15):  # +1: the unread-notices badge
@@ -518,16 +531,32 @@ def test_the_detail_page_query_count_does_not_grow_with_people_and_ticks(
 # -- stopped and erased households are read-only ---------------------------------------------------
 
 
+def test_a_stopped_household_is_not_shown_nor_changed(
+    signed_in: Callable[..., Client], users: Users, world: World
+) -> None:
+    """Processing stopped (consent withdrawn, restriction): no page shows or changes it (Law 91/2025)."""
+    Household.objects.filter(pk=world.an.pk).update(processing_stopped=True)
+    before = Household.objects.get(pk=world.an.pk)
+    client = signed_in("commune_officer")
+    page = client.get(f"/households/{world.an.pk}/")
+    assert page.status_code == 404
+    reason = "Processing of this household's data has stopped (consent withdrawn or restricted)."
+    assert escape(_vi(reason)) in page.content.decode()
+    base = f"/households/{world.an.pk}"
+    for url, data in [
+        (f"{base}/adoption/", {"item": "epayment", "action": "set"}),
+        (f"{base}/edit/", _household_data(head_name="Đổi Tên")),
+        (f"{base}/residents/new/", {"full_name": "Người Mới", "relationship": "child"}),
+    ]:
+        assert client.post(url, data).status_code == 404, url
+    after = Household.objects.get(pk=world.an.pk)
+    assert (after.head_name, after.version) == (before.head_name, before.version)
+
+
 @pytest.mark.parametrize(
     ("change", "reason"),
-    [
-        (
-            {"processing_stopped": True},
-            "Processing of this household's data has stopped (consent withdrawn or restricted).",
-        ),
-        ({"erased_at": timezone.now()}, "This household's personal data was erased."),
-    ],
-    ids=["stopped", "erased"],
+    [({"erased_at": timezone.now()}, "This household's personal data was erased.")],
+    ids=["erased"],
 )
 def test_a_stopped_or_erased_household_is_read_only(
     signed_in: Callable[..., Client], users: Users, world: World, change: dict[str, Any], reason: str
@@ -570,12 +599,12 @@ def test_a_stopped_person_is_read_only_in_a_working_household(signed_in: Callabl
     Resident.objects.filter(pk=world.hoa.pk).update(processing_stopped=True)
     client = signed_in("commune_officer")
     page = client.get(f"/households/{world.an.pk}/")
-    assert page.context["people"][0].read_only is True
-    assert f'name="resident" value="{world.hoa.pk}"' not in page.content.decode()
+    assert page.context["people"] == []  # no longer shown (name, birth year) nor offered
+    assert "Nguyễn Thị Hoa" not in page.content.decode()
     response = client.post(
         f"/households/{world.an.pk}/residents/{world.hoa.pk}/edit/", {"full_name": "X", "relationship": "spouse"}
     )
-    assert response["Location"] == f"/households/{world.an.pk}/"
+    assert response.status_code == 404
     assert Resident.objects.get(pk=world.hoa.pk).full_name == "Nguyễn Thị Hoa"
 
 

@@ -36,7 +36,7 @@ def homes(tree: Tree, users: Users) -> dict[str, Any]:
     mine = household_create(
         actor=users.commune_officer,
         village=tree.v1,
-        data=HouseholdIn(head_name="Lê Văn Nhà", phone="0912345678", members_count=3, adults_count=2),
+        data=HouseholdIn(consent="verbal", head_name="Lê Văn Nhà", phone="0912345678", members_count=3, adults_count=2),
     )
     head = resident_add(actor=users.commune_officer, household=mine, data=ResidentIn(full_name="Lê Văn Nhà"))
     other = household_create(actor=users.commune_officer, village=tree.v2, data=HouseholdIn(head_name="Hộ Thôn Khác"))
