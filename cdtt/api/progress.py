@@ -51,7 +51,7 @@ class PlatformOut(Schema):
     outcomes: list[OutcomeOut]
 
 
-class AdoptionItemOut(Schema):
+class CatalogAdoptionItemOut(Schema):
     code: str
     name: str
     applies_to: str  # household, resident or both
@@ -97,7 +97,7 @@ def platform_list(request: HttpRequest) -> Any:
     ]
 
 
-@router.get("/catalog/adoption-items", response={200: list[AdoptionItemOut], **ERRORS}, tags=["catalogue"])
+@router.get("/catalog/adoption-items", response={200: list[CatalogAdoptionItemOut], **ERRORS}, tags=["catalogue"])
 @api_requires(Perm.VIEW_UNITS)
 def adoption_item_list(request: HttpRequest) -> Any:
     """What a household or person can be marked as having reached (the checklist)."""
