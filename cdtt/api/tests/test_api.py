@@ -186,7 +186,10 @@ def test_every_api_schema_has_its_own_name_in_the_openapi_description() -> None:
     import config.urls  # noqa: F401 - imports every router, so every schema class exists
 
     def subclasses(cls: type) -> list[type]:
-        return [s for sub in cls.__subclasses__() for s in (sub, *subclasses(sub))]
+        found: list[type] = []
+        for sub in cls.__subclasses__():
+            found += [sub, *subclasses(sub)]
+        return found
 
     where: dict[str, set[str]] = {}
     for schema in subclasses(Schema):
