@@ -187,7 +187,8 @@ def test_every_api_schema_has_its_own_name_in_the_openapi_description() -> None:
 
     def subclasses(cls: type) -> list[type]:
         found: list[type] = []
-        for sub in cls.__subclasses__():
+        direct: list[type] = cls.__subclasses__()
+        for sub in direct:
             found += [sub, *subclasses(sub)]
         return found
 
