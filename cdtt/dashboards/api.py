@@ -62,7 +62,7 @@ class ChildOut(Schema):
     longitude: float | None
 
 
-class CoverageOut(Schema):
+class DashboardCoverageOut(Schema):
     villages: int
     villages_with_team: int
     teams: int
@@ -88,7 +88,7 @@ class DashboardOut(Schema):
     progress: list[ProgressRowOut]
     trend: TrendOut | None
     children: list[ChildOut]  # sorted as asked; with coordinates for the map
-    coverage: CoverageOut
+    coverage: DashboardCoverageOut
 
 
 def _out(dashboard: Dashboard) -> dict[str, Any]:

@@ -72,7 +72,7 @@ class PracticeIn(Schema):
     unit_id: int | None = None
 
 
-class CommentIn(Schema):
+class PracticeCommentIn(Schema):
     comment: str = ""
 
 
@@ -227,7 +227,7 @@ def practice_publish(request: HttpRequest, practice_id: int) -> Any:
 
 @router.post("/practices/{practice_id}/return", response={200: PracticeOut, **ERRORS})
 @api_requires(Perm.REVIEW_PRACTICES)
-def practice_return(request: HttpRequest, practice_id: int, payload: CommentIn) -> Any:
+def practice_return(request: HttpRequest, practice_id: int, payload: PracticeCommentIn) -> Any:
     practice = services.practice_get(request.user, practice_id)
     services.practice_return(actor=request.user, practice=practice, comment=payload.comment)
     return _practice_out(services.practice_get(request.user, practice_id))

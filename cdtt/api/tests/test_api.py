@@ -173,3 +173,28 @@ def test_a_unit_lists_its_successors(signed_in: Callable[..., Client], tree: Tre
     body = signed_in("national_admin").get(f"/api/v1/units/{old.pk}").json()
     assert body["valid_to"] == "2025-06-30"
     assert body["successors"] == [{"id": tree.c1.pk, "code": "00004", "name": "Phường Ba Đình", "is_default": True}]
+
+
+def test_every_api_schema_has_its_own_name_in_the_openapi_description() -> None:
+    """The OpenAPI components are keyed by class name: two schemas of one name silently became one.
+
+    Found by the fuzzer: the dashboard's coverage was described with training's CoverageOut (so every dashboard
+    answer "violated" its schema), the catalogue's adoption items with the households' ones and a practice's
+    return comment with a report's (which needs a version).
+    """
+    from ninja import Schema
+
+    import config.urls  # noqa: F401 - imports every router, so every schema class exists
+
+    def subclasses(cls: type) -> list[type]:
+        found: list[type] = []
+        direct: list[type] = cls.__subclasses__()
+        for sub in direct:
+            found += [sub, *subclasses(sub)]
+        return found
+
+    where: dict[str, set[str]] = {}
+    for schema in subclasses(Schema):
+        if schema.__module__.startswith("cdtt.") and ".tests." not in schema.__module__:
+            where.setdefault(schema.__name__, set()).add(schema.__module__)
+    assert {name: modules for name, modules in where.items() if len(modules) > 1} == {}
