@@ -116,7 +116,9 @@ def _platforms(platforms: Any) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/catalog/adoption-items", response={200: list[CatalogAdoptionItemOut], 304: None, **ERRORS}, tags=["catalogue"])
+@router.get(
+    "/catalog/adoption-items", response={200: list[CatalogAdoptionItemOut], 304: None, **ERRORS}, tags=["catalogue"]
+)
 @api_requires(Perm.VIEW_UNITS)
 def adoption_item_list(request: HttpRequest) -> Any:
     """What a household or person can be marked as having reached (the checklist; ETag: 304 when unchanged)."""
