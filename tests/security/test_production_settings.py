@@ -43,14 +43,19 @@ REFUSED = [
 ]
 
 
-@pytest.mark.parametrize("env", REFUSED, ids=lambda e: "-".join(f"{k}={v[:12]}" for k, v in e.items()))
+# Fixed ids (the strong key is random): every pytest-xdist worker must collect the same test ids.
+@pytest.mark.parametrize(
+    "env", REFUSED, ids=["debug", "a-32", "a-80", "abcd-x12", "password-x5", "digits-x4", "django-insecure"]
+)
 def test_production_refuses_debug_and_low_entropy_keys(tmp_path: Path, env: dict[str, str]) -> None:
     result = _start(tmp_path, CDTT_HTTPS="true", **env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
 
 
-@pytest.mark.parametrize("key", [STRONG_KEY, secrets.token_hex(16), secrets.token_hex(32)])
+@pytest.mark.parametrize(
+    "key", [STRONG_KEY, secrets.token_hex(16), secrets.token_hex(32)], ids=["urlsafe-50", "hex-16", "hex-32"]
+)
 def test_production_starts_with_a_random_key(tmp_path: Path, key: str) -> None:
     result = _start(tmp_path, CDTT_HTTPS="true", CDTT_SECRET_KEY=key)
     assert result.returncode == 0, result.stderr
