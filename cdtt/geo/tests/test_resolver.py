@@ -129,9 +129,13 @@ def test_every_old_commune_and_alias_resolves_like_convert_address() -> None:
     here = AdminUnit.objects.current().get(code="00004")  # Phường Ba Đình, a successor of several old wards
     household = AddressResolver(user=None, commune=here)
     disagreements = []
-    for address, code in codes.items():
-        resolved = household.resolve(address)
+    for index, (address, code) in enumerate(codes.items()):
         old = olds.get(code or "")
+        # Every split old commune (where the import's commune matters), and a seventh of the rest: this pass
+        # runs a few queries per address, which costs minutes on PostgreSQL for all 14,000.
+        if not (old is not None and len(old.successors) > 1) and index % 7:
+            continue
+        resolved = household.resolve(address)
         if old is None:
             wanted = None
         elif any(successor == here for successor, _default in old.successors):
