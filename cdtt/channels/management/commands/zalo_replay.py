@@ -35,7 +35,11 @@ class Command(BaseCommand):
         parser.add_argument("--sender", help="replace the Zalo user id (sender or follower)")
         parser.add_argument("--text", action="append", default=[], help="send user_send_text with this text (repeat)")
         parser.add_argument("--fake", help="the fake Zalo server's URL: tell it the user wrote (the 7-day window)")
-        parser.add_argument("--keep-ids", action="store_true", help="keep the fixture's msg_id and timestamp (an old timestamp is refused)")
+        parser.add_argument(
+            "--keep-ids",
+            action="store_true",
+            help="keep the fixture's msg_id and timestamp (an old timestamp is refused)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         values = conf()
