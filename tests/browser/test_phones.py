@@ -115,8 +115,8 @@ def test_a_shared_phone_keeps_each_members_records_under_their_own_name(
 
     guidance = Activity.objects.get(kind="guidance")
     talk = Activity.objects.get(kind="propaganda")
-    assert guidance.recorded_by.username == "tovien"
-    assert talk.recorded_by.username == "totruong"
+    assert guidance.recorded_by is not None and guidance.recorded_by.username == "tovien"
+    assert talk.recorded_by is not None and talk.recorded_by.username == "totruong"
     state = page.evaluate(IDB)
     leader_token = ApiToken.objects.get(user__username="totruong", revoked_at__isnull=True)
     assert state["owner"]["name"] == "Lê Văn Trưởng" and state["token"].startswith(leader_token.prefix)
@@ -207,6 +207,7 @@ def test_the_queue_goes_out_in_the_order_made_and_a_second_tap_saves_nothing_twi
     # The first household's head already has level 2: the app says so and does not offer it again.
     first = Household.objects.get(head_name=NAMES[0])
     outcome = Outcome.objects.get(name=LEVEL2)
+    assert outcome.adoption_item is not None
     adoption_set(
         actor=User.objects.get(username="xa"),
         household=first,
@@ -226,7 +227,7 @@ def test_the_queue_goes_out_in_the_order_made_and_a_second_tap_saves_nothing_twi
     reached = page.locator(f"#outcomes button:has-text('{LEVEL2}')")
     expect(reached).to_be_disabled()
     expect(reached).to_have_attribute("data-state", "reached")
-    expect(page.locator("#hh-reached")).to_contain_text(outcome.adoption_item.name)
+    expect(page.locator("#hh-reached")).to_contain_text(outcome.adoption_item.name)  # type: ignore[union-attr]
     page.click("#back")
 
     page.context.set_offline(True)

@@ -199,7 +199,7 @@ CASES: list[tuple[str, str, Callable[..., Any], Callable[..., Any], str, Callabl
         _open_target,
         _switch_off_platform,
         "chỉ tiêu",
-        lambda tree, ind: Indicator.objects.get(pk=ind.pk).platform.is_active,
+        lambda tree, ind: Indicator.objects.get(pk=ind.pk).platform.is_active,  # type: ignore[union-attr]
     ),
     (
         "switch off an indicator that open targets count",
