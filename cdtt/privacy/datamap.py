@@ -300,6 +300,9 @@ FIELDS: tuple[Field, ...] = (
     Field("accounts.User", "name_folded", "accounts", P),
     Field("accounts.User", "phone", "accounts", P),
     Field("accounts.ApiToken", "name", "accounts", P),
+    # The phone's name as its member gave it (may name them) and the model it reports: which phone is whose.
+    Field("sync.Device", "label", "accounts", P),
+    Field("sync.Device", "model", "accounts", P),
     # Zalo
     Field("channels.ZaloLink", "zalo_user_id", "zalo", L),
     Field("channels.ZaloEvent", "sender_id", "zalo", L),
