@@ -196,3 +196,32 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Any:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
             forget_rules()
+
+
+# -- data migrations after a transactional test ---------------------------------------------------------
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return True
+    names = getattr(item, "fixturenames", ())
+    return "transactional_db" in names or "live_server" in names
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """Put the data migrations' rows (adoption checklist, register of processing) back after a transactional
+    test: its teardown flushes every table. One process ran those tests last, after every test that needs the
+    rows; a pytest-xdist worker may be given more test files after one, so the rows must survive it."""
+    result = yield
+    if _is_transactional(item):
+        from importlib import import_module
+
+        from django.apps import apps
+        from pytest_django.plugin import blocking_manager_key
+
+        catalogue = import_module("cdtt.households.migrations.0002_catalogue")
+        with item.config.stash[blocking_manager_key].unblock():
+            catalogue.forwards(apps, None)
+    return result
