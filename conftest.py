@@ -215,7 +215,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     test: its teardown flushes every table. One process ran those tests last, after every test that needs the
     rows; a pytest-xdist worker may be given more test files after one, so the rows must survive it."""
     result = yield
-    if _is_transactional(item):
+    if _is_transactional(item) and nextitem is not None:  # after the last test the database is gone
         from importlib import import_module
 
         from django.apps import apps

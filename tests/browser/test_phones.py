@@ -73,6 +73,8 @@ def _sign_out_on_the_web(page: Any, base: str) -> None:
     page.goto(f"{base}/me/")
     page.evaluate("document.querySelector(\"form[action='/logout/']\").submit()")
     page.wait_for_url("**/login/**")
+    # The sign-in page clears the phone app's data in the background (signout.js); it marks when done.
+    page.wait_for_selector("html[data-phone-cleared]", state="attached", timeout=20_000)
 
 
 def test_a_shared_phone_keeps_each_members_records_under_their_own_name(

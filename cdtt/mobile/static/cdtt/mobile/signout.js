@@ -7,6 +7,15 @@
 "use strict";
 
 (async () => {
+  try {
+    await clearPhone();
+  } finally {
+    // Done (or nothing to do): what waits on the sign-in page for the phone to be clean can go on.
+    document.documentElement.dataset.phoneCleared = "1";
+  }
+})();
+
+async function clearPhone() {
   if (!("indexedDB" in window) || !indexedDB.databases) return;
   if (!(await indexedDB.databases()).some((d) => d.name === "cdtt-app")) return; // never opened: create nothing
   const db = await new Promise((ok, fail) => {
@@ -63,4 +72,4 @@
   }
   if ("caches" in window) await caches.delete("cdtt-guides");
   db.close();
-})();
+}
