@@ -209,19 +209,31 @@ def _is_transactional(item: pytest.Item) -> bool:
     return "transactional_db" in names or "live_server" in names
 
 
+# The data migrations' rows as migrated (ids included), taken before any test can flush them.
+_MIGRATED_ROWS: dict[Any, list[dict[str, Any]]] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _migrated_rows(django_db_setup: None, django_db_blocker: Any) -> None:
+    from cdtt.households.models import AdoptionItem, ProcessingActivity
+
+    with django_db_blocker.unblock():
+        for model in (AdoptionItem, ProcessingActivity):
+            _MIGRATED_ROWS[model] = [dict(row) for row in model.objects.values()]
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
     """Put the data migrations' rows (adoption checklist, register of processing) back after a transactional
     test: its teardown flushes every table. One process ran those tests last, after every test that needs the
-    rows; a pytest-xdist worker may be given more test files after one, so the rows must survive it."""
+    rows; a pytest-xdist worker may be given more test files after one, so the rows must survive it. They come
+    back with their migrated ids, so a later test with ``serialized_rollback`` restores them without a clash."""
     result = yield
     if _is_transactional(item) and nextitem is not None:  # after the last test the database is gone
-        from importlib import import_module
-
-        from django.apps import apps
         from pytest_django.plugin import blocking_manager_key
 
-        catalogue = import_module("cdtt.households.migrations.0002_catalogue")
         with item.config.stash[blocking_manager_key].unblock():
-            catalogue.forwards(apps, None)
+            for model, rows in _MIGRATED_ROWS.items():
+                if not model.objects.exists():
+                    model.objects.bulk_create([model(**row) for row in rows])
     return result
