@@ -8,30 +8,20 @@ from typing import Any
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from cdtt.accounts.models import ApiToken, User
+from cdtt.accounts.models import ApiToken
 from cdtt.activities.models import Activity
 from cdtt.catalog.models import Indicator
-from cdtt.catalog.services import catalog_load
-from cdtt.households.models import AdoptionStatus, Relationship
-from cdtt.households.services import HouseholdIn, ResidentIn, household_create, resident_add
+from cdtt.households.models import AdoptionStatus
 from cdtt.progress.rebuild import check
 from cdtt.progress.selectors import figures
 from cdtt.targets.services import calendar_period
-from tests.browser.world import Tree, sign_in
+from tests.browser.world import Tree, sign_in, village_households
 
 NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung"]
 
 
 def _households(tree: Tree) -> None:
-    catalog_load()
-    officer = User.objects.get(username="xa")
-    for name in NAMES:
-        household = household_create(
-            actor=officer, village=tree.village, data=HouseholdIn(head_name=name, members_count=3, adults_count=2)
-        )
-        resident_add(
-            actor=officer, household=household, data=ResidentIn(full_name=name, relationship=Relationship.HEAD)
-        )
+    village_households(tree, NAMES)
 
 
 def _waiting(page: Any) -> int:

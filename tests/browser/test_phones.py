@@ -14,10 +14,9 @@ from cdtt.accounts.models import ApiToken, Role, RoleAssignment, User
 from cdtt.accounts.services import device_revoke
 from cdtt.activities.models import Activity
 from cdtt.catalog.models import Outcome
-from cdtt.catalog.services import catalog_load
-from cdtt.households.models import Household, Relationship, Resident
-from cdtt.households.services import HouseholdIn, ResidentIn, adoption_set, household_create, resident_add
-from tests.browser.world import PASSWORD, Tree, sign_in
+from cdtt.households.models import Household, Resident
+from cdtt.households.services import adoption_set
+from tests.browser.world import PASSWORD, Tree, sign_in, village_households
 
 NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"]
 LEVEL2 = "Đã kích hoạt định danh điện tử mức 2"
@@ -36,15 +35,7 @@ IDB = """async () => {
 
 
 def _households(tree: Tree) -> None:
-    catalog_load()
-    officer = User.objects.get(username="xa")
-    for name in NAMES:
-        household = household_create(
-            actor=officer, village=tree.village, data=HouseholdIn(head_name=name, members_count=3, adults_count=2)
-        )
-        resident_add(
-            actor=officer, household=household, data=ResidentIn(full_name=name, relationship=Relationship.HEAD)
-        )
+    village_households(tree, NAMES)
 
 
 def _leader(tree: Tree) -> User:

@@ -76,6 +76,23 @@ def tree(transactional_db: Any) -> Tree:
     return Tree(commune, other, village, other_village)
 
 
+def village_households(tree: Tree, names: list[str]) -> None:
+    """One household per name in the tree's village, each with its head as a resident (recorded by ``xa``)."""
+    from cdtt.catalog.services import catalog_load
+    from cdtt.households.models import Relationship
+    from cdtt.households.services import HouseholdIn, ResidentIn, household_create, resident_add
+
+    catalog_load()
+    officer = User.objects.get(username="xa")
+    for name in names:
+        household = household_create(
+            actor=officer, village=tree.village, data=HouseholdIn(head_name=name, members_count=3, adults_count=2)
+        )
+        resident_add(
+            actor=officer, household=household, data=ResidentIn(full_name=name, relationship=Relationship.HEAD)
+        )
+
+
 def sign_in(page: Any, base: str, username: str) -> None:
     page.goto(base + "/login/")
     page.fill("#id_username", username)
