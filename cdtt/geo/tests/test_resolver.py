@@ -59,8 +59,8 @@ def test_the_package_aliases_of_phu_dong_include_trung_mau() -> None:
     assert sources.legacy_aliases()["00544"] == ("Xã Trung Mau",)
 
 
-@pytest.mark.django_db
-def test_an_old_commune_resolves_to_its_default_successor(tree: Tree) -> None:
+def _old_phu_dong() -> AdminUnit:
+    """The pre-2025 Xã Phù Đổng (Huyện Gia Lâm, Hà Nội), whose aliases include the old Xã Trung Mầu."""
     hanoi = AdminUnit.objects.create(
         code="01", name="Thành phố Hà Nội", short_name="Hà Nội", kind=UnitKind.PROVINCE, valid_to=LEGACY_END
     )
@@ -72,7 +72,7 @@ def test_an_old_commune_resolves_to_its_default_successor(tree: Tree) -> None:
         parent=hanoi,
         valid_to=LEGACY_END,
     )
-    phu_dong = AdminUnit.objects.create(
+    return AdminUnit.objects.create(
         code="00544",
         name="Xã Phù Đổng",
         short_name="Phù Đổng",
@@ -80,6 +80,11 @@ def test_an_old_commune_resolves_to_its_default_successor(tree: Tree) -> None:
         parent=gia_lam,
         valid_to=LEGACY_END,
     )
+
+
+@pytest.mark.django_db
+def test_an_old_commune_resolves_to_its_default_successor(tree: Tree) -> None:
+    phu_dong = _old_phu_dong()
     UnitSuccessor.objects.create(old=phu_dong, new=tree.c2, is_default=True)
     assert resolver.current_commune("Xã Trung Mầu, Huyện Gia Lâm, Hà Nội") == tree.c2
     assert resolver.unit_aliases(phu_dong) == ("Xã Trung Mau",)
@@ -153,25 +158,7 @@ def test_every_old_commune_and_alias_resolves_like_convert_address() -> None:
 
 @pytest.mark.django_db
 def test_formed_from_lists_the_communes_merged_into_a_predecessor(tree: Tree, signed_in: Callable[..., Client]) -> None:
-    hanoi = AdminUnit.objects.create(
-        code="01", name="Thành phố Hà Nội", short_name="Hà Nội", kind=UnitKind.PROVINCE, valid_to=LEGACY_END
-    )
-    gia_lam = AdminUnit.objects.create(
-        code="018",
-        name="Huyện Gia Lâm",
-        short_name="Gia Lâm",
-        kind=UnitKind.DISTRICT,
-        parent=hanoi,
-        valid_to=LEGACY_END,
-    )
-    phu_dong = AdminUnit.objects.create(
-        code="00544",
-        name="Xã Phù Đổng",
-        short_name="Phù Đổng",
-        kind=UnitKind.COMMUNE,
-        parent=gia_lam,
-        valid_to=LEGACY_END,
-    )
+    phu_dong = _old_phu_dong()
     UnitSuccessor.objects.create(old=phu_dong, new=tree.c1, is_default=True)
 
     page = signed_in("commune_officer").get(reverse("geo:unit", args=[tree.c1.pk])).content.decode()
@@ -185,25 +172,7 @@ def test_formed_from_lists_the_communes_merged_into_a_predecessor(tree: Tree, si
 def test_searching_an_old_name_or_alias_finds_the_commune_it_became(
     tree: Tree, signed_in: Callable[..., Client]
 ) -> None:
-    hanoi = AdminUnit.objects.create(
-        code="01", name="Thành phố Hà Nội", short_name="Hà Nội", kind=UnitKind.PROVINCE, valid_to=LEGACY_END
-    )
-    gia_lam = AdminUnit.objects.create(
-        code="018",
-        name="Huyện Gia Lâm",
-        short_name="Gia Lâm",
-        kind=UnitKind.DISTRICT,
-        parent=hanoi,
-        valid_to=LEGACY_END,
-    )
-    phu_dong = AdminUnit.objects.create(
-        code="00544",
-        name="Xã Phù Đổng",
-        short_name="Phù Đổng",
-        kind=UnitKind.COMMUNE,
-        parent=gia_lam,
-        valid_to=LEGACY_END,
-    )
+    phu_dong = _old_phu_dong()
     UnitSuccessor.objects.create(old=phu_dong, new=tree.c1, is_default=True)
     finder = Client().get("/tim-to/", {"q": "Trung Mầu"}).content.decode()  # the public team finder
     assert tree.c1.name in finder
