@@ -213,8 +213,16 @@ def _is_transactional(item: pytest.Item) -> bool:
 _MIGRATED_ROWS: dict[Any, list[dict[str, Any]]] = {}
 
 
+def _uses_db(item: pytest.Item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(names & {"db", "transactional_db", "live_server"})
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _migrated_rows(django_db_setup: None, django_db_blocker: Any) -> None:
+def _migrated_rows(request: pytest.FixtureRequest, django_db_blocker: Any) -> None:
+    if not any(_uses_db(item) for item in request.session.items):
+        return  # no test database in this run (e.g. tests/test_translations.py alone)
+    request.getfixturevalue("django_db_setup")
     from cdtt.households.models import AdoptionItem, ProcessingActivity
 
     with django_db_blocker.unblock():
