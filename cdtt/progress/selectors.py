@@ -524,6 +524,6 @@ def _figures_ranked_in_sql(
 
 def current_year_period(today: Any = None) -> Period:
     """This calendar year's period (made on first use)."""
-    from cdtt.targets.services import calendar_period
+    from cdtt.targets.periods import calendar_period
 
     return calendar_period("year", (today or timezone.localdate()).year)

@@ -859,7 +859,7 @@ def remind_due(*, today: datetime.date | None = None, days_ahead: int = 3) -> in
 
     from cdtt.notices.models import NoticeKind
     from cdtt.notices.services import notify
-    from cdtt.targets.services import calendar_period
+    from cdtt.targets.periods import calendar_period
 
     today = today or timezone.localdate()
     periods = [calendar_period(PeriodKind.MONTH, today.year, today.month)]
@@ -1070,7 +1070,7 @@ def latest_due_periods(unit: AdminUnit, today: datetime.date, children: list[Sub
     """Per kind of report the province asks for, the latest calendar period whose reports to ``unit`` were
     due before today (two queries: the province's deadlines and the periods; a period nobody has used yet
     is made)."""
-    from cdtt.targets.services import calendar_bounds, calendar_period
+    from cdtt.targets.periods import calendar_bounds, calendar_period
 
     children = reporting_children(unit) if children is None else children
     level = level_of(children[0]) if children else Level.VILLAGE

@@ -23,7 +23,7 @@ from cdtt.geo.models import AdminUnit, UnitKind, Village
 from cdtt.reports import exports, services
 from cdtt.reports.models import Report, ReportStatus
 from cdtt.targets.models import Period, PeriodKind
-from cdtt.targets.services import calendar_period
+from cdtt.targets.periods import calendar_period
 
 KIND_ORDER = [PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.HALF, PeriodKind.YEAR, PeriodKind.CAMPAIGN]
 
