@@ -1,5 +1,6 @@
-"""The one place other apps reach the channel: after a notice is made, its Zalo copy is sent once the
-caller's transaction commits (the caller's behaviour does not change; a failure is recorded, never raised)."""
+"""The channel's side of notice delivery (registered with ``cdtt.notices.delivery`` in ``ChannelsConfig.ready``):
+after a notice is made, its Zalo copy is sent once the caller's transaction commits (the caller's behaviour
+does not change; a failure is recorded, never raised)."""
 
 from __future__ import annotations
 
