@@ -29,7 +29,10 @@ from cdtt.catalog.models import Indicator, Measure, Method
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.geo.models import AdminUnit, UnitKind, Village
+from cdtt.notices.models import NoticeKind
+from cdtt.notices.services import notify
 from cdtt.progress.engine import forget_rules
+from cdtt.progress.selectors import place_key, values
 from cdtt.targets.models import Period, PeriodKind, SplitMethod, Target
 
 # The period calendar moved to cdtt.targets.periods. These names stay importable from here only until the
@@ -185,9 +188,6 @@ class TargetNotices:
 
     def send(self) -> int:
         """Leave the notices; the number made."""
-        from cdtt.notices.models import NoticeKind
-        from cdtt.notices.services import notify
-
         if not self.given:
             return 0
         by_person: dict[int, list[_Given]] = {}
@@ -334,8 +334,6 @@ def children_of(subject: AdminUnit) -> list[AdminUnit | Village]:
 
 def weights(children: list[AdminUnit | Village], method: str, period: Period) -> dict[int, Decimal]:
     """Each child's weight for a proportional split, from the register's running totals."""
-    from cdtt.progress.selectors import place_key, values
-
     if method == SplitMethod.EVEN:
         return {child.pk: Decimal(1) for child in children}
     metric = "households" if method == SplitMethod.HOUSEHOLDS else "adults"
