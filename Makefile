@@ -17,7 +17,7 @@ help:
 	@echo "make demo     install, prepare the database and demo data, serve on http://$(CDTT_BIND):$(CDTT_PORT)"
 	@echo "make test     lint, then the whole test suite on SQLite and on a throw-away PostgreSQL (scripts/test.sh)"
 	@echo "              extra pytest arguments: make test ARGS='-k foo'  (or scripts/test.sh -k foo)"
-	@echo "make lint     ruff check, ruff format --check, mypy"
+	@echo "make lint     ruff check, ruff format --check, mypy, lint-imports (import contracts in .importlinter)"
 
 install:
 	@VENV="$(VENV)" scripts/install.sh
@@ -46,4 +46,5 @@ lint: install
 	echo "--- ruff check"; $(VENV)/bin/ruff check . || rc=1; \
 	echo "--- ruff format --check"; $(VENV)/bin/ruff format --check . || rc=1; \
 	echo "--- mypy"; $(VENV)/bin/mypy . || rc=1; \
+	echo "--- lint-imports"; $(VENV)/bin/lint-imports || rc=1; \
 	exit $$rc

@@ -54,7 +54,7 @@ from cdtt.core.text import fold  # noqa: E402
 from cdtt.geo.loader import admin_units_load  # noqa: E402
 from cdtt.geo.models import AdminUnit, Village  # noqa: E402
 from cdtt.households.models import Household  # noqa: E402
-from cdtt.transfers import services_households  # noqa: E402
+from cdtt.transfers import queue_households, services_households  # noqa: E402
 from cdtt.transfers.models import ImportJob, ImportRow, ImportStatus  # noqa: E402
 
 HOUSEHOLDS = int(os.environ.get("BENCH_HOUSEHOLDS", "100000"))
@@ -135,7 +135,7 @@ def probe_child(path: str, user_id: str, commune_id: str) -> None:
     size = Path(path).stat().st_size
     with PeakRss() as peak, open(path, "rb") as handle:
         upload = UploadedFile(file=handle, name=Path(path).name, size=size)
-        services_households.household_import_start(actor=user, unit=commune, upload=upload)
+        queue_households.household_import_start(actor=user, unit=commune, upload=upload)
     print(f"{peak.growth:.1f}")
 
 
@@ -281,7 +281,7 @@ def measure(commune: AdminUnit, user: User, rows: list[dict[str, Any]], path: Pa
     start = time.perf_counter()
     with path.open("rb") as handle:
         upload = UploadedFile(file=handle, name=path.name, size=size)
-        job = services_households.household_import_start(actor=user, unit=commune, upload=upload)
+        job = queue_households.household_import_start(actor=user, unit=commune, upload=upload)
     dry_run = time.perf_counter() - start
     job.refresh_from_db()
     if job.status != ImportStatus.PREVIEW or job.row_count != HOUSEHOLDS:
@@ -292,7 +292,7 @@ def measure(commune: AdminUnit, user: User, rows: list[dict[str, Any]], path: Pa
         sys.exit(1)
 
     start = time.perf_counter()
-    services_households.household_import_confirm(actor=User.objects.get(pk=user.pk), job=job)
+    queue_households.household_import_confirm(actor=User.objects.get(pk=user.pk), job=job)
     confirm = time.perf_counter() - start
     job = ImportJob.objects.get(pk=job.pk)
     written = Household.objects.filter(commune=commune).count()
@@ -309,7 +309,7 @@ def measure(commune: AdminUnit, user: User, rows: list[dict[str, Any]], path: Pa
     start = time.perf_counter()
     with path.open("rb") as handle:
         upload = UploadedFile(file=handle, name=path.name, size=size)
-        again = services_households.household_import_start(actor=user, unit=commune, upload=upload)
+        again = queue_households.household_import_start(actor=user, unit=commune, upload=upload)
     print(
         f"the same file again (every row a likely duplicate of a registered household): dry run "
         f"{time.perf_counter() - start:.1f} s, {again.summary.get('duplicates', 0):,} duplicates to decide"

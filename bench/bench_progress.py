@@ -84,7 +84,7 @@ from cdtt.progress import engine, selectors  # noqa: E402
 from cdtt.progress.models import Level, ProgressCell  # noqa: E402
 from cdtt.progress.rebuild import rebuild  # noqa: E402
 from cdtt.targets.models import Period, Target  # noqa: E402
-from cdtt.targets.services import calendar_period  # noqa: E402
+from cdtt.targets.periods import calendar_period  # noqa: E402
 from cdtt.teams.models import Member, MemberRole, Membership, Team, TeamStatus  # noqa: E402
 
 SF = float(os.environ.get("BENCH_SF", "0.1"))

@@ -53,7 +53,7 @@ from cdtt.progress.selectors import values  # noqa: E402
 from cdtt.reports import exports, services  # noqa: E402
 from cdtt.reports.models import Report, ReportStatus  # noqa: E402
 from cdtt.targets.models import Period, PeriodKind, Target  # noqa: E402
-from cdtt.targets.services import calendar_period  # noqa: E402
+from cdtt.targets.periods import calendar_period  # noqa: E402
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 GOAL_SECONDS = 3.0

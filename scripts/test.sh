@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole check, as `make test` and CI run it:
-#   1. make install, then lint (ruff check, ruff format --check, mypy)
+#   1. make install, then lint (ruff check, ruff format --check, mypy, lint-imports)
 #   2. make sure Chromium and the PostgreSQL server binaries are installed (apt-get when root)
 #   3. pytest on SQLite, then pytest on a throw-away PostgreSQL cluster (browser tests included)
 # Extra arguments go to both pytest runs:  scripts/test.sh -k healthz -x
@@ -67,6 +67,8 @@ if [[ $LINT != 0 ]]; then
     rc=0; "$VENV/bin/ruff" format --check . || rc=$?; record "ruff format --check" $rc
     header "lint: mypy"
     rc=0; "$VENV/bin/mypy" . || rc=$?; record "mypy" $rc
+    header "lint: lint-imports"
+    rc=0; "$VENV/bin/lint-imports" || rc=$?; record "lint-imports" $rc
 fi
 
 # ---------------------------------------------------------------------------- system packages

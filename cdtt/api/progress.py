@@ -29,6 +29,7 @@ from cdtt.geo.models import AdminUnit, Village
 from cdtt.progress import selectors
 from cdtt.targets import services as targets
 from cdtt.targets.models import Period, PeriodKind, Target
+from cdtt.targets.periods import calendar_period
 
 router = Router(tags=["targets and progress"])
 
@@ -238,7 +239,7 @@ def period_get(request: HttpRequest, payload: PeriodIn) -> Any:
     limit = {PeriodKind.HALF: 2, PeriodKind.QUARTER: 4, PeriodKind.MONTH: 12}.get(payload.kind, 1)  # type: ignore[call-overload]
     if not 1 <= payload.number <= limit:
         raise DomainError(_("Unknown period."), field="number")
-    return targets.calendar_period(payload.kind, payload.year, payload.number)
+    return calendar_period(payload.kind, payload.year, payload.number)
 
 
 class TargetOut(Schema):

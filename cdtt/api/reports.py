@@ -21,7 +21,7 @@ from cdtt.geo.models import AdminUnit, Village
 from cdtt.reports import services
 from cdtt.reports.models import Report
 from cdtt.targets.models import Period, PeriodKind
-from cdtt.targets.services import calendar_period
+from cdtt.targets.periods import calendar_period
 
 router = Router(tags=["reports"])
 

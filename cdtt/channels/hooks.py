@@ -1,11 +1,16 @@
-"""The one place other apps reach the channel: after a notice is made, its Zalo copy is sent once the
-caller's transaction commits (the caller's behaviour does not change; a failure is recorded, never raised)."""
+"""The channel's side of notice delivery (registered with ``cdtt.notices.delivery`` in ``ChannelsConfig.ready``):
+after a notice is made, its Zalo copy is sent once the caller's transaction commits (the caller's behaviour
+does not change; a failure is recorded, never raised)."""
 
 from __future__ import annotations
 
 import logging
 
 from django.db import transaction
+
+from cdtt.channels.models import ZaloLink
+from cdtt.channels.tasks import zalo_notices_send
+from cdtt.channels.zalo.config import enabled
 
 log = logging.getLogger(__name__)
 
@@ -17,15 +22,10 @@ FORWARDED = frozenset({"report_due", "report_returned", "report_approved", "diff
 def notices_made(*, kind: str, recipient_ids: list[int]) -> None:
     """Queue a send of new notices after the current transaction commits: only for a kind passed on, to a
     linked member, when the channel is configured."""
-    from cdtt.channels.models import ZaloLink
-    from cdtt.channels.zalo.config import enabled
-
     if kind not in FORWARDED or not enabled() or not ZaloLink.objects.filter(user_id__in=recipient_ids).exists():
         return
 
     def enqueue() -> None:
-        from cdtt.channels.tasks import zalo_notices_send
-
         try:
             zalo_notices_send.enqueue()
         except Exception:  # the notice is made; the worker's send_zalo_notices run picks it up later

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from cdtt.access.decorators import public, requires
 from cdtt.access.permissions import Perm
 from cdtt.channels import selectors
+from cdtt.channels.tasks import zalo_event_handle
 from cdtt.channels.zalo import services
 from cdtt.channels.zalo.config import conf, enabled, signature_secret
 from cdtt.channels.zalo.signature import verify
@@ -73,8 +74,6 @@ def webhook(request: HttpRequest) -> HttpResponse:
     event = services.event_receive(payload=payload, raw_body=raw)
     if event is None:
         return JsonResponse({"status": "duplicate"})
-    from cdtt.channels.tasks import zalo_event_handle
-
     transaction.on_commit(lambda: zalo_event_handle.enqueue(event.pk))
     return JsonResponse({"status": "queued"})
 

@@ -30,7 +30,10 @@ from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.dashboards import charts
 from cdtt.dashboards.selectors import Dashboard, amount
+from cdtt.difficulties.selectors import OpenCounts, open_difficulties
 from cdtt.geo.models import Village
+from cdtt.reports.services import late_reports
+from cdtt.training.selectors import coverage_of
 
 
 @dataclass
@@ -174,8 +177,6 @@ def coverage_panel(dashboard: Dashboard) -> Panel | None:
 
 def late_reports_panel(dashboard: Dashboard) -> Panel | None:
     """Per kind of report, the latest period already due and who below the unit has not sent it."""
-    from cdtt.reports.services import late_reports
-
     if isinstance(dashboard.subject, Village) or not scope_for(dashboard.user).has(Perm.VIEW_REPORTS):
         return None
     late = late_reports(dashboard.subject, today=dashboard.today)
@@ -184,8 +185,6 @@ def late_reports_panel(dashboard: Dashboard) -> Panel | None:
 
 def difficulties_panel(dashboard: Dashboard) -> Panel | None:
     """Unresolved difficulties raised in the unit (or the village): open, waiting for an answer, overdue."""
-    from cdtt.difficulties.selectors import OpenCounts, open_difficulties
-
     if not scope_for(dashboard.user).has(Perm.VIEW_DIFFICULTIES):
         return None
     found = open_difficulties(user=dashboard.user, unit=dashboard.commune, today=dashboard.today)
@@ -201,8 +200,6 @@ def difficulties_panel(dashboard: Dashboard) -> Panel | None:
 def training_panel(dashboard: Dashboard) -> Panel | None:
     """Province and commune screens: members trained (on anything, and per platform), teams with a trained
     member, and the enterprises that trained here (``cdtt.training``; counts only)."""
-    from cdtt.training.selectors import coverage_of
-
     if dashboard.level not in ("province", "commune"):
         return None
     found = coverage_of(dashboard.commune)

@@ -48,6 +48,7 @@ from cdtt.difficulties.models import (
 from cdtt.geo.models import AdminUnit, Village
 from cdtt.notices.models import NoticeKind
 from cdtt.notices.services import notify
+from cdtt.reports.services import report_get
 
 DEFAULT_DUE_DAYS = 7  # the handling unit answers within a week, or the difficulty moves up a level
 MAX_DUE_DAYS = 90
@@ -230,8 +231,6 @@ def difficulty_raise(
     position = _position(actor, data.position)
     source_report = None
     if data.report_id is not None:
-        from cdtt.reports.services import report_get
-
         source_report = report_get(actor, data.report_id)  # the same 404 as any report the user may not read
     if data.category not in Category.values:
         raise DomainError(_("Choose the kind of difficulty."), field="category")

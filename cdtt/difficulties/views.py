@@ -25,6 +25,7 @@ from cdtt.difficulties import services
 from cdtt.difficulties.models import UNRESOLVED, WAITING, Category, DifficultyPhoto, Status
 from cdtt.difficulties.selectors import DifficultyFilters, difficulty_list, difficulty_units
 from cdtt.difficulties.services import DifficultyIn, difficulty_get
+from cdtt.reports.services import report_get
 
 PAGE_SIZE = 20
 
@@ -95,8 +96,6 @@ def difficulty_new(request: HttpRequest) -> HttpResponse:
     report = None
     report_id = _int(request.POST.get("report") or request.GET.get("report"))
     if report_id is not None:
-        from cdtt.reports.services import report_get
-
         report = report_get(request.user, report_id)
     context = {
         "report": report,

@@ -14,6 +14,7 @@ from cdtt.access.scope import as_id
 from cdtt.core.errors import DomainError, NotFound
 from cdtt.core.text import nfc
 from cdtt.geo.models import AdminUnit
+from cdtt.notices.delivery import notices_made
 from cdtt.notices.models import NoticeKind, Notification
 
 MAX_TITLE = 200
@@ -71,11 +72,7 @@ def notify(
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     made = Notification.objects.filter(key__in=keys).count() - before
     if made:
-        from cdtt.channels.hooks import notices_made
-
-        notices_made(
-            kind=kind, recipient_ids=ids
-        )  # chat channels pass new notices on after the caller's transaction commits
+        notices_made(kind=kind, recipient_ids=ids)  # chat channels pass them on after the caller's transaction commits
     return made
 
 

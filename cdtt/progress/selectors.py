@@ -21,6 +21,7 @@ from cdtt.geo.models import AdminUnit, UnitKind, Village
 from cdtt.progress.engine import NATION_UNIT
 from cdtt.progress.models import Level, ProgressCell
 from cdtt.targets.models import Period, Target
+from cdtt.targets.periods import calendar_period
 
 LEVEL_OF_KIND = {UnitKind.NATIONAL: Level.NATION, UnitKind.PROVINCE: Level.PROVINCE}
 
@@ -524,6 +525,4 @@ def _figures_ranked_in_sql(
 
 def current_year_period(today: Any = None) -> Period:
     """This calendar year's period (made on first use)."""
-    from cdtt.targets.services import calendar_period
-
     return calendar_period("year", (today or timezone.localdate()).year)

@@ -30,6 +30,7 @@ from cdtt.progress import selectors
 from cdtt.targets import services as targets
 from cdtt.targets import sheets
 from cdtt.targets.models import Period, PeriodKind, SplitMethod, Target
+from cdtt.targets.periods import QUARTERS, calendar_period
 
 # -- periods ----------------------------------------------------------------------------------------
 
@@ -51,11 +52,11 @@ def period_choices(today: Any = None) -> list[Period]:
         if kind == PeriodKind.YEAR:
             month = 1
         elif kind == PeriodKind.QUARTER:
-            month = targets.QUARTERS[number][0]
+            month = QUARTERS[number][0]
         else:
             month = number
         period = existing.get((kind, datetime.date(year, month, 1)))
-        found.append(period or targets.calendar_period(kind, year, number))
+        found.append(period or calendar_period(kind, year, number))
     found += list(Period.objects.filter(kind=PeriodKind.CAMPAIGN).order_by("-start")[:20])
     return found
 

@@ -35,6 +35,8 @@ from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, Forbidden, NotFound, VersionConflict
 from cdtt.core.text import nfc
 from cdtt.geo.models import AdminUnit, UnitKind, Village
+from cdtt.notices.models import NoticeKind
+from cdtt.notices.services import notify
 from cdtt.progress.models import Level
 from cdtt.progress.selectors import place_key, values
 from cdtt.reports.models import (
@@ -49,8 +51,10 @@ from cdtt.reports.models import (
     SENT as SENT_STATES,
 )
 from cdtt.targets.models import Period, PeriodKind, Target
+from cdtt.targets.periods import calendar_bounds, calendar_period
 from cdtt.targets.services import show
 from cdtt.teams.models import OPEN_STATUSES, ChatGroup, Membership, Team, TeamStatus
+from cdtt.training.selectors import counted
 
 MAX_TEXT = 10_000
 MAX_NOTE = 500
@@ -494,8 +498,6 @@ def organisation(subject: Subject, period: Period) -> dict[str, Any]:
         villages = Village.objects.active().filter(commune__path__startswith=path).count()
     memberships = Membership.objects.filter(team__in=teams)
     members = memberships.on(end).count()
-    from cdtt.training.selectors import counted
-
     present = "member__training_invitations__attendances"
     trained = memberships.on(end).filter(**counted(present)).values("member_id").distinct().count()
     trained_in_period = (
@@ -823,9 +825,6 @@ def _url(report: Report) -> str:
 
 def _notify_reviewers(report: Report) -> None:
     """Tell the reviewing unit's officers a report arrived."""
-    from cdtt.notices.models import NoticeKind
-    from cdtt.notices.services import notify
-
     label = subject_label(report.subject)  # type: ignore[arg-type]
     notify(
         recipients=holders(Perm.REVIEW_REPORTS, unit_id=report.reviewer_id),
@@ -838,9 +837,6 @@ def _notify_reviewers(report: Report) -> None:
 
 def _notify_reporters(report: Report, *, approved: bool, comment: str) -> None:
     """Tell the reporters their report was approved, returned or reopened (with the comment)."""
-    from cdtt.notices.models import NoticeKind
-    from cdtt.notices.services import notify
-
     period = report.period.name
     if approved:
         kind, title = NoticeKind.REPORT_APPROVED, _("Your report for %(period)s was approved") % {"period": period}
@@ -856,10 +852,6 @@ def remind_due(*, today: datetime.date | None = None, days_ahead: int = 3) -> in
     Villages with an active team and every current commune, province and the nation are expected to
     report. Returns the number of new notices."""
     from django.urls import reverse
-
-    from cdtt.notices.models import NoticeKind
-    from cdtt.notices.services import notify
-    from cdtt.targets.services import calendar_period
 
     today = today or timezone.localdate()
     periods = [calendar_period(PeriodKind.MONTH, today.year, today.month)]
@@ -1070,8 +1062,6 @@ def latest_due_periods(unit: AdminUnit, today: datetime.date, children: list[Sub
     """Per kind of report the province asks for, the latest calendar period whose reports to ``unit`` were
     due before today (two queries: the province's deadlines and the periods; a period nobody has used yet
     is made)."""
-    from cdtt.targets.services import calendar_bounds, calendar_period
-
     children = reporting_children(unit) if children is None else children
     level = level_of(children[0]) if children else Level.VILLAGE
     province = province_of(unit)

@@ -19,11 +19,13 @@ from cdtt.access.decorators import requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import as_id, scope_for
 from cdtt.core.errors import DomainError, Forbidden, NotFound
+from cdtt.difficulties.models import Difficulty
+from cdtt.difficulties.services import visible_q
 from cdtt.geo.models import AdminUnit, UnitKind, Village
 from cdtt.reports import exports, services
 from cdtt.reports.models import Report, ReportStatus
 from cdtt.targets.models import Period, PeriodKind
-from cdtt.targets.services import calendar_period
+from cdtt.targets.periods import calendar_period
 
 KIND_ORDER = [PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.HALF, PeriodKind.YEAR, PeriodKind.CAMPAIGN]
 
@@ -204,9 +206,6 @@ def _has_figures(row: services.Row) -> bool:
 
 def _difficulties(user: Any, report: Report) -> list[Any]:
     """The difficulties raised from this report that the user may read."""
-    from cdtt.difficulties.models import Difficulty
-    from cdtt.difficulties.services import visible_q
-
     return list(Difficulty.objects.filter(visible_q(user), source_report=report).order_by("created_at")[:20])
 
 

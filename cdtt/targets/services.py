@@ -10,7 +10,6 @@ Rules:
 
 from __future__ import annotations
 
-import calendar
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.formats import number_format
@@ -30,54 +29,17 @@ from cdtt.catalog.models import Indicator, Measure, Method
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.geo.models import AdminUnit, UnitKind, Village
+from cdtt.notices.models import NoticeKind
+from cdtt.notices.services import notify
 from cdtt.progress.engine import forget_rules
+from cdtt.progress.selectors import place_key, values
 from cdtt.targets.models import Period, PeriodKind, SplitMethod, Target
 
+# The period calendar moved to cdtt.targets.periods. These names stay importable from here only until the
+# branches written in parallel with the move are merged; new code imports cdtt.targets.periods.
+from cdtt.targets.periods import QUARTERS, calendar_bounds, calendar_period  # noqa: F401
+
 MAX_VALUE = Decimal("1000000000")
-QUARTERS = {1: (1, 3), 2: (4, 6), 3: (7, 9), 4: (10, 12)}
-
-
-# -- periods -----------------------------------------------------------------------------------------
-
-
-def calendar_period(kind: str, year: int, number: int = 1) -> Period:
-    """The year, half-year (1-2), quarter (1-4) or month (1-12) period, made on first use.
-
-    Its name is stored, so it is always in the platform's language (Vietnamese), whoever makes it first.
-    """
-    with translation.override(settings.LANGUAGE_CODE):
-        return _calendar_period(kind, year, number)
-
-
-def calendar_bounds(kind: str, year: int, number: int = 1) -> tuple[datetime.date, datetime.date]:
-    """First and last day of the year, half-year (1-2), quarter (1-4) or month (1-12) ``number`` of ``year``."""
-    months: dict[str, tuple[int, int] | None] = {
-        PeriodKind.YEAR: (1, 12),
-        PeriodKind.HALF: {1: (1, 6), 2: (7, 12)}.get(number),
-        PeriodKind.QUARTER: QUARTERS.get(number),
-        PeriodKind.MONTH: (number, number) if 1 <= number <= 12 else None,
-    }
-    found = months.get(kind)
-    if found is None:
-        raise DomainError(_("Unknown period."))
-    first, last = found
-    return datetime.date(year, first, 1), datetime.date(year, last, calendar.monthrange(year, last)[1])
-
-
-def _calendar_period(kind: str, year: int, number: int) -> Period:
-    start, end = calendar_bounds(kind, year, number)
-    name = {
-        PeriodKind.YEAR: _("Year %(y)s"),
-        PeriodKind.HALF: _("Half-year %(h)s/%(y)s"),
-        PeriodKind.QUARTER: _("Quarter %(q)s/%(y)s"),
-        PeriodKind.MONTH: _("Month %(m)s/%(y)s"),
-    }[PeriodKind(kind)] % {"h": number, "q": number, "m": number, "y": year}
-    try:
-        with transaction.atomic():
-            period, _created = Period.objects.get_or_create(kind=kind, start=start, defaults={"end": end, "name": name})
-    except IntegrityError:  # made at the same moment by another request
-        period = Period.objects.get(kind=kind, start=start)
-    return period
 
 
 def campaign_create(
@@ -226,9 +188,6 @@ class TargetNotices:
 
     def send(self) -> int:
         """Leave the notices; the number made."""
-        from cdtt.notices.models import NoticeKind
-        from cdtt.notices.services import notify
-
         if not self.given:
             return 0
         by_person: dict[int, list[_Given]] = {}
@@ -375,8 +334,6 @@ def children_of(subject: AdminUnit) -> list[AdminUnit | Village]:
 
 def weights(children: list[AdminUnit | Village], method: str, period: Period) -> dict[int, Decimal]:
     """Each child's weight for a proportional split, from the register's running totals."""
-    from cdtt.progress.selectors import place_key, values
-
     if method == SplitMethod.EVEN:
         return {child.pk: Decimal(1) for child in children}
     metric = "households" if method == SplitMethod.HOUSEHOLDS else "adults"

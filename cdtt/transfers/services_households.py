@@ -1,4 +1,6 @@
-"""Household import as background jobs: upload, check (a task), decide on duplicates, confirm, write (a task).
+"""Household import as background jobs: check (a task), decide on duplicates, write (a task).
+
+Starting a job, confirming it and sweeping dead jobs queue the tasks: they live in ``queue_households``.
 
 The upload is stored under MEDIA_ROOT/imports/ and checked by a background task that streams it,
 stores one ``ImportRow`` per data row and reports progress; the file is deleted once checked. Nothing
@@ -10,7 +12,6 @@ resident in one transaction, through the register's own validation (``clean_hous
 from __future__ import annotations
 
 import contextlib
-import datetime
 import logging
 import os
 import tempfile
@@ -19,9 +20,8 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, models, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,51 +38,12 @@ from cdtt.transfers.importers import households as importer
 from cdtt.transfers.importers.places import AddressResolver, fast_fold, plain
 from cdtt.transfers.importers.tabular import MAX_SCANNED_FACTOR, FileProblem, SheetRows, check_format
 from cdtt.transfers.models import ImportJob, ImportKey, ImportKind, ImportRow, ImportStatus, RowDecision, RowOutcome
-from cdtt.transfers.services import check_upload_size, import_unit_check, status_refusal, upload_name
+from cdtt.transfers.services import import_unit_check, status_refusal
 
 logger = logging.getLogger(__name__)
 
 HOUSEHOLDS = ImportKind.HOUSEHOLDS
 BATCH = 2000  # rows stored, households written, per statement group; also the progress step
-
-
-# -- upload -----------------------------------------------------------------------------------------
-
-
-def household_import_start(
-    *, actor: Any, unit: Any, upload: UploadedFile, request: HttpRequest | None = None
-) -> ImportJob:
-    """Store an uploaded household file and queue its check; the register is not touched.
-
-    What can be told from the first bytes (size, format) raises ``FileProblem`` here and stores nothing.
-    """
-    import_unit_check(actor=actor, unit=unit, kind=HOUSEHOLDS)
-    check_upload_size(upload)
-    filename = upload_name(upload)
-    upload.seek(0)
-    check_format(head=upload.read(8), filename=filename)
-    upload.seek(0)
-    job = ImportJob(
-        kind=HOUSEHOLDS,
-        unit=unit,
-        created_by=actor,
-        original_filename=filename,
-        status=ImportStatus.QUEUED,
-        heartbeat_at=timezone.now(),
-    )
-    job.file.save(filename, upload, save=False)
-    try:
-        with transaction.atomic():
-            job.save()
-            audit_record(actor=actor, action="import.create", target=job, unit=unit, request=request, kind=HOUSEHOLDS)
-    except BaseException:
-        job.file.delete(save=False)
-        raise
-    from cdtt.transfers import tasks
-
-    tasks.household_import_check.enqueue(job.pk)
-    job.refresh_from_db()
-    return job
 
 
 # -- check (background) -----------------------------------------------------------------------------
@@ -111,7 +72,7 @@ def household_import_check(*, job_id: int) -> None:
         ImportRow.objects.filter(job=job).delete()
         _fail(job, _("The check stopped because of an unexpected error. Nothing was imported; try again later."))
         raise
-    _drop_file(job)
+    drop_file(job)
 
 
 class _Superseded(Exception):
@@ -395,7 +356,7 @@ def _local_path(job: ImportJob) -> Iterator[str]:
         yield copy.name
 
 
-def _drop_file(job: ImportJob) -> None:
+def drop_file(job: ImportJob) -> None:
     """The upload is not kept once its rows are checked: the rows hold what the import needs."""
     if job.file:
         try:
@@ -452,32 +413,7 @@ def household_import_decide(
     return changed
 
 
-# -- confirm and write (background) -----------------------------------------------------------------
-
-
-def household_import_confirm(*, actor: Any, job: ImportJob, request: HttpRequest | None = None) -> ImportJob:
-    """Queue the write of a checked job; a second confirmation (or a double click) queues nothing."""
-    import_unit_check(actor=actor, unit=job.unit, kind=HOUSEHOLDS)
-    with transaction.atomic():
-        undecided = ImportRow.objects.filter(
-            job=job, outcome=RowOutcome.DUPLICATE, decision=RowDecision.UNDECIDED
-        ).count()
-        if undecided and job.status == ImportStatus.PREVIEW:
-            raise DomainError(
-                _("Decide first on the %(n)s likely duplicates: import anyway or skip.") % {"n": undecided}
-            )
-        # The conditional update is the guard against double submits: only one caller flips the status.
-        claimed = ImportJob.objects.filter(
-            pk=job.pk, status=ImportStatus.PREVIEW, error_count=0, row_count__gt=0
-        ).update(status=ImportStatus.APPLYING, applied_by=actor, heartbeat_at=timezone.now(), attempts=0)
-        if not claimed:
-            job.refresh_from_db()
-            raise DomainError(status_refusal(job))
-    from cdtt.transfers import tasks
-
-    tasks.household_import_apply.enqueue(job.pk)
-    job.refresh_from_db()
-    return job
+# -- write (background) -----------------------------------------------------------------
 
 
 @dataclass
@@ -625,60 +561,3 @@ def _residents(household: Household, file_household: importer.FileHousehold) -> 
 
 def _row(line: int, message: str) -> str:
     return _("Row %(line)s: %(message)s") % {"line": line, "message": message}
-
-
-# -- jobs whose worker died -------------------------------------------------------------------------
-
-# A running check reports every BATCH rows (well under a second apart); a write is one transaction,
-# so it shows nothing until it ends: it gets longer. A waiting job is handed to the queue again.
-STALE_CHECK = datetime.timedelta(minutes=10)
-STALE_WRITE = datetime.timedelta(minutes=30)
-MAX_ATTEMPTS = 3
-
-
-@dataclass
-class Swept:
-    requeued: int = 0
-    failed: int = 0
-
-
-def import_jobs_sweep(*, now: datetime.datetime | None = None, job_id: int | None = None) -> Swept:
-    """Run again the household jobs whose worker stopped showing signs of life, or fail them after
-    ``MAX_ATTEMPTS`` runs; the upload is kept until a check ends, and a write is one transaction, so a
-    run again starts from a clean state. Nothing is lost that the officer was told was received.
-    """
-    from cdtt.transfers import tasks
-
-    now = now or timezone.now()
-    swept = Swept()
-    jobs = ImportJob.objects.filter(kind=HOUSEHOLDS)
-    if job_id is not None:
-        jobs = jobs.filter(pk=job_id)
-    stale = jobs.filter(
-        Q(status__in=(ImportStatus.QUEUED, ImportStatus.CHECKING), heartbeat_at__lt=now - STALE_CHECK)
-        | Q(status=ImportStatus.APPLYING, heartbeat_at__lt=now - STALE_WRITE)
-    )
-    for job in stale.only("pk", "status", "attempts", "heartbeat_at"):
-        gone = job.attempts >= MAX_ATTEMPTS
-        if job.status == ImportStatus.APPLYING:
-            # The write task is safe to run twice: the job turns DONE in the write's own transaction.
-            retry = {"status": ImportStatus.APPLYING, "attempts": F("attempts") + 1}
-            task = tasks.household_import_apply
-            failure = _("Writing stopped several times (the background worker restarted). Nothing was imported.")
-        else:
-            retry = {"status": ImportStatus.QUEUED}
-            task = tasks.household_import_check
-            failure = _("The check stopped several times (the background worker restarted). Upload the file again.")
-        still = ImportJob.objects.filter(pk=job.pk, status=job.status, heartbeat_at=job.heartbeat_at)
-        if gone:
-            if still.update(status=ImportStatus.FAILED, failure=failure):
-                if job.status != ImportStatus.APPLYING:
-                    ImportRow.objects.filter(job=job).delete()
-                ImportKey.objects.filter(job=job).delete()
-                _drop_file(job)
-                swept.failed += 1
-            continue
-        if still.update(heartbeat_at=now, **retry):
-            task.enqueue(job.pk)
-            swept.requeued += 1
-    return swept

@@ -19,7 +19,7 @@ from cdtt.access.scope import scope_for
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.households.models import Relationship
 from cdtt.teams.models import Gender
-from cdtt.transfers import selectors, services, services_households
+from cdtt.transfers import queue_households, selectors, services, services_households
 from cdtt.transfers.importers import households as household_importer
 from cdtt.transfers.models import ImportJob, ImportKind, ImportRow, ImportStatus, RowDecision, RowOutcome
 from cdtt.transfers.views import ROWS_PER_PAGE, XLSX_TYPE, cancel_page, upload_page
@@ -36,7 +36,7 @@ def household_import(request: HttpRequest, unit_id: int) -> HttpResponse:
         unit_id,
         perm=Perm.EDIT_HOUSEHOLDS,
         kind=HOUSEHOLDS,
-        start=services_households.household_import_start,
+        start=queue_households.household_import_start,
         job_view="transfers:household_job",
         template="transfers/household_import.html",
         extra=lambda unit: {
@@ -78,7 +78,7 @@ def household_import_template(request: HttpRequest, unit_id: int) -> HttpRespons
 def household_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """A job's progress while it runs, then every row's outcome, page by page, with the decisions to take."""
     job = selectors.import_job_get(user=request.user, job_id=job_id, kind=HOUSEHOLDS)
-    if job.is_running and services_households.import_jobs_sweep(job_id=job.pk).requeued:
+    if job.is_running and queue_households.import_jobs_sweep(job_id=job.pk).requeued:
         job.refresh_from_db()  # its worker had died: the job was queued again
     show = request.GET.get("show", "")
     show = show if show in SHOW else ""
@@ -173,7 +173,7 @@ def household_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
     job = selectors.import_job_get(user=request.user, job_id=job_id, kind=HOUSEHOLDS)
     if request.method == "POST":
         try:
-            job = services_households.household_import_confirm(actor=request.user, job=job, request=request)
+            job = queue_households.household_import_confirm(actor=request.user, job=job, request=request)
         except (NotFound, Forbidden):
             raise
         except DomainError as exc:

@@ -17,7 +17,8 @@ from cdtt.catalog.services import catalog_load
 from cdtt.geo.models import REFORM_DATE, AdminUnit, UnitKind, Village
 from cdtt.households.services import HouseholdIn, ResidentIn, household_create, resident_add
 from cdtt.targets.models import SplitMethod
-from cdtt.targets.services import calendar_period, target_set, target_split
+from cdtt.targets.periods import calendar_period
+from cdtt.targets.services import target_set, target_split
 from tests.browser.world import PASSWORD, Tree, collect_console_errors, sign_in
 
 

@@ -14,7 +14,7 @@ from cdtt.catalog.models import Indicator
 from cdtt.households.models import AdoptionStatus
 from cdtt.progress.rebuild import check
 from cdtt.progress.selectors import figures
-from cdtt.targets.services import calendar_period
+from cdtt.targets.periods import calendar_period
 from tests.browser.world import Tree, sign_in, village_households
 
 NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung"]

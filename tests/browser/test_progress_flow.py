@@ -21,7 +21,7 @@ from cdtt.households.services import HouseholdIn, ResidentIn, household_create, 
 from cdtt.progress import engine
 from cdtt.progress.selectors import figures
 from cdtt.targets.models import Target
-from cdtt.targets.services import calendar_period
+from cdtt.targets.periods import calendar_period
 from tests.browser.world import PASSWORD, Tree, sign_in
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from cdtt.activities.services import ActivityIn, activity_record
 from cdtt.catalog.services import catalog_load
 from cdtt.reports.models import Report, ReportStatus
-from cdtt.targets.services import calendar_period
+from cdtt.targets.periods import calendar_period
 from cdtt.teams.models import Team, TeamStatus
 from tests.browser.world import Tree, collect_console_errors, sign_in
 

@@ -22,8 +22,8 @@ from cdtt.catalog.services import catalog_load
 from cdtt.geo.models import Village
 from cdtt.households.models import Household
 from cdtt.reports import services as reports
-from cdtt.targets import services as targets
 from cdtt.targets.models import PeriodKind, Target
+from cdtt.targets.periods import calendar_period
 from cdtt.teams import services as teams
 from cdtt.teams.models import MemberRole, Membership, Team, TeamStatus
 from cdtt.teams.services import MemberIn
@@ -115,7 +115,7 @@ def _submitted_report(users: Users, tree: Tree) -> Team:
     catalog_load()
     team = Team.objects.create(commune=tree.c1, village=tree.v1, name="Tổ CNSCĐ", status=TeamStatus.ACTIVE)
     today = timezone.localdate()
-    period = targets.calendar_period(PeriodKind.MONTH, today.year, today.month)
+    period = calendar_period(PeriodKind.MONTH, today.year, today.month)
     report = reports.report_open(actor=users.team_member, subject=tree.v1, period=period)
     reports.report_submit(actor=users.team_member, report=report, version=report.version)
     return team
@@ -131,7 +131,7 @@ def _open_target(users: Users, tree: Tree) -> Indicator:
     indicator = Indicator.objects.filter(platform__isnull=False, is_active=True).first()
     assert indicator is not None
     today = timezone.localdate()
-    period = targets.calendar_period(PeriodKind.MONTH, today.year, today.month)
+    period = calendar_period(PeriodKind.MONTH, today.year, today.month)
     Target.objects.create(unit=tree.p1, indicator=indicator, period=period, value=100)
     return indicator
 

@@ -283,3 +283,10 @@ def test_a_message_another_worker_claimed_is_not_sent_twice(fake: FakeZalo, link
     # A claim that lapsed (worker A died) is taken again.
     assert services.notices_send(now=timezone.now() + services.CLAIM + datetime.timedelta(seconds=1)) == {"sent": 1}
     assert len(fake.sent) == 1
+
+
+def test_the_channel_plugs_itself_into_notice_delivery_at_startup() -> None:
+    from cdtt.channels.hooks import notices_made
+    from cdtt.notices.delivery import _channels
+
+    assert _channels["zalo"] is notices_made

@@ -27,6 +27,7 @@ from cdtt.geo.models import AdminUnit, Village
 from cdtt.reports import services as reports
 from cdtt.targets import services as targets
 from cdtt.targets.models import PeriodKind
+from cdtt.targets.periods import calendar_period
 from cdtt.teams.models import Member, Membership, Team, TeamStatus
 from cdtt.training import services as training
 from cdtt.training.models import Presence
@@ -96,8 +97,8 @@ def hostile_world(tree: Tree, users: Users) -> dict[str, Any]:
         session=session,
         rows=[training.AttendanceIn(m.pk, Presence.PRESENT) for m in members],
     )
-    month = targets.calendar_period(PeriodKind.MONTH, today.year, today.month)
-    year = targets.calendar_period(PeriodKind.YEAR, today.year)
+    month = calendar_period(PeriodKind.MONTH, today.year, today.month)
+    year = calendar_period(PeriodKind.YEAR, today.year)
     indicator = Indicator.objects.get(code="people_reached")
     targets.target_set(actor=users.province_officer, subject=tree.c1, indicator=indicator, period=year, value=70)
     village_report = reports.report_open(actor=users.team_member, subject=tree.v1, period=month)

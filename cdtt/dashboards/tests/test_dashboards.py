@@ -27,6 +27,7 @@ from cdtt.progress import selectors as progress
 from cdtt.progress.models import Level
 from cdtt.targets import services as targets
 from cdtt.targets.models import Period, PeriodKind, SplitMethod
+from cdtt.targets.periods import calendar_period
 from cdtt.teams.selectors import team_figures
 from cdtt.teams.services import chat_group_save
 from conftest import Tree, Users
@@ -55,7 +56,7 @@ def world(tree: Tree, users: Users) -> World:
     """Households in C1 (v1, v2) and C3 (v5); guidance and propaganda over several months; targets set by the
     nation, split by the province to its communes and by the commune to its villages: all through the services."""
     catalog_load()
-    year = targets.calendar_period(PeriodKind.YEAR, timezone.localdate().year)
+    year = calendar_period(PeriodKind.YEAR, timezone.localdate().year)
     level2 = Outcome.objects.get(platform__code="vneid", code="level2")
     dossier = Outcome.objects.get(platform__code="dvc", code="dossier")
     households = []

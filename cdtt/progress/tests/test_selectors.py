@@ -25,7 +25,7 @@ from cdtt.geo.models import AdminUnit, Village
 from cdtt.progress import selectors
 from cdtt.progress.models import Level, ProgressCell
 from cdtt.targets.models import Period, PeriodKind, Target
-from cdtt.targets.services import calendar_period
+from cdtt.targets.periods import calendar_period
 from conftest import Tree, _unit, _village
 
 pytestmark = pytest.mark.django_db

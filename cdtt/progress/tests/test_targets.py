@@ -23,6 +23,7 @@ from cdtt.households.models import Household, Resident
 from cdtt.households.services import HouseholdIn, ResidentIn, household_create, resident_add
 from cdtt.targets import services as targets
 from cdtt.targets.models import PeriodKind, SplitMethod, Target
+from cdtt.targets.periods import calendar_period
 from conftest import Tree, Users
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +32,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def year(tree: Tree) -> Any:
     catalog_load()
-    return targets.calendar_period(PeriodKind.YEAR, timezone.localdate().year)
+    return calendar_period(PeriodKind.YEAR, timezone.localdate().year)
 
 
 @pytest.fixture

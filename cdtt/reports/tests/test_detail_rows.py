@@ -17,8 +17,8 @@ from cdtt.activities.services import ActivityIn, activity_record
 from cdtt.catalog.models import Indicator
 from cdtt.catalog.services import catalog_load
 from cdtt.reports.models import Report
-from cdtt.targets import services as targets
 from cdtt.targets.models import PeriodKind
+from cdtt.targets.periods import calendar_period
 from cdtt.teams.models import Team, TeamStatus
 from conftest import Tree
 
@@ -31,7 +31,7 @@ def test_the_indicators_with_figures_come_first_and_the_rest_is_collapsed(
     catalog_load()
     Team.objects.create(commune=tree.c1, village=tree.v1, name="Tổ CNSCĐ", status=TeamStatus.ACTIVE)
     today = timezone.localdate()
-    period = targets.calendar_period(PeriodKind.MONTH, today.year, today.month)
+    period = calendar_period(PeriodKind.MONTH, today.year, today.month)
     activity_record(
         actor=User.objects.get(username="team_member"),
         data=ActivityIn(

@@ -31,6 +31,7 @@ from cdtt.reports import exports, services
 from cdtt.reports.models import Report, ReportStatus
 from cdtt.targets import services as targets
 from cdtt.targets.models import Period, PeriodKind
+from cdtt.targets.periods import calendar_period
 from cdtt.teams.models import Team, TeamStatus
 from conftest import Tree, Users, make_user
 
@@ -50,7 +51,7 @@ def month(tree: Tree) -> Period:
             commune=village.commune, village=village, name=f"Tổ {village.name}", status=TeamStatus.ACTIVE
         )
     today = timezone.localdate()
-    return targets.calendar_period(PeriodKind.MONTH, today.year, today.month)
+    return calendar_period(PeriodKind.MONTH, today.year, today.month)
 
 
 @pytest.fixture
@@ -63,7 +64,7 @@ def world(tree: Tree, users: Users, month: Period) -> dict[str, Any]:
     ]
     c2_officer = make_user("c2_officer")
     RoleAssignment.objects.create(user=c2_officer, role=Role.COMMUNE_OFFICER, unit=tree.c2)
-    year = targets.calendar_period(PeriodKind.YEAR, month.start.year)
+    year = calendar_period(PeriodKind.YEAR, month.start.year)
     people = Indicator.objects.get(code="people_reached")
     sessions = Indicator.objects.get(code="propaganda_sessions")
     for subject, indicator, value, period in (

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from cdtt.catalog.services import catalog_load
 from cdtt.reports.models import Report
-from cdtt.targets import services as targets
 from cdtt.targets.models import PeriodKind
+from cdtt.targets.periods import calendar_period
 from cdtt.teams.models import Team, TeamStatus
 from conftest import Tree
 
@@ -30,7 +30,7 @@ def test_the_frozen_time_is_the_latest_submissions(tree: Tree, signed_in: Callab
     catalog_load()
     Team.objects.create(commune=tree.c1, village=tree.v1, name="Tổ CNSCĐ", status=TeamStatus.ACTIVE)
     today = timezone.localdate()
-    period = targets.calendar_period(PeriodKind.MONTH, today.year, today.month)
+    period = calendar_period(PeriodKind.MONTH, today.year, today.month)
     member, officer = signed_in("team_member"), signed_in("commune_officer")
     member.post(reverse("reports:open"), {"subject": f"v{tree.v1.pk}", "period": period.pk})
     report = Report.objects.get()

@@ -28,6 +28,7 @@ from cdtt.reports import exports, services
 from cdtt.reports.models import Report, ReportDeadline, ReportEvent, ReportPolicy, ReportStatus
 from cdtt.targets import services as targets
 from cdtt.targets.models import Period, PeriodKind
+from cdtt.targets.periods import calendar_period
 from cdtt.teams.models import Team, TeamStatus
 from conftest import Tree, Users, make_user
 
@@ -42,7 +43,7 @@ def month(tree: Tree) -> Period:
         Team.objects.create(
             commune=village.commune, village=village, name=f"Tổ CNSCĐ {village.name}", status=TeamStatus.ACTIVE
         )
-    return targets.calendar_period(PeriodKind.MONTH, today.year, today.month)
+    return calendar_period(PeriodKind.MONTH, today.year, today.month)
 
 
 def propaganda(actor: Any, *, village: Any = None, commune: Any = None, people: int = 10) -> None:
@@ -184,7 +185,7 @@ def test_bad_transitions_say_why_and_change_nothing(tree: Tree, users: Users, mo
 
 def test_a_future_period_cannot_be_reported(tree: Tree, users: Users, month: Period) -> None:
     today = timezone.localdate()
-    later = targets.calendar_period(PeriodKind.YEAR, today.year + 1)
+    later = calendar_period(PeriodKind.YEAR, today.year + 1)
     with pytest.raises(
         DomainError, match=_("This period has not started yet: its report cannot be written before it.")
     ):
@@ -264,7 +265,7 @@ def test_the_province_consolidates_its_approved_communes(tree: Tree, users: User
 
 
 def test_targets_show_with_the_period_or_the_year(tree: Tree, users: Users, month: Period) -> None:
-    year = targets.calendar_period(PeriodKind.YEAR, month.start.year)
+    year = calendar_period(PeriodKind.YEAR, month.start.year)
     from cdtt.catalog.models import Indicator
 
     sessions = Indicator.objects.get(code="propaganda_sessions")
@@ -281,10 +282,10 @@ def test_targets_show_with_the_period_or_the_year(tree: Tree, users: Users, mont
 
 def test_default_and_province_deadlines(tree: Tree, users: Users, month: Period) -> None:
     y = 2026
-    m11 = targets.calendar_period(PeriodKind.MONTH, y, 11)
-    q4 = targets.calendar_period(PeriodKind.QUARTER, y, 4)
-    h1 = targets.calendar_period(PeriodKind.HALF, y, 1)
-    year = targets.calendar_period(PeriodKind.YEAR, y)
+    m11 = calendar_period(PeriodKind.MONTH, y, 11)
+    q4 = calendar_period(PeriodKind.QUARTER, y, 4)
+    h1 = calendar_period(PeriodKind.HALF, y, 1)
+    year = calendar_period(PeriodKind.YEAR, y)
     village, commune = 3, 2
     assert services.due_date(m11, village, tree.p1) == datetime.date(y, 11, 15)
     assert services.due_date(q4, village, tree.p1) == datetime.date(y, 12, 6)
@@ -491,7 +492,7 @@ def test_the_api_is_scoped(tree: Tree, users: Users, month: Period, signed_in: C
 
 def test_late_reports_for_dashboards(tree: Tree, users: Users, month: Period) -> None:
     today = datetime.date(2026, 11, 28)  # November's reports were due on the 15th
-    november = targets.calendar_period(PeriodKind.MONTH, 2026, 11)
+    november = calendar_period(PeriodKind.MONTH, 2026, 11)
     sent = services.report_open(actor=users.team_member, subject=tree.v1, period=november, today=today)
     services.report_submit(actor=users.team_member, report=sent, version=sent.version)
 
@@ -510,7 +511,7 @@ def test_a_province_that_does_not_ask_for_a_kind_of_report_has_nobody_late_for_i
     from cdtt.notices.models import Notification
 
     today = datetime.date(2026, 11, 28)
-    november = targets.calendar_period(PeriodKind.MONTH, 2026, 11)
+    november = calendar_period(PeriodKind.MONTH, 2026, 11)
     after_due = services.due_date(november, 3, tree.p1) + datetime.timedelta(days=1)
     assert {n.state for n in services.status_tree(tree.c1, november, today=after_due)} == {"late"}
 
@@ -582,7 +583,7 @@ def test_reviewers_and_reporters_are_notified(tree: Tree, users: Users, month: P
 def test_report_due_reminders_once_a_day(tree: Tree, users: Users, month: Period) -> None:
     from cdtt.notices.models import Notification
 
-    november = targets.calendar_period(PeriodKind.MONTH, 2026, 11)
+    november = calendar_period(PeriodKind.MONTH, 2026, 11)
     day = datetime.date(2026, 11, 13)  # the month's report is due on the 15th
     made = services.remind_due(today=day)
     reminded = set(Notification.objects.filter(kind="report_due").values_list("recipient", flat=True))

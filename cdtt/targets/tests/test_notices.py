@@ -18,6 +18,7 @@ from cdtt.core.errors import DomainError, Forbidden
 from cdtt.notices.models import NoticeKind, Notification
 from cdtt.targets import services as targets
 from cdtt.targets.models import PeriodKind, SplitMethod, Target
+from cdtt.targets.periods import calendar_period
 from cdtt.targets.sheets import Change, Reading, apply_sheet
 from cdtt.teams.models import Member, MemberRole, Membership, Team, TeamStatus
 from conftest import Tree, Users, make_user
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def year(tree: Tree) -> Any:
     catalog_load()
-    return targets.calendar_period(PeriodKind.YEAR, timezone.localdate().year)
+    return calendar_period(PeriodKind.YEAR, timezone.localdate().year)
 
 
 @pytest.fixture

@@ -335,7 +335,7 @@ def _demo_reports() -> None:
     from cdtt.reports.models import Report
     from cdtt.reports.services import report_approve, report_open, report_submit
     from cdtt.targets.models import PeriodKind
-    from cdtt.targets.services import calendar_period
+    from cdtt.targets.periods import calendar_period
 
     leader, officer = User.objects.filter(username="totruong").first(), User.objects.filter(username="xa").first()
     village = Village.objects.filter(name_folded=fold(DEMO_VILLAGE), valid_to__isnull=True).first()
@@ -374,7 +374,8 @@ def _demo_year(communes: dict[str, AdminUnit]) -> None:
     from cdtt.activities.services import ActivityIn, activity_record
     from cdtt.catalog.models import Indicator, Outcome, Platform
     from cdtt.targets.models import PeriodKind, SplitMethod, Target
-    from cdtt.targets.services import calendar_period, target_set, target_split
+    from cdtt.targets.periods import calendar_period
+    from cdtt.targets.services import target_set, target_split
 
     today = timezone.localdate()
     year = calendar_period(PeriodKind.YEAR, today.year)
