@@ -105,7 +105,11 @@ TEMPLATES = [
 _default_sqlite = f"sqlite:///{VAR_DIR / 'cdtt.sqlite3'}"
 _database_url = env_str("DATABASE_URL", _default_sqlite)
 try:
-    _db = dj_database_url.parse(_database_url, conn_max_age=env_int("CDTT_DB_CONN_MAX_AGE", 60))
+    # Health checks: after a failover every kept connection points at a dead primary; Django then reconnects
+    # before the request instead of failing it.
+    _db = dj_database_url.parse(
+        _database_url, conn_max_age=env_int("CDTT_DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
 if _db["ENGINE"] == "django.db.backends.sqlite3":
@@ -124,7 +128,7 @@ DATABASES = {"default": _db}
 # A streaming replica for the heavy read-only pages (cdtt.core.dbrouter). Unset: everything reads the primary.
 _replica_url = env_str("CDTT_REPLICA_DATABASE_URL", "")
 if _replica_url:
-    _replica = dj_database_url.parse(_replica_url, conn_max_age=_db["CONN_MAX_AGE"])
+    _replica = dj_database_url.parse(_replica_url, conn_max_age=_db["CONN_MAX_AGE"], conn_health_checks=True)
     if _replica["ENGINE"] != "django.db.backends.postgresql" or _db["ENGINE"] != _replica["ENGINE"]:
         raise ImproperlyConfigured("CDTT_REPLICA_DATABASE_URL needs a postgres:// DATABASE_URL and replica")
     # A dead replica must cost a page two seconds, not the operating system's minute-long connect timeout.
