@@ -154,3 +154,32 @@ def test_a_replica_too_far_behind_is_not_used(
     client = signed_in("province_officer")
     client.cookies.pop(WROTE_COOKIE, None)
     assert client.get(dashboard(tree))["X-Data-Source"] == PRIMARY
+
+
+def test_healthz_and_metrics_report_the_replica(
+    replica: None, client: Client, signed_in: Callable[..., Client]
+) -> None:
+    body = client.get("/healthz").json()
+    assert body["replica"] == "ok"
+    assert body["replica_lag_seconds"] == 0.0
+    text = signed_in("national_admin").get("/metrics").content.decode()
+    assert "cdtt_replica_up 1.0" in text
+    assert "cdtt_replica_lag_seconds" in text
+
+
+def test_a_replica_that_does_not_answer_sends_the_reads_to_the_primary(
+    replica: None, signed_in: Callable[..., Client], tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError
+
+    def down(alias: str = REPLICA) -> Any:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(dbrouter, "replica_freshness", down)
+    monkeypatch.setattr(connections[REPLICA], "close", lambda: None)  # the shared test connection stays open
+    client = signed_in("province_officer")
+    client.cookies.pop(WROTE_COOKIE, None)
+    response = client.get(dashboard(tree))
+    assert response.status_code == 200
+    assert response["X-Data-Source"] == PRIMARY
+    assert b'data-testid="data-freshness"' not in response.content
