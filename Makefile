@@ -10,7 +10,7 @@ CDTT_PORT ?= 8000
 # Extra pytest arguments for `make test`, e.g. make test ARGS="-k healthz -x"
 ARGS ?=
 
-.PHONY: help install demo test lint
+.PHONY: help install demo test lint drill restore-drill
 
 help:
 	@echo "make install  create $(VENV) (python3 >= 3.11) and install requirements-dev.txt (skipped when unchanged)"
@@ -18,6 +18,9 @@ help:
 	@echo "make test     lint, then the whole test suite on SQLite and on a throw-away PostgreSQL (scripts/test.sh)"
 	@echo "              extra pytest arguments: make test ARGS='-k foo'  (or scripts/test.sh -k foo)"
 	@echo "make lint     ruff check, ruff format --check, mypy, lint-imports (import contracts in .importlinter)"
+	@echo "make drill    the cluster drill: Patroni+etcd, HAProxy, 2 app nodes, 2 workers; kills the primary, an app"
+	@echo "              node and a worker under load, then restores with pgBackRest (DRILL_ARGS=--short: CI form)"
+	@echo "make restore-drill  load, then point-in-time restore to a fresh cluster; compares counts and checksums"
 
 install:
 	@VENV="$(VENV)" scripts/install.sh
@@ -40,6 +43,15 @@ demo: install
 
 test:
 	scripts/test.sh $(ARGS)
+
+# Extra arguments for the drill, e.g. make drill DRILL_ARGS="--short --keep"
+DRILL_ARGS ?=
+
+drill: install
+	VENV="$(VENV)" scripts/drill.sh $(DRILL_ARGS)
+
+restore-drill: install
+	VENV="$(VENV)" scripts/drill.sh --restore-only $(DRILL_ARGS)
 
 lint: install
 	@rc=0; \

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the request id is set before anything can log, and the latency covers every layer below.
+    "cdtt.core.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "cdtt.core.middleware.ApiNoStoreMiddleware",
     # Compresses what every middleware below has produced (it must see the final body).
@@ -74,6 +76,8 @@ MIDDLEWARE = [
     "cdtt.core.middleware.CleanTextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last: its process_view sees the resolved view and runs just before it (cdtt.core.dbrouter).
+    "cdtt.core.dbrouter.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -91,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cdtt.web.context.navigation",
                 "cdtt.notices.context.unread_notices",
+                "cdtt.core.context.data_freshness",
             ],
         },
     },
@@ -100,7 +105,11 @@ TEMPLATES = [
 _default_sqlite = f"sqlite:///{VAR_DIR / 'cdtt.sqlite3'}"
 _database_url = env_str("DATABASE_URL", _default_sqlite)
 try:
-    _db = dj_database_url.parse(_database_url, conn_max_age=env_int("CDTT_DB_CONN_MAX_AGE", 60))
+    # Health checks: after a failover every kept connection points at a dead primary; Django then reconnects
+    # before the request instead of failing it.
+    _db = dj_database_url.parse(
+        _database_url, conn_max_age=env_int("CDTT_DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
 if _db["ENGINE"] == "django.db.backends.sqlite3":
@@ -115,6 +124,22 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 elif _db["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must be sqlite:// or postgres://")
 DATABASES = {"default": _db}
+
+# A streaming replica for the heavy read-only pages (cdtt.core.dbrouter). Unset: everything reads the primary.
+_replica_url = env_str("CDTT_REPLICA_DATABASE_URL", "")
+if _replica_url:
+    _replica = dj_database_url.parse(_replica_url, conn_max_age=_db["CONN_MAX_AGE"], conn_health_checks=True)
+    if _replica["ENGINE"] != "django.db.backends.postgresql" or _db["ENGINE"] != _replica["ENGINE"]:
+        raise ImproperlyConfigured("CDTT_REPLICA_DATABASE_URL needs a postgres:// DATABASE_URL and replica")
+    # A dead replica must cost a page two seconds, not the operating system's minute-long connect timeout.
+    _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["cdtt.core.dbrouter.ReplicaRouter"]
+# After a write, the same browser reads the primary this long (read-your-writes), in seconds.
+CDTT_READ_YOUR_WRITES_SECONDS = env_int("CDTT_READ_YOUR_WRITES_SECONDS", 30, minimum=1)
+# A replica further behind than this is not used: the pages read the primary instead.
+CDTT_REPLICA_MAX_LAG_SECONDS = env_int("CDTT_REPLICA_MAX_LAG_SECONDS", 300, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and security ------------------------------------------------------------------
@@ -227,9 +252,28 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 
+# --- Operations: metrics, readiness, logs ------------------------------------------------------
+# The bearer token Prometheus sends to /metrics (empty: only a signed-in national administrator or staff).
+CDTT_METRICS_TOKEN = env_str("CDTT_METRICS_TOKEN", "")
+# /healthz calls the queue "stale" when a task has waited this long for a worker (seconds).
+CDTT_QUEUE_STALE_SECONDS = env_int("CDTT_QUEUE_STALE_SECONDS", 300, minimum=1)
+# json: one object per line with the request id (for journald/Loki); text: the same fields for a terminal.
+CDTT_LOG_FORMAT = env_str("CDTT_LOG_FORMAT", "text")
+if CDTT_LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured("CDTT_LOG_FORMAT must be text or json")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "cdtt.core.requestlog.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "cdtt.core.requestlog.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": CDTT_LOG_FORMAT}
+    },
     "root": {"handlers": ["console"], "level": env_str("CDTT_LOG_LEVEL", "INFO")},
+    # One access line per request (cdtt.core.requestlog); CDTT_ACCESS_LOG=false leaves it to the balancer.
+    "loggers": {"cdtt.request": {"level": "INFO" if env_bool("CDTT_ACCESS_LOG", True) else "WARNING"}},
 }

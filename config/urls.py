@@ -9,6 +9,7 @@ from cdtt.web import views as web_views
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
+    path("metrics", web_views.metrics, name="metrics"),
     path("login/", login_view, name="login"),
     path("logout/", logout_view, name="logout"),
     path("", include("cdtt.accounts.urls")),

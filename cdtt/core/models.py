@@ -125,3 +125,25 @@ class AuditEvent(models.Model):
     @property
     def action_label(self) -> str:
         return str(ACTION_LABELS.get(self.action, self.action))
+
+
+class JobRun(models.Model):
+    """One run of a scheduled job for one period: the unique (job, period) row is what makes it run once.
+
+    Every app node may start the same timer; the first to insert the row runs the job, the others see the
+    row and skip. A run whose node died (no ``finished_at`` long after ``started_at``) is taken over.
+    """
+
+    job = models.CharField(max_length=64)
+    period = models.CharField(max_length=32)  # e.g. 2026-12-07 (daily), 2026-12-07T05 (hourly), 2026-12-07T05:10
+    node = models.CharField(max_length=128)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    outcome = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "period"], name="job_run_once_per_period")]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.period}"

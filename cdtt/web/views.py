@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from cdtt.access.decorators import public
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.accounts.models import Role
+from cdtt.core.health import readiness
+from cdtt.core.metrics import render_metrics
+from cdtt.core.operator import operator_allowed
 from cdtt.geo.selectors import unit_roots, village_counts
 from cdtt.practices.announcements import unread as unread_announcements
 
@@ -34,15 +37,25 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", context)
 
 
-@public("Reports only whether the database answers; no data is returned.")
+@public("Reports only which dependencies answer (database, replica, queue, storage); no data is returned.")
 def healthz(request: HttpRequest) -> JsonResponse:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception:  # noqa: BLE001 - any failure means the database is unreachable
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    ready, report = readiness()
+    return JsonResponse(report, status=200 if ready else 503)
+
+
+@public(
+    "Checks the operator itself: a bearer token equal to CDTT_METRICS_TOKEN, or a signed-in national administrator "
+    "or staff member; anyone else gets 401 or 403. Returns counts and timings, no personal data."
+)
+def metrics(request: HttpRequest) -> HttpResponse:
+    allowed = operator_allowed(request)
+    if allowed is None:
+        response = HttpResponse(_("Sign in or send the metrics token."), status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    if not allowed:
+        return HttpResponse(_("Only the operator may read the metrics."), status=403, content_type="text/plain")
+    return HttpResponse(render_metrics(), content_type=CONTENT_TYPE_LATEST)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
