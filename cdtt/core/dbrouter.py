@@ -25,6 +25,7 @@ from django.db import DatabaseError, connections
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from prometheus_client import Gauge
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,12 @@ _use_replica: contextvars.ContextVar[bool] = contextvars.ContextVar("cdtt_use_re
 # A replica that failed is left alone for this long (seconds), so a dead standby costs one connect timeout per
 # process and interval, not one per page.
 REPLICA_RETRY_SECONDS = 10.0
+# Here rather than in cdtt.core.metrics (which reads the replica through this module): set whenever the lag is read.
+REPLICA_LAG = Gauge(
+    "cdtt_replica_lag_seconds",
+    "How far behind the primary the read replica was when last asked (by a page or a scrape).",
+    multiprocess_mode="max",
+)
 _replica_down_until = 0.0
 
 
@@ -137,8 +144,6 @@ def _usable_replica() -> Freshness | None:
         _replica_down_until = time.monotonic() + REPLICA_RETRY_SECONDS
         connections[REPLICA].close()
         return None
-    from cdtt.core.metrics import REPLICA_LAG
-
     REPLICA_LAG.set(freshness.lag_seconds)
     if freshness.lag_seconds > settings.CDTT_REPLICA_MAX_LAG_SECONDS:
         return None

@@ -15,20 +15,17 @@ from collections.abc import Iterator
 from django.db import DatabaseError
 from django.db.models import Count, Min
 from django.utils import timezone
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import REGISTRY, Collector
+
+from cdtt.core.dbrouter import REPLICA_LAG, replica_configured, replica_freshness
 
 REQUEST_SECONDS = Histogram(
     "cdtt_request_seconds",
     "Time to answer a request, by URL name (view) and method.",
     ["view", "method", "status"],
     buckets=(0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0),
-)
-REPLICA_LAG = Gauge(
-    "cdtt_replica_lag_seconds",
-    "How far behind the primary the read replica was when last asked (by a page or a scrape).",
-    multiprocess_mode="max",
 )
 SYNC_BATCHES = Counter("cdtt_sync_batches", "Phone sync pushes received, by outcome.", ["outcome"])
 
@@ -100,8 +97,6 @@ class DatabaseCollector(Collector):
         yield last
 
     def _replica(self) -> Iterator[Metric]:
-        from cdtt.core.dbrouter import replica_configured, replica_freshness
-
         if not replica_configured():
             return
         family = GaugeMetricFamily("cdtt_replica_up", "1 when the read replica answers.")
