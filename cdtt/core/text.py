@@ -13,7 +13,7 @@ from cdtt.core.errors import DomainError
 _SPACES = re.compile(r"\s+")
 # C0 controls except tab, line feed and carriage return; DEL; the C1 controls. No Vietnamese text carries them:
 # they arrive only pasted from other programs or sent on purpose, and PostgreSQL refuses NUL in text outright.
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # Đ/đ is a separate letter, not D plus a mark, so NFD does not strip it.
 _FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "d"})
 

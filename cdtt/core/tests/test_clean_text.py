@@ -21,6 +21,7 @@ NFD_THON_MOI = unicodedata.normalize("NFD", "Thôn Mới")
 
 def test_clean_puts_text_in_nfc_and_removes_control_characters_but_keeps_line_breaks() -> None:
     assert clean("a\x00b\x07c\x1bd\x7fe\x85f") == "abcdef"
+    assert clean("a\ud800b\udfffc") == "abc"  # lone surrogates, as JSON's "\\ud800" gives them
     assert clean("dòng 1\r\ndòng\t2\n") == "dòng 1\r\ndòng\t2\n"
     assert clean(NFD_THON_MOI) == "Thôn Mới" != NFD_THON_MOI
     assert clean("plain ascii") == "plain ascii"
@@ -77,6 +78,15 @@ def test_a_json_body_is_stored_in_nfc_without_control_characters(
     signed_in: Callable[[str], Client], tree: Tree, users: Users
 ) -> None:
     body = json.dumps({"commune_id": tree.c1.pk, "name": NFD_THON_MOI + "\u0000", "kind": "thon"})
+    response = signed_in("commune_officer").post("/api/v1/villages", body, content_type="application/json")
+    assert response.status_code in {200, 201}, response.content
+    assert Village.objects.filter(commune=tree.c1, name="Thôn Mới").exists()
+
+
+def test_a_json_body_with_lone_surrogates_is_stored_without_them(
+    signed_in: Callable[[str], Client], tree: Tree, users: Users
+) -> None:
+    body = '{"commune_id": %d, "name": "Th\\u00f4n \\ud800M\\u1edbi\\udc00", "kind": "thon"}' % tree.c1.pk
     response = signed_in("commune_officer").post("/api/v1/villages", body, content_type="application/json")
     assert response.status_code in {200, 201}, response.content
     assert Village.objects.filter(commune=tree.c1, name="Thôn Mới").exists()
