@@ -60,6 +60,8 @@ def _check_unit(actor: Any, unit: Any, kind: str = ImportKind.VILLAGES) -> None:
     if not unit.is_current or unit.kind not in IMPORT_UNIT_KINDS:
         if kind == ImportKind.TEAMS:
             raise DomainError(_("Teams can only be imported into a current commune, ward, special zone or province."))
+        if kind in (ImportKind.OFFICIAL_FIGURES, ImportKind.LEGACY_FIGURES):
+            raise DomainError(_("Figures can only be imported into a current commune, ward, special zone or province."))
         raise DomainError(_("Villages can only be imported into a current commune, ward, special zone or province."))
 
 
