@@ -211,6 +211,34 @@ def training_panel(dashboard: Dashboard) -> Panel | None:
     return Panel("training", _("Training coverage"), "training/panels/coverage.html", context)
 
 
+def official_panel(dashboard: Dashboard) -> Panel | None:
+    """Unit screens: the figures against the official ones this year, and the chosen indicator year by year
+    across the 2025 reform with the old communes' figures shared out (``cdtt.official``)."""
+    from cdtt.official import charts as official_charts
+    from cdtt.official import selectors as official
+
+    if dashboard.is_village:
+        return None
+    unit = dashboard.subject
+    assert not isinstance(unit, Village)
+    comparison = official.official_comparison(
+        user=dashboard.user, unit=unit, bucket=dashboard.period.start.year, rank=False
+    )
+    indicators = official.history_indicators(unit=unit)
+    chosen = dashboard.indicator if dashboard.indicator in indicators else (indicators[0] if indicators else None)
+    history = official.history(user=dashboard.user, unit=unit, indicator=chosen, today=dashboard.today)
+    context = {
+        "own": [gap for gap in comparison.own if gap.official is not None],
+        "period_label": comparison.period_label,
+        "history": history,
+        "chart": official_charts.history_chart(history),
+        "unit": unit,
+    }
+    return Panel(
+        "official", _("Official figures and the years before the reform"), "official/panels/official.html", context
+    )
+
+
 PANELS: list[Callable[[Dashboard], Panel | None]] = [
     progress_panel,
     trend_panel,
@@ -220,6 +248,7 @@ PANELS: list[Callable[[Dashboard], Panel | None]] = [
     late_reports_panel,
     difficulties_panel,
     training_panel,
+    official_panel,
 ]
 
 

@@ -387,11 +387,13 @@ def legacy_validate(
     indicators: list[Indicator],
     populations: Any,
     scope_communes: dict[int, AdminUnit],
+    stored: Any = lambda _ids: set(),
 ) -> Checked:
     """Check every row: the old commune, where its figure goes today (under ``unit``), indicator, period, value.
 
     ``populations(commune_ids) -> {id: population}`` gives the successors' official population for the
-    population-share rule; ``scope_communes`` the current communes under ``unit`` the user imports for.
+    population-share rule; ``scope_communes`` the current communes under ``unit`` the user imports for;
+    ``stored(old_unit_ids)`` the (old unit, indicator, bucket) already imported.
     """
     olds = OldCommunes()
     by_indicator = indicator_lookup(indicators)
@@ -466,7 +468,29 @@ def legacy_validate(
             else None
         ),
     )
+    _check_year_or_months(checked, stored(list(units)))
     return Checked(rows=checked, communes=scope_communes, units=units)
+
+
+def _check_year_or_months(rows: list[dict[str, Any]], stored: set[tuple[int, int, int]]) -> None:
+    """Refuse a whole-year figure beside monthly ones of the same commune, indicator and year (in the file or
+    already stored): the year's total would count the same work twice."""
+    complete = [r for r in rows if r["old_unit_id"] and r["indicator_id"] and r["bucket"]]
+    keys = [*stored, *((r["old_unit_id"], r["indicator_id"], r["bucket"]) for r in complete)]
+    kinds: dict[tuple[int, int, int], set[bool]] = {}
+    for old, indicator, bucket in keys:
+        year, month = periods.split(bucket)
+        kinds.setdefault((old, indicator, year), set()).add(month is not None)
+    for row in complete:
+        year, _month = periods.split(row["bucket"])
+        if len(kinds[(row["old_unit_id"], row["indicator_id"], year)]) > 1:
+            row["errors"].append(
+                _(
+                    "%(year)s has both a whole-year figure and monthly figures of this commune and indicator (in "
+                    "this file or imported before); keep one or the other, or the year would count twice."
+                )
+                % {"year": year}
+            )
 
 
 def _old_label(unit: AdminUnit) -> str:

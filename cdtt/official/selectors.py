@@ -63,7 +63,30 @@ def import_communes(*, user: Any, unit: AdminUnit) -> dict[int, AdminUnit]:
     return {c.pk: c for c in communes.only("id", "code", "name", "short_name", "path", "parent_id")}
 
 
+def legacy_stored(old_unit_ids: Iterable[int]) -> set[tuple[int, int, int]]:
+    """(old unit, indicator, bucket) of the figures already imported for these old communes (an import's check)."""
+    rows = LegacyFigure.objects.filter(old_unit_id__in=list(old_unit_ids))
+    return set(rows.values_list("old_unit_id", "indicator_id", "bucket"))
+
+
 # -- official population (for the capacity rule) ---------------------------------------------------
+
+
+def _latest(
+    commune_ids: Iterable[int], kinds: Iterable[str], until: datetime.date | None
+) -> dict[tuple[str, int], int]:
+    """(kind, commune) -> the commune's latest official figure of that stock kind whose period began by
+    ``until`` (any period when None); one query."""
+    found: dict[tuple[str, int], tuple[tuple[datetime.date, bool], int]] = {}
+    rows = OfficialFigure.objects.filter(commune_id__in=list(commune_ids), kind__in=list(kinds))
+    for kind, commune_id, bucket, value in rows.values_list("kind", "commune_id", "bucket", "value"):
+        start = periods.start_of(bucket)
+        if until is not None and start > until:
+            continue
+        key = (start, bucket >= 10000)  # a month's figure is more precise than its year's
+        if (kind, commune_id) not in found or key > found[(kind, commune_id)][0]:
+            found[(kind, commune_id)] = (key, value)
+    return {pair: value for pair, (_key, value) in found.items()}
 
 
 def latest_populations(
@@ -71,16 +94,7 @@ def latest_populations(
 ) -> dict[int, int]:
     """Each commune's latest official figure of a stock kind (population, households) whose period began
     by ``until`` (any period when None)."""
-    found: dict[int, tuple[tuple[datetime.date, bool], int]] = {}
-    rows = OfficialFigure.objects.filter(commune_id__in=list(commune_ids), kind=kind)
-    for commune_id, bucket, value in rows.values_list("commune_id", "bucket", "value"):
-        start = periods.start_of(bucket)
-        if until is not None and start > until:
-            continue
-        key = (start, bucket >= 10000)  # a month's figure is more precise than its year's
-        if commune_id not in found or key > found[commune_id][0]:
-            found[commune_id] = (key, value)
-    return {commune_id: value for commune_id, (_key, value) in found.items()}
+    return {commune_id: value for (_kind, commune_id), value in _latest(commune_ids, [kind], until).items()}
 
 
 def official_population(unit: AdminUnit, period: Period, *, kind: str = FigureKind.POPULATION) -> int | None:
@@ -171,75 +185,82 @@ def _commune_kinds() -> list[str]:
     return [UnitKind.COMMUNE, UnitKind.WARD, UnitKind.SPECIAL_ZONE]
 
 
-def _official_values(units: list[AdminUnit], kind: str, bucket: int) -> dict[int, tuple[int, int, int]]:
-    """unit id -> (sum of its communes' official figures, communes with one, communes), one query each."""
+def _official_values(
+    units: list[AdminUnit], kinds: list[str], bucket: int
+) -> dict[tuple[str, int], tuple[int, int, int]]:
+    """(kind, unit id) -> (sum of its communes' official figures, communes with one, communes); three queries."""
     condition = Q()
     for unit in units:
         condition |= Q(path__startswith=unit.path)
     communes = list(AdminUnit.objects.current().communes().filter(condition).values_list("pk", "path"))
-    if kind in STOCK_KINDS:
-        values = latest_populations([pk for pk, _path in communes], kind=kind, until=periods.end_of(bucket))
-    else:
-        rows = OfficialFigure.objects.filter(commune_id__in=[pk for pk, _p in communes], kind=kind, bucket=bucket)
-        values = dict(rows.values_list("commune_id", "value"))
-    found: dict[int, tuple[int, int, int]] = {}
+    ids = [pk for pk, _path in communes]
+    stocks = [k for k in kinds if k in STOCK_KINDS]
+    flows = [k for k in kinds if k not in STOCK_KINDS]
+    values = _latest(ids, stocks, periods.end_of(bucket)) if stocks else {}
+    if flows:
+        rows = OfficialFigure.objects.filter(commune_id__in=ids, kind__in=flows, bucket=bucket)
+        values.update(((kind, pk), value) for kind, pk, value in rows.values_list("kind", "commune_id", "value"))
+    found: dict[tuple[str, int], tuple[int, int, int]] = {}
     for unit in units:
         mine = [pk for pk, path in communes if path.startswith(unit.path)]
-        with_figure = [values[pk] for pk in mine if pk in values]
-        found[unit.pk] = (sum(with_figure), len(with_figure), len(mine))
+        for kind in kinds:
+            with_figure = [values[(kind, pk)] for pk in mine if (kind, pk) in values]
+            found[(kind, unit.pk)] = (sum(with_figure), len(with_figure), len(mine))
     return found
 
 
-def _reported(units: list[AdminUnit], kind: str, bucket: int) -> dict[int, Decimal]:
-    indicator = Indicator.objects.filter(code=REPORTED_INDICATOR[kind]).first()
-    if indicator is None or not units:
+def _reported(units: list[AdminUnit], kinds: list[str], bucket: int) -> dict[tuple[str, int], Decimal]:
+    """(kind, unit id) -> the teams' figure beside it (one query for the indicators, one per level)."""
+    codes = {REPORTED_INDICATOR[k]: k for k in kinds}
+    indicators = list(Indicator.objects.filter(code__in=list(codes)))
+    if not indicators or not units:
         return {}
     period = period_of(bucket)
-    found: dict[int, Decimal] = {}
+    found: dict[tuple[str, int], Decimal] = {}
     by_level: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for unit in units:
         level, key = progress.place_key(unit)
         by_level[level].append((unit.pk, key))
     for level, pairs in by_level.items():
-        read = progress.values([indicator], period, level, [key for _pk, key in pairs])
-        for pk, key in pairs:
-            if (indicator.pk, key) in read:
-                found[pk] = read[(indicator.pk, key)]
+        read = progress.values(indicators, period, level, [key for _pk, key in pairs])
+        for indicator in indicators:
+            for pk, key in pairs:
+                if (indicator.pk, key) in read:
+                    found[(codes[indicator.code], pk)] = read[(indicator.pk, key)]
     return found
 
 
-def _gaps(units: list[AdminUnit], kind: str, bucket: int) -> list[Gap]:
-    official = _official_values(units, kind, bucket)
-    reported = _reported(units, kind, bucket)
+def _gaps(units: list[AdminUnit], kinds: list[str], bucket: int) -> list[Gap]:
+    if not units:
+        return []
+    official = _official_values(units, kinds, bucket)
+    reported = _reported(units, kinds, bucket)
     gaps = []
     for unit in units:
-        total, with_figure, communes = official.get(unit.pk, (0, 0, 0))
-        gaps.append(
-            Gap(
-                unit=unit,
-                kind=kind,
-                reported=reported.get(unit.pk),
-                official=total if with_figure else None,
-                communes=communes,
-                communes_with_figure=with_figure,
+        for kind in kinds:
+            total, with_figure, communes = official.get((kind, unit.pk), (0, 0, 0))
+            gaps.append(
+                Gap(
+                    unit=unit,
+                    kind=kind,
+                    reported=reported.get((kind, unit.pk)),
+                    official=total if with_figure else None,
+                    communes=communes,
+                    communes_with_figure=with_figure,
+                )
             )
-        )
     return gaps
 
 
-def official_comparison(*, user: Any, unit: AdminUnit, bucket: int, kind: str = "") -> Comparison:
+def official_comparison(*, user: Any, unit: AdminUnit, bucket: int, kind: str = "", rank: bool = True) -> Comparison:
     """``unit`` (from ``figures_subject``) for one period: its reported and official figure of every kind,
     and for ``kind`` the units below it ranked by the widest gap first (units without an official figure last)."""
     if not unit.is_current:
         raise NotFound(_("The unit was not found."))
     kind = kind if kind in FigureKind.values else FigureKind.VNEID_LEVEL2
-    own = [gap for k in FigureKind.values for gap in _gaps([unit], k, bucket)]
-    ranked = sorted(_gaps(_children(unit), kind, bucket), key=lambda g: (-g.width, g.unit.name))
+    own = _gaps([unit], list(FigureKind.values), bucket)
+    ranked = sorted(_gaps(_children(unit), [kind], bucket), key=lambda g: (-g.width, g.unit.name)) if rank else []
     return Comparison(subject=unit, bucket=bucket, kind=kind, own=own, ranked=ranked)
-
-
-def default_bucket(today: datetime.date) -> int:
-    return today.year
 
 
 # -- the years before 2025 under today's units ------------------------------------------------------

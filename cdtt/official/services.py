@@ -63,6 +63,7 @@ def _legacy_check(actor: Any, unit: AdminUnit, rows: list[dict[str, Any]], rule:
         indicators=list(Indicator.objects.filter(is_active=True).order_by("order", "id")),
         populations=selectors.latest_populations,
         scope_communes=selectors.import_communes(user=actor, unit=unit),
+        stored=selectors.legacy_stored,
     )
 
 
