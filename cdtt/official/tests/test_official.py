@@ -164,7 +164,7 @@ def test_the_page_of_a_successor_shows_the_share_and_its_rule(
     )
     _apply(users.province_officer, job)
     page = signed_in("commune_officer").get(f"/so-lieu-chinh-thuc/{tree.c1.pk}/").content.decode()
-    assert "Xã Bát Tràng" in page and "75.0% số liệu của xã, chia theo dân số chính thức của các xã kế thừa" in page
+    assert "Xã Bát Tràng" in page and "75,0% số liệu của xã, chia theo dân số chính thức của các xã kế thừa" in page
     assert "đã chia" in page  # the years with a share are marked
     history = selectors.history(
         user=users.commune_officer,
