@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cdtt.core.text import fold
@@ -86,6 +87,11 @@ def _checked(year: int, month: int | None, text: str, column: str) -> int:
         raise PeriodProblem(
             _("“%(value)s” in the column “%(column)s”: there is no month %(month)s.")
             % {"value": text, "column": column, "month": month}
+        )
+    if year > timezone.localdate().year + dates.YEARS_AHEAD:
+        raise PeriodProblem(
+            _("“%(value)s” in the column “%(column)s”: the year %(year)s is not plausible.")
+            % {"value": text, "column": column, "year": year}
         )
     if year < FIRST_YEAR:
         raise PeriodProblem(

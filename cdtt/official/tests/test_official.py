@@ -480,7 +480,9 @@ def test_the_api_gives_the_gaps_and_the_history(
     officer = signed_in("province_officer")
     body = officer.get(f"/api/v1/official/units/{tree.p1.pk}?figure=vneid_level2").json()
     assert body["ranked"][0]["name"] == tree.c1.name and body["ranked"][0]["gap"] == "-40"
-    assert officer.get(f"/api/v1/official/units/{tree.p1.pk}?period=13/2026").status_code == 400
+    for bad in ("13/2026", "12/9999", "9999", "31/02/2026", "x"):
+        assert officer.get(f"/api/v1/official/units/{tree.p1.pk}?period={bad}").status_code == 400
+    assert officer.get(f"/so-lieu-chinh-thuc/{tree.p1.pk}/?ky=12/9999").status_code == 200  # the page falls back
     history = officer.get(f"/api/v1/official/units/{tree.c2.pk}/history?indicator=vneid_level2").json()
     assert {y["year"]: y["before"] for y in history["years"]}[2023] == 90
     assert history["sources"][0]["rule"] == "default" and history["sources"][0]["split"] is True
