@@ -212,8 +212,9 @@ def training_panel(dashboard: Dashboard) -> Panel | None:
 
 
 def official_panel(dashboard: Dashboard) -> Panel | None:
-    """Unit screens: the figures against the official ones this year, and the chosen indicator year by year
-    across the 2025 reform with the old communes' figures shared out (``cdtt.official``)."""
+    """Unit screens: the figures against the official ones of the period's year, and the chosen indicator year
+    by year across the 2025 reform with the old communes' figures shared out (``cdtt.official``). No panel, and
+    two queries, when nothing of the kind has been imported here."""
     from cdtt.official import charts as official_charts
     from cdtt.official import selectors as official
 
@@ -221,19 +222,22 @@ def official_panel(dashboard: Dashboard) -> Panel | None:
         return None
     unit = dashboard.subject
     assert not isinstance(unit, Village)
-    comparison = official.official_comparison(
-        user=dashboard.user, unit=unit, bucket=dashboard.period.start.year, rank=False
-    )
-    indicators = official.history_indicators(unit=unit)
-    chosen = dashboard.indicator if dashboard.indicator in indicators else (indicators[0] if indicators else None)
-    history = official.history(user=dashboard.user, unit=unit, indicator=chosen, today=dashboard.today)
-    context = {
-        "own": [gap for gap in comparison.own if gap.official is not None],
-        "period_label": comparison.period_label,
-        "history": history,
-        "chart": official_charts.history_chart(history),
-        "unit": unit,
-    }
+    year = dashboard.period.start.year
+    own = []
+    if official.has_official(unit=unit):
+        comparison = official.official_comparison(user=dashboard.user, unit=unit, bucket=year, rank=False)
+        own = [gap for gap in comparison.own if gap.official is not None]
+    history, chart = None, None
+    ids = official.legacy_indicator_ids(unit=unit)
+    if ids:
+        indicators = official.history_indicators(unit=unit, ids=ids)
+        wanted = dashboard.indicator
+        chosen = wanted if wanted is not None and wanted.pk in ids else indicators[0]
+        history = official.history(user=dashboard.user, unit=unit, indicator=chosen, today=dashboard.today)
+        chart = official_charts.history_chart(history)
+    if not own and history is None:
+        return None  # nothing of the kind imported here: the unit's page still offers the imports
+    context = {"own": own, "period_label": str(year), "history": history, "chart": chart, "unit": unit}
     return Panel(
         "official", _("Official figures and the years before the reform"), "official/panels/official.html", context
     )

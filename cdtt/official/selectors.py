@@ -77,9 +77,13 @@ def _latest(
 ) -> dict[tuple[str, int], int]:
     """(kind, commune) -> the commune's latest official figure of that stock kind whose period began by
     ``until`` (any period when None); one query."""
-    found: dict[tuple[str, int], tuple[tuple[datetime.date, bool], int]] = {}
     rows = OfficialFigure.objects.filter(commune_id__in=list(commune_ids), kind__in=list(kinds))
-    for kind, commune_id, bucket, value in rows.values_list("kind", "commune_id", "bucket", "value"):
+    return _pick_latest(rows.values_list("kind", "commune_id", "bucket", "value"), until)
+
+
+def _pick_latest(rows: Iterable[tuple[str, int, int, int]], until: datetime.date | None) -> dict[tuple[str, int], int]:
+    found: dict[tuple[str, int], tuple[tuple[datetime.date, bool], int]] = {}
+    for kind, commune_id, bucket, value in rows:
         start = periods.start_of(bucket)
         if until is not None and start > until:
             continue
@@ -196,10 +200,18 @@ def _official_values(
     ids = [pk for pk, _path in communes]
     stocks = [k for k in kinds if k in STOCK_KINDS]
     flows = [k for k in kinds if k not in STOCK_KINDS]
-    values = _latest(ids, stocks, periods.end_of(bucket)) if stocks else {}
-    if flows:
-        rows = OfficialFigure.objects.filter(commune_id__in=ids, kind__in=flows, bucket=bucket)
-        values.update(((kind, pk), value) for kind, pk, value in rows.values_list("kind", "commune_id", "value"))
+    # One query: the flows' figures of the period, and every figure of the stocks (the latest is chosen below).
+    rows = OfficialFigure.objects.filter(
+        Q(kind__in=flows, bucket=bucket) | Q(kind__in=stocks), commune_id__in=ids
+    ).values_list("kind", "commune_id", "bucket", "value")
+    values: dict[tuple[str, int], int] = {}
+    stock_rows: list[tuple[str, int, int, int]] = []
+    for kind, pk, found_bucket, value in rows:
+        if kind in STOCK_KINDS:
+            stock_rows.append((kind, pk, found_bucket, value))
+        else:
+            values[(kind, pk)] = value
+    values.update(_pick_latest(stock_rows, periods.end_of(bucket)))
     found: dict[tuple[str, int], tuple[int, int, int]] = {}
     for unit in units:
         mine = [pk for pk, path in communes if path.startswith(unit.path)]
@@ -272,9 +284,20 @@ def _shares_under(unit: AdminUnit) -> Any:
     return LegacyShare.objects.filter(commune__path__startswith=unit.path)
 
 
-def history_indicators(*, unit: AdminUnit) -> list[Indicator]:
+def legacy_indicator_ids(*, unit: AdminUnit) -> set[int]:
+    """Indicators with figures from before 2025 shared under ``unit`` (one query)."""
+    return set(_shares_under(unit).values_list("indicator_id", flat=True).distinct())
+
+
+def has_official(*, unit: AdminUnit) -> bool:
+    """Whether any official figure of a commune under ``unit`` has been imported (one query)."""
+    figures = OfficialFigure.objects.filter(commune__path__startswith=unit.path)
+    return figures.exists()
+
+
+def history_indicators(*, unit: AdminUnit, ids: set[int] | None = None) -> list[Indicator]:
     """Indicators with figures from before 2025 under ``unit``, then those with an official counterpart."""
-    ids = set(_shares_under(unit).values_list("indicator_id", flat=True).distinct())
+    ids = legacy_indicator_ids(unit=unit) if ids is None else ids
     codes = set(REPORTED_INDICATOR.values())
     indicators = Indicator.objects.filter(Q(pk__in=ids) | Q(code__in=codes), is_active=True)
     return sorted(indicators, key=lambda i: (i.pk not in ids, i.order, i.pk))

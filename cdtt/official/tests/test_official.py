@@ -492,3 +492,17 @@ def test_the_api_gives_the_gaps_and_the_history(
         {"unit_id": tree.c2.pk, "name": tree.c2.name, "value": 90, "share": "1.000000"}
     ]
     assert officer.get(f"/api/v1/official/legacy-units/{tree.c1.pk}").status_code == 404
+
+
+def test_the_dashboard_of_todays_commune_shows_the_official_figures_and_the_years_before(
+    users: Users, tree: Tree, old: Old, signed_in: Callable[..., Client]
+) -> None:
+    officer = users.province_officer
+    rows = [(tree.c2.code, "", "vneid_level2", str(THIS_YEAR), 321, "")]
+    _apply(officer, services.official_import_start(actor=officer, unit=tree.p1, upload=_official(rows)))
+    history = [_gia_lam("Xã Kim Đức", 4321), _gia_lam("Xã Bát Tràng", 1000)]
+    _apply(officer, services.legacy_import_start(actor=officer, unit=tree.p1, upload=_history(history), rule="default"))
+    page = signed_in("province_officer").get(f"/bang-dieu-khien/don-vi/{tree.c2.pk}/").content.decode()
+    assert "Số liệu chính thức và các năm trước sắp xếp" in page
+    assert "321" in page and "5.321" in page  # the official figure, and 2023 under the old communes
+    assert "đã chia" in page and "tính hết cho xã kế thừa chính" in page  # the divided Bát Tràng and its rule
