@@ -40,10 +40,10 @@ def official_import_start(
 ) -> ImportJob:
     """Read and check an official-figures file into a job to preview; no figure is touched yet."""
     _check_unit(actor, unit, ImportKind.OFFICIAL_FIGURES)
-    data, filename = transfers._read_upload(upload)
+    data, filename = transfers.import_upload_read(upload)
     rows = importers.official_parse(data=data, filename=filename, commune_optional=unit.is_commune)
     checked = importers.official_validate(user=actor, unit=unit, rows=rows, today=timezone.localdate())
-    return transfers._job_create(
+    return transfers.import_job_create(
         actor=actor,
         unit=unit,
         kind=ImportKind.OFFICIAL_FIGURES,
@@ -75,10 +75,10 @@ def legacy_import_start(
     _check_unit(actor, unit, ImportKind.LEGACY_FIGURES)
     if rule not in ApportionRule.values:
         raise DomainError(_("Choose how the figures of a divided commune are shared."), field="rule")
-    data, filename = transfers._read_upload(upload)
+    data, filename = transfers.import_upload_read(upload)
     rows = importers.legacy_parse(data=data, filename=filename)
     checked = _legacy_check(actor, unit, rows, rule)
-    job = transfers._job_create(
+    job = transfers.import_job_create(
         actor=actor,
         unit=unit,
         kind=ImportKind.LEGACY_FIGURES,

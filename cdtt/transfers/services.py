@@ -128,6 +128,25 @@ def _job_create(
     return job
 
 
+def import_upload_read(upload: UploadedFile) -> tuple[bytes, str]:
+    """The uploaded bytes and a clean file name, for an importer of another app; ``FileProblem`` when too large."""
+    return _read_upload(upload)
+
+
+def import_job_create(
+    *,
+    actor: Any,
+    unit: Any,
+    kind: str,
+    filename: str,
+    rows: list[dict[str, Any]],
+    errors: int,
+    request: HttpRequest | None,
+) -> ImportJob:
+    """A checked job to preview (audited), for an importer of another app; nothing else is written."""
+    return _job_create(actor=actor, unit=unit, kind=kind, filename=filename, rows=rows, errors=errors, request=request)
+
+
 def village_import_start(
     *, actor: Any, unit: Any, upload: UploadedFile, request: HttpRequest | None = None
 ) -> ImportJob:
