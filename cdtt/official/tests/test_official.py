@@ -506,3 +506,34 @@ def test_the_dashboard_of_todays_commune_shows_the_official_figures_and_the_year
     assert "Số liệu chính thức và các năm trước sắp xếp" in page
     assert "321" in page and "5.321" in page  # the official figure, and 2023 under the old communes
     assert "đã chia" in page and "tính hết cho xã kế thừa chính" in page  # the divided Bát Tràng and its rule
+
+
+def test_a_file_that_cannot_be_read_is_refused_with_a_message_and_no_job(
+    tree: Tree, old: Old, users: Users, signed_in: Callable[..., Client]
+) -> None:
+    officer = signed_in("province_officer")
+    for url, data in (
+        (f"/so-lieu-chinh-thuc/nhap/{tree.p1.pk}/", {}),
+        (f"/so-lieu-chinh-thuc/truoc-2025/nhap/{tree.p1.pk}/", {"rule": "default"}),
+    ):
+        answer = officer.post(url, {"file": SimpleUploadedFile("so-lieu.xls", b"\xd0\xcf\x11\xe0old"), **data})
+        assert answer.status_code == 400 and ".xls" in answer.content.decode()
+        headerless = _file(("Cột A", "Cột B"), [("1", "2")])
+        answer = officer.post(url, {"file": headerless, **data})
+        assert answer.status_code == 400 and "thiếu các cột" in answer.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_a_job_is_cancelled_by_its_officer_and_then_cannot_be_applied(
+    tree: Tree, old: Old, users: Users, signed_in: Callable[..., Client]
+) -> None:
+    job = services.legacy_import_start(
+        actor=users.commune_officer, unit=tree.c1, upload=_history([_gia_lam("Xã Kim Đức", 1)]), rule="default"
+    )
+    answer = signed_in("commune_officer").post(f"/so-lieu-chinh-thuc/lan-nhap/{job.pk}/huy/")
+    assert answer.status_code == 302 and answer["Location"] == f"/so-lieu-chinh-thuc/truoc-2025/nhap/{tree.c1.pk}/"
+    job.refresh_from_db()
+    assert job.status == ImportStatus.CANCELLED
+    with pytest.raises(DomainError):
+        services.figure_import_apply(actor=users.commune_officer, job=job)
+    assert not LegacyFigure.objects.exists()
