@@ -21,7 +21,7 @@ from cdtt.official.models import ApportionRule, FigureKind
 router = Router(tags=["official figures"])
 
 
-class GapOut(Schema):
+class OfficialGapOut(Schema):
     unit_id: int
     code: str
     name: str
@@ -34,16 +34,16 @@ class GapOut(Schema):
     communes_with_figure: int
 
 
-class ComparisonOut(Schema):
+class OfficialComparisonOut(Schema):
     unit_id: int
     name: str
     period: str  # "2026" or "06/2026"
     figure: str  # the figure the units below are ranked by
-    own: list[GapOut]
-    ranked: list[GapOut]  # the units below, widest gap first
+    own: list[OfficialGapOut]
+    ranked: list[OfficialGapOut]  # the units below, widest gap first
 
 
-class HistoryYearOut(Schema):
+class OfficialHistoryYearOut(Schema):
     year: int
     before: int | None  # shares of the old communes' figures (to June 2025)
     reported: Decimal | None  # recorded under today's units
@@ -51,7 +51,7 @@ class HistoryYearOut(Schema):
     apportioned: bool  # part of ``before`` comes from a divided old commune
 
 
-class SourceOut(Schema):
+class OfficialSourceOut(Schema):
     old_unit_id: int
     name: str
     share: Decimal
@@ -60,42 +60,42 @@ class SourceOut(Schema):
     rule_label: str
 
 
-class HistoryOut(Schema):
+class OfficialHistoryOut(Schema):
     unit_id: int
     name: str
     indicator: str | None
-    years: list[HistoryYearOut]
-    sources: list[SourceOut]
+    years: list[OfficialHistoryYearOut]
+    sources: list[OfficialSourceOut]
 
 
-class SuccessorOut(Schema):
+class OfficialSuccessorOut(Schema):
     unit_id: int
     name: str
     is_default: bool
 
 
-class ShareOut(Schema):
+class OfficialShareOut(Schema):
     unit_id: int
     name: str
     value: int
     share: Decimal
 
 
-class LegacyFigureOut(Schema):
+class OfficialLegacyFigureOut(Schema):
     indicator: str
     period: str
     value: int
     rule: str
     rule_label: str
-    shares: list[ShareOut]
+    shares: list[OfficialShareOut]
 
 
-class LegacyUnitOut(Schema):
+class OfficialLegacyUnitOut(Schema):
     unit_id: int
     name: str
     valid_to: datetime.date | None
-    successors: list[SuccessorOut]
-    figures: list[LegacyFigureOut]
+    successors: list[OfficialSuccessorOut]
+    figures: list[OfficialLegacyFigureOut]
 
 
 def _gap(gap: selectors.Gap) -> dict[str, Any]:
@@ -129,7 +129,7 @@ def _current(request: HttpRequest, unit_id: int) -> Any:
     return unit
 
 
-@router.get("/official/units/{unit_id}", response={200: ComparisonOut, **ERRORS})
+@router.get("/official/units/{unit_id}", response={200: OfficialComparisonOut, **ERRORS})
 @api_requires(Perm.VIEW_FIGURES)
 def official_unit(request: HttpRequest, unit_id: int, period: str | None = None, figure: str | None = None) -> Any:
     """A current unit's reported and official figures for a period (``2026`` or ``06/2026``; this year when left
@@ -148,7 +148,7 @@ def official_unit(request: HttpRequest, unit_id: int, period: str | None = None,
     }
 
 
-@router.get("/official/units/{unit_id}/history", response={200: HistoryOut, **ERRORS})
+@router.get("/official/units/{unit_id}/history", response={200: OfficialHistoryOut, **ERRORS})
 @api_requires(Perm.VIEW_FIGURES)
 def official_history(request: HttpRequest, unit_id: int, indicator: str | None = None) -> Any:
     """A current unit's figures year by year from 2022 across the reform: the old communes' figures shared out
@@ -182,7 +182,7 @@ def official_history(request: HttpRequest, unit_id: int, indicator: str | None =
     }
 
 
-@router.get("/official/legacy-units/{unit_id}", response={200: LegacyUnitOut, **ERRORS})
+@router.get("/official/legacy-units/{unit_id}", response={200: OfficialLegacyUnitOut, **ERRORS})
 @api_requires(Perm.VIEW_FIGURES)
 def official_legacy_unit(request: HttpRequest, unit_id: int) -> Any:
     """An old (pre-2025) commune: the communes it became part of and its figures, each with its shares under
