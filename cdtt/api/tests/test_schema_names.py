@@ -10,7 +10,8 @@ from ninja import Schema
 
 
 def _subclasses(cls: type) -> set[type]:
-    found = set()
+    found: set[type] = set()
+    sub: type
     for sub in cls.__subclasses__():
         found |= {sub, *_subclasses(sub)}
     return found
