@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "cdtt.reports",
     "cdtt.practices",
     "cdtt.dashboards",
+    "cdtt.official",
     "cdtt.training",
     "cdtt.sync",
     "cdtt.mobile",

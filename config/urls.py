@@ -20,6 +20,7 @@ urlpatterns = [
     path("du-lieu-ca-nhan/", include("cdtt.privacy.urls")),
     path("chi-tieu/", include("cdtt.progress.urls")),
     path("bang-dieu-khien/", include("cdtt.dashboards.urls")),
+    path("so-lieu-chinh-thuc/", include("cdtt.official.urls")),
     path("danh-muc/", include("cdtt.catalog.urls")),
     path("app/", include("cdtt.mobile.urls")),
     path("dong-bo/", include("cdtt.sync.urls")),

@@ -16,6 +16,7 @@ class Perm(StrEnum):
     MANAGE_TEAMS = "teams.manage"  # set up teams, change rosters, draft and sign decisions
     MANAGE_GROUPS = "teams.manage_groups"  # record the village or commune chat group
     VIEW_FIGURES = "figures.view"  # aggregate counts only, no personal data
+    IMPORT_FIGURES = "figures.import"  # official figures and pre-2025 history of one's units (XLSX imports)
     VIEW_PHONES = "teams.view_phones"  # members' phone numbers in full (others see them masked)
     VIEW_HOUSEHOLDS = "households.view"  # the register's personal details (each view is audited)
     EDIT_HOUSEHOLDS = "households.edit"  # add and change households, tick adoption, record consent
@@ -54,6 +55,7 @@ _OFFICER = frozenset(
         Perm.MANAGE_TEAMS,
         Perm.MANAGE_GROUPS,
         Perm.VIEW_FIGURES,
+        Perm.IMPORT_FIGURES,
         Perm.VIEW_PHONES,
         Perm.ASSIGN_TARGETS,
         Perm.VIEW_REPORTS,

@@ -336,3 +336,7 @@ api.add_router("/", dashboards_router)
 from cdtt.api.training import router as training_router  # noqa: E402
 
 api.add_router("/", training_router)
+
+from cdtt.official.api import router as official_router  # noqa: E402
+
+api.add_router("/", official_router)

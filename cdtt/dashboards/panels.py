@@ -208,6 +208,38 @@ def training_panel(dashboard: Dashboard) -> Panel | None:
     return Panel("training", _("Training coverage"), "training/panels/coverage.html", context)
 
 
+def official_panel(dashboard: Dashboard) -> Panel | None:
+    """Unit screens: the figures against the official ones of the period's year, and the chosen indicator year
+    by year across the 2025 reform with the old communes' figures shared out (``cdtt.official``). No panel, and
+    two queries, when nothing of the kind has been imported here."""
+    from cdtt.official import charts as official_charts
+    from cdtt.official import selectors as official
+
+    if dashboard.is_village:
+        return None
+    unit = dashboard.subject
+    assert not isinstance(unit, Village)
+    year = dashboard.period.start.year
+    own = []
+    if official.has_official(unit=unit):
+        comparison = official.official_comparison(user=dashboard.user, unit=unit, bucket=year, rank=False)
+        own = [gap for gap in comparison.own if gap.official is not None]
+    history, chart = None, None
+    ids = official.legacy_indicator_ids(unit=unit)
+    if ids:
+        indicators = official.history_indicators(unit=unit, ids=ids)
+        wanted = dashboard.indicator
+        chosen = wanted if wanted is not None and wanted.pk in ids else indicators[0]
+        history = official.history(user=dashboard.user, unit=unit, indicator=chosen, today=dashboard.today)
+        chart = official_charts.history_chart(history)
+    if not own and history is None:
+        return None  # nothing of the kind imported here: the unit's page still offers the imports
+    context = {"own": own, "period_label": str(year), "history": history, "chart": chart, "unit": unit}
+    return Panel(
+        "official", _("Official figures and the years before the reform"), "official/panels/official.html", context
+    )
+
+
 PANELS: list[Callable[[Dashboard], Panel | None]] = [
     progress_panel,
     trend_panel,
@@ -217,6 +249,7 @@ PANELS: list[Callable[[Dashboard], Panel | None]] = [
     late_reports_panel,
     difficulties_panel,
     training_panel,
+    official_panel,
 ]
 
 

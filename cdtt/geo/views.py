@@ -39,6 +39,8 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "can_manage_accounts": unit.is_current and scope.covers_unit(unit, Perm.MANAGE_ACCOUNTS),
         "can_import_households": unit.is_current and unit.is_commune and scope.covers_unit(unit, Perm.EDIT_HOUSEHOLDS),
         "can_see_figures": unit.is_current and unit.is_commune and scope.has(Perm.VIEW_FIGURES),
+        # Official figures and the years before 2025 (cdtt.official): any unit, an old one through its successors.
+        "can_see_official": unit.kind != "district" and scope.has(Perm.VIEW_FIGURES),
         "successors": unit.successor_links.select_related("new"),  # type: ignore[attr-defined]
         "predecessors": selectors.unit_predecessors(user=request.user, unit=unit),
     }

@@ -388,6 +388,8 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
     "accounts.ApiToken": {"prefix": _HASHED, "key_hash": _HASHED},
     "transfers.ImportJob": {"kind": _CODES, "status": _CODES, "summary": "counts of rows"},
     "transfers.ImportRow": {"outcome": _CODES, "duplicate_reason": _CODES, "decision": _CODES},
+    "official.OfficialFigure": {"kind": _CODES, "source": "the name of the agency that published the figure"},
+    "official.LegacyFigure": {"rule": _CODES},
     "teams.Team": {"name": "the team's name (its village)", "status": _CODES},
     "teams.Membership": {"role": _CODES},
     "teams.Decision": {

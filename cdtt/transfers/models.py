@@ -15,6 +15,8 @@ class ImportKind(models.TextChoices):
     VILLAGES = "villages", _("Villages")
     TEAMS = "teams", _("Teams and members")
     HOUSEHOLDS = "households", _("Households")
+    OFFICIAL_FIGURES = "official_figures", _("Official figures")
+    LEGACY_FIGURES = "legacy_figures", _("Figures before 1 July 2025")
 
 
 class ImportStatus(models.TextChoices):

@@ -21,6 +21,8 @@ KIND_PERMS: dict[str, Perm] = {
     ImportKind.VILLAGES: Perm.MANAGE_VILLAGES,
     ImportKind.TEAMS: Perm.MANAGE_TEAMS,
     ImportKind.HOUSEHOLDS: Perm.EDIT_HOUSEHOLDS,
+    ImportKind.OFFICIAL_FIGURES: Perm.IMPORT_FIGURES,
+    ImportKind.LEGACY_FIGURES: Perm.IMPORT_FIGURES,
 }
 
 

@@ -60,6 +60,8 @@ def _check_unit(actor: Any, unit: Any, kind: str = ImportKind.VILLAGES) -> None:
     if not unit.is_current or unit.kind not in IMPORT_UNIT_KINDS:
         if kind == ImportKind.TEAMS:
             raise DomainError(_("Teams can only be imported into a current commune, ward, special zone or province."))
+        if kind in (ImportKind.OFFICIAL_FIGURES, ImportKind.LEGACY_FIGURES):
+            raise DomainError(_("Figures can only be imported into a current commune, ward, special zone or province."))
         raise DomainError(_("Villages can only be imported into a current commune, ward, special zone or province."))
 
 
@@ -124,6 +126,25 @@ def _job_create(
             errors=errors,
         )
     return job
+
+
+def import_upload_read(upload: UploadedFile) -> tuple[bytes, str]:
+    """The uploaded bytes and a clean file name, for an importer of another app; ``FileProblem`` when too large."""
+    return _read_upload(upload)
+
+
+def import_job_create(
+    *,
+    actor: Any,
+    unit: Any,
+    kind: str,
+    filename: str,
+    rows: list[dict[str, Any]],
+    errors: int,
+    request: HttpRequest | None,
+) -> ImportJob:
+    """A checked job to preview (audited), for an importer of another app; nothing else is written."""
+    return _job_create(actor=actor, unit=unit, kind=kind, filename=filename, rows=rows, errors=errors, request=request)
 
 
 def village_import_start(
