@@ -17,7 +17,7 @@ urlpatterns = [
     path("teams/", include("cdtt.teams.urls")),
     path("households/", include("cdtt.households.urls")),
     path("du-lieu-ca-nhan/", include("cdtt.privacy.urls")),
-    path("chi-tieu/", include("cdtt.progress.urls")),
+    path("chi-tieu/", include("cdtt.targets.urls")),
     path("bang-dieu-khien/", include("cdtt.dashboards.urls")),
     path("danh-muc/", include("cdtt.catalog.urls")),
     path("app/", include("cdtt.mobile.urls")),
