@@ -28,6 +28,7 @@ from cdtt.teams import services as teams
 from cdtt.teams.models import MemberRole, Membership, Team, TeamStatus
 from cdtt.teams.services import MemberIn
 from conftest import Tree, Users
+from tests.builders import make_team
 from tests.security.walk import routes
 
 REMOVAL = re.compile(r"delete|retire|dissolve|deactivat|leave|remove|revoke|cancel|erase|withdraw|unlink")
@@ -60,9 +61,7 @@ def _team(users: Users, tree: Tree) -> Team:
         MemberIn(full_name="Trần Thị Bình", role=MemberRole.DEPUTY, phone="0987654321"),
         MemberIn(full_name="Lê Văn Cường"),
     ]
-    return teams.team_propose(
-        actor=users.commune_officer, commune=tree.c1, village=tree.v1, members=members, joined_on=JOINED
-    )
+    return make_team(actor=users.commune_officer, village=tree.v1, members=members, joined_on=JOINED)
 
 
 def _api(client: Client, url: str, body: dict[str, Any]) -> Any:

@@ -100,12 +100,10 @@ def test_an_unchanged_value_tells_nobody_and_a_changed_one_tells_again(
 def test_a_split_tells_each_childs_officers_once_and_nobody_else(
     tree: Tree, users: Users, year: Any, level2: Indicator
 ) -> None:
-    c2_officer = make_user("c2_officer", "Cán bộ Sóc Sơn")
-    RoleAssignment.objects.create(user=c2_officer, role=Role.COMMUNE_OFFICER, unit=tree.c2)
-    both = make_user("two_communes", "Cán bộ Hai Xã")
-    RoleAssignment.objects.create(user=both, role=Role.COMMUNE_OFFICER, unit=tree.c1)
-    RoleAssignment.objects.create(user=both, role=Role.COMMUNE_OFFICER, unit=tree.c2)
-    RoleAssignment.objects.create(user=make_user("p_partner", "Đối tác"), role=Role.ENTERPRISE_PARTNER, unit=tree.c2)
+    c2_officer = make_user("c2_officer", "Cán bộ Sóc Sơn", role=Role.COMMUNE_OFFICER, unit=tree.c2)
+    both = make_user("two_communes", "Cán bộ Hai Xã", role=Role.COMMUNE_OFFICER, unit=tree.c1)
+    RoleAssignment.objects.create(user=both, role=Role.COMMUNE_OFFICER, unit=tree.c2)  # a second commune
+    make_user("p_partner", "Đối tác", role=Role.ENTERPRISE_PARTNER, unit=tree.c2)
     parent = targets.target_set(actor=users.national_admin, subject=tree.p1, indicator=level2, period=year, value=100)
     # The province's officers and leader hear of the province's target (the enterprise partner does not).
     assert told() == {users.province_officer.pk: 1, users.leader.pk: 1}

@@ -11,9 +11,10 @@ from django.test import Client
 from cdtt.geo.models import AdminUnit, UnitKind, Village
 from cdtt.geo.services import village_retire
 from cdtt.teams import services
-from cdtt.teams.models import Decision, Member, MemberRole, Team
+from cdtt.teams.models import Member, MemberRole, Team
 from cdtt.teams.services import MemberIn
 from conftest import Tree, Users
+from tests.builders import make_team, sign_decision
 
 D = datetime.date
 ZALO = "https://zalo.me/g/tdp1-ba-dinh"
@@ -38,33 +39,18 @@ def _members(prefix: str = "", n: int = 0) -> list[MemberIn]:
 
 
 def _team(users: Users, village: Village, *, sign: bool = True, number: str = "15/QĐ-UBND", **kw: Any) -> Team:
-    team = services.team_propose(
+    """A team of ``village`` whose decision is signed (so it is public), unless ``sign`` is False."""
+    team = make_team(
         actor=users.national_admin,
-        commune=village.commune,
         village=village,
         members=kw.pop("members", None) or _members(),
         joined_on=D(2026, 8, 1),
     )
     if sign:
         decision = team.decisions.get()  # type: ignore[attr-defined]
-        _sign(users, decision, number)
+        sign_decision(actor=users.national_admin, decision=decision, number=number, on=D(2026, 8, 10))
     team.refresh_from_db()
     return team
-
-
-def _sign(users: Users, decision: Decision, number: str) -> None:
-    services.decision_update(
-        actor=users.national_admin,
-        decision=decision,
-        number=number,
-        issued_on=D(2026, 8, 10),
-        signer_name="Hoàng Văn Em",
-        signer_title="chairman",
-        legal_bases=decision.legal_bases,
-        proposer=decision.proposer,
-        recipients=decision.recipients,
-    )
-    services.decision_sign(actor=users.national_admin, decision=decision)
 
 
 def _group(users: Users, village: Village | None, commune: AdminUnit, name: str, link: str = ZALO) -> None:
