@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from cdtt.accounts.models import Role, RoleAssignment, User
+from cdtt.accounts.models import Role, User
 from cdtt.geo.models import REFORM_DATE, AdminUnit, UnitKind, Village, VillageKind
-
-PASSWORD = "mật-khẩu-thử-nghiệm-2025"  # noqa: S105 - the test users' password
+from tests.builders import PASSWORD, make_user  # noqa: F401 - PASSWORD re-exported: tests import it from here
 
 
 @pytest.fixture(autouse=True)
@@ -127,16 +126,10 @@ USER_NAMES = (
 )
 
 
-def make_user(username: str, full_name: str = "", **extra: Any) -> User:
-    return User.objects.create_user(username=username, password=PASSWORD, full_name=full_name, **extra)
-
-
 @pytest.fixture
 def users(tree: Tree) -> Users:
     def with_role(username: str, full_name: str, role: str, unit: AdminUnit, village: Village | None = None) -> User:
-        user = make_user(username, full_name)
-        RoleAssignment.objects.create(user=user, role=role, unit=unit, village=village)
-        return user
+        return make_user(username, full_name, role=role, unit=unit, village=village)
 
     return Users(
         national_admin=with_role("national_admin", "Quản trị Quốc gia", Role.NATIONAL_ADMIN, tree.vn),

@@ -18,7 +18,7 @@ urlpatterns = [
     path("teams/", include("cdtt.teams.urls")),
     path("households/", include("cdtt.households.urls")),
     path("du-lieu-ca-nhan/", include("cdtt.privacy.urls")),
-    path("chi-tieu/", include("cdtt.progress.urls")),
+    path("chi-tieu/", include("cdtt.targets.urls")),
     path("bang-dieu-khien/", include("cdtt.dashboards.urls")),
     path("so-lieu-chinh-thuc/", include("cdtt.official.urls")),
     path("danh-muc/", include("cdtt.catalog.urls")),

@@ -19,17 +19,18 @@ from unittest import mock
 from django.core.management import call_command
 from django.utils import timezone
 
-from cdtt.accounts.models import Role, RoleAssignment, User
+from cdtt.accounts.models import Role, User
 from cdtt.activities.services import ActivityIn, activity_record
 from cdtt.geo import services as geo
 from cdtt.geo.loader import admin_units_load
 from cdtt.geo.models import LEGACY_END, AdminUnit, UnitKind, Village, VillageKind
-from cdtt.households.services import HouseholdIn, ResidentIn, household_create, resident_add
+from cdtt.households.services import ResidentIn, resident_add
 from cdtt.reports import services as reports
 from cdtt.reports.models import Report, ReportStatus
 from cdtt.targets.models import PeriodKind
 from cdtt.teams import services as teams
 from cdtt.teams.models import DecisionStatus, MemberRole, SignerTitle, Team, TeamStatus
+from tests.builders import make_household, make_team, make_user, sign_decision
 
 # Codes of the official register used by the world (the demo's communes are Hà Nội's).
 HANOI, HCM = "01", "79"
@@ -38,6 +39,8 @@ SAI_GON = "26740"  # Hồ Chí Minh: villages, no team, households with and with
 EMPTY_COMMUNE = "00097"  # Phường Hồng Hà (Hà Nội): nothing at all, like most of the nation
 LEGACY_COMMUNE = "00001"  # the old Phường Phúc Xá (before the 2025 reform)
 MISSING_ID = 2_000_000_000  # no row has it; still fits a 32-bit integer column
+
+PASSWORD = "world-only-2026"
 
 # One signed-in user per role, plus a commune officer of the other province and a user with no role.
 ROLES = ("admin", "tinh", "lanhdao", "doanhnghiep", "xa", "totruong", "tovien", "xahcm", "nobody")
@@ -51,13 +54,6 @@ class World:
     teams: dict[str, Team]  # demo, dissolved, no_records
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
-
-
-def _user(username: str, full_name: str, role: str | None = None, unit: AdminUnit | None = None) -> User:
-    user = User.objects.create_user(username=username, password="world-only-2026", full_name=full_name)
-    if role is not None and unit is not None:
-        RoleAssignment.objects.create(user=user, role=role, unit=unit)
-    return user
 
 
 class _FebruaryClock:
@@ -113,100 +109,103 @@ def world_build() -> World:
         "legacy": AdminUnit.objects.get(code=LEGACY_COMMUNE, valid_to=LEGACY_END),
     }
     users = {u.username: u for u in User.objects.filter(username__in=ROLES)}
-    users["xahcm"] = _user("xahcm", "Cán bộ UBND phường Sài Gòn", Role.COMMUNE_OFFICER, units["sai_gon"])
-    users["nobody"] = _user("nobody", "Chưa có vai trò")
-    today = timezone.localdate()
+    users["xahcm"] = make_user(
+        "xahcm", "Cán bộ UBND phường Sài Gòn", role=Role.COMMUNE_OFFICER, unit=units["sai_gon"], password=PASSWORD
+    )
+    users["nobody"] = make_user("nobody", "Chưa có vai trò", password=PASSWORD)
     villages: dict[str, Village] = {}
     team_map: dict[str, Team] = {}
+    villages["no_team"] = _households_without_team(users["xahcm"], units["sai_gon"])
+    villages["retired"], villages["demo"] = _retired_and_demo_villages(users["xa"], units["bat_trang"])
+    team_map["dissolved"], team_map["no_records"] = _ba_vi_teams(units["ba_vi"])
+    team_map["demo"] = _demo_decision_superseded(users["xa"], villages["demo"])
+    _reports_reopened_and_returned(users, units)
+    _hcm_without_quarterly_reports(units["hcm"])
+    _record_in_the_reform_year(users["xa"], units["bat_trang"])
+    notes.append(f"world {time.monotonic() - started:.1f} s")
+    return World(
+        users=users, units=units, villages=villages, teams=team_map, seconds=time.monotonic() - started, notes=notes
+    )
 
-    # A commune of the other province with villages but no team, and households with and without residents.
-    xahcm = users["xahcm"]
-    villages["no_team"] = geo.village_create(
-        actor=xahcm, commune=units["sai_gon"], name="Khu phố 1", kind=VillageKind.KHU_PHO
-    )
-    geo.village_create(actor=xahcm, commune=units["sai_gon"], name="Khu phố 2", kind=VillageKind.KHU_PHO)
-    with_resident = household_create(
-        actor=xahcm, village=villages["no_team"], data=HouseholdIn(head_name="Võ Thị Hoa", members_count=2)
-    )
+
+def _households_without_team(xahcm: User, sai_gon: AdminUnit) -> Village:
+    """A commune of the other province with villages but no team, and households with and without residents."""
+    village = geo.village_create(actor=xahcm, commune=sai_gon, name="Khu phố 1", kind=VillageKind.KHU_PHO)
+    geo.village_create(actor=xahcm, commune=sai_gon, name="Khu phố 2", kind=VillageKind.KHU_PHO)
+    with_resident = make_household(actor=xahcm, village=village, head_name="Võ Thị Hoa", members_count=2)
     resident_add(actor=xahcm, household=with_resident, data=ResidentIn(full_name="Võ Thị Hoa", birth_year=1970))
-    household_create(actor=xahcm, village=villages["no_team"], data=HouseholdIn(head_name="Lý Văn Tâm"))
+    make_household(actor=xahcm, village=village, head_name="Lý Văn Tâm")
+    return village
 
-    # A retired village in the demo commune.
-    xa = users["xa"]
-    old = geo.village_create(actor=xa, commune=units["bat_trang"], name="Thôn Cũ", kind=VillageKind.THON)
-    villages["retired"] = geo.village_retire(actor=xa, village=old, on=today)
-    villages["demo"] = Village.objects.get(commune=units["bat_trang"], name="Thôn Giang Cao", valid_to=None)
 
-    # Ba Vì: a team set up and dissolved, and a proposed team with no records at all.
+def _retired_and_demo_villages(xa: User, bat_trang: AdminUnit) -> tuple[Village, Village]:
+    """A retired village in the demo commune, and the demo team's village."""
+    old = geo.village_create(actor=xa, commune=bat_trang, name="Thôn Cũ", kind=VillageKind.THON)
+    retired = geo.village_retire(actor=xa, village=old, on=timezone.localdate())
+    return retired, Village.objects.get(commune=bat_trang, name="Thôn Giang Cao", valid_to=None)
+
+
+def _ba_vi_teams(ba_vi: AdminUnit) -> tuple[Team, Team]:
+    """Ba Vì: a team set up and dissolved, and a proposed team with no records at all."""
     bavi = User.objects.get(username="bavi")
     joined = datetime.date(2025, 8, 1)
-    yen_son = Village.objects.get(commune=units["ba_vi"], name="Thôn Yên Sơn", valid_to=None)
-    dissolved = teams.team_propose(
-        actor=bavi,
-        commune=units["ba_vi"],
-        village=yen_son,
-        members=[teams.MemberIn(full_name="Đinh Văn Sơn", role=MemberRole.LEADER)],
-        joined_on=joined,
-    )
-    team_map["dissolved"] = teams.team_dissolve(actor=bavi, team=dissolved, on=today, reason="Sáp nhập thôn")
-    hop_nhat = Village.objects.get(commune=units["ba_vi"], name="Thôn Hợp Nhất", valid_to=None)
-    team_map["no_records"] = teams.team_propose(
-        actor=bavi,
-        commune=units["ba_vi"],
-        village=hop_nhat,
-        members=[teams.MemberIn(full_name="Hà Thị Mai", role=MemberRole.LEADER)],
-        joined_on=joined,
-    )
+    yen_son = Village.objects.get(commune=ba_vi, name="Thôn Yên Sơn", valid_to=None)
+    leader = teams.MemberIn(full_name="Đinh Văn Sơn", role=MemberRole.LEADER)
+    dissolved = make_team(actor=bavi, village=yen_son, members=[leader], joined_on=joined)
+    dissolved = teams.team_dissolve(actor=bavi, team=dissolved, on=timezone.localdate(), reason="Sáp nhập thôn")
+    hop_nhat = Village.objects.get(commune=ba_vi, name="Thôn Hợp Nhất", valid_to=None)
+    leader = teams.MemberIn(full_name="Hà Thị Mai", role=MemberRole.LEADER)
+    return dissolved, make_team(actor=bavi, village=hop_nhat, members=[leader], joined_on=joined)
 
-    # The demo team's signed decision superseded by a new one after a member joined.
-    demo_team = Team.objects.get(village=villages["demo"], status=TeamStatus.ACTIVE)
-    team_map["demo"] = demo_team
+
+def _demo_decision_superseded(xa: User, village: Village) -> Team:
+    """The demo team's signed decision superseded by a new one after a member joined."""
+    today = timezone.localdate()
+    demo_team = Team.objects.get(village=village, status=TeamStatus.ACTIVE)
     teams.member_join(actor=xa, team=demo_team, data=teams.MemberIn(full_name="Đỗ Văn Phúc"), on=today)
     draft = demo_team.decisions.get(status=DecisionStatus.DRAFT)  # type: ignore[attr-defined]
-    teams.decision_update(
+    sign_decision(
         actor=xa,
         decision=draft,
         number="27/QĐ-UBND",
-        issued_on=today,
+        on=today,
         signer_name="Nguyễn Văn Hải",
         signer_title=SignerTitle.CHAIRMAN,
-        legal_bases=draft.legal_bases,
-        proposer=draft.proposer,
-        recipients=draft.recipients,
     )
-    teams.decision_sign(actor=xa, decision=draft)
+    return demo_team
 
-    # Reports: the team's approved report reopened, the commune's returned by the province.
-    tinh = users["tinh"]
+
+def _reports_reopened_and_returned(users: dict[str, User], units: dict[str, AdminUnit]) -> None:
+    """The team's approved report reopened, the commune's returned by the province."""
     for report in Report.objects.filter(status=ReportStatus.APPROVED, village__isnull=False):
-        reports.report_reopen(actor=xa, report=report, version=report.version, reason="Sửa số hộ")
+        reports.report_reopen(actor=users["xa"], report=report, version=report.version, reason="Sửa số hộ")
     for report in Report.objects.filter(status=ReportStatus.SUBMITTED, unit=units["bat_trang"]):
-        reports.report_return(actor=tinh, report=report, version=report.version, comment="Bổ sung số liệu")
+        reports.report_return(actor=users["tinh"], report=report, version=report.version, comment="Bổ sung số liệu")
 
-    # Hồ Chí Minh asks for no quarterly reports.
-    rule = reports.deadline_rule(units["hcm"], PeriodKind.QUARTER)
+
+def _hcm_without_quarterly_reports(hcm: AdminUnit) -> None:
+    """Hồ Chí Minh asks for no quarterly reports."""
+    rule = reports.deadline_rule(hcm, PeriodKind.QUARTER)
     reports.deadline_set(
         actor=User.objects.get(username="tinhhcm"),
-        province=units["hcm"],
+        province=hcm,
         kind=PeriodKind.QUARTER,
         month_offset=rule[0],
         day=rule[1],
         required=False,
     )
 
-    # A record dated in the 2025 reform year: the last day of 2025, which the service's one-year backdating
-    # limit accepts until the end of 2026 (after that the world must move this date).
+
+def _record_in_the_reform_year(xa: User, bat_trang: AdminUnit) -> None:
+    """A record dated in the 2025 reform year: the last day of 2025, which the service's one-year backdating
+    limit accepts until the end of 2026 (after that the world must move this date)."""
     activity_record(
         actor=xa,
         data=ActivityIn(
             kind="propaganda",
-            occurred_on=min(datetime.date(2025, 12, 31), today),
-            commune_id=units["bat_trang"].pk,
+            occurred_on=min(datetime.date(2025, 12, 31), timezone.localdate()),
+            commune_id=bat_trang.pk,
             channel="meeting",
             people_reached=40,
         ),
-    )
-    notes.append(f"world {time.monotonic() - started:.1f} s")
-    return World(
-        users=users, units=units, villages=villages, teams=team_map, seconds=time.monotonic() - started, notes=notes
     )

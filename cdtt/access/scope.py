@@ -16,9 +16,9 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from cdtt.access.permissions import GRANTABLE, ROLE_PERMS, Perm, roles_with
-from cdtt.accounts.models import TEAM_ROLES, RoleAssignment
+from cdtt.accounts.models import TEAM_ROLES, Role, RoleAssignment
 from cdtt.core.errors import Forbidden, NotFound
-from cdtt.geo.models import AdminUnit, AdminUnitQuerySet, Village, VillageQuerySet
+from cdtt.geo.models import AdminUnit, AdminUnitQuerySet, UnitKind, Village, VillageQuerySet
 
 _NOTHING = Q(pk__in=[])
 
@@ -196,6 +196,39 @@ def scope_for(user: Any) -> Scope:
             with contextlib.suppress(AttributeError):  # some user stand-ins refuse new attributes
                 user._cdtt_scope = cached
     return cached
+
+
+@dataclass(frozen=True)
+class CatalogOwner:
+    """Which catalogue entries a user edits: the national catalogue, one province's own entries, or none."""
+
+    national: bool
+    province: AdminUnit | None
+
+    @property
+    def edits_any(self) -> bool:
+        return self.national or self.province is not None
+
+    @property
+    def new_entry_owner(self) -> AdminUnit | None:
+        """The owner of an entry the user adds: none (national) for a national admin, else the province."""
+        return None if self.national else self.province
+
+    def may_edit(self, owner_id: int | None) -> bool:
+        """Only the level that owns an entry changes it; a national admin changes every entry."""
+        if owner_id is None:
+            return self.national
+        return self.national or (self.province is not None and owner_id == self.province.pk)
+
+
+def catalog_owner_for(user: Any) -> CatalogOwner:
+    """The catalogue a user edits, by role: the national admin the national one, a province officer the
+    province's own (the catalogue is owned per level, not per subtree, so this is a role rule, not a perm)."""
+    grants = scope_for(user).grants
+    national = any(grant.role == Role.NATIONAL_ADMIN for grant in grants)
+    province_ids = [grant.unit_id for grant in grants if grant.role == Role.PROVINCE_OFFICER]
+    province = AdminUnit.objects.filter(pk__in=province_ids, kind=UnitKind.PROVINCE).first()
+    return CatalogOwner(national=national, province=province)
 
 
 def as_id(value: Any) -> int:

@@ -205,7 +205,7 @@ def activity_void_view(request: HttpRequest, activity_id: int) -> HttpResponse:
         messages.success(request, _("The record was voided; the totals no longer count it."))
     if activity.village_id:
         return redirect(reverse("activities:village", args=[activity.village_id]))
-    return redirect(reverse("progress:mine"))
+    return redirect(reverse("targets:mine"))
 
 
 @requires(Perm.RECORD_ACTIVITIES)

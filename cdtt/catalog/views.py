@@ -18,26 +18,15 @@ from django.utils.translation import gettext_lazy
 
 from cdtt.access.decorators import requires
 from cdtt.access.permissions import Perm
-from cdtt.access.scope import as_id, scope_for
+from cdtt.access.scope import as_id, catalog_owner_for, scope_for
 from cdtt.activities.models import ActivityKind
 from cdtt.catalog.models import Indicator, Method, Outcome, Platform, ReachMeasure
 from cdtt.catalog.services import deactivation_refusal
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import Forbidden, NotFound
 from cdtt.core.text import fold
-from cdtt.geo.models import AdminUnit, UnitKind
 from cdtt.households.models import AdoptionItem
 from cdtt.progress.engine import forget_rules
-
-
-def _owner_for(user: Any) -> tuple[bool, AdminUnit | None]:
-    """(edits the national catalogue, the province whose own entries the user edits)."""
-    scope = scope_for(user)
-    grants = [g for g in scope.grants if g.role in ("national_admin", "province_officer")]
-    national = any(g.role == "national_admin" for g in grants)
-    province_ids = [g.unit_id for g in grants if g.role == "province_officer"]
-    province = AdminUnit.objects.filter(pk__in=province_ids, kind=UnitKind.PROVINCE).first()
-    return national, province
 
 
 def _visible(model: type[Platform] | type[Indicator], user: Any) -> Any:
@@ -47,10 +36,7 @@ def _visible(model: type[Platform] | type[Indicator], user: Any) -> Any:
 
 
 def _editable(obj: Platform | Indicator, user: Any) -> bool:
-    national, province = _owner_for(user)
-    if obj.owner_id is None:
-        return national
-    return national or (province is not None and obj.owner_id == province.pk)
+    return catalog_owner_for(user).may_edit(obj.owner_id)
 
 
 @requires(Perm.VIEW_UNITS)
@@ -60,8 +46,7 @@ def catalog_home(request: HttpRequest) -> HttpResponse:
     indicators = _visible(Indicator, request.user).select_related(
         "platform", "adoption_item", "numerator", "denominator", "owner"
     )
-    national, province = _owner_for(request.user)
-    can_edit = scope_for(request.user).has(Perm.MANAGE_CATALOG) and (national or province is not None)
+    can_edit = scope_for(request.user).has(Perm.MANAGE_CATALOG) and catalog_owner_for(request.user).edits_any
     context = {
         "platforms": platforms.order_by("order", "name"),
         "indicators": indicators.order_by("order", "code"),
@@ -183,8 +168,8 @@ def _indicator(user: Any, indicator_id: int) -> Indicator:
 @requires(Perm.MANAGE_CATALOG)
 def indicator_edit(request: HttpRequest, indicator_id: int | None = None) -> HttpResponse:
     """Add or change an indicator; a province officer's new indicator belongs to the province."""
-    national, province = _owner_for(request.user)
-    if not national and province is None:
+    owner = catalog_owner_for(request.user)
+    if not owner.edits_any:
         raise Forbidden(_("Your role does not allow this action."))
     instance = _indicator(request.user, indicator_id) if indicator_id is not None else Indicator()
     form = IndicatorForm(request.POST or None, instance=instance, user=request.user)
@@ -192,7 +177,7 @@ def indicator_edit(request: HttpRequest, indicator_id: int | None = None) -> Htt
         with transaction.atomic():
             indicator = form.save(commit=False)
             if indicator.pk is None:
-                indicator.owner = None if national else province
+                indicator.owner = owner.new_entry_owner
                 indicator.created_by = request.user
             indicator.save()
             form.save_m2m()
@@ -242,8 +227,8 @@ OutcomeFormSet = inlineformset_factory(
 @requires(Perm.MANAGE_CATALOG)
 def platform_edit(request: HttpRequest, platform_id: int | None = None) -> HttpResponse:
     """Add or change a platform and its outcomes."""
-    national, province = _owner_for(request.user)
-    if not national and province is None:
+    owner = catalog_owner_for(request.user)
+    if not owner.edits_any:
         raise Forbidden(_("Your role does not allow this action."))
     if platform_id is not None:
         instance = _visible(Platform, request.user).filter(pk=as_id(platform_id)).first()
@@ -259,7 +244,7 @@ def platform_edit(request: HttpRequest, platform_id: int | None = None) -> HttpR
         with transaction.atomic():
             platform = form.save(commit=False)
             if platform.pk is None:
-                platform.owner = None if national else province
+                platform.owner = owner.new_entry_owner
             platform.save()
             outcomes.instance = platform
             outcomes.save()

@@ -21,11 +21,11 @@ from cdtt.access.scope import scope_for
 from cdtt.dashboards import panels as dashboard_panels
 from cdtt.dashboards.selectors import DEFAULT_SORT, Dashboard, dashboard_subject, home_subject
 from cdtt.geo.models import AdminUnit, Village
-from cdtt.progress.views import chosen_period
+from cdtt.targets.selectors import period_chosen
 
 
 def _dashboard(request: HttpRequest, subject: AdminUnit | Village) -> tuple[Dashboard, dict[str, Any]]:
-    period, periods = chosen_period(request)
+    period, periods = period_chosen(wanted=request.GET.get("period", ""))
     dashboard = Dashboard(
         user=request.user,
         subject=subject,

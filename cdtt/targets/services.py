@@ -246,12 +246,12 @@ class TargetNotices:
         query = f"?period={self.period.pk}"
         if len(subjects) == 1:
             subject = first.subject
-            name = "progress:village" if isinstance(subject, Village) else "progress:unit"
+            name = "targets:village" if isinstance(subject, Village) else "targets:unit"
             url = reverse(name, args=[subject.pk]) + query
             if len(lines) == 1:
                 url += f"&indicator={first.indicator.pk}"
         else:
-            url = reverse("progress:mine") + query
+            url = reverse("targets:mine") + query
         return title, body, url, _subject_unit(first.subject)
 
 

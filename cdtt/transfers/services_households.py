@@ -36,7 +36,7 @@ from cdtt.progress import engine
 from cdtt.transfers import selectors
 from cdtt.transfers.importers import households as importer
 from cdtt.transfers.importers.places import AddressResolver, fast_fold, plain
-from cdtt.transfers.importers.tabular import MAX_SCANNED_FACTOR, FileProblem, SheetRows, check_format
+from cdtt.transfers.importers.tabular import MAX_SCANNED_FACTOR, FileProblem, SheetRows, check_format, too_many_rows
 from cdtt.transfers.models import ImportJob, ImportKey, ImportKind, ImportRow, ImportStatus, RowDecision, RowOutcome
 from cdtt.transfers.services import import_unit_check, status_refusal
 
@@ -314,8 +314,8 @@ def _run_many(sql: str, params: list[tuple[Any, ...]]) -> None:
 
 
 def _too_many() -> FileProblem:
-    return FileProblem(
-        _("The file has more than %(max)s rows. Split it into smaller files.") % {"max": f"{importer.MAX_ROWS:,}"}
+    return too_many_rows(
+        _("The file has more than %(max)s rows. Split it into smaller files."), max_rows=importer.MAX_ROWS
     )
 
 

@@ -29,7 +29,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     elif scope.has(Perm.MANAGE_BREACHES):
         items.append((_("Personal data"), reverse("privacy:breaches")))
     if scope.has(Perm.VIEW_FIGURES):
-        items.append((_("Targets"), reverse("progress:mine")))
+        items.append((_("Targets"), reverse("targets:mine")))
         items.append((_("Dashboard"), reverse("dashboards:home")))
     if scope.has(Perm.VIEW_REPORTS):
         items.append((_("Reports"), reverse("reports:index")))

@@ -20,6 +20,7 @@ from cdtt.targets.models import SplitMethod
 from cdtt.targets.periods import calendar_period
 from cdtt.targets.services import target_set, target_split
 from tests.browser.world import PASSWORD, Tree, collect_console_errors, sign_in
+from tests.builders import make_user
 
 
 def _province(tree: Tree) -> AdminUnit:
@@ -52,12 +53,9 @@ def _province(tree: Tree) -> AdminUnit:
     nation = province.parent
     assert nation is not None
     RoleAssignment.objects.create(user=admin, role=Role.NATIONAL_ADMIN, unit=nation)
-    tinh = User.objects.create_user("tinh", password=PASSWORD, full_name="Cán bộ Sở")
-    RoleAssignment.objects.create(user=tinh, role=Role.PROVINCE_OFFICER, unit=province)
-    bavi = User.objects.create_user("bavi", password=PASSWORD, full_name="Cán bộ xã Ba Vì")
-    RoleAssignment.objects.create(user=bavi, role=Role.COMMUNE_OFFICER, unit=ba_vi)
-    leader = User.objects.create_user("lanhdao", password=PASSWORD, full_name="Lãnh đạo")
-    RoleAssignment.objects.create(user=leader, role=Role.LEADER, unit=province)
+    tinh = make_user("tinh", "Cán bộ Sở", role=Role.PROVINCE_OFFICER, unit=province, password=PASSWORD)
+    bavi = make_user("bavi", "Cán bộ xã Ba Vì", role=Role.COMMUNE_OFFICER, unit=ba_vi, password=PASSWORD)
+    make_user("lanhdao", "Lãnh đạo", role=Role.LEADER, unit=province, password=PASSWORD)
 
     year = calendar_period("year", timezone.localdate().year)
     for code, per_commune in (("guidance_visits", 30), ("vneid_level2", 6)):

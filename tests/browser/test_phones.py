@@ -10,13 +10,14 @@ from typing import Any
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from cdtt.accounts.models import ApiToken, Role, RoleAssignment, User
+from cdtt.accounts.models import ApiToken, Role, User
 from cdtt.accounts.services import device_revoke
 from cdtt.activities.models import Activity
 from cdtt.catalog.models import Outcome
 from cdtt.households.models import Household, Resident
 from cdtt.households.services import adoption_set
 from tests.browser.world import PASSWORD, Tree, sign_in, village_households
+from tests.builders import make_user
 
 NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"]
 LEVEL2 = "Đã kích hoạt định danh điện tử mức 2"
@@ -39,8 +40,9 @@ def _households(tree: Tree) -> None:
 
 
 def _leader(tree: Tree) -> User:
-    leader = User.objects.create_user("totruong", password=PASSWORD, full_name="Lê Văn Trưởng")
-    RoleAssignment.objects.create(user=leader, role=Role.TEAM_LEADER, unit=tree.commune, village=tree.village)
+    leader = make_user(
+        "totruong", "Lê Văn Trưởng", role=Role.TEAM_LEADER, unit=tree.commune, village=tree.village, password=PASSWORD
+    )
     return leader
 
 

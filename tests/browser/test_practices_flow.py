@@ -7,12 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cdtt.accounts.models import Role, RoleAssignment, User
+from cdtt.accounts.models import Role
 from cdtt.catalog.models import Platform
 from cdtt.catalog.services import catalog_load
 from cdtt.practices.models import Announcement, Practice, PracticeStatus, Receipt
 from cdtt.practices.tests.helpers import photo_bytes
 from tests.browser.world import PASSWORD, Tree, sign_in
+from tests.builders import make_user
 
 TITLE = "Cách làm hay: “Chợ phiên số” đưa gốm Bát Tràng lên sàn thương mại điện tử"
 
@@ -20,10 +21,8 @@ TITLE = "Cách làm hay: “Chợ phiên số” đưa gốm Bát Tràng lên s�
 def _officers(tree: Tree) -> None:
     hanoi, hcm = tree.commune.parent, tree.other_commune.parent
     assert hanoi is not None and hcm is not None
-    tinh = User.objects.create_user("tinh", password=PASSWORD, full_name="Cán bộ Sở Hà Nội")
-    RoleAssignment.objects.create(user=tinh, role=Role.PROVINCE_OFFICER, unit=hanoi)
-    hcm_officer = User.objects.create_user("tinhhcm", password=PASSWORD, full_name="Cán bộ Sở TP.HCM")
-    RoleAssignment.objects.create(user=hcm_officer, role=Role.PROVINCE_OFFICER, unit=hcm)
+    make_user("tinh", "Cán bộ Sở Hà Nội", role=Role.PROVINCE_OFFICER, unit=hanoi, password=PASSWORD)
+    make_user("tinhhcm", "Cán bộ Sở TP.HCM", role=Role.PROVINCE_OFFICER, unit=hcm, password=PASSWORD)
 
 
 def test_issue_9_practice_walk_through(

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management import call_command
 from django.utils import timezone
 
-from cdtt.accounts.models import Role, RoleAssignment, User
+from cdtt.accounts.models import Role, User
 from cdtt.catalog.models import Indicator
 from cdtt.catalog.services import catalog_load
 from cdtt.geo.models import REFORM_DATE, AdminUnit, UnitKind, Village
@@ -23,6 +23,7 @@ from cdtt.progress.selectors import figures
 from cdtt.targets.models import Target
 from cdtt.targets.periods import calendar_period
 from tests.browser.world import PASSWORD, Tree, sign_in
+from tests.builders import make_user
 
 
 def _register(tree: Tree) -> tuple[AdminUnit, Village, Household]:
@@ -58,8 +59,7 @@ def _register(tree: Tree) -> tuple[AdminUnit, Village, Household]:
         commune=ba_vi, village=yen_son, head_name="Hộ Yên Sơn", head_name_folded="ho yen son", adults_count=4
     )
     engine.household_moved(far, +1)
-    tinh = User.objects.create_user("tinh", password=PASSWORD, full_name="Cán bộ Sở")
-    RoleAssignment.objects.create(user=tinh, role=Role.PROVINCE_OFFICER, unit=province)
+    make_user("tinh", "Cán bộ Sở", role=Role.PROVINCE_OFFICER, unit=province, password=PASSWORD)
     assert first is not None
     return ba_vi, kim_lan, first
 

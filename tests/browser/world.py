@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from cdtt.accounts.models import Role, RoleAssignment, User
+from cdtt.accounts.models import Role, User
 from cdtt.geo.models import REFORM_DATE, AdminUnit, UnitKind, Village
+from tests.builders import make_user
 
 PASSWORD = "Mat-khau-thu-2026"
 
@@ -69,10 +70,8 @@ def tree(transactional_db: Any) -> Tree:
     )
     village = Village.objects.create(commune=commune, name="Thôn Giang Cao")
     other_village = Village.objects.create(commune=other, name="Khu phố 1", kind="khu_pho")
-    officer = User.objects.create_user("xa", password=PASSWORD, full_name="Cán bộ xã Bát Tràng")
-    RoleAssignment.objects.create(user=officer, role=Role.COMMUNE_OFFICER, unit=commune)
-    member = User.objects.create_user("tovien", password=PASSWORD, full_name="Trần Thị Bình")
-    RoleAssignment.objects.create(user=member, role=Role.TEAM_MEMBER, unit=commune, village=village)
+    make_user("xa", "Cán bộ xã Bát Tràng", role=Role.COMMUNE_OFFICER, unit=commune, password=PASSWORD)
+    make_user("tovien", "Trần Thị Bình", role=Role.TEAM_MEMBER, unit=commune, village=village, password=PASSWORD)
     return Tree(commune, other, village, other_village)
 
 

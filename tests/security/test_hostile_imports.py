@@ -151,7 +151,7 @@ IMPORTS: dict[str, tuple[str, Callable[[pytest.FixtureRequest, Tree], int]]] = {
     "transfers:village_import": ("commune_officer", lambda r, t: t.c1.pk),
     "transfers:team_import": ("commune_officer", lambda r, t: t.c1.pk),
     "transfers:household_import": ("commune_officer", lambda r, t: t.c1.pk),
-    "progress:sheet": ("province_officer", lambda r, t: t.p1.pk),
+    "targets:sheet": ("province_officer", lambda r, t: t.p1.pk),
     "training:attendance_import": ("province_officer", lambda r, t: r.getfixturevalue("world").s1.pk),
 }
 # The other upload pages take files that are kept, not read as tables (issue 16.7, test_uploaded_files).
@@ -202,7 +202,7 @@ def test_a_hostile_file_is_refused_quickly_with_a_message_and_nothing_written(
     elapsed = time.monotonic() - started
     page = response.content.decode()
     assert response.status_code in {200, 400}
-    if endpoint == "progress:sheet" and len(data) > 1 << 20:
+    if endpoint == "targets:sheet" and len(data) > 1 << 20:
         assert escape(_("The file is larger than 1 MB; a target sheet is much smaller.")) in page
     else:
         assert any(escape(_text(message)) in page for message in messages), (label, endpoint)

@@ -28,6 +28,7 @@ from cdtt.teams import services as teams
 from cdtt.teams.models import MemberRole, Membership, Team, TeamStatus
 from cdtt.teams.services import MemberIn
 from conftest import Tree, Users
+from tests.builders import make_team
 from tests.security.walk import routes
 
 REMOVAL = re.compile(r"delete|retire|dissolve|deactivat|leave|remove|revoke|cancel|erase|withdraw|unlink")
@@ -54,15 +55,13 @@ def test_every_removal_action_is_listed_in_the_readme_with_what_it_refuses() -> 
 # -- live work ------------------------------------------------------------------------------------------------
 
 
-def _team(users: Users, tree: Tree) -> Team:
+def _open_team(users: Users, tree: Tree) -> Team:
     members = [
         MemberIn(full_name="Nguyễn Văn An", role=MemberRole.LEADER, phone="0912345678"),
         MemberIn(full_name="Trần Thị Bình", role=MemberRole.DEPUTY, phone="0987654321"),
         MemberIn(full_name="Lê Văn Cường"),
     ]
-    return teams.team_propose(
-        actor=users.commune_officer, commune=tree.c1, village=tree.v1, members=members, joined_on=JOINED
-    )
+    return make_team(actor=users.commune_officer, village=tree.v1, members=members, joined_on=JOINED)
 
 
 def _api(client: Client, url: str, body: dict[str, Any]) -> Any:
@@ -161,18 +160,25 @@ CASES: list[tuple[str, str, Callable[..., Any], Callable[..., Any], str, Callabl
     (
         "retire a village with an open team (page)",
         "commune_officer",
-        _team,
+        _open_team,
         _retire_page,
         "giải thể Tổ",
         _village_active,
     ),
-    ("retire a village with an open team (API)", "commune_officer", _team, _retire_api, "giải thể Tổ", _village_active),
+    (
+        "retire a village with an open team (API)",
+        "commune_officer",
+        _open_team,
+        _retire_api,
+        "giải thể Tổ",
+        _village_active,
+    ),
     ("retire a village with households (page)", "commune_officer", _households, _retire_page, "hộ", _village_active),
     ("retire a village with households (API)", "commune_officer", _households, _retire_api, "hộ", _village_active),
     (
         "remove the leader (page)",
         "commune_officer",
-        _team,
+        _open_team,
         _leave_page,
         "Nguyễn Văn An",
         lambda tree, team: _leader(team).left_on is None,
@@ -180,7 +186,7 @@ CASES: list[tuple[str, str, Callable[..., Any], Callable[..., Any], str, Callabl
     (
         "remove the leader (API)",
         "commune_officer",
-        _team,
+        _open_team,
         _leave_api,
         "Nguyễn Văn An",
         lambda tree, team: _leader(team).left_on is None,
@@ -238,7 +244,7 @@ def test_a_village_without_live_work_is_retired(signed_in: Callable[..., Client]
 def test_an_ordinary_member_still_leaves_and_a_leader_is_replaced(
     signed_in: Callable[..., Client], tree: Tree, users: Users
 ) -> None:
-    team = _team(users, tree)
+    team = _open_team(users, tree)
     client = signed_in("commune_officer")
     member = Membership.objects.get(team=team, member__full_name="Lê Văn Cường")
     assert _api(client, f"/api/v1/teams/{team.pk}/members/{member.pk}/leave", {}).status_code == 200

@@ -150,17 +150,17 @@ def test_the_province_board_sets_and_splits(
 ) -> None:
     officer = signed_in("province_officer")
     response = officer.post(
-        reverse("progress:set", args=[tree.p1.pk]) + f"?period={year.pk}",
+        reverse("targets:set", args=[tree.p1.pk]) + f"?period={year.pk}",
         {"subject": f"u{tree.p1.pk}", "indicator": level2.pk, "value": "800"},
     )
     assert response.status_code == 302
     target = Target.objects.get(unit=tree.p1)
 
-    page = officer.get(reverse("progress:split", args=[target.pk]))
+    page = officer.get(reverse("targets:split", args=[target.pk]))
     assert page.status_code == 200
     assert tree.c1.name in page.content.decode()
-    officer.post(reverse("progress:split", args=[target.pk]), {"method": "adults"})
-    board = officer.get(reverse("progress:unit", args=[tree.p1.pk]) + f"?period={year.pk}&indicator={level2.pk}")
+    officer.post(reverse("targets:split", args=[target.pk]), {"method": "adults"})
+    board = officer.get(reverse("targets:unit", args=[tree.p1.pk]) + f"?period={year.pk}&indicator={level2.pk}")
 
     assert Target.objects.filter(parent=target).count() == 2
     html = board.content.decode()
@@ -171,27 +171,27 @@ def test_the_province_board_sets_and_splits(
 def test_boards_of_another_unit_are_404_and_setting_needs_the_role(
     tree: Tree, year: Any, signed_in: Callable[..., Client]
 ) -> None:
-    assert signed_in("outsider").get(reverse("progress:unit", args=[tree.p1.pk])).status_code == 404
-    assert signed_in("commune_officer").get(reverse("progress:unit", args=[tree.c3.pk])).status_code == 404
-    assert signed_in("team_member").get(reverse("progress:village", args=[tree.v2.pk])).status_code == 404
-    assert signed_in("team_member").get(reverse("progress:village", args=[tree.v1.pk])).status_code == 200
-    assert signed_in("leader").get(reverse("progress:set", args=[tree.p1.pk])).status_code == 403
-    assert signed_in("leader").get(reverse("progress:unit", args=[tree.p1.pk])).status_code == 200
-    assert signed_in("commune_officer").get(reverse("progress:set", args=[tree.p1.pk])).status_code == 404
+    assert signed_in("outsider").get(reverse("targets:unit", args=[tree.p1.pk])).status_code == 404
+    assert signed_in("commune_officer").get(reverse("targets:unit", args=[tree.c3.pk])).status_code == 404
+    assert signed_in("team_member").get(reverse("targets:village", args=[tree.v2.pk])).status_code == 404
+    assert signed_in("team_member").get(reverse("targets:village", args=[tree.v1.pk])).status_code == 200
+    assert signed_in("leader").get(reverse("targets:set", args=[tree.p1.pk])).status_code == 403
+    assert signed_in("leader").get(reverse("targets:unit", args=[tree.p1.pk])).status_code == 200
+    assert signed_in("commune_officer").get(reverse("targets:set", args=[tree.p1.pk])).status_code == 404
 
 
 def test_my_targets_takes_a_member_to_their_village(tree: Tree, year: Any, signed_in: Callable[..., Client]) -> None:
-    response = signed_in("team_member").get(reverse("progress:mine"))
-    assert response["Location"] == reverse("progress:village", args=[tree.v1.pk])
-    response = signed_in("province_officer").get(reverse("progress:mine"))
-    assert response["Location"] == reverse("progress:unit", args=[tree.p1.pk])
+    response = signed_in("team_member").get(reverse("targets:mine"))
+    assert response["Location"] == reverse("targets:village", args=[tree.v1.pk])
+    response = signed_in("province_officer").get(reverse("targets:mine"))
+    assert response["Location"] == reverse("targets:unit", args=[tree.p1.pk])
 
 
 def test_a_split_of_another_provinces_target_is_404(
     tree: Tree, users: Users, year: Any, level2: Indicator, signed_in: Callable[..., Client]
 ) -> None:
     target = targets.target_set(actor=users.national_admin, subject=tree.p2, indicator=level2, period=year, value=5)
-    assert signed_in("province_officer").get(reverse("progress:split", args=[target.pk])).status_code == 404
+    assert signed_in("province_officer").get(reverse("targets:split", args=[target.pk])).status_code == 404
 
 
 # -- recording moves every level -------------------------------------------------------------------------
@@ -321,7 +321,7 @@ def test_a_target_sheet_round_trips(
 
     officer = signed_in("province_officer")
     targets.target_set(actor=users.province_officer, subject=tree.c1, indicator=level2, period=year, value=70)
-    exported = officer.get(reverse("progress:sheet_export", args=[tree.p1.pk]) + f"?period={year.pk}")
+    exported = officer.get(reverse("targets:sheet_export", args=[tree.p1.pk]) + f"?period={year.pk}")
     assert exported.status_code == 200
     workbook = load_workbook(io.BytesIO(exported.content))
     sheet = workbook.active
@@ -335,7 +335,7 @@ def test_a_target_sheet_round_trips(
     workbook.save(buffer)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    url = reverse("progress:sheet", args=[tree.p1.pk]) + f"?period={year.pk}"
+    url = reverse("targets:sheet", args=[tree.p1.pk]) + f"?period={year.pk}"
     preview = officer.post(url, {"file": SimpleUploadedFile("chi-tieu.xlsx", buffer.getvalue())})
     assert preview.status_code == 200
     assert not Target.objects.filter(unit=tree.c2).exists()  # checked, not written
@@ -359,7 +359,7 @@ def test_a_sheet_with_a_bad_cell_writes_nothing(
     ]
     text = "\n".join(lines) + "\n"
     officer = signed_in("province_officer")
-    url = reverse("progress:sheet", args=[tree.p1.pk]) + f"?period={year.pk}"
+    url = reverse("targets:sheet", args=[tree.p1.pk]) + f"?period={year.pk}"
     page = officer.post(url, {"file": SimpleUploadedFile("chi-tieu.csv", text.encode())}).content.decode()
     officer.post(url, {"action": "confirm"})
 
@@ -387,7 +387,7 @@ def test_a_campaign_counts_the_records_already_in_its_dates(
     )
     officer = signed_in("province_officer")
     response = officer.post(
-        reverse("progress:campaign", args=[tree.p1.pk]),
+        reverse("targets:campaign", args=[tree.p1.pk]),
         {"name": "Chiến dịch 30 ngày", "start": str(today - datetime.timedelta(days=3)), "end": str(today)},
     )
     assert response.status_code == 302
@@ -405,7 +405,7 @@ def test_a_campaign_counts_the_records_already_in_its_dates(
     assert values([sessions], campaign, 3, [tree.v1.pk])[(sessions.pk, tree.v1.pk)] == 2
     assert check() == []
     bad = officer.post(
-        reverse("progress:campaign", args=[tree.p1.pk]), {"name": "Sai", "start": str(today), "end": "2000-01-01"}
+        reverse("targets:campaign", args=[tree.p1.pk]), {"name": "Sai", "start": str(today), "end": "2000-01-01"}
     )
     assert bad.status_code == 200
     assert targets.Period.objects.filter(kind="campaign").count() == 1

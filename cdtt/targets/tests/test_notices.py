@@ -56,7 +56,7 @@ def test_a_target_set_for_a_commune_tells_its_officers_only(
     assert notice.title == f"Chỉ tiêu mới: {level2.name}, {year.name}"
     assert f"{tree.c1.name} — {level2.name}: 70 người" in notice.body
     assert "Giao bởi Cán bộ Tỉnh, Thành phố Hà Nội." in notice.body
-    assert notice.url == reverse("progress:unit", args=[tree.c1.pk]) + f"?period={year.pk}&indicator={level2.pk}"
+    assert notice.url == reverse("targets:unit", args=[tree.c1.pk]) + f"?period={year.pk}&indicator={level2.pk}"
     assert notice.unit_id == tree.c1.pk
 
 
@@ -81,7 +81,7 @@ def test_a_village_target_tells_the_team_roles_and_the_members_with_an_account(
     assert (
         Notification.objects.filter(recipient=users.team_member)
         .get()
-        .url.startswith(reverse("progress:village", args=[tree.v1.pk]))
+        .url.startswith(reverse("targets:village", args=[tree.v1.pk]))
     )
 
 
@@ -100,12 +100,10 @@ def test_an_unchanged_value_tells_nobody_and_a_changed_one_tells_again(
 def test_a_split_tells_each_childs_officers_once_and_nobody_else(
     tree: Tree, users: Users, year: Any, level2: Indicator
 ) -> None:
-    c2_officer = make_user("c2_officer", "Cán bộ Sóc Sơn")
-    RoleAssignment.objects.create(user=c2_officer, role=Role.COMMUNE_OFFICER, unit=tree.c2)
-    both = make_user("two_communes", "Cán bộ Hai Xã")
-    RoleAssignment.objects.create(user=both, role=Role.COMMUNE_OFFICER, unit=tree.c1)
-    RoleAssignment.objects.create(user=both, role=Role.COMMUNE_OFFICER, unit=tree.c2)
-    RoleAssignment.objects.create(user=make_user("p_partner", "Đối tác"), role=Role.ENTERPRISE_PARTNER, unit=tree.c2)
+    c2_officer = make_user("c2_officer", "Cán bộ Sóc Sơn", role=Role.COMMUNE_OFFICER, unit=tree.c2)
+    both = make_user("two_communes", "Cán bộ Hai Xã", role=Role.COMMUNE_OFFICER, unit=tree.c1)
+    RoleAssignment.objects.create(user=both, role=Role.COMMUNE_OFFICER, unit=tree.c2)  # a second commune
+    make_user("p_partner", "Đối tác", role=Role.ENTERPRISE_PARTNER, unit=tree.c2)
     parent = targets.target_set(actor=users.national_admin, subject=tree.p1, indicator=level2, period=year, value=100)
     # The province's officers and leader hear of the province's target (the enterprise partner does not).
     assert told() == {users.province_officer.pk: 1, users.leader.pk: 1}
@@ -122,7 +120,7 @@ def test_a_split_tells_each_childs_officers_once_and_nobody_else(
     two = Notification.objects.get(recipient=both)
     assert two.title == f"Chỉ tiêu mới cho {year.name}"
     assert two.body.count("—") == 2
-    assert two.url == reverse("progress:mine") + f"?period={year.pk}"
+    assert two.url == reverse("targets:mine") + f"?period={year.pk}"
 
     Notification.objects.all().delete()
     targets.target_split(actor=users.province_officer, parent=parent, method=SplitMethod.EVEN)  # the same shares
@@ -157,7 +155,7 @@ def test_a_sheet_of_several_indicators_makes_one_notice_per_person(
     notice = Notification.objects.get()
     assert notice.title == f"Chỉ tiêu mới cho {year.name}"
     assert f"{level2.name}: 70 người" in notice.body and f"{people.name}: 900 lượt" in notice.body
-    assert notice.url == reverse("progress:unit", args=[tree.c1.pk]) + f"?period={year.pk}"
+    assert notice.url == reverse("targets:unit", args=[tree.c1.pk]) + f"?period={year.pk}"
 
 
 def test_a_refused_assignment_leaves_no_notice(tree: Tree, users: Users, year: Any, level2: Indicator) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from cdtt.accounts.models import Role, RoleAssignment
+from cdtt.accounts.models import Role
 from cdtt.core.errors import DomainError
 from cdtt.core.models import AuditEvent
 from cdtt.teams import services
@@ -71,7 +71,6 @@ def test_linking_is_scoped(team: Team, users: Users, tree: Tree, signed_in: Call
     assert signed_in("outsider").get(url).status_code == 404  # another province's commune officer
     assert signed_in("outsider").post(url, {"account": str(users.team_member.pk)}).status_code == 404
     assert Member.objects.get(full_name="Trần Thị Bình").user is None
-    newcomer = make_user("newcomer")
-    RoleAssignment.objects.create(user=newcomer, role=Role.TEAM_MEMBER, unit=tree.c1, village=tree.v1)
+    newcomer = make_user("newcomer", role=Role.TEAM_MEMBER, unit=tree.c1, village=tree.v1)
     assert signed_in("province_officer").post(url, {"account": str(newcomer.pk)}).status_code == 302
     assert Member.objects.get(full_name="Trần Thị Bình").user == newcomer

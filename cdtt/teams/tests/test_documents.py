@@ -22,9 +22,10 @@ from cdtt.teams.documents import (
     village_label,
     vn_date,
 )
-from cdtt.teams.models import Decision, DecisionStatus, Membership, Team
+from cdtt.teams.models import Decision, DecisionStatus, Membership
 from cdtt.teams.services import MemberIn
 from conftest import Tree, Users
+from tests.builders import make_team
 
 D = datetime.date
 JAN_5 = D(2026, 1, 5)
@@ -56,13 +57,6 @@ def _four() -> list[MemberIn]:
     ]
 
 
-def _team(users: Users, tree: Tree) -> Team:
-    """A team of Thôn Đông Xuân in Xã Sóc Sơn (C2), set up by the province officer."""
-    return services.team_propose(
-        actor=users.province_officer, commune=tree.c2, village=tree.v3, members=_four(), joined_on=D(2025, 12, 20)
-    )
-
-
 def _fill(users: Users, decision: Decision, *, number: str = "15/QĐ-UBND", title: str = "chairman") -> Decision:
     return services.decision_update(
         actor=users.province_officer,
@@ -78,7 +72,7 @@ def _fill(users: Users, decision: Decision, *, number: str = "15/QĐ-UBND", titl
 
 
 def _signed(users: Users, tree: Tree, *, title: str = "chairman") -> Decision:
-    team = _team(users, tree)
+    team = make_team(actor=users.province_officer, village=tree.v3, members=_four(), joined_on=D(2025, 12, 20))
     decision = _fill(users, team.decisions.get(), title=title)
     return services.decision_sign(actor=users.province_officer, decision=decision)
 
@@ -359,7 +353,7 @@ def test_everything_is_times_new_roman_in_black(users: Users, tree: Tree) -> Non
 
 
 def test_only_a_draft_is_marked_as_such(users: Users, tree: Tree) -> None:
-    team = _team(users, tree)
+    team = make_team(actor=users.province_officer, village=tree.v3, members=_four(), joined_on=D(2025, 12, 20))
     draft = team.decisions.get()
     drafted = _open(draft)
     mark = drafted.paragraphs[0]

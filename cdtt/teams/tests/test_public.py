@@ -11,9 +11,10 @@ from django.test import Client
 from cdtt.geo.models import AdminUnit, UnitKind, Village
 from cdtt.geo.services import village_retire
 from cdtt.teams import services
-from cdtt.teams.models import Decision, Member, MemberRole, Team
+from cdtt.teams.models import Member, MemberRole, Team
 from cdtt.teams.services import MemberIn
 from conftest import Tree, Users
+from tests.builders import make_team, sign_decision
 
 D = datetime.date
 ZALO = "https://zalo.me/g/tdp1-ba-dinh"
@@ -37,34 +38,19 @@ def _members(prefix: str = "", n: int = 0) -> list[MemberIn]:
     ]
 
 
-def _team(users: Users, village: Village, *, sign: bool = True, number: str = "15/QĐ-UBND", **kw: Any) -> Team:
-    team = services.team_propose(
+def _public_team(users: Users, village: Village, *, sign: bool = True, number: str = "15/QĐ-UBND", **kw: Any) -> Team:
+    """A team of ``village`` whose decision is signed (so it is public), unless ``sign`` is False."""
+    team = make_team(
         actor=users.national_admin,
-        commune=village.commune,
         village=village,
         members=kw.pop("members", None) or _members(),
         joined_on=D(2026, 8, 1),
     )
     if sign:
         decision = team.decisions.get()  # type: ignore[attr-defined]
-        _sign(users, decision, number)
+        sign_decision(actor=users.national_admin, decision=decision, number=number, on=D(2026, 8, 10))
     team.refresh_from_db()
     return team
-
-
-def _sign(users: Users, decision: Decision, number: str) -> None:
-    services.decision_update(
-        actor=users.national_admin,
-        decision=decision,
-        number=number,
-        issued_on=D(2026, 8, 10),
-        signer_name="Hoàng Văn Em",
-        signer_title="chairman",
-        legal_bases=decision.legal_bases,
-        proposer=decision.proposer,
-        recipients=decision.recipients,
-    )
-    services.decision_sign(actor=users.national_admin, decision=decision)
 
 
 def _group(users: Users, village: Village | None, commune: AdminUnit, name: str, link: str = ZALO) -> None:
@@ -87,7 +73,7 @@ def _html(client: Client, url: str) -> str:
 
 
 def test_anyone_browses_province_then_commune_then_village(client: Client, tree: Tree, users: Users) -> None:
-    _team(users, tree.v1)
+    _public_team(users, tree.v1)
     _group(users, tree.v1, tree.c1, "Nhóm Zalo TDP số 1")
     home = client.get("/tim-to/")
     assert home.status_code == 200
@@ -126,7 +112,7 @@ def test_only_current_provinces_are_listed(client: Client, tree: Tree) -> None:
 
 
 def test_the_leaders_phone_is_shown_only_with_consent(client: Client, tree: Tree, users: Users) -> None:
-    _team(users, tree.v1)
+    _public_team(users, tree.v1)
     url = f"/tim-to/xa/{tree.c1.pk}/"
     assert "0912345678" not in _html(client, url)
     leader = Member.objects.get(full_name="Nguyễn Văn An")
@@ -145,7 +131,7 @@ def test_the_leaders_phone_is_shown_only_with_consent(client: Client, tree: Tree
 def test_no_other_personal_data_appears(client: Client, tree: Tree, users: Users) -> None:
     members = _members()
     members[1] = MemberIn(**{**members[1].__dict__, "publish_phone": True})  # a deputy's consent is not asked for
-    _team(users, tree.v1, members=members)
+    _public_team(users, tree.v1, members=members)
     _group(users, tree.v1, tree.c1, "Nhóm Zalo TDP số 1")
     _group(users, None, tree.c1, "Nhóm chung cán bộ phường Ba Đình", link="https://zalo.me/g/noi-bo")
     pages = [
@@ -177,8 +163,8 @@ def test_no_other_personal_data_appears(client: Client, tree: Tree, users: Users
 
 
 def test_proposed_and_dissolved_teams_are_not_shown_as_active(client: Client, tree: Tree, users: Users) -> None:
-    _team(users, tree.v1, sign=False)
-    dissolved = _team(users, tree.v2, members=_members("Cũ ", 1))
+    _public_team(users, tree.v1, sign=False)
+    dissolved = _public_team(users, tree.v2, members=_members("Cũ ", 1))
     services.team_dissolve(actor=users.national_admin, team=dissolved, on=D(2026, 9, 1))
     body = client.get(f"/api/v1/public/finder/communes/{tree.c1.pk}").json()
     assert [(v["name"], v["has_team"], v["leader_name"]) for v in body["villages"]] == [
@@ -192,7 +178,7 @@ def test_proposed_and_dissolved_teams_are_not_shown_as_active(client: Client, tr
 
 
 def test_a_leader_who_left_is_not_shown(client: Client, tree: Tree, users: Users) -> None:
-    team = _team(users, tree.v1)
+    team = _public_team(users, tree.v1)
     leader = team.memberships.get(role=MemberRole.LEADER)  # type: ignore[attr-defined]
     # member_leave now refuses to end an open team's leader (issue 16.5); a team left leaderless by data from
     # before that rule must still not show the old leader.
@@ -252,7 +238,7 @@ def test_a_commune_page_stays_small(
         village.save()
         villages.append(village)
     for index, village in enumerate(villages):
-        _team(users, village, members=_members(f"{index} ", index), number=f"{index + 10}/QĐ-UBND")
+        _public_team(users, village, members=_members(f"{index} ", index), number=f"{index + 10}/QĐ-UBND")
         _group(users, village, tree.c1, f"Nhóm Zalo {village.name}", link=f"https://zalo.me/g/tdp-{index}")
     with django_assert_max_num_queries(12):
         response = client.get(f"/tim-to/xa/{tree.c1.pk}/")
@@ -277,7 +263,7 @@ def test_provinces_paginate_communes_by_fifty(client: Client, tree: Tree) -> Non
 def test_a_signed_in_visitor_gets_the_same_cacheable_page(
     signed_in: Callable[..., Client], client: Client, tree: Tree, users: Users
 ) -> None:
-    _team(users, tree.v1)
+    _public_team(users, tree.v1)
     url = f"/tim-to/xa/{tree.c1.pk}/"
     officer = signed_in("commune_officer").get(url)
     anonymous = client.get(url)
@@ -287,7 +273,7 @@ def test_a_signed_in_visitor_gets_the_same_cacheable_page(
 
 
 def test_the_json_endpoint_has_what_the_page_shows(client: Client, tree: Tree, users: Users) -> None:
-    team = _team(users, tree.v1)
+    team = _public_team(users, tree.v1)
     leader = Member.objects.get(full_name="Nguyễn Văn An")
     services.member_update(
         actor=users.commune_officer,

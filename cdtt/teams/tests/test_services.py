@@ -9,9 +9,10 @@ import pytest
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.core.models import AuditEvent
 from cdtt.teams import selectors, services
-from cdtt.teams.models import Decision, DecisionStatus, Member, MemberRole, Membership, Team, TeamStatus
+from cdtt.teams.models import DecisionStatus, Member, MemberRole, Membership, Team, TeamStatus
 from cdtt.teams.services import MemberIn
 from conftest import Tree, Users
+from tests.builders import make_team, sign_decision
 
 D = datetime.date
 
@@ -28,29 +29,8 @@ def _four() -> list[MemberIn]:
 JAN_5 = D(2026, 1, 5)
 
 
-def _team(users: Users, tree: Tree, on: datetime.date = JAN_5) -> Team:
-    return services.team_propose(
-        actor=users.commune_officer, commune=tree.c1, village=tree.v1, members=_four(), joined_on=on
-    )
-
-
-def _sign(users: Users, decision: Decision, number: str, on: datetime.date) -> Decision:
-    services.decision_update(
-        actor=users.commune_officer,
-        decision=decision,
-        number=number,
-        issued_on=on,
-        signer_name="Hoàng Văn Em",
-        signer_title="chairman",
-        legal_bases=decision.legal_bases,
-        proposer=decision.proposer,
-        recipients=decision.recipients,
-    )
-    return services.decision_sign(actor=users.commune_officer, decision=decision)
-
-
 def test_a_commune_officer_sets_up_a_team_with_a_draft_decision(users: Users, tree: Tree) -> None:
-    team = _team(users, tree)
+    team = make_team(actor=users.commune_officer, village=tree.v1, members=_four())
     assert team.status == TeamStatus.PROPOSED
     assert team.name == "Tổ công nghệ số cộng đồng " + tree.v1.name
     draft = team.decisions.get()
@@ -61,14 +41,14 @@ def test_a_commune_officer_sets_up_a_team_with_a_draft_decision(users: Users, tr
 
 
 def test_signing_activates_the_team(users: Users, tree: Tree) -> None:
-    team = _team(users, tree)
-    _sign(users, team.decisions.get(), "15/QĐ-UBND", D(2026, 1, 10))
+    team = make_team(actor=users.commune_officer, village=tree.v1, members=_four())
+    sign_decision(actor=users.commune_officer, decision=team.decisions.get(), number="15/QĐ-UBND", on=D(2026, 1, 10))
     team.refresh_from_db()
     assert (team.status, team.established_on) == (TeamStatus.ACTIVE, D(2026, 1, 10))
 
 
 def test_a_village_has_one_open_team(users: Users, tree: Tree) -> None:
-    _team(users, tree)
+    make_team(actor=users.commune_officer, village=tree.v1, members=_four())
     with pytest.raises(DomainError, match=r"đã có|already"):
         services.team_propose(
             actor=users.commune_officer, commune=tree.c1, village=tree.v1, members=[MemberIn(full_name="Ai Đó")]
@@ -77,7 +57,7 @@ def test_a_village_has_one_open_team(users: Users, tree: Tree) -> None:
 
 
 def test_a_person_is_on_one_team_at_a_time(users: Users, tree: Tree) -> None:
-    team = _team(users, tree)
+    team = make_team(actor=users.commune_officer, village=tree.v1, members=_four())
     an = Member.objects.get(full_name="Nguyễn Văn An")
     with pytest.raises(DomainError):
         services.team_propose(
@@ -102,7 +82,7 @@ def test_two_leaders_are_refused(users: Users, tree: Tree) -> None:
 
 
 def test_the_roster_on_a_date_follows_joins_and_leaves(users: Users, tree: Tree) -> None:
-    team = _team(users, tree, on=D(2026, 1, 5))
+    team = make_team(actor=users.commune_officer, village=tree.v1, members=_four(), joined_on=D(2026, 1, 5))
     cuong = Membership.objects.get(member__full_name="Lê Văn Cường")
     services.member_replace(
         actor=users.commune_officer,
@@ -120,8 +100,10 @@ def test_the_roster_on_a_date_follows_joins_and_leaves(users: Users, tree: Tree)
 
 
 def test_a_roster_change_drafts_a_decision_that_supersedes_the_signed_one(users: Users, tree: Tree) -> None:
-    team = _team(users, tree)
-    first = _sign(users, team.decisions.get(), "15/QĐ-UBND", D(2026, 1, 10))
+    team = make_team(actor=users.commune_officer, village=tree.v1, members=_four())
+    first = sign_decision(
+        actor=users.commune_officer, decision=team.decisions.get(), number="15/QĐ-UBND", on=D(2026, 1, 10)
+    )
     dung = Membership.objects.get(member__full_name="Phạm Thị Dung")
     services.member_replace(
         actor=users.commune_officer, membership=dung, on=D(2026, 3, 1), data=MemberIn(full_name="Đỗ Văn Hùng")
@@ -130,15 +112,15 @@ def test_a_roster_change_drafts_a_decision_that_supersedes_the_signed_one(users:
     assert draft.supersedes == first
     assert "Đỗ Văn Hùng" in [m["full_name"] for m in draft.members]
     assert "Phạm Thị Dung" not in [m["full_name"] for m in draft.members]
-    _sign(users, draft, "27/QĐ-UBND", D(2026, 3, 2))
+    sign_decision(actor=users.commune_officer, decision=draft, number="27/QĐ-UBND", on=D(2026, 3, 2))
     first.refresh_from_db()
     assert first.status == DecisionStatus.SUPERSEDED
     assert "Phạm Thị Dung" in [m["full_name"] for m in first.members]  # history keeps the old roster
 
 
 def test_a_decision_number_is_used_once_per_commune(users: Users, tree: Tree) -> None:
-    team = _team(users, tree)
-    _sign(users, team.decisions.get(), "15/QĐ-UBND", D(2026, 1, 10))
+    team = make_team(actor=users.commune_officer, village=tree.v1, members=_four())
+    sign_decision(actor=users.commune_officer, decision=team.decisions.get(), number="15/QĐ-UBND", on=D(2026, 1, 10))
     other = services.team_propose(
         actor=users.commune_officer,
         commune=tree.c1,
@@ -146,7 +128,9 @@ def test_a_decision_number_is_used_once_per_commune(users: Users, tree: Tree) ->
         members=[MemberIn(full_name="Ngô Văn Khải", role="leader")],
     )
     with pytest.raises(DomainError, match="15/QĐ-UBND"):
-        _sign(users, other.decisions.get(), "15/QĐ-UBND", D(2026, 1, 11))
+        sign_decision(
+            actor=users.commune_officer, decision=other.decisions.get(), number="15/QĐ-UBND", on=D(2026, 1, 11)
+        )
     assert other.decisions.get().number == ""
 
 
@@ -190,8 +174,8 @@ def test_team_leaders_and_officers_see_phones_in_full_and_members_do_not(users: 
 
 
 def test_figures_are_keyed_by_stable_codes(users: Users, tree: Tree) -> None:
-    team = _team(users, tree)
-    _sign(users, team.decisions.get(), "15/QĐ-UBND", D(2026, 1, 10))
+    team = make_team(actor=users.commune_officer, village=tree.v1, members=_four())
+    sign_decision(actor=users.commune_officer, decision=team.decisions.get(), number="15/QĐ-UBND", on=D(2026, 1, 10))
     figures = selectors.team_figures(user=users.province_officer, unit=tree.p1)
     assert figures.by_organisation == {"other": 1, "womens_union": 1, "youth_union": 2}
     assert figures.by_gender == {"unknown": 3, "female": 1}
@@ -202,8 +186,8 @@ def test_figures_are_keyed_by_stable_codes(users: Users, tree: Tree) -> None:
 def test_members_per_100_residents_come_from_the_household_register(users: Users, tree: Tree) -> None:
     from cdtt.households.models import Household
 
-    team = _team(users, tree)
-    _sign(users, team.decisions.get(), "15/QĐ-UBND", D(2026, 1, 10))
+    team = make_team(actor=users.commune_officer, village=tree.v1, members=_four())
+    sign_decision(actor=users.commune_officer, decision=team.decisions.get(), number="15/QĐ-UBND", on=D(2026, 1, 10))
     assert selectors.team_figures(user=users.province_officer, unit=tree.p1).population is None
     for n in range(50):
         Household.objects.create(commune=tree.c1, village=tree.v1, head_name=f"Hộ {n}", members_count=4)

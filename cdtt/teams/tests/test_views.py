@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from cdtt.geo.models import REFORM_DATE, Village
 from cdtt.teams import services
-from cdtt.teams.models import ChatGroup, Decision, DecisionStatus, Member, MemberRole, Membership, Team, TeamStatus
+from cdtt.teams.models import ChatGroup, DecisionStatus, Member, MemberRole, Membership, Team, TeamStatus
 from cdtt.teams.services import MemberIn
 from conftest import Tree, Users
+from tests.builders import make_team, sign_decision
 
 TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
@@ -32,30 +33,8 @@ def _four() -> list[MemberIn]:
     ]
 
 
-def _team(users: Users, tree: Tree, village: Village | None = None) -> Team:
-    return services.team_propose(
-        actor=users.commune_officer, commune=tree.c1, village=village or tree.v1, members=_four(), joined_on=JOINED
-    )
-
-
 def _membership(name: str) -> Membership:
     return Membership.objects.get(member__full_name=name, left_on__isnull=True)
-
-
-def _sign(users: Users, decision: Decision, number: str, on: datetime.date, actor: Any = None) -> Decision:
-    actor = actor or users.commune_officer
-    services.decision_update(
-        actor=actor,
-        decision=decision,
-        number=number,
-        issued_on=on,
-        signer_name="Hoàng Văn Em",
-        signer_title="chairman",
-        legal_bases=decision.legal_bases,
-        proposer=decision.proposer,
-        recipients=decision.recipients,
-    )
-    return services.decision_sign(actor=actor, decision=decision)
 
 
 def _setup_data(rows: list[dict[str, str]], *, total: int = 4, joined_on: datetime.date = JOINED) -> dict[str, str]:
@@ -99,7 +78,7 @@ class World:
 
 @pytest.fixture
 def world(tree: Tree, users: Users) -> World:
-    team = _team(users, tree)
+    team = make_team(actor=users.commune_officer, village=tree.v1, members=_four(), joined_on=JOINED)
     for village in (tree.v1, None):
         services.chat_group_save(
             actor=users.commune_officer,
@@ -225,7 +204,7 @@ def test_home_sends_a_team_member_without_a_team_to_the_commune_page(
 def test_home_lists_a_province_officers_communes_with_counts_and_searches_without_diacritics(
     signed_in: Callable[..., Client], tree: Tree, users: Users, world: World
 ) -> None:
-    _sign(users, world.team.decisions.get(), "1/QĐ-UBND", TODAY - DAY)
+    sign_decision(actor=users.commune_officer, decision=world.team.decisions.get(), number="1/QĐ-UBND", on=TODAY - DAY)
     client = signed_in("province_officer")
     response = client.get("/teams/")
     rows = {row.commune.name: (row.villages, row.with_team) for row in response.context["rows"]}
@@ -340,7 +319,9 @@ def test_the_home_list_query_count_does_not_grow_with_communes(
                 actor=users.national_admin, commune=commune, village=village, members=[MemberIn(full_name="A")]
             )
             if commune == tree.c2:
-                _sign(users, team.decisions.get(), f"{index}/QĐ-UBND", TODAY, actor=users.national_admin)
+                sign_decision(
+                    actor=users.national_admin, decision=team.decisions.get(), number=f"{index}/QĐ-UBND", on=TODAY
+                )
     with django_assert_max_num_queries(8):  # +1: the unread-notices badge
         response = client.get("/teams/")
     rows = {row.commune: (row.villages, row.with_team) for row in response.context["rows"]}
@@ -510,7 +491,9 @@ def test_the_roster_on_a_past_date(signed_in: Callable[..., Client], tree: Tree,
 def test_replacing_a_member_keeps_both_in_the_history_and_drafts_a_new_decision(
     signed_in: Callable[..., Client], tree: Tree, users: Users, world: World
 ) -> None:
-    signed = _sign(users, world.team.decisions.get(), "15/QĐ-UBND", TODAY - 30 * DAY)
+    signed = sign_decision(
+        actor=users.commune_officer, decision=world.team.decisions.get(), number="15/QĐ-UBND", on=TODAY - 30 * DAY
+    )
     client = signed_in("commune_officer")
     url = f"/teams/{world.team.pk}/members/{world.member.pk}/replace/"
     data = {"full_name": "Vũ Thị Giang", "organisation": "youth_union", "on": TODAY.isoformat(), "reason": "Đi học"}
@@ -608,7 +591,7 @@ def test_writes_by_a_wrong_role_or_another_unit_change_nothing(
 def test_a_team_leader_records_their_village_group_with_coverage(
     signed_in: Callable[..., Client], tree: Tree, users: Users
 ) -> None:
-    team = _team(users, tree)
+    team = make_team(actor=users.commune_officer, village=tree.v1, members=_four(), joined_on=JOINED)
     client = signed_in("team_leader")
     url = f"/teams/village/{tree.v1.pk}/group/"
     assert client.get(url).context["form"].initial["platform"] == "zalo"

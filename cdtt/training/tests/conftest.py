@@ -44,7 +44,9 @@ class World:
     teams: dict[str, Team]
 
 
-def _team(village: Any, names: list[str], counter: list[int]) -> tuple[Team, list[Member]]:
+def _active_team(village: Any, names: list[str], counter: list[int]) -> tuple[Team, list[Member]]:
+    """An active team of ``village`` with these members, written directly (training needs rosters, not the
+    proposal workflow, which tests/builders.make_team goes through)."""
     team = Team.objects.create(commune=village.commune, village=village, name=f"Tổ {village.name}", status="active")
     found = []
     for name in names:
@@ -66,10 +68,10 @@ def world(tree: Tree, users: Users) -> World:
     other_platform = Platform.objects.exclude(pk=vneid.pk).filter(owner__isnull=True).first()
     assert other_platform is not None
     counter = [0]
-    t1, (m1, m2, m3) = _team(tree.v1, ["Nguyễn Thị Một", "Trần Văn Hai", "Lê Thị Ba"], counter)
-    t2, (m8,) = _team(tree.v2, ["Phạm Văn Tám"], counter)
-    t3, (m4, m5) = _team(tree.v3, ["Hoàng Thị Bốn", "Vũ Văn Năm"], counter)
-    t5, (m6, m7) = _team(tree.v5, ["Đặng Văn Sáu", "Bùi Thị Bảy"], counter)
+    t1, (m1, m2, m3) = _active_team(tree.v1, ["Nguyễn Thị Một", "Trần Văn Hai", "Lê Thị Ba"], counter)
+    t2, (m8,) = _active_team(tree.v2, ["Phạm Văn Tám"], counter)
+    t3, (m4, m5) = _active_team(tree.v3, ["Hoàng Thị Bốn", "Vũ Văn Năm"], counter)
+    t5, (m6, m7) = _active_team(tree.v5, ["Đặng Văn Sáu", "Bùi Thị Bảy"], counter)
     Member.objects.filter(pk=m1.pk).update(user=users.team_member)
     enterprise = services.enterprise_save(
         actor=users.province_officer,

@@ -35,7 +35,7 @@ from cdtt.households.services import MAX_MEMBERS, HouseholdIn, ResidentIn, clean
 from cdtt.transfers.importers import dates
 from cdtt.transfers.importers import teams as team_importer
 from cdtt.transfers.importers.places import AddressResolver, VillageFinder, plain
-from cdtt.transfers.importers.tabular import Column, FileProblem, header_lookup, label_key
+from cdtt.transfers.importers.tabular import Column, FileProblem, header_lookup, label_key, missing_columns_message
 from cdtt.transfers.models import RowOutcome
 
 MAX_ROWS = 200_000
@@ -415,10 +415,7 @@ def _layout(positions: dict[str, int], line: int) -> Layout:
 
 
 def _missing_columns(missing: list[str]) -> str:
-    names = ", ".join(f"“{_LABELS[key]}”" for key in missing)
-    return _(
-        "The header row is missing the columns %(columns)s. Download the template to see the expected columns."
-    ) % {"columns": names}
+    return missing_columns_message(missing, columns=COLUMNS)
 
 
 def is_column_numbers(cells: list[str]) -> bool:

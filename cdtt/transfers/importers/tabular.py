@@ -138,6 +138,34 @@ class Column:
     aliases: tuple[str, ...]  # label_key() forms accepted in a file, whatever the UI language
 
 
+def too_many_rows(message: str, *, max_rows: int) -> FileProblem:
+    """The problem for a file over an importer's row limit; ``message`` names the rows and holds ``%(max)s``.
+
+    Each importer keeps its own sentence ("member rows", "village rows") so the translation reads naturally.
+    """
+    return FileProblem(message % {"max": f"{max_rows:,}"})
+
+
+def missing_columns_message(
+    missing: Sequence[str], *, columns: Sequence[Column], either: tuple[str, str] | None = None
+) -> str:
+    """The message for header columns not found, in the order given.
+
+    ``either`` is a (code key, name key) pair where one of the two is enough: the code key in ``missing`` is
+    then shown as "“code” or “name”".
+    """
+    labels = {column.key: str(column.label) for column in columns}
+    names = [
+        _("“%(code)s” or “%(name)s”") % {"code": labels[either[0]], "name": labels[either[1]]}
+        if either is not None and key == either[0]
+        else f"“{labels[key]}”"
+        for key in missing
+    ]
+    return _(
+        "The header row is missing the columns %(columns)s. Download the template to see the expected columns."
+    ) % {"columns": ", ".join(names)}
+
+
 def label_key(value: str) -> str:
     """Normalise a header or label cell for matching: "Tên thôn (bắt buộc) *" -> "ten thon"."""
     return _NOT_WORD.sub(" ", fold(_PARENTHESES.sub(" ", value))).strip()

@@ -27,7 +27,16 @@ from cdtt.transfers import selectors
 from cdtt.transfers.importers import dates
 from cdtt.transfers.importers import villages as village_importer
 from cdtt.transfers.importers.places import VillageFinder
-from cdtt.transfers.importers.tabular import Column, FileProblem, TooManyRows, find_header, label_key, read_rows
+from cdtt.transfers.importers.tabular import (
+    Column,
+    FileProblem,
+    TooManyRows,
+    find_header,
+    label_key,
+    missing_columns_message,
+    read_rows,
+    too_many_rows,
+)
 
 MAX_ROWS = 5000
 MAX_NAME = 150
@@ -260,22 +269,13 @@ def parse(*, data: bytes, filename: str, commune_optional: bool) -> list[dict[st
 
 
 def _too_many() -> FileProblem:
-    return FileProblem(
-        _("The file has more than %(max)s member rows. Split it into smaller files.") % {"max": f"{MAX_ROWS:,}"}
+    return too_many_rows(
+        _("The file has more than %(max)s member rows. Split it into smaller files."), max_rows=MAX_ROWS
     )
 
 
 def _missing_columns_message(missing: list[str]) -> str:
-    labels = {column.key: str(column.label) for column in COLUMNS}
-    names = [
-        _("“%(code)s” or “%(name)s”") % {"code": labels[COMMUNE_CODE], "name": labels[COMMUNE_NAME]}
-        if key == COMMUNE_CODE
-        else f"“{labels[key]}”"
-        for key in missing
-    ]
-    return _(
-        "The header row is missing the columns %(columns)s. Download the template to see the expected columns."
-    ) % {"columns": ", ".join(names)}
+    return missing_columns_message(missing, columns=COLUMNS, either=(COMMUNE_CODE, COMMUNE_NAME))
 
 
 # -- single values ------------------------------------------------------------------------------

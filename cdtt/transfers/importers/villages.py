@@ -22,7 +22,16 @@ from cdtt.geo import resolver
 from cdtt.geo.models import REFORM_DATE, AdminUnit, VillageKind
 from cdtt.transfers import selectors
 from cdtt.transfers.importers import dates
-from cdtt.transfers.importers.tabular import Column, FileProblem, TooManyRows, find_header, label_key, read_rows
+from cdtt.transfers.importers.tabular import (
+    Column,
+    FileProblem,
+    TooManyRows,
+    find_header,
+    label_key,
+    missing_columns_message,
+    read_rows,
+    too_many_rows,
+)
 
 MAX_ROWS = 5000
 MAX_NAME = 200
@@ -144,22 +153,13 @@ def parse(*, data: bytes, filename: str, commune_optional: bool) -> list[dict[st
 
 
 def _too_many() -> FileProblem:
-    return FileProblem(
-        _("The file has more than %(max)s village rows. Split it into smaller files.") % {"max": f"{MAX_ROWS:,}"}
+    return too_many_rows(
+        _("The file has more than %(max)s village rows. Split it into smaller files."), max_rows=MAX_ROWS
     )
 
 
 def _missing_columns_message(missing: list[str]) -> str:
-    labels = {column.key: str(column.label) for column in COLUMNS}
-    names = [
-        _("“%(code)s” or “%(name)s”") % {"code": labels[COMMUNE_CODE], "name": labels[COMMUNE_NAME]}
-        if key == COMMUNE_CODE
-        else f"“{labels[key]}”"
-        for key in missing
-    ]
-    return _(
-        "The header row is missing the columns %(columns)s. Download the template to see the expected columns."
-    ) % {"columns": ", ".join(names)}
+    return missing_columns_message(missing, columns=COLUMNS, either=(COMMUNE_CODE, COMMUNE_NAME))
 
 
 # -- kinds ---------------------------------------------------------------------------------------

@@ -12,12 +12,13 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from cdtt.accounts.models import RoleAssignment, User
+from cdtt.accounts.models import User
 from cdtt.core.models import AuditEvent
 from cdtt.geo.models import LEGACY_END, REFORM_DATE, AdminUnit, UnitKind, Village, VillageKind
 from cdtt.geo.services import village_create
 from cdtt.transfers.importers import villages as village_importer
 from cdtt.transfers.models import ImportJob, ImportStatus
+from tests.builders import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -50,12 +51,6 @@ def _unit(code: str, name: str, short: str, kind: str, parent: AdminUnit | None,
     return AdminUnit.objects.create(code=code, name=name, short_name=short, kind=kind, parent=parent, **defaults)
 
 
-def _user(username: str, role: str, unit: AdminUnit, village: Village | None = None) -> User:
-    user = User.objects.create_user(username=username, password=None)
-    RoleAssignment.objects.create(user=user, role=role, unit=unit, village=village)
-    return user
-
-
 @pytest.fixture
 def tree() -> Tree:
     """This module's own tree (it overrides the shared one): two communes share a short name, one is legacy."""
@@ -77,11 +72,11 @@ def tree() -> Tree:
         b1=b1,
         b2=b2,
         legacy=legacy,
-        officer_a1=_user("officer_a1", "commune_officer", a1),
-        officer_a2=_user("officer_a2", "commune_officer", a2),
-        province_officer_a=_user("province_a", "province_officer", province_a),
-        outsider=_user("outsider", "commune_officer", b1),
-        team_member=_user("member", "team_member", a1, village),
+        officer_a1=make_user("officer_a1", role="commune_officer", unit=a1, password=None),
+        officer_a2=make_user("officer_a2", role="commune_officer", unit=a2, password=None),
+        province_officer_a=make_user("province_a", role="province_officer", unit=province_a, password=None),
+        outsider=make_user("outsider", role="commune_officer", unit=b1, password=None),
+        team_member=make_user("member", role="team_member", unit=a1, village=village, password=None),
     )
 
 

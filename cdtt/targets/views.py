@@ -1,11 +1,11 @@
 """Target boards: "my targets" for teams, the commune and province boards, setting and splitting targets.
 
-Every figure comes from the progress cells (``progress.selectors``); pages show aggregates only.
+Every figure comes from the progress cells (``progress.selectors``); pages show aggregates only. The reads
+of targets and periods are in ``targets.selectors``.
 """
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -21,57 +21,21 @@ from django.utils.translation import gettext_lazy
 
 from cdtt.access.decorators import requires
 from cdtt.access.permissions import Perm
-from cdtt.access.scope import as_id, scope_for
-from cdtt.activities.models import Activity
+from cdtt.access.scope import scope_for
 from cdtt.catalog.models import Indicator
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.geo.models import AdminUnit, Village
 from cdtt.progress import selectors
+from cdtt.targets import selectors as target_selectors
 from cdtt.targets import services as targets
 from cdtt.targets import sheets
-from cdtt.targets.models import Period, PeriodKind, SplitMethod, Target
-from cdtt.targets.periods import QUARTERS, calendar_period
+from cdtt.targets.models import Period, SplitMethod
 
 # -- periods ----------------------------------------------------------------------------------------
 
 
-def period_choices(today: Any = None) -> list[Period]:
-    """This year, its quarters and months so far, last year, and the campaigns (newest first)."""
-    today = today or timezone.localdate()
-    wanted = [(PeriodKind.YEAR, today.year, 1)]
-    wanted += [(PeriodKind.QUARTER, today.year, q) for q in range((today.month - 1) // 3 + 1, 0, -1)]
-    wanted += [(PeriodKind.MONTH, today.year, m) for m in range(today.month, 0, -1)]
-    wanted.append((PeriodKind.YEAR, today.year - 1, 1))
-    # One query for the periods that exist; a missing one (a new month) is made once.
-    calendar = Period.objects.filter(
-        kind__in=[PeriodKind.YEAR, PeriodKind.QUARTER, PeriodKind.MONTH], start__year__gte=today.year - 1
-    )
-    existing = {(p.kind, p.start): p for p in calendar}
-    found = []
-    for kind, year, number in wanted:
-        if kind == PeriodKind.YEAR:
-            month = 1
-        elif kind == PeriodKind.QUARTER:
-            month = QUARTERS[number][0]
-        else:
-            month = number
-        period = existing.get((kind, datetime.date(year, month, 1)))
-        found.append(period or calendar_period(kind, year, number))
-    found += list(Period.objects.filter(kind=PeriodKind.CAMPAIGN).order_by("-start")[:20])
-    return found
-
-
 def chosen_period(request: HttpRequest) -> tuple[Period, list[Period]]:
-    choices = period_choices()
-    wanted = request.GET.get("period", "")
-    for period in choices:
-        if str(period.pk) == wanted:
-            return period, choices
-    if wanted:
-        other = Period.objects.filter(pk=as_id(wanted)).first()
-        if other is not None:
-            return other, [other, *choices]
-    return choices[0], choices
+    return target_selectors.period_chosen(wanted=request.GET.get("period", ""))
 
 
 # -- boards -----------------------------------------------------------------------------------------
@@ -108,16 +72,15 @@ def _children_rows(
     given = {
         child_id: value for (_i, child_id), value in targets.children_targets(children, period, [indicator]).items()
     }
-    scope = scope_for(user)
-    villages = set(scope.villages(Perm.VIEW_FIGURES).filter(pk__in=ids).values_list("pk", flat=True))
+    villages = target_selectors.village_ids_with_figures(user=user, ids=ids)
     rows = []
     for child in children:
         if isinstance(child, Village):  # a team member opens only their own village
-            url = reverse("progress:village", args=[child.pk]) if child.pk in villages else ""
+            url = reverse("targets:village", args=[child.pk]) if child.pk in villages else ""
         else:
-            url = reverse("progress:unit", args=[child.pk])
+            url = reverse("targets:unit", args=[child.pk])
         rows.append(ChildRow(child, achieved.get((indicator.pk, child.pk), Decimal(0)), given.get(child.pk), url))
-    parent = Target.objects.filter(period=period, indicator=indicator, unit=subject).first()
+    parent = target_selectors.unit_target(unit=subject, indicator=indicator, period=period)
     return rows, targets.reconcile(parent) if parent else None
 
 
@@ -139,7 +102,7 @@ def _board(request: HttpRequest, subject: AdminUnit | Village, *, unit: AdminUni
         "can_assign": can_assign,
         "can_decide": scope.has(Perm.MANAGE_GROUPS) and scope.has(Perm.EDIT_HOUSEHOLDS),
         "can_record": isinstance(subject, Village)
-        and scope.villages(Perm.RECORD_ACTIVITIES).filter(pk=subject.pk).exists(),
+        and target_selectors.may_record_in(user=request.user, village=subject),
     }
     if isinstance(subject, AdminUnit):
         with_target = [f.indicator for f in figures if f.target is not None]
@@ -152,22 +115,10 @@ def _board(request: HttpRequest, subject: AdminUnit | Village, *, unit: AdminUni
         if indicator is not None:
             rows, reconciliation = _children_rows(request.user, subject, indicator, period)
             context.update(rows=rows, reconciliation=reconciliation)
-            parent_target = Target.objects.filter(period=period, indicator=indicator, unit=subject).first()
-            context["parent_target"] = parent_target
+            context["parent_target"] = target_selectors.unit_target(unit=subject, indicator=indicator, period=period)
     else:
-        context["mine"] = _my_counts(request.user, subject, period)
-    return render(request, "progress/board.html", context)
-
-
-def _my_counts(user: Any, village: Village, period: Period) -> dict[str, int]:
-    """What the signed-in member recorded in the period (read from their own records)."""
-    mine = Activity.objects.filter(
-        recorded_by=user, village=village, voided_at__isnull=True, occurred_on__range=(period.start, period.end)
-    )
-    return {
-        "guidance": mine.filter(kind="guidance").count(),
-        "events": mine.exclude(kind="guidance").count(),
-    }
+        context["mine"] = target_selectors.activity_counts_mine(user=request.user, village=subject, period=period)
+    return render(request, "targets/board.html", context)
 
 
 @requires(Perm.VIEW_FIGURES)
@@ -191,10 +142,10 @@ def my_targets(request: HttpRequest) -> HttpResponse:
     village_grant = next((g for g in grants if g.village_id is not None), None)
     query = f"?{request.GET.urlencode()}" if request.GET else ""
     if village_grant is not None:
-        return redirect(reverse("progress:village", args=[village_grant.village_id]) + query)
+        return redirect(reverse("targets:village", args=[village_grant.village_id]) + query)
     if grants:
         top = min(grants, key=lambda g: g.unit_path.count("/"))
-        return redirect(reverse("progress:unit", args=[top.unit_id]) + query)
+        return redirect(reverse("targets:unit", args=[top.unit_id]) + query)
     raise NotFound(_("The unit was not found."))
 
 
@@ -230,19 +181,12 @@ def _subject_of(key: str, unit: AdminUnit) -> AdminUnit | Village:
     raise NotFound(_("The unit was not found."))
 
 
-def _indicators_for(unit: AdminUnit, period: Period) -> Any:
-    year = period.start.year
-    usable = Indicator.objects.filter(is_active=True).order_by("order", "code")
-    ids = [i.pk for i in usable if i.valid_in(year) and (i.owner is None or unit.path.startswith(i.owner.path))]
-    return Indicator.objects.filter(pk__in=ids).order_by("order", "code")
-
-
 @requires(Perm.ASSIGN_TARGETS)
 def target_set_view(request: HttpRequest, unit_id: int) -> HttpResponse:
     """Give a target to this unit or one of its children for the chosen period."""
     unit = scope_for(request.user).unit(unit_id, Perm.ASSIGN_TARGETS)
     period, periods = chosen_period(request)
-    indicators = _indicators_for(unit, period)
+    indicators = target_selectors.indicators_for(unit=unit, period=period)
     form = TargetForm(
         request.POST or None,
         subjects=_subjects(unit),
@@ -279,12 +223,12 @@ def target_set_view(request: HttpRequest, unit_id: int) -> HttpResponse:
             )
             return redirect(_board_url(unit, period, target.indicator))
     return render(
-        request, "progress/target_form.html", {"unit": unit, "form": form, "period": period, "periods": periods}
+        request, "targets/target_form.html", {"unit": unit, "form": form, "period": period, "periods": periods}
     )
 
 
 def _board_url(unit: AdminUnit, period: Period, indicator: Indicator | None = None) -> str:
-    url = reverse("progress:unit", args=[unit.pk]) + f"?period={period.pk}"
+    url = reverse("targets:unit", args=[unit.pk]) + f"?period={period.pk}"
     return url + (f"&indicator={indicator.pk}" if indicator else "")
 
 
@@ -303,11 +247,9 @@ class SplitRow:
 @requires(Perm.ASSIGN_TARGETS)
 def target_split_view(request: HttpRequest, target_id: int) -> HttpResponse:
     """Split a unit's target across its children: preview each method, or enter the shares by hand."""
-    scope = scope_for(request.user)
-    parent = Target.objects.select_related("unit", "indicator", "period").filter(pk=as_id(target_id)).first()
-    if parent is None or parent.unit is None or not scope.covers_unit(parent.unit, Perm.ASSIGN_TARGETS):
-        raise NotFound(_("The target was not found."))
+    parent = target_selectors.target_for_split(user=request.user, target_id=target_id)
     unit = parent.unit
+    assert unit is not None  # target_for_split returns a unit's target only
     children = targets.children_of(unit)
     if request.method == "POST":
         method = request.POST.get("method", "")
@@ -363,7 +305,7 @@ def target_split_view(request: HttpRequest, target_id: int) -> HttpResponse:
             for m in (SplitMethod.ADULTS, SplitMethod.HOUSEHOLDS, SplitMethod.EVEN)
         ],
     }
-    return render(request, "progress/split.html", context)
+    return render(request, "targets/split.html", context)
 
 
 urlpatterns: list[URLPattern] = [
@@ -404,7 +346,7 @@ def sheet_import(request: HttpRequest, unit_id: int) -> HttpResponse:
         stored = request.session.get(SHEET_SESSION_KEY) or {}
         if stored.get("unit") != unit.pk or stored.get("period") != period.pk:
             messages.error(request, _("Upload the sheet again."))
-            return redirect(reverse("progress:sheet", args=[unit.pk]) + f"?period={period.pk}")
+            return redirect(reverse("targets:sheet", args=[unit.pk]) + f"?period={period.pk}")
         data = base64.b64decode(stored["data"])
         reading = sheets.read_sheet(data, stored["name"], unit=unit, period=period)
         try:
@@ -436,7 +378,7 @@ def sheet_import(request: HttpRequest, unit_id: int) -> HttpResponse:
                         "name": upload.name or "",
                         "data": base64.b64encode(data).decode(),
                     }
-    return render(request, "progress/sheet.html", context, status=400 if context.get("error") else 200)
+    return render(request, "targets/sheet.html", context, status=400 if context.get("error") else 200)
 
 
 urlpatterns += [
