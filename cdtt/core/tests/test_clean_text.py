@@ -86,7 +86,8 @@ def test_a_json_body_is_stored_in_nfc_without_control_characters(
 def test_a_json_body_with_lone_surrogates_is_stored_without_them(
     signed_in: Callable[[str], Client], tree: Tree, users: Users
 ) -> None:
-    body = '{"commune_id": %d, "name": "Th\\u00f4n \\ud800M\\u1edbi\\udc00", "kind": "thon"}' % tree.c1.pk
+    name = '"Th\\u00f4n \\ud800M\\u1edbi\\udc00"'  # JSON escapes, two of them lone surrogates
+    body = f'{{"commune_id": {tree.c1.pk}, "name": {name}, "kind": "thon"}}'
     response = signed_in("commune_officer").post("/api/v1/villages", body, content_type="application/json")
     assert response.status_code in {200, 201}, response.content
     assert Village.objects.filter(commune=tree.c1, name="Thôn Mới").exists()
