@@ -126,7 +126,9 @@ def world_build() -> World:
     )
     geo.village_create(actor=xahcm, commune=units["sai_gon"], name="Khu phố 2", kind=VillageKind.KHU_PHO)
     with_resident = household_create(
-        actor=xahcm, village=villages["no_team"], data=HouseholdIn(head_name="Võ Thị Hoa", members_count=2)
+        actor=xahcm,
+        village=villages["no_team"],
+        data=HouseholdIn(consent="verbal", head_name="Võ Thị Hoa", members_count=2),
     )
     resident_add(actor=xahcm, household=with_resident, data=ResidentIn(full_name="Võ Thị Hoa", birth_year=1970))
     household_create(actor=xahcm, village=villages["no_team"], data=HouseholdIn(head_name="Lý Văn Tâm"))

@@ -29,7 +29,7 @@ from cdtt.households.models import (
     RequestStatus,
     Resident,
 )
-from cdtt.households.services import HouseholdIn, ResidentIn
+from cdtt.households.services import HouseholdIn
 from conftest import Tree, Users
 
 D = datetime.date
@@ -69,10 +69,9 @@ def _household(actor: Any, village: Any, name: str) -> Household:
 def world(tree: Tree, users: Users) -> World:
     officer = users.commune_officer
     household = _household(officer, tree.v1, "Nguyễn Văn An")
-    resident = services.resident_add(
-        actor=officer,
-        household=household,
-        data=ResidentIn(full_name="Nguyễn Thị Bình", birth_year=1990, gender="female", phone="0987654321"),
+    # Registered, like the phone, before members needed the household's consent (this file is about consent).
+    resident = Resident.objects.create(
+        household=household, full_name="Nguyễn Thị Bình", birth_year=1990, gender="female", phone="0987654321"
     )
     services.adoption_set(actor=officer, household=household, item_code="epayment")
     services.adoption_set(actor=officer, household=household, item_code="vneid_level2", resident=resident)

@@ -24,7 +24,7 @@ WIFE = "Đỗ Thị Hạnh"
 def household(tree: Tree, users: Users) -> Household:
     officer = users.commune_officer
     household = services.household_create(
-        actor=officer, village=tree.v1, data=HouseholdIn(head_name=HEAD, notes="Nhà gần chợ")
+        actor=officer, village=tree.v1, data=HouseholdIn(consent="verbal", head_name=HEAD, notes="Nhà gần chợ")
     )
     services.resident_add(actor=officer, household=household, data=ResidentIn(full_name=WIFE, birth_year=1981))
     Activity.objects.create(

@@ -121,7 +121,7 @@ def rows_of(job: ImportJob) -> list[ImportRow]:
 
 
 def confirm(client: Client, job: ImportJob) -> ImportJob:
-    client.post(reverse("transfers:household_job_confirm", args=[job.pk]))
+    client.post(reverse("transfers:household_job_confirm", args=[job.pk]), {"consent": "paper"})
     job.refresh_from_db()
     return job
 
@@ -623,7 +623,7 @@ def test_confirming_twice_writes_once(tree: Tree, officer: Client) -> None:
     job = last_job()
 
     job = confirm(officer, job)
-    again = officer.post(reverse("transfers:household_job_confirm", args=[job.pk]), follow=True)
+    again = officer.post(reverse("transfers:household_job_confirm", args=[job.pk]), {"consent": "paper"}, follow=True)
     services_households.household_import_apply(job_id=job.pk)  # a task delivered twice
 
     assert job.status == ImportStatus.DONE
