@@ -479,14 +479,6 @@ def household_import_confirm(
     import_unit_check(actor=actor, unit=job.unit, kind=HOUSEHOLDS)
     if consent and consent not in ConsentMethod.values:
         raise DomainError(_("Choose how the consent was given."), field="consent")
-    if needs_consent(job) and not consent and job.status == ImportStatus.PREVIEW:
-        raise DomainError(
-            _(
-                "The file has phone numbers or household members, which are kept only with the households' "
-                "consent: say how the heads of household agreed."
-            ),
-            field="consent",
-        )
     with transaction.atomic():
         undecided = ImportRow.objects.filter(
             job=job, outcome=RowOutcome.DUPLICATE, decision=RowDecision.UNDECIDED
@@ -494,6 +486,14 @@ def household_import_confirm(
         if undecided and job.status == ImportStatus.PREVIEW:
             raise DomainError(
                 _("Decide first on the %(n)s likely duplicates: import anyway or skip.") % {"n": undecided}
+            )
+        if needs_consent(job) and not consent and job.status == ImportStatus.PREVIEW:
+            raise DomainError(
+                _(
+                    "The file has phone numbers or household members, which are kept only with the households' "
+                    "consent: say how the heads of household agreed."
+                ),
+                field="consent",
             )
         # The conditional update is the guard against double submits: only one caller flips the status.
         summary = ImportJob.objects.values_list("summary", flat=True).get(pk=job.pk)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from docx import Document
 
+from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.core.models import AuditEvent
 from cdtt.households import privacy, selectors, services
@@ -73,6 +74,7 @@ def world(tree: Tree, users: Users) -> World:
     resident = Resident.objects.create(
         household=household, full_name="Nguyễn Thị Bình", birth_year=1990, gender="female", phone="0987654321"
     )
+    audit_record(actor=officer, action="resident.create", target=resident, unit=household.commune)  # as it was then
     services.adoption_set(actor=officer, household=household, item_code="epayment")
     services.adoption_set(actor=officer, household=household, item_code="vneid_level2", resident=resident)
     return World(

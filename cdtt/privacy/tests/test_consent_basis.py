@@ -229,7 +229,7 @@ def test_the_api_refuses_a_person_for_a_household_without_consent(
         headers={"Accept-Language": "vi"},
     )
     assert response.status_code in (400, 422)
-    assert "chỉ được ghi nhận khi có sự đồng ý" in response.content.decode()
+    assert "chỉ được ghi nhận khi có sự đồng ý" in response.json()["detail"]
     assert not Resident.objects.exists()
 
 

@@ -266,7 +266,14 @@ def test_residents_are_grouped_by_head_and_address_whatever_the_accents(tree: Tr
     job = last_job()
     stored = rows_of(job)
     assert job.status == ImportStatus.PREVIEW, [r.errors for r in stored]
-    assert job.summary == {"shape": "resident", "households": 2, "residents": 4, "duplicates": 0, "undecided": 0}
+    assert job.summary == {
+        "shape": "resident",
+        "households": 2,
+        "residents": 4,
+        "duplicates": 0,
+        "undecided": 0,
+        "with_phones": 2,
+    }
     assert [(r.outcome, r.group) for r in stored] == [
         (RowOutcome.NEW, 2),
         (RowOutcome.JOINS, 2),
