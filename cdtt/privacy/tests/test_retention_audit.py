@@ -190,7 +190,7 @@ def staff_aged(tree: Tree, settings: Any, tmp_path: Any) -> dict[str, Any]:
     settings.MEDIA_ROOT = tmp_path / "media"
     old_photo, new_photo = _photo(tree, LONG_AGO), _photo(tree, None)
     tasks = apps.get_model("django_tasks_database", "DBTaskResult")
-    common = {"args_kwargs": {"args": [1], "kwargs": {}}, "task_path": "x.y", "backend_name": "default"}
+    common: dict[str, Any] = {"args_kwargs": {"args": [1], "kwargs": {}}, "task_path": "x.y", "backend_name": "default"}
     common |= {"run_after": timezone.now(), "exception_class_path": "", "traceback": ""}
     finished = tasks.objects.create(status="SUCCESSFUL", finished_at=OLD, **common)
     running = tasks.objects.create(status="RUNNING", **common)

@@ -61,7 +61,7 @@ def test_a_member_who_left_is_erased_with_their_account_and_every_mention(users:
     member = Member.objects.get(pk=gone.pk)
     assert (member.full_name, member.phone, member.birth_year, member.occupation) == (staff.ERASED_NAME, "", None, "")
     assert member.gender == "male"  # the team figures by gender stay
-    account = User.objects.get(pk=gone.user_id)
+    account = User.objects.get(pk=gone.user_id or 0)
     assert (account.full_name, account.phone, account.email, account.is_active) == ("", "", "", False)
     assert NAME not in account.username and not account.has_usable_password()
     assert NAME not in Membership.objects.get(member=member).left_reason
