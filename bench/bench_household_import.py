@@ -292,7 +292,7 @@ def measure(commune: AdminUnit, user: User, rows: list[dict[str, Any]], path: Pa
         sys.exit(1)
 
     start = time.perf_counter()
-    queue_households.household_import_confirm(actor=User.objects.get(pk=user.pk), job=job)
+    queue_households.household_import_confirm(actor=User.objects.get(pk=user.pk), job=job, consent="paper")
     confirm = time.perf_counter() - start
     job = ImportJob.objects.get(pk=job.pk)
     written = Household.objects.filter(commune=commune).count()

@@ -22,16 +22,15 @@ from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, NotFound, VersionConflict
 from cdtt.core.text import nfc, normalize_phone
 from cdtt.geo.models import Village
+from cdtt.households import privacy as household_privacy
 from cdtt.households.models import (
     AdoptionEvent,
     AdoptionItem,
     AdoptionStatus,
     AppliesTo,
-    Consent,
     ConsentMethod,
     Household,
     Internet,
-    ProcessingActivity,
     Relationship,
     Resident,
 )
@@ -173,9 +172,6 @@ def _bump(household: Household) -> None:
 # The household's own fields (``consent`` is given once, with the registration).
 HOUSEHOLD_FIELDS = tuple(name for name in HouseholdIn.__dataclass_fields__ if name != "consent")
 
-# Evidence of a consent recorded with the household itself: data (Vietnamese), not interface text.
-CONSENT_AT_REGISTRATION = "Ghi nhận khi đăng ký hộ"
-
 
 def household_create(
     *, actor: Any, village: Village, data: HouseholdIn, request: HttpRequest | None = None
@@ -185,7 +181,7 @@ def household_create(
     values = clean_household(data, village=village)
     if data.consent and data.consent not in ConsentMethod.values:
         raise DomainError(_("Choose how the consent was given."), field="consent")
-    if (values["phone"] or values["phone2"]) and not data.consent:
+    if household_privacy.needs_consent(values) and not data.consent:
         raise DomainError(
             _(
                 "A phone number is kept only with the household's consent: say how the head of household agreed, "
@@ -198,34 +194,29 @@ def household_create(
         engine.household_moved(household, +1)
         audit_record(actor=actor, action="household.create", target=household, unit=village.commune, request=request)
         if data.consent:
-            _consent_at_registration(actor, household, data.consent, request)
+            household_privacy.consent_at_registration(
+                actor=actor, household=household, method=data.consent, request=request
+            )
     return household
 
 
-def _consent_at_registration(actor: Any, household: Household, method: str, request: HttpRequest | None) -> None:
-    """The head's consent to the register (phones included), recorded with the household it comes with."""
-    activity = ProcessingActivity.objects.get(code="household_register")
-    consent = Consent.objects.create(
-        household=household,
-        activity=activity,
-        given_by=household.head_name,
-        given_at=timezone.now(),
-        method=method,
-        notice_version=activity.notice_version,
-        evidence=CONSENT_AT_REGISTRATION,
-        recorded_by=actor,
-    )
-    audit_record(
-        actor=actor,
-        action="consent.record",
-        target=consent,
-        unit=household.commune,
-        request=request,
-        household=household.pk,
-        activity=activity.code,
-        method=method,
-        notice_version=activity.notice_version,
-    )
+def _require_consent_for(household: Household, values: dict[str, Any]) -> None:
+    """A phone added to a household, or a person added to it, needs the household's active consent (the
+    register of processing lists phones and members as processed on consent); refused before anything changes."""
+    if not household_privacy.has_consent(household):
+        if "full_name" in values:
+            message = _(
+                "Members of a household are recorded only with its consent: record the head of household's "
+                "consent on the household's consents page first."
+            )
+            raise DomainError(message, field="full_name")
+        raise DomainError(
+            _(
+                "A phone number is kept only with the household's consent: record the head of household's "
+                "consent on the household's consents page first, or leave the phone empty."
+            ),
+            field="phone",
+        )
 
 
 def household_update(
@@ -241,6 +232,9 @@ def household_update(
     values = clean_household(data, village=household.village)
     changed = [name for name, value in values.items() if getattr(household, name) != value]
     was = {name: getattr(household, name) for name in changed}
+    new_phones: dict[str, Any] = {name: values[name] for name in ("phone", "phone2") if name in changed and values[name]}
+    if new_phones:
+        _require_consent_for(household, new_phones)
     counts_changed = bool({"members_count", "adults_count"} & set(changed))
     if counts_changed:
         before = Household(
@@ -279,8 +273,10 @@ def household_update(
 
 def resident_add(*, actor: Any, household: Household, data: ResidentIn, request: HttpRequest | None = None) -> Resident:
     require_household(actor, household)
+    values = clean_resident(data)
+    _require_consent_for(household, values)
     with transaction.atomic():
-        resident = Resident.objects.create(household=household, **clean_resident(data))
+        resident = Resident.objects.create(household=household, **values)
         _bump(household)
         audit_record(
             actor=actor,

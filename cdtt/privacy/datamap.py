@@ -50,6 +50,10 @@ class Field:
     # their commune, its villages or the units above it (a namesake elsewhere is another person); phones and
     # ID numbers are redacted everywhere. None: no unit, names are redacted in every row.
     unit_path: str | None = None
+    # FILE fields: the texts (ORM paths from the row) that say whose the file is: a photo sent with a difficulty
+    # that names the person, an image captioned with their name. Erasure deletes such a file, and any file whose
+    # own name names the person (``Nguyen_Van_An_CCCD.jpg``).
+    about: tuple[str, ...] = ()
 
 
 _STATE = (
@@ -153,8 +157,10 @@ DATASETS: tuple[Dataset, ...] = (
         _TEAM,
         "Họ tên, giới tính, năm sinh, số điện thoại, đơn vị, nghề nghiệp, vai trò trong tổ, quyết định, "
         "nhóm trò chuyện của thôn.",
-        "Trong thời gian là thành viên và 5 năm sau khi rời tổ (hồ sơ công vụ).",
+        "Trong thời gian là thành viên và 5 năm sau khi rời tổ (hồ sơ công vụ); sau đó họ tên, số điện thoại, "
+        "năm sinh, nghề nghiệp và tài khoản được xóa, số liệu tổ được giữ.",
         "UBND xã, huyện, tỉnh.",
+        retention_days=5 * 365 + 1,
     ),
     Dataset(
         "accounts",
@@ -219,7 +225,7 @@ DATASETS: tuple[Dataset, ...] = (
         "Duy trì phiên đăng nhập; chạy các tác vụ nền (nhập tệp, gửi tin).",
         _LAW_DUTY,
         "Mã phiên, tham số tác vụ (có thể chứa mã đối tượng).",
-        "Phiên: đến khi hết hạn; tác vụ nền: 30 ngày.",
+        "Phiên: đến khi hết hạn; kết quả tác vụ nền: xóa 30 ngày sau khi tác vụ kết thúc.",
         "Không chuyển cho bên nào.",
         retention_days=30,
     ),
@@ -263,12 +269,19 @@ FIELDS: tuple[Field, ...] = (
     Field("difficulties.Difficulty", "title", "difficulties", T, "unit"),
     Field("difficulties.Difficulty", "description", "difficulties", T, "unit"),
     Field("difficulties.DifficultyMessage", "body", "difficulties", T, "difficulty__unit"),
-    Field("difficulties.DifficultyPhoto", "file", "difficulties", F),
+    Field(
+        "difficulties.DifficultyPhoto",
+        "file",
+        "difficulties",
+        F,
+        "difficulty__unit",
+        about=("difficulty__title", "difficulty__description"),
+    ),
     # notices
     Field("notices.Notification", "title", "notices", T, "unit"),
     Field("notices.Notification", "body", "notices", T, "unit"),
     # imports
-    Field("transfers.ImportJob", "file", "imports", F),
+    Field("transfers.ImportJob", "file", "imports", F, "unit", about=("original_filename",)),
     Field("transfers.ImportJob", "original_filename", "imports", T, "unit"),
     Field("transfers.ImportJob", "rows", "imports", C, "unit"),
     Field("transfers.ImportJob", "failure", "imports", T, "unit"),
@@ -289,7 +302,7 @@ FIELDS: tuple[Field, ...] = (
     Field("teams.Decision", "proposer", "team_members", P),
     Field("teams.Decision", "members", "team_members", C),
     Field("teams.Decision", "recipients", "team_members", P),
-    Field("teams.Decision", "signed_scan", "team_members", F),
+    Field("teams.Decision", "signed_scan", "team_members", F, "commune"),
     Field("teams.ChatGroup", "invite_link", "team_members", L),
     # accounts
     Field("accounts.User", "username", "accounts", P),
@@ -313,17 +326,17 @@ FIELDS: tuple[Field, ...] = (
     Field("channels.ZaloMessage", "text", "zalo", T),
     Field("channels.ZaloMessage", "error", "zalo", T),
     # training
-    Field("training.Enterprise", "contact", "training", P),
-    Field("training.Session", "trainers", "training", P),
-    Field("training.Session", "cancel_reason", "training", T),
-    Field("training.Course", "description", "training", T),
+    Field("training.Enterprise", "contact", "training", P, "owner"),
+    Field("training.Session", "trainers", "training", P, "course__unit"),
+    Field("training.Session", "cancel_reason", "training", T, "course__unit"),
+    Field("training.Course", "description", "training", T, "unit"),
     # practices, announcements, reports: prose that may name someone
     Field("practices.Practice", "title", "practices", T),
     Field("practices.Practice", "body", "practices", T),
     Field("practices.Practice", "search_folded", "practices", T),
     Field("practices.Practice", "review_comment", "practices", T),
     Field("practices.PracticeImage", "caption", "practices", T),
-    Field("practices.PracticeImage", "image", "practices", F),
+    Field("practices.PracticeImage", "image", "practices", F, about=("caption",)),
     Field("practices.PracticeEvent", "comment", "practices", T),
     Field("practices.Announcement", "title", "practices", T),
     Field("practices.Announcement", "body", "practices", T),

@@ -27,6 +27,8 @@ from cdtt.privacy.datamap import Kind
 REDACTED = "[đã xóa]"
 # The register's own rows are erased field by field by the household erasure, not redacted.
 _ERASED_DIRECTLY = {"households.Household", "households.Resident"}
+# A member's own row and account are erased field by field by the staff erasure (``privacy.staff``).
+_STAFF_ERASED_DIRECTLY = {"teams.Member", "accounts.User"}
 _SEP = r"[\s.\-]?"
 
 
@@ -98,10 +100,25 @@ def _walk(value: Any, redact_text: Callable[[str], str]) -> Any:
     return value
 
 
-def _targets() -> list[datamap.Field]:
-    """Every declared place where a person of the register can appear outside the register's own rows."""
+def _targets(*, staff: bool = False) -> list[datamap.Field]:
+    """Every declared place where a person of the register can appear outside the register's own rows; for a
+    member of staff, the staff fields that name other people too (trainers, signers, contacts, phone labels)."""
     kinds = (Kind.FREE_TEXT, Kind.COPY, Kind.SUBJECT)
-    return [item for item in datamap.fields_of(*kinds) if item.model not in _ERASED_DIRECTLY]
+    found = [item for item in datamap.fields_of(*kinds) if item.model not in _ERASED_DIRECTLY]
+    if staff:
+        found += [
+            item
+            for item in datamap.fields_of(Kind.STAFF)
+            if item.model not in _STAFF_ERASED_DIRECTLY and _is_text(item)
+        ]
+    return found
+
+
+def _is_text(item: datamap.Field) -> bool:
+    from django.db.models import CharField, JSONField
+    from django.db.models import TextField as Text
+
+    return isinstance(apps.get_model(item.model)._meta.get_field(item.field), CharField | Text | JSONField)
 
 
 def _ancestors(path: str) -> list[str]:
@@ -156,13 +173,67 @@ def mentions(subject: Subject) -> list[tuple[datamap.Field, Any, Any]]:
     return found
 
 
-def redact(subject: Subject) -> dict[str, int]:
-    """Redact the person everywhere the map points; returns how many rows changed per place (for the audit)."""
+def _in_file_name(subject: Subject, name: str) -> bool:
+    """The file's own name names the person: ``Trần_Văn_Khải.jpg``, ``tran-van-khai-0912345671.png``."""
+    base = name.rsplit("/", 1)[-1]
+    words = " " + " ".join(re.split(r"[^0-9a-z]+", fold(base))) + " "
+    if any(f" {fold(person)} " in words for person in subject.names):
+        return True
+    digits = "".join(ch for ch in base if ch.isdigit())
+    return any(number in digits for number in subject.phones | subject.ids)
+
+
+def _files(subject: Subject) -> list[tuple[datamap.Field, Any]]:
+    """(place, row id) of every uploaded file that belongs to the person: named after them, or sent with a text
+    (a difficulty, a caption) that names them. Found before the texts are redacted, deleted after.
+
+    As in the texts, a *name* counts in rows of the person's commune and the units above it (or with no unit);
+    phone and ID numbers everywhere."""
+    numbers = Subject(subject.commune_path, phones=subject.phones, ids=subject.ids)
+    found = []
+    for item in datamap.fields_of(Kind.FILE):
+        model = apps.get_model(item.model)
+        rows = model._base_manager.exclude(**{item.field: ""}).order_by("pk")
+        local = _local_q(item, subject) if item.unit_path else Q()
+        passes = [(rows.filter(local), subject)]
+        if item.unit_path:
+            passes.append((rows.exclude(local), numbers))
+        for part, who in passes:
+            redact_text = _redactor(who, with_names=True)
+            for pk, name, *texts in part.values_list("pk", item.field, *item.about).iterator(chunk_size=2000):
+                if _in_file_name(who, name) or any(text and redact_text(text) != text for text in texts):
+                    found.append((item, pk))
+    return found
+
+
+def _delete_files(found: list[tuple[datamap.Field, Any]]) -> dict[str, int]:
+    """Delete the stored files; a row that cannot be without its file (a photo) goes with it, counting nothing."""
+    deleted: dict[str, int] = {}
+    for item, pk in found:
+        model = apps.get_model(item.model)
+        row = model._base_manager.filter(pk=pk).first()
+        if row is None:
+            continue
+        model_field = model._meta.get_field(item.field)
+        getattr(row, item.field).delete(save=False)
+        if model_field.blank:
+            model._base_manager.filter(pk=pk).update(**{item.field: ""})
+        else:
+            model._base_manager.filter(pk=pk).delete()
+        place = f"{item.model}.{item.field}"
+        deleted[place] = deleted.get(place, 0) + 1
+    return deleted
+
+
+def redact(subject: Subject, *, staff: bool = False) -> dict[str, int]:
+    """Redact the person everywhere the map points, and delete their uploaded files; returns how many rows
+    changed per place (for the audit)."""
     if subject.empty:
         return {}
     with_names, numbers_only = _redactor(subject, with_names=True), _redactor(subject, with_names=False)
+    files = _files(subject)
     changed: dict[str, int] = {}
-    for item in _targets():
+    for item in _targets(staff=staff):
         model = apps.get_model(item.model)
         column = model._meta.get_field(item.field).attname
         for pk, value, names_too in list(_rows(item, subject)):
@@ -172,4 +243,6 @@ def redact(subject: Subject) -> dict[str, int]:
                 model._base_manager.filter(pk=pk).update(**{column: new})
                 place = f"{item.model}.{item.field}"
                 changed[place] = changed.get(place, 0) + 1
+    for place, count in _delete_files(files).items():
+        changed[place] = changed.get(place, 0) + count
     return changed

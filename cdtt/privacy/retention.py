@@ -68,9 +68,47 @@ def _erase_households(rows: QuerySet[Any]) -> int:
     return count
 
 
+def _delete_photos(photos: QuerySet[Any]) -> int:
+    """The stored image goes with its row (a photo counts in no figure)."""
+    count = 0
+    for photo in photos.iterator(chunk_size=500):
+        photo.file.delete(save=False)
+        photo.delete()
+        count += 1
+    return count
+
+
+def _members_gone(now: datetime.datetime) -> QuerySet[Any]:
+    """Members not on any team for the retention period (their last membership ended before it), not erased."""
+    from django.db.models import Exists, Max, OuterRef
+
+    from cdtt.privacy.staff import ERASED_NAME
+    from cdtt.teams.models import Member, Membership
+
+    current = Membership.objects.filter(member=OuterRef("pk"), left_on__isnull=True)
+    return (
+        Member.objects.exclude(full_name=ERASED_NAME)
+        .annotate(last_left=Max("memberships__left_on"))
+        .filter(last_left__lt=(now - _days("team_members")).date())
+        .exclude(Exists(current))
+    )
+
+
+def _erase_members(rows: QuerySet[Any]) -> int:
+    from cdtt.privacy.staff import erase_member
+
+    count = 0
+    for member in rows.select_related("commune", "user"):
+        with transaction.atomic():
+            erase_member(None, member, actor_name="apply_retention", reason="retention")
+        count += 1
+    return count
+
+
 def _rules() -> list[Rule]:
     from cdtt.activities.models import Activity
     from cdtt.channels.models import ZaloMessage
+    from cdtt.difficulties.models import DifficultyPhoto, Status
     from cdtt.notices.models import Notification
     from cdtt.sync.models import SyncConflict, SyncReceipt
     from cdtt.transfers.models import ImportJob, ImportRow, ImportStatus
@@ -85,6 +123,12 @@ def _rules() -> list[Rule]:
             return model.objects.filter(attempt_time__lt=now - _days("audit_logs"))
 
         return rows
+
+    def task_results(now: datetime.datetime) -> QuerySet[Any]:
+        from django.apps import apps
+
+        model = apps.get_model("django_tasks_database", "DBTaskResult")
+        return model.objects.filter(finished_at__lt=now - _days("technical"))
 
     def clear_rows(jobs: QuerySet[Any]) -> int:
         ids = list(jobs.values_list("pk", flat=True))
@@ -139,6 +183,21 @@ def _rules() -> list[Rule]:
             lambda now: ZaloMessage.objects.filter(created_at__lt=now - _days("zalo")).exclude(text=""),
             lambda rows: rows.update(text=""),
         ),
+        Rule(
+            "difficulties",
+            "delete the photos of difficulties resolved more than 2 years ago",
+            lambda now: DifficultyPhoto.objects.filter(
+                difficulty__status=Status.RESOLVED, difficulty__resolved_at__lt=now - _days("difficulties")
+            ),
+            _delete_photos,
+        ),
+        Rule(
+            "team_members",
+            "erase members 5 years after they left their last team",
+            _members_gone,
+            _erase_members,
+        ),
+        Rule("technical", "delete background task results finished more than 30 days ago", task_results, _delete),
         Rule("audit_logs", "delete sign-in attempts older than 1 year", axes("AccessAttempt"), _delete),
         Rule("audit_logs", "delete sign-in logs older than 1 year", axes("AccessLog"), _delete),
         Rule("audit_logs", "delete failed sign-in logs older than 1 year", axes("AccessFailureLog"), _delete),

@@ -1,4 +1,5 @@
-"""The breach register pages (officers of a commune, province or the nation, for their units)."""
+"""The breach register pages, and the erasure of staff (officers of a commune, province or the nation, for their
+units)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from cdtt.access.decorators import requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.errors import DomainError
-from cdtt.privacy import datamap, selectors, services
+from cdtt.privacy import datamap, selectors, services, staff
 from cdtt.privacy.auditing import audit_refusals
 from cdtt.privacy.documents import breach_notice_docx
 
@@ -142,10 +143,66 @@ def breach_notice(request: HttpRequest, breach_id: int) -> HttpResponse:
     return _private(response)
 
 
+# -- erasure of the platform's own people -------------------------------------------------------------
+
+
+@requires(Perm.MANAGE_TEAMS)
+def member_erase(request: HttpRequest, member_id: int) -> HttpResponse:
+    """Erase a team member who left, and their account (POST after the confirmation page)."""
+    member = staff.member_get(user=request.user, member_id=member_id)
+    if request.method == "POST":
+        try:
+            staff.member_erase(actor=request.user, member=member, request=request)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The person's personal data was erased; the team figures are kept."))
+        return redirect("privacy:member_erase", member_id=member.pk)
+    context = {"member": member, "erased": member.full_name == staff.ERASED_NAME}
+    return _private(render(request, "privacy/member_erase.html", context))
+
+
+class TrainerEraseForm(forms.Form):
+    unit = forms.ChoiceField(label=gettext_lazy("Unit whose training records name the person"))
+    name = forms.CharField(label=gettext_lazy("Full name"), max_length=150)
+    phone = forms.CharField(label=gettext_lazy("Phone (if it was written down)"), max_length=20, required=False)
+
+    def __init__(self, *args: Any, units: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [(str(u.pk), u.name) for u in units]  # type: ignore[attr-defined]
+
+
+@requires(Perm.MANAGE_TRAINING)
+def trainer_erase(request: HttpRequest) -> HttpResponse:
+    """Erase a trainer or an enterprise's contact person named in the training records of one's units."""
+    units = list(scope_for(request.user).units(Perm.MANAGE_TRAINING).order_by("path")[:500])
+    form = TrainerEraseForm(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        unit = next(u for u in units if str(u.pk) == form.cleaned_data["unit"])
+        try:
+            redacted = staff.trainer_erase(
+                actor=request.user,
+                unit=unit,
+                name=form.cleaned_data["name"],
+                phone=form.cleaned_data["phone"],
+                request=request,
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            count = sum(redacted.values())
+            messages.success(request, _("Erased from %(n)d records.") % {"n": count})
+            return redirect("privacy:trainer_erase")
+    status = 400 if form.errors else 200
+    return _private(render(request, "privacy/trainer_erase.html", {"form": form}, status=status))
+
+
 app_name = "privacy"
 urlpatterns: list[URLPattern] = [
     path("su-co/", breach_list, name="breaches"),
     path("su-co/moi/", breach_new, name="breach_new"),
     path("su-co/<int:breach_id>/", breach_detail, name="breach"),
     path("su-co/<int:breach_id>/thong-bao.docx", breach_notice, name="breach_notice"),
+    path("thanh-vien/<int:member_id>/xoa/", member_erase, name="member_erase"),
+    path("giang-vien/xoa/", trainer_erase, name="trainer_erase"),
 ]

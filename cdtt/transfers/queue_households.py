@@ -20,11 +20,12 @@ from django.utils.translation import gettext as _
 
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError
+from cdtt.households.models import ConsentMethod
 from cdtt.transfers import tasks
 from cdtt.transfers.importers.tabular import check_format
 from cdtt.transfers.models import ImportJob, ImportKey, ImportRow, ImportStatus, RowDecision, RowOutcome
 from cdtt.transfers.services import check_upload_size, import_unit_check, status_refusal, upload_name
-from cdtt.transfers.services_households import HOUSEHOLDS, drop_file
+from cdtt.transfers.services_households import HOUSEHOLDS, drop_file, needs_consent
 
 # -- upload -----------------------------------------------------------------------------------------
 
@@ -66,9 +67,16 @@ def household_import_start(
 # -- confirm ----------------------------------------------------------------------------------------
 
 
-def household_import_confirm(*, actor: Any, job: ImportJob, request: HttpRequest | None = None) -> ImportJob:
-    """Queue the write of a checked job; a second confirmation (or a double click) queues nothing."""
+def household_import_confirm(
+    *, actor: Any, job: ImportJob, consent: str = "", request: HttpRequest | None = None
+) -> ImportJob:
+    """Queue the write of a checked job; a second confirmation (or a double click) queues nothing.
+
+    ``consent`` (a ConsentMethod value) says how the heads of the households with phones or members agreed;
+    the write records one consent per such household, as the register of processing promises."""
     import_unit_check(actor=actor, unit=job.unit, kind=HOUSEHOLDS)
+    if consent and consent not in ConsentMethod.values:
+        raise DomainError(_("Choose how the consent was given."), field="consent")
     with transaction.atomic():
         undecided = ImportRow.objects.filter(
             job=job, outcome=RowOutcome.DUPLICATE, decision=RowDecision.UNDECIDED
@@ -77,10 +85,25 @@ def household_import_confirm(*, actor: Any, job: ImportJob, request: HttpRequest
             raise DomainError(
                 _("Decide first on the %(n)s likely duplicates: import anyway or skip.") % {"n": undecided}
             )
+        if needs_consent(job) and not consent and job.status == ImportStatus.PREVIEW:
+            raise DomainError(
+                _(
+                    "The file has phone numbers or household members, which are kept only with the households' "
+                    "consent: say how the heads of household agreed."
+                ),
+                field="consent",
+            )
         # The conditional update is the guard against double submits: only one caller flips the status.
+        summary = ImportJob.objects.values_list("summary", flat=True).get(pk=job.pk)
         claimed = ImportJob.objects.filter(
             pk=job.pk, status=ImportStatus.PREVIEW, error_count=0, row_count__gt=0
-        ).update(status=ImportStatus.APPLYING, applied_by=actor, heartbeat_at=timezone.now(), attempts=0)
+        ).update(
+            status=ImportStatus.APPLYING,
+            applied_by=actor,
+            heartbeat_at=timezone.now(),
+            attempts=0,
+            summary={**summary, "consent": consent},
+        )
         if not claimed:
             job.refresh_from_db()
             raise DomainError(status_refusal(job))

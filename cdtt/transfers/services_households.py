@@ -29,7 +29,8 @@ from django.utils.translation import gettext as _
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError
 from cdtt.geo.models import Village
-from cdtt.households.models import Household, Resident
+from cdtt.households import privacy as household_privacy
+from cdtt.households.models import ConsentMethod, Household, Resident
 from cdtt.households.services import clean_household, clean_resident
 from cdtt.privacy import idnumbers
 from cdtt.progress import engine
@@ -106,7 +107,7 @@ def _check(job: ImportJob) -> None:
         count = _check_rows(job, checker, chain(after_header, rows), total=sheet.total)
     if not count:
         raise FileProblem(_("The file has a header row but no household rows."))
-    _stage_keys(job)
+    with_phones = _stage_keys(job)
     _stage_register_keys(job, actor=actor, commune=commune)
     duplicates = _flag_duplicates(job)
     stored = ImportRow.objects.filter(job=job)
@@ -118,6 +119,7 @@ def _check(job: ImportJob) -> None:
         "residents": count if layout.shape == importer.RESIDENT_SHAPE else 0,
         "duplicates": duplicates,
         "undecided": duplicates,
+        "with_phones": with_phones,
     }
     _progress(job, done=sheet.total, total=sheet.total)
     ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKING, attempts=job.attempts).update(
@@ -227,12 +229,16 @@ def _insert_keys(params: list[tuple[Any, ...]]) -> None:
         cursor.executemany(sql, params)
 
 
-def _stage_keys(job: ImportJob) -> None:
+def _stage_keys(job: ImportJob) -> int:
     """Sum up each household from its rows: mark the resident-file households whose counts break the
-    limits, and stage every household's duplicate keys (a household with errors is matched, not flagged)."""
+    limits, and stage every household's duplicate keys (a household with errors is matched, not flagged).
+
+    Returns how many households come with a phone (kept only on consent, asked for at confirmation)."""
     ImportKey.objects.filter(job=job, line__gt=0).delete()
     params: list[tuple[Any, ...]] = []
+    with_phones = 0
     for household in _stored_households(job):
+        with_phones += bool(household.phones)
         problem = household.problem()
         if problem:
             ImportRow.objects.filter(job=job, line=household.line).update(outcome=RowOutcome.ERROR, errors=[problem])
@@ -245,6 +251,7 @@ def _stage_keys(job: ImportJob) -> None:
                 _insert_keys(params)
             params.clear()
     _insert_keys(params)
+    return with_phones
 
 
 def _stage_register_keys(job: ImportJob, *, actor: Any, commune: Any) -> None:
@@ -416,11 +423,19 @@ def household_import_decide(
 # -- write (background) -----------------------------------------------------------------
 
 
+def needs_consent(job: ImportJob) -> bool:
+    """The file brings phones or household members, which the register keeps only on the household's consent.
+
+    A job checked before the count existed is taken to bring phones (asking once too often loses nothing)."""
+    return bool(job.summary.get("with_phones", 1) or job.summary.get("residents"))
+
+
 @dataclass
 class Written:
     households: int = 0
     residents: int = 0
     skipped: int = 0
+    consents: int = 0
 
 
 class _Abort(DomainError):
@@ -454,6 +469,7 @@ def household_import_apply(*, job_id: int) -> None:
                 households=written.households,
                 residents=written.residents,
                 skipped=written.skipped,
+                consents=written.consents,
             )
     except DomainError as exc:
         _fail(job, _("%(message)s Nothing was imported.") % {"message": exc.message})
@@ -487,10 +503,14 @@ def _write(job: ImportJob) -> Written:
             totals.household(household, +1)
         totals.write()  # the register totals, one statement per batch
         people: list[Resident] = []
+        consenting: list[Household] = []
         for household, (_unsaved, file_household) in zip(created, batch, strict=True):
             people.extend(_residents(household, file_household))
+            if household.phone or household.phone2 or file_household.residents:
+                consenting.append(household)
         written.households += len(created)
         written.residents += len(_insert(Resident, people)) if people else 0
+        written.consents += _consents(job, actor, consenting)
         batch.clear()
 
     for file_household in _stored_households(job):
@@ -505,6 +525,16 @@ def _write(job: ImportJob) -> Written:
     flush()
     ImportKey.objects.filter(job=job).delete()
     return written
+
+
+def _consents(job: ImportJob, actor: Any, households: list[Household]) -> int:
+    """The consent the officer stated at confirmation, recorded for each household with phones or members."""
+    if not households:
+        return 0
+    method = job.summary.get("consent", "")
+    if method not in ConsentMethod.values:  # confirmed before consent was asked for: never stored without it
+        raise _Abort(_("Phone numbers and household members are kept only with the households' consent."))
+    return household_privacy.consents_at_import(actor=actor, households=households, method=method, job_id=job.pk)
 
 
 def _refuse_new_lookalikes(job: ImportJob) -> None:

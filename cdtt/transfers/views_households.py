@@ -17,7 +17,7 @@ from cdtt.access.decorators import requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.errors import DomainError, Forbidden, NotFound
-from cdtt.households.models import Relationship
+from cdtt.households.models import ConsentMethod, Relationship
 from cdtt.teams.models import Gender
 from cdtt.transfers import queue_households, selectors, services, services_households
 from cdtt.transfers.importers import households as household_importer
@@ -90,6 +90,8 @@ def household_job(request: HttpRequest, job_id: int) -> HttpResponse:
         "show": show,
         "resident_file": job.summary.get("shape") == household_importer.RESIDENT_SHAPE,
         "deciding": job.status == ImportStatus.PREVIEW and job.summary.get("duplicates"),
+        "needs_consent": services_households.needs_consent(job),
+        "consent_methods": ConsentMethod.choices,
         "here": _job_url(job, show=show, page=page.number),
     }
     return render(request, "transfers/household_job.html", context)
@@ -173,7 +175,9 @@ def household_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
     job = selectors.import_job_get(user=request.user, job_id=job_id, kind=HOUSEHOLDS)
     if request.method == "POST":
         try:
-            job = queue_households.household_import_confirm(actor=request.user, job=job, request=request)
+            job = queue_households.household_import_confirm(
+                actor=request.user, job=job, consent=request.POST.get("consent", ""), request=request
+            )
         except (NotFound, Forbidden):
             raise
         except DomainError as exc:

@@ -69,7 +69,9 @@ def _province(tree: Tree) -> AdminUnit:
     for village, actor, pace in ((tree.village, User.objects.get(username="xa"), 3), (yen_son, bavi, 1)):
         for n in range(4):
             household = household_create(
-                actor=actor, village=village, data=HouseholdIn(head_name=f"Hộ {n}", members_count=4, adults_count=3)
+                actor=actor,
+                village=village,
+                data=HouseholdIn(consent="verbal", head_name=f"Hộ {n}", members_count=4, adults_count=3),
             )
             head = resident_add(actor=actor, household=household, data=ResidentIn(full_name=f"Chủ hộ {n}"))
             for month in range(1, today.month + 1):

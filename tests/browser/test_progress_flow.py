@@ -47,7 +47,12 @@ def _register(tree: Tree) -> tuple[AdminUnit, Village, Household]:
         household = household_create(
             actor=officer,
             village=village,
-            data=HouseholdIn(head_name=f"Hộ {village.name} {adults}", members_count=adults + 1, adults_count=adults),
+            data=HouseholdIn(
+                consent="verbal",
+                head_name=f"Hộ {village.name} {adults}",
+                members_count=adults + 1,
+                adults_count=adults,
+            ),
         )
         resident_add(
             actor=officer,

@@ -85,7 +85,9 @@ def village_households(tree: Tree, names: list[str]) -> None:
     officer = User.objects.get(username="xa")
     for name in names:
         household = household_create(
-            actor=officer, village=tree.village, data=HouseholdIn(head_name=name, members_count=3, adults_count=2)
+            actor=officer,
+            village=tree.village,
+            data=HouseholdIn(consent="verbal", head_name=name, members_count=3, adults_count=2),
         )
         resident_add(
             actor=officer, household=household, data=ResidentIn(full_name=name, relationship=Relationship.HEAD)

@@ -69,7 +69,7 @@ def world(tree: Tree, users: Users) -> World:
             household = household_create(
                 actor=actor,
                 village=village,
-                data=HouseholdIn(head_name=f"Hộ {village.name} {n}", members_count=4, adults_count=2),
+                data=HouseholdIn(consent="verbal", head_name=f"Hộ {village.name} {n}", members_count=4, adults_count=2),
             )
             head = resident_add(actor=actor, household=household, data=ResidentIn(full_name=f"Chủ hộ {n}"))
             households.append(household)

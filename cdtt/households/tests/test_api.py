@@ -80,7 +80,9 @@ def world(tree: Tree, users: Users) -> World:
         ),
     )
     services.adoption_set(actor=officer, household=household, item_code="smartphone", reached_on=D(2025, 9, 1))
-    neighbour = services.household_create(actor=officer, village=tree.v2, data=HouseholdIn(head_name="Lê Văn Cường"))
+    neighbour = services.household_create(
+        actor=officer, village=tree.v2, data=HouseholdIn(head_name="Lê Văn Cường", consent="verbal")
+    )
     neighbour_resident = services.resident_add(
         actor=officer, household=neighbour, data=ResidentIn(full_name="Lê Thị Dịu")
     )

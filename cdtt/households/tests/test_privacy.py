@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from docx import Document
 
+from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.core.models import AuditEvent
 from cdtt.households import privacy, selectors, services
@@ -29,7 +30,7 @@ from cdtt.households.models import (
     RequestStatus,
     Resident,
 )
-from cdtt.households.services import HouseholdIn, ResidentIn
+from cdtt.households.services import HouseholdIn
 from conftest import Tree, Users
 
 D = datetime.date
@@ -69,11 +70,11 @@ def _household(actor: Any, village: Any, name: str) -> Household:
 def world(tree: Tree, users: Users) -> World:
     officer = users.commune_officer
     household = _household(officer, tree.v1, "Nguyễn Văn An")
-    resident = services.resident_add(
-        actor=officer,
-        household=household,
-        data=ResidentIn(full_name="Nguyễn Thị Bình", birth_year=1990, gender="female", phone="0987654321"),
+    # Registered, like the phone, before members needed the household's consent (this file is about consent).
+    resident = Resident.objects.create(
+        household=household, full_name="Nguyễn Thị Bình", birth_year=1990, gender="female", phone="0987654321"
     )
+    audit_record(actor=officer, action="resident.create", target=resident, unit=household.commune)  # as it was then
     services.adoption_set(actor=officer, household=household, item_code="epayment")
     services.adoption_set(actor=officer, household=household, item_code="vneid_level2", resident=resident)
     return World(

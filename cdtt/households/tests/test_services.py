@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.core.models import AuditEvent
 from cdtt.households import selectors, services
-from cdtt.households.models import AdoptionEvent, AdoptionStatus, Household, Resident
+from cdtt.households.models import AdoptionEvent, AdoptionStatus, Consent, Household, ProcessingActivity, Resident
 from cdtt.households.services import HouseholdIn, ResidentIn
 from conftest import Tree, Users
 
@@ -423,6 +423,13 @@ def test_a_person_whose_processing_stopped_takes_no_write(world: World) -> None:
 def test_each_write_and_each_read_of_details_is_audited(tree: Tree, users: Users) -> None:
     actor = users.team_leader
     household = services.household_create(actor=actor, village=tree.v1, data=HouseholdIn(head_name="A"))
+    Consent.objects.create(  # as given on the consents page (audited there): members are kept on consent
+        household=household,
+        activity=ProcessingActivity.objects.get(code="household_register"),
+        given_by="A",
+        given_at=timezone.now(),
+        method="verbal",
+    )
     services.household_update(actor=actor, household=household, data=HouseholdIn(head_name="B"))
     resident = services.resident_add(actor=actor, household=household, data=ResidentIn(full_name="C"))
     services.resident_update(actor=actor, resident=resident, data=ResidentIn(full_name="D"))

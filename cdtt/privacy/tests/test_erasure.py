@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import connection, models
 from django.utils import timezone
@@ -61,9 +64,9 @@ def subject(tree: Tree, users: Users) -> Household:
     return Household.objects.get(pk=household.pk)
 
 
-def _plant(tree: Tree, users: Users, household: Household) -> list[str]:
+def _plant(tree: Tree, users: Users, household: Household, factory: Factory | None = None) -> list[str]:
     """Put the subject's data in every declared place (with update(): as legacy rows hold it)."""
-    factory = Factory(tree, users, household)
+    factory = factory or Factory(tree, users, household)
     planted = []
     for item in erasure._targets():
         model = apps.get_model(item.model)
@@ -72,6 +75,27 @@ def _plant(tree: Tree, users: Users, household: Household) -> list[str]:
         model._base_manager.filter(pk=row.pk).update(**{model_field.attname: _value(model_field, PLANTED)})
         planted.append(f"{item.model}.{item.field}")
     return planted
+
+
+# Uploaded files of the subject: named after them, or neutral but sent with a text that names them.
+FILES = {
+    "difficulties.DifficultyPhoto.file": "difficulties/1/anh-1.jpg",  # its difficulty names the subject
+    "practices.PracticeImage.image": "practices/1/anh-2.jpg",  # its caption names the subject
+    "transfers.ImportJob.file": f"imports/{fold(HEAD).replace(' ', '_')}.xlsx",  # named after them
+    "teams.Decision.signed_scan": f"decisions/1/{PHONE}.pdf",  # their phone number
+}
+
+
+def _plant_files(factory: Factory) -> list[str]:
+    """A stored file in every declared file field, each the subject's in one of the ways erasure must find."""
+    names = []
+    for item in datamap.fields_of(datamap.Kind.FILE):
+        model = apps.get_model(item.model)
+        row = factory.get(model)
+        name = default_storage.save(FILES[f"{item.model}.{item.field}"], ContentFile(b"\x89PNG planted"))
+        model._base_manager.filter(pk=row.pk).update(**{item.field: name})
+        names.append(name)
+    return names
 
 
 def _texts() -> list[tuple[str, str, str]]:
@@ -123,14 +147,23 @@ def _erase_by_request(users: Users, household: Household) -> None:
 
 
 @pytest.mark.django_db(transaction=False)
-def test_erasure_leaves_the_subject_nowhere_in_the_database(tree: Tree, users: Users, subject: Household) -> None:
-    planted = _plant(tree, users, subject)
+def test_erasure_leaves_the_subject_nowhere_in_the_database(
+    tree: Tree, users: Users, subject: Household, settings: Any, tmp_path: Path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    factory = Factory(tree, users, subject)
+    planted = _plant(tree, users, subject, factory)
+    files = _plant_files(factory)
     assert len(planted) >= 40
+    assert len(files) == len(FILES)
     assert _leaks(), "the planting found nothing to erase"
 
     _erase_by_request(users, subject)
 
     assert _leaks() == []
+    assert [name for name in files if default_storage.exists(name)] == []
+    for item in datamap.fields_of(datamap.Kind.FILE):  # no row points at a deleted file
+        assert not apps.get_model(item.model)._base_manager.exclude(**{item.field: ""}).exists(), item.model
     event = AuditEvent.objects.get(action="household.erase", target_id=str(subject.pk))
     assert event.details["redacted"]["activities.Activity.note"] == 1
 

@@ -153,3 +153,88 @@ def test_reminders_come_before_request_and_breach_deadlines(tree: Tree, users: U
     assert kinds == {NoticeKind.PRIVACY_DEADLINE, NoticeKind.BREACH_DEADLINE}
     call_command("send_privacy_reminders", stdout=io.StringIO())  # once a day, not twice
     assert Notification.objects.filter(recipient=users.commune_officer).count() == 2
+
+
+# -- retention of difficulty photos, background task results and team records --------------------
+
+LONG_AGO = timezone.now() - datetime.timedelta(days=3 * 365)
+
+
+def _photo(tree: Tree, resolved_at: datetime.datetime | None) -> Any:
+    from django.core.files.base import ContentFile
+
+    from cdtt.difficulties.models import Difficulty, DifficultyPhoto
+
+    difficulty = Difficulty.objects.create(
+        unit=tree.c1,
+        handler_unit=tree.c1,
+        category="other",
+        title="Không cài được",
+        description="Máy cũ",
+        due_on=timezone.localdate(),
+        status="resolved" if resolved_at else "open",
+        resolved_at=resolved_at,
+    )
+    photo = DifficultyPhoto(difficulty=difficulty, content_type="image/png", width=1, height=1, size=1)
+    photo.file.save("anh.png", ContentFile(b"\x89PNG"), save=False)
+    photo.save()
+    return photo
+
+
+@pytest.fixture
+def staff_aged(tree: Tree, settings: Any, tmp_path: Any) -> dict[str, Any]:
+    from django.apps import apps
+
+    from cdtt.teams.models import Member, Membership, Team
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    old_photo, new_photo = _photo(tree, LONG_AGO), _photo(tree, None)
+    tasks = apps.get_model("django_tasks_database", "DBTaskResult")
+    common: dict[str, Any] = {"args_kwargs": {"args": [1], "kwargs": {}}, "task_path": "x.y", "backend_name": "default"}
+    common |= {"run_after": timezone.now(), "exception_class_path": "", "traceback": ""}
+    finished = tasks.objects.create(status="SUCCESSFUL", finished_at=OLD, **common)
+    running = tasks.objects.create(status="RUNNING", **common)
+    team = Team.objects.create(commune=tree.c1, village=tree.v1, name="Tổ thôn 1")
+    left = Member.objects.create(commune=tree.c1, full_name="Phí Văn Xưa", phone="0912345688", gender="male")
+    Membership.objects.create(
+        team=team, member=left, joined_on=datetime.date(2015, 1, 1), left_on=datetime.date(2019, 1, 1)
+    )
+    recent = Member.objects.create(commune=tree.c1, full_name="Phí Văn Gần", phone="0912345689")
+    Membership.objects.create(
+        team=team, member=recent, joined_on=datetime.date(2015, 1, 1), left_on=datetime.date(2024, 1, 1)
+    )
+    return {"photos": (old_photo, new_photo), "tasks": (finished, running), "members": (left, recent)}
+
+
+def test_the_dry_run_reports_photos_task_results_and_members(staff_aged: dict[str, Any]) -> None:
+    out = io.StringIO()
+    call_command("apply_retention", "--dry-run", stdout=out)
+    report = out.getvalue()
+    assert "difficulties: delete the photos of difficulties resolved more than 2 years ago: 1" in report
+    assert "technical: delete background task results finished more than 30 days ago: 1" in report
+    assert "team_members: erase members 5 years after they left their last team: 1" in report
+    old_photo = staff_aged["photos"][0]
+    assert type(old_photo).objects.filter(pk=old_photo.pk).exists()
+    assert not AuditEvent.objects.filter(action__in=("retention.apply", "staff.erase")).exists()
+
+
+def test_the_job_removes_old_photos_task_results_and_member_details(staff_aged: dict[str, Any]) -> None:
+    from django.core.files.storage import default_storage
+
+    from cdtt.privacy.staff import ERASED_NAME
+
+    old_photo, new_photo = staff_aged["photos"]
+    call_command("apply_retention", stdout=io.StringIO())
+    model = type(old_photo)
+    assert not model.objects.filter(pk=old_photo.pk).exists()
+    assert not default_storage.exists(old_photo.file.name)
+    assert model.objects.filter(pk=new_photo.pk).exists() and default_storage.exists(new_photo.file.name)
+    finished, running = staff_aged["tasks"]
+    assert list(type(finished).objects.values_list("pk", flat=True)) == [running.pk]
+    left, recent = (type(m).objects.get(pk=m.pk) for m in staff_aged["members"])
+    assert (left.full_name, left.phone, left.gender) == (ERASED_NAME, "", "male")
+    assert recent.full_name == "Phí Văn Gần"
+    done = {e.details["dataset"]: e.details["count"] for e in AuditEvent.objects.filter(action="retention.apply")}
+    assert done == {"difficulties": 1, "technical": 1, "team_members": 1}
+    erased = AuditEvent.objects.get(action="staff.erase")
+    assert (erased.actor_name, erased.details["reason"]) == ("apply_retention", "retention")

@@ -59,7 +59,7 @@ def world(tree: Tree, users: Users) -> World:
             household = household_create(
                 actor=actor,
                 village=village,
-                data=HouseholdIn(head_name=f"Hộ {village.name} {n}", members_count=3, adults_count=2),
+                data=HouseholdIn(consent="verbal", head_name=f"Hộ {village.name} {n}", members_count=3, adults_count=2),
             )
             households.append(household)
             residents.append(

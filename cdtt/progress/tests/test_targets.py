@@ -62,7 +62,12 @@ def register(tree: Tree, users: Users, year: Any) -> list[Household]:
                 household = household_create(
                     actor=actor,
                     village=village,
-                    data=HouseholdIn(head_name=f"Hộ {village.name} {n}", adults_count=adults, members_count=adults),
+                    data=HouseholdIn(
+                        consent="verbal",
+                        head_name=f"Hộ {village.name} {n}",
+                        adults_count=adults,
+                        members_count=adults,
+                    ),
                 )
             made.append(household)
     return made

@@ -42,10 +42,12 @@ def world(tree: Tree, users: Users) -> dict[str, Any]:
     mine = household_create(
         actor=users.commune_officer,
         village=tree.v1,
-        data=HouseholdIn(head_name="Lê Văn Nhà", members_count=3, adults_count=2),
+        data=HouseholdIn(consent="verbal", head_name="Lê Văn Nhà", members_count=3, adults_count=2),
     )
     head = resident_add(actor=users.commune_officer, household=mine, data=ResidentIn(full_name="Lê Văn Nhà"))
-    neighbour = household_create(actor=users.commune_officer, village=tree.v1, data=HouseholdIn(head_name="Hộ Bên"))
+    neighbour = household_create(
+        actor=users.commune_officer, village=tree.v1, data=HouseholdIn(consent="verbal", head_name="Hộ Bên")
+    )
     stranger = resident_add(actor=users.commune_officer, household=neighbour, data=ResidentIn(full_name="Người Bên"))
     other = household_create(actor=users.commune_officer, village=tree.v2, data=HouseholdIn(head_name="Hộ Thôn Khác"))
     return {

@@ -30,7 +30,9 @@ pytestmark = pytest.mark.django_db
 def home(tree: Tree, users: Users) -> dict[str, Any]:
     catalog_load()
     household = household_create(
-        actor=users.commune_officer, village=tree.v1, data=HouseholdIn(head_name="Lê Văn Nhà", members_count=3)
+        actor=users.commune_officer,
+        village=tree.v1,
+        data=HouseholdIn(consent="verbal", head_name="Lê Văn Nhà", members_count=3),
     )
     head = resident_add(actor=users.commune_officer, household=household, data=ResidentIn(full_name="Lê Văn Nhà"))
     return {"household": household, "head": head, "level2": Outcome.objects.get(platform__code="vneid", code="level2")}

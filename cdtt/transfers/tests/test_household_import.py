@@ -121,7 +121,7 @@ def rows_of(job: ImportJob) -> list[ImportRow]:
 
 
 def confirm(client: Client, job: ImportJob) -> ImportJob:
-    client.post(reverse("transfers:household_job_confirm", args=[job.pk]))
+    client.post(reverse("transfers:household_job_confirm", args=[job.pk]), {"consent": "paper"})
     job.refresh_from_db()
     return job
 
@@ -266,7 +266,14 @@ def test_residents_are_grouped_by_head_and_address_whatever_the_accents(tree: Tr
     job = last_job()
     stored = rows_of(job)
     assert job.status == ImportStatus.PREVIEW, [r.errors for r in stored]
-    assert job.summary == {"shape": "resident", "households": 2, "residents": 4, "duplicates": 0, "undecided": 0}
+    assert job.summary == {
+        "shape": "resident",
+        "households": 2,
+        "residents": 4,
+        "duplicates": 0,
+        "undecided": 0,
+        "with_phones": 2,
+    }
     assert [(r.outcome, r.group) for r in stored] == [
         (RowOutcome.NEW, 2),
         (RowOutcome.JOINS, 2),
@@ -623,7 +630,7 @@ def test_confirming_twice_writes_once(tree: Tree, officer: Client) -> None:
     job = last_job()
 
     job = confirm(officer, job)
-    again = officer.post(reverse("transfers:household_job_confirm", args=[job.pk]), follow=True)
+    again = officer.post(reverse("transfers:household_job_confirm", args=[job.pk]), {"consent": "paper"}, follow=True)
     services_households.household_import_apply(job_id=job.pk)  # a task delivered twice
 
     assert job.status == ImportStatus.DONE

@@ -113,7 +113,7 @@ def test_a_write_whose_worker_died_is_written_once(
     job = last_job()
     with monkeypatch.context() as patch:
         patch.setattr(tasks, "household_import_apply", _Lost())  # the worker never came back
-        officer.post(reverse("transfers:household_job_confirm", args=[job.pk]))
+        officer.post(reverse("transfers:household_job_confirm", args=[job.pk]), {"consent": "paper"})
     job.refresh_from_db()
     assert job.status == ImportStatus.APPLYING
     later = timezone.now() + queue_households.STALE_WRITE + datetime.timedelta(seconds=1)

@@ -17,6 +17,7 @@ from cdtt.catalog.services import catalog_load
 from cdtt.core.audit import audit_record
 from cdtt.core.text import fold
 from cdtt.geo.models import AdminUnit, UnitKind, Village, VillageKind
+from cdtt.households import privacy as household_privacy
 from cdtt.households.models import Household, Relationship, Resident
 from cdtt.progress.rebuild import rebuild
 from cdtt.teams.models import ChatGroup, Member, MemberRole, Organisation, SignerTitle, Team
@@ -272,6 +273,11 @@ def _demo_households(communes: dict[str, AdminUnit]) -> int:
                 members_count=len(people),
                 adults_count=sum(1 for _name, born, _f, _rel in people if this_year - born >= 15),
                 smartphones=(n + v_index) % 4,  # some elderly households have none
+            )
+            # Members are kept on the household's consent (the register of processing): the demo households
+            # carry it, recorded as registration records it.
+            household_privacy.consent_at_registration(
+                actor=officers[village.commune.code], household=household, method="paper"
             )
             for name, born, female, relationship in people:
                 Resident.objects.create(
