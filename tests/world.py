@@ -132,7 +132,9 @@ def _households_without_team(xahcm: User, sai_gon: AdminUnit) -> Village:
     """A commune of the other province with villages but no team, and households with and without residents."""
     village = geo.village_create(actor=xahcm, commune=sai_gon, name="Khu phố 1", kind=VillageKind.KHU_PHO)
     geo.village_create(actor=xahcm, commune=sai_gon, name="Khu phố 2", kind=VillageKind.KHU_PHO)
-    with_resident = make_household(actor=xahcm, village=village, head_name="Võ Thị Hoa", members_count=2, consent="verbal")
+    with_resident = make_household(
+        actor=xahcm, village=village, head_name="Võ Thị Hoa", members_count=2, consent="verbal"
+    )
     resident_add(actor=xahcm, household=with_resident, data=ResidentIn(full_name="Võ Thị Hoa", birth_year=1970))
     make_household(actor=xahcm, village=village, head_name="Lý Văn Tâm")
     return village

@@ -232,7 +232,9 @@ def household_update(
     values = clean_household(data, village=household.village)
     changed = [name for name, value in values.items() if getattr(household, name) != value]
     was = {name: getattr(household, name) for name in changed}
-    new_phones: dict[str, Any] = {name: values[name] for name in ("phone", "phone2") if name in changed and values[name]}
+    new_phones: dict[str, Any] = {
+        name: values[name] for name in ("phone", "phone2") if name in changed and values[name]
+    }
     if new_phones:
         _require_consent_for(household, new_phones)
     counts_changed = bool({"members_count", "adults_count"} & set(changed))
