@@ -336,3 +336,7 @@ api.add_router("/", dashboards_router)
 from cdtt.api.training import router as training_router  # noqa: E402
 
 api.add_router("/", training_router)
+
+from cdtt.quality.api import router as quality_router  # noqa: E402
+
+api.add_router("/", quality_router)

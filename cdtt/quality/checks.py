@@ -1,0 +1,373 @@
+"""The rules checked as a record is written: capacity, rate, duplicate effort, back-dating.
+
+They run inside the transaction that writes the record, right after its progress moved, so they must be
+cheap (issue 19: at most 20% on the cost of recording, measured by ``bench/bench_progress.py``):
+
+- capacity reads the unit's eligible people and households from the progress cells of the register
+  indicators (kept per process beside the counting rules, so most records read nothing);
+- rate makes one count over the member's records of the day (index ``activity_member_day``), and only
+  when that count is over the ceiling looks at which indicators the records count for;
+- duplicate effort queries only when the record's outcome did not create its adoption status (it existed
+  already: someone recorded it before, or an officer ticked it);
+- back-dating queries only for a record dated before the current month (a report is approved after its
+  period, so a record of this month cannot fall in an approved period in practice; the edge of a report
+  approved early is left to the officers).
+
+The rule rows are read once per process and kept as long as the counting rules (``engine.rules()``): a
+catalogue change or ``engine.forget_rules`` drops both at once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from cdtt.geo.models import AdminUnit, Village
+from cdtt.progress import engine
+from cdtt.progress.models import Level, ProgressCell
+from cdtt.quality.defaults import RULES
+
+# A switch for the benchmark's "without rules" writes (and nothing else).
+ENABLED = True
+
+
+@dataclass(frozen=True)
+class RuleConf:
+    code: str
+    active: bool
+    threshold: float
+
+
+@dataclass(frozen=True)
+class Eligible:
+    """Who could be reached in a unit: people and households, and where the numbers come from."""
+
+    people: int
+    households: int
+    source: str  # "register" or the name a source gave (e.g. "official")
+
+
+# -- where the eligible come from ----------------------------------------------------------------------
+
+# (unit or village, period or day) -> Eligible | None. ``cdtt.official`` (official population figures)
+# registers one here; where it answers more than the register holds, the register is taken as partial.
+EligibleSource = Callable[[Any, Any], Eligible | None]
+_SOURCES: list[EligibleSource] = []
+
+
+def eligible_source(source: EligibleSource) -> EligibleSource:
+    """Register another source of eligible population (usable as a decorator)."""
+    if source not in _SOURCES:
+        _SOURCES.append(source)
+    return source
+
+
+def eligible_population(unit: AdminUnit | Village, period: Any = None) -> Eligible | None:
+    """People and households of a village or unit: the household register, or a registered source's
+    figure where it is larger (the register is then partial). None when nothing is known."""
+    found = _cached().eligible(unit)
+    for source in _SOURCES:
+        other = source(unit, period)
+        if other is not None and (found is None or other.people > found.people):
+            found = other
+    return found
+
+
+def _register_eligible(unit: AdminUnit | Village, rules: engine.Rules) -> Eligible | None:
+    """The register's totals from the cells of the register indicators (a few rows), or from the
+    households themselves when the catalogue has no register indicator."""
+    from cdtt.catalog.models import RegisterMetric
+
+    level = Level.VILLAGE if isinstance(unit, Village) else _level(unit)
+    households_ids = rules.register.get(RegisterMetric.HOUSEHOLDS.value, [])
+    members_ids = rules.register.get(RegisterMetric.MEMBERS.value, [])
+    if households_ids:
+        rows = dict(
+            ProgressCell.objects.filter(
+                level=level, unit=unit.pk, indicator_id__in=[households_ids[0], *members_ids[:1]], bucket__lt=10_000
+            )
+            .values_list("indicator_id")
+            .annotate(total=Sum("value"))
+        )
+        households = int(rows.get(households_ids[0]) or 0)
+        members = int(rows.get(members_ids[0]) or 0) if members_ids else 0
+    else:
+        from cdtt.households.models import Household
+
+        where = Q(village=unit) if isinstance(unit, Village) else Q(commune__path__startswith=unit.path)
+        totals = Household.objects.filter(where).aggregate(n=Count("pk"), people=Sum("members_count"))
+        households, members = int(totals["n"] or 0), int(totals["people"] or 0)
+    if households <= 0:
+        return None  # nothing registered there: the rule is skipped, not failed
+    # A household without its members' count still has at least one person.
+    return Eligible(people=max(members, households), households=households, source="register")
+
+
+def _level(unit: AdminUnit) -> int:
+    from cdtt.geo.models import UnitKind
+
+    if unit.kind == UnitKind.NATIONAL:
+        return Level.NATION.value
+    if unit.kind == UnitKind.PROVINCE:
+        return Level.PROVINCE.value
+    return Level.COMMUNE.value
+
+
+# -- what is kept per process --------------------------------------------------------------------------
+
+
+@dataclass
+class _Cache:
+    owner: engine.Rules | None = None
+    rules: dict[str, RuleConf] = field(default_factory=dict)
+    item_of_outcome: dict[int, tuple[int, str]] = field(default_factory=dict)  # outcome -> (item, applies_to)
+    outcomes_of_item: dict[int, list[int]] = field(default_factory=dict)
+    _eligible: dict[tuple[bool, int], Eligible | None] = field(default_factory=dict)
+
+    def eligible(self, unit: AdminUnit | Village) -> Eligible | None:
+        key = (isinstance(unit, Village), unit.pk)
+        if key not in self._eligible:
+            self._eligible[key] = _register_eligible(unit, self.owner or engine.rules())
+        return self._eligible[key]
+
+
+_lock = threading.Lock()
+_cache = _Cache()
+
+
+def _cached() -> _Cache:
+    """The rule rows and the outcome → item map, loaded again whenever the counting rules are."""
+    global _cache
+    current = engine.rules()
+    if _cache.owner is current:
+        return _cache
+    loaded = _Cache(owner=current, rules=load_rules())
+    from cdtt.catalog.models import Outcome
+
+    for pk, item_id, applies in Outcome.objects.filter(adoption_item__isnull=False).values_list(
+        "pk", "adoption_item_id", "adoption_item__applies_to"
+    ):
+        loaded.item_of_outcome[pk] = (item_id, applies)
+        loaded.outcomes_of_item.setdefault(item_id, []).append(pk)
+    with _lock:
+        _cache = loaded
+    return loaded
+
+
+def load_rules() -> dict[str, RuleConf]:
+    """The rules as stored; a missing row falls back to its default (active)."""
+    from cdtt.quality.models import QualityRule
+
+    found = {code: RuleConf(code, True, threshold) for code, _n, _d, _t, threshold, _l in RULES}
+    for code, active, threshold in QualityRule.objects.values_list("code", "is_active", "threshold"):
+        found[code] = RuleConf(code, active, threshold)
+    return found
+
+
+def rule(code: str) -> RuleConf:
+    return _cached().rules[code]
+
+
+# -- the checks ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Finding:
+    """What a check found: a flag to raise (or to join, under the same key)."""
+
+    rule: str
+    key: str
+    day: datetime.date
+    numbers: dict[str, Any]
+    indicator_id: int | None = None
+    records: list[int] = field(default_factory=list)
+
+
+def check_record(activity: Any, *, today: datetime.date | None = None) -> list[Any]:
+    """Check one record just written (inside its transaction); raise the flags found. Returns them."""
+    if not ENABLED or activity.voided_at is not None:
+        return []
+    from cdtt.quality.services import flag_raise
+
+    found = [*_capacity(activity), *_rate(activity), *_duplicate(activity), *_backdating(activity, today)]
+    flags = []
+    for finding in found:
+        flag = flag_raise(
+            rule=finding.rule,
+            unit_id=activity.commune_id,
+            village_id=activity.village_id,
+            indicator_id=finding.indicator_id,
+            day=finding.day,
+            numbers=finding.numbers,
+            key=finding.key,
+            records=[*finding.records, activity.pk],
+        )
+        if flag is not None:
+            flags.append(flag)
+    return flags
+
+
+def check_records(activities: Iterable[Any]) -> None:
+    """The same checks for the records of a batch (sync push), one after the other."""
+    for activity in activities:
+        check_record(activity)
+
+
+def _reach_indicator(activity: Any, households: bool) -> int | None:
+    for counting in engine.rules().activity:
+        if counting.reach and counting.households == households and counting.amount(activity):
+            return counting.indicator_id
+    return None
+
+
+def _capacity(activity: Any) -> list[Finding]:
+    conf = rule("capacity")
+    if not conf.active or not (activity.people_reached or activity.households_reached):
+        return []
+    place: AdminUnit | Village | None = activity.village if activity.village_id else activity.commune
+    if place is None:
+        return []
+    eligible = eligible_population(place, activity.occurred_on)
+    if eligible is None:
+        return []
+    found = []
+    for measure, reached, limit in (
+        ("people", activity.people_reached, eligible.people),
+        ("households", activity.households_reached, eligible.households),
+    ):
+        if reached and reached > limit * conf.threshold:
+            found.append(
+                Finding(
+                    rule="capacity",
+                    key=f"capacity:a{activity.pk}:{measure}",
+                    day=activity.occurred_on,
+                    indicator_id=_reach_indicator(activity, measure == "households"),
+                    numbers={
+                        "measure": measure,
+                        "reached": reached,
+                        "eligible": limit,
+                        "source": eligible.source,
+                        "place": place.name,
+                    },
+                )
+            )
+    return found
+
+
+def _rate(activity: Any) -> list[Finding]:
+    from cdtt.activities.models import Activity
+
+    conf = rule("rate")
+    if not conf.active or activity.recorded_by_id is None:
+        return []
+    day_rows = Activity.objects.filter(
+        recorded_by_id=activity.recorded_by_id, occurred_on=activity.occurred_on, voided_at__isnull=True
+    )
+    if day_rows.count() <= conf.threshold:  # the usual answer: one index-only count, nothing more
+        return []
+    rows = [
+        SimpleNamespace(kind=k, platform_id=p, outcome_id=o, people_reached=n, households_reached=h)
+        for k, p, o, n, h in day_rows.values_list(
+            "kind", "platform_id", "outcome_id", "people_reached", "households_reached"
+        )
+    ]
+    counted: dict[int, int] = {}
+    for counting in engine.rules().activity:
+        if counting.amount(activity):
+            counted[counting.indicator_id] = sum(1 for row in rows if counting.amount(row))
+    item = _cached().item_of_outcome.get(activity.outcome_id or 0)
+    if item is not None:  # the adoption indicators of the item the record's outcome reaches
+        same_item = sum(1 for row in rows if _cached().item_of_outcome.get(row.outcome_id or 0, (0,))[0] == item[0])
+        for indicator_id, _residents in engine.rules().statuses.get(item[0], ()):
+            counted[indicator_id] = same_item
+    return [
+        Finding(
+            rule="rate",
+            key=f"rate:u{activity.recorded_by_id}:{activity.occurred_on.isoformat()}:i{indicator_id}",
+            day=activity.occurred_on,
+            indicator_id=indicator_id,
+            numbers={"records": n, "ceiling": conf.threshold, "member_id": activity.recorded_by_id},
+        )
+        for indicator_id, n in sorted(counted.items())
+        if n > conf.threshold
+    ]
+
+
+def _duplicate(activity: Any) -> list[Finding]:
+    from cdtt.activities.models import Activity
+
+    conf = rule("duplicate")
+    if not conf.active or activity.household_id is None or activity.outcome_id is None or activity.effects:
+        return []  # a record that created its status is the first of its kind for the household
+    cache = _cached()
+    item = cache.item_of_outcome.get(activity.outcome_id)
+    if item is None:
+        return []
+    item_id, applies = item
+    resident_id = activity.resident_id if applies != "household" else None
+    earlier = Activity.objects.filter(
+        household_id=activity.household_id,
+        outcome_id__in=cache.outcomes_of_item[item_id],
+        voided_at__isnull=True,
+    ).exclude(pk=activity.pk)
+    if resident_id is not None:
+        earlier = earlier.filter(resident_id=resident_id)
+    rows = list(earlier.values_list("pk", "recorded_by_id")[:20])
+    if not rows:
+        return []
+    members = {by for _pk, by in rows} | {activity.recorded_by_id}
+    indicator_id = next((i for i, _r in engine.rules().statuses.get(item_id, ())), None)
+    return [
+        Finding(
+            rule="duplicate",
+            key=f"duplicate:h{activity.household_id}:r{resident_id or 0}:i{item_id}",
+            day=activity.occurred_on,
+            indicator_id=indicator_id,
+            numbers={"records": len(rows) + 1, "members": len(members - {None}), "household_id": activity.household_id},
+            records=[pk for pk, _by in rows],
+        )
+    ]
+
+
+def _backdating(activity: Any, today: datetime.date | None) -> list[Finding]:
+    from cdtt.reports.models import Report, ReportStatus
+
+    conf = rule("backdating")
+    today = today or timezone.localdate()
+    if not conf.active or activity.occurred_on >= today.replace(day=1):
+        return []
+    subject = Q(unit_id=activity.commune_id, village__isnull=True)
+    if activity.village_id is not None:
+        subject |= Q(village_id=activity.village_id)
+    report = (
+        Report.objects.filter(
+            subject,
+            status=ReportStatus.APPROVED,
+            period__start__lte=activity.occurred_on,
+            period__end__gte=activity.occurred_on,
+        )
+        .select_related("period")
+        .order_by("period__start")
+        .first()
+    )
+    if report is None:
+        return []
+    return [
+        Finding(
+            rule="backdating",
+            key=f"backdating:rep{report.pk}",
+            day=activity.occurred_on,
+            numbers={
+                "report_id": report.pk,
+                "period": str(report.period),
+                "approved_on": timezone.localdate(report.decided_at).isoformat() if report.decided_at else "",
+            },
+        )
+    ]
