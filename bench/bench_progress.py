@@ -73,7 +73,9 @@ from django.db import connection, models, transaction  # noqa: E402
 from django.db.models import Count, Max, Min, Q, Sum  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from cdtt.accounts.models import Role, RoleAssignment, User  # noqa: E402
 from cdtt.activities.models import Activity, ActivityChange, ActivityKind, Channel  # noqa: E402
+from cdtt.activities.services import ActivityIn, activity_record  # noqa: E402
 from cdtt.catalog.models import Indicator, Method, Outcome, Platform, RegisterMetric  # noqa: E402
 from cdtt.catalog.services import catalog_load  # noqa: E402
 from cdtt.core.text import fold  # noqa: E402
@@ -83,6 +85,9 @@ from cdtt.households.models import AdoptionEvent, AdoptionItem, AdoptionStatus, 
 from cdtt.progress import engine, selectors  # noqa: E402
 from cdtt.progress.models import Level, ProgressCell  # noqa: E402
 from cdtt.progress.rebuild import rebuild  # noqa: E402
+from cdtt.quality import checks as quality_checks  # noqa: E402
+from cdtt.quality.models import Flag  # noqa: E402
+from cdtt.quality.outliers import check_outliers  # noqa: E402
 from cdtt.targets.models import Period, Target  # noqa: E402
 from cdtt.targets.services import calendar_period  # noqa: E402
 from cdtt.teams.models import Member, MemberRole, Membership, Team, TeamStatus  # noqa: E402
@@ -91,6 +96,7 @@ SF = float(os.environ.get("BENCH_SF", "0.1"))
 READS = int(os.environ.get("BENCH_READS", "50"))  # reads per level
 NAIVE_READS = int(os.environ.get("BENCH_NAIVE_READS", "5"))  # naive reads of the nation and of provinces
 WRITES = int(os.environ.get("BENCH_WRITES", "2000"))  # writes of each kind
+RECORDS = int(os.environ.get("BENCH_RECORDS", "1000"))  # activities recorded through the service, of each kind
 KEEP = os.environ.get("BENCH_KEEP") == "1"
 SEED = 20250701
 
@@ -104,6 +110,8 @@ NATION_ACTIVITIES = 100_000_000
 GOAL_P95_MS = 50.0
 GOAL_SPEEDUP = 100.0
 GOAL_MAINTENANCE = 2.0
+GOAL_QUALITY = 1.20  # the per-record data-quality rules add at most 20% to recording an activity (issue 19)
+GOAL_DAILY_S = 300.0  # the daily statistical job over the national data (SF 0.1)
 
 KIND_SHARES = [(ActivityKind.GUIDANCE, 0.80), (ActivityKind.PROPAGANDA, 0.12), (ActivityKind.GROUP, 0.08)]
 VOIDED_SHARE = 0.01
@@ -296,6 +304,8 @@ def bulk_load(model: type[models.Model], names: Sequence[str], rows: Iterable[tu
 FILLED: list[type[models.Model]] = [
     ProgressCell,
     Target,
+    Flag.records.through,  # type: ignore[list-item]
+    Flag,
     ActivityChange,
     Activity,
     AdoptionEvent,
@@ -962,6 +972,64 @@ def measure_writes(rng: random.Random, world: World) -> tuple[list[float], list[
     return bare, kept, touched
 
 
+def measure_recording(rng: random.Random, world: World) -> tuple[list[float], list[float], int]:
+    """Per-record milliseconds of ``activity_record`` (what the API, the pages and the phones call: the
+    checks, the record, its adoption status, its cells, its audit) (c) with the data-quality rules off
+    and (d) on, in alternating blocks; and the flags raised. The recorder is a commune officer of the
+    communes with the most households, as one request of a worker that has served a while (its scope,
+    the counting rules and the rules' rows kept)."""
+    busiest = list(Household.objects.values_list("commune_id").annotate(n=Count("pk")).order_by("-n")[:20])
+    communes = [pk for pk, _n in busiest]
+    officer, _created = User.objects.get_or_create(username="bench_quality", defaults={"full_name": "Bench"})
+    RoleAssignment.objects.filter(user=officer).delete()
+    RoleAssignment.objects.bulk_create(
+        [RoleAssignment(user=officer, role=Role.COMMUNE_OFFICER, unit_id=pk) for pk in communes]
+    )
+    homes = list(Household.objects.filter(commune_id__in=communes).values_list("pk", "village_id")[:20_000])
+    if not homes:
+        raise SystemExit("bench_progress.py: no household to record for")
+    flags_before = Flag.objects.count()
+
+    def data() -> ActivityIn:
+        day = world.today - datetime.timedelta(days=int(rng.random() * 20))
+        home, village = rng.choice(homes)
+        if rng.random() < 0.8:
+            platform, outcome = rng.choice(world.guidance)
+            return ActivityIn(
+                kind=ActivityKind.GUIDANCE, occurred_on=day, household_id=home, platform_id=platform, outcome_id=outcome
+            )
+        return ActivityIn(
+            kind=ActivityKind.PROPAGANDA,
+            occurred_on=day,
+            village_id=village,
+            channel=Channel.MEETING,
+            people_reached=10 + int(rng.random() * 100),
+        )
+
+    def record(rules_on: bool) -> float:
+        quality_checks.ENABLED = rules_on
+        item = data()
+        start = time.perf_counter()
+        activity_record(actor=officer, data=item)
+        return (time.perf_counter() - start) * 1000
+
+    off: list[float] = []
+    on: list[float] = []
+    for _ in range(20):  # warm-up: the scope, the counting rules, the rules' rows, the connection
+        record(False)
+        record(True)
+    block = 50
+    blocks = max(1, RECORDS // block)
+    for n in range(blocks):
+        for rules_on in (n % 2 == 0, n % 2 == 1):  # c-d, then d-c: neither always goes first
+            for _ in range(block):
+                (on if rules_on else off).append(record(rules_on))
+        if (n + 1) % max(1, blocks // 5) == 0:
+            print(f"  recorded: {2 * (n + 1) * block:,} of {2 * blocks * block:,}", flush=True)
+    quality_checks.ENABLED = True
+    return off, on, Flag.objects.count() - flags_before
+
+
 # -- the run -----------------------------------------------------------------------------------------
 
 
@@ -1051,6 +1119,12 @@ def main() -> None:
     results = measure_reads(world, period, places(rng, world))
     print("writes, one transaction each (the per-process province cache primed, as in a worker that has run a while):")
     bare, kept, touched = measure_writes(rng, world)
+    print("activities recorded through activity_record, without and with the data-quality rules:", flush=True)
+    rules_off, rules_on, flags_raised = measure_recording(rng, world)
+    print("the daily data-quality job (outliers over the month cells of every counted indicator):", flush=True)
+    daily_start = time.perf_counter()
+    daily = check_outliers(progress=lambda line: print(f"  {line}", flush=True))
+    daily_s = time.perf_counter() - daily_start
 
     # The writes kept the cells: they still equal the raw records.
     indicators = list(Indicator.objects.filter(is_active=True))
@@ -1093,6 +1167,19 @@ def main() -> None:
         )
     print(f"villages written with cells kept, checked against the records afterwards: {len(villages)}, drift {drift}")
     print()
+    print(f"{'activity_record (ms per activity)':<34} {'mean':>8} {'p50':>8} {'p95':>8} {'× off':>8}")
+    quality_base = statistics.mean(rules_off)
+    for label, samples in [("(c) data-quality rules off", rules_off), ("(d) data-quality rules on", rules_on)]:
+        print(
+            f"{label:<34} {statistics.mean(samples):8.2f} {statistics.median(samples):8.2f} "
+            f"{percentile(samples, 95):8.2f} {statistics.mean(samples) / quality_base:8.2f}"
+        )
+    print(f"flags raised by the recorded activities: {flags_raised}")
+    print(
+        f"daily job: {daily.indicators} indicators, {daily.units:,} unit-months checked, {daily.flags} flags, "
+        f"{daily_s:.1f} s"
+    )
+    print()
     worst = max(percentile(r.values, 95) for r in results)
     verdict = "PASS" if worst <= GOAL_P95_MS else "FAIL"
     print(f"{verdict}: p95 of a values read ≤ {GOAL_P95_MS:.0f} ms at every level (worst {worst:.2f} ms)")
@@ -1111,6 +1198,14 @@ def main() -> None:
     cost = statistics.mean(kept) / base
     verdict = "PASS" if cost <= GOAL_MAINTENANCE else "FAIL"
     print(f"{verdict}: aggregate maintenance {cost:.2f}× a bare insert (goal ≤ {GOAL_MAINTENANCE:.0f}×)")
+    quality = statistics.mean(rules_on) / quality_base
+    verdict = "PASS" if quality <= GOAL_QUALITY else "FAIL"
+    print(
+        f"{verdict}: the per-record data-quality rules cost {100 * (quality - 1):+.1f}% on recording an activity "
+        f"(ratio {quality:.3f}; goal ≤ +{100 * (GOAL_QUALITY - 1):.0f}%)"
+    )
+    verdict = "PASS" if daily_s <= GOAL_DAILY_S else "FAIL"
+    print(f"{verdict}: the daily data-quality job took {daily_s:.1f} s (goal ≤ {GOAL_DAILY_S:.0f} s at SF 0.1)")
     if mismatches or drift:
         print("FAIL: the cells differ from the raw records (see MISMATCH above)")
     if any(r.figure_mismatches for r in results):

@@ -84,10 +84,13 @@ def flag_summary(flag: Flag) -> str:
     if flag.rule == RuleCode.BACKDATING:
         return _("Recorded for %(period)s, whose report was already approved.") % n
     if flag.rule == RuleCode.OUTLIER:
-        return _(
-            "%(value)s this month; the unit's usual month is %(own_median)s (score %(own_z)s), its neighbours' "
-            "%(sibling_median)s (score %(sibling_z)s)."
-        ) % n
+        return (
+            _(
+                "%(value)s this month; the unit's usual month is %(own_median)s (score %(own_z)s), its neighbours' "
+                "%(sibling_median)s (score %(sibling_z)s)."
+            )
+            % n
+        )
     return ""
 
 
@@ -100,13 +103,15 @@ class OpenFlags:
     by_indicator: dict[int, int] = field(default_factory=dict)
 
 
-def open_flags(*, user: Any, subject: AdminUnit | Village) -> OpenFlags | None:
-    """Open flags under a unit (or of a village), in all and per indicator: one query. None for a user who
-    may not read flags."""
+def open_flags(*, user: Any, subject: AdminUnit | Village, period: Any = None) -> OpenFlags | None:
+    """Open flags under a unit (or of a village), about the period's days when one is given, in all and per
+    indicator: one query. None for a user who may not read flags."""
     scope = scope_for(user)
     if not scope.has(Perm.VIEW_QUALITY):
         return None
     rows = Flag.objects.filter(visible_q(user), status=FlagStatus.OPEN)
+    if period is not None:
+        rows = rows.filter(day__gte=period.start, day__lte=period.end)
     if isinstance(subject, Village):
         rows = rows.filter(village=subject)
     else:
@@ -157,5 +162,3 @@ def flagged_shares(*, user: Any, unit: AdminUnit, start: Any, end: Any) -> list[
 def _part(path: str, depth: int) -> int:
     parts = path.strip("/").split("/")
     return int(parts[depth - 1]) if len(parts) >= depth else 0
-
-

@@ -124,9 +124,7 @@ def _note(note: str, *, required: bool) -> str:
     return text
 
 
-def _close(
-    actor: Any, flag: Flag, status: str, note: str, request: HttpRequest | None, **details: Any
-) -> Flag:
+def _close(actor: Any, flag: Flag, status: str, note: str, request: HttpRequest | None, **details: Any) -> Flag:
     flag.status = status
     flag.note = note
     flag.reviewed_by = actor

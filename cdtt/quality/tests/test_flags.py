@@ -80,7 +80,12 @@ def test_done_when_the_officer_confirms_a_flag_raised_through_the_api(
     listed = Client().get("/api/v1/quality/flags", headers=officer).json()
     assert listed["count"] == 1
     (row,) = listed["results"]
-    assert (row["rule"], row["status"], row["village_id"], row["unit_id"]) == ("capacity", "open", tree.v1.pk, tree.c1.pk)
+    assert (row["rule"], row["status"], row["village_id"], row["unit_id"]) == (
+        "capacity",
+        "open",
+        tree.v1.pk,
+        tree.c1.pk,
+    )
     assert row["numbers"]["reached"] == 10_000 and row["numbers"]["eligible"] == 12
     assert row["record_ids"] == [created.json()["id"]]
     assert "10000" in row["summary"] and "12" in row["summary"]
@@ -163,7 +168,9 @@ def test_correct_closes_the_flag_and_the_list_filters(flag: Flag, tree: Tree, us
 def test_the_api_refuses_anonymous_wrong_roles_and_other_units(flag: Flag, users: Users) -> None:
     anonymous = Client()
     assert anonymous.get("/api/v1/quality/flags").status_code == 401
-    assert anonymous.post(f"/api/v1/quality/flags/{flag.pk}/confirm", "{}", content_type="application/json").status_code in (
+    assert anonymous.post(
+        f"/api/v1/quality/flags/{flag.pk}/confirm", "{}", content_type="application/json"
+    ).status_code in (
         401,
         403,
     )
@@ -187,7 +194,10 @@ def test_the_api_refuses_anonymous_wrong_roles_and_other_units(flag: Flag, users
     flag.refresh_from_db()
     assert flag.status == FlagStatus.OPEN
     officer = bearer(users.commune_officer)
-    assert Client().get(f"/api/v1/quality/flags/{flag.pk}", headers=officer).json()["records"][0]["people_reached"] == 10_000
+    assert (
+        Client().get(f"/api/v1/quality/flags/{flag.pk}", headers=officer).json()["records"][0]["people_reached"]
+        == 10_000
+    )
     assert len(Client().get("/api/v1/quality/rules", headers=officer).json()) == 5
 
 
@@ -233,3 +243,34 @@ def test_the_flag_list_reads_a_fixed_number_of_queries(
     client = Client()
     with django_assert_max_num_queries(12):
         assert client.get("/api/v1/quality/flags", headers=officer).json()["count"] == 3
+
+
+# -- beside the figures --------------------------------------------------------------------------------
+
+
+def test_dashboards_reports_and_the_scorecard_show_the_flags(
+    flag: Flag, tree: Tree, users: Users, signed_in: Callable[[str], Client]
+) -> None:
+    from cdtt.reports.models import Report
+    from cdtt.targets.services import calendar_period
+
+    today = timezone.localdate()
+    year = calendar_period("year", today.year)
+    officer = signed_in("commune_officer")
+    dashboard = officer.get(reverse("dashboards:unit", args=[tree.c1.pk]) + f"?period={year.pk}")
+    panels = {panel.key: panel for panel in dashboard.context["panels"]}
+    assert panels["quality"].context["flags"].total == 1
+    assert reverse("quality:unit", args=[tree.c1.pk]) in dashboard.content.decode()
+    village = officer.get(reverse("dashboards:village", args=[tree.v1.pk]) + f"?period={year.pk}")
+    assert {p.key: p for p in village.context["panels"]}["quality"].context["flags"].total == 1
+    # Those who may not read flags see no panel.
+    member = signed_in("team_member").get(reverse("dashboards:village", args=[tree.v1.pk]))
+    assert "quality" not in {p.key for p in member.context["panels"]}
+
+    report = Report.objects.create(period=year, level=Level.COMMUNE, unit=tree.c1, reviewer=tree.p1, due_on=today)
+    page = officer.get(reverse("reports:detail", args=[report.pk]))
+    assert page.status_code == 200 and page.context["flags"].total == 1
+
+    scorecard = signed_in("leader").get(reverse("dashboards:scorecard", args=[tree.p1.pk]) + f"?period={year.pk}")
+    shares = {row.unit.pk: (row.records, row.flagged, row.percent) for row in scorecard.context["flagged"]}
+    assert shares[tree.c1.pk] == (1, 1, 100.0) and shares[tree.c2.pk] == (0, 0, None)

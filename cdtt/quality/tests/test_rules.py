@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from cdtt.activities.models import ActivityKind, Channel
-from cdtt.activities.services import ActivityIn, activity_record, activity_record_many, activity_check, BatchLookups
+from cdtt.activities.services import ActivityIn, BatchLookups, activity_check, activity_record, activity_record_many
 from cdtt.catalog.models import Indicator, Outcome
 from cdtt.catalog.services import catalog_load
 from cdtt.geo.models import Village
@@ -156,7 +156,7 @@ def test_the_same_household_and_item_recorded_by_two_members_is_flagged(
     assert set(flag.records.values_list("pk", flat=True)) == {first.pk, second.pk}
     assert (flag.numbers["records"], flag.numbers["members"]) == (2, 2)
     # Recorded a third time by the same member: the same flag, one record more.
-    third, _new = activity_record(actor=users.team_member, data=_guidance(home, opened))
+    activity_record(actor=users.team_member, data=_guidance(home, opened))
     flag.refresh_from_db()
     assert Flag.objects.filter(rule="duplicate").count() == 1
     assert flag.records.count() == 3 and flag.numbers["records"] == 3
@@ -176,9 +176,7 @@ def test_a_batch_from_a_phone_is_checked_like_single_records(catalogue: None, tr
 # -- back-dating ---------------------------------------------------------------------------------------
 
 
-def test_a_record_for_a_period_whose_report_was_approved_is_flagged(
-    catalogue: None, tree: Tree, users: Users
-) -> None:
+def test_a_record_for_a_period_whose_report_was_approved_is_flagged(catalogue: None, tree: Tree, users: Users) -> None:
     today = timezone.localdate()
     last = today.replace(day=1) - datetime.timedelta(days=1)
     period = calendar_period("month", last.year, last.month)
@@ -200,9 +198,9 @@ def test_a_record_for_a_period_whose_report_was_approved_is_flagged(
 def test_the_modified_z_score_resists_the_outliers_it_looks_for() -> None:
     history = [10, 12, 11, 9, 10, 11, 13, 10, 12, 11, 10, 500]  # one wild month in the history itself
     assert modified_z(11, history) == pytest.approx(0.0)
-    assert modified_z(300, history) > 100
+    assert (modified_z(300, history) or 0) > 100
     assert modified_z(10, [10, 10, 10, 10, 11]) == 0.0  # MAD 0: the mean absolute deviation is used
-    assert modified_z(50, [10, 10, 10, 10, 11]) > 3.5
+    assert (modified_z(50, [10, 10, 10, 10, 11]) or 0) > 3.5
     assert modified_z(50, [10, 10]) is None  # too few to say
     assert months_back(202602, 3) == [202511, 202512, 202601]
 
@@ -219,7 +217,9 @@ def test_the_daily_job_flags_a_month_far_from_the_villages_history_and_its_neigh
     for village in villages:
         for bucket in months_back(month, 12):
             cells.append(((Level.VILLAGE.value, village, people.pk, bucket), 40 + (village + bucket) % 7))
-        cells.append(((Level.VILLAGE.value, village, people.pk, month), 900 if village == tree.v1.pk else 45 + village % 5))
+        cells.append(
+            ((Level.VILLAGE.value, village, people.pk, month), 900 if village == tree.v1.pk else 45 + village % 5)
+        )
     engine.write_cells(sorted(cells))
     out: list[str] = []
     check_outliers(month=month, progress=out.append)
