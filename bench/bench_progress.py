@@ -985,18 +985,28 @@ def measure_recording(rng: random.Random, world: World) -> tuple[list[float], li
     RoleAssignment.objects.bulk_create(
         [RoleAssignment(user=officer, role=Role.COMMUNE_OFFICER, unit_id=pk) for pk in communes]
     )
-    homes = list(Household.objects.filter(commune_id__in=communes).values_list("pk", "village_id")[:20_000])
+    # Each generated household has its head as its one resident: a guidance names the person it reached.
+    homes = list(
+        Resident.objects.filter(household__commune_id__in=communes).values_list(
+            "household_id", "pk", "household__village_id"
+        )[:20_000]
+    )
     if not homes:
         raise SystemExit("bench_progress.py: no household to record for")
     flags_before = Flag.objects.count()
 
     def data() -> ActivityIn:
         day = world.today - datetime.timedelta(days=int(rng.random() * 20))
-        home, village = rng.choice(homes)
+        home, person, village = rng.choice(homes)
         if rng.random() < 0.8:
             platform, outcome = rng.choice(world.guidance)
             return ActivityIn(
-                kind=ActivityKind.GUIDANCE, occurred_on=day, household_id=home, platform_id=platform, outcome_id=outcome
+                kind=ActivityKind.GUIDANCE,
+                occurred_on=day,
+                household_id=home,
+                resident_id=person,
+                platform_id=platform,
+                outcome_id=outcome,
             )
         return ActivityIn(
             kind=ActivityKind.PROPAGANDA,

@@ -188,36 +188,104 @@ class Finding:
     numbers: dict[str, Any]
     indicator_id: int | None = None
     records: list[int] = field(default_factory=list)
+    unit_id: int = 0  # the commune whose officers review it (the record's)
+    village_id: int | None = None
+
+
+# A member's records of a day, as the rate rule reads them: (kind, platform, outcome, people, households).
+DayRows = list[SimpleNamespace]
+
+
+@dataclass
+class _Day:
+    """The member's records of one day: counted once; read once, only when the count is over the ceiling."""
+
+    member: int
+    day: datetime.date
+    count: int
+    rows: DayRows | None = None
+
+    def read(self) -> DayRows:
+        from cdtt.activities.models import Activity
+
+        if self.rows is None:
+            found = Activity.objects.filter(recorded_by_id=self.member, occurred_on=self.day, voided_at__isnull=True)
+            self.rows = [
+                SimpleNamespace(kind=k, platform_id=p, outcome_id=o, people_reached=n, households_reached=h)
+                for k, p, o, n, h in found.values_list(
+                    "kind", "platform_id", "outcome_id", "people_reached", "households_reached"
+                )
+            ]
+        return self.rows
 
 
 def check_record(activity: Any, *, today: datetime.date | None = None) -> list[Any]:
     """Check one record just written (inside its transaction); raise the flags found. Returns them."""
     if not ENABLED or activity.voided_at is not None:
         return []
+    return _raise([(finding, activity.pk) for finding in _findings(activity, today, None)])
+
+
+def check_records(activities: Iterable[Any]) -> None:
+    """The same checks for the records of a batch (sync push): each member's day is counted once for the whole
+    batch (one grouped query), and each flag found is raised once with all its records of the batch, so a
+    batch costs a few queries per flag, not per record."""
+    from cdtt.activities.models import Activity
+
+    batch = [a for a in activities if a.voided_at is None]
+    if not ENABLED or not batch:
+        return
+    members = {a.recorded_by_id for a in batch if a.recorded_by_id is not None}
+    days: dict[tuple[int, datetime.date], _Day] = {}
+    if members and rule("rate").active:
+        rows = (
+            Activity.objects.filter(
+                recorded_by_id__in=members, occurred_on__in={a.occurred_on for a in batch}, voided_at__isnull=True
+            )
+            .values_list("recorded_by_id", "occurred_on")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        days = {(member, day): _Day(member, day, n) for member, day, n in rows}
+    found: list[tuple[Finding, int]] = []
+    for activity in batch:
+        day = days.get((activity.recorded_by_id, activity.occurred_on), _Day(0, activity.occurred_on, 0))
+        found.extend((finding, activity.pk) for finding in _findings(activity, None, day))
+    _raise(found)
+
+
+def _findings(activity: Any, today: datetime.date | None, day: _Day | None) -> list[Finding]:
+    found = [*_capacity(activity), *_rate(activity, day), *_duplicate(activity), *_backdating(activity, today)]
+    for finding in found:
+        finding.unit_id, finding.village_id = activity.commune_id, activity.village_id
+    return found
+
+
+def _raise(found: list[tuple[Finding, int]]) -> list[Any]:
+    """Raise each flag once (in key order: concurrent writers lock in one order) with all its records."""
     from cdtt.quality.services import flag_raise
 
-    found = [*_capacity(activity), *_rate(activity), *_duplicate(activity), *_backdating(activity, today)]
+    by_key: dict[str, tuple[Finding, list[int]]] = {}
+    for finding, record in found:
+        _first, records = by_key.setdefault(finding.key, (finding, []))
+        by_key[finding.key] = (finding, records)  # the last numbers (the latest count) stand
+        records.extend([*finding.records, record])
     flags = []
-    for finding in found:
+    for key in sorted(by_key):
+        finding, records = by_key[key]
         flag = flag_raise(
             rule=finding.rule,
-            unit_id=activity.commune_id,
-            village_id=activity.village_id,
+            unit_id=finding.unit_id,
+            village_id=finding.village_id,
             indicator_id=finding.indicator_id,
             day=finding.day,
             numbers=finding.numbers,
-            key=finding.key,
-            records=[*finding.records, activity.pk],
+            key=key,
+            records=sorted(set(records)),
         )
         if flag is not None:
             flags.append(flag)
     return flags
-
-
-def check_records(activities: Iterable[Any]) -> None:
-    """The same checks for the records of a batch (sync push), one after the other."""
-    for activity in activities:
-        check_record(activity)
 
 
 def _reach_indicator(activity: Any, households: bool) -> int | None:
@@ -238,6 +306,7 @@ def _capacity(activity: Any) -> list[Finding]:
     if eligible is None:
         return []
     found = []
+    where = f"v{place.pk}" if activity.village_id else f"c{place.pk}"
     for measure, reached, limit in (
         ("people", activity.people_reached, eligible.people),
         ("households", activity.households_reached, eligible.households),
@@ -246,7 +315,8 @@ def _capacity(activity: Any) -> list[Finding]:
             found.append(
                 Finding(
                     rule="capacity",
-                    key=f"capacity:a{activity.pk}:{measure}",
+                    # One flag per place, day and measure: a second session of the same day joins it.
+                    key=f"capacity:{where}:{activity.occurred_on.isoformat()}:{measure}",
                     day=activity.occurred_on,
                     indicator_id=_reach_indicator(activity, measure == "households"),
                     numbers={
@@ -261,23 +331,20 @@ def _capacity(activity: Any) -> list[Finding]:
     return found
 
 
-def _rate(activity: Any) -> list[Finding]:
-    from cdtt.activities.models import Activity
-
+def _rate(activity: Any, day: _Day | None = None) -> list[Finding]:
     conf = rule("rate")
     if not conf.active or activity.recorded_by_id is None:
         return []
-    day_rows = Activity.objects.filter(
-        recorded_by_id=activity.recorded_by_id, occurred_on=activity.occurred_on, voided_at__isnull=True
-    )
-    if day_rows.count() <= conf.threshold:  # the usual answer: one index-only count, nothing more
+    if day is None:
+        from cdtt.activities.models import Activity
+
+        count = Activity.objects.filter(  # the usual answer: one index-only count, nothing more
+            recorded_by_id=activity.recorded_by_id, occurred_on=activity.occurred_on, voided_at__isnull=True
+        ).count()
+        day = _Day(activity.recorded_by_id, activity.occurred_on, count)
+    if day.count <= conf.threshold:
         return []
-    rows = [
-        SimpleNamespace(kind=k, platform_id=p, outcome_id=o, people_reached=n, households_reached=h)
-        for k, p, o, n, h in day_rows.values_list(
-            "kind", "platform_id", "outcome_id", "people_reached", "households_reached"
-        )
-    ]
+    rows = day.read()
     counted: dict[int, int] = {}
     for counting in engine.rules().activity:
         if counting.amount(activity):

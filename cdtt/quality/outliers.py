@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from cdtt.catalog.models import COUNTED_METHODS, Indicator, Method
 from cdtt.geo.models import AdminUnit, Village
@@ -86,7 +87,7 @@ def check_outliers(
     result = OutlierRun()
     if not conf.active:
         return result
-    month = month or engine.month_bucket(today or datetime.date.today())
+    month = month or engine.month_bucket(today or timezone.localdate())
     history = months_back(month, HISTORY_MONTHS)
     commune_of = dict(Village.objects.filter(valid_to__isnull=True).values_list("pk", "commune_id"))
     province_of = dict(AdminUnit.objects.communes().current().values_list("pk", "parent_id"))

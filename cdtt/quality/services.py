@@ -20,6 +20,7 @@ from cdtt.access.scope import as_id, scope_for
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.core.text import nfc
+from cdtt.geo.models import AdminUnit
 from cdtt.quality.models import Flag, FlagStatus
 
 MAX_NOTE = 1000
@@ -65,15 +66,16 @@ def flag_raise(
     if records:
         flag.records.add(*records)
     if created:
+        # The key says what is wrong (the rule, the place or member, the day); the numbers and records, which
+        # grow as records join, are on the flag itself.
         audit_record(
             actor=None,
             actor_name="quality",
             action="quality.flag.raise",
             target=flag,
-            unit=flag.unit,
+            unit=AdminUnit(pk=unit_id),
             rule=rule,
-            numbers=numbers,
-            records=records,
+            key=key,
         )
     return flag
 

@@ -77,6 +77,10 @@ def test_a_session_reaching_more_people_than_live_in_the_village_is_flagged(
     assert flag.numbers["source"] == "register"
     assert list(flag.records.values_list("pk", flat=True)) == [activity.pk]
     assert flag.indicator is not None and flag.indicator.code in ("people_reached", "propaganda_people")
+    # A second session of the same day in the same village joins the flag.
+    second, _new = activity_record(actor=users.team_member, data=session(tree.v1, people=500))
+    assert Flag.objects.filter(rule="capacity").count() == 1
+    assert set(flag.records.values_list("pk", flat=True)) == {activity.pk, second.pk}
 
 
 def test_a_session_within_the_village_and_households_over_the_register_are_told_apart(
@@ -171,6 +175,15 @@ def test_a_batch_from_a_phone_is_checked_like_single_records(catalogue: None, tr
         actor=users.team_member, lookups=lookups, records=[activity_check(lookups=lookups, data=d) for d in batch]
     )
     assert sorted(Flag.objects.values_list("rule", flat=True)) == ["capacity", "duplicate"]
+    # The rate rule counts the member's day once for a whole batch.
+    set_threshold("rate", 2)
+    more = [session(tree.v1, people=5) for _ in range(2)]
+    lookups = BatchLookups(users.team_member, more)
+    activity_record_many(
+        actor=users.team_member, lookups=lookups, records=[activity_check(lookups=lookups, data=d) for d in more]
+    )
+    rate = Flag.objects.get(rule="rate", indicator__code="propaganda_sessions")
+    assert rate.numbers["records"] == 3 and rate.records.count() == 2
 
 
 # -- back-dating ---------------------------------------------------------------------------------------
