@@ -9,9 +9,10 @@ cheap (issue 19: at most 20% on the cost of recording, measured by ``bench/bench
   when that count is over the ceiling looks at which indicators the records count for;
 - duplicate effort queries only when the record's outcome did not create its adoption status (it existed
   already: someone recorded it before, or an officer ticked it);
-- back-dating queries only for a record dated before the current month (a report is approved after its
+- back-dating looks only at a record dated before the current month (a report is approved after its
   period, so a record of this month cannot fall in an approved period in practice; the edge of a report
-  approved early is left to the officers).
+  approved early is left to the officers), and reads the place's approved reports of that month once per
+  process and ``RULES_TTL`` (kept beside the rules, like the eligible population).
 
 The rule rows are read once per process and kept as long as the counting rules (``engine.rules()``): a
 catalogue change or ``engine.forget_rules`` drops both at once.
@@ -130,6 +131,16 @@ class _Cache:
     item_of_outcome: dict[int, tuple[int, str]] = field(default_factory=dict)  # outcome -> (item, applies_to)
     outcomes_of_item: dict[int, list[int]] = field(default_factory=dict)
     _eligible: dict[tuple[bool, int], Eligible | None] = field(default_factory=dict)
+
+    _approved: dict[tuple[int, int | None, datetime.date], list[tuple[Any, ...]]] = field(default_factory=dict)
+
+    def approved(self, commune_id: int, village_id: int | None, day: datetime.date) -> list[tuple[Any, ...]]:
+        """Approved reports of the place overlapping the day's month, kept like the rules: a record entered
+        within ``RULES_TTL`` seconds of an approval may pass unflagged (the officer just saw the figures)."""
+        key = (commune_id, village_id, day.replace(day=1))
+        if key not in self._approved:
+            self._approved[key] = _approved_reports(commune_id, village_id, key[2])
+        return self._approved[key]
 
     def eligible(self, unit: AdminUnit | Village) -> Eligible | None:
         key = (isinstance(unit, Village), unit.pk)
@@ -404,37 +415,50 @@ def _duplicate(activity: Any) -> list[Finding]:
 
 
 def _backdating(activity: Any, today: datetime.date | None) -> list[Finding]:
-    from cdtt.reports.models import Report, ReportStatus
-
     conf = rule("backdating")
     today = today or timezone.localdate()
     if not conf.active or activity.occurred_on >= today.replace(day=1):
         return []
-    subject = Q(unit_id=activity.commune_id, village__isnull=True)
-    if activity.village_id is not None:
-        subject |= Q(village_id=activity.village_id)
-    report = (
-        Report.objects.filter(
-            subject,
-            status=ReportStatus.APPROVED,
-            period__start__lte=activity.occurred_on,
-            period__end__gte=activity.occurred_on,
-        )
-        .select_related("period")
-        .order_by("period__start")
-        .first()
+    day = activity.occurred_on
+    report = next(
+        (r for r in _cached().approved(activity.commune_id, activity.village_id, day) if r[0] <= day <= r[1]), None
     )
     if report is None:
         return []
+    _start, _end, report_id, period, approved_on = report
     return [
         Finding(
             rule="backdating",
-            key=f"backdating:rep{report.pk}",
-            day=activity.occurred_on,
-            numbers={
-                "report_id": report.pk,
-                "period": str(report.period),
-                "approved_on": timezone.localdate(report.decided_at).isoformat() if report.decided_at else "",
-            },
+            key=f"backdating:rep{report_id}",
+            day=day,
+            numbers={"report_id": report_id, "period": period, "approved_on": approved_on},
         )
+    ]
+
+
+def _approved_reports(commune_id: int, village_id: int | None, month: datetime.date) -> list[tuple[Any, ...]]:
+    """The approved reports of a village (and of its commune) whose period overlaps a month: (start, end,
+    report, period's name, approval day)."""
+    from cdtt.reports.models import Report, ReportStatus
+
+    following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    subject = Q(unit_id=commune_id, village__isnull=True)
+    if village_id is not None:
+        subject |= Q(village_id=village_id)
+    rows = (
+        Report.objects.filter(
+            subject, status=ReportStatus.APPROVED, period__start__lt=following, period__end__gte=month
+        )
+        .select_related("period")
+        .order_by("period__start", "pk")
+    )
+    return [
+        (
+            r.period.start,
+            r.period.end,
+            r.pk,
+            str(r.period),
+            timezone.localdate(r.decided_at).isoformat() if r.decided_at else "",
+        )
+        for r in rows
     ]
