@@ -994,6 +994,23 @@ def measure_recording(rng: random.Random, world: World) -> tuple[list[float], li
     )
     if not homes:
         raise SystemExit("bench_progress.py: no household to record for")
+    # Plausible records, so that the rules check and find nothing (the price of checking, not of a finding):
+    # a session reaches at most the village's registered people; a guidance whose outcome's status the person
+    # (household) has already reached becomes "guided again" (platform only), as the demo records it.
+    village_ids = {village for _h, _p, village, _c in homes}
+    people = {
+        village: max(int(members or 0), n)
+        for village, members, n in Household.objects.filter(village_id__in=village_ids)
+        .values_list("village_id")
+        .annotate(members=Sum("members_count"), n=Count("pk"))
+        .values_list("village_id", "members", "n")
+    }
+    items = dict(Outcome.objects.filter(adoption_item__isnull=False).values_list("pk", "adoption_item_id"))
+    reached = set(
+        AdoptionStatus.objects.filter(household_id__in={h for h, _p, _v, _c in homes}).values_list(
+            "household_id", "item_id"
+        )
+    )
     flags_before = Flag.objects.count()
 
     def data() -> tuple[User, ActivityIn]:
@@ -1004,6 +1021,11 @@ def measure_recording(rng: random.Random, world: World) -> tuple[list[float], li
     def activity_in(day: datetime.date, home: int, person: int, village: int) -> ActivityIn:
         if rng.random() < 0.8:
             platform, outcome = rng.choice(world.guidance)
+            item = items.get(outcome or 0)
+            if item is not None and (home, item) in reached:
+                outcome = None  # guided again, no new result
+            elif item is not None:
+                reached.add((home, item))
             return ActivityIn(
                 kind=ActivityKind.GUIDANCE,
                 occurred_on=day,
@@ -1017,7 +1039,7 @@ def measure_recording(rng: random.Random, world: World) -> tuple[list[float], li
             occurred_on=day,
             village_id=village,
             channel=Channel.MEETING,
-            people_reached=10 + int(rng.random() * 100),
+            people_reached=1 + int(rng.random() * min(100, people.get(village, 1))),
         )
 
     flagged_through = Flag.records.through.objects
