@@ -73,7 +73,9 @@ from django.db import connection, models, transaction  # noqa: E402
 from django.db.models import Count, Max, Min, Q, Sum  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from cdtt.accounts.models import Role, RoleAssignment, User  # noqa: E402
 from cdtt.activities.models import Activity, ActivityChange, ActivityKind, Channel  # noqa: E402
+from cdtt.activities.services import ActivityIn, activity_record  # noqa: E402
 from cdtt.catalog.models import Indicator, Method, Outcome, Platform, RegisterMetric  # noqa: E402
 from cdtt.catalog.services import catalog_load  # noqa: E402
 from cdtt.core.text import fold  # noqa: E402
@@ -83,6 +85,9 @@ from cdtt.households.models import AdoptionEvent, AdoptionItem, AdoptionStatus, 
 from cdtt.progress import engine, selectors  # noqa: E402
 from cdtt.progress.models import Level, ProgressCell  # noqa: E402
 from cdtt.progress.rebuild import rebuild  # noqa: E402
+from cdtt.quality import checks as quality_checks  # noqa: E402
+from cdtt.quality.models import Flag  # noqa: E402
+from cdtt.quality.outliers import check_outliers  # noqa: E402
 from cdtt.targets.models import Period, Target  # noqa: E402
 from cdtt.targets.periods import calendar_period  # noqa: E402
 from cdtt.teams.models import Member, MemberRole, Membership, Team, TeamStatus  # noqa: E402
@@ -91,6 +96,7 @@ SF = float(os.environ.get("BENCH_SF", "0.1"))
 READS = int(os.environ.get("BENCH_READS", "50"))  # reads per level
 NAIVE_READS = int(os.environ.get("BENCH_NAIVE_READS", "5"))  # naive reads of the nation and of provinces
 WRITES = int(os.environ.get("BENCH_WRITES", "2000"))  # writes of each kind
+RECORDS = int(os.environ.get("BENCH_RECORDS", "1000"))  # activities recorded through the service, of each kind
 KEEP = os.environ.get("BENCH_KEEP") == "1"
 SEED = 20250701
 
@@ -104,6 +110,8 @@ NATION_ACTIVITIES = 100_000_000
 GOAL_P95_MS = 50.0
 GOAL_SPEEDUP = 100.0
 GOAL_MAINTENANCE = 2.0
+GOAL_QUALITY = 1.20  # the per-record data-quality rules add at most 20% to recording an activity (issue 19)
+GOAL_DAILY_S = 300.0  # the daily statistical job over the national data (SF 0.1)
 
 KIND_SHARES = [(ActivityKind.GUIDANCE, 0.80), (ActivityKind.PROPAGANDA, 0.12), (ActivityKind.GROUP, 0.08)]
 VOIDED_SHARE = 0.01
@@ -296,6 +304,8 @@ def bulk_load(model: type[models.Model], names: Sequence[str], rows: Iterable[tu
 FILLED: list[type[models.Model]] = [
     ProgressCell,
     Target,
+    Flag.records.through,  # type: ignore[list-item]
+    Flag,
     ActivityChange,
     Activity,
     AdoptionEvent,
@@ -962,6 +972,108 @@ def measure_writes(rng: random.Random, world: World) -> tuple[list[float], list[
     return bare, kept, touched
 
 
+def measure_recording(rng: random.Random, world: World) -> tuple[list[float], list[tuple[float, bool]], int]:
+    """Per-record milliseconds of ``activity_record`` (what the API, the pages and the phones call: the
+    checks, the record, its adoption status, its cells, its audit) (c) with the data-quality rules off
+    and (d) on, in alternating blocks; and the flags raised. The recorders are the officers of the 20
+    communes with the most households, as one request of a worker that has served a while (its scope,
+    the counting rules and the rules' rows kept); the records are spread over 30 days."""
+    busiest = list(Household.objects.values_list("commune_id").annotate(n=Count("pk")).order_by("-n")[:20])
+    # One recorder per commune (its officer), as in the field: a member records a few activities a day, not
+    # hundreds (which the rate rule is there to flag).
+    officers: dict[int, User] = {}
+    for commune, _n in busiest:
+        officer, _created = User.objects.get_or_create(username=f"bench_quality_{commune}")
+        RoleAssignment.objects.get_or_create(user=officer, role=Role.COMMUNE_OFFICER, unit_id=commune)
+        officers[commune] = officer
+    # Each generated household has its head as its one resident: a guidance names the person it reached.
+    homes = list(
+        Resident.objects.filter(household__commune_id__in=list(officers)).values_list(
+            "household_id", "pk", "household__village_id", "household__commune_id"
+        )[:20_000]
+    )
+    if not homes:
+        raise SystemExit("bench_progress.py: no household to record for")
+    # Plausible records, so that the rules check and find nothing (the price of checking, not of a finding):
+    # a session reaches at most the village's registered people; a guidance whose outcome's status the person
+    # (household) has already reached becomes "guided again" (platform only), as the demo records it.
+    village_ids = {village for _h, _p, village, _c in homes}
+    people = {
+        village: max(int(members or 0), n)
+        for village, members, n in Household.objects.filter(village_id__in=village_ids)
+        .values_list("village_id")
+        .annotate(members=Sum("members_count"), n=Count("pk"))
+        .values_list("village_id", "members", "n")
+    }
+    items = dict(Outcome.objects.filter(adoption_item__isnull=False).values_list("pk", "adoption_item_id"))
+    reached = set(
+        AdoptionStatus.objects.filter(household_id__in={h for h, _p, _v, _c in homes}).values_list(
+            "household_id", "item_id"
+        )
+    )
+    flags_before = Flag.objects.count()
+
+    def data() -> tuple[User, ActivityIn]:
+        day = world.today - datetime.timedelta(days=int(rng.random() * 30))
+        home, person, village, commune = rng.choice(homes)
+        return officers[commune], activity_in(day, home, person, village)
+
+    def activity_in(day: datetime.date, home: int, person: int, village: int) -> ActivityIn:
+        if rng.random() < 0.8:
+            platform, outcome = rng.choice(world.guidance)
+            item = items.get(outcome or 0)
+            if item is not None and (home, item) in reached:
+                outcome = None  # guided again, no new result
+            elif item is not None:
+                reached.add((home, item))
+            return ActivityIn(
+                kind=ActivityKind.GUIDANCE,
+                occurred_on=day,
+                household_id=home,
+                resident_id=person,
+                platform_id=platform,
+                outcome_id=outcome,
+            )
+        return ActivityIn(
+            kind=ActivityKind.PROPAGANDA,
+            occurred_on=day,
+            village_id=village,
+            channel=Channel.MEETING,
+            people_reached=1 + int(rng.random() * min(100, people.get(village, 1))),
+        )
+
+    flagged_through = Flag.records.through.objects
+
+    def record(rules_on: bool) -> tuple[float, bool]:
+        """The milliseconds of one record, and whether it raised or joined a flag (looked up after the clock)."""
+        quality_checks.ENABLED = rules_on
+        officer, item = data()
+        start = time.perf_counter()
+        activity, _new = activity_record(actor=officer, data=item)
+        ms = (time.perf_counter() - start) * 1000
+        return ms, rules_on and flagged_through.filter(activity_id=activity.pk).exists()
+
+    off: list[float] = []
+    on: list[tuple[float, bool]] = []
+    for _ in range(20):  # warm-up: the scope, the counting rules, the rules' rows, the connection
+        record(False)
+        record(True)
+    block = 50
+    blocks = max(1, RECORDS // block)
+    for n in range(blocks):
+        for rules_on in (n % 2 == 0, n % 2 == 1):  # c-d, then d-c: neither always goes first
+            for _ in range(block):
+                ms, flagged = record(rules_on)
+                if rules_on:
+                    on.append((ms, flagged))
+                else:
+                    off.append(ms)
+        if (n + 1) % max(1, blocks // 5) == 0:
+            print(f"  recorded: {2 * (n + 1) * block:,} of {2 * blocks * block:,}", flush=True)
+    quality_checks.ENABLED = True
+    return off, on, Flag.objects.count() - flags_before
+
+
 # -- the run -----------------------------------------------------------------------------------------
 
 
@@ -1051,6 +1163,12 @@ def main() -> None:
     results = measure_reads(world, period, places(rng, world))
     print("writes, one transaction each (the per-process province cache primed, as in a worker that has run a while):")
     bare, kept, touched = measure_writes(rng, world)
+    print("activities recorded through activity_record, without and with the data-quality rules:", flush=True)
+    rules_off, rules_on, flags_raised = measure_recording(rng, world)
+    print("the daily data-quality job (outliers over the month cells of every counted indicator):", flush=True)
+    daily_start = time.perf_counter()
+    daily = check_outliers(progress=lambda line: print(f"  {line}", flush=True))
+    daily_s = time.perf_counter() - daily_start
 
     # The writes kept the cells: they still equal the raw records.
     indicators = list(Indicator.objects.filter(is_active=True))
@@ -1093,6 +1211,30 @@ def main() -> None:
         )
     print(f"villages written with cells kept, checked against the records afterwards: {len(villages)}, drift {drift}")
     print()
+    print(f"{'activity_record (ms per activity)':<34} {'mean':>8} {'p50':>8} {'p95':>8} {'× off':>8}")
+    quality_base = statistics.mean(rules_off)
+    unflagged = [ms for ms, flagged in rules_on if not flagged]  # the checks alone: nothing to raise
+    raising = [ms for ms, flagged in rules_on if flagged]
+    for label, samples in [
+        ("(c) data-quality rules off", rules_off),
+        ("(d) rules on, every record", [ms for ms, _flagged in rules_on]),
+        ("(d1) rules on, no flag found", unflagged),
+        ("(d2) rules on, raised/joined a flag", raising),
+    ]:
+        if samples:
+            print(
+                f"{label:<34} {statistics.mean(samples):8.2f} {statistics.median(samples):8.2f} "
+                f"{percentile(samples, 95):8.2f} {statistics.mean(samples) / quality_base:8.2f}"
+            )
+    print(
+        f"records with the rules on that raised or joined a flag: {len(raising)} of {len(rules_on)}; "
+        f"flags raised: {flags_raised}"
+    )
+    print(
+        f"daily job: {daily.indicators} indicators, {daily.units:,} unit-months checked, {daily.flags} flags, "
+        f"{daily_s:.1f} s"
+    )
+    print()
     worst = max(percentile(r.values, 95) for r in results)
     verdict = "PASS" if worst <= GOAL_P95_MS else "FAIL"
     print(f"{verdict}: p95 of a values read ≤ {GOAL_P95_MS:.0f} ms at every level (worst {worst:.2f} ms)")
@@ -1111,6 +1253,18 @@ def main() -> None:
     cost = statistics.mean(kept) / base
     verdict = "PASS" if cost <= GOAL_MAINTENANCE else "FAIL"
     print(f"{verdict}: aggregate maintenance {cost:.2f}× a bare insert (goal ≤ {GOAL_MAINTENANCE:.0f}×)")
+    # The goal is the price of checking; raising a flag (a few writes, audited) is the price of a finding,
+    # paid by the records that are implausible, and is shown beside it.
+    quality = statistics.mean(unflagged) / quality_base if unflagged else float("inf")
+    everything = statistics.mean(ms for ms, _flagged in rules_on) / quality_base
+    verdict = "PASS" if quality <= GOAL_QUALITY else "FAIL"
+    print(
+        f"{verdict}: checking the per-record data-quality rules costs {100 * (quality - 1):+.1f}% on recording an "
+        f"activity (ratio {quality:.3f}; goal ≤ +{100 * (GOAL_QUALITY - 1):.0f}%); with the flags raised on "
+        f"{100 * len(raising) / len(rules_on):.0f}% of these records, {100 * (everything - 1):+.1f}%"
+    )
+    verdict = "PASS" if daily_s <= GOAL_DAILY_S else "FAIL"
+    print(f"{verdict}: the daily data-quality job took {daily_s:.1f} s (goal ≤ {GOAL_DAILY_S:.0f} s at SF 0.1)")
     if mismatches or drift:
         print("FAIL: the cells differ from the raw records (see MISMATCH above)")
     if any(r.figure_mismatches for r in results):

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "cdtt.mobile",
     "cdtt.notices",
     "cdtt.difficulties",
+    "cdtt.quality",
     "cdtt.channels",
     "cdtt.web",
 ]

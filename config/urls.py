@@ -33,6 +33,7 @@ urlpatterns = [
     path("tim-to/", include("cdtt.teams.public_urls")),
     path("thong-bao/", include("cdtt.notices.urls")),
     path("kho-khan/", include("cdtt.difficulties.urls")),
+    path("chat-luong-so-lieu/", include("cdtt.quality.urls")),
     path("channels/", include("cdtt.channels.urls")),
     path("api/v1/", api.urls),
 ]

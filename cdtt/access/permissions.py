@@ -43,6 +43,8 @@ class Perm(StrEnum):
     HANDLE_DIFFICULTIES = "difficulties.handle"  # assign, answer, escalate the difficulties one's unit handles
     MANAGE_CHANNELS = "channels.manage"  # the chat channel's health (the Zalo OA serves the whole deployment)
     MANAGE_BREACHES = "privacy.breaches"  # the personal-data breach register of one's units (72-hour notice)
+    VIEW_QUALITY = "quality.view"  # data-quality flags raised in one's units, and the rule catalogue
+    REVIEW_QUALITY = "quality.review"  # confirm, correct or void the flagged records of one's own commune
 
 
 _OFFICER = frozenset(
@@ -64,6 +66,7 @@ _OFFICER = frozenset(
         Perm.VIEW_TRAINING,
         Perm.MANAGE_TRAINING,
         Perm.MANAGE_BREACHES,
+        Perm.VIEW_QUALITY,
     }
 )
 _REPORTER = frozenset({Perm.VIEW_REPORTS, Perm.SUBMIT_REPORTS})
@@ -108,7 +111,14 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     | _DIFFICULTIES_RAISE
     | _DIFFICULTIES_HANDLE
     | _NETWORK
-    | {Perm.MANAGE_PRIVACY, Perm.RECORD_ACTIVITIES, Perm.WRITE_PRACTICES, Perm.REVIEW_PRACTICES},
+    | {
+        Perm.MANAGE_PRIVACY,
+        Perm.RECORD_ACTIVITIES,
+        Perm.WRITE_PRACTICES,
+        Perm.REVIEW_PRACTICES,
+        # The commune's officers review the flags on their villages' records (they may correct or void them).
+        Perm.REVIEW_QUALITY,
+    },
     Role.TEAM_LEADER: frozenset(
         {Perm.VIEW_UNITS, Perm.VIEW_TEAMS, Perm.MANAGE_GROUPS, Perm.VIEW_FIGURES, Perm.VIEW_PHONES, Perm.VIEW_TRAINING}
     )

@@ -30,6 +30,7 @@ from cdtt.geo.models import AdminUnit, Village
 from cdtt.households.models import Household, Resident
 from cdtt.households.services import adoption_drop, adoption_reach, require_household, require_household_usable
 from cdtt.progress import engine
+from cdtt.quality import checks as quality_checks
 
 MAX_BACKDATE_DAYS = 366  # a record may be entered late (offline phones), not about last year's work
 MAX_PEOPLE = 100_000
@@ -383,6 +384,7 @@ def activity_record(*, actor: Any, data: ActivityIn, request: HttpRequest | None
             )
             engine.activity_moved(activity, +1)
             _reach(actor, activity, request)
+            quality_checks.check_record(activity)  # cheap per-record rules; flags go to the commune's officers
             audit_record(
                 actor=actor,
                 action="activity.create",
@@ -489,6 +491,7 @@ def activity_record_many(*, actor: Any, lookups: Lookups, records: list[Checked]
         ]
     )
     deltas.write()
+    quality_checks.check_records(activities)
     return activities
 
 
@@ -594,6 +597,7 @@ def activity_update(
         if reach_changed:
             _undo_effects(actor, current, request)
             _reach(actor, current, request)
+        quality_checks.check_record(current)
         ActivityChange.objects.create(
             activity=current,
             action=ActivityChange.Action.EDIT,

@@ -340,3 +340,7 @@ api.add_router("/", training_router)
 from cdtt.official.api import router as official_router  # noqa: E402
 
 api.add_router("/", official_router)
+
+from cdtt.quality.api import router as quality_router  # noqa: E402
+
+api.add_router("/", quality_router)

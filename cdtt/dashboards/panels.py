@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cdtt.access.permissions import Perm
@@ -44,8 +45,22 @@ class Panel:
     context: dict[str, Any] = field(default_factory=dict)
 
 
+def _open_flags(dashboard: Dashboard) -> Any:
+    """Open data-quality flags under the subject, per indicator (one grouped read, kept for the other panels);
+    None for a user who may not read flags."""
+    from cdtt.quality.selectors import open_flags
+
+    if "_open_flags" not in dashboard.__dict__:
+        dashboard.__dict__["_open_flags"] = open_flags(
+            user=dashboard.user, subject=dashboard.subject, period=dashboard.period
+        )
+    return dashboard.__dict__["_open_flags"]
+
+
 def progress_panel(dashboard: Dashboard) -> Panel | None:
-    """Every indicator with a target: a bar of the share reached, with the share and the numbers as text."""
+    """Every indicator with a target: a bar of the share reached, with the share and the numbers as text,
+    and the open data-quality flags beside a figure that has any."""
+    flags = _open_flags(dashboard)
 
     def row(figure: Any) -> dict[str, Any]:
         percent = figure.is_ratio
@@ -60,6 +75,7 @@ def progress_panel(dashboard: Dashboard) -> Panel | None:
             "text": _("%(percent)s of the target (%(achieved)s / %(target)s)")
             % {"percent": amount(figure.percent, percent=True), "achieved": achieved, "target": target},
             "colour": charts.PALETTE[klass] if klass is not None else charts.NO_TARGET,
+            "flags": flags.by_indicator.get(figure.indicator.pk, 0) if flags is not None else 0,
         }
 
     elapsed = round(dashboard.period.elapsed(dashboard.today) * 100)
@@ -71,6 +87,9 @@ def progress_panel(dashboard: Dashboard) -> Panel | None:
             "targeted": [row(f) for f in dashboard.targeted],
             "untargeted": [row(f) for f in dashboard.figures if f.target is None],
             "elapsed": elapsed if 0 < elapsed < 100 else 0,
+            "flags_url": reverse(
+                "quality:unit", args=[dashboard.commune.pk if dashboard.is_village else dashboard.subject.pk]
+            ),
         },
     )
 
@@ -197,6 +216,16 @@ def difficulties_panel(dashboard: Dashboard) -> Panel | None:
     )
 
 
+def quality_panel(dashboard: Dashboard) -> Panel | None:
+    """Open data-quality flags on the subject's records, for those who review or read them."""
+    flags = _open_flags(dashboard)
+    if flags is None:
+        return None
+    unit = dashboard.commune if dashboard.is_village else dashboard.subject
+    context = {"flags": flags, "url": reverse("quality:unit", args=[unit.pk])}
+    return Panel("quality", _("Data-quality flags"), "quality/panels/open.html", context)
+
+
 def training_panel(dashboard: Dashboard) -> Panel | None:
     """Province and commune screens: members trained (on anything, and per platform), teams with a trained
     member, and the enterprises that trained here (``cdtt.training``; counts only)."""
@@ -248,6 +277,7 @@ PANELS: list[Callable[[Dashboard], Panel | None]] = [
     coverage_panel,
     late_reports_panel,
     difficulties_panel,
+    quality_panel,
     training_panel,
     official_panel,
 ]

@@ -94,6 +94,11 @@ def scorecard(request: HttpRequest, unit_id: int) -> HttpResponse:
     subject = dashboard_subject(user=request.user, unit_id=unit_id)
     context = _dashboard(request, subject)[1]
     context["printed"] = timezone.localtime()
+    if isinstance(subject, AdminUnit):
+        from cdtt.quality.selectors import flagged_shares
+
+        period = context["period"]
+        context["flagged"] = flagged_shares(user=request.user, unit=subject, start=period.start, end=period.end)
     return render(request, "dashboards/scorecard.html", context)
 
 

@@ -265,6 +265,8 @@ FIELDS: tuple[Field, ...] = (
     Field("activities.Activity", "void_reason", "activities", T, "commune"),
     Field("activities.ActivityChange", "before", "activities", C, "activity__commune"),
     Field("activities.ActivityChange", "after", "activities", C, "activity__commune"),
+    # data-quality flags: the officer's note on a flag (about records, may name a person)
+    Field("quality.Flag", "note", "activities", T, "unit"),
     # difficulties
     Field("difficulties.Difficulty", "title", "difficulties", T, "unit"),
     Field("difficulties.Difficulty", "description", "difficulties", T, "unit"),
@@ -489,6 +491,19 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
     "channels.ZaloMessage": {"status": _CODES, "mode": _CODES, "zalo_message_id": "Zalo's message id"},
     "channels.ZaloToken": {"access_token": _HASHED, "refresh_token": _HASHED, "last_error": "Zalo's API error"},
     "privacy.Breach": {"status": _CODES, "datasets": _CODES},
+    "quality.Flag": {
+        "rule": _CODES,
+        "status": _CODES,
+        "key": "the rule, place or member's id and day, as a code",
+        "numbers": "counts and the place's name",
+    },
+    "quality.QualityRule": {
+        "code": _CODES,
+        "timing": _CODES,
+        "name": _CATALOGUE,
+        "description": _CATALOGUE,
+        "threshold_label": _CATALOGUE,
+    },
 }
 
 

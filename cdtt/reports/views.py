@@ -192,6 +192,8 @@ def detail(request: HttpRequest, report_id: int) -> HttpResponse:
         "can_raise": scope_for(request.user).has(Perm.RAISE_DIFFICULTIES)
         and services.is_reporter(request.user, report),
         "difficulties": _difficulties(request.user, report),
+        "flags": _open_flags(request.user, report),
+        "flags_unit": report.unit_id or (report.village.commune_id if report.village else None),
         "consolidated": bool(report.unit_id),
         "tree_url": reverse("reports:unit", args=[report.unit_id]) + f"?period={report.period_id}"
         if report.unit_id
@@ -202,6 +204,13 @@ def detail(request: HttpRequest, report_id: int) -> HttpResponse:
 
 def _has_figures(row: services.Row) -> bool:
     return bool(row.target or row.in_period or row.cumulative or row.pending or row.note)
+
+
+def _open_flags(user: Any, report: Report) -> Any:
+    """Open data-quality flags on the report's subject in its period (None for who may not read flags)."""
+    from cdtt.quality.selectors import open_flags
+
+    return open_flags(user=user, subject=report.subject, period=report.period)  # type: ignore[arg-type]
 
 
 def _difficulties(user: Any, report: Report) -> list[Any]:

@@ -35,6 +35,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Reports"), reverse("reports:index")))
     if scope.has(Perm.VIEW_DIFFICULTIES):
         items.append((_("Difficulties"), reverse("difficulties:list")))
+    if scope.has(Perm.VIEW_QUALITY):
+        items.append((_("Data quality"), reverse("quality:home")))
     if scope.has(Perm.MANAGE_TRAINING) or scope.has(Perm.RUN_TRAINING):
         items.append((_("Training"), reverse("training:courses")))
     elif scope.has(Perm.VIEW_TRAINING):

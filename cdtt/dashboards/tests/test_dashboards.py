@@ -245,7 +245,7 @@ def test_the_commune_dashboard_ranks_villages_and_has_no_map(world: World, signe
     response = signed_in("commune_officer").get(_url("unit", world.tree.c1.pk, period=world.year.pk))
 
     keys = [panel.key for panel in response.context["panels"]]
-    assert keys == ["progress", "trend", "ranking", "coverage", "late-reports", "difficulties", "training"]
+    assert keys == ["progress", "trend", "ranking", "coverage", "late-reports", "difficulties", "quality", "training"]
     rows = response.context["dashboard"].rows
     assert [r.subject.pk for r in sorted(rows, key=lambda r: r.rank)] == [world.tree.v1.pk, world.tree.v2.pk]
 

@@ -1,0 +1,277 @@
+"""Flags reviewed through the API and the pages: scope of every view and endpoint, and the issue's
+"Done when": a team member posts a propaganda session reaching 10,000 people in a village of a few
+households, and the commune's officer finds the flag and confirms or voids it."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from cdtt.accounts.services import token_create
+from cdtt.activities.models import Activity
+from cdtt.catalog.services import catalog_load
+from cdtt.core.models import AuditEvent
+from cdtt.households.services import HouseholdIn, household_create
+from cdtt.progress import engine
+from cdtt.progress.models import Level, ProgressCell
+from cdtt.quality.models import Flag, FlagStatus
+from conftest import Tree, Users
+
+pytestmark = pytest.mark.django_db
+
+
+def bearer(user: Any) -> dict[str, str]:
+    _token, raw = token_create(user=user, name="API")
+    return {"Authorization": f"Bearer {raw}"}
+
+
+@pytest.fixture
+def village_of_four(tree: Tree, users: Users) -> None:
+    """The catalogue and four households of three people in V1 (the team member's village)."""
+    catalog_load()
+    for k in range(4):
+        household_create(
+            actor=users.commune_officer, village=tree.v1, data=HouseholdIn(head_name=f"Hộ {k}", members_count=3)
+        )
+    engine.forget_rules()
+
+
+def post_session(user: Any, village_id: int, people: int, days_ago: int = 0) -> Any:
+    body = {
+        "uuid": str(uuid.uuid4()),
+        "kind": "propaganda",
+        "occurred_on": (timezone.localdate() - datetime.timedelta(days=days_ago)).isoformat(),
+        "channel": "meeting",
+        "village_id": village_id,
+        "people_reached": people,
+    }
+    return Client().post("/api/v1/activities", json.dumps(body), content_type="application/json", headers=bearer(user))
+
+
+def people_reached_cell(tree: Tree) -> int:
+    row = ProgressCell.objects.filter(
+        indicator__code="propaganda_people", level=Level.VILLAGE, unit=tree.v1.pk, bucket=timezone.localdate().year
+    ).first()
+    return row.value if row else 0
+
+
+@pytest.fixture
+def flag(village_of_four: None, tree: Tree, users: Users) -> Flag:
+    assert post_session(users.team_member, tree.v1.pk, 10_000).status_code == 201
+    return Flag.objects.get(rule="capacity")
+
+
+# -- the issue's "Done when" ----------------------------------------------------------------------------
+
+
+def test_done_when_the_officer_confirms_a_flag_raised_through_the_api(
+    village_of_four: None, tree: Tree, users: Users
+) -> None:
+    created = post_session(users.team_member, tree.v1.pk, 10_000)
+    assert created.status_code == 201
+    officer = bearer(users.commune_officer)
+    listed = Client().get("/api/v1/quality/flags", headers=officer).json()
+    assert listed["count"] == 1
+    (row,) = listed["results"]
+    assert (row["rule"], row["status"], row["village_id"], row["unit_id"]) == (
+        "capacity",
+        "open",
+        tree.v1.pk,
+        tree.c1.pk,
+    )
+    assert row["numbers"]["reached"] == 10_000 and row["numbers"]["eligible"] == 12
+    assert row["record_ids"] == [created.json()["id"]]
+    assert "10000" in row["summary"] and "12" in row["summary"]
+
+    refused = Client().post(
+        f"/api/v1/quality/flags/{row['id']}/confirm", json.dumps({"note": " "}), content_type="application/json",
+        headers=officer,
+    )  # fmt: skip
+    assert refused.status_code == 400 and refused.json()["field"] == "note"
+    done = Client().post(
+        f"/api/v1/quality/flags/{row['id']}/confirm",
+        json.dumps({"note": "Buổi họp toàn xã tổ chức tại thôn"}),
+        content_type="application/json",
+        headers=officer,
+    )
+    assert done.status_code == 200 and done.json()["status"] == "confirmed"
+    assert people_reached_cell(tree) == 10_000  # confirmed: the record stays counted
+    event = AuditEvent.objects.get(action="quality.flag.confirmed")
+    assert event.actor == users.commune_officer and event.details["note"] == "Buổi họp toàn xã tổ chức tại thôn"
+    assert AuditEvent.objects.filter(action="quality.flag.raise", target_id=str(row["id"])).exists()
+    again = Client().post(
+        f"/api/v1/quality/flags/{row['id']}/void", json.dumps({}), content_type="application/json", headers=officer
+    )
+    assert again.status_code == 400  # already reviewed
+
+
+def test_done_when_the_officer_voids_the_records_through_the_page(
+    flag: Flag, tree: Tree, users: Users, signed_in: Callable[[str], Client]
+) -> None:
+    assert people_reached_cell(tree) == 10_000
+    officer = signed_in("commune_officer")
+    listing = officer.get(reverse("quality:unit", args=[tree.c1.pk]))
+    assert listing.status_code == 200
+    assert reverse("quality:detail", args=[flag.pk]) in listing.content.decode()
+    page = officer.get(reverse("quality:detail", args=[flag.pk]))
+    assert page.status_code == 200 and 'value="void"' in page.content.decode()
+    done = officer.post(
+        reverse("quality:action", args=[flag.pk]), {"action": "void", "note": "Nhập nhầm số"}, follow=True
+    )
+    assert done.status_code == 200
+    flag.refresh_from_db()
+    assert flag.status == FlagStatus.VOIDED and flag.reviewed_by == users.commune_officer
+    activity = Activity.objects.get()
+    assert activity.voided_at is not None and activity.void_reason == "Nhập nhầm số"
+    assert people_reached_cell(tree) == 0  # out of every total
+    assert AuditEvent.objects.filter(action="quality.flag.voided").exists()
+    assert AuditEvent.objects.filter(action="activity.void").exists()
+
+
+def test_the_officer_confirms_through_the_page_and_a_blank_note_is_refused(
+    flag: Flag, signed_in: Callable[[str], Client]
+) -> None:
+    officer = signed_in("commune_officer")
+    url = reverse("quality:action", args=[flag.pk])
+    officer.post(url, {"action": "confirm", "note": ""})
+    flag.refresh_from_db()
+    assert flag.status == FlagStatus.OPEN
+    officer.post(url, {"action": "confirm", "note": "Đúng, họp toàn xã"})
+    flag.refresh_from_db()
+    assert (flag.status, flag.note) == (FlagStatus.CONFIRMED, "Đúng, họp toàn xã")
+
+
+def test_correct_closes_the_flag_and_the_list_filters(flag: Flag, tree: Tree, users: Users) -> None:
+    officer = bearer(users.commune_officer)
+    done = Client().post(
+        f"/api/v1/quality/flags/{flag.pk}/correct", json.dumps({"note": "Đã sửa"}), content_type="application/json",
+        headers=officer,
+    )  # fmt: skip
+    assert done.status_code == 200 and done.json()["status"] == "corrected"
+    client = Client()
+    assert client.get("/api/v1/quality/flags?status=open", headers=officer).json()["count"] == 0
+    assert client.get("/api/v1/quality/flags?rule=capacity", headers=officer).json()["count"] == 1
+    assert client.get(f"/api/v1/quality/flags?unit_id={tree.c2.pk}", headers=officer).json()["count"] == 0
+    assert client.get("/api/v1/quality/flags?rule=nonsense", headers=officer).status_code == 400
+
+
+# -- scope ------------------------------------------------------------------------------------------------
+
+
+def test_the_api_refuses_anonymous_wrong_roles_and_other_units(flag: Flag, users: Users) -> None:
+    anonymous = Client()
+    assert anonymous.get("/api/v1/quality/flags").status_code == 401
+    assert anonymous.post(
+        f"/api/v1/quality/flags/{flag.pk}/confirm", "{}", content_type="application/json"
+    ).status_code in (
+        401,
+        403,
+    )
+    member = bearer(users.team_member)
+    assert Client().get("/api/v1/quality/flags", headers=member).status_code == 403
+    assert Client().get(f"/api/v1/quality/flags/{flag.pk}", headers=member).status_code == 403
+    assert Client().get("/api/v1/quality/rules", headers=member).status_code == 403
+    province = bearer(users.province_officer)  # reads its communes' flags, does not decide them
+    assert Client().get(f"/api/v1/quality/flags/{flag.pk}", headers=province).status_code == 200
+    body = json.dumps({"note": "x"})
+    for step in ("confirm", "void", "correct"):
+        url = f"/api/v1/quality/flags/{flag.pk}/{step}"
+        assert Client().post(url, body, content_type="application/json", headers=member).status_code == 403
+        assert Client().post(url, body, content_type="application/json", headers=province).status_code == 403
+    outsider = bearer(users.outsider)  # the commune officer of another province
+    assert Client().get("/api/v1/quality/flags", headers=outsider).json()["count"] == 0
+    assert Client().get(f"/api/v1/quality/flags/{flag.pk}", headers=outsider).status_code == 404
+    for step in ("confirm", "void", "correct"):
+        url = f"/api/v1/quality/flags/{flag.pk}/{step}"
+        assert Client().post(url, body, content_type="application/json", headers=outsider).status_code == 404
+    flag.refresh_from_db()
+    assert flag.status == FlagStatus.OPEN
+    officer = bearer(users.commune_officer)
+    assert (
+        Client().get(f"/api/v1/quality/flags/{flag.pk}", headers=officer).json()["records"][0]["people_reached"]
+        == 10_000
+    )
+    assert len(Client().get("/api/v1/quality/rules", headers=officer).json()) == 5
+
+
+def test_the_pages_refuse_anonymous_wrong_roles_and_other_units(
+    flag: Flag, tree: Tree, signed_in: Callable[[str], Client]
+) -> None:
+    pages = [
+        reverse("quality:home"),
+        reverse("quality:rules"),
+        reverse("quality:unit", args=[tree.c1.pk]),
+        reverse("quality:detail", args=[flag.pk]),
+    ]
+    action = reverse("quality:action", args=[flag.pk])
+    for url in [*pages, action]:
+        response = Client().get(url) if url != action else Client().post(url, {"action": "confirm", "note": "x"})
+        assert response.status_code == 302 and "/login/" in response["Location"]
+    member = signed_in("team_member")
+    for url in pages:
+        assert member.get(url).status_code == 403
+    assert member.post(action, {"action": "confirm", "note": "x"}).status_code == 403
+    province = signed_in("province_officer")
+    assert province.get(reverse("quality:detail", args=[flag.pk])).status_code == 200
+    assert 'value="confirm"' not in province.get(reverse("quality:detail", args=[flag.pk])).content.decode()
+    assert province.post(action, {"action": "confirm", "note": "x"}).status_code == 403
+    outsider = signed_in("outsider")
+    assert outsider.get(reverse("quality:unit", args=[tree.c1.pk])).status_code == 404
+    assert outsider.get(reverse("quality:detail", args=[flag.pk])).status_code == 404
+    assert outsider.post(action, {"action": "confirm", "note": "x"}).status_code == 404
+    flag.refresh_from_db()
+    assert flag.status == FlagStatus.OPEN
+    officer = signed_in("commune_officer")
+    for url in pages:
+        assert officer.get(url, follow=True).status_code == 200
+    assert "Vượt quá số người" in officer.get(reverse("quality:rules")).content.decode()
+
+
+def test_the_flag_list_reads_a_fixed_number_of_queries(
+    village_of_four: None, tree: Tree, users: Users, django_assert_max_num_queries: Any
+) -> None:
+    for days_ago in range(3):  # one flag a day (a second session of the same day would join it)
+        post_session(users.team_member, tree.v1.pk, 10_000, days_ago)
+    officer = bearer(users.commune_officer)
+    client = Client()
+    with django_assert_max_num_queries(12):
+        assert client.get("/api/v1/quality/flags", headers=officer).json()["count"] == 3
+
+
+# -- beside the figures --------------------------------------------------------------------------------
+
+
+def test_dashboards_reports_and_the_scorecard_show_the_flags(
+    flag: Flag, tree: Tree, users: Users, signed_in: Callable[[str], Client]
+) -> None:
+    from cdtt.reports.models import Report
+    from cdtt.targets.services import calendar_period
+
+    today = timezone.localdate()
+    year = calendar_period("year", today.year)
+    officer = signed_in("commune_officer")
+    dashboard = officer.get(reverse("dashboards:unit", args=[tree.c1.pk]) + f"?period={year.pk}")
+    panels = {panel.key: panel for panel in dashboard.context["panels"]}
+    assert panels["quality"].context["flags"].total == 1
+    assert reverse("quality:unit", args=[tree.c1.pk]) in dashboard.content.decode()
+    village = officer.get(reverse("dashboards:village", args=[tree.v1.pk]) + f"?period={year.pk}")
+    assert {p.key: p for p in village.context["panels"]}["quality"].context["flags"].total == 1
+    # Those who may not read flags see no panel.
+    member = signed_in("team_member").get(reverse("dashboards:village", args=[tree.v1.pk]))
+    assert "quality" not in {p.key for p in member.context["panels"]}
+
+    report = Report.objects.create(period=year, level=Level.COMMUNE, unit=tree.c1, reviewer=tree.p1, due_on=today)
+    page = officer.get(reverse("reports:detail", args=[report.pk]))
+    assert page.status_code == 200 and page.context["flags"].total == 1
+
+    scorecard = signed_in("leader").get(reverse("dashboards:scorecard", args=[tree.p1.pk]) + f"?period={year.pk}")
+    shares = {row.unit.pk: (row.records, row.flagged, row.percent) for row in scorecard.context["flagged"]}
+    assert shares[tree.c1.pk] == (1, 1, 100.0) and shares[tree.c2.pk] == (0, 0, None)
