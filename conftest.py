@@ -217,9 +217,10 @@ def _migrated_rows(request: pytest.FixtureRequest, django_db_blocker: Any) -> No
         return  # no test database in this run (e.g. tests/test_translations.py alone)
     request.getfixturevalue("django_db_setup")
     from cdtt.households.models import AdoptionItem, ProcessingActivity
+    from cdtt.quality.models import QualityRule
 
     with django_db_blocker.unblock():
-        for model in (AdoptionItem, ProcessingActivity):
+        for model in (AdoptionItem, ProcessingActivity, QualityRule):
             _MIGRATED_ROWS[model] = [dict(row) for row in model.objects.values()]
 
 

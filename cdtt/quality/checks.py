@@ -34,6 +34,7 @@ from cdtt.geo.models import AdminUnit, Village
 from cdtt.progress import engine
 from cdtt.progress.models import Level, ProgressCell
 from cdtt.quality.defaults import RULES
+from cdtt.quality.raising import flag_raise
 
 # A switch for the benchmark's "without rules" writes (and nothing else).
 ENABLED = True
@@ -68,6 +69,11 @@ def eligible_source(source: EligibleSource) -> EligibleSource:
     if source not in _SOURCES:
         _SOURCES.append(source)
     return source
+
+
+def register_eligible(unit: AdminUnit | Village) -> Eligible | None:
+    """What the household register alone holds for a village or unit (kept per process like the rules)."""
+    return _cached().eligible(unit)
 
 
 def eligible_population(unit: AdminUnit | Village, period: Any = None) -> Eligible | None:
@@ -274,8 +280,6 @@ def _findings(activity: Any, today: datetime.date | None, day: _Day | None) -> l
 
 def _raise(found: list[tuple[Finding, int]]) -> list[Any]:
     """Raise each flag once (in key order: concurrent writers lock in one order) with all its records."""
-    from cdtt.quality.services import flag_raise
-
     by_key: dict[str, tuple[Finding, list[int]]] = {}
     for finding, record in found:
         _first, records = by_key.setdefault(finding.key, (finding, []))

@@ -33,7 +33,7 @@ from cdtt.geo.models import AdminUnit, Village
 from cdtt.progress import engine
 from cdtt.progress.models import Level, ProgressCell
 from cdtt.quality.checks import rule
-from cdtt.quality.services import flag_raise
+from cdtt.quality.raising import flag_raise
 
 MIN_VALUE = 20
 MIN_SAMPLE = 3
