@@ -389,6 +389,7 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "exception_class_path": "a Python path",
     },
     "core.AuditEvent": {"action": _CODES, "target_type": _CODES, "target_id": "a row id"},
+    "core.JobRun": {"job": _CODES, "period": _CODES, "node": "a host name and process id", "outcome": _CODES},
     "geo.AdminUnit": {
         "code": _CATALOGUE,
         "name": _CATALOGUE,
