@@ -373,11 +373,21 @@ def bring_up(c: Cluster) -> None:
     wait_for("pg2 replica", lambda: http_status(f"http://127.0.0.1:{p.rest2}/replica") == 200, 90)
     wait_for("pg2 synchronous", lambda: sync_standby_ready(c), 60)
     c.start("haproxy", ["haproxy", "-db", "-f", str(c.tmp / "haproxy.cfg")])
-    wait_for("HAProxy to the primary", lambda: c.psql("SELECT 1", db="postgres") == "1", 30)
+    # HAProxy counts a server up until its health checks say otherwise, so at first it may send a connection to
+    # the standby: wait until five connections in a row land on the primary (a loaded machine lost this race).
+    wait_for("HAProxy to the primary", lambda: _on_primary_5_times(c), 60)
     c.psql("CREATE DATABASE cdtt", db="postgres")
     log("pgBackRest stanza and full backup")
     c.pgbackrest("stanza-create")
     c.pgbackrest("backup", "--type=full")
+
+
+def _on_primary_5_times(c: Cluster) -> bool:
+    for _ in range(5):
+        if c.psql("SELECT pg_is_in_recovery()", db="postgres", check=False) != "f":
+            return False
+        time.sleep(0.2)
+    return True
 
 
 def prepare_app(c: Cluster, args: argparse.Namespace) -> dict[str, Any]:

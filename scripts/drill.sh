@@ -14,7 +14,10 @@ if ((${#need[@]})); then
         echo "drill: missing Debian packages: ${need[*]} (sudo apt-get install ${need[*]})" >&2
         exit 2
     fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" >/dev/null
+    echo "drill: installing ${need[*]} (apt-get)…"
+    # A fresh image has no package lists yet.
+    DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
 fi
 # The Debian packages start their own services; the drill runs its own copies on other ports.
 exec "$VENV/bin/python" scripts/drill.py "$@"
