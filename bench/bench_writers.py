@@ -119,7 +119,7 @@ def build_world(provinces: int, communes: int, villages: int, members: int) -> l
 
 def record_one(rng: random.Random, place: Province, officers: dict[int, User], first: datetime.date, days: int) -> int:
     """Record one propaganda session in a random village of the writer's province; the retries it took."""
-    commune, officer, villages = rng.choice(place)
+    _commune, officer, villages = rng.choice(place)
     data = ActivityIn(
         kind=ActivityKind.PROPAGANDA,
         occurred_on=first + datetime.timedelta(days=rng.randrange(days)),
