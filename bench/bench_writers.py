@@ -79,7 +79,7 @@ Province = list[tuple[int, int, list[int]]]  # (commune id, officer user id, vil
 def build_world(provinces: int, communes: int, villages: int, members: int) -> list[Province]:
     """The first ``provinces`` current provinces, each with ``communes`` communes of ``villages`` villages, an
     active team per village with ``members`` members, and an officer per commune. Idempotent (names fixed)."""
-    today = timezone.localdate()
+    since = timezone.localdate().replace(month=1, day=1)
     world: list[Province] = []
     current = AdminUnit.objects.current()
     chosen = list(current.filter(kind=UnitKind.PROVINCE).order_by("pk").values_list("pk", flat=True)[:provinces])
@@ -102,14 +102,14 @@ def build_world(provinces: int, communes: int, villages: int, members: int) -> l
                             village=village,
                             name=f"Tổ CNSCĐ thôn Thử {n}",
                             status=TeamStatus.ACTIVE,
-                            established_on=today.replace(month=1, day=1),
+                            established_on=since,
                         )
                         for m in range(members):
                             member = Member.objects.create(commune_id=commune, full_name=f"Thành Viên {n}-{m}")
                             Membership.objects.create(
                                 team=team,
                                 member=member,
-                                joined_on=team.established_on,
+                                joined_on=since,
                                 role=MemberRole.LEADER if m == 0 else MemberRole.MEMBER,
                             )
                 place.append((commune, officer.pk, ids))
