@@ -20,6 +20,10 @@ itself moved during the run). While a phase runs, the parent samples ``pg_stat_a
 backends: the share of samples waiting on a lock (``wait_event_type = 'Lock'``: the hot row) tells whether
 the writers queue on the nation cells or on something else (CPU, the WAL flush).
 
+``--without-nation`` (a diagnostic, on its own throw-away database) runs the same writers with the nation's
+cells left out (they then drift by design, so the check is skipped): if records/s is the same, the shared row is
+not what limits this machine.
+
 A deadlock or serialization failure (SQLSTATE 40P01 / 40001) is retried with the same UUID and counted.
 At the end it runs the aggregate check (``cdtt.progress.rebuild.check``: every cell against a rebuild from
 the raw records) and prints the drift, which must be 0.
@@ -65,12 +69,15 @@ from cdtt.activities.services import ActivityIn, activity_record  # noqa: E402
 from cdtt.catalog.services import catalog_load  # noqa: E402
 from cdtt.geo.loader import admin_units_load  # noqa: E402
 from cdtt.geo.models import AdminUnit, UnitKind, Village  # noqa: E402
+from cdtt.progress import engine  # noqa: E402
+from cdtt.progress.models import Level  # noqa: E402
 from cdtt.progress.rebuild import check  # noqa: E402
 from cdtt.teams.models import Member, MemberRole, Membership, Team, TeamStatus  # noqa: E402
 
 RETRYABLE = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 APP_NAME = "bench_writers"
 WARM_UP = 5  # records per writer before the clock (scope, counting rules, connection)
+WITHOUT_NATION = False  # diagnostic (--without-nation): the writers skip the nation's cells
 
 # One writer's province: its communes, each commune's officer and villages.
 Province = list[tuple[int, int, list[int]]]  # (commune id, officer user id, village ids)
@@ -141,6 +148,11 @@ def record_one(rng: random.Random, place: Province, officers: dict[int, User], f
 
 def writer(index: int, place: Province, seconds: float, barrier: Any, results: Any) -> None:
     """One writer process: its own connection, warm-up, then records until the phase's time is up."""
+    if WITHOUT_NATION:  # the control: the same writes minus the one row every writer shares
+        every_place = engine.places
+        engine.places = lambda commune, village: [  # type: ignore[assignment]
+            found for found in every_place(commune, village) if found[0] != Level.NATION.value
+        ]
     connection.ensure_connection()
     with connection.cursor() as cursor:
         cursor.execute("SET application_name = %s", [APP_NAME])
@@ -239,7 +251,15 @@ def main() -> None:
     parser.add_argument("--villages", type=int, default=5, help="villages per commune (default 5)")
     parser.add_argument("--members", type=int, default=5, help="members per village team (default 5)")
     parser.add_argument("--no-repeat", action="store_true", help="skip the closing 1-writer phase")
+    parser.add_argument(
+        "--without-nation",
+        action="store_true",
+        help="diagnostic only, on its own throw-away database: the writers skip the nation's cells (which then "
+        "drift by design), to see what the shared row costs",
+    )
     options = parser.parse_args()
+    global WITHOUT_NATION
+    WITHOUT_NATION = options.without_nation
     levels = [int(n) for n in options.writers.split(",")]
     if levels[0] != 1:
         levels.insert(0, 1)  # the baseline is always measured in the same run
@@ -292,6 +312,9 @@ def main() -> None:
     )
 
     connections.close_all()
+    if WITHOUT_NATION:
+        print("aggregate check skipped: --without-nation leaves the nation's cells behind by design")
+        return
     started = time.perf_counter()
     drifts = check()
     print(
