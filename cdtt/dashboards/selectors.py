@@ -375,6 +375,8 @@ class Dashboard:
     indicator_by: str = "pk"  # "pk" from the pages, "code" from the API
     sort: str = DEFAULT_SORT
     today: datetime.date = field(default_factory=timezone.localdate)
+    # The progress panel without the records of open (unreviewed) data-quality flags (``?bo_co=1``).
+    without_flagged: bool = False
 
     @property
     def level(self) -> str:
