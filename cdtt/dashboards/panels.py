@@ -21,8 +21,7 @@ is added the same way. A panel that should also be in the JSON API adds its fiel
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import reverse
@@ -62,32 +61,12 @@ def _open_flags(dashboard: Dashboard) -> Any:
 WITHOUT_FLAGGED = "bo_co"
 
 
-def _without_flagged(dashboard: Dashboard) -> tuple[list[Any], Any]:
-    """The subject's figures, less what the records of open flags add to them when the page asks so (and
-    the user may read flags): (figures, the contribution taken off, or None when nothing was taken off).
-    A figure taken off loses its rank: the siblings it was ranked against still count their flagged records."""
-    from cdtt.quality.selectors import flagged_contribution
-
-    if not dashboard.without_flagged:
-        return dashboard.figures, None
-    taken = flagged_contribution(user=dashboard.user, subject=dashboard.subject, period=dashboard.period)
-    if taken is None:
-        return dashboard.figures, None
-    figures = []
-    for figure in dashboard.figures:
-        less = taken.by_indicator.get(figure.indicator.pk, 0)
-        if less and not figure.is_ratio:
-            figure = replace(figure, achieved=max(Decimal(0), figure.achieved - less), rank=None, of=None)
-        figures.append(figure)
-    return figures, taken
-
-
 def progress_panel(dashboard: Dashboard) -> Panel | None:
     """Every indicator with a target: a bar of the share reached, with the share and the numbers as text,
     and the open data-quality flags beside a figure that has any; with ``?bo_co=1``, each figure without
     the records of the open flags (and a sentence saying how many records were left out)."""
     flags = _open_flags(dashboard)
-    shown, taken = _without_flagged(dashboard)
+    shown, taken = dashboard.progress_figures
 
     def row(figure: Any) -> dict[str, Any]:
         percent = figure.is_ratio

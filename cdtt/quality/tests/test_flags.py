@@ -317,6 +317,14 @@ def test_the_dashboard_shows_the_figures_without_the_records_under_open_flags(
     village = officer.get(reverse("dashboards:village", args=[tree.v1.pk]) + f"?period={year.pk}&bo_co=1")
     assert _propaganda_people(village)[0] == 5
 
+    # The dashboard API leaves them out the same way when asked.
+    api = f"/api/v1/dashboards/units/{tree.c1.pk}?period_id={year.pk}"
+    officer_api = bearer(users.commune_officer)
+    rows = Client().get(api + "&without_flagged=true", headers=officer_api).json()
+    assert rows["flagged_left_out"] == 1
+    assert {r["indicator"]: r["achieved"] for r in rows["progress"]}["propaganda_people"] in (5, "5")
+    assert Client().get(api, headers=officer_api).json()["flagged_left_out"] is None
+
     # Confirmed, the records are counted again: nothing is under an open flag.
     flag_confirm(actor=users.commune_officer, flag=flag, note="Buổi họp toàn xã")
     achieved, left_out = _propaganda_people(officer.get(url + "&bo_co=1"))
@@ -324,7 +332,7 @@ def test_the_dashboard_shows_the_figures_without_the_records_under_open_flags(
 
 
 def test_the_dashboard_without_flagged_records_keeps_its_scope(
-    flag: Flag, tree: Tree, signed_in: Callable[[str], Client]
+    flag: Flag, tree: Tree, users: Users, signed_in: Callable[[str], Client]
 ) -> None:
     url = reverse("dashboards:unit", args=[tree.c1.pk]) + "?bo_co=1"
     anonymous = Client().get(url)
@@ -336,3 +344,9 @@ def test_the_dashboard_without_flagged_records_keeps_its_scope(
     assert member.status_code == 200 and _propaganda_people(member) == (10_000, None)
     assert "bo_co=1" not in member.content.decode()
     assert signed_in("commune_officer").get(url).status_code == 200
+    api = f"/api/v1/dashboards/units/{tree.c1.pk}?without_flagged=true"
+    assert Client().get(api).status_code == 401
+    assert Client().get(api, headers=bearer(users.nobody)).status_code == 403
+    assert Client().get(api, headers=bearer(users.outsider)).status_code == 404
+    member_api = f"/api/v1/dashboards/villages/{tree.v1.pk}?without_flagged=true"
+    assert Client().get(member_api, headers=bearer(users.team_member)).json()["flagged_left_out"] is None
