@@ -86,6 +86,9 @@ class DashboardOut(Schema):
     indicator: str | None  # the one the trend, ranking and map are about
     standing: list[int] | None  # [rank, of] among the siblings, by the mean share of the targets
     progress: list[ProgressRowOut]
+    # With ``without_flagged=true``: how many records under open data-quality flags the progress rows leave
+    # out (what they add to each activity indicator of the period); None when nothing was left out.
+    flagged_left_out: int | None = None
     trend: TrendOut | None
     children: list[ChildOut]  # sorted as asked; with coordinates for the map
     coverage: DashboardCoverageOut
@@ -96,6 +99,7 @@ def _out(dashboard: Dashboard) -> dict[str, Any]:
     rows, _sort = dashboard.sorted_rows
     trend = dashboard.trend
     coverage = dashboard.coverage
+    figures, taken = dashboard.progress_figures
     return {
         "level": dashboard.level,
         "unit_id": subject.pk if isinstance(subject, AdminUnit) else None,
@@ -118,8 +122,9 @@ def _out(dashboard: Dashboard) -> dict[str, Any]:
                 "rank": f.rank,
                 "of": f.of,
             }
-            for f in dashboard.figures
+            for f in figures
         ],
+        "flagged_left_out": taken.records if taken is not None else None,
         "trend": {
             "indicator": trend.indicator.code,
             "year": trend.year,
@@ -187,19 +192,28 @@ def unit_dashboard(
     period_id: int | None = None,
     indicator: str | None = None,
     sort: str = DEFAULT_SORT,
+    without_flagged: bool = False,
 ) -> Any:
     """A unit's dashboard: progress against targets, the trend and ranking of one indicator (by code; the first
     with a target when left out), the children with their coordinates, and coverage. ``sort`` is a column of
-    the children (rank, name, achieved, target, percent, score), ``-`` first for descending."""
+    the children (rank, name, achieved, target, percent, score), ``-`` first for descending. With
+    ``without_flagged=true`` (for those who read data-quality flags), the progress rows leave out the records
+    under open flags."""
     subject = dashboard_subject(user=request.user, unit_id=unit_id)
-    return _dashboard(request, subject, period_id, wanted_indicator=indicator, sort=sort)
+    return _dashboard(
+        request, subject, period_id, wanted_indicator=indicator, sort=sort, without_flagged=without_flagged
+    )
 
 
 @router.get("/dashboards/villages/{village_id}", response={200: DashboardOut, **ERRORS})
 @api_requires(Perm.VIEW_FIGURES)
 def village_dashboard(
-    request: HttpRequest, village_id: int, period_id: int | None = None, indicator: str | None = None
+    request: HttpRequest,
+    village_id: int,
+    period_id: int | None = None,
+    indicator: str | None = None,
+    without_flagged: bool = False,
 ) -> Any:
-    """A village team's dashboard (no children)."""
+    """A village team's dashboard (no children); ``without_flagged`` as for a unit's."""
     subject = dashboard_subject(user=request.user, village_id=village_id)
-    return _dashboard(request, subject, period_id, wanted_indicator=indicator)
+    return _dashboard(request, subject, period_id, wanted_indicator=indicator, without_flagged=without_flagged)

@@ -57,10 +57,16 @@ def _open_flags(dashboard: Dashboard) -> Any:
     return dashboard.__dict__["_open_flags"]
 
 
+# The query parameter that shows the progress panel without the records of open data-quality flags.
+WITHOUT_FLAGGED = "bo_co"
+
+
 def progress_panel(dashboard: Dashboard) -> Panel | None:
     """Every indicator with a target: a bar of the share reached, with the share and the numbers as text,
-    and the open data-quality flags beside a figure that has any."""
+    and the open data-quality flags beside a figure that has any; with ``?bo_co=1``, each figure without
+    the records of the open flags (and a sentence saying how many records were left out)."""
     flags = _open_flags(dashboard)
+    shown, taken = dashboard.progress_figures
 
     def row(figure: Any) -> dict[str, Any]:
         percent = figure.is_ratio
@@ -84,8 +90,12 @@ def progress_panel(dashboard: Dashboard) -> Panel | None:
         _("Progress against targets"),
         "dashboards/panels/progress.html",
         {
-            "targeted": [row(f) for f in dashboard.targeted],
-            "untargeted": [row(f) for f in dashboard.figures if f.target is None],
+            "targeted": [row(f) for f in shown if f.target is not None],
+            "untargeted": [row(f) for f in shown if f.target is None],
+            # The link to the figures without the flagged records, for those who may read flags.
+            "can_leave_out": flags is not None,
+            "left_out": taken,
+            "parameter": WITHOUT_FLAGGED,
             "elapsed": elapsed if 0 < elapsed < 100 else 0,
             "flags_url": reverse(
                 "quality:unit", args=[dashboard.commune.pk if dashboard.is_village else dashboard.subject.pk]

@@ -10,7 +10,7 @@ per village. ``Dashboard`` computes each part once, on first use, for the panels
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -375,6 +375,8 @@ class Dashboard:
     indicator_by: str = "pk"  # "pk" from the pages, "code" from the API
     sort: str = DEFAULT_SORT
     today: datetime.date = field(default_factory=timezone.localdate)
+    # The progress panel without the records of open (unreviewed) data-quality flags (``?bo_co=1``).
+    without_flagged: bool = False
 
     @property
     def level(self) -> str:
@@ -391,6 +393,27 @@ class Dashboard:
     @cached_property
     def figures(self) -> list[progress.Figure]:
         return progress.figures(self.subject, self.period)
+
+    @cached_property
+    def progress_figures(self) -> tuple[list[progress.Figure], Any]:
+        """The figures of the progress panel: ``figures``, less what the records of open data-quality flags add
+        to them when ``without_flagged`` is asked (and the user may read flags); with the contribution taken
+        off (``quality.selectors.FlaggedContribution``), None when nothing was taken off. A figure taken off
+        loses its rank: the siblings it was ranked against still count their flagged records."""
+        from cdtt.quality.selectors import flagged_contribution
+
+        if not self.without_flagged:
+            return self.figures, None
+        taken = flagged_contribution(user=self.user, subject=self.subject, period=self.period)
+        if taken is None:
+            return self.figures, None
+        shown = []
+        for figure in self.figures:
+            less = taken.by_indicator.get(figure.indicator.pk, 0)
+            if less and not figure.is_ratio:
+                figure = replace(figure, achieved=max(Decimal(0), figure.achieved - less), rank=None, of=None)
+            shown.append(figure)
+        return shown, taken
 
     @property
     def targeted(self) -> list[progress.Figure]:

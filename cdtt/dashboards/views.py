@@ -33,6 +33,7 @@ def _dashboard(request: HttpRequest, subject: AdminUnit | Village) -> tuple[Dash
         wanted_indicator=request.GET.get("indicator", ""),
         sort=request.GET.get("sort", DEFAULT_SORT),
         today=timezone.localdate(),
+        without_flagged=request.GET.get(dashboard_panels.WITHOUT_FLAGGED) == "1",
     )
     keep = {"period": period.pk}
     if dashboard.indicator is not None:

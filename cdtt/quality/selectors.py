@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
-from django.db.models import Case, Count, QuerySet, Value, When
+from django.db.models import Case, Count, QuerySet, Sum, Value, When
 from django.utils.translation import gettext as _
 
 from cdtt.access.permissions import Perm
@@ -162,3 +163,61 @@ def flagged_shares(*, user: Any, unit: AdminUnit, start: Any, end: Any) -> list[
 def _part(path: str, depth: int) -> int:
     parts = path.strip("/").split("/")
     return int(parts[depth - 1]) if len(parts) >= depth else 0
+
+
+# -- the figures without the flagged records ------------------------------------------------------------
+
+
+@dataclass
+class FlaggedContribution:
+    records: int = 0  # records named by an open flag, counted once however many flags name them
+    by_indicator: dict[int, int] = field(default_factory=dict)  # what they add to each activity indicator
+
+
+def flagged_contribution(*, user: Any, subject: AdminUnit | Village, period: Any) -> FlaggedContribution | None:
+    """What the records under review add to the subject's figures of the period, per indicator: the
+    activities (not voided, dated in the period, recorded in the subject's villages or communes) named by
+    an open flag the user may read. One grouped query; None for a user who may not read flags.
+
+    Each group (kind, platform, outcome) is counted by the progress engine's own activity rules, so what is
+    taken off is exactly what the engine added to the cells: one per record for a count, the people (or
+    households) reached for a reach. Flags only ever name activities, so the other methods (adoption
+    statuses, the register) and the ratios built on them are left as they are."""
+    from cdtt.activities.models import Activity
+    from cdtt.progress import engine
+
+    if not scope_for(user).has(Perm.VIEW_QUALITY):
+        return None
+    under_review = Flag.records.through.objects.filter(
+        flag__in=Flag.objects.filter(visible_q(user), status=FlagStatus.OPEN)
+    ).values("activity_id")
+    rows = Activity.objects.filter(
+        pk__in=under_review, voided_at__isnull=True, occurred_on__gte=period.start, occurred_on__lte=period.end
+    )
+    rows = (
+        rows.filter(village=subject)
+        if isinstance(subject, Village)
+        else rows.filter(commune__path__startswith=subject.path)
+    )
+    groups = (
+        rows.values("kind", "platform_id", "outcome_id")
+        .annotate(n=Count("pk"), people=Sum("people_reached"), households=Sum("households_reached"))
+        .order_by()
+    )
+    found = FlaggedContribution()
+    activity_rules = engine.rules().activity
+    for group in groups:
+        found.records += group["n"]
+        # A stand-in record with the group's sums: a reach rule takes the sum, a count rule one per record.
+        probe = SimpleNamespace(
+            kind=group["kind"],
+            platform_id=group["platform_id"],
+            outcome_id=group["outcome_id"],
+            people_reached=group["people"] or 0,
+            households_reached=group["households"] or 0,
+        )
+        for rule in activity_rules:
+            added = rule.amount(probe) * (1 if rule.reach else group["n"])
+            if added:
+                found.by_indicator[rule.indicator_id] = found.by_indicator.get(rule.indicator_id, 0) + added
+    return found

@@ -11,7 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -275,3 +277,76 @@ def test_dashboards_reports_and_the_scorecard_show_the_flags(
     scorecard = signed_in("leader").get(reverse("dashboards:scorecard", args=[tree.p1.pk]) + f"?period={year.pk}")
     shares = {row.unit.pk: (row.records, row.flagged, row.percent) for row in scorecard.context["flagged"]}
     assert shares[tree.c1.pk] == (1, 1, 100.0) and shares[tree.c2.pk] == (0, 0, None)
+
+
+def _propaganda_people(response: Any, code: str = "propaganda_people") -> Any:
+    """The progress panel's figure of people reached by propaganda (or another), and what it says it left out."""
+    panel = {p.key: p for p in response.context["panels"]}["progress"]
+    rows = [*panel.context["targeted"], *panel.context["untargeted"]]
+    (row,) = [r for r in rows if r["figure"].indicator.code == code]
+    return row["figure"].achieved, panel.context["left_out"]
+
+
+def test_the_dashboard_shows_the_figures_without_the_records_under_open_flags(
+    flag: Flag, tree: Tree, users: Users, signed_in: Callable[[str], Client]
+) -> None:
+    from cdtt.quality.services import flag_confirm
+    from cdtt.targets.services import calendar_period
+
+    assert post_session(users.team_member, tree.v1.pk, 5).status_code == 201  # within the village: not flagged
+    year = calendar_period("year", timezone.localdate().year)
+    url = reverse("dashboards:unit", args=[tree.c1.pk]) + f"?period={year.pk}"
+    officer = signed_in("commune_officer")
+
+    full = officer.get(url)
+    assert _propaganda_people(full) == (10_005, None)
+    assert "Xem số liệu không tính bản ghi đang bị cảnh báo" in full.content.decode()
+
+    with CaptureQueriesContext(connection) as full_reads:
+        officer.get(url)
+    with CaptureQueriesContext(connection) as reads:
+        without = officer.get(url + "&bo_co=1")
+    assert len(reads) - len(full_reads) <= 2  # one grouped read (and the counting rules, when not yet kept)
+    achieved, left_out = _propaganda_people(without)
+    assert achieved == 5 and left_out.records == 1  # the 10,000-people session is taken off, the other stays
+    assert _propaganda_people(without, "propaganda_sessions")[0] == 1  # a count: one session of two
+    assert "không tính 1 bản ghi đang bị cảnh báo" in without.content.decode()
+    # The province's dashboard and the village's take it off too; so does one of the flag's days' months.
+    province = signed_in("province_officer").get(reverse("dashboards:unit", args=[tree.p1.pk]) + "?bo_co=1")
+    assert _propaganda_people(province)[0] == 5
+    village = officer.get(reverse("dashboards:village", args=[tree.v1.pk]) + f"?period={year.pk}&bo_co=1")
+    assert _propaganda_people(village)[0] == 5
+
+    # The dashboard API leaves them out the same way when asked.
+    api = f"/api/v1/dashboards/units/{tree.c1.pk}?period_id={year.pk}"
+    officer_api = bearer(users.commune_officer)
+    rows = Client().get(api + "&without_flagged=true", headers=officer_api).json()
+    assert rows["flagged_left_out"] == 1
+    assert {r["indicator"]: r["achieved"] for r in rows["progress"]}["propaganda_people"] in (5, "5")
+    assert Client().get(api, headers=officer_api).json()["flagged_left_out"] is None
+
+    # Confirmed, the records are counted again: nothing is under an open flag.
+    flag_confirm(actor=users.commune_officer, flag=flag, note="Buổi họp toàn xã")
+    achieved, left_out = _propaganda_people(officer.get(url + "&bo_co=1"))
+    assert achieved == 10_005 and left_out.records == 0
+
+
+def test_the_dashboard_without_flagged_records_keeps_its_scope(
+    flag: Flag, tree: Tree, users: Users, signed_in: Callable[[str], Client]
+) -> None:
+    url = reverse("dashboards:unit", args=[tree.c1.pk]) + "?bo_co=1"
+    anonymous = Client().get(url)
+    assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
+    assert signed_in("nobody").get(url).status_code == 403
+    assert signed_in("outsider").get(url).status_code == 404
+    # A team member reads the figures but not the flags: the toggle is no use to them, the figures stay whole.
+    member = signed_in("team_member").get(reverse("dashboards:village", args=[tree.v1.pk]) + "?bo_co=1")
+    assert member.status_code == 200 and _propaganda_people(member) == (10_000, None)
+    assert "bo_co=1" not in member.content.decode()
+    assert signed_in("commune_officer").get(url).status_code == 200
+    api = f"/api/v1/dashboards/units/{tree.c1.pk}?without_flagged=true"
+    assert Client().get(api).status_code == 401
+    assert Client().get(api, headers=bearer(users.nobody)).status_code == 403
+    assert Client().get(api, headers=bearer(users.outsider)).status_code == 404
+    member_api = f"/api/v1/dashboards/villages/{tree.v1.pk}?without_flagged=true"
+    assert Client().get(member_api, headers=bearer(users.team_member)).json()["flagged_left_out"] is None
