@@ -16,21 +16,46 @@ from typing import Any
 from cdtt.geo.models import AdminUnit, Village
 from cdtt.official.models import FigureKind
 from cdtt.official.selectors import latest_populations
+from cdtt.progress import engine
 from cdtt.quality.checks import Eligible, register_eligible
+
+# (village or commune, id, month) -> the official figures, kept per process as long as the progress engine's
+# counting rules (RULES_TTL): this runs for every record written, and a figure imported now is seen within
+# that delay, as the register's totals are.
+_cache: dict[tuple[str, int, int], Eligible | None] = {}
+_cache_owner: list[Any] = [None]
 
 
 def official_eligible(unit: Any, day: datetime.date | None) -> Eligible | None:
     """A commune's latest official population and households published by ``day`` (for a village: its
     commune's, when that commune's register is partial); None above the commune or without an official
-    population (two indexed queries)."""
+    population. Kept per process and month (see ``_cache``): a few queries per commune and month, not per record."""
     if isinstance(unit, Village):
-        commune_figures = official_eligible(unit.commune, day)
-        registered = register_eligible(unit.commune)
-        if commune_figures is None or (registered is not None and registered.people >= commune_figures.people):
-            return None
-        return Eligible(commune_figures.people, commune_figures.households, source="official_commune")
-    if not isinstance(unit, AdminUnit) or not unit.is_commune:
+        key = ("village", unit.pk, engine.month_bucket(day) if day else 0)
+        compute: Any = lambda: _village_figures(unit, day)  # noqa: E731
+    elif isinstance(unit, AdminUnit) and unit.is_commune:
+        key = ("commune", unit.pk, engine.month_bucket(day) if day else 0)
+        compute = lambda: _commune_figures(unit, day)  # noqa: E731
+    else:
         return None
+    rules = engine.rules()
+    if _cache_owner[0] is not rules:
+        _cache.clear()
+        _cache_owner[0] = rules
+    if key not in _cache:
+        _cache[key] = compute()
+    return _cache[key]
+
+
+def _village_figures(village: Village, day: datetime.date | None) -> Eligible | None:
+    commune_figures = official_eligible(village.commune, day)
+    registered = register_eligible(village.commune)
+    if commune_figures is None or (registered is not None and registered.people >= commune_figures.people):
+        return None
+    return Eligible(commune_figures.people, commune_figures.households, source="official_commune")
+
+
+def _commune_figures(unit: AdminUnit, day: datetime.date | None) -> Eligible | None:
     people = latest_populations([unit.pk], until=day).get(unit.pk)
     if people is None:
         return None

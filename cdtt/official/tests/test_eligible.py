@@ -48,7 +48,10 @@ def test_a_village_of_a_commune_with_a_partial_register_is_judged_against_the_co
     day = timezone.localdate()
     assert eligible_population(tree.v1, day) == Eligible(12, 3, "register")
     OfficialFigure.objects.create(commune=tree.c1, kind=FigureKind.POPULATION, bucket=bucket_of(2026, None), value=9000)
+    assert eligible_population(tree.v1, day) == Eligible(12, 3, "register")  # kept per process like the register
+    engine.forget_rules()  # ... until the counting rules are read again (RULES_TTL)
     assert eligible_population(tree.v1, day) == Eligible(9000, 9000, "official_commune")
     # A commune whose official population the register already reaches: the village's own register counts.
     OfficialFigure.objects.filter(commune=tree.c1).update(value=10)
+    engine.forget_rules()
     assert eligible_population(tree.v1, day) == Eligible(12, 3, "register")
