@@ -50,7 +50,7 @@ from cdtt.geo.models import AdminUnit, UnitKind  # noqa: E402
 from cdtt.progress.engine import NATION_UNIT  # noqa: E402
 from cdtt.progress.models import Level, ProgressCell  # noqa: E402
 from cdtt.progress.selectors import values  # noqa: E402
-from cdtt.reports import exports, services  # noqa: E402
+from cdtt.reports import exports, selectors  # noqa: E402
 from cdtt.reports.models import Report, ReportStatus  # noqa: E402
 from cdtt.targets.models import Period, PeriodKind, Target  # noqa: E402
 from cdtt.targets.periods import calendar_period  # noqa: E402
@@ -152,7 +152,7 @@ def baseline(year: Period) -> None:
         .exclude(kind=UnitKind.PROVINCE)
         .order_by("name")
     )
-    indicators = services.report_indicators(year, communes[0])
+    indicators = selectors.report_indicators(year, communes[0])
     ids = [c.pk for c in communes]
     achieved = values(indicators, year, Level.COMMUNE, ids)
     targets = {
@@ -180,8 +180,8 @@ def main() -> None:
     cases: list[tuple[str, Callable[[], object]]] = [
         ("(b) national consolidated XLSX", lambda: exports.consolidated_xlsx(nation, year)),
         ("(c) Hà Nội consolidated XLSX", lambda: exports.consolidated_xlsx(hanoi, year)),
-        ("(d) national status tree", lambda: services.status_tree(nation, year)),
-        ("(d) the nation's consolidated numbers", lambda: services.live_rows(nation, year)),
+        ("(d) national status tree", lambda: selectors.status_tree(nation, year)),
+        ("(d) the nation's consolidated numbers", lambda: selectors.live_rows(nation, year)),
     ]
     print(f"{'case':<42} {'seconds':>8} {'× baseline':>11}")
     print(f"{'(a) baseline: the reads + a CSV':<42} {base:8.3f} {1:11.1f}")

@@ -7,7 +7,7 @@ import pytest
 from cdtt.geo.models import AdminUnit, UnitKind, Village
 from cdtt.households.models import Household
 from cdtt.reports.models import Report, ReportStatus
-from cdtt.reports.services import optional_kinds
+from cdtt.reports.selectors import optional_kinds
 from cdtt.teams.models import Decision, DecisionStatus, Team, TeamStatus
 from tests.world import World
 

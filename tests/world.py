@@ -25,6 +25,7 @@ from cdtt.geo import services as geo
 from cdtt.geo.loader import admin_units_load
 from cdtt.geo.models import LEGACY_END, AdminUnit, UnitKind, Village, VillageKind
 from cdtt.households.services import ResidentIn, resident_add
+from cdtt.reports import selectors as reports_selectors
 from cdtt.reports import services as reports
 from cdtt.reports.models import Report, ReportStatus
 from cdtt.targets.models import PeriodKind
@@ -187,7 +188,7 @@ def _reports_reopened_and_returned(users: dict[str, User], units: dict[str, Admi
 
 def _hcm_without_quarterly_reports(hcm: AdminUnit) -> None:
     """Hồ Chí Minh asks for no quarterly reports."""
-    rule = reports.deadline_rule(hcm, PeriodKind.QUARTER)
+    rule = reports_selectors.deadline_rule(hcm, PeriodKind.QUARTER)
     reports.deadline_set(
         actor=User.objects.get(username="tinhhcm"),
         province=hcm,

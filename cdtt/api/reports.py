@@ -18,7 +18,7 @@ from cdtt.api.auth import api_requires
 from cdtt.api.schemas import ERRORS
 from cdtt.core.errors import NotFound
 from cdtt.geo.models import AdminUnit, Village
-from cdtt.reports import services
+from cdtt.reports import selectors, services
 from cdtt.reports.models import Report
 from cdtt.targets.models import Period, PeriodKind
 from cdtt.targets.periods import calendar_period
@@ -96,8 +96,8 @@ class CommentIn(Schema):
 
 
 def _report_out(report: Report) -> dict[str, Any]:
-    rows = services.report_rows(report)
-    org = report.organisation if report.is_sent else services.organisation(report.subject, report.period)  # type: ignore[arg-type]
+    rows = selectors.report_rows(report)
+    org = report.organisation if report.is_sent else selectors.organisation(report.subject, report.period)  # type: ignore[arg-type]
     return {
         "id": report.pk,
         "period_id": report.period_id,
@@ -117,7 +117,7 @@ def _report_out(report: Report) -> dict[str, Any]:
         "decided_at": report.decided_at,
         "rows": [{**row.as_json(), "note": row.note} for row in rows],
         "organisation": org,
-        "live_changed": bool(services.live_changes(report)),
+        "live_changed": bool(selectors.live_changes(report)),
     }
 
 
@@ -149,14 +149,14 @@ def report_tree(request: HttpRequest, unit_id: int, period_id: int | None = None
             "report_id": n.report.pk if n.report else None,
             "counts": n.counts,
         }
-        for n in services.status_tree(unit, period)
+        for n in selectors.status_tree(unit, period)
     ]
 
 
 @router.get("/reports/{report_id}", response={200: ReportOut, **ERRORS})
 @api_requires(Perm.VIEW_REPORTS)
 def report_detail(request: HttpRequest, report_id: int) -> Any:
-    return _report_out(services.report_get(request.user, report_id))
+    return _report_out(selectors.report_get(request.user, report_id))
 
 
 @router.post("/reports", response={200: ReportOut, **ERRORS})
@@ -165,7 +165,7 @@ def report_open(request: HttpRequest, payload: OpenIn) -> Any:
     """Open (or return) the report of one's own village team or unit for a period, pre-filled."""
     scope = scope_for(request.user)
     if payload.village_id is not None:
-        subject: services.Subject = scope.village(payload.village_id, Perm.SUBMIT_REPORTS)
+        subject: selectors.Subject = scope.village(payload.village_id, Perm.SUBMIT_REPORTS)
     elif payload.unit_id is not None:
         subject = scope.unit(payload.unit_id, Perm.SUBMIT_REPORTS)
     else:
@@ -177,7 +177,7 @@ def report_open(request: HttpRequest, payload: OpenIn) -> Any:
 @router.post("/reports/{report_id}/save", response={200: ReportOut, **ERRORS})
 @api_requires(Perm.SUBMIT_REPORTS)
 def report_save(request: HttpRequest, report_id: int, payload: SaveIn) -> Any:
-    report = services.report_get(request.user, report_id)
+    report = selectors.report_get(request.user, report_id)
     saved = services.report_save(
         actor=request.user,
         report=report,
@@ -187,36 +187,36 @@ def report_save(request: HttpRequest, report_id: int, payload: SaveIn) -> Any:
         proposals=payload.proposals,
         notes=payload.notes,
     )
-    return _report_out(services.report_get(request.user, saved.pk))
+    return _report_out(selectors.report_get(request.user, saved.pk))
 
 
 @router.post("/reports/{report_id}/submit", response={200: ReportOut, **ERRORS})
 @api_requires(Perm.SUBMIT_REPORTS)
 def report_submit(request: HttpRequest, report_id: int, payload: VersionIn) -> Any:
-    report = services.report_get(request.user, report_id)
+    report = selectors.report_get(request.user, report_id)
     services.report_submit(actor=request.user, report=report, version=payload.version)
-    return _report_out(services.report_get(request.user, report_id))
+    return _report_out(selectors.report_get(request.user, report_id))
 
 
 @router.post("/reports/{report_id}/approve", response={200: ReportOut, **ERRORS})
 @api_requires(Perm.REVIEW_REPORTS)
 def report_approve(request: HttpRequest, report_id: int, payload: VersionIn) -> Any:
-    report = services.report_get(request.user, report_id)
+    report = selectors.report_get(request.user, report_id)
     services.report_approve(actor=request.user, report=report, version=payload.version)
-    return _report_out(services.report_get(request.user, report_id))
+    return _report_out(selectors.report_get(request.user, report_id))
 
 
 @router.post("/reports/{report_id}/return", response={200: ReportOut, **ERRORS})
 @api_requires(Perm.REVIEW_REPORTS)
 def report_return(request: HttpRequest, report_id: int, payload: CommentIn) -> Any:
-    report = services.report_get(request.user, report_id)
+    report = selectors.report_get(request.user, report_id)
     services.report_return(actor=request.user, report=report, version=payload.version, comment=payload.comment)
-    return _report_out(services.report_get(request.user, report_id))
+    return _report_out(selectors.report_get(request.user, report_id))
 
 
 @router.post("/reports/{report_id}/reopen", response={200: ReportOut, **ERRORS})
 @api_requires(Perm.REVIEW_REPORTS)
 def report_reopen(request: HttpRequest, report_id: int, payload: CommentIn) -> Any:
-    report = services.report_get(request.user, report_id)
+    report = selectors.report_get(request.user, report_id)
     services.report_reopen(actor=request.user, report=report, version=payload.version, reason=payload.comment)
-    return _report_out(services.report_get(request.user, report_id))
+    return _report_out(selectors.report_get(request.user, report_id))

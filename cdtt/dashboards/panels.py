@@ -33,7 +33,7 @@ from cdtt.dashboards import charts
 from cdtt.dashboards.selectors import Dashboard, amount
 from cdtt.difficulties.selectors import OpenCounts, open_difficulties
 from cdtt.geo.models import Village
-from cdtt.reports.services import late_reports
+from cdtt.reports.selectors import late_reports
 from cdtt.training.selectors import coverage_of
 
 

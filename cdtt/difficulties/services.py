@@ -48,7 +48,7 @@ from cdtt.difficulties.models import (
 from cdtt.geo.models import AdminUnit, Village
 from cdtt.notices.models import NoticeKind
 from cdtt.notices.services import notify
-from cdtt.reports.services import report_get
+from cdtt.reports.selectors import report_get
 
 DEFAULT_DUE_DAYS = 7  # the handling unit answers within a week, or the difficulty moves up a level
 MAX_DUE_DAYS = 90

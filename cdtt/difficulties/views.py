@@ -25,7 +25,7 @@ from cdtt.difficulties import services
 from cdtt.difficulties.models import UNRESOLVED, WAITING, Category, DifficultyPhoto, Status
 from cdtt.difficulties.selectors import DifficultyFilters, difficulty_list, difficulty_units
 from cdtt.difficulties.services import DifficultyIn, difficulty_get
-from cdtt.reports.services import report_get
+from cdtt.reports.selectors import report_get
 
 PAGE_SIZE = 20
 

@@ -19,9 +19,9 @@ from cdtt.catalog.models import Indicator, Method
 from cdtt.geo.models import AdminUnit, UnitKind, Village
 from cdtt.progress.models import Level
 from cdtt.progress.selectors import values
-from cdtt.reports import services
+from cdtt.reports import selectors
 from cdtt.reports.models import Report, ReportStatus
-from cdtt.reports.services import Row
+from cdtt.reports.selectors import Row
 from cdtt.targets.models import Period, Target
 
 
@@ -56,7 +56,7 @@ class Consolidated:
 
 def consolidated(unit: AdminUnit, period: Period) -> Consolidated:
     """The figures of ``unit``'s consolidated sheet for ``period`` (see the module's docstring)."""
-    indicators = services.report_indicators(period, unit)
+    indicators = selectors.report_indicators(period, unit)
     parts: list[Part] = []
     if unit.kind == UnitKind.NATIONAL:
         provinces = list(AdminUnit.objects.current().filter(kind=UnitKind.PROVINCE).order_by("name"))
@@ -79,9 +79,9 @@ def consolidated(unit: AdminUnit, period: Period) -> Consolidated:
         parts.append(Part("Thôn, tổ dân phố", Level.VILLAGE, _lines(villages, Level.VILLAGE, period, indicators)))
     own = Report.objects.filter(period=period, unit=unit, village__isnull=True).first()
     if own is not None and own.is_sent:
-        total_rows = services.report_rows(own)
+        total_rows = selectors.report_rows(own)
     else:
-        total_rows, _info = services.live_rows(unit, period)
+        total_rows, _info = selectors.live_rows(unit, period)
     return Consolidated(
         unit=unit,
         period=period,
@@ -110,16 +110,16 @@ def _lines(subjects: list[Any], level: int, period: Period, indicators: list[Ind
 
 
 def _live_rows(lines: list[Line], level: int, period: Period, indicators: list[Indicator]) -> None:
-    """The rows a child's own (unconsolidated) report would show now: as services.live_rows for one subject,
+    """The rows a child's own (unconsolidated) report would show now: as selectors.live_rows for one subject,
     for many subjects in three queries."""
     key = "village_id" if level == Level.VILLAGE else "unit_id"
     ids = [line.subject.pk for line in lines]
     in_period = values(indicators, period, level, ids)
-    ytd = services.year_to_date(period)
+    ytd = selectors.year_to_date(period)
     # A year's running total is the year itself: one read, not two.
     same = (ytd.start, ytd.end) == (period.start, period.end)
     cumulative = in_period if same else values(indicators, ytd, level, ids)
-    year = services._year_period(period) if not period.is_campaign else None
+    year = selectors._year_period(period) if not period.is_campaign else None
     periods = [p.pk for p in (period, year) if p is not None]
     targets: dict[tuple[int, int, int], Decimal] = {
         (period_id, indicator_id, child): value

@@ -30,7 +30,7 @@ from cdtt.core.audit import audit_record
 from cdtt.core.sheets import Number, Workbook, style_id, text_cell
 from cdtt.core.text import fold, nfc
 from cdtt.geo.models import AdminUnit, UnitKind, Village
-from cdtt.reports import services
+from cdtt.reports import selectors
 from cdtt.reports.consolidated import Consolidated, Part, consolidated, is_percent
 from cdtt.reports.models import Report, ReportStatus
 from cdtt.targets.models import Period, PeriodKind
@@ -86,7 +86,7 @@ def slug(text: str) -> str:
 
 
 def file_name(report: Report, extension: str) -> str:
-    return f"bao-cao-{slug(services.subject_label(report.subject))}-{slug(report.period.name)}.{extension}"  # type: ignore[arg-type]
+    return f"bao-cao-{slug(selectors.subject_label(report.subject))}-{slug(report.period.name)}.{extension}"  # type: ignore[arg-type]
 
 
 def download(data: bytes, name: str, content_type: str, *, actor: Any, **about: Any) -> HttpResponse:
@@ -213,8 +213,8 @@ def _iso_vn(raw: Any) -> str:
 def report_docx(report: Report) -> bytes:
     """The report ready to print and sign: heading, I. organisation, II. results table, III. assessment,
     IV. next period's tasks, V. proposals, recipients and signature."""
-    rows = services.report_rows(report)
-    org = report.organisation if report.is_sent else services.organisation(report.subject, report.period)  # type: ignore[arg-type]
+    rows = selectors.report_rows(report)
+    org = report.organisation if report.is_sent else selectors.organisation(report.subject, report.period)  # type: ignore[arg-type]
     lines, place, signer = _issuer(report)
     doc = Document()
     _setup(doc)
@@ -290,7 +290,7 @@ def report_docx(report: Report) -> bytes:
     return out.getvalue()
 
 
-def _results_table(doc: Any, rows: list[services.Row]) -> None:
+def _results_table(doc: Any, rows: list[selectors.Row]) -> None:
     widths = [float(width) for _h, width, _a in RESULT_COLUMNS]
     table = _table(doc, widths, rows=len(rows) + 1, grid=True)
     header = table.rows[0]
@@ -351,13 +351,13 @@ def _number(value: Decimal | None) -> int | float | None:
 
 def report_xlsx(report: Report) -> bytes:
     """One report's numbers and text on one sheet (what an officer pastes into a larger workbook)."""
-    rows = services.report_rows(report)
-    org = report.organisation if report.is_sent else services.organisation(report.subject, report.period)  # type: ignore[arg-type]
+    rows = selectors.report_rows(report)
+    org = report.organisation if report.is_sent else selectors.organisation(report.subject, report.period)  # type: ignore[arg-type]
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = "Báo cáo"
-    label = services.subject_label(report.subject)  # type: ignore[arg-type]
+    label = selectors.subject_label(report.subject)  # type: ignore[arg-type]
     sheet.append([f"BÁO CÁO KẾT QUẢ {period_phrase(report.period).upper()}"])
     sheet.append([nfc(label)])
     sheet.append([f"Trạng thái: {STATUS_WORDS.get(report.status, report.status)}"])
@@ -576,7 +576,7 @@ def _part_sheet(book: Workbook, found: Consolidated, part: Part) -> None:
     sheet.append(total)
 
 
-def _figure_cells(cells: _Cells, row: services.Row | None, is_pct: bool, suffix: str) -> list[Any]:
+def _figure_cells(cells: _Cells, row: selectors.Row | None, is_pct: bool, suffix: str) -> list[Any]:
     """Target, in the period, year to date and share of one indicator, formatted as Vietnamese readers expect:
     whole numbers plain (the default format groups thousands), the rest with a style of their own."""
     if row is None:

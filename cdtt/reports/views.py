@@ -22,7 +22,7 @@ from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.difficulties.models import Difficulty
 from cdtt.difficulties.services import visible_q
 from cdtt.geo.models import AdminUnit, UnitKind, Village
-from cdtt.reports import exports, services
+from cdtt.reports import exports, selectors, services
 from cdtt.reports.models import Report, ReportStatus
 from cdtt.targets.models import Period, PeriodKind
 from cdtt.targets.periods import calendar_period
@@ -30,7 +30,7 @@ from cdtt.targets.periods import calendar_period
 KIND_ORDER = [PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.HALF, PeriodKind.YEAR, PeriodKind.CAMPAIGN]
 
 
-def reportable_periods(subject: services.Subject | None = None, today: datetime.date | None = None) -> list[Period]:
+def reportable_periods(subject: selectors.Subject | None = None, today: datetime.date | None = None) -> list[Period]:
     """The periods a report is written for now: this and last month, this and last quarter, this half-year,
     this year (and last year in January), and the campaigns of the subject's province that are running or
     ended in the last 30 days."""
@@ -72,7 +72,7 @@ def _period(request: HttpRequest) -> Period:
     return calendar_period(PeriodKind.MONTH, today.year, today.month)
 
 
-def _subject_key(subject: services.Subject) -> str:
+def _subject_key(subject: selectors.Subject) -> str:
     return f"v{subject.pk}" if isinstance(subject, Village) else f"u{subject.pk}"
 
 
@@ -83,20 +83,20 @@ def index(request: HttpRequest) -> HttpResponse:
     scope = scope_for(user)
     today = timezone.localdate()
     mine = []
-    for subject in services.own_subjects(user):
+    for subject in selectors.own_subjects(user):
         periods = reportable_periods(subject, today)
         where = {"village": subject} if isinstance(subject, Village) else {"unit": subject}
         reports = {r.period_id: r for r in Report.objects.filter(period__in=periods, **where)}
-        level = services.level_of(subject)
-        province = services.province_of(subject)
-        optional = services.optional_kinds(province)
+        level = selectors.level_of(subject)
+        province = selectors.province_of(subject)
+        optional = selectors.optional_kinds(province)
         rows = []
         for period in periods:
             report = reports.get(period.pk)
             required = period.kind not in optional
             if not required and report is None:
                 continue  # the province does not ask for this kind; one opened anyway stays listed
-            due = report.due_on if report else services.due_date(period, level, province)
+            due = report.due_on if report else selectors.due_date(period, level, province)
             sent = report is not None and report.is_sent
             rows.append({"period": period, "report": report, "due": due, "late": required and not sent and today > due})
         mine.append({"subject": subject, "key": _subject_key(subject), "rows": rows})
@@ -119,13 +119,13 @@ def index(request: HttpRequest) -> HttpResponse:
             "mine": mine,
             "review_units": review_units,
             "watch_units": watch_units,
-            "awaiting": [(r, services.subject_label(r.subject)) for r in awaiting],  # type: ignore[arg-type]
+            "awaiting": [(r, selectors.subject_label(r.subject)) for r in awaiting],  # type: ignore[arg-type]
             "today": today,
         },
     )
 
 
-def _subject_from_key(user: Any, key: str) -> services.Subject:
+def _subject_from_key(user: Any, key: str) -> selectors.Subject:
     scope = scope_for(user)
     if key[:1] == "v":
         return scope.village(key[1:], Perm.SUBMIT_REPORTS)
@@ -159,20 +159,20 @@ def _version(request: HttpRequest) -> int | None:
 @requires(Perm.VIEW_REPORTS)
 def detail(request: HttpRequest, report_id: int) -> HttpResponse:
     """One report: the reporter writes and submits it; the reviewer approves, returns or reopens it."""
-    report = services.report_get(request.user, report_id)
+    report = selectors.report_get(request.user, report_id)
     if request.method == "POST":
         return _act(request, report)
-    can_write = services.may_write(request.user, report)
-    can_review = services.may_review(request.user, report)
-    rows = services.report_rows(report)
-    org = report.organisation if report.is_sent else services.organisation(report.subject, report.period)  # type: ignore[arg-type]
+    can_write = selectors.may_write(request.user, report)
+    can_review = selectors.may_review(request.user, report)
+    rows = selectors.report_rows(report)
+    org = report.organisation if report.is_sent else selectors.organisation(report.subject, report.period)  # type: ignore[arg-type]
     info = None
     if not report.is_sent and report.unit_id:
-        _rows, info = services.live_rows(report.subject, report.period)  # type: ignore[arg-type]
+        _rows, info = selectors.live_rows(report.subject, report.period)  # type: ignore[arg-type]
     numbered = list(enumerate(rows, start=1))
     context = {
         "report": report,
-        "subject_label": services.subject_label(report.subject),  # type: ignore[arg-type]
+        "subject_label": selectors.subject_label(report.subject),  # type: ignore[arg-type]
         "rows": rows,
         # Read on a phone: the indicators with a target, a result or a note first; the others (mostly
         # zeros, a third of the catalogue or more) behind "show all". The exports keep the full table.
@@ -181,16 +181,16 @@ def detail(request: HttpRequest, report_id: int) -> HttpResponse:
         "org": org,
         "info": info,
         "events": list(report.events.select_related("actor").order_by("-at", "-pk")),
-        "changes": services.live_changes(report),
+        "changes": selectors.live_changes(report),
         "can_write": can_write,
         "can_submit": can_write,
         "can_review": can_review and report.status == ReportStatus.SUBMITTED,
         "can_reopen": can_review and report.status == ReportStatus.APPROVED,
         "late": not report.is_sent
         and timezone.localdate() > report.due_on
-        and services.is_required(report.period, services.province_of(report.subject)),  # type: ignore[arg-type]
+        and selectors.is_required(report.period, selectors.province_of(report.subject)),  # type: ignore[arg-type]
         "can_raise": scope_for(request.user).has(Perm.RAISE_DIFFICULTIES)
-        and services.is_reporter(request.user, report),
+        and selectors.is_reporter(request.user, report),
         "difficulties": _difficulties(request.user, report),
         "flags": _open_flags(request.user, report),
         "flags_unit": report.unit_id or (report.village.commune_id if report.village else None),
@@ -202,7 +202,7 @@ def detail(request: HttpRequest, report_id: int) -> HttpResponse:
     return render(request, "reports/detail.html", context)
 
 
-def _has_figures(row: services.Row) -> bool:
+def _has_figures(row: selectors.Row) -> bool:
     return bool(row.target or row.in_period or row.cumulative or row.pending or row.note)
 
 
@@ -263,7 +263,7 @@ def unit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = scope.unit(unit_id, Perm.VIEW_REPORTS)
     period = _period(request)
     today = timezone.localdate()
-    nodes = services.status_tree(unit, period, today=today)
+    nodes = selectors.status_tree(unit, period, today=today)
     states: dict[str, int] = {}
     for node in nodes:
         states[node.state] = states.get(node.state, 0) + 1
@@ -273,7 +273,7 @@ def unit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
     wanted = request.GET.get("state", "")
     shown = [n for n in nodes if n.state == wanted] if wanted in order else nodes
     page = Paginator(shown, 50).get_page(request.GET.get("page"))
-    rows, info = services.live_rows(unit, period)
+    rows, info = selectors.live_rows(unit, period)
     own = Report.objects.filter(period=period, unit=unit).first()
     is_own = scope.holds_at(unit.pk, Perm.SUBMIT_REPORTS)
     return render(
@@ -294,8 +294,8 @@ def unit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
             "subject_key": _subject_key(unit),
             "can_settings": unit.kind == UnitKind.PROVINCE and scope.covers_unit(unit, Perm.REVIEW_REPORTS),
             "can_policy": scope.holds_at(unit.pk, Perm.REVIEW_REPORTS),
-            "hides": bool(services.policy_of([unit.pk])),
-            "due": services.due_date(period, services.level_of(unit), services.province_of(unit)),
+            "hides": bool(selectors.policy_of([unit.pk])),
+            "due": selectors.due_date(period, selectors.level_of(unit), selectors.province_of(unit)),
             "nationwide": unit.kind in (UnitKind.PROVINCE, UnitKind.NATIONAL),
         },
     )
@@ -303,7 +303,7 @@ def unit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 @requires(Perm.VIEW_REPORTS)
 def report_docx(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = services.report_get(request.user, report_id)
+    report = selectors.report_get(request.user, report_id)
     data = exports.report_docx(report)
     return exports.download(
         data, exports.file_name(report, "docx"), exports.DOCX_TYPE, actor=request.user, report=report
@@ -312,7 +312,7 @@ def report_docx(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @requires(Perm.VIEW_REPORTS)
 def report_xlsx(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = services.report_get(request.user, report_id)
+    report = selectors.report_get(request.user, report_id)
     data = exports.report_xlsx(report)
     return exports.download(
         data, exports.file_name(report, "xlsx"), exports.XLSX_TYPE, actor=request.user, report=report
@@ -340,7 +340,7 @@ def settings_view(request: HttpRequest, unit_id: int) -> HttpResponse:
             if request.POST.get("action") == "policy":
                 services.policy_set(actor=request.user, unit=unit, hide_unapproved=bool(request.POST.get("hide")))
             elif is_province:
-                optional = services.optional_kinds(unit)
+                optional = selectors.optional_kinds(unit)
                 with transaction.atomic():  # all the kinds or none
                     for kind in KIND_ORDER:
                         offset, day = request.POST.get(f"offset-{kind}", ""), request.POST.get(f"day-{kind}", "")
@@ -351,7 +351,7 @@ def settings_view(request: HttpRequest, unit_id: int) -> HttpResponse:
                         except ValueError:
                             raise DomainError(_("Enter whole numbers for the deadlines.")) from None
                         required = bool(request.POST.get(f"required-{kind}"))
-                        if parsed != services.deadline_rule(unit, kind) or required == (kind in optional):
+                        if parsed != selectors.deadline_rule(unit, kind) or required == (kind in optional):
                             services.deadline_set(
                                 actor=request.user,
                                 province=unit,
@@ -366,14 +366,14 @@ def settings_view(request: HttpRequest, unit_id: int) -> HttpResponse:
             if isinstance(exc, NotFound):
                 raise
             messages.error(request, exc.message)
-    province = unit if is_province else services.province_of(unit)
-    optional = services.optional_kinds(province)
+    province = unit if is_province else selectors.province_of(unit)
+    optional = selectors.optional_kinds(province)
     rules = [
         {
             "kind": kind,
             "label": PeriodKind(kind).label,
-            "rule": services.deadline_rule(province, kind),
-            "default": services.DEFAULT_DEADLINES[kind],
+            "rule": selectors.deadline_rule(province, kind),
+            "default": selectors.DEFAULT_DEADLINES[kind],
             "required": kind not in optional,
         }
         for kind in KIND_ORDER
@@ -387,7 +387,7 @@ def settings_view(request: HttpRequest, unit_id: int) -> HttpResponse:
             "rules": rules,
             "is_province": is_province,
             "can_policy": can_policy,
-            "hides": bool(services.policy_of([unit.pk])),
+            "hides": bool(selectors.policy_of([unit.pk])),
         },
     )
 

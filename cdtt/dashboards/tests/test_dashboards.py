@@ -433,6 +433,7 @@ def test_the_village_api(world: World, signed_in: Callable[..., Client]) -> None
 
 def test_late_reports_and_open_difficulties_panels(world: World, signed_in: Callable[..., Client]) -> None:
     from cdtt.difficulties.services import DifficultyIn, difficulty_raise
+    from cdtt.reports import selectors as reports_selectors
     from cdtt.reports import services as reports
     from cdtt.teams.models import Team, TeamStatus
 
@@ -440,7 +441,7 @@ def test_late_reports_and_open_difficulties_panels(world: World, signed_in: Call
     Team.objects.create(commune=tree.c1, village=tree.v1, name="Tổ 1", status=TeamStatus.ACTIVE)
     Team.objects.create(commune=tree.c1, village=tree.v2, name="Tổ 2", status=TeamStatus.ACTIVE)
     today = timezone.localdate()
-    due = reports.latest_due_periods(tree.c1, today)
+    due = reports_selectors.latest_due_periods(tree.c1, today)
     monthly = next(p for p in due if p.kind == "month")
     sent = reports.report_open(actor=users.team_member, subject=tree.v1, period=monthly)
     reports.report_submit(actor=users.team_member, report=sent, version=sent.version)

@@ -27,7 +27,7 @@ from cdtt.activities.models import Activity
 from cdtt.catalog.models import Indicator, Method
 from cdtt.catalog.services import catalog_load
 from cdtt.geo.models import AdminUnit, Village
-from cdtt.reports import exports, services
+from cdtt.reports import exports, selectors, services
 from cdtt.reports.models import Report, ReportStatus
 from cdtt.targets import services as targets
 from cdtt.targets.models import Period, PeriodKind
@@ -100,7 +100,7 @@ def _share(base: Decimal, target: Decimal | None) -> float | None:
     return round(float(base) * 100 / float(target), 1) if target else None
 
 
-def _expected(rows: list[services.Row]) -> dict[int, tuple[Any, ...]]:
+def _expected(rows: list[selectors.Row]) -> dict[int, tuple[Any, ...]]:
     """(target, in period, year to date, share) per indicator, the share recomputed from its parts."""
     found = {}
     for row in rows:
@@ -119,8 +119,8 @@ def expected_child(subject: Any, period: Period) -> dict[int, tuple[Any, ...]]:
     unconsolidated: what it recorded itself)."""
     report = _report_of(subject, period)
     if report is not None and report.status == ReportStatus.APPROVED:
-        return _expected([services.Row.from_json(data) for data in report.results])
-    rows, _info = services.live_rows(subject, period, consolidate=False)
+        return _expected([selectors.Row.from_json(data) for data in report.results])
+    rows, _info = selectors.live_rows(subject, period, consolidate=False)
     return _expected(rows)
 
 
@@ -128,8 +128,8 @@ def expected_total(unit: AdminUnit, period: Period) -> dict[int, tuple[Any, ...]
     """What the unit's own report says: frozen once sent, else computed as its report page computes it."""
     report = _report_of(unit, period)
     if report is not None and report.is_sent:
-        return _expected([services.Row.from_json(data) for data in report.results])
-    return _expected(services.live_rows(unit, period)[0])
+        return _expected([selectors.Row.from_json(data) for data in report.results])
+    return _expected(selectors.live_rows(unit, period)[0])
 
 
 # -- what the sheet says --------------------------------------------------------------------------------------
@@ -193,7 +193,7 @@ def test_every_figure_of_every_consolidated_sheet_is_what_the_reports_say(
     level: str,
 ) -> None:
     unit = getattr(tree, level)
-    indicators = services.report_indicators(month, unit)
+    indicators = selectors.report_indicators(month, unit)
     book = _book(unit, month)
     parts: list[tuple[str, list[Any]]]
     if unit == tree.c1:
@@ -223,7 +223,7 @@ def test_a_village_without_a_report_shows_its_own_records_not_another_villages(
 ) -> None:
     """Xã Bát Tràng's November: v1's approved numbers were copied onto the villages with no report."""
     people = world["people"]
-    found = read_sheet(_book(tree.c1, month)["Thôn, tổ dân phố"], services.report_indicators(month, tree.c1))
+    found = read_sheet(_book(tree.c1, month)["Thôn, tổ dân phố"], selectors.report_indicators(month, tree.c1))
 
     def recorded(village: Village) -> Decimal:  # straight from the records, not the progress cells
         total = Activity.objects.filter(village=village, kind="propaganda").aggregate(n=Sum("people_reached"))["n"]
@@ -321,9 +321,9 @@ def test_every_figure_of_every_report_document_is_the_reports(
     )
     rows, _text = _docx_results(exports.report_docx(report))
     if report.is_sent:
-        want = [services.Row.from_json(d) for d in report.results]
+        want = [selectors.Row.from_json(d) for d in report.results]
     else:
-        want = services.live_rows(subject, month)[0]
+        want = selectors.live_rows(subject, month)[0]
     assert len(rows) == len(want)
     for cells, row in zip(rows, want, strict=True):
         base = row.cumulative if row.target_of == "year" else row.in_period

@@ -24,7 +24,7 @@ from cdtt.catalog.services import catalog_load
 from cdtt.core.errors import DomainError, Forbidden, NotFound, VersionConflict
 from cdtt.core.models import AuditEvent
 from cdtt.geo.models import AdminUnit
-from cdtt.reports import exports, services
+from cdtt.reports import exports, selectors, services
 from cdtt.reports.models import Report, ReportDeadline, ReportEvent, ReportPolicy, ReportStatus
 from cdtt.targets import services as targets
 from cdtt.targets.models import Period, PeriodKind
@@ -60,8 +60,8 @@ def propaganda(actor: Any, *, village: Any = None, commune: Any = None, people: 
     )
 
 
-def row(report: Report, code: str) -> services.Row:
-    return next(r for r in services.report_rows(report) if r.code == code)
+def row(report: Report, code: str) -> selectors.Row:
+    return next(r for r in selectors.report_rows(report) if r.code == code)
 
 
 # -- the state machine ----------------------------------------------------------------------------------
@@ -215,7 +215,7 @@ def test_numbers_are_frozen_at_submission_and_live_changes_are_shown(tree: Tree,
     propaganda(users.team_member, village=tree.v1, people=5)
 
     assert row(report, "propaganda_sessions").in_period == 1  # frozen
-    changes = {c.row.code: (c.row.in_period, c.live.in_period) for c in services.live_changes(report)}
+    changes = {c.row.code: (c.row.in_period, c.live.in_period) for c in selectors.live_changes(report)}
     assert changes["propaganda_sessions"] == (1, 2)
     assert changes["people_reached"] == (30, 35)
 
@@ -231,7 +231,7 @@ def test_the_commune_consolidates_approved_team_reports_and_its_own_records(
     services.report_approve(actor=users.commune_officer, report=first, version=first.version)
     propaganda(users.team_member, village=tree.v1, people=1)  # after approval: not in the approved report
 
-    rows, info = services.live_rows(tree.c1, month)
+    rows, info = selectors.live_rows(tree.c1, month)
     people = next(r for r in rows if r.code == "people_reached")
     sessions = next(r for r in rows if r.code == "propaganda_sessions")
 
@@ -254,12 +254,12 @@ def test_the_province_consolidates_its_approved_communes(tree: Tree, users: User
     c1 = services.report_submit(actor=users.commune_officer, report=c1, version=c1.version)
     services.report_approve(actor=users.province_officer, report=c1, version=c1.version)
 
-    rows, info = services.live_rows(tree.p1, month)
+    rows, info = selectors.live_rows(tree.p1, month)
     people = next(r for r in rows if r.code == "people_reached")
     assert (info.children, info.approved, people.in_period, people.pending) == (2, 1, 50, 20)
 
     ReportPolicy.objects.create(unit=tree.c2, hide_unapproved=True)
-    rows, info = services.live_rows(tree.p1, month)
+    rows, info = selectors.live_rows(tree.p1, month)
     assert next(r for r in rows if r.code == "people_reached").pending == 0
     assert info.hidden == 1
 
@@ -274,7 +274,7 @@ def test_targets_show_with_the_period_or_the_year(tree: Tree, users: Users, mont
     report = services.report_open(actor=users.team_member, subject=tree.v1, period=month)
     found = row(report, "propaganda_sessions")
     assert (found.target, found.target_of, found.cumulative, found.percent) == (Decimal(4), "year", 1, 25.0)
-    assert services.report_rows(report)[0].code == "propaganda_sessions"  # rows with a target come first
+    assert selectors.report_rows(report)[0].code == "propaganda_sessions"  # rows with a target come first
 
 
 # -- deadlines and the status tree ----------------------------------------------------------------------------
@@ -287,15 +287,15 @@ def test_default_and_province_deadlines(tree: Tree, users: Users, month: Period)
     h1 = calendar_period(PeriodKind.HALF, y, 1)
     year = calendar_period(PeriodKind.YEAR, y)
     village, commune = 3, 2
-    assert services.due_date(m11, village, tree.p1) == datetime.date(y, 11, 15)
-    assert services.due_date(q4, village, tree.p1) == datetime.date(y, 12, 6)
-    assert services.due_date(h1, village, tree.p1) == datetime.date(y, 6, 6)
-    assert services.due_date(year, village, tree.p1) == datetime.date(y, 11, 25)
-    assert services.due_date(year, commune, tree.p1) == datetime.date(y, 11, 26)
+    assert selectors.due_date(m11, village, tree.p1) == datetime.date(y, 11, 15)
+    assert selectors.due_date(q4, village, tree.p1) == datetime.date(y, 12, 6)
+    assert selectors.due_date(h1, village, tree.p1) == datetime.date(y, 6, 6)
+    assert selectors.due_date(year, village, tree.p1) == datetime.date(y, 11, 25)
+    assert selectors.due_date(year, commune, tree.p1) == datetime.date(y, 11, 26)
 
     services.deadline_set(actor=users.province_officer, province=tree.p1, kind="month", month_offset=1, day=5)
-    assert services.due_date(m11, village, tree.p1) == datetime.date(y, 12, 5)
-    assert services.due_date(m11, village, tree.p2) == datetime.date(y, 11, 15)  # another province keeps the default
+    assert selectors.due_date(m11, village, tree.p1) == datetime.date(y, 12, 5)
+    assert selectors.due_date(m11, village, tree.p2) == datetime.date(y, 11, 15)  # another province keeps the default
     with pytest.raises(NotFound):
         services.deadline_set(actor=users.outsider, province=tree.p1, kind="month", month_offset=0, day=1)
     with pytest.raises(Forbidden):
@@ -308,18 +308,18 @@ def test_default_and_province_deadlines(tree: Tree, users: Users, month: Period)
 def test_the_status_tree_shows_who_is_late_submitted_and_returned(tree: Tree, users: Users, month: Period) -> None:
     v1 = services.report_open(actor=users.team_member, subject=tree.v1, period=month)
     services.report_submit(actor=users.team_member, report=v1, version=v1.version)
-    after_due = services.due_date(month, 3, tree.p1) + datetime.timedelta(days=1)
+    after_due = selectors.due_date(month, 3, tree.p1) + datetime.timedelta(days=1)
 
-    nodes = {n.subject.pk: n.state for n in services.status_tree(tree.c1, month, today=after_due)}
+    nodes = {n.subject.pk: n.state for n in selectors.status_tree(tree.c1, month, today=after_due)}
     assert nodes == {tree.v1.pk: "submitted", tree.v2.pk: "late"}  # v2 has a team and sent nothing
-    before = services.status_tree(tree.c1, month, today=month.start)
+    before = selectors.status_tree(tree.c1, month, today=month.start)
     assert {n.state for n in before if n.subject.pk == tree.v2.pk} == {"missing"}
 
-    province = {n.subject.pk: n for n in services.status_tree(tree.p1, month, today=after_due)}
+    province = {n.subject.pk: n for n in selectors.status_tree(tree.p1, month, today=after_due)}
     assert province[tree.c1.pk].counts["expected"] == 2
     assert province[tree.c1.pk].counts["sent"] == 1
     assert province[tree.c2.pk].counts["expected"] == 1
-    nation = {n.subject.pk: n.state for n in services.status_tree(tree.vn, month, today=after_due)}
+    nation = {n.subject.pk: n.state for n in selectors.status_tree(tree.vn, month, today=after_due)}
     assert set(nation) == {tree.p1.pk, tree.p2.pk}
 
 
@@ -497,12 +497,12 @@ def test_late_reports_for_dashboards(tree: Tree, users: Users, month: Period) ->
     services.report_submit(actor=users.team_member, report=sent, version=sent.version)
 
     late = {
-        entry.period.kind: [n.subject.pk for n in entry.nodes] for entry in services.late_reports(tree.c1, today=today)
+        entry.period.kind: [n.subject.pk for n in entry.nodes] for entry in selectors.late_reports(tree.c1, today=today)
     }
 
     assert late["month"] == [tree.v2.pk]  # v1 sent November's; v2 (with a team) did not
     assert set(late) == {"month", "quarter", "half", "year"}  # Q3 (due 6 Sept), H1 (6 June: H2 is due 6 Dec), 2026
-    assert [p.name for p in services.latest_due_periods(tree.c1, today)][:2] == ["Tháng 11/2026", "Quý 3/2026"]
+    assert [p.name for p in selectors.latest_due_periods(tree.c1, today)][:2] == ["Tháng 11/2026", "Quý 3/2026"]
 
 
 def test_a_province_that_does_not_ask_for_a_kind_of_report_has_nobody_late_for_it(
@@ -512,31 +512,31 @@ def test_a_province_that_does_not_ask_for_a_kind_of_report_has_nobody_late_for_i
 
     today = datetime.date(2026, 11, 28)
     november = calendar_period(PeriodKind.MONTH, 2026, 11)
-    after_due = services.due_date(november, 3, tree.p1) + datetime.timedelta(days=1)
-    assert {n.state for n in services.status_tree(tree.c1, november, today=after_due)} == {"late"}
+    after_due = selectors.due_date(november, 3, tree.p1) + datetime.timedelta(days=1)
+    assert {n.state for n in selectors.status_tree(tree.c1, november, today=after_due)} == {"late"}
 
     # The province officer unticks the monthly report on the settings page (the other kinds stay ticked).
     officer = signed_in("province_officer")
     form = {"action": "deadlines"}
-    for kind, (offset, day) in services.DEFAULT_DEADLINES.items():
+    for kind, (offset, day) in selectors.DEFAULT_DEADLINES.items():
         form |= {f"offset-{kind}": str(offset), f"day-{kind}": str(day)}
         if kind != "month":
             form[f"required-{kind}"] = "1"
     assert officer.post(reverse("reports:settings", args=[tree.p1.pk]), form).status_code == 302
-    assert services.optional_kinds(tree.p1) == {"month"}
-    assert services.optional_kinds(tree.p2) == set()  # another province still asks for it
+    assert selectors.optional_kinds(tree.p1) == {"month"}
+    assert selectors.optional_kinds(tree.p2) == set()  # another province still asks for it
     event = AuditEvent.objects.filter(action="report.deadline").get()
     assert event.details["required"] is False
 
     # Nobody in the province is late for a monthly report any more: tree, counts, dashboard panel, reminders.
-    assert {n.state for n in services.status_tree(tree.c1, november, today=after_due)} == {"missing"}
-    province = {n.subject.pk: n for n in services.status_tree(tree.p1, november, today=after_due)}
+    assert {n.state for n in selectors.status_tree(tree.c1, november, today=after_due)} == {"missing"}
+    province = {n.subject.pk: n for n in selectors.status_tree(tree.p1, november, today=after_due)}
     assert province[tree.c1.pk].counts["late"] == 0 and not province[tree.c1.pk].late
-    nation = {n.subject.pk: n for n in services.status_tree(tree.vn, november, today=today)}
+    nation = {n.subject.pk: n for n in selectors.status_tree(tree.vn, november, today=today)}
     assert not nation[tree.p1.pk].late and nation[tree.p2.pk].late  # p2 still owes its monthly report
-    assert "month" not in {e.period.kind for e in services.late_reports(tree.c1, today=today)}
-    assert "quarter" in {e.period.kind for e in services.late_reports(tree.c1, today=today)}
-    national = {e.period.kind: {n.subject.pk for n in e.nodes} for e in services.late_reports(tree.vn, today=today)}
+    assert "month" not in {e.period.kind for e in selectors.late_reports(tree.c1, today=today)}
+    assert "quarter" in {e.period.kind for e in selectors.late_reports(tree.c1, today=today)}
+    national = {e.period.kind: {n.subject.pk for n in e.nodes} for e in selectors.late_reports(tree.vn, today=today)}
     assert tree.p1.pk not in national["month"] and tree.p2.pk in national["month"]
     services.remind_due(today=datetime.date(2026, 11, 23))  # November's is late, the year's due on the 25th
     titles = list(Notification.objects.filter(kind="report_due").values_list("title", flat=True))
@@ -553,11 +553,11 @@ def test_a_province_that_does_not_ask_for_a_kind_of_report_has_nobody_late_for_i
     # Ticking it again makes the month required again.
     form["required-month"] = "1"
     officer.post(reverse("reports:settings", args=[tree.p1.pk]), form)
-    assert services.optional_kinds(tree.p1) == set()
+    assert selectors.optional_kinds(tree.p1) == set()
     # Only the province's officers choose; a commune officer's post changes nothing.
     del form["required-month"]
     assert signed_in("commune_officer").post(reverse("reports:settings", args=[tree.c1.pk]), form).status_code == 302
-    assert services.optional_kinds(tree.p1) == set()
+    assert selectors.optional_kinds(tree.p1) == set()
 
 
 # -- notices ---------------------------------------------------------------------------------------------------
@@ -639,9 +639,9 @@ def test_the_organisation_section_counts_members_and_their_training(tree: Tree, 
         invitation = Invitation.objects.create(course=course, member=member, commune=tree.c1, team=team)
         Attendance.objects.create(session=session, invitation=invitation, status=status)
 
-    org = services.organisation(tree.v1, month)
+    org = selectors.organisation(tree.v1, month)
     assert (org["members"], org["joined"], org["trained"], org["trained_in_period"]) == (3, 3, 1, 1)
-    commune = services.organisation(tree.c1, month)
+    commune = selectors.organisation(tree.c1, month)
     assert (commune["teams"], commune["members"], commune["trained"]) == (2, 3, 1)  # v1 and v2 have teams
 
 
@@ -663,6 +663,6 @@ def test_the_report_page_of_a_commune_with_no_villages_and_no_records_answers(
     client = signed_in(who)
     response = client.get(reverse("reports:unit", args=[empty.pk]))
     assert response.status_code == 200
-    rows, _info = services.live_rows(empty, month)
+    rows, _info = selectors.live_rows(empty, month)
     assert rows and all(r.in_period == 0 and r.cumulative == 0 for r in rows)
     assert client.get(reverse("reports:unit_xlsx", args=[empty.pk])).status_code == 200

@@ -1,0 +1,756 @@
+"""Reads of periodic reports: who reports to whom and by when, a report's numbers (frozen or computed now,
+consolidated from the children's approved reports), its organisation section, who may read, write and
+review it, and the status tree of a unit's children. Nothing here writes; the writes are in services.py."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cdtt.access.permissions import Perm
+from cdtt.access.scope import Scope, as_id, scope_for
+from cdtt.catalog.models import Indicator, Method
+from cdtt.core.errors import NotFound
+from cdtt.geo.models import AdminUnit, UnitKind, Village
+from cdtt.progress.models import Level
+from cdtt.progress.selectors import place_key, values
+from cdtt.reports.models import (
+    EDITABLE,
+    Report,
+    ReportDeadline,
+    ReportPolicy,
+    ReportStatus,
+)
+from cdtt.reports.models import (
+    SENT as SENT_STATES,
+)
+from cdtt.targets.models import Period, PeriodKind, Target
+from cdtt.targets.periods import calendar_bounds, calendar_period
+from cdtt.targets.services import show
+from cdtt.teams.models import OPEN_STATUSES, ChatGroup, Membership, Team, TeamStatus
+from cdtt.training.selectors import counted
+
+# (months after the period's last month, day) by which teams report, as Circular 02/2023/TT-BTTTT sets
+# for units reporting to the receiving body: monthly by the 15th, quarterly by the 6th of the quarter's
+# last month, half-yearly by 6 June (6 December), yearly by 25 November. Campaigns: days after the end.
+DEFAULT_DEADLINES: dict[str, tuple[int, int]] = {
+    PeriodKind.MONTH: (0, 15),
+    PeriodKind.QUARTER: (0, 6),
+    PeriodKind.HALF: (0, 6),
+    PeriodKind.YEAR: (-1, 25),
+    PeriodKind.CAMPAIGN: (0, 5),
+}
+# Each level above the team has one more day to consolidate what it received.
+LEVEL_LAG_DAYS = {Level.VILLAGE: 0, Level.COMMUNE: 1, Level.PROVINCE: 2, Level.NATION: 3}
+
+Subject = AdminUnit | Village
+
+
+# -- subjects and the tree ----------------------------------------------------------------------------
+
+
+def level_of(subject: Subject) -> int:
+    return place_key(subject)[0]
+
+
+def reviewer_of(subject: Subject) -> AdminUnit:
+    """The unit a subject reports to: a village's commune, a commune's province, a province's nation."""
+    if isinstance(subject, Village):
+        return subject.commune
+    if subject.kind == UnitKind.NATIONAL or subject.parent_id is None:
+        return subject
+    parent = subject.parent
+    assert parent is not None
+    return parent
+
+
+def province_of(subject: Subject) -> AdminUnit | None:
+    unit: AdminUnit | None = subject.commune if isinstance(subject, Village) else subject
+    while unit is not None and unit.kind not in (UnitKind.PROVINCE, UnitKind.NATIONAL):
+        unit = unit.parent
+    return unit if unit is not None and unit.kind == UnitKind.PROVINCE else None
+
+
+def reporting_children(unit: AdminUnit) -> list[Subject]:
+    """Who reports to ``unit``: villages with a team (a commune), communes (a province), provinces (the nation)."""
+    if unit.is_commune:
+        villages = Village.objects.active().filter(
+            commune=unit, teams__status=TeamStatus.ACTIVE, teams__village__isnull=False
+        )
+        return list(villages.distinct().order_by("name"))
+    kinds = (UnitKind.PROVINCE,) if unit.kind == UnitKind.NATIONAL else None
+    units = AdminUnit.objects.current().filter(parent=unit)
+    if kinds:
+        units = units.filter(kind__in=kinds)
+    return list(units.order_by("name"))
+
+
+def subject_label(subject: Subject) -> str:
+    if isinstance(subject, Village):
+        return _("Team of %(village)s") % {"village": subject.name}
+    return subject.name
+
+
+# -- deadlines ----------------------------------------------------------------------------------------
+
+
+def _shift_month(year: int, month: int, offset: int) -> tuple[int, int]:
+    index = year * 12 + (month - 1) + offset
+    return index // 12, index % 12 + 1
+
+
+def deadline_rule(province: AdminUnit | None, kind: str) -> tuple[int, int]:
+    if province is not None:
+        rule = ReportDeadline.objects.filter(province=province, kind=kind).first()
+        if rule is not None:
+            return rule.month_offset, rule.day
+    return DEFAULT_DEADLINES.get(kind, (0, 15))
+
+
+def optional_kinds(province: AdminUnit | None) -> set[str]:
+    """The kinds of report ``province`` does not ask for (every kind is required unless it says so).
+
+    The nation's and the provinces' own reports follow their province's choice too: a province that asks
+    its communes for no monthly report is not late with a monthly report of its own."""
+    if province is None:
+        return set()
+    return set(ReportDeadline.objects.filter(province=province, required=False).values_list("kind", flat=True))
+
+
+def is_required(period: Period, province: AdminUnit | None, optional: set[str] | None = None) -> bool:
+    """Whether a report for ``period`` is expected in ``province`` (``optional``: its ``optional_kinds``,
+    when the caller has them already)."""
+    return period.kind not in (optional_kinds(province) if optional is None else optional)
+
+
+def _due_on(kind: str, end: datetime.date, level: int, rule: tuple[int, int]) -> datetime.date:
+    """The due date of a period of ``kind`` ending on ``end`` under ``rule``, for ``level``."""
+    offset, day = rule
+    if kind == PeriodKind.CAMPAIGN:
+        base = end + datetime.timedelta(days=day)
+    else:
+        year, month = _shift_month(end.year, end.month, offset)
+        base = datetime.date(year, month, min(day, calendar.monthrange(year, month)[1]))
+    return base + datetime.timedelta(days=LEVEL_LAG_DAYS.get(level, 0))  # type: ignore[call-overload]
+
+
+def due_date(period: Period, level: int, province: AdminUnit | None) -> datetime.date:
+    """The date a report of ``level`` for ``period`` is due, by its province's rule (or the default)."""
+    return _due_on(period.kind, period.end, level, deadline_rule(province, period.kind))
+
+
+def policy_of(unit_ids: Iterable[int]) -> set[int]:
+    """The units (of ``unit_ids``) that hide their unapproved data from the level above."""
+    return set(
+        ReportPolicy.objects.filter(unit_id__in=list(unit_ids), hide_unapproved=True).values_list("unit_id", flat=True)
+    )
+
+
+# -- numbers --------------------------------------------------------------------------------------------
+
+
+def report_indicators(period: Period, subject: Subject) -> list[Indicator]:
+    """The rows of a report: the indicators in use that year (a campaign's: those with targets in it)."""
+    active = list(Indicator.objects.filter(is_active=True).order_by("order", "code"))
+    if period.is_campaign:
+        targeted = set(
+            Target.objects.filter(period=period).values_list("indicator_id", flat=True).distinct()
+        )  # the campaign's indicators, wherever they were set
+        chosen = [i for i in active if i.pk in targeted]
+        return chosen or [i for i in active if i.valid_in(period.start.year)]
+    return [i for i in active if i.valid_in(period.start.year)]
+
+
+def year_to_date(period: Period) -> Period:
+    """An unsaved period from 1 January to the period's end: its running total ("lũy kế")."""
+    if period.is_campaign:
+        return period
+    return Period(kind=PeriodKind.YEAR, start=datetime.date(period.end.year, 1, 1), end=period.end, name="")
+
+
+def _year_period(period: Period) -> Period | None:
+    return Period.objects.filter(kind=PeriodKind.YEAR, start=datetime.date(period.start.year, 1, 1)).first()
+
+
+def _targets(subject: Subject, periods: Sequence[Period]) -> dict[tuple[int, int], Decimal]:
+    where = {"village": subject} if isinstance(subject, Village) else {"unit": subject}
+    rows = Target.objects.filter(period__in=[p.pk for p in periods], **where).values_list(
+        "period_id", "indicator_id", "value"
+    )
+    return {(period_id, indicator_id): value for period_id, indicator_id, value in rows}
+
+
+def _percent(value: Decimal, target: Decimal | None) -> float | None:
+    if target is None or not target:
+        return None
+    return round(float(value) * 100 / float(target), 1)
+
+
+@dataclass
+class Row:
+    indicator: int
+    code: str
+    name: str
+    measure: str
+    target: Decimal | None
+    target_of: str  # "period", "year" or ""
+    in_period: Decimal
+    cumulative: Decimal
+    pending: Decimal | None = None  # consolidated: children not approved yet (live), when visible
+    note: str = ""
+
+    @property
+    def percent(self) -> float | None:
+        return _percent(self.cumulative if self.target_of == "year" else self.in_period, self.target)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "indicator": self.indicator,
+            "code": self.code,
+            "name": self.name,
+            "measure": self.measure,
+            "target": str(self.target) if self.target is not None else None,
+            "target_of": self.target_of,
+            "in_period": str(self.in_period),
+            "cumulative": str(self.cumulative),
+            "pending": str(self.pending) if self.pending is not None else None,
+            "percent": self.percent,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], note: str = "") -> Row:
+        def dec(raw: Any) -> Decimal | None:
+            try:
+                return Decimal(raw) if raw is not None else None
+            except InvalidOperation:
+                return None
+
+        return cls(
+            indicator=int(data.get("indicator") or 0),
+            code=str(data.get("code", "")),
+            name=str(data.get("name", "")),
+            measure=str(data.get("measure", "")),
+            target=dec(data.get("target")),
+            target_of=str(data.get("target_of", "")),
+            in_period=dec(data.get("in_period")) or Decimal(0),
+            cumulative=dec(data.get("cumulative")) or Decimal(0),
+            pending=dec(data.get("pending")),
+            note=note,
+        )
+
+    @property
+    def shown(self) -> dict[str, str]:
+        """The numbers as a Vietnamese reader writes them (no trailing ",00")."""
+        return {
+            "target": show(self.target) if self.target is not None else "",
+            "in_period": show(self.in_period),
+            "cumulative": show(self.cumulative),
+            "pending": show(self.pending) if self.pending is not None else "",
+            "percent": (f"{self.percent:.1f}".replace(".", ",") if self.percent is not None else ""),
+        }
+
+
+@dataclass
+class Consolidation:
+    """How a unit's numbers were put together from its children's reports."""
+
+    children: int = 0
+    approved: int = 0
+    hidden: int = 0  # children whose unapproved data is hidden from this level
+    approved_ids: list[int] = field(default_factory=list)
+
+
+def _unit_ids(subjects: Sequence[Subject]) -> list[int]:
+    return [place_key(s)[1] for s in subjects]
+
+
+def live_rows(subject: Subject, period: Period, *, consolidate: bool = True) -> tuple[list[Row], Consolidation]:
+    """The report's table computed now: a village's from its cells; a unit's from its children's approved
+    reports plus its own data (what its cells hold beyond its children's), as the issue asks."""
+    indicators = report_indicators(period, subject)
+    level, unit = place_key(subject)
+    ytd = year_to_date(period)
+    in_period = values(indicators, period, level, [unit])
+    cumulative = values(indicators, ytd, level, [unit])
+    year = _year_period(period) if not period.is_campaign else None
+    targets = _targets(subject, [p for p in (period, year) if p is not None])
+    info = Consolidation()
+
+    approved_in: dict[int, Decimal] = defaultdict(Decimal)
+    approved_cum: dict[int, Decimal] = defaultdict(Decimal)
+    own_in: dict[int, Decimal] = {}
+    own_cum: dict[int, Decimal] = {}
+    pending_in: dict[int, Decimal] = defaultdict(Decimal)
+    consolidated = consolidate and isinstance(subject, AdminUnit)
+    if consolidated:
+        assert isinstance(subject, AdminUnit)
+        children = _all_children(subject)
+        info.children = len(reporting_children(subject))
+        # A unit with no children (a commune of the real tree before any village is entered) still gets a row
+        # for every indicator: everything it holds is its own.
+        ids: list[int] = []
+        child_in: dict[tuple[int, int], Decimal] = {}
+        child_cum: dict[tuple[int, int], Decimal] = {}
+        approved: dict[int, Report] = {}
+        hidden: set[int] = set()
+        frozen_in: dict[tuple[int, int], Decimal] = {}
+        if children:
+            child_level = place_key(children[0])[0]
+            ids = _unit_ids(children)
+            child_in = values(indicators, period, child_level, ids)
+            child_cum = values(indicators, ytd, child_level, ids)
+            field_name = "village_id" if child_level == Level.VILLAGE else "unit_id"
+            approved = {
+                getattr(r, field_name): r
+                for r in Report.objects.filter(
+                    period=period, status=ReportStatus.APPROVED, **{f"{field_name}__in": ids}
+                ).only("pk", "results", "village_id", "unit_id")
+            }
+            info.approved = len(approved)
+            info.approved_ids = sorted(r.pk for r in approved.values())
+            hidden = policy_of(ids) if child_level != Level.VILLAGE else set()
+            info.hidden = len([i for i in ids if i in hidden and i not in approved])
+            for child_id, report in approved.items():
+                for data in report.results:
+                    row = Row.from_json(data)
+                    approved_in[row.indicator] += row.in_period
+                    approved_cum[row.indicator] += row.cumulative
+                    frozen_in[(row.indicator, child_id)] = row.in_period
+        for indicator in indicators:
+            key = indicator.pk
+            own_in[key] = in_period.get((key, unit), Decimal(0)) - sum(
+                (child_in.get((key, i), Decimal(0)) for i in ids), Decimal(0)
+            )
+            own_cum[key] = cumulative.get((key, unit), Decimal(0)) - sum(
+                (child_cum.get((key, i), Decimal(0)) for i in ids), Decimal(0)
+            )
+            # Recorded below but in no approved report: the children not approved yet (unless they hide
+            # it) and what approved children recorded after their report was frozen.
+            pending_in[key] = sum(
+                (
+                    child_in.get((key, i), Decimal(0)) - frozen_in.get((key, i), Decimal(0))
+                    for i in ids
+                    if i in approved or i not in hidden
+                ),
+                Decimal(0),
+            )
+
+    rows = []
+    for indicator in indicators:
+        key = indicator.pk
+        target, target_of = targets.get((period.pk, key)), "period"
+        if target is None and year is not None and year.pk != period.pk:
+            target, target_of = targets.get((year.pk, key)), "year"
+        if target is None:
+            target_of = ""
+        ratio = indicator.method == Method.RATIO
+        if consolidated and not ratio:
+            value_in = approved_in[key] + own_in[key]
+            value_cum = (approved_cum[key] + own_cum[key]) if not indicator.is_cumulative else value_in
+            pending: Decimal | None = pending_in[key]
+        else:
+            value_in = in_period.get((key, unit), Decimal(0))
+            value_cum = cumulative.get((key, unit), Decimal(0))
+            pending = None
+        rows.append(
+            Row(
+                indicator=key,
+                code=indicator.code,
+                name=indicator.name,
+                measure=indicator.get_measure_display(),
+                target=target,
+                target_of=target_of,
+                in_period=value_in,
+                cumulative=value_cum,
+                pending=pending,
+            )
+        )
+    rows.sort(key=lambda r: r.target is None)  # what the unit was given first, as on the board
+    return rows, info
+
+
+def _all_children(unit: AdminUnit) -> list[Subject]:
+    """Every child whose cells are part of the unit's: all active villages of a commune (with a team or
+    not: their records count), the communes of a province, the provinces of the nation."""
+    if unit.is_commune:
+        return list(Village.objects.active().filter(commune=unit))
+    return reporting_children(unit)
+
+
+def report_rows(report: Report) -> list[Row]:
+    """The report's table as the reader sees it: frozen once sent, live while it is being written."""
+    notes = report.notes or {}
+    if report.is_sent:
+        return [Row.from_json(data, note=str(notes.get(str(data.get("indicator")), ""))) for data in report.results]
+    rows, _info = live_rows(report.subject, report.period)  # type: ignore[arg-type]
+    for row in rows:
+        row.note = str(notes.get(str(row.indicator), ""))
+    return rows
+
+
+@dataclass
+class Change:
+    row: Row
+    live: Row
+
+    @property
+    def in_period_delta(self) -> Decimal:
+        return self.live.in_period - self.row.in_period
+
+
+def live_changes(report: Report) -> list[Change]:
+    """Rows whose live numbers differ from the ones frozen at submission."""
+    if not report.is_sent:
+        return []
+    live = {row.indicator: row for row in live_rows(report.subject, report.period)[0]}  # type: ignore[arg-type]
+    changes = []
+    for row in report_rows(report):
+        now = live.get(row.indicator)
+        if now is not None and (now.in_period, now.cumulative) != (row.in_period, row.cumulative):
+            changes.append(Change(row, now))
+    return changes
+
+
+# -- the organisation section -----------------------------------------------------------------------------
+
+
+def organisation(subject: Subject, period: Period) -> dict[str, Any]:
+    """Teams, members, changes during the period and the households' chat-group coverage."""
+    end, start = min(period.end, timezone.localdate()), period.start
+    if isinstance(subject, Village):
+        teams = Team.objects.filter(village=subject, status__in=OPEN_STATUSES)
+        groups = ChatGroup.objects.filter(village=subject)
+        villages = 1
+    else:
+        path = subject.path
+        teams = Team.objects.filter(commune__path__startswith=path, village__isnull=False, status=TeamStatus.ACTIVE)
+        groups = ChatGroup.objects.filter(commune__path__startswith=path, village__isnull=False)
+        villages = Village.objects.active().filter(commune__path__startswith=path).count()
+    memberships = Membership.objects.filter(team__in=teams)
+    members = memberships.on(end).count()
+    present = "member__training_invitations__attendances"
+    trained = memberships.on(end).filter(**counted(present)).values("member_id").distinct().count()
+    trained_in_period = (
+        memberships.on(end)
+        .filter(
+            **{
+                **counted(present),
+                f"{present}__session__starts_at__date__gte": start,
+                f"{present}__session__starts_at__date__lte": end,
+            }
+        )
+        .values("member_id")
+        .distinct()
+        .count()
+    )
+    joined = memberships.filter(joined_on__gte=start, joined_on__lte=end).count()
+    left = memberships.filter(left_on__gte=start, left_on__lte=end).count()
+    group_sums = groups.aggregate(in_group=Sum("households_in_group"), total=Sum("households_total"), count=Count("pk"))
+    in_group, total = group_sums["in_group"] or 0, group_sums["total"] or 0
+    team_villages = teams.filter(status=TeamStatus.ACTIVE).values("village_id").distinct().count()
+    return {
+        "villages": villages,
+        "teams": team_villages,
+        "members": members,
+        "trained": trained,  # members present at a training session at any time
+        "trained_in_period": trained_in_period,  # ... at a session during the period
+        "joined": joined,
+        "left": left,
+        "groups": group_sums["count"] or 0,
+        "households_in_group": in_group,
+        "households_total": total,
+        "group_coverage": round(in_group * 100 / total, 1) if total else None,
+        "as_of": end.isoformat(),
+    }
+
+
+# -- access ------------------------------------------------------------------------------------------------
+
+
+def _is_reporter(scope: Scope, report_or_subject: Report | Subject) -> bool:
+    if isinstance(report_or_subject, Report):
+        village_id, unit_id = report_or_subject.village_id, report_or_subject.unit_id
+    elif isinstance(report_or_subject, Village):
+        village_id, unit_id = report_or_subject.pk, None
+    else:
+        village_id, unit_id = None, report_or_subject.pk
+    if village_id is not None and any(g.village_id == village_id for g in scope.grants_with(Perm.SUBMIT_REPORTS)):
+        return True
+    return scope.holds_at(unit_id, Perm.SUBMIT_REPORTS)
+
+
+def _is_reviewer(scope: Scope, report: Report) -> bool:
+    return scope.holds_at(report.reviewer_id, Perm.REVIEW_REPORTS)
+
+
+def visible_reports(user: Any) -> Any:
+    """Reports the user may read: of villages and units in their scope."""
+    scope = scope_for(user)
+    return Report.objects.filter(
+        Q(village__in=scope.villages(Perm.VIEW_REPORTS)) | Q(unit__in=scope.units(Perm.VIEW_REPORTS))
+    )
+
+
+def report_get(user: Any, report_id: Any) -> Report:
+    scope = scope_for(user)
+    scope.require(Perm.VIEW_REPORTS)
+    report = (
+        visible_reports(user)
+        .filter(pk=as_id(report_id))
+        .select_related("period", "unit__parent", "village__commune__parent", "team", "reviewer")
+        .first()
+    )
+    if report is None:
+        raise NotFound(_("The report was not found."))
+    return report
+
+
+def is_reporter(user: Any, report: Report) -> bool:
+    return _is_reporter(scope_for(user), report)
+
+
+def may_write(user: Any, report: Report) -> bool:
+    return report.is_editable and _is_reporter(scope_for(user), report)
+
+
+def may_review(user: Any, report: Report) -> bool:
+    return _is_reviewer(scope_for(user), report)
+
+
+def own_subjects(user: Any) -> list[Subject]:
+    """The villages and units the user reports for."""
+    found: list[Subject] = []
+    for grant in scope_for(user).grants_with(Perm.SUBMIT_REPORTS):
+        if grant.village_id is not None:
+            village = Village.objects.filter(pk=grant.village_id).select_related("commune__parent").first()
+            if village is not None:
+                found.append(village)
+        else:
+            unit = AdminUnit.objects.filter(pk=grant.unit_id).select_related("parent").first()
+            if unit is not None:
+                found.append(unit)
+    return found
+
+
+# -- the status tree ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    subject: Subject
+    report: Report | None
+    due_on: datetime.date
+    late: bool
+    hidden: bool = False
+    counts: dict[str, int] = field(default_factory=dict)  # a unit's own children's report states
+
+    @property
+    def state(self) -> str:
+        if self.report is None:
+            return "late" if self.late else "missing"
+        if self.late and self.report.status in EDITABLE:
+            return "late"
+        return self.report.status
+
+
+def status_tree(unit: AdminUnit, period: Period, *, today: datetime.date | None = None) -> list[Node]:
+    """Each reporting child of ``unit`` with its report's state for the period; a unit child also has the
+    counts of its own children's states (how many submitted, approved, returned, late)."""
+    today = today or timezone.localdate()
+    children = reporting_children(unit)
+    if not children:
+        return []
+    level = level_of(children[0])
+    field_name = "village_id" if level == Level.VILLAGE else "unit_id"
+    ids = [c.pk for c in children]
+    reports = {
+        getattr(r, field_name): r
+        for r in Report.objects.filter(period=period, **{f"{field_name}__in": ids}).only(
+            "pk", "status", "due_on", "village_id", "unit_id", "submitted_at", "version"
+        )
+    }
+    hidden = policy_of(ids) if level != Level.VILLAGE else set()
+    nodes = []
+    province = province_of(unit)
+    optional = _optional_by_province([province] if province is not None else children)
+    for child in children:
+        report = reports.get(child.pk)
+        child_province = province if province is not None else province_of(child)
+        due = report.due_on if report else due_date(period, level, child_province)
+        sent = report is not None and report.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED)
+        required = period.kind not in optional.get(child_province.pk if child_province else 0, set())
+        node = Node(child, report, due, late=required and not sent and today > due)
+        node.hidden = child.pk in hidden and (report is None or report.status != ReportStatus.APPROVED)
+        nodes.append(node)
+    if level != Level.VILLAGE:
+        _grandchild_counts(nodes, period, today, optional, province)
+    return nodes
+
+
+def _optional_by_province(units: Iterable[Subject]) -> dict[int, set[str]]:
+    """``optional_kinds`` of these provinces in one query (other subjects are skipped)."""
+    ids = [u.pk for u in units if isinstance(u, AdminUnit) and u.kind == UnitKind.PROVINCE]
+    found: dict[int, set[str]] = defaultdict(set)
+    for province_id, kind in ReportDeadline.objects.filter(province_id__in=ids, required=False).values_list(
+        "province_id", "kind"
+    ):
+        found[province_id].add(kind)
+    return found
+
+
+def _grandchild_counts(
+    nodes: list[Node],
+    period: Period,
+    today: datetime.date,
+    optional: dict[int, set[str]],
+    province: AdminUnit | None,
+) -> None:
+    """Per unit node: its children's report states, counted in SQL (a province has ~100 communes, each ~30
+    teams: one grouped query for all of them). Nobody is late where the node's province does not ask for
+    this kind of report (``optional``: per province id; ``province``: the nodes' own, None when the nodes
+    are provinces)."""
+    units = [n.subject for n in nodes if isinstance(n.subject, AdminUnit)]
+    if not units:
+        return
+    by_reviewer: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    rows = (
+        Report.objects.filter(period=period, reviewer__in=units)
+        .exclude(unit_id__in=[u.pk for u in units])
+        .values_list("reviewer_id", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for reviewer_id, status, n in rows:
+        by_reviewer[reviewer_id][status] += n
+    late = (
+        Report.objects.filter(period=period, reviewer__in=units, due_on__lt=today, status__in=EDITABLE)
+        .values_list("reviewer_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    late_counts = dict(late)
+    expected = _expected_counts(units)
+    for node in nodes:
+        counts = dict(by_reviewer.get(node.subject.pk, {}))
+        counts["expected"] = expected.get(node.subject.pk, 0)
+        sent = counts.get(ReportStatus.SUBMITTED, 0) + counts.get(ReportStatus.APPROVED, 0)
+        counts["sent"] = sent
+        counts["late"] = late_counts.get(node.subject.pk, 0)
+        if node.due_on < today:  # past the children's due date (one day before this unit's): unsent are late
+            counts["late"] = max(0, counts["expected"] - sent)
+        node_province = province.pk if province is not None else node.subject.pk
+        if period.kind in optional.get(node_province, set()):
+            counts["late"] = 0
+        node.counts = counts
+
+
+def _expected_counts(units: list[AdminUnit]) -> dict[int, int]:
+    """How many reports each unit expects: villages with an active team (communes), child units otherwise."""
+    communes = [u.pk for u in units if u.is_commune]
+    others = [u.pk for u in units if not u.is_commune]
+    found: dict[int, int] = {}
+    if communes:
+        team_rows = (
+            Team.objects.filter(
+                commune_id__in=communes, status=TeamStatus.ACTIVE, village__isnull=False, village__valid_to__isnull=True
+            )
+            .values_list("commune_id")
+            .annotate(n=Count("village_id", distinct=True))
+            .order_by()
+        )
+        found.update(dict(team_rows))
+    if others:
+        rows = (
+            AdminUnit.objects.current()
+            .filter(parent_id__in=others)
+            .values_list("parent_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        found.update(dict(rows))
+    return found
+
+
+def _previous(kind: str, year: int, number: int) -> tuple[int, int]:
+    count = {PeriodKind.MONTH: 12, PeriodKind.QUARTER: 4, PeriodKind.HALF: 2}.get(kind, 1)  # type: ignore[call-overload]
+    return (year - 1, count) if number == 1 else (year, number - 1)
+
+
+def latest_due_periods(unit: AdminUnit, today: datetime.date, children: list[Subject] | None = None) -> list[Period]:
+    """Per kind of report the province asks for, the latest calendar period whose reports to ``unit`` were
+    due before today (two queries: the province's deadlines and the periods; a period nobody has used yet
+    is made)."""
+    children = reporting_children(unit) if children is None else children
+    level = level_of(children[0]) if children else Level.VILLAGE
+    province = province_of(unit)
+    deadlines = list(ReportDeadline.objects.filter(province=province)) if province is not None else []
+    rules = {r.kind: (r.month_offset, r.day) for r in deadlines}
+    optional = {r.kind for r in deadlines if not r.required}
+    chosen: list[tuple[str, int, int, datetime.date]] = []
+    for kind in (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.HALF, PeriodKind.YEAR):
+        if kind in optional:
+            continue
+        number = {
+            PeriodKind.MONTH: today.month,
+            PeriodKind.QUARTER: (today.month - 1) // 3 + 1,
+            PeriodKind.HALF: 1 if today.month <= 6 else 2,
+            PeriodKind.YEAR: 1,
+        }[kind]
+        year = today.year
+        for _step in range(3):  # this period, or one of the two before it
+            start, end = calendar_bounds(kind, year, number)
+            if start <= today and _due_on(kind, end, level, rules.get(kind, DEFAULT_DEADLINES[kind])) < today:
+                chosen.append((kind, year, number, start))
+                break
+            year, number = _previous(kind, year, number)
+    if not chosen:
+        return []
+    wanted = Q()
+    for chosen_kind, _year, _number, chosen_start in chosen:
+        wanted |= Q(kind=chosen_kind, start=chosen_start)
+    existing = {(p.kind, p.start): p for p in Period.objects.filter(wanted)}
+    return [existing.get((kind, start)) or calendar_period(kind, year, number) for kind, year, number, start in chosen]
+
+
+@dataclass
+class Late:
+    period: Period
+    nodes: list[Node]
+
+
+def late_reports(unit: AdminUnit, *, today: datetime.date | None = None) -> list[Late]:
+    """For dashboards: per kind of report, the latest period already due and who below ``unit`` has not
+    sent it. A few queries whatever the unit's size: the children, the deadlines, the periods, the reports."""
+    today = today or timezone.localdate()
+    children = reporting_children(unit)
+    periods = latest_due_periods(unit, today, children)
+    if not periods or not children:
+        return []
+    level = level_of(children[0])
+    field_name = "village_id" if level == Level.VILLAGE else "unit_id"
+    sent = set(
+        Report.objects.filter(
+            period__in=periods, status__in=SENT_STATES, **{f"{field_name}__in": [c.pk for c in children]}
+        ).values_list("period_id", field_name)
+    )
+    # Reporting to the nation, each province's own choice of the kinds it asks for holds for it.
+    optional = _optional_by_province(children) if province_of(unit) is None else {}
+    found = []
+    for period in periods:
+        late = [
+            Node(child, None, today, late=True)
+            for child in children
+            if (period.pk, child.pk) not in sent and period.kind not in optional.get(child.pk, set())
+        ]
+        if late:
+            found.append(Late(period, late))
+    return found
