@@ -20,9 +20,11 @@ from cdtt.access.permissions import Perm
 from cdtt.access.scope import Scope, as_id, scope_for
 from cdtt.catalog.models import Indicator, Method
 from cdtt.core.errors import NotFound
+from cdtt.difficulties.models import Difficulty
 from cdtt.geo.models import AdminUnit, UnitKind, Village
 from cdtt.progress.models import Level
 from cdtt.progress.selectors import place_key, values
+from cdtt.quality.selectors import open_flags
 from cdtt.reports.models import (
     EDITABLE,
     Report,
@@ -754,3 +756,295 @@ def late_reports(unit: AdminUnit, *, today: datetime.date | None = None) -> list
         if late:
             found.append(Late(period, late))
     return found
+
+
+# -- the pages ------------------------------------------------------------------------------------------------
+# One read per page, given the user: the views parse the request, call one of these and render.
+
+KIND_ORDER = [PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.HALF, PeriodKind.YEAR, PeriodKind.CAMPAIGN]
+
+
+def reportable_periods(subject: Subject | None = None, today: datetime.date | None = None) -> list[Period]:
+    """The periods a report is written for now: this and last month, this and last quarter, this half-year,
+    this year (and last year in January), and the campaigns of the subject's province that are running or
+    ended in the last 30 days."""
+    today = today or timezone.localdate()
+    y, m = today.year, today.month
+    last_month = (y - 1, 12) if m == 1 else (y, m - 1)
+    q = (m - 1) // 3 + 1
+    last_quarter = (y - 1, 4) if q == 1 else (y, q - 1)
+    wanted = [
+        (PeriodKind.MONTH, y, m),
+        (PeriodKind.MONTH, *last_month),
+        (PeriodKind.QUARTER, y, q),
+        (PeriodKind.QUARTER, *last_quarter),
+        (PeriodKind.HALF, y, 1 if m <= 6 else 2),
+        (PeriodKind.YEAR, y, 1),
+    ]
+    if m == 1:
+        wanted.append((PeriodKind.YEAR, y - 1, 1))
+    periods = [calendar_period(kind, year, number) for kind, year, number in wanted]
+    campaigns = Period.objects.filter(
+        kind=PeriodKind.CAMPAIGN, start__lte=today, end__gte=today - datetime.timedelta(days=30)
+    )
+    place = (subject.commune if isinstance(subject, Village) else subject) if subject is not None else None
+    for campaign in campaigns.select_related("owner").order_by("-start")[:50]:
+        owner = campaign.owner
+        if owner is None or place is None or place.path.startswith(owner.path) or owner.path.startswith(place.path):
+            periods.append(campaign)
+    return periods
+
+
+def report_period(raw: Any) -> Period:
+    """The period a page or the API asks for (this month's when none is given); a wrong id is a 404."""
+    if raw:
+        period = Period.objects.filter(pk=as_id(raw)).first()
+        if period is None:
+            raise NotFound(_("The period was not found."))
+        return period
+    today = timezone.localdate()
+    return calendar_period(PeriodKind.MONTH, today.year, today.month)
+
+
+def subject_key(subject: Subject) -> str:
+    """How a form names a subject: "v<id>" for a village, "u<id>" for a unit."""
+    return f"v{subject.pk}" if isinstance(subject, Village) else f"u{subject.pk}"
+
+
+def own_subject_get(*, user: Any, key: str) -> Subject:
+    """One of the user's own subjects from its form key; anything else is the same 404."""
+    scope = scope_for(user)
+    if key[:1] == "v":
+        return scope.village(key[1:], Perm.SUBMIT_REPORTS)
+    if key[:1] == "u":
+        return scope.unit(key[1:], Perm.SUBMIT_REPORTS)
+    raise NotFound(_("The unit was not found."))
+
+
+@dataclass
+class IndexPage:
+    mine: list[dict[str, Any]]  # per own subject: its key and a row per reportable period
+    review_units: list[AdminUnit]
+    watch_units: list[AdminUnit]
+    awaiting: list[tuple[Report, str]]  # submitted to me, with the sender's label
+    today: datetime.date
+
+
+def _own_rows(subject: Subject, today: datetime.date) -> list[dict[str, Any]]:
+    periods = reportable_periods(subject, today)
+    where = {"village": subject} if isinstance(subject, Village) else {"unit": subject}
+    reports = {r.period_id: r for r in Report.objects.filter(period__in=periods, **where)}
+    level = level_of(subject)
+    province = province_of(subject)
+    optional = optional_kinds(province)
+    rows = []
+    for period in periods:
+        report = reports.get(period.pk)
+        required = period.kind not in optional
+        if not required and report is None:
+            continue  # the province does not ask for this kind; one opened anyway stays listed
+        due = report.due_on if report else due_date(period, level, province)
+        sent = report is not None and report.is_sent
+        rows.append({"period": period, "report": report, "due": due, "late": required and not sent and today > due})
+    return rows
+
+
+def report_index_page(*, user: Any, today: datetime.date | None = None) -> IndexPage:
+    """The reports the user writes (by period, with their state and due date) and the units whose reports
+    they review or watch."""
+    scope = scope_for(user)
+    today = today or timezone.localdate()
+    mine = [
+        {"subject": subject, "key": subject_key(subject), "rows": _own_rows(subject, today)}
+        for subject in own_subjects(user)
+    ]
+    review_units = [
+        AdminUnit.objects.get(pk=grant.unit_id)
+        for grant in scope.grants_with(Perm.REVIEW_REPORTS)
+        if grant.village_id is None
+    ]
+    watch_units = list(scope.top_units(Perm.VIEW_REPORTS).exclude(pk__in=[u.pk for u in review_units]))
+    awaiting = list(
+        Report.objects.filter(reviewer__in=review_units, status=ReportStatus.SUBMITTED)
+        .exclude(unit__in=review_units)
+        .select_related("period", "unit", "village")
+        .order_by("due_on", "pk")[:50]
+    )
+    return IndexPage(
+        mine=mine,
+        review_units=review_units,
+        watch_units=watch_units,
+        awaiting=[(r, subject_label(r.subject)) for r in awaiting],  # type: ignore[arg-type]
+        today=today,
+    )
+
+
+def _has_figures(row: Row) -> bool:
+    return bool(row.target or row.in_period or row.cumulative or row.pending or row.note)
+
+
+@dataclass
+class DetailPage:
+    """Everything the page of one report shows, read for one user."""
+
+    report: Report
+    subject_label: str
+    rows: list[Row]
+    # Read on a phone: the indicators with a target, a result or a note first; the others (mostly zeros, a
+    # third of the catalogue or more) behind "show all". The exports keep the full table.
+    rows_main: list[tuple[int, Row]]
+    rows_rest: list[tuple[int, Row]]
+    org: dict[str, Any]
+    info: Consolidation | None  # how a unit's live numbers were consolidated (a unit's report being written)
+    events: list[Any]
+    changes: list[Change]
+    can_write: bool
+    can_submit: bool
+    can_review: bool
+    can_reopen: bool
+    late: bool
+    can_raise: bool
+    difficulties: list[Any]
+    flags: Any
+    flags_unit: int | None
+    consolidated: bool
+
+
+def _report_difficulties(user: Any, report: Report) -> list[Any]:
+    """The difficulties raised from this report that the user may read (the scope rule of
+    difficulties.services.visible_q: that module reads report_get from here, so it cannot be imported back)."""
+    visible = scope_for(user).q(Perm.VIEW_DIFFICULTIES, commune="unit", village="village")
+    return list(Difficulty.objects.filter(visible, source_report=report).order_by("created_at")[:20])
+
+
+def report_detail_page(*, user: Any, report_id: Any, today: datetime.date | None = None) -> DetailPage:
+    """One report as its page shows it to ``user`` (a 404 when they may not read it): the numbers, frozen or
+    live, the organisation section, the history, what the user may do, the difficulties and open flags."""
+    report = report_get(user, report_id)
+    subject: Subject = report.subject  # type: ignore[assignment]
+    today = today or timezone.localdate()
+    can_write, can_review = may_write(user, report), may_review(user, report)
+    rows = report_rows(report)
+    info = live_rows(subject, report.period)[1] if not report.is_sent and report.unit_id else None
+    numbered = list(enumerate(rows, start=1))
+    late = not report.is_sent and today > report.due_on and is_required(report.period, province_of(subject))
+    return DetailPage(
+        report=report,
+        subject_label=subject_label(subject),
+        rows=rows,
+        rows_main=[(n, row) for n, row in numbered if _has_figures(row)],
+        rows_rest=[(n, row) for n, row in numbered if not _has_figures(row)],
+        org=report.organisation if report.is_sent else organisation(subject, report.period),
+        info=info,
+        events=list(report.events.select_related("actor").order_by("-at", "-pk")),
+        changes=live_changes(report),
+        can_write=can_write,
+        can_submit=can_write,
+        can_review=can_review and report.status == ReportStatus.SUBMITTED,
+        can_reopen=can_review and report.status == ReportStatus.APPROVED,
+        late=late,
+        can_raise=scope_for(user).has(Perm.RAISE_DIFFICULTIES) and is_reporter(user, report),
+        difficulties=_report_difficulties(user, report),
+        flags=open_flags(user=user, subject=subject, period=report.period),
+        flags_unit=report.unit_id or (report.village.commune_id if report.village else None),
+        consolidated=bool(report.unit_id),
+    )
+
+
+@dataclass
+class UnitPage:
+    """Who has reported to a unit for a period, and its consolidated numbers, read for one user."""
+
+    unit: AdminUnit
+    period: Period
+    periods: list[Period]
+    nodes: list[Node]  # what needs the reviewer first: awaiting review, then late, returned, in progress
+    states: dict[str, int]
+    rows: list[Row]
+    info: Consolidation
+    own: Report | None
+    is_own: bool
+    subject_key: str
+    can_settings: bool
+    can_policy: bool
+    hides: bool
+    due: datetime.date
+    nationwide: bool
+
+
+def report_unit_get(*, user: Any, unit_id: Any) -> AdminUnit:
+    """A unit whose reports the user may read (a 404 otherwise)."""
+    return scope_for(user).unit(unit_id, Perm.VIEW_REPORTS)
+
+
+STATE_ORDER = {"submitted": 0, "late": 1, "returned": 2, "draft": 3, "missing": 4, "approved": 5}
+
+
+def report_unit_page(*, user: Any, unit_id: Any, period: Period, today: datetime.date | None = None) -> UnitPage:
+    """A unit's status tree and consolidated numbers for ``period`` (a 404 outside the user's scope)."""
+    scope = scope_for(user)
+    unit = report_unit_get(user=user, unit_id=unit_id)
+    today = today or timezone.localdate()
+    nodes = status_tree(unit, period, today=today)
+    states: dict[str, int] = {}
+    for node in nodes:
+        states[node.state] = states.get(node.state, 0) + 1
+    nodes.sort(key=lambda n: STATE_ORDER.get(n.state, 9))
+    rows, info = live_rows(unit, period)
+    return UnitPage(
+        unit=unit,
+        period=period,
+        periods=reportable_periods(unit, today),
+        nodes=nodes,
+        states=states,
+        rows=rows,
+        info=info,
+        own=Report.objects.filter(period=period, unit=unit).first(),
+        is_own=scope.holds_at(unit.pk, Perm.SUBMIT_REPORTS),
+        subject_key=subject_key(unit),
+        can_settings=unit.kind == UnitKind.PROVINCE and scope.covers_unit(unit, Perm.REVIEW_REPORTS),
+        can_policy=scope.holds_at(unit.pk, Perm.REVIEW_REPORTS),
+        hides=bool(policy_of([unit.pk])),
+        due=due_date(period, level_of(unit), province_of(unit)),
+        nationwide=unit.kind in (UnitKind.PROVINCE, UnitKind.NATIONAL),
+    )
+
+
+@dataclass
+class SettingsPage:
+    unit: AdminUnit
+    rules: list[dict[str, Any]]  # per kind of report: its deadline, the default, whether it is asked for
+    is_province: bool
+    can_policy: bool
+    hides: bool
+
+
+def report_settings_unit(*, user: Any, unit_id: Any) -> AdminUnit:
+    """The unit whose report settings the user may change (a 404 otherwise)."""
+    return scope_for(user).unit(unit_id, Perm.REVIEW_REPORTS)
+
+
+def report_settings_page(*, user: Any, unit_id: Any) -> SettingsPage:
+    """A province's deadlines per kind of report (a unit below: its province's) and the unit's choice to hide
+    its unapproved data from the level above."""
+    unit = report_settings_unit(user=user, unit_id=unit_id)
+    is_province = unit.kind == UnitKind.PROVINCE
+    province = unit if is_province else province_of(unit)
+    optional = optional_kinds(province)
+    rules = [
+        {
+            "kind": kind,
+            "label": PeriodKind(kind).label,
+            "rule": deadline_rule(province, kind),
+            "default": DEFAULT_DEADLINES[kind],
+            "required": kind not in optional,
+        }
+        for kind in KIND_ORDER
+    ]
+    return SettingsPage(
+        unit=unit,
+        rules=rules,
+        is_province=is_province,
+        can_policy=scope_for(user).holds_at(unit.pk, Perm.REVIEW_REPORTS),
+        hides=bool(policy_of([unit.pk])),
+    )

@@ -48,10 +48,12 @@ from cdtt.reports.selectors import (
     Subject,
     _is_reporter,
     _is_reviewer,
+    deadline_rule,
     due_date,
     is_required,
     level_of,
     live_rows,
+    optional_kinds,
     organisation,
     province_of,
     report_indicators,
@@ -93,6 +95,25 @@ def deadline_set(
             actor=actor, action="report.deadline", target=rule, unit=province, kind=kind, day=day, required=required
         )
     return rule
+
+
+def deadlines_set(*, actor: Any, province: AdminUnit, rules: dict[str, tuple[int, int, bool]]) -> int:
+    """A province's deadlines for several kinds of report at once (kind: month offset, day, required): all of
+    them or none, each change audited. Returns how many kinds changed."""
+    scope = scope_for(actor)
+    scope.require(Perm.REVIEW_REPORTS)
+    if province.kind != UnitKind.PROVINCE or not scope.covers_unit(province, Perm.REVIEW_REPORTS):
+        raise NotFound(_("The unit was not found."))  # checked here too: nothing may have changed
+    optional = optional_kinds(province)
+    changed = 0
+    with transaction.atomic():
+        for kind, (month_offset, day, required) in rules.items():
+            if (month_offset, day) != deadline_rule(province, kind) or required == (kind in optional):
+                deadline_set(
+                    actor=actor, province=province, kind=kind, month_offset=month_offset, day=day, required=required
+                )
+                changed += 1
+    return changed
 
 
 def policy_set(*, actor: Any, unit: AdminUnit, hide_unapproved: bool) -> ReportPolicy:
