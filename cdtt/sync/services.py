@@ -533,21 +533,6 @@ def device_synced(*, token: Any) -> None:
         Device.objects.create(token=token, last_sync_at=now)  # a token from before devices were named
 
 
-def repeat_list(*, user: Any) -> Any:
-    """Repeated guidance still to be seen, in the units where ``user`` leads a team."""
-    from cdtt.access.permissions import Perm
-    from cdtt.access.scope import scope_for
-
-    households = Household.objects.filter(scope_for(user).q(Perm.EDIT_HOUSEHOLDS))
-    return GuidanceRepeat.objects.filter(activity__household__in=households, seen_at__isnull=True).select_related(
-        "activity__resident",
-        "activity__household__village",
-        "activity__outcome",
-        "activity__recorded_by",
-        "first__recorded_by",
-    )
-
-
 def repeat_seen(*, actor: Any, repeat: GuidanceRepeat) -> GuidanceRepeat:
     """The team leader has seen a repeated guidance (and voided one of the pair if it was a mistake)."""
     if repeat.seen_at is None:

@@ -20,10 +20,11 @@ from cdtt.activities.models import Activity
 from cdtt.activities.services import activity_void
 from cdtt.catalog.models import Outcome
 from cdtt.catalog.services import catalog_load
+from cdtt.core.errors import NotFound
 from cdtt.households.models import AdoptionStatus, Household, Resident
 from cdtt.households.services import HouseholdIn, ResidentIn, household_create, resident_add
 from cdtt.progress.rebuild import check
-from cdtt.sync import services
+from cdtt.sync import selectors, services
 from cdtt.sync.models import SyncConflict, SyncReceipt
 from conftest import Tree, Users
 
@@ -347,3 +348,29 @@ def test_the_leader_decides_a_kept_change_on_a_page(
     assert conflict.resolution == "applied"
     assert signed_in("team_member").get("/dong-bo/").status_code == 403
     assert signed_in("outsider").post(f"/dong-bo/{conflict.pk}/", {"apply": "0"}).status_code == 404
+
+
+def test_the_conflicts_page_shows_both_sides_to_the_leader_and_nothing_of_it_to_another_unit(
+    tree: Tree, users: Users, homes: dict[str, Any], signed_in: Callable[..., Client]
+) -> None:
+    mine = homes["mine"]
+    stale = {
+        "uuid": str(uuid.uuid4()),
+        "type": "household",
+        "base_version": 1,
+        "data": {"household_id": mine.pk, "fields": {"smartphones": 4}},
+    }
+    assert _push(signed_in("team_member"), [stale]).json()["results"][0]["status"] == "conflict"
+    conflict = SyncConflict.objects.get()
+
+    page = selectors.conflicts_page(user=users.team_leader)
+
+    assert [row["conflict"] for row in page["rows"]] == [conflict]
+    ((label, now, sent),) = page["rows"][0]["changes"]
+    assert label != "smartphones" and (now, sent) == (Household.objects.get(pk=mine.pk).smartphones, 4)
+    assert selectors.conflict_get(user=users.team_leader, conflict_id=conflict.pk) == conflict
+    assert selectors.conflicts_page(user=users.outsider) == {"rows": [], "repeats": []}
+    with pytest.raises(NotFound):
+        selectors.conflict_get(user=users.outsider, conflict_id=conflict.pk)
+    with pytest.raises(NotFound):
+        selectors.repeat_get(user=users.team_leader, repeat_id=999999)
