@@ -19,8 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cdtt.access.permissions import Perm
-from cdtt.access.scope import as_id, scope_for
+from cdtt.access.scope import scope_for
 from cdtt.activities.models import Activity, ActivityChange, ActivityKind, Channel
+from cdtt.activities.selectors import _require
 from cdtt.catalog.models import Outcome, Platform
 from cdtt.core.audit import audit_event, audit_record, audit_record_many
 from cdtt.core.bulk import insert_many
@@ -527,29 +528,6 @@ def _undo_effects(actor: Any, activity: Activity, request: HttpRequest | None) -
         adoption_drop(actor=actor, status_id=status_id, request=request)
     activity.effects = []
     Activity.objects.filter(pk=activity.pk).update(effects=[])
-
-
-def _visible(scope: Any, activity: Activity) -> bool:
-    """A village's record to those who record there; a commune-wide one to the commune's officers."""
-    if activity.village_id is not None:
-        return bool(scope.villages(Perm.RECORD_ACTIVITIES).filter(pk=activity.village_id).exists())
-    return bool(scope.units(Perm.RECORD_ACTIVITIES).filter(pk=activity.commune_id).exists())
-
-
-def _require(actor: Any, activity: Activity) -> None:
-    scope = scope_for(actor)
-    scope.require(Perm.RECORD_ACTIVITIES)
-    if not _visible(scope, activity):
-        raise NotFound(_("The activity was not found."))
-
-
-def activity_get(*, actor: Any, activity_id: Any) -> Activity:
-    """One record the actor may change; any other is the same 404 as a missing one."""
-    activity = Activity.objects.select_related("household", "village").filter(pk=as_id(activity_id)).first()
-    if activity is None:
-        raise NotFound(_("The activity was not found."))
-    _require(actor, activity)
-    return activity
 
 
 def _snapshot(activity: Activity) -> dict[str, Any]:

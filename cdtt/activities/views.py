@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -18,28 +17,12 @@ from django.utils.translation import gettext as _
 
 from cdtt.access.decorators import requires
 from cdtt.access.permissions import Perm
-from cdtt.access.scope import as_id, scope_for
+from cdtt.activities import selectors
 from cdtt.activities.models import Activity, ActivityKind, Channel
-from cdtt.activities.services import ActivityIn, activity_get, activity_record, activity_update, activity_void
-from cdtt.catalog.models import Platform
+from cdtt.activities.services import ActivityIn, activity_record, activity_update, activity_void
 from cdtt.core.errors import DomainError, NotFound
-from cdtt.households.models import Household
 
 PAGE_SIZE = 30
-
-
-def _household(user: Any, household_id: int) -> Household:
-    scope = scope_for(user)
-    household = (
-        Household.objects.filter(scope.q(Perm.RECORD_ACTIVITIES), pk=as_id(household_id))
-        .select_related("village", "commune")
-        .first()
-    )
-    if household is None:
-        raise NotFound(_("The household was not found."))
-    if household.processing_stopped:
-        raise NotFound(_("Processing of this household's data has stopped (consent withdrawn or restricted)."))
-    return household
 
 
 def _day(raw: str) -> datetime.date:
@@ -73,15 +56,11 @@ def _people(raw: str) -> int:
         return -1
 
 
-def _platforms() -> list[Platform]:
-    return list(Platform.objects.filter(is_active=True).prefetch_related("outcomes__adoption_item").order_by("order"))
-
-
 @requires(Perm.RECORD_ACTIVITIES)
 def guidance_new(request: HttpRequest, household_id: int) -> HttpResponse:
     """Guidance to one household: tap what was achieved, then save (the head is the person by default)."""
-    household = _household(request.user, household_id)
-    residents = list(household.residents.filter(erased_at__isnull=True, processing_stopped=False).order_by("id"))
+    household = selectors.recording_household_get(user=request.user, household_id=household_id)
+    residents = selectors.guidance_residents(household)
     error = ""
     if request.method == "POST":
         outcome_id, platform_id = _choice(request.POST.get("choice", ""))
@@ -112,7 +91,7 @@ def guidance_new(request: HttpRequest, household_id: int) -> HttpResponse:
     context = {
         "household": household,
         "residents": residents,
-        "platforms": _platforms(),
+        "platforms": selectors.platform_choices(),
         "uuid": request.POST.get("uuid") or uuid.uuid4(),
         "today": timezone.localdate(),
         "error": error,
@@ -132,7 +111,7 @@ def _describe(activity: Activity) -> str:
 @requires(Perm.RECORD_ACTIVITIES)
 def event_new(request: HttpRequest, village_id: int) -> HttpResponse:
     """Propaganda or a group session in a village."""
-    village = scope_for(request.user).village(village_id, Perm.RECORD_ACTIVITIES)
+    village = selectors.recording_village_get(user=request.user, village_id=village_id)
     error = ""
     if request.method == "POST":
         people = _people(request.POST.get("people_reached", ""))
@@ -179,12 +158,7 @@ def event_new(request: HttpRequest, village_id: int) -> HttpResponse:
 @requires(Perm.RECORD_ACTIVITIES)
 def village_activities(request: HttpRequest, village_id: int) -> HttpResponse:
     """The village's records, newest first, voided ones marked."""
-    village = scope_for(request.user).village(village_id, Perm.RECORD_ACTIVITIES)
-    records = (
-        Activity.objects.filter(village=village)
-        .select_related("household", "platform", "outcome", "recorded_by")
-        .order_by("-occurred_on", "-id")
-    )
+    village, records = selectors.activity_list(user=request.user, village_id=village_id)
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "activities/list.html", {"village": village, "page": page})
 
@@ -192,7 +166,7 @@ def village_activities(request: HttpRequest, village_id: int) -> HttpResponse:
 @requires(Perm.RECORD_ACTIVITIES)
 def activity_void_view(request: HttpRequest, activity_id: int) -> HttpResponse:
     """Void a record (POST): it stays in the list, out of every total."""
-    activity = activity_get(actor=request.user, activity_id=activity_id)
+    activity = selectors.activity_get(actor=request.user, activity_id=activity_id)
     if request.method != "POST":
         return redirect(reverse("activities:village", args=[activity.village_id]) if activity.village_id else "/")
     try:
@@ -211,7 +185,7 @@ def activity_void_view(request: HttpRequest, activity_id: int) -> HttpResponse:
 @requires(Perm.RECORD_ACTIVITIES)
 def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
     """Correct a record (date, outcome, people or households reached, note); the values before are kept."""
-    activity = activity_get(actor=request.user, activity_id=activity_id)
+    activity = selectors.activity_get(actor=request.user, activity_id=activity_id)
     if activity.village_id is None:  # a commune-wide record is corrected through the API
         raise NotFound(_("The activity was not found."))
     if activity.household is not None and activity.household.processing_stopped:
@@ -249,7 +223,7 @@ def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
             return redirect(reverse("activities:village", args=[activity.village_id]))
     context = {
         "activity": activity,
-        "platforms": _platforms() if activity.kind == ActivityKind.GUIDANCE else [],
+        "platforms": selectors.platform_choices() if activity.kind == ActivityKind.GUIDANCE else [],
         "channels": Channel.choices,
         "today": timezone.localdate(),
         "error": error,

@@ -18,7 +18,7 @@ from ninja import Router, Schema, Status
 
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import as_id, scope_for
-from cdtt.activities import services as activity_services
+from cdtt.activities import selectors as activity_selectors
 from cdtt.activities.models import Activity
 from cdtt.activities.services import ActivityIn, activity_record, activity_update, activity_void
 from cdtt.api.auth import api_requires
@@ -507,7 +507,7 @@ def activity_create(request: HttpRequest, payload: ActivityBody) -> Any:
 
 
 def _activity(request: HttpRequest, activity_id: int) -> Activity:
-    return activity_services.activity_get(actor=request.user, activity_id=activity_id)
+    return activity_selectors.activity_get(actor=request.user, activity_id=activity_id)
 
 
 @router.get("/activities/{activity_id}", response={200: ActivityOut, **ERRORS})
