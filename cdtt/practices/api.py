@@ -16,7 +16,7 @@ from cdtt.api.auth import api_requires
 from cdtt.api.schemas import ERRORS
 from cdtt.core.errors import DomainError, NotFound
 from cdtt.practices import announcements as notices
-from cdtt.practices import services
+from cdtt.practices import selectors, services
 from cdtt.practices.models import Announcement, Practice
 
 router = Router(tags=["practices"])
@@ -87,7 +87,7 @@ def _practice_out(practice: Practice) -> dict[str, Any]:
         "title": practice.title,
         "body": practice.body,
         "status": practice.status,
-        "author": services.author_label(practice),
+        "author": selectors.author_label(practice),
         "unit_id": practice.unit_id,
         "village_id": practice.village_id,
         "province_id": practice.province_id,
@@ -129,10 +129,10 @@ def practice_list(
     page: int = 1,
 ) -> Any:
     """Published posts of the whole network (featured first); ``q`` ignores diacritics."""
-    filters = services.Filters.parse(
+    filters = selectors.Filters.parse(
         {"q": q, "platform": platform or "", "tag": tag, "province": province or "", "kind": kind}
     )
-    shown = Paginator(services.practice_list(user=request.user, filters=filters), PAGE_SIZE).get_page(page)
+    shown = Paginator(selectors.practice_list(user=request.user, filters=filters), PAGE_SIZE).get_page(page)
     rows = list(shown.object_list)
     return {
         "count": shown.paginator.count,
@@ -146,14 +146,14 @@ def practice_list(
 @api_requires(Perm.WRITE_PRACTICES)
 def practice_mine(request: HttpRequest) -> Any:
     """The unpublished posts of the caller's own village team or unit."""
-    return [_practice_out(p) for p in services.practice_own_list(user=request.user)[:200]]
+    return [_practice_out(p) for p in selectors.practice_own_list(user=request.user)[:200]]
 
 
 @router.get("/practices/to-review", response={200: list[PracticeOut], **ERRORS})
 @api_requires(Perm.REVIEW_PRACTICES)
 def practice_to_review(request: HttpRequest) -> Any:
     """Posts awaiting the review of the caller's unit."""
-    return [_practice_out(p) for p in services.practice_review_list(user=request.user)[:200]]
+    return [_practice_out(p) for p in selectors.practice_review_list(user=request.user)[:200]]
 
 
 @router.post("/practices", response={200: PracticeOut, **ERRORS})
@@ -165,32 +165,32 @@ def practice_create(request: HttpRequest, payload: PracticeIn) -> Any:
     elif payload.unit_id is not None:
         key = f"u{payload.unit_id}"
     else:
-        subjects = services.author_subjects(request.user)
-        key = services.subject_key(subjects[0]) if subjects else ""
-    subject = services.author_subject(request.user, key)
+        subjects = selectors.author_subjects(request.user)
+        key = selectors.subject_key(subjects[0]) if subjects else ""
+    subject = selectors.author_subject(request.user, key)
     practice = services.practice_create(actor=request.user, subject=subject, data=_data(payload))
-    return _practice_out(services.practice_get(request.user, practice.pk))
+    return _practice_out(selectors.practice_get(request.user, practice.pk))
 
 
 @router.get("/practices/{practice_id}", response={200: PracticeOut, **ERRORS})
 @api_requires(Perm.VIEW_PRACTICES)
 def practice_detail(request: HttpRequest, practice_id: int) -> Any:
-    return _practice_out(services.practice_get(request.user, practice_id))
+    return _practice_out(selectors.practice_get(request.user, practice_id))
 
 
 @router.patch("/practices/{practice_id}", response={200: PracticeOut, **ERRORS})
 @api_requires(Perm.WRITE_PRACTICES)
 def practice_update(request: HttpRequest, practice_id: int, payload: PracticeIn) -> Any:
-    practice = services.practice_get(request.user, practice_id)
+    practice = selectors.practice_get(request.user, practice_id)
     services.practice_update(actor=request.user, practice=practice, data=_data(payload))
-    return _practice_out(services.practice_get(request.user, practice_id))
+    return _practice_out(selectors.practice_get(request.user, practice_id))
 
 
 @router.post("/practices/{practice_id}/images", response={200: PracticeOut, **ERRORS})
 @api_requires(Perm.WRITE_PRACTICES)
 def practice_image_add(request: HttpRequest, practice_id: int, image: UploadedFile | None = NO_FILE) -> Any:
     """Add one photo (multipart field ``image``): checked, re-encoded, its EXIF and GPS removed."""
-    practice = services.practice_get(request.user, practice_id)
+    practice = selectors.practice_get(request.user, practice_id)
     uploads = [image] if image is not None else []
     if not uploads:
         raise DomainError(_("Choose a photo."), field="image")
@@ -206,39 +206,39 @@ def practice_image_add(request: HttpRequest, practice_id: int, image: UploadedFi
         ),
         uploads=uploads,
     )
-    return _practice_out(services.practice_get(request.user, practice_id))
+    return _practice_out(selectors.practice_get(request.user, practice_id))
 
 
 @router.post("/practices/{practice_id}/submit", response={200: PracticeOut, **ERRORS})
 @api_requires(Perm.WRITE_PRACTICES)
 def practice_submit(request: HttpRequest, practice_id: int) -> Any:
-    practice = services.practice_get(request.user, practice_id)
+    practice = selectors.practice_get(request.user, practice_id)
     services.practice_submit(actor=request.user, practice=practice)
-    return _practice_out(services.practice_get(request.user, practice_id))
+    return _practice_out(selectors.practice_get(request.user, practice_id))
 
 
 @router.post("/practices/{practice_id}/publish", response={200: PracticeOut, **ERRORS})
 @api_requires(Perm.REVIEW_PRACTICES)
 def practice_publish(request: HttpRequest, practice_id: int) -> Any:
-    practice = services.practice_get(request.user, practice_id)
+    practice = selectors.practice_get(request.user, practice_id)
     services.practice_publish(actor=request.user, practice=practice)
-    return _practice_out(services.practice_get(request.user, practice_id))
+    return _practice_out(selectors.practice_get(request.user, practice_id))
 
 
 @router.post("/practices/{practice_id}/return", response={200: PracticeOut, **ERRORS})
 @api_requires(Perm.REVIEW_PRACTICES)
 def practice_return(request: HttpRequest, practice_id: int, payload: PracticeCommentIn) -> Any:
-    practice = services.practice_get(request.user, practice_id)
+    practice = selectors.practice_get(request.user, practice_id)
     services.practice_return(actor=request.user, practice=practice, comment=payload.comment)
-    return _practice_out(services.practice_get(request.user, practice_id))
+    return _practice_out(selectors.practice_get(request.user, practice_id))
 
 
 @router.post("/practices/{practice_id}/feature", response={200: PracticeOut, **ERRORS})
 @api_requires(Perm.FEATURE_PRACTICES)
 def practice_feature(request: HttpRequest, practice_id: int, payload: FeatureIn) -> Any:
-    practice = services.practice_get(request.user, practice_id)
+    practice = selectors.practice_get(request.user, practice_id)
     services.practice_feature(actor=request.user, practice=practice, featured=payload.featured)
-    return _practice_out(services.practice_get(request.user, practice_id))
+    return _practice_out(selectors.practice_get(request.user, practice_id))
 
 
 # -- announcements ----------------------------------------------------------------------------------------

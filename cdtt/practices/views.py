@@ -14,11 +14,9 @@ from django.utils.translation import gettext as _
 
 from cdtt.access.decorators import requires
 from cdtt.access.permissions import Perm
-from cdtt.access.scope import as_id, scope_for
-from cdtt.catalog.models import Platform
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.core.files import user_file_response
-from cdtt.practices import services
+from cdtt.practices import selectors, services
 from cdtt.practices.forms import PracticeForm, ReturnForm
 from cdtt.practices.models import PracticeKind
 
@@ -33,25 +31,17 @@ def _private(response: Any) -> Any:
 @requires(Perm.VIEW_PRACTICES)
 def index(request: HttpRequest) -> HttpResponse:
     """Published posts of the whole network: featured first; search without diacritics; filters; pages."""
-    filters = services.Filters.parse(request.GET)
-    practices = services.practice_list(user=request.user, filters=filters)
-    page = Paginator(practices, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = selectors.Filters.parse(request.GET)
+    data = selectors.practice_index_page(user=request.user, filters=filters)
+    page = Paginator(data.pop("practices"), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    scope = scope_for(request.user)
     context = {
+        **data,
         "page": page,
         "filters": filters,
         "query": query.urlencode(),
         "kinds": PracticeKind.choices,
-        "platforms": Platform.objects.filter(is_active=True).order_by("order", "name"),
-        "tags": services.tags_in_use()[:200],
-        "provinces": services.provinces_with_posts(),
-        "can_write": scope.has(Perm.WRITE_PRACTICES),
-        "review_count": services.practice_review_list(user=request.user).count()
-        if scope.has(Perm.REVIEW_PRACTICES)
-        else 0,
-        "can_review": scope.has(Perm.REVIEW_PRACTICES),
     }
     return render(request, "practices/index.html", context)
 
@@ -59,14 +49,14 @@ def index(request: HttpRequest) -> HttpResponse:
 @requires(Perm.WRITE_PRACTICES)
 def mine(request: HttpRequest) -> HttpResponse:
     """The drafts, returned posts and posts awaiting review of my own village team or unit."""
-    page = Paginator(services.practice_own_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.practice_own_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "practices/mine.html", {"page": page})
 
 
 @requires(Perm.REVIEW_PRACTICES)
 def review(request: HttpRequest) -> HttpResponse:
     """Posts sent to my unit for review, the oldest first."""
-    page = Paginator(services.practice_review_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.practice_review_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "practices/review.html", {"page": page})
 
 
@@ -83,12 +73,12 @@ def _data(form: PracticeForm) -> services.PracticeIn:
 
 def _subject_choices(user: Any) -> list[tuple[str, str]]:
     choices = []
-    for subject in services.author_subjects(user):
+    for subject in selectors.author_subjects(user):
         if hasattr(subject, "commune"):
             label = _("Team of %(village)s, %(commune)s") % {"village": subject.name, "commune": subject.commune.name}  # type: ignore[union-attr]
         else:
             label = subject.name
-        choices.append((services.subject_key(subject), label))
+        choices.append((selectors.subject_key(subject), label))
     return choices
 
 
@@ -103,7 +93,7 @@ def create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         key = form.cleaned_data.get("subject") or subjects[0][0]
         try:
-            subject = services.author_subject(request.user, key)
+            subject = selectors.author_subject(request.user, key)
             practice = services.practice_create(
                 actor=request.user, subject=subject, data=_data(form), uploads=form.cleaned_data["images"]
             )
@@ -120,15 +110,14 @@ def create(request: HttpRequest) -> HttpResponse:
 @requires(Perm.WRITE_PRACTICES)
 def edit(request: HttpRequest, practice_id: int) -> HttpResponse:
     """Change a draft or a returned post and add photos."""
-    practice = services.practice_get(request.user, practice_id)
-    if not services.may_edit(request.user, practice):
+    practice = selectors.practice_get(request.user, practice_id)
+    if not selectors.may_edit(request.user, practice):
         raise Forbidden(_("Only the team or unit that wrote this post can change it, before it is sent."))
     initial = {
         "kind": practice.kind,
         "title": practice.title,
         "body": practice.body,
-        "platforms": list(practice.platforms.all()),
-        "tags": ", ".join(t.name for t in practice.tags.all()),
+        **selectors.practice_form_initial(practice),
     }
     form = PracticeForm(request.POST or None, request.FILES or None, subjects=[], editing=True, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -148,27 +137,13 @@ def edit(request: HttpRequest, practice_id: int) -> HttpResponse:
 
 @requires(Perm.VIEW_PRACTICES)
 def detail(request: HttpRequest, practice_id: int) -> HttpResponse:
-    practice = services.practice_get(request.user, practice_id)
-    user = request.user
-    author = services.is_author(user, practice)
-    reviewer = services.is_reviewer(user, practice)
-    context = {
-        "practice": practice,
-        "author_label": services.author_label(practice),
-        "images": list(practice.images.all()),
-        "platforms": list(practice.platforms.all()),
-        "tags": list(practice.tags.all()),
-        "events": list(practice.events.select_related("actor").order_by("-at", "-pk")) if author or reviewer else [],
-        "can_edit": services.may_edit(user, practice),
-        "can_review": services.may_review(user, practice),
-        "can_feature": services.may_feature(user, practice),
-        "return_form": ReturnForm(),
-    }
+    page = selectors.practice_detail_page(user=request.user, practice_id=practice_id)
+    context = {**page, "return_form": ReturnForm()}
     return _private(render(request, "practices/detail.html", context))
 
 
 def _transition(request: HttpRequest, practice_id: int, act: Any, done: str) -> HttpResponse:
-    practice = services.practice_get(request.user, practice_id)
+    practice = selectors.practice_get(request.user, practice_id)
     if request.method != "POST":
         return redirect("practices:detail", practice.pk)
     try:
@@ -236,10 +211,7 @@ def image_remove(request: HttpRequest, practice_id: int, image_id: int) -> HttpR
 @requires(Perm.VIEW_PRACTICES)
 def image(request: HttpRequest, practice_id: int, image_id: int) -> FileResponse:
     """A photo of a post the user may see (never a public media URL)."""
-    practice = services.practice_get(request.user, practice_id)
-    row = practice.images.filter(pk=as_id(image_id)).first()
-    if row is None:
-        raise NotFound(_("The image was not found."))
+    row = selectors.practice_image_get(user=request.user, practice_id=practice_id, image_id=image_id)
     try:
         handle = row.image.open("rb")
     except FileNotFoundError:

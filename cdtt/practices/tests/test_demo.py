@@ -11,7 +11,7 @@ from django.test import Client
 
 from cdtt.accounts.models import User
 from cdtt.geo.loader import admin_units_load
-from cdtt.practices import announcements, services
+from cdtt.practices import announcements, selectors, services
 from cdtt.practices.models import Announcement, Practice, PracticeStatus
 
 pytestmark = [pytest.mark.realtree, pytest.mark.django_db]
@@ -26,21 +26,21 @@ def test_the_demo_shows_the_practice_loop(client: Client) -> None:
     assert Announcement.objects.count() == 1
 
     xa, tinh, tinhhcm = (User.objects.get(username=name) for name in ("xa", "tinh", "tinhhcm"))
-    waiting = services.practice_review_list(user=xa).get()
+    waiting = selectors.practice_review_list(user=xa).get()
     assert waiting.village is not None and waiting.village.name == "Thôn Giang Cao"
 
     # The commune writes a post; the province publishes it; Hồ Chí Minh finds it without diacritics.
     post = services.practice_create(
         actor=xa,
-        subject=services.author_subjects(xa)[0],
+        subject=selectors.author_subjects(xa)[0],
         data=services.PracticeIn(title="Cách làm hay: Zalo thôn nhắc lịch tiêm", body="Nhắc lịch qua nhóm Zalo."),
     )
     services.practice_submit(actor=xa, practice=post)
-    assert services.practice_review_list(user=tinh).get().pk == post.pk
+    assert selectors.practice_review_list(user=tinh).get().pk == post.pk
     services.practice_publish(actor=tinh, practice=post)
-    found = services.practice_list(user=tinhhcm, filters=services.Filters(q="cach lam hay zalo thon"))
+    found = selectors.practice_list(user=tinhhcm, filters=selectors.Filters(q="cach lam hay zalo thon"))
     assert [p.pk for p in found] == [post.pk]
-    assert {p.pk for p in services.practice_list(user=tinhhcm, filters=services.Filters(q="cho phien so"))} == {
+    assert {p.pk for p in selectors.practice_list(user=tinhhcm, filters=selectors.Filters(q="cho phien so"))} == {
         Practice.objects.get(title__contains="Chợ phiên số").pk
     }
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from cdtt.practices import services
+from cdtt.practices import selectors
 from cdtt.practices.models import Practice, PracticeImage, PracticeStatus
 from cdtt.practices.tests.helpers import draft, other_province_officer, photo_bytes, published, submitted, upload
 from conftest import Tree, Users
@@ -408,7 +408,7 @@ def test_api_refuses_bad_input_in_vietnamese(signed_in: Callable[..., Client], w
     assert response.status_code == 400 and response.json() == {"detail": "Hãy nhập tiêu đề.", "field": "title"}
     response = _call(signed_in("commune_officer"), "post", f"/api/v1/practices/{world.team_sent.pk}/return", {})
     assert response.status_code == 400 and response.json()["field"] == "comment"
-    assert services.practice_get(world.users.commune_officer, world.team_sent.pk).status == PracticeStatus.SUBMITTED
+    assert selectors.practice_get(world.users.commune_officer, world.team_sent.pk).status == PracticeStatus.SUBMITTED
 
 
 def test_api_list_queries_do_not_grow_with_posts(

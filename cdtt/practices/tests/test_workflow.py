@@ -14,7 +14,7 @@ from cdtt.catalog.models import Platform
 from cdtt.catalog.services import catalog_load
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.core.models import AuditEvent
-from cdtt.practices import services
+from cdtt.practices import selectors, services
 from cdtt.practices.models import Practice, PracticeImage, PracticeStatus
 from cdtt.practices.tests.helpers import draft, other_province_officer, photo_bytes, published, submitted, upload
 from conftest import Tree, Users
@@ -99,10 +99,10 @@ def test_a_team_post_goes_through_review_to_the_whole_network(tree: Tree, users:
     ]
     # Published: every signed-in role anywhere reads it, the other province's officer too.
     for name in ROLES[:-1]:
-        assert services.practice_get(users.get(name), post.pk).pk == post.pk
-    assert services.practice_get(other_province_officer(tree), post.pk).pk == post.pk
+        assert selectors.practice_get(users.get(name), post.pk).pk == post.pk
+    assert selectors.practice_get(other_province_officer(tree), post.pk).pk == post.pk
     with pytest.raises(Forbidden):
-        services.practice_get(users.nobody, post.pk)
+        selectors.practice_get(users.nobody, post.pk)
 
 
 # -- every transition × every role ---------------------------------------------------------------------------
@@ -188,7 +188,7 @@ def test_a_reviewer_of_another_province_is_refused_with_a_vietnamese_message(tre
         services.practice_publish(actor=stranger, practice=post)
     assert Practice.objects.get(pk=post.pk).status == PracticeStatus.SUBMITTED
     with pytest.raises(NotFound):  # and it does not even see the unpublished post
-        services.practice_get(stranger, post.pk)
+        selectors.practice_get(stranger, post.pk)
 
 
 def test_wrong_states_are_refused_and_change_nothing(tree: Tree, users: Users) -> None:
@@ -241,11 +241,11 @@ def test_unpublished_posts_stay_with_their_unit_and_reviewers(
     if state == "returned":
         post = services.practice_return(actor=users.commune_officer, practice=post, comment="Sửa")
     if sees:
-        assert services.practice_get(users.get(who), post.pk).pk == post.pk
+        assert selectors.practice_get(users.get(who), post.pk).pk == post.pk
     else:
         with pytest.raises(NotFound):
-            services.practice_get(users.get(who), post.pk)
-    listed = services.practice_list(user=users.get(who), filters=services.Filters())
+            selectors.practice_get(users.get(who), post.pk)
+    listed = selectors.practice_list(user=users.get(who), filters=selectors.Filters())
     assert post.pk not in {p.pk for p in listed}
 
 
@@ -274,7 +274,7 @@ def test_search_ignores_diacritics_and_filters_by_platform_tag_and_province(tree
     )
 
     def found(q: str = "", **filters: Any) -> set[int]:
-        return {p.pk for p in services.practice_list(user=saigon_officer, filters=services.Filters(q=q, **filters))}
+        return {p.pk for p in selectors.practice_list(user=saigon_officer, filters=selectors.Filters(q=q, **filters))}
 
     assert found("cach lam hay") == {hanoi.pk}
     assert found("CÁCH LÀM HAY") == {hanoi.pk}
@@ -298,7 +298,7 @@ def test_featured_posts_come_first_and_lists_are_paginated(
         for n in range(25)
     ]
     services.practice_feature(actor=users.national_admin, practice=posts[0], featured=True)
-    listed = list(services.practice_list(user=users.leader, filters=services.Filters()))
+    listed = list(selectors.practice_list(user=users.leader, filters=selectors.Filters()))
     assert listed[0].pk == posts[0].pk and listed[1].pk == posts[-1].pk
     client = signed_in("leader")
     with django_assert_max_num_queries(16):
