@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from cdtt.catalog import defaults
 from cdtt.catalog.models import Indicator, Method, Outcome, Platform, ReachMeasure
@@ -89,28 +88,3 @@ def catalog_load(*, report: Callable[[str], None] | None = None) -> tuple[int, i
                 report(f"indicator {code}")
     forget_rules()
     return created, updated
-
-
-def open_target_count(*, platform: Platform | None = None, indicator: Indicator | None = None) -> int:
-    """Targets still running (their period has not ended) that count results of this platform or indicator."""
-    from django.utils import timezone
-
-    from cdtt.targets.models import Target
-
-    targets = Target.objects.filter(period__end__gte=timezone.localdate())
-    if platform is not None:
-        targets = targets.filter(indicator__platform=platform)
-    if indicator is not None:
-        targets = targets.filter(indicator=indicator)
-    return targets.count()
-
-
-def deactivation_refusal(*, platform: Platform | None = None, indicator: Indicator | None = None) -> str:
-    """Why this platform or indicator cannot be switched off now (open targets count it), or ""."""
-    n = open_target_count(platform=platform, indicator=indicator)
-    if not n:
-        return ""
-    return _(
-        "%(n)s targets still running count results of this entry. Wait until their period ends (or remove "
-        "those targets) before switching it off."
-    ) % {"n": n}

@@ -8,7 +8,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Q
 from django.forms import inlineformset_factory
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,43 +17,21 @@ from django.utils.translation import gettext_lazy
 
 from cdtt.access.decorators import requires
 from cdtt.access.permissions import Perm
-from cdtt.access.scope import as_id, catalog_owner_for, scope_for
+from cdtt.access.scope import catalog_owner_for
 from cdtt.activities.models import ActivityKind
-from cdtt.catalog.models import Indicator, Method, Outcome, Platform, ReachMeasure
-from cdtt.catalog.services import deactivation_refusal
+from cdtt.catalog import selectors
+from cdtt.catalog.models import Indicator, Outcome, Platform, ReachMeasure
+from cdtt.catalog.selectors import deactivation_refusal
 from cdtt.core.audit import audit_record
-from cdtt.core.errors import Forbidden, NotFound
+from cdtt.core.errors import Forbidden
 from cdtt.core.text import fold
-from cdtt.households.models import AdoptionItem
 from cdtt.progress.engine import forget_rules
-
-
-def _visible(model: type[Platform] | type[Indicator], user: Any) -> Any:
-    """National entries, and a province's own entries for those who see that province."""
-    scope = scope_for(user)
-    return model.objects.filter(Q(owner__isnull=True) | Q(owner__in=scope.units(Perm.VIEW_UNITS)))
-
-
-def _editable(obj: Platform | Indicator, user: Any) -> bool:
-    return catalog_owner_for(user).may_edit(obj.owner_id)
 
 
 @requires(Perm.VIEW_UNITS)
 def catalog_home(request: HttpRequest) -> HttpResponse:
     """Platforms with their outcomes, and indicators with how each is computed."""
-    platforms = _visible(Platform, request.user).prefetch_related("outcomes__adoption_item").select_related("owner")
-    indicators = _visible(Indicator, request.user).select_related(
-        "platform", "adoption_item", "numerator", "denominator", "owner"
-    )
-    can_edit = scope_for(request.user).has(Perm.MANAGE_CATALOG) and catalog_owner_for(request.user).edits_any
-    context = {
-        "platforms": platforms.order_by("order", "name"),
-        "indicators": indicators.order_by("order", "code"),
-        "can_edit": can_edit,
-        "editable_indicators": {i.pk for i in indicators if can_edit and _editable(i, request.user)},
-        "editable_platforms": {p.pk for p in platforms if can_edit and _editable(p, request.user)},
-    }
-    return render(request, "catalog/home.html", context)
+    return render(request, "catalog/home.html", selectors.catalog_home_page(user=request.user))
 
 
 # -- indicators -------------------------------------------------------------------------------------
@@ -114,16 +91,12 @@ class IndicatorForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        visible = _visible(Indicator, user).exclude(method=Method.RATIO)
-        if self.instance.pk:
-            visible = visible.exclude(pk=self.instance.pk)
+        visible = selectors.ratio_parts(user=user, indicator=self.instance)
         self.fields["numerator"].queryset = visible  # type: ignore[attr-defined]
         self.fields["denominator"].queryset = visible  # type: ignore[attr-defined]
-        self.fields["platform"].queryset = _visible(Platform, user)  # type: ignore[attr-defined]
-        self.fields["outcomes"].queryset = Outcome.objects.filter(  # type: ignore[attr-defined]
-            platform__in=_visible(Platform, user)
-        ).select_related("platform")
-        self.fields["adoption_item"].queryset = AdoptionItem.objects.filter(is_active=True)  # type: ignore[attr-defined]
+        self.fields["platform"].queryset = selectors.platform_list(user=user)  # type: ignore[attr-defined]
+        self.fields["outcomes"].queryset = selectors.outcome_choices(user=user)  # type: ignore[attr-defined]
+        self.fields["adoption_item"].queryset = selectors.adoption_item_choices()  # type: ignore[attr-defined]
         if self.instance.pk:
             self.fields["code"].disabled = True  # aggregates and sheets refer to it
             self.initial["aliases"] = ", ".join(self.instance.aliases or [])
@@ -156,22 +129,17 @@ class IndicatorForm(forms.ModelForm):  # type: ignore[type-arg]
         return cleaned
 
 
-def _indicator(user: Any, indicator_id: int) -> Indicator:
-    indicator = _visible(Indicator, user).filter(pk=as_id(indicator_id)).first()
-    if indicator is None:
-        raise NotFound(_("The indicator was not found."))
-    if not _editable(indicator, user):
-        raise Forbidden(_("Only the level that owns this entry may change it."))
-    return indicator
-
-
 @requires(Perm.MANAGE_CATALOG)
 def indicator_edit(request: HttpRequest, indicator_id: int | None = None) -> HttpResponse:
     """Add or change an indicator; a province officer's new indicator belongs to the province."""
     owner = catalog_owner_for(request.user)
     if not owner.edits_any:
         raise Forbidden(_("Your role does not allow this action."))
-    instance = _indicator(request.user, indicator_id) if indicator_id is not None else Indicator()
+    instance = (
+        selectors.indicator_get_for_edit(user=request.user, indicator_id=indicator_id)
+        if indicator_id is not None
+        else Indicator()
+    )
     form = IndicatorForm(request.POST or None, instance=instance, user=request.user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -231,11 +199,7 @@ def platform_edit(request: HttpRequest, platform_id: int | None = None) -> HttpR
     if not owner.edits_any:
         raise Forbidden(_("Your role does not allow this action."))
     if platform_id is not None:
-        instance = _visible(Platform, request.user).filter(pk=as_id(platform_id)).first()
-        if instance is None:
-            raise NotFound(_("The platform was not found."))
-        if not _editable(instance, request.user):
-            raise Forbidden(_("Only the level that owns this entry may change it."))
+        instance = selectors.platform_get_for_edit(user=request.user, platform_id=platform_id)
     else:
         instance = Platform()
     form = PlatformForm(request.POST or None, instance=instance)

@@ -8,10 +8,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from cdtt.catalog import selectors
 from cdtt.catalog.models import Indicator, Platform
 from cdtt.catalog.services import catalog_load
+from cdtt.core.errors import Forbidden, NotFound
 from cdtt.core.models import AuditEvent
-from conftest import Tree
+from conftest import Tree, Users
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +155,26 @@ def test_the_reach_measure_is_checked_in_the_catalogue_form(
         )
     else:
         assert found is None
+
+
+def test_the_catalogue_selectors_show_a_provinces_own_entries_only_to_it_and_let_only_its_level_edit(
+    catalog: None, tree: Tree, users: Users, signed_in: Callable[..., Client]
+) -> None:
+    assert _new_indicator(signed_in("province_officer"), "tinh_rieng") == 302
+    own = Indicator.objects.get(code="tinh_rieng")
+    national = Indicator.objects.get(code="vneid_level2")
+
+    page = selectors.catalog_home_page(user=users.province_officer)
+    assert page["can_edit"] and own.pk in page["editable_indicators"] and national.pk not in page["editable_indicators"]
+    assert selectors.indicator_get_for_edit(user=users.province_officer, indicator_id=own.pk) == own
+    with pytest.raises(Forbidden):
+        selectors.indicator_get_for_edit(user=users.province_officer, indicator_id=national.pk)
+
+    assert own not in selectors.indicator_list(user=users.outsider)  # C3's officer, in the other province
+    assert national in selectors.indicator_list(user=users.outsider)
+    with pytest.raises(NotFound):
+        selectors.indicator_get_for_edit(user=users.outsider, indicator_id=own.pk)
+    other = selectors.catalog_home_page(user=users.outsider)
+    assert not other["can_edit"] and not other["editable_indicators"] and not other["editable_platforms"]
+    parts = selectors.ratio_parts(user=users.province_officer, indicator=own)
+    assert own not in parts and not parts.filter(method="ratio").exists()
