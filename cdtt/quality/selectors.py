@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from django.db.models import Case, Count, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from cdtt.access.permissions import Perm
@@ -23,6 +24,15 @@ class FlagFilters:
     village_id: int | None = None
     status: str = ""  # a FlagStatus value, or "" for all
     rule: str = ""  # a RuleCode value, or "" for all
+
+
+_records_of_flag = (
+    Flag.records.through.objects.filter(flag_id=OuterRef("pk"))
+    .order_by()
+    .values("flag_id")
+    .annotate(n=Count("activity_id"))
+    .values("n")
+)
 
 
 def flag_list(*, user: Any, filters: FlagFilters | None = None) -> QuerySet[Flag]:
@@ -41,7 +51,9 @@ def flag_list(*, user: Any, filters: FlagFilters | None = None) -> QuerySet[Flag
         rows = rows.filter(rule=filters.rule)
     return (
         rows.select_related("unit", "village", "indicator")
-        .annotate(record_count=Count("records"))
+        # A correlated count, not Count("records"): an aggregate would make the paginator's COUNT group every
+        # flag under a province by its records; a subquery is dropped from the COUNT and run for one page only.
+        .annotate(record_count=Coalesce(Subquery(_records_of_flag, output_field=IntegerField()), 0))
         .annotate(waiting=Case(When(status=FlagStatus.OPEN, then=Value(0)), default=Value(1)))
         .order_by("waiting", "-created_at", "-id")
     )

@@ -350,3 +350,24 @@ def test_the_dashboard_without_flagged_records_keeps_its_scope(
     assert Client().get(api, headers=bearer(users.outsider)).status_code == 404
     member_api = f"/api/v1/dashboards/villages/{tree.v1.pk}?without_flagged=true"
     assert Client().get(member_api, headers=bearer(users.team_member)).json()["flagged_left_out"] is None
+
+
+def test_the_unit_page_counts_each_flags_records_without_grouping_the_whole_list(
+    flag: Flag, tree: Tree, users: Users, signed_in: Callable[[str], Client]
+) -> None:
+    """The list shows each flag's record count; the paginator's COUNT stays a plain count (an aggregate over
+    the records would group every flag under a province by its records, on every page view)."""
+    assert post_session(users.team_member, tree.v1.pk, 20_000).status_code == 201
+    assert flag.records.count() == 2  # the second session joined the open flag of the same village
+    officer = signed_in("commune_officer")
+    with CaptureQueriesContext(connection) as queries:
+        listing = officer.get(reverse("quality:unit", args=[tree.c1.pk]))
+    assert listing.status_code == 200
+    (row,) = [flag for flag, _summary in listing.context["rows"]]
+    assert row.record_count == 2
+    counts = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "quality_flag"')
+    ]
+    assert len(counts) == 1 and "GROUP BY" not in counts[0] and "quality_flag_records" not in counts[0]
