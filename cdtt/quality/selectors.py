@@ -31,7 +31,7 @@ _records_of_flag = (
     .order_by()
     .values("flag_id")
     .annotate(n=Count("activity_id"))
-    .values("n")
+    .values("n")  # type: ignore[misc]  # django-stubs does not see annotations on an auto-created through model
 )
 
 
