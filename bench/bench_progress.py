@@ -49,7 +49,7 @@ import sys
 import tempfile
 import time
 from array import array
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -67,10 +67,13 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.core.management.color import no_style  # noqa: E402
 from django.db import connection, models, transaction  # noqa: E402
 from django.db.models import Count, Max, Min, Q, Sum  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from cdtt.accounts.models import Role, RoleAssignment, User  # noqa: E402
@@ -112,6 +115,7 @@ GOAL_SPEEDUP = 100.0
 GOAL_MAINTENANCE = 2.0
 GOAL_QUALITY = 1.20  # the per-record data-quality rules add at most 20% to recording an activity (issue 19)
 GOAL_DAILY_S = 300.0  # the daily statistical job over the national data (SF 0.1)
+GOAL_FLAGS_P95_MS = 100.0  # a unit's flags page (issue 19)
 
 KIND_SHARES = [(ActivityKind.GUIDANCE, 0.80), (ActivityKind.PROPAGANDA, 0.12), (ActivityKind.GROUP, 0.08)]
 VOIDED_SHARE = 0.01
@@ -1074,6 +1078,63 @@ def measure_recording(rng: random.Random, world: World) -> tuple[list[float], li
     return off, on, Flag.objects.count() - flags_before
 
 
+def measure_flag_pages() -> list[tuple[str, list[float], list[float]]]:
+    """Milliseconds of a unit's flags page (``/chat-luong-so-lieu/…``: the HTML an officer opens) and of the
+    same list through the API (``GET /api/v1/quality/flags?unit_id=``), through the whole Django stack (the
+    test client: middleware, session, scope, template), for the 20 communes and the 5 provinces with the most
+    flags after the daily job, each read by its own officer. Per level: (label, page samples, API samples)."""
+    out: list[tuple[str, list[float], list[float]]] = []
+    # The pages name their CSS/JS through the static manifest, which `collectstatic` writes at deploy time;
+    # the bench has none, so it names them plainly (a dictionary lookup either way).
+    plain = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    with override_settings(STORAGES=plain, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
+        return _measure_flag_pages(out)
+
+
+def _measure_flag_pages(
+    out: list[tuple[str, list[float], list[float]]],
+) -> list[tuple[str, list[float], list[float]]]:
+    for label, kind, role, many in [
+        ("commune", UnitKind.COMMUNE, Role.COMMUNE_OFFICER, 20),
+        ("province", UnitKind.PROVINCE, Role.PROVINCE_OFFICER, 5),
+    ]:
+        # Flags are raised at the commune of the records (or a province, for its own outliers): a province's
+        # page lists everything under it, so the provinces are those with the most flags in their subtree.
+        per_unit = Counter(
+            dict(Flag.objects.values_list("unit_id").annotate(n=Count("pk")).values_list("unit_id", "n"))
+        )
+        if kind == UnitKind.PROVINCE:
+            parent = dict(AdminUnit.objects.filter(pk__in=list(per_unit)).values_list("pk", "parent_id"))
+            by_province: Counter[int] = Counter()
+            for unit, n in per_unit.items():
+                by_province[unit if unit not in parent or parent[unit] is None else parent[unit]] += n
+            kinds = dict(AdminUnit.objects.filter(pk__in=list(by_province)).values_list("pk", "kind"))
+            per_unit = Counter({u: n for u, n in by_province.items() if kinds.get(u) == kind})
+        else:
+            kinds = dict(AdminUnit.objects.filter(pk__in=list(per_unit)).values_list("pk", "kind"))
+            per_unit = Counter({u: n for u, n in per_unit.items() if kinds.get(u) == kind})
+        units = per_unit.most_common(many)
+        pages: list[float] = []
+        api: list[float] = []
+        for unit, _n in units:
+            officer, _created = User.objects.get_or_create(username=f"bench_flags_{label}_{unit}")
+            RoleAssignment.objects.get_or_create(user=officer, role=role, unit_id=unit)
+            client = Client()
+            client.force_login(officer)
+            page_url = reverse("quality:unit", args=[unit])
+            api_url = f"/api/v1/quality/flags?unit_id={unit}"
+            for url in (page_url, api_url):  # warm-up: the session, the scope, the template
+                assert client.get(url).status_code == 200, url
+            for _ in range(max(1, READS // 5)):
+                for url, samples in ((page_url, pages), (api_url, api)):
+                    start = time.perf_counter()
+                    response = client.get(url)
+                    samples.append((time.perf_counter() - start) * 1000)
+                    assert response.status_code == 200, (url, response.status_code)
+        out.append((f"{label} ({len(units)})", pages, api))
+    return out
+
+
 # -- the run -----------------------------------------------------------------------------------------
 
 
@@ -1169,6 +1230,8 @@ def main() -> None:
     daily_start = time.perf_counter()
     daily = check_outliers(progress=lambda line: print(f"  {line}", flush=True))
     daily_s = time.perf_counter() - daily_start
+    print(f"a unit's flags page and API list ({Flag.objects.count():,} flags):", flush=True)
+    flag_pages = measure_flag_pages()
 
     # The writes kept the cells: they still equal the raw records.
     indicators = list(Indicator.objects.filter(is_active=True))
@@ -1235,6 +1298,14 @@ def main() -> None:
         f"{daily_s:.1f} s"
     )
     print()
+    print(f"{'flags of a unit (ms)':<34} {'page p50':>9} {'page p95':>9} {'API p50':>9} {'API p95':>9}")
+    for label, pages, api in flag_pages:
+        if pages:
+            print(
+                f"{label:<34} {statistics.median(pages):9.2f} {percentile(pages, 95):9.2f} "
+                f"{statistics.median(api):9.2f} {percentile(api, 95):9.2f}"
+            )
+    print()
     worst = max(percentile(r.values, 95) for r in results)
     verdict = "PASS" if worst <= GOAL_P95_MS else "FAIL"
     print(f"{verdict}: p95 of a values read ≤ {GOAL_P95_MS:.0f} ms at every level (worst {worst:.2f} ms)")
@@ -1265,6 +1336,16 @@ def main() -> None:
     )
     verdict = "PASS" if daily_s <= GOAL_DAILY_S else "FAIL"
     print(f"{verdict}: the daily data-quality job took {daily_s:.1f} s (goal ≤ {GOAL_DAILY_S:.0f} s at SF 0.1)")
+    flag_samples = [ms for _label, pages, api in flag_pages for ms in pages + api]
+    if flag_samples:
+        worst_flags = max(
+            percentile(samples, 95) for _l, pages, api in flag_pages for samples in (pages, api) if samples
+        )
+        verdict = "PASS" if worst_flags <= GOAL_FLAGS_P95_MS else "FAIL"
+        print(
+            f"{verdict}: p95 of a unit's flags page and API list ≤ {GOAL_FLAGS_P95_MS:.0f} ms "
+            f"(worst {worst_flags:.2f} ms)"
+        )
     if mismatches or drift:
         print("FAIL: the cells differ from the raw records (see MISMATCH above)")
     if any(r.figure_mismatches for r in results):

@@ -45,6 +45,9 @@ class Perm(StrEnum):
     MANAGE_BREACHES = "privacy.breaches"  # the personal-data breach register of one's units (72-hour notice)
     VIEW_QUALITY = "quality.view"  # data-quality flags raised in one's units, and the rule catalogue
     REVIEW_QUALITY = "quality.review"  # confirm, correct or void the flagged records of one's own commune
+    # The figures of one's units without what the records under open flags add (aggregates only: no flag's
+    # records): what officers check and what a leader stands behind.
+    LEAVE_OUT_FLAGGED = "quality.leave_out"
 
 
 _OFFICER = frozenset(
@@ -67,6 +70,7 @@ _OFFICER = frozenset(
         Perm.MANAGE_TRAINING,
         Perm.MANAGE_BREACHES,
         Perm.VIEW_QUALITY,
+        Perm.LEAVE_OUT_FLAGGED,
     }
 )
 _REPORTER = frozenset({Perm.VIEW_REPORTS, Perm.SUBMIT_REPORTS})
@@ -140,7 +144,14 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     | _NETWORK,
     # The network view is for leaders at national level; the view checks the level.
     Role.LEADER: frozenset(
-        {Perm.VIEW_UNITS, Perm.VIEW_FIGURES, Perm.VIEW_REPORTS, Perm.VIEW_DIFFICULTIES, Perm.VIEW_NETWORK}
+        {
+            Perm.VIEW_UNITS,
+            Perm.VIEW_FIGURES,
+            Perm.VIEW_REPORTS,
+            Perm.VIEW_DIFFICULTIES,
+            Perm.VIEW_NETWORK,
+            Perm.LEAVE_OUT_FLAGGED,
+        }
     )
     | _NETWORK,
 }

@@ -33,6 +33,7 @@ from cdtt.dashboards import charts
 from cdtt.dashboards.selectors import Dashboard, amount
 from cdtt.difficulties.selectors import OpenCounts, open_difficulties
 from cdtt.geo.models import Village
+from cdtt.quality.selectors import may_leave_out
 from cdtt.reports.selectors import late_reports
 from cdtt.training.selectors import coverage_of
 
@@ -93,7 +94,7 @@ def progress_panel(dashboard: Dashboard) -> Panel | None:
             "targeted": [row(f) for f in shown if f.target is not None],
             "untargeted": [row(f) for f in shown if f.target is None],
             # The link to the figures without the flagged records, for those who may read flags.
-            "can_leave_out": flags is not None,
+            "can_leave_out": may_leave_out(dashboard.user),
             "left_out": taken,
             "parameter": WITHOUT_FLAGGED,
             "elapsed": elapsed if 0 < elapsed < 100 else 0,

@@ -420,6 +420,12 @@ class Dashboard:
         return [f for f in self.figures if f.target is not None]
 
     @property
+    def targeted_shown(self) -> list[progress.Figure]:
+        """The figures with a target as the progress panel shows them: without the records of open flags
+        when ``without_flagged`` is asked (the leader's scorecard prints these)."""
+        return [f for f in self.progress_figures[0] if f.target is not None]
+
+    @property
     def ranked(self) -> list[Indicator]:
         """The indicators the subject is judged on: those it has a target for."""
         return [f.indicator for f in self.targeted]

@@ -21,6 +21,7 @@ from cdtt.access.scope import scope_for
 from cdtt.dashboards import panels as dashboard_panels
 from cdtt.dashboards.selectors import DEFAULT_SORT, Dashboard, dashboard_subject, home_subject
 from cdtt.geo.models import AdminUnit, Village
+from cdtt.quality.selectors import flagged_shares, may_leave_out
 from cdtt.targets.selectors import period_chosen
 
 
@@ -96,10 +97,12 @@ def scorecard(request: HttpRequest, unit_id: int) -> HttpResponse:
     context = _dashboard(request, subject)[1]
     context["printed"] = timezone.localtime()
     if isinstance(subject, AdminUnit):
-        from cdtt.quality.selectors import flagged_shares
-
         period = context["period"]
         context["flagged"] = flagged_shares(user=request.user, unit=subject, start=period.start, end=period.end)
+    # The same switch as the dashboard's: the figures without the records of open (unreviewed) flags.
+    context["left_out"] = context["dashboard"].progress_figures[1]
+    context["can_leave_out"] = may_leave_out(request.user)
+    context["without_flagged"] = dashboard_panels.WITHOUT_FLAGGED
     return render(request, "dashboards/scorecard.html", context)
 
 

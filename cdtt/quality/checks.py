@@ -12,7 +12,8 @@ cheap (issue 19: at most 20% on the cost of recording, measured by ``bench/bench
 - back-dating looks only at a record dated before the current month (a report is approved after its
   period, so a record of this month cannot fall in an approved period in practice; the edge of a report
   approved early is left to the officers), and reads the place's approved reports of that month once per
-  process and ``RULES_TTL`` (kept beside the rules, like the eligible population).
+  process and ``RULES_TTL`` (kept beside the rules, like the eligible population); what another node let
+  through in those seconds after an approval, the daily job's ``sweep_backdating`` flags.
 
 The rule rows are read once per process and kept as long as the counting rules (``engine.rules()``): a
 catalogue change or ``engine.forget_rules`` drops both at once.
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -466,3 +468,66 @@ def _approved_reports(commune_id: int, village_id: int | None, month: datetime.d
         )
         for r in rows
     ]
+
+
+def sweep_backdating(*, since: datetime.datetime | None = None, progress: Callable[[str], None] | None = None) -> int:
+    """The daily job's half of the back-dating rule: records entered after their period's report was approved.
+
+    Each process reads a place's approved reports once per ``RULES_TTL`` (see ``_Cache.approved``), so a
+    record entered on another app node in the seconds after an approval passes its own check unflagged. This
+    sweep closes that window: for every report approved since ``since`` (default: two days ago, so that one
+    missed run is caught up), the records of its place and period entered after the approval and named by
+    no back-dating flag yet (open or reviewed) raise or join the report's flag, exactly as the record's own
+    check would have. Returns the number of records flagged."""
+    from cdtt.activities.models import Activity
+    from cdtt.geo.models import UnitKind
+    from cdtt.reports.models import Report, ReportStatus
+
+    conf = rule("backdating")
+    if not conf.active:
+        return 0
+    since = since or timezone.now() - datetime.timedelta(days=2)
+    reports = (
+        Report.objects.filter(status=ReportStatus.APPROVED, decided_at__gte=since)
+        .filter(Q(village__isnull=False) | Q(unit__kind=UnitKind.COMMUNE))
+        .select_related("period", "village")
+        .order_by("pk")
+    )
+    flagged = 0
+    for report in reports:
+        rows = Activity.objects.filter(
+            voided_at__isnull=True,
+            recorded_at__gt=report.decided_at,
+            occurred_on__gte=report.period.start,
+            occurred_on__lte=report.period.end,
+        ).exclude(quality_flags__rule="backdating")
+        rows = (
+            rows.filter(village_id=report.village_id) if report.village_id else rows.filter(commune_id=report.unit_id)
+        )
+        found = [
+            (
+                Finding(
+                    rule="backdating",
+                    key=f"backdating:rep{report.pk}",
+                    day=day,
+                    numbers={
+                        "report_id": report.pk,
+                        "period": str(report.period),
+                        "approved_on": timezone.localdate(report.decided_at).isoformat(),
+                    },
+                    unit_id=commune,
+                    village_id=village,
+                ),
+                pk,
+            )
+            for pk, day, commune, village in rows.values_list("pk", "occurred_on", "commune_id", "village_id")
+        ]
+        if found:
+            with transaction.atomic():
+                _raise(found)
+            flagged += len(found)
+            if progress is not None:
+                progress(
+                    f"backdating: report {report.pk} ({report.period}): {len(found)} record(s) entered after approval"
+                )
+    return flagged

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from django.db.models import Case, Count, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from cdtt.access.permissions import Perm
@@ -23,6 +24,15 @@ class FlagFilters:
     village_id: int | None = None
     status: str = ""  # a FlagStatus value, or "" for all
     rule: str = ""  # a RuleCode value, or "" for all
+
+
+_records_of_flag = (
+    Flag.records.through.objects.filter(flag_id=OuterRef("pk"))
+    .order_by()
+    .values("flag_id")
+    .annotate(n=Count("activity_id"))
+    .values("n")  # type: ignore[misc]  # django-stubs does not see annotations on an auto-created through model
+)
 
 
 def flag_list(*, user: Any, filters: FlagFilters | None = None) -> QuerySet[Flag]:
@@ -41,7 +51,9 @@ def flag_list(*, user: Any, filters: FlagFilters | None = None) -> QuerySet[Flag
         rows = rows.filter(rule=filters.rule)
     return (
         rows.select_related("unit", "village", "indicator")
-        .annotate(record_count=Count("records"))
+        # A correlated count, not Count("records"): an aggregate would make the paginator's COUNT group every
+        # flag under a province by its records; a subquery is dropped from the COUNT and run for one page only.
+        .annotate(record_count=Coalesce(Subquery(_records_of_flag, output_field=IntegerField()), 0))
         .annotate(waiting=Case(When(status=FlagStatus.OPEN, then=Value(0)), default=Value(1)))
         .order_by("waiting", "-created_at", "-id")
     )
@@ -174,10 +186,16 @@ class FlaggedContribution:
     by_indicator: dict[int, int] = field(default_factory=dict)  # what they add to each activity indicator
 
 
+def may_leave_out(user: Any) -> bool:
+    """Whether the user may ask for figures without the records under open flags (``flagged_contribution``)."""
+    return scope_for(user).has(Perm.LEAVE_OUT_FLAGGED)
+
+
 def flagged_contribution(*, user: Any, subject: AdminUnit | Village, period: Any) -> FlaggedContribution | None:
     """What the records under review add to the subject's figures of the period, per indicator: the
     activities (not voided, dated in the period, recorded in the subject's villages or communes) named by
-    an open flag the user may read. One grouped query; None for a user who may not read flags.
+    an open flag in the user's units. One grouped query; None for a user who may not ask for it
+    (``may_leave_out``: officers and leaders; the flags' records stay with those who read flags).
 
     Each group (kind, platform, outcome) is counted by the progress engine's own activity rules, so what is
     taken off is exactly what the engine added to the cells: one per record for a count, the people (or
@@ -186,11 +204,11 @@ def flagged_contribution(*, user: Any, subject: AdminUnit | Village, period: Any
     from cdtt.activities.models import Activity
     from cdtt.progress import engine
 
-    if not scope_for(user).has(Perm.VIEW_QUALITY):
+    scope = scope_for(user)
+    if not scope.has(Perm.LEAVE_OUT_FLAGGED):
         return None
-    under_review = Flag.records.through.objects.filter(
-        flag__in=Flag.objects.filter(visible_q(user), status=FlagStatus.OPEN)
-    ).values("activity_id")
+    open_in_scope = Flag.objects.filter(scope.q(Perm.LEAVE_OUT_FLAGGED, commune="unit"), status=FlagStatus.OPEN)
+    under_review = Flag.records.through.objects.filter(flag__in=open_in_scope).values("activity_id")
     rows = Activity.objects.filter(
         pk__in=under_review, voided_at__isnull=True, occurred_on__gte=period.start, occurred_on__lte=period.end
     )

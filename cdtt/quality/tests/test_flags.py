@@ -350,3 +350,62 @@ def test_the_dashboard_without_flagged_records_keeps_its_scope(
     assert Client().get(api, headers=bearer(users.outsider)).status_code == 404
     member_api = f"/api/v1/dashboards/villages/{tree.v1.pk}?without_flagged=true"
     assert Client().get(member_api, headers=bearer(users.team_member)).json()["flagged_left_out"] is None
+
+
+def test_the_unit_page_counts_each_flags_records_without_grouping_the_whole_list(
+    flag: Flag, tree: Tree, users: Users, signed_in: Callable[[str], Client]
+) -> None:
+    """The list shows each flag's record count; the paginator's COUNT stays a plain count (an aggregate over
+    the records would group every flag under a province by its records, on every page view)."""
+    assert post_session(users.team_member, tree.v1.pk, 20_000).status_code == 201
+    assert flag.records.count() == 2  # the second session joined the open flag of the same village
+    officer = signed_in("commune_officer")
+    with CaptureQueriesContext(connection) as queries:
+        listing = officer.get(reverse("quality:unit", args=[tree.c1.pk]))
+    assert listing.status_code == 200
+    (row,) = [flag for flag, _summary in listing.context["rows"]]
+    assert row.record_count == 2
+    counts = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "quality_flag"')
+    ]
+    assert len(counts) == 1 and "GROUP BY" not in counts[0] and "quality_flag_records" not in counts[0]
+
+
+def test_the_scorecard_prints_the_figures_without_the_records_under_open_flags(
+    flag: Flag, tree: Tree, users: Users, signed_in: Callable[[str], Client]
+) -> None:
+    """The leader's scorecard has the dashboard's switch: its targets table without the records of open flags,
+    saying how many it left out. The leader, who reads aggregates only (never a flag's records), may ask for it."""
+    from cdtt.catalog.models import Indicator
+    from cdtt.targets.models import Target
+    from cdtt.targets.periods import calendar_period
+
+    assert post_session(users.team_member, tree.v1.pk, 5).status_code == 201  # within the village: not flagged
+    year = calendar_period("year", timezone.localdate().year)
+    people = Indicator.objects.get(code="propaganda_people")
+    Target.objects.create(unit=tree.c1, indicator=people, period=year, value=20_000)
+    url = reverse("dashboards:scorecard", args=[tree.c1.pk]) + f"?period={year.pk}"
+
+    def achieved(response: Any) -> Any:
+        (figure,) = [f for f in response.context["dashboard"].targeted_shown if f.indicator == people]
+        return figure.achieved
+
+    leader = signed_in("leader")
+    full = leader.get(url)
+    assert full.status_code == 200 and achieved(full) == 10_005 and full.context["left_out"] is None
+    assert 'name="bo_co"' in full.content.decode()
+    without = leader.get(url + "&bo_co=1")
+    assert achieved(without) == 5 and without.context["left_out"].records == 1
+    page = without.content.decode()
+    assert "không tính 1 bản ghi đang bị cảnh báo" in page and 'name="bo_co" value="1" checked' in page
+    # Scope is the dashboard's: anonymous to the sign-in page, no role 403, another unit 404.
+    assert Client().get(url + "&bo_co=1").status_code == 302
+    assert signed_in("nobody").get(url + "&bo_co=1").status_code == 403
+    assert signed_in("outsider").get(url + "&bo_co=1").status_code == 404
+    # The leader still cannot open the flags themselves (their records name households).
+    assert leader.get(reverse("quality:unit", args=[tree.c1.pk])).status_code == 403
+    # A team member reads the village's figures whole: no switch for them.
+    member = signed_in("team_member").get(reverse("dashboards:village", args=[tree.v1.pk]) + "?bo_co=1")
+    assert "bo_co=1" not in member.content.decode()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -213,6 +214,44 @@ def test_a_record_for_a_period_whose_report_was_approved_is_flagged(catalogue: N
     late, _new = activity_record(actor=users.team_member, data=session(tree.v1, people=5, day=last))
     flag = Flag.objects.get(rule="backdating")
     assert flag.numbers["period"] == str(period) and list(flag.records.all()) == [late]
+
+
+def test_the_daily_sweep_flags_what_another_node_let_through_in_the_seconds_after_an_approval(
+    catalogue: None, tree: Tree, users: Users
+) -> None:
+    """Each process keeps a place's approved reports for ``RULES_TTL``: a node that read them just before the
+    approval lets a back-dated record through. The daily job finds it: once, joining the report's flag."""
+    today = timezone.localdate()
+    last = today.replace(day=1) - datetime.timedelta(days=1)
+    period = calendar_period("month", last.year, last.month)
+    before, _new = activity_record(actor=users.team_member, data=session(tree.v1, people=5, day=last))
+    report = Report.objects.create(
+        period=period, level=Level.VILLAGE, village=tree.v1, unit=None, reviewer=tree.c1,
+        status=ReportStatus.APPROVED, due_on=today, decided_at=timezone.now(),
+    )  # fmt: skip
+    # This process read the village's approved reports before the approval (the first record's check).
+    late, _new = activity_record(actor=users.team_member, data=session(tree.v1, people=7, day=last))
+    voided, _new = activity_record(actor=users.team_member, data=session(tree.v1, people=9, day=last))
+    type(voided).objects.filter(pk=voided.pk).update(voided_at=timezone.now())
+    elsewhere, _new = activity_record(actor=users.commune_officer, data=session(tree.v2, people=5, day=last))
+    assert not Flag.objects.exists()  # the window: nothing was flagged on the way in
+
+    out: list[str] = []
+    assert checks.sweep_backdating(progress=out.append) == 1
+    flag = Flag.objects.get(rule="backdating")
+    assert list(flag.records.all()) == [late]  # not the one before the approval, the voided one, another village
+    assert (flag.unit_id, flag.village_id, flag.key) == (tree.c1.pk, tree.v1.pk, f"backdating:rep{report.pk}")
+    assert flag.numbers["period"] == str(period) and out
+    assert checks.sweep_backdating() == 0  # run again: nothing more
+    flag.status = FlagStatus.CORRECTED
+    flag.save()
+    assert checks.sweep_backdating() == 0 and Flag.objects.count() == 1  # a reviewed record is not raised again
+    # The daily command runs it beside the outliers.
+    printed = io.StringIO()
+    call_command("check_quality", stdout=printed)
+    assert "backdating: 0 record(s)" in printed.getvalue()
+    assert Flag.objects.count() == 1
+    del before, elsewhere
 
 
 # -- outlier -------------------------------------------------------------------------------------------

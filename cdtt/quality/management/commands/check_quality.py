@@ -1,4 +1,5 @@
-"""python manage.py check_quality: the daily data-quality job (the statistical rules: outliers).
+"""python manage.py check_quality: the daily data-quality job (the statistical rules: outliers; and the
+back-dated records that passed their own check in the seconds after a report's approval).
 
 Run it daily from cron or a systemd timer, after the night's sync. It reads the progress cells only and
 prints a line per indicator; running it twice raises nothing more (an open flag is joined, not repeated).
@@ -11,6 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from cdtt.quality.checks import sweep_backdating
 from cdtt.quality.outliers import check_outliers
 
 
@@ -31,3 +33,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"outliers: {result.indicators} indicators, {result.units:,} unit-months checked, {result.flags} flag(s)"
         )
+        late = sweep_backdating(progress=lambda line: self.stdout.write(line, ending="\n"))
+        self.stdout.write(f"backdating: {late} record(s) entered after their period's report was approved")
