@@ -33,7 +33,7 @@ from cdtt.dashboards import charts
 from cdtt.dashboards.selectors import Dashboard, amount
 from cdtt.difficulties.selectors import OpenCounts, open_difficulties
 from cdtt.geo.models import Village
-from cdtt.quality.selectors import may_leave_out
+from cdtt.quality.selectors import WITHOUT_FLAGGED, may_leave_out
 from cdtt.reports.selectors import late_reports
 from cdtt.training.selectors import coverage_of
 
@@ -56,10 +56,6 @@ def _open_flags(dashboard: Dashboard) -> Any:
             user=dashboard.user, subject=dashboard.subject, period=dashboard.period
         )
     return dashboard.__dict__["_open_flags"]
-
-
-# The query parameter that shows the progress panel without the records of open data-quality flags.
-WITHOUT_FLAGGED = "bo_co"
 
 
 def progress_panel(dashboard: Dashboard) -> Panel | None:

@@ -186,6 +186,11 @@ class FlaggedContribution:
     by_indicator: dict[int, int] = field(default_factory=dict)  # what they add to each activity indicator
 
 
+# The query parameter of the pages (dashboards, scorecard, report) that show figures without the records
+# under open flags.
+WITHOUT_FLAGGED = "bo_co"
+
+
 def may_leave_out(user: Any) -> bool:
     """Whether the user may ask for figures without the records under open flags (``flagged_contribution``)."""
     return scope_for(user).has(Perm.LEAVE_OUT_FLAGGED)

@@ -8,11 +8,13 @@ import calendar
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import Count, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +26,13 @@ from cdtt.difficulties.models import Difficulty
 from cdtt.geo.models import AdminUnit, UnitKind, Village
 from cdtt.progress.models import Level
 from cdtt.progress.selectors import place_key, values
-from cdtt.quality.selectors import open_flags
+from cdtt.quality.selectors import (
+    WITHOUT_FLAGGED,
+    FlaggedContribution,
+    flagged_contribution,
+    may_leave_out,
+    open_flags,
+)
 from cdtt.reports.models import (
     EDITABLE,
     Report,
@@ -908,6 +916,32 @@ class DetailPage:
     flags: Any
     flags_unit: int | None
     consolidated: bool
+    # ``?bo_co=1``: the numbers without what the records under open data-quality flags add to them.
+    can_leave_out: bool = False
+    left_out: FlaggedContribution | None = None
+    leave_out_url: str = ""  # a unit's report: its dashboard without the flagged records
+
+
+def _without_flagged(user: Any, subject: Subject, report: Report, rows: list[Row]) -> tuple[list[Row], Any]:
+    """The rows less what the records under open flags add: in the period, the period's flagged records; in the
+    year to date, the year's up to the period's end. Only activity indicators change (flags name activities)."""
+    period = report.period
+    in_period = flagged_contribution(user=user, subject=subject, period=period)
+    if in_period is None:
+        return rows, None
+    year = SimpleNamespace(start=period.start.replace(month=1, day=1), end=period.end)
+    to_date = flagged_contribution(user=user, subject=subject, period=year) or FlaggedContribution()
+    shown = []
+    for row in rows:
+        less, less_to_date = in_period.by_indicator.get(row.indicator, 0), to_date.by_indicator.get(row.indicator, 0)
+        if less or less_to_date:
+            row = replace(
+                row,
+                in_period=max(Decimal(0), row.in_period - less),
+                cumulative=max(Decimal(0), row.cumulative - less_to_date),
+            )
+        shown.append(row)
+    return shown, in_period
 
 
 def _report_difficulties(user: Any, report: Report) -> list[Any]:
@@ -917,14 +951,24 @@ def _report_difficulties(user: Any, report: Report) -> list[Any]:
     return list(Difficulty.objects.filter(visible, source_report=report).order_by("created_at")[:20])
 
 
-def report_detail_page(*, user: Any, report_id: Any, today: datetime.date | None = None) -> DetailPage:
+def report_detail_page(
+    *, user: Any, report_id: Any, today: datetime.date | None = None, without_flagged: bool = False
+) -> DetailPage:
     """One report as its page shows it to ``user`` (a 404 when they may not read it): the numbers, frozen or
-    live, the organisation section, the history, what the user may do, the difficulties and open flags."""
+    live, the organisation section, the history, what the user may do, the difficulties and open flags; with
+    ``without_flagged`` (for who may ask), the numbers less what the records under open flags add."""
     report = report_get(user, report_id)
     subject: Subject = report.subject  # type: ignore[assignment]
     today = today or timezone.localdate()
     can_write, can_review = may_write(user, report), may_review(user, report)
     rows = report_rows(report)
+    # A village's report counts its records directly, so its numbers can leave the flagged ones out; a unit's
+    # consolidates approved reports below (the rest is "pending"), so its page links to the unit's dashboard,
+    # which leaves them out of the live figures.
+    direct = report.village_id is not None
+    left_out = None
+    if without_flagged and direct:
+        rows, left_out = _without_flagged(user, subject, report, rows)
     info = live_rows(subject, report.period)[1] if not report.is_sent and report.unit_id else None
     numbered = list(enumerate(rows, start=1))
     late = not report.is_sent and today > report.due_on and is_required(report.period, province_of(subject))
@@ -948,6 +992,13 @@ def report_detail_page(*, user: Any, report_id: Any, today: datetime.date | None
         flags=open_flags(user=user, subject=subject, period=report.period),
         flags_unit=report.unit_id or (report.village.commune_id if report.village else None),
         consolidated=bool(report.unit_id),
+        can_leave_out=direct and may_leave_out(user),
+        left_out=left_out,
+        leave_out_url=(
+            reverse("dashboards:unit", args=[report.unit_id]) + f"?period={report.period_id}&{WITHOUT_FLAGGED}=1"
+            if report.unit_id and not direct and may_leave_out(user)
+            else ""
+        ),
     )
 
 

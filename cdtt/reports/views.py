@@ -16,6 +16,7 @@ from cdtt.access.decorators import requires
 from cdtt.access.permissions import Perm
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.geo.models import UnitKind
+from cdtt.quality.selectors import WITHOUT_FLAGGED
 from cdtt.reports import exports, selectors, services
 from cdtt.reports.models import Report
 from cdtt.targets.models import Period
@@ -64,7 +65,9 @@ def detail(request: HttpRequest, report_id: int) -> HttpResponse:
     """One report: the reporter writes and submits it; the reviewer approves, returns or reopens it."""
     if request.method == "POST":
         return _act(request, selectors.report_get(request.user, report_id))
-    page = selectors.report_detail_page(user=request.user, report_id=report_id)
+    page = selectors.report_detail_page(
+        user=request.user, report_id=report_id, without_flagged=request.GET.get(WITHOUT_FLAGGED) == "1"
+    )
     report = page.report
     tree_url = reverse("reports:unit", args=[report.unit_id]) + f"?period={report.period_id}" if report.unit_id else ""
     return render(request, "reports/detail.html", {**_context(page), "tree_url": tree_url})

@@ -409,3 +409,44 @@ def test_the_scorecard_prints_the_figures_without_the_records_under_open_flags(
     # A team member reads the village's figures whole: no switch for them.
     member = signed_in("team_member").get(reverse("dashboards:village", args=[tree.v1.pk]) + "?bo_co=1")
     assert "bo_co=1" not in member.content.decode()
+
+
+def test_a_report_shows_its_numbers_without_the_records_under_open_flags(
+    flag: Flag, tree: Tree, users: Users, signed_in: Callable[[str], Client]
+) -> None:
+    """A village's report page has the same switch: each activity indicator less what the open flags' records
+    add, in the period and in the year to date, saying how many records it left out. A commune's report
+    (consolidated from the approved reports below) links to the commune's dashboard, which leaves them out."""
+    from cdtt.reports.models import Report
+    from cdtt.targets.periods import calendar_period
+
+    assert post_session(users.team_member, tree.v1.pk, 5).status_code == 201  # within the village: not flagged
+    today = timezone.localdate()
+    year = calendar_period("year", today.year)
+    report = Report.objects.create(
+        period=year, level=Level.VILLAGE, village=tree.v1, unit=None, reviewer=tree.c1, due_on=today
+    )
+    url = reverse("reports:detail", args=[report.pk])
+
+    def people(response: Any) -> tuple[Any, Any]:
+        (row,) = [row for row in response.context["rows"] if row.code == "propaganda_people"]
+        return row.in_period, row.cumulative
+
+    officer = signed_in("commune_officer")
+    full = officer.get(url)
+    assert people(full) == (10_005, 10_005) and full.context["left_out"] is None
+    assert "?bo_co=1" in full.content.decode()
+    without = officer.get(url + "?bo_co=1")
+    assert people(without) == (5, 5) and without.context["left_out"].records == 1
+    assert "không tính 1 bản ghi đang bị cảnh báo" in without.content.decode()
+    assert without.context["flags"].total == 1  # the flags are still shown beside the figure
+    # Scope stays the report's: anonymous to the sign-in page, no role 403, another unit 404.
+    assert Client().get(url + "?bo_co=1").status_code == 302
+    assert signed_in("nobody").get(url + "?bo_co=1").status_code == 403
+    assert signed_in("outsider").get(url + "?bo_co=1").status_code == 404
+
+    commune = Report.objects.create(period=year, level=Level.COMMUNE, unit=tree.c1, reviewer=tree.p1, due_on=today)
+    page = officer.get(reverse("reports:detail", args=[commune.pk]) + "?bo_co=1")
+    assert page.context["left_out"] is None  # its numbers are the approved reports' below
+    dashboard = reverse("dashboards:unit", args=[tree.c1.pk]) + f"?period={year.pk}&amp;bo_co=1"
+    assert dashboard in page.content.decode()

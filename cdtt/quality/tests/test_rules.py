@@ -298,7 +298,8 @@ def test_the_daily_job_flags_a_month_far_from_the_villages_history_and_its_neigh
 def test_the_command_prints_its_progress(catalogue: None, tree: Tree, capsys: Any) -> None:
     call_command("check_quality", "--month", "2026-06")
     printed = capsys.readouterr().out
-    assert "propaganda_people: 0 flag(s)" in printed and printed.strip().endswith("0 flag(s)")
+    assert "propaganda_people: 0 flag(s)" in printed and "unit-months checked, 0 flag(s)" in printed
+    assert printed.strip().endswith("backdating: 0 record(s) entered after their period's report was approved")
 
 
 def test_a_rule_switched_off_raises_nothing(catalogue: None, tree: Tree, users: Users) -> None:
