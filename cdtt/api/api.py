@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.operation import Operation
 
 from cdtt.access.decorators import public
 from cdtt.access.permissions import Perm
@@ -17,11 +18,42 @@ from cdtt.access.scope import scope_for
 from cdtt.accounts.lockout import wait_minutes
 from cdtt.accounts.services import token_create
 from cdtt.api.auth import API_AUTH, api_requires
+from cdtt.api.progress import router as progress_router
 from cdtt.core.errors import DomainError
+from cdtt.dashboards import api as dashboards_api
+from cdtt.difficulties import api as difficulties_api
 from cdtt.geo import selectors as geo_selectors
 from cdtt.geo import services as geo_services
+from cdtt.households import api as households_api
+from cdtt.notices import api as notices_api
+from cdtt.official import api as official_api
+from cdtt.practices import api as practices_api
+from cdtt.privacy import api as privacy_api
+from cdtt.quality import api as quality_api
+from cdtt.reports import api as reports_api
+from cdtt.sync import api as sync_api
+from cdtt.teams import api as teams_api
+from cdtt.training import api as training_api
 
-api = NinjaAPI(
+# Operation ids are part of the published contract (clients generated from the OpenAPI document name their methods
+# after them). Ninja derives them from the endpoint's module; endpoints that moved into their app's api.py keep the
+# id of the module they were first published from.
+PUBLISHED_MODULE = {
+    "cdtt.households.api": "cdtt.api.households",
+    "cdtt.reports.api": "cdtt.api.reports",
+    "cdtt.sync.api": "cdtt.api.sync",
+    "cdtt.teams.api": "cdtt.api.teams",
+    "cdtt.training.api": "cdtt.api.training",
+}
+
+
+class CdttAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        module = operation.view_func.__module__
+        return (PUBLISHED_MODULE.get(module, module) + "_" + operation.view_func.__name__).replace(".", "_")
+
+
+api = CdttAPI(
     title="CDTT API",
     version="1",
     description="API của nền tảng Tổ công nghệ số cộng đồng. Xác thực bằng Bearer token lấy từ /api/v1/auth/token.",
@@ -291,56 +323,23 @@ def village_retire(request: HttpRequest, village_id: int, payload: VillageRetire
 
 __all__ = ["HttpError", "api"]
 
-
-from cdtt.api.teams import router as teams_router  # noqa: E402  (endpoints are registered after the API exists)
-
-api.add_router("/", teams_router)
-
-from cdtt.api.households import router as households_router  # noqa: E402
-
-api.add_router("/", households_router)
-
-from cdtt.privacy.api import router as privacy_router  # noqa: E402
-
-api.add_router("/", privacy_router)
-
-from cdtt.api.progress import router as progress_router  # noqa: E402
-
-api.add_router("/", progress_router)
-
-from cdtt.api.sync import router as sync_router  # noqa: E402
-
-api.add_router("/", sync_router)
-
-from cdtt.api.reports import router as reports_router  # noqa: E402
-
-api.add_router("/", reports_router)
-
-from cdtt.practices.api import announcements_router  # noqa: E402
-from cdtt.practices.api import router as practices_router  # noqa: E402
-
-api.add_router("/", practices_router)
-api.add_router("/", announcements_router)
-
-from cdtt.notices.api import router as notices_router  # noqa: E402
-
-api.add_router("/", notices_router)
-
-from cdtt.difficulties.api import router as difficulties_router  # noqa: E402
-
-api.add_router("/", difficulties_router)
-from cdtt.dashboards.api import router as dashboards_router  # noqa: E402
-
-api.add_router("/", dashboards_router)
-
-from cdtt.api.training import router as training_router  # noqa: E402
-
-api.add_router("/", training_router)
-
-from cdtt.official.api import router as official_router  # noqa: E402
-
-api.add_router("/", official_router)
-
-from cdtt.quality.api import router as quality_router  # noqa: E402
-
-api.add_router("/", quality_router)
+# Every app owns its endpoints in its own ``api.py``; they are mounted here in this order, which is the order of
+# the OpenAPI document's paths and of URL matching.
+ROUTERS = (
+    teams_api.router,
+    households_api.router,
+    privacy_api.router,
+    progress_router,
+    sync_api.router,
+    reports_api.router,
+    practices_api.router,
+    practices_api.announcements_router,
+    notices_api.router,
+    difficulties_api.router,
+    dashboards_api.router,
+    training_api.router,
+    official_api.router,
+    quality_api.router,
+)
+for _router in ROUTERS:
+    api.add_router("/", _router)
