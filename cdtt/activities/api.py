@@ -117,23 +117,8 @@ def _platform_id(code: str | None) -> int | None:
 def activity_create(request: HttpRequest, payload: ActivityBody) -> Any:
     """Record an activity. Sending the same UUID again returns the first record (200), never a second one;
     the same UUID with other content is 409."""
-    data = ActivityIn(
-        kind=payload.kind,
-        occurred_on=payload.occurred_on,
-        uuid=payload.uuid,
-        household_id=payload.household_id,
-        resident_id=payload.resident_id,
-        village_id=payload.village_id,
-        commune_id=payload.commune_id,
-        platform_id=_platform_id(payload.platform),
-        outcome_id=payload.outcome_id,
-        channel=payload.channel,
-        people_reached=payload.people_reached,
-        households_reached=payload.households_reached,
-        note=payload.note,
-        latitude=payload.latitude,
-        longitude=payload.longitude,
-    )
+    # The body is the service's ActivityIn with the platform by its code.
+    data = ActivityIn(**payload.model_dump(exclude={"platform"}), platform_id=_platform_id(payload.platform))
     try:
         activity, created = activity_record(actor=request.user, data=data, request=request)
     except VersionConflict as exc:
