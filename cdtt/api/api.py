@@ -119,4 +119,4 @@ ROUTERS = (
     quality_api.router,
 )
 for _router in ROUTERS:
-    api.add_router("/", _router)
+    api.add_router("", _router)
