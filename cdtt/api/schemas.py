@@ -7,6 +7,11 @@ from typing import Any
 from ninja import Schema
 
 
+class ErrorOut(Schema):
+    # No docstring: it would become the schema's description in the OpenAPI document.
+    detail: str
+
+
 class FieldErrorOut(Schema):
     """A refused request: the Vietnamese message and, when one field is at fault, its name."""
 

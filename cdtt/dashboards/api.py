@@ -8,31 +8,21 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from cdtt.access.permissions import Perm
-from cdtt.access.scope import as_id
 from cdtt.api.auth import api_requires
 from cdtt.api.schemas import ERRORS
-from cdtt.core.errors import NotFound
 from cdtt.dashboards.selectors import DEFAULT_SORT, Dashboard, dashboard_subject
 from cdtt.geo.models import AdminUnit, Village
-from cdtt.progress import selectors as progress
-from cdtt.targets.models import Period
+from cdtt.progress.api import FigureOut, figure_out
+from cdtt.targets.api import period_or_current
 
 router = Router(tags=["dashboards"])
 
 
-class ProgressRowOut(Schema):
-    indicator: str
-    name: str
-    measure: str
-    achieved: Decimal
-    target: Decimal | None
-    percent: float | None
-    rank: int | None
-    of: int | None
+class ProgressRowOut(FigureOut):
+    pass  # the rows of progress/units/{unit_id}, under the name the OpenAPI document has published them
 
 
 class TrendMonthOut(Schema):
@@ -98,7 +88,6 @@ def _out(dashboard: Dashboard) -> dict[str, Any]:
     subject = dashboard.subject
     rows, _sort = dashboard.sorted_rows
     trend = dashboard.trend
-    coverage = dashboard.coverage
     figures, taken = dashboard.progress_figures
     return {
         "level": dashboard.level,
@@ -111,19 +100,7 @@ def _out(dashboard: Dashboard) -> dict[str, Any]:
         "end": dashboard.period.end,
         "indicator": dashboard.indicator.code if dashboard.indicator else None,
         "standing": list(dashboard.standing) if dashboard.standing else None,
-        "progress": [
-            {
-                "indicator": f.indicator.code,
-                "name": f.indicator.name,
-                "measure": f.indicator.measure,
-                "achieved": f.achieved,
-                "target": f.target,
-                "percent": f.percent,
-                "rank": f.rank,
-                "of": f.of,
-            }
-            for f in figures
-        ],
+        "progress": [figure_out(f) for f in figures],
         "flagged_left_out": taken.records if taken is not None else None,
         "trend": {
             "indicator": trend.indicator.code,
@@ -149,34 +126,15 @@ def _out(dashboard: Dashboard) -> dict[str, Any]:
             }
             for row in rows
         ],
-        "coverage": {
-            "villages": coverage.villages,
-            "villages_with_team": coverage.villages_with_team,
-            "teams": coverage.teams,
-            "members": coverage.members,
-            "groups": coverage.groups,
-            "households_in_groups": coverage.households_in_groups,
-            "households_counted": coverage.households_counted,
-            "team_coverage": coverage.team_coverage,
-            "group_coverage": coverage.group_coverage,
-        },
+        "coverage": dashboard.coverage,  # DashboardCoverageOut reads the dataclass's fields and properties
     }
-
-
-def _period(period_id: int | None) -> Period:
-    if period_id is None:
-        return progress.current_year_period()
-    period = Period.objects.filter(pk=as_id(period_id)).first()
-    if period is None:
-        raise NotFound(_("The period was not found."))
-    return period
 
 
 def _dashboard(request: HttpRequest, subject: AdminUnit | Village, period_id: int | None, **kwargs: Any) -> Any:
     dashboard = Dashboard(
         user=request.user,
         subject=subject,
-        period=_period(period_id),
+        period=period_or_current(period_id),
         indicator_by="code",
         today=timezone.localdate(),
         **kwargs,

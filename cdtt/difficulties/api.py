@@ -148,13 +148,7 @@ def difficulties_raise(request: HttpRequest, payload: RaiseIn) -> Any:
     """Raise a difficulty to the level above the caller's team or unit."""
     difficulty = services.difficulty_raise(
         actor=request.user,
-        data=DifficultyIn(
-            category=payload.category,
-            description=payload.description,
-            title=payload.title,
-            platform_id=payload.platform_id,
-            position=payload.position,
-        ),
+        data=DifficultyIn(**payload.model_dump()),
         request=request,
     )
     return Status(201, _out(difficulty_get(actor=request.user, difficulty_id=difficulty.pk), thread=True))

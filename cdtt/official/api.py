@@ -164,10 +164,7 @@ def official_history(request: HttpRequest, unit_id: int, indicator: str | None =
         "unit_id": unit.pk,
         "name": unit.name,
         "indicator": chosen.code if chosen else None,
-        "years": [
-            {"year": y.year, "before": y.before, "reported": y.reported, "total": y.total, "apportioned": y.apportioned}
-            for y in found.years
-        ],
+        "years": found.years,  # OfficialHistoryYearOut reads the dataclass's fields and its total
         "sources": [
             {
                 "old_unit_id": s.old_unit.pk,

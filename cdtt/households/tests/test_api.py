@@ -280,7 +280,7 @@ def test_the_right_user_is_served(signed_in: Callable[..., Client], world: World
 
 
 def test_every_households_operation_is_in_the_matrix() -> None:
-    from cdtt.api.households import router
+    from cdtt.households.api import router
 
     operations = {
         (method.lower(), route)

@@ -268,7 +268,7 @@ def test_the_right_user_is_served(signed_in: Callable[..., Client], world: World
 
 
 def test_every_teams_operation_is_in_the_matrix() -> None:
-    from cdtt.api.teams import router
+    from cdtt.teams.api import router
 
     operations = {
         (method.lower(), route)
