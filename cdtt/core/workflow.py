@@ -21,11 +21,12 @@ from django.utils.functional import Promise
 
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError
+from cdtt.core.models import WorkflowEvent
 
 M = TypeVar("M", bound=models.Model)
 
 # The history entry of one step: (the locked object, the actor, the step's event, its note, when).
-History = Callable[[Any, Any, str, str, datetime.datetime], None]
+History = Callable[[Any, Any, str, str, datetime.datetime], object]
 
 
 def locked(queryset: QuerySet[M], pk: Any) -> M:
@@ -36,6 +37,15 @@ def locked(queryset: QuerySet[M], pk: Any) -> M:
     writer of the same period or unit behind one another for nothing.
     """
     return queryset.select_for_update(of=("self",)).get(pk=pk)
+
+
+def event_record(
+    subject: models.Model, actor: Any, action: str, comment: str = "", at: datetime.datetime | None = None
+) -> WorkflowEvent:
+    """Add a line to the subject's history (its ``events``)."""
+    return WorkflowEvent.objects.create(
+        subject=subject, action=action, actor=actor, comment=comment, at=at or timezone.now()
+    )
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from cdtt.catalog.models import Indicator, Method
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, Forbidden, NotFound, VersionConflict
 from cdtt.core.text import clean_text
-from cdtt.core.workflow import Transition, Workflow, transition_apply
+from cdtt.core.workflow import Transition, Workflow, event_record, transition_apply
 from cdtt.core.workflow import locked as locked_row
 from cdtt.geo.models import AdminUnit, UnitKind, Village
 from cdtt.notices.models import NoticeKind
@@ -46,7 +46,6 @@ from cdtt.reports.models import (
     EDITABLE,
     Report,
     ReportDeadline,
-    ReportEvent,
     ReportPolicy,
     ReportStatus,
 )
@@ -608,43 +607,35 @@ def own_subjects(user: Any) -> list[Subject]:
 # -- the transitions ---------------------------------------------------------------------------------------
 
 
-def _event(report: Report, action: str, actor: Any, comment: str = "") -> None:
-    ReportEvent.objects.create(report=report, action=action, actor=actor, comment=comment)
-
-
-def _history(report: Report, actor: Any, action: str, comment: str, at: datetime.datetime) -> None:
-    _event(report, action, actor, comment)
-
-
 REPORT_FLOW = Workflow(
     name="report",
     queryset=lambda: Report.objects.select_related("period"),
     unit=lambda report: report.reviewer,
-    history=_history,
+    history=event_record,
     transitions={
         "submit": Transition(
             EDITABLE,
             gettext_lazy("This report has already been submitted."),
             ReportStatus.SUBMITTED,
-            ReportEvent.Action.SUBMITTED,
+            Report.EventAction.SUBMITTED,
         ),
         "approve": Transition(
             [ReportStatus.SUBMITTED],
             gettext_lazy("Only a submitted report can be approved or returned."),
             ReportStatus.APPROVED,
-            ReportEvent.Action.APPROVED,
+            Report.EventAction.APPROVED,
         ),
         "return": Transition(
             [ReportStatus.SUBMITTED],
             gettext_lazy("Only a submitted report can be approved or returned."),
             ReportStatus.RETURNED,
-            ReportEvent.Action.RETURNED,
+            Report.EventAction.RETURNED,
         ),
         "reopen": Transition(
             [ReportStatus.APPROVED],
             gettext_lazy("Only an approved report can be reopened."),
             ReportStatus.RETURNED,
-            ReportEvent.Action.REOPENED,
+            Report.EventAction.REOPENED,
         ),
     },
 )
@@ -687,7 +678,7 @@ def report_open(*, actor: Any, subject: Subject, period: Period, today: datetime
                 created_by=actor,
                 **where,
             )
-            _event(report, ReportEvent.Action.CREATED, actor)
+            event_record(report, actor, Report.EventAction.CREATED)
             audit_record(actor=actor, action="report.open", target=report, unit=report.reviewer, period=period.pk)
     except IntegrityError:  # opened at the same moment by a teammate
         return Report.objects.get(period=period, **where)
@@ -740,7 +731,7 @@ def report_save(
             locked.notes = clean_notes
         locked.version += 1
         locked.save()
-        _event(locked, ReportEvent.Action.SAVED, actor)
+        event_record(locked, actor, Report.EventAction.SAVED)
     return locked
 
 
