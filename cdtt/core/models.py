@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -125,6 +128,37 @@ class AuditEvent(models.Model):
     @property
     def action_label(self) -> str:
         return str(ACTION_LABELS.get(self.action, self.action))
+
+
+class WorkflowEvent(models.Model):
+    """One line of an object's history (a report, a post): what happened, who did it, the comment if any.
+
+    One model for every workflow, related generically: core knows none of the models whose history it keeps
+    (the apps sit above core), and a new workflow needs no new table. Each subject declares
+    ``events = GenericRelation(WorkflowEvent, related_query_name=...)`` (deleting it deletes its history) and
+    the labels of its actions as ``EventAction`` (the same code reads "Opened" on a report, "Drafted" on a post).
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("content_type", "object_id")
+    action = models.CharField(max_length=12)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    comment = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["content_type", "object_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}:{self.object_id} {self.action}"
+
+    def get_action_display(self) -> str:
+        """The action's label, from its subject's ``EventAction`` (as a ``choices`` field would give it)."""
+        model = ContentType.objects.get_for_id(self.content_type_id).model_class()
+        labels = dict(getattr(model, "EventAction", models.TextChoices).choices)
+        return str(labels.get(self.action, self.action))
 
 
 class JobRun(models.Model):

@@ -35,6 +35,35 @@ def nfc(value: str) -> str:
     return _SPACES.sub(" ", clean(value)).strip()
 
 
+def clean_text(
+    value: object,
+    *,
+    limit: int,
+    field: str | None = None,
+    required: str = "",
+    lines: bool = True,
+    label: str = "",
+) -> str:
+    """Free text typed by a person, as it is stored: cleaned as ``nfc`` does, refused when empty or too long.
+
+    ``lines`` keeps the line breaks of prose (each line is tidied on its own; what is around the text is trimmed);
+    one-line fields (a name, a contact) have every run of spaces, line breaks included, made one space.
+    ``required`` is the message for an empty text (empty is allowed without it). ``label`` names the text in
+    the too-long message ("The comment is too long ..."); without it the message says "The text".
+    """
+    raw = str(value or "")
+    text = "\n".join(nfc(line) for line in raw.splitlines()).strip() if lines else nfc(raw)
+    if required and not text:
+        raise DomainError(required, field=field)
+    if len(text) > limit:
+        if label:
+            message = _("%(field)s is too long (at most %(n)s characters).") % {"field": label, "n": limit}
+        else:
+            message = _("The text is too long (at most %(n)d characters).") % {"n": limit}
+        raise DomainError(message, field=field)
+    return text
+
+
 def fold(value: str) -> str:
     """Return ``value`` lower-cased without diacritics: "Thành phố Hà Nội" -> "thanh pho ha noi"."""
     decomposed = unicodedata.normalize("NFD", value.translate(_FOLD_EXTRA))

@@ -26,6 +26,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import Scope, as_id, holders, scope_for
@@ -33,7 +34,9 @@ from cdtt.accounts.models import User
 from cdtt.catalog.models import Platform
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, Forbidden, NotFound
-from cdtt.core.text import nfc
+from cdtt.core.text import clean_text, nfc
+from cdtt.core.workflow import Transition, Workflow, transition_apply
+from cdtt.core.workflow import locked as locked_row
 from cdtt.difficulties.images import clean_image
 from cdtt.difficulties.models import (
     UNRESOLVED,
@@ -179,12 +182,7 @@ class DifficultyIn:
 
 
 def _text(raw: str, *, field: str, required_message: str) -> str:
-    text = "\n".join(nfc(line) for line in (raw or "").strip().splitlines()).strip()
-    if not text:
-        raise DomainError(required_message, field=field)
-    if len(text) > MAX_TEXT:
-        raise DomainError(_("The text is too long (at most %(n)d characters).") % {"n": MAX_TEXT}, field=field)
-    return text
+    return clean_text(raw, limit=MAX_TEXT, field=field, required=required_message)
 
 
 def _photos(uploads: Sequence[UploadedFile]) -> list[Any]:
@@ -305,12 +303,35 @@ def _name(user: Any) -> str:
     return (getattr(user, "full_name", "") or getattr(user, "username", "")) if user is not None else ""
 
 
-def _locked(difficulty: Difficulty) -> Difficulty:
-    return (
-        Difficulty.objects.select_for_update(of=("self",))
-        .select_related("unit", "village", "handler_unit__parent")
-        .get(pk=difficulty.pk)
-    )
+def _history(difficulty: Difficulty, actor: Any, event: str, body: str, at: datetime.datetime) -> None:
+    _event(difficulty, actor, event, body, at)
+
+
+DIFFICULTY_FLOW = Workflow(
+    name="difficulty",
+    queryset=lambda: Difficulty.objects.select_related("unit", "village", "handler_unit__parent"),
+    unit=lambda difficulty: difficulty.unit,
+    history=_history,
+    transitions={
+        "assign": Transition(
+            WAITING, gettext_lazy("Only a difficulty waiting for an answer can be assigned."), None, "assign"
+        ),
+        # the answer is a message of its own in the thread, not an event line
+        "answer": Transition(WAITING, gettext_lazy("This difficulty is not waiting for an answer."), Status.ANSWERED),
+        "resolve": Transition(
+            UNRESOLVED, gettext_lazy("This difficulty is already resolved."), Status.RESOLVED, "resolve"
+        ),
+        "reopen": Transition(
+            (Status.ANSWERED, Status.RESOLVED),
+            gettext_lazy("Only an answered or resolved difficulty can be reopened."),
+            Status.REOPENED,
+            "reopen",
+        ),
+        # moving up records its own event and notices (the overdue command moves difficulties up too)
+        "escalate": Transition(WAITING, gettext_lazy("Only a difficulty waiting for an answer can be passed up.")),
+        "due": Transition(UNRESOLVED, gettext_lazy("This difficulty is already resolved."), None, "due"),
+    },
+)
 
 
 def _require_handler(actor: Any, difficulty: Difficulty) -> Scope:
@@ -340,18 +361,17 @@ def difficulty_assign(
     """Give a waiting difficulty to one officer of the handling unit."""
     _require_handler(actor, difficulty)
     now = now or timezone.now()
-    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-        current = _locked(difficulty)
-        if current.status not in WAITING:
-            raise DomainError(_("Only a difficulty waiting for an answer can be assigned."))
+
+    def assign(current: Difficulty) -> dict[str, Any]:
         assignee = assignee_choices(current).filter(pk=as_id(assignee_id)).first()
         if assignee is None:
             raise DomainError(_("Choose an officer of the unit handling the difficulty."), field="assignee")
         current.assignee = assignee
-        current.save(update_fields=["assignee", "updated_at"])
-        _event(current, actor, "assign", _("Assigned to %(who)s.") % {"who": _name(assignee)}, now)
+        return {"to": assignee.pk}
+
+    def tell_assignee(current: Difficulty) -> None:
         notify(
-            recipients=[assignee],
+            recipients=[current.assignee],
             kind=NoticeKind.DIFFICULTY_ASSIGNED,
             title=_("A difficulty was assigned to you: %(title)s") % {"title": current.title},
             body=_("Answer by %(day)s.") % {"day": current.due_on.strftime("%d/%m/%Y")},
@@ -359,10 +379,19 @@ def difficulty_assign(
             unit=current.handler_unit,
             now=now,
         )
-        audit_record(
-            actor=actor, action="difficulty.assign", target=current, unit=current.unit, request=request, to=assignee.pk
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return transition_apply(
+            DIFFICULTY_FLOW,
+            "assign",
+            actor=actor,
+            obj=difficulty,
+            at=now,
+            request=request,
+            note=lambda current: _("Assigned to %(who)s.") % {"who": _name(current.assignee)},
+            change=assign,
+            notify=tell_assignee,
         )
-    return current
 
 
 def difficulty_answer(
@@ -377,16 +406,14 @@ def difficulty_answer(
     _require_handler(actor, difficulty)
     body = _text(text, field="text", required_message=_("Write the answer."))
     now = now or timezone.now()
-    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-        current = _locked(difficulty)
-        if current.status not in WAITING:
-            raise DomainError(_("This difficulty is not waiting for an answer."))
-        current.status = Status.ANSWERED
+
+    def answer(current: Difficulty) -> None:
         current.answered_at = now
-        current.save(update_fields=["status", "answered_at", "updated_at"])
         DifficultyMessage.objects.create(
             difficulty=current, kind=MessageKind.ANSWER, author=actor, body=body, created_at=now
         )
+
+    def tell_raiser(current: Difficulty) -> None:
         notify(
             recipients=_raiser_side_users(current),
             kind=NoticeKind.DIFFICULTY_ANSWERED,
@@ -396,8 +423,18 @@ def difficulty_answer(
             unit=current.unit,
             now=now,
         )
-        audit_record(actor=actor, action="difficulty.answer", target=current, unit=current.unit, request=request)
-    return current
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return transition_apply(
+            DIFFICULTY_FLOW,
+            "answer",
+            actor=actor,
+            obj=difficulty,
+            at=now,
+            request=request,
+            change=answer,
+            notify=tell_raiser,
+        )
 
 
 def difficulty_resolve(
@@ -412,20 +449,11 @@ def difficulty_resolve(
     _require_raiser(actor, difficulty)
     now = now or timezone.now()
     note = nfc(text or "")[:MAX_TEXT]
-    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-        current = _locked(difficulty)
-        if current.status not in UNRESOLVED:
-            raise DomainError(_("This difficulty is already resolved."))
-        current.status = Status.RESOLVED
+
+    def resolve(current: Difficulty) -> None:
         current.resolved_at = now
-        current.save(update_fields=["status", "resolved_at", "updated_at"])
-        _event(
-            current,
-            actor,
-            "resolve",
-            _("Marked as resolved by %(who)s.") % {"who": _name(actor)} + (f" {note}" if note else ""),
-            now,
-        )
+
+    def tell_handler(current: Difficulty) -> None:
         notify(
             recipients=_handler_users(current),
             kind=NoticeKind.DIFFICULTY_RESOLVED,
@@ -435,8 +463,19 @@ def difficulty_resolve(
             unit=current.handler_unit,
             now=now,
         )
-        audit_record(actor=actor, action="difficulty.resolve", target=current, unit=current.unit, request=request)
-    return current
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return transition_apply(
+            DIFFICULTY_FLOW,
+            "resolve",
+            actor=actor,
+            obj=difficulty,
+            at=now,
+            request=request,
+            note=_("Marked as resolved by %(who)s.") % {"who": _name(actor)} + (f" {note}" if note else ""),
+            change=resolve,
+            notify=tell_handler,
+        )
 
 
 def difficulty_reopen(
@@ -451,18 +490,15 @@ def difficulty_reopen(
     _require_raiser(actor, difficulty)
     reason = _text(text, field="text", required_message=_("Say why the difficulty is not solved."))
     now = now or timezone.now()
-    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-        current = _locked(difficulty)
-        if current.status not in (Status.ANSWERED, Status.RESOLVED):
-            raise DomainError(_("Only an answered or resolved difficulty can be reopened."))
-        current.status = Status.REOPENED
+
+    def reopen(current: Difficulty) -> None:
         current.resolved_at = None
         current.due_on = timezone.localdate(now) + datetime.timedelta(days=DEFAULT_DUE_DAYS)
-        current.save(update_fields=["status", "resolved_at", "due_on", "updated_at"])
         DifficultyMessage.objects.create(
             difficulty=current, kind=MessageKind.COMMENT, author=actor, body=reason, created_at=now
         )
-        _event(current, actor, "reopen", _("Reopened by %(who)s.") % {"who": _name(actor)}, now)
+
+    def tell_handler(current: Difficulty) -> None:
         notify(
             recipients=_handler_users(current),
             kind=NoticeKind.DIFFICULTY_REOPENED,
@@ -472,12 +508,23 @@ def difficulty_reopen(
             unit=current.handler_unit,
             now=now,
         )
-        audit_record(actor=actor, action="difficulty.reopen", target=current, unit=current.unit, request=request)
-    return current
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return transition_apply(
+            DIFFICULTY_FLOW,
+            "reopen",
+            actor=actor,
+            obj=difficulty,
+            at=now,
+            request=request,
+            note=_("Reopened by %(who)s.") % {"who": _name(actor)},
+            change=reopen,
+            notify=tell_handler,
+        )
 
 
 def _move_up(current: Difficulty, actor: Any, reason: str, now: datetime.datetime) -> AdminUnit:
-    """Hand the difficulty to the unit above the one handling it (the caller holds the row lock)."""
+    """Hand the difficulty to the unit above the one handling it (the caller holds the row lock and saves it)."""
     parent = current.handler_unit.parent
     if parent is None:
         raise DomainError(_("There is no level above this unit."))
@@ -487,7 +534,6 @@ def _move_up(current: Difficulty, actor: Any, reason: str, now: datetime.datetim
     current.assignee = None
     current.escalations += 1
     current.due_on = timezone.localdate(now) + datetime.timedelta(days=DEFAULT_DUE_DAYS)
-    current.save(update_fields=["handler_unit", "status", "assignee", "escalations", "due_on", "updated_at"])
     _event(
         current,
         actor,
@@ -528,23 +574,17 @@ def difficulty_escalate(
     """A handler passes a waiting difficulty to the level above."""
     _require_handler(actor, difficulty)
     now = now or timezone.now()
-    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-        current = _locked(difficulty)
-        if current.status not in WAITING:
-            raise DomainError(_("Only a difficulty waiting for an answer can be passed up."))
+
+    def move_up(current: Difficulty) -> dict[str, Any]:
         note = nfc(text or "")[:MAX_TEXT]
         reason = _("passed up by %(who)s.") % {"who": _name(actor)} + (f" {note}" if note else "")
         previous = _move_up(current, actor, reason, now)
-        audit_record(
-            actor=actor,
-            action="difficulty.escalate",
-            target=current,
-            unit=current.unit,
-            request=request,
-            from_unit=previous.pk,
-            to_unit=current.handler_unit_id,
+        return {"from_unit": previous.pk, "to_unit": current.handler_unit_id}
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return transition_apply(
+            DIFFICULTY_FLOW, "escalate", actor=actor, obj=difficulty, at=now, request=request, change=move_up
         )
-    return current
 
 
 def difficulty_set_due(
@@ -565,24 +605,23 @@ def difficulty_set_due(
         raise DomainError(_("The due date cannot be in the past."), field="due_on")
     if due_on > today + datetime.timedelta(days=MAX_DUE_DAYS):
         raise DomainError(_("The due date is at most %(n)d days ahead.") % {"n": MAX_DUE_DAYS}, field="due_on")
-    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-        current = _locked(difficulty)
-        if current.status not in UNRESOLVED:
-            raise DomainError(_("This difficulty is already resolved."))
+
+    def set_due(current: Difficulty) -> dict[str, Any]:
         before = current.due_on
         current.due_on = due_on
-        current.save(update_fields=["due_on", "updated_at"])
-        _event(current, actor, "due", _("Answer due by %(day)s.") % {"day": due_on.strftime("%d/%m/%Y")}, now)
-        audit_record(
+        return {"before": before.isoformat(), "after": due_on.isoformat()}
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return transition_apply(
+            DIFFICULTY_FLOW,
+            "due",
             actor=actor,
-            action="difficulty.due",
-            target=current,
-            unit=current.unit,
+            obj=difficulty,
+            at=now,
             request=request,
-            before=before.isoformat(),
-            after=due_on.isoformat(),
+            note=_("Answer due by %(day)s.") % {"day": due_on.strftime("%d/%m/%Y")},
+            change=set_due,
         )
-    return current
 
 
 def difficulty_set_category(
@@ -599,7 +638,7 @@ def difficulty_set_category(
         raise DomainError(_("Choose the kind of difficulty."), field="category")
     now = now or timezone.now()
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-        current = _locked(difficulty)
+        current = locked_row(DIFFICULTY_FLOW.queryset(), difficulty.pk)
         before = current.category
         if before == category:
             return current
@@ -675,14 +714,13 @@ def difficulties_escalate_overdue(*, now: datetime.datetime | None = None) -> Es
     moved = 0
     for pk in overdue.filter(handler_unit__parent__isnull=False).values_list("pk", flat=True):
         with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-            current = (
-                Difficulty.objects.select_for_update(of=("self",)).select_related("handler_unit__parent").get(pk=pk)
-            )
+            current = locked_row(Difficulty.objects.select_related("handler_unit__parent"), pk)
             if current.status not in WAITING or current.due_on >= today or current.handler_unit.parent is None:
                 continue  # answered or moved meanwhile
             days = (today - current.due_on).days
             reason = _("no answer %(n)d days after the due date.") % {"n": days}
             previous = _move_up(current, None, reason, now)
+            current.save(update_fields=["handler_unit", "status", "assignee", "escalations", "due_on", "updated_at"])
             audit_record(
                 actor=None,
                 action="difficulty.escalate",

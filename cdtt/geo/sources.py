@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
+from cdtt.core.text import nfc
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -113,14 +115,9 @@ def _package_dir(package: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def _text(value: str) -> str:
-    """Return the string NFC-normalized with runs of whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFC", value).split())
-
-
 def _unit_name(value: str) -> str:
     """Return a clean full name whose type word has its usual case ("Thị xã")."""
-    name = _text(value)
+    name = nfc(value)
     lowered = name.lower()
     for word in _TYPE_WORDS:
         if lowered.startswith(word.lower() + " "):
@@ -268,7 +265,7 @@ def _legacy_unit(row: _Row, level: str, parent_code: str | None) -> UnitRecord:
     name = _unit_name(row[level])
     kind = level
     if level == "ward":
-        kind = _LEGACY_KINDS[_text(row["wardType"]).lower()]
+        kind = _LEGACY_KINDS[nfc(row["wardType"]).lower()]
     return UnitRecord(
         code=row[f"{level}Code"],
         name=name,

@@ -17,13 +17,15 @@ from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.core.models import AuditEvent
-from cdtt.core.text import nfc
+from cdtt.core.text import clean_text
+from cdtt.core.workflow import Transition, Workflow, transition_apply
 from cdtt.geo.models import AdminUnit
 from cdtt.households import workdays
 from cdtt.households.models import (
@@ -84,25 +86,6 @@ def _bump(household: Household) -> None:
     """Raise the household's version, so offline copies learn of the change."""
     Household.objects.filter(pk=household.pk).update(version=F("version") + 1, updated_at=timezone.now())
     household.refresh_from_db(fields=["version", "updated_at"])
-
-
-def _text(value: str, *, field: str, limit: int, required_message: str = "") -> str:
-    text = nfc(value or "")
-    if required_message and not text:
-        raise DomainError(required_message, field=field)
-    if len(text) > limit:
-        raise DomainError(_("The text is too long (at most %(n)d characters).") % {"n": limit}, field=field)
-    return text
-
-
-def _long_text(value: str, *, field: str, required_message: str = "") -> str:
-    """Free text keeps its line breaks (NFC, trimmed)."""
-    text = "\n".join(nfc(line) for line in (value or "").splitlines()).strip()
-    if required_message and not text:
-        raise DomainError(required_message, field=field)
-    if len(text) > MAX_TEXT:
-        raise DomainError(_("The text is too long (at most %(n)d characters).") % {"n": MAX_TEXT}, field=field)
-    return text
 
 
 # -- consent -----------------------------------------------------------------------------------------
@@ -170,15 +153,15 @@ def consent_record(
     activity = ProcessingActivity.objects.filter(code=activity_code).first()
     if activity is None:
         raise DomainError(_("Choose a processing activity from the register."), field="activity")
-    given_by = _text(given_by, field="given_by", limit=150, required_message=_("Enter who gave the consent."))
+    given_by = clean_text(given_by, field="given_by", limit=150, required=_("Enter who gave the consent."), lines=False)
     if method not in ConsentMethod.values:
         raise DomainError(_("Choose how the consent was given."), field="method")
     if timezone.is_naive(given_at):
         given_at = timezone.make_aware(given_at)
     if given_at > timezone.now() + datetime.timedelta(minutes=5):
         raise DomainError(_("The date cannot be in the future."), field="given_at")
-    notice = _text(notice_version, field="notice_version", limit=20) or activity.notice_version
-    evidence = _text(evidence, field="evidence", limit=255)
+    notice = clean_text(notice_version, field="notice_version", limit=20, lines=False) or activity.notice_version
+    evidence = clean_text(evidence, field="evidence", limit=255, lines=False)
     target: Household | Resident = resident if resident is not None else household
     with transaction.atomic():
         resumed = target.processing_stopped and not _restricted(household, resident)
@@ -350,9 +333,11 @@ def request_open(
         resident = None
     if kind not in RequestKind.values:
         raise DomainError(_("Choose what the person asks for."), field="kind")
-    requester = _text(requester, field="requester", limit=150, required_message=_("Enter who made the request."))
-    contact = _text(contact, field="contact", limit=150)
-    details = _long_text(details, field="details")
+    requester = clean_text(
+        requester, field="requester", limit=150, required=_("Enter who made the request."), lines=False
+    )
+    contact = clean_text(contact, field="contact", limit=150, lines=False)
+    details = clean_text(details, field="details", limit=MAX_TEXT)
     if not isinstance(received_on, datetime.date):
         raise DomainError(_("Enter the date the request was received."), field="received_on")
     if received_on > timezone.localdate():
@@ -383,11 +368,17 @@ def request_open(
     return data_request
 
 
-def _locked_open(data_request: DataSubjectRequest) -> DataSubjectRequest:
-    locked = DataSubjectRequest.objects.select_for_update().get(pk=data_request.pk)
-    if not locked.is_open:
-        raise DomainError(_("This request is already closed."))
-    return locked
+REQUEST_FLOW = Workflow(
+    name="request",
+    queryset=lambda: DataSubjectRequest.objects.all(),
+    unit=lambda data_request: data_request.commune,
+    transitions={
+        "acknowledge": Transition(OPEN_STATUSES, gettext_lazy("This request is already closed.")),
+        "extend": Transition(OPEN_STATUSES, gettext_lazy("This request is already closed."), RequestStatus.EXTENDED),
+        "complete": Transition(OPEN_STATUSES, gettext_lazy("This request is already closed."), RequestStatus.COMPLETED),
+        "refuse": Transition(OPEN_STATUSES, gettext_lazy("This request is already closed."), RequestStatus.REFUSED),
+    },
+)
 
 
 def _audit_request(actor: Any, data_request: DataSubjectRequest, action: str, request: Any, **details: Any) -> None:
@@ -403,6 +394,27 @@ def _audit_request(actor: Any, data_request: DataSubjectRequest, action: str, re
     )
 
 
+def _handle(
+    name: str,
+    *,
+    actor: Any,
+    data_request: DataSubjectRequest,
+    request: HttpRequest | None,
+    change: Any,
+) -> DataSubjectRequest:
+    """One step of a request (the caller checked the handler); the audit entry names the household and the kind."""
+    return transition_apply(
+        REQUEST_FLOW,
+        name,
+        actor=actor,
+        obj=data_request,
+        request=request,
+        change=change,
+        household=data_request.household_id,
+        kind=data_request.kind,
+    )
+
+
 def request_acknowledge(
     *,
     actor: Any,
@@ -413,8 +425,8 @@ def request_acknowledge(
     """Record that the person was told the request was received and how it will be handled."""
     _require_handler(actor, data_request)
     day = on or timezone.localdate()
-    with transaction.atomic():
-        locked = _locked_open(data_request)
+
+    def acknowledge(locked: DataSubjectRequest) -> dict[str, Any]:
         if locked.acknowledged_on is not None:
             raise DomainError(_("This request was already acknowledged."))
         if day > timezone.localdate():
@@ -425,11 +437,9 @@ def request_acknowledge(
         if locked.status == RequestStatus.RECEIVED:
             locked.status = RequestStatus.ACKNOWLEDGED
         locked.handled_by = actor
-        locked.save(update_fields=["acknowledged_on", "status", "handled_by"])
-        _audit_request(
-            actor, locked, "request.acknowledge", request, on=day.isoformat(), late=day > locked.acknowledge_due
-        )
-    return locked
+        return {"on": day.isoformat(), "late": day > locked.acknowledge_due}
+
+    return _handle("acknowledge", actor=actor, data_request=data_request, request=request, change=acknowledge)
 
 
 def request_extend(
@@ -437,9 +447,9 @@ def request_extend(
 ) -> DataSubjectRequest:
     """Extend the deadline once by 15 days, with the reason (kept in the audit trail); a second is refused."""
     _require_handler(actor, data_request)
-    reason = _long_text(reason, field="reason", required_message=_("Give the reason for the extension."))
-    with transaction.atomic():
-        locked = _locked_open(data_request)
+    reason = clean_text(reason, field="reason", limit=MAX_TEXT, required=_("Give the reason for the extension."))
+
+    def extend(locked: DataSubjectRequest) -> dict[str, Any]:
         if locked.extended_on is not None:
             raise DomainError(_("The deadline can be extended only once."))
         today = timezone.localdate()
@@ -448,19 +458,40 @@ def request_extend(
         previous = locked.due
         locked.due = workdays.extended_due(locked.due)
         locked.extended_on = today
-        locked.status = RequestStatus.EXTENDED
         locked.handled_by = actor
-        locked.save(update_fields=["due", "extended_on", "status", "handled_by"])
-        _audit_request(
-            actor,
-            locked,
-            "request.extend",
-            request,
-            reason=reason,
-            previous_due=previous.isoformat(),
-            due=locked.due.isoformat(),
-        )
-    return locked
+        return {"reason": reason, "previous_due": previous.isoformat(), "due": locked.due.isoformat()}
+
+    return _handle("extend", actor=actor, data_request=data_request, request=request, change=extend)
+
+
+def _complete(actor: Any, locked: DataSubjectRequest, request: Any) -> tuple[str, dict[str, int]]:
+    """What completing the request does: a deletion erases, a restriction or objection stops, an access exports."""
+    household, resident = locked.household, locked.resident
+    effect = ""
+    redacted: dict[str, int] = {}
+    if household is not None and locked.kind == RequestKind.DELETE:
+        if resident is not None:
+            if resident.erased_at is None:
+                redacted = _erase_resident(resident)
+                _bump(household)
+                effect = "resident_erased"
+        elif household.erased_at is None:
+            _erase_household(actor, household, request, reason=f"request:{locked.pk}")
+            effect = "household_erased"
+    elif household is not None and locked.kind in STOPPING_KINDS:
+        target: Household | Resident = resident if resident is not None else household
+        if not target.processing_stopped:
+            _set_stopped(household, resident, True)
+            _bump(household)
+        effect = "processing_stopped"
+    elif household is not None and locked.kind == RequestKind.ACCESS:
+        # What the person receives is kept with the request: the proof of what was handed over.
+        with translation.override("vi"):
+            locked.export = _collect(
+                Household.objects.select_related("commune", "village", "caretaker").get(pk=household.pk)
+            )
+        effect = "export_attached"
+    return effect, redacted
 
 
 def request_complete(
@@ -468,49 +499,17 @@ def request_complete(
 ) -> DataSubjectRequest:
     """Close the request as done. A deletion erases the person's data; a restriction or objection stops processing."""
     _require_handler(actor, data_request)
-    outcome = _long_text(outcome, field="outcome")
-    with transaction.atomic():
-        locked = _locked_open(data_request)
-        household, resident = locked.household, locked.resident
-        effect = ""
-        redacted: dict[str, int] = {}
-        if household is not None and locked.kind == RequestKind.DELETE:
-            if resident is not None:
-                if resident.erased_at is None:
-                    redacted = _erase_resident(resident)
-                    _bump(household)
-                    effect = "resident_erased"
-            elif household.erased_at is None:
-                _erase_household(actor, household, request, reason=f"request:{locked.pk}")
-                effect = "household_erased"
-        elif household is not None and locked.kind in STOPPING_KINDS:
-            target: Household | Resident = resident if resident is not None else household
-            if not target.processing_stopped:
-                _set_stopped(household, resident, True)
-                _bump(household)
-            effect = "processing_stopped"
-        elif household is not None and locked.kind == RequestKind.ACCESS:
-            # What the person receives is kept with the request: the proof of what was handed over.
-            with translation.override("vi"):
-                locked.export = _collect(
-                    Household.objects.select_related("commune", "village", "caretaker").get(pk=household.pk)
-                )
-            effect = "export_attached"
-        locked.status = RequestStatus.COMPLETED
+    outcome = clean_text(outcome, field="outcome", limit=MAX_TEXT)
+
+    def complete(locked: DataSubjectRequest) -> dict[str, Any]:
+        effect, redacted = _complete(actor, locked, request)
         locked.completed_on = timezone.localdate()
         locked.outcome = outcome
         locked.handled_by = actor
-        locked.save(update_fields=["status", "completed_on", "outcome", "handled_by", "export"])
-        _audit_request(
-            actor,
-            locked,
-            "request.complete",
-            request,
-            effect=effect,
-            late=locked.completed_on > locked.due,
-            **({"redacted": redacted} if redacted else {}),
-        )
-    return locked
+        late = locked.completed_on > locked.due
+        return {"effect": effect, "late": late, **({"redacted": redacted} if redacted else {})}
+
+    return _handle("complete", actor=actor, data_request=data_request, request=request, change=complete)
 
 
 def request_refuse(
@@ -518,16 +517,14 @@ def request_refuse(
 ) -> DataSubjectRequest:
     """Close the request as refused; the reasons are required (the person must be told why)."""
     _require_handler(actor, data_request)
-    outcome = _long_text(outcome, field="outcome", required_message=_("Give the reasons for the refusal."))
-    with transaction.atomic():
-        locked = _locked_open(data_request)
-        locked.status = RequestStatus.REFUSED
+    outcome = clean_text(outcome, field="outcome", limit=MAX_TEXT, required=_("Give the reasons for the refusal."))
+
+    def refuse(locked: DataSubjectRequest) -> None:
         locked.completed_on = timezone.localdate()
         locked.outcome = outcome
         locked.handled_by = actor
-        locked.save(update_fields=["status", "completed_on", "outcome", "handled_by"])
-        _audit_request(actor, locked, "request.refuse", request)
-    return locked
+
+    return _handle("refuse", actor=actor, data_request=data_request, request=request, change=refuse)
 
 
 # -- erasure -----------------------------------------------------------------------------------------

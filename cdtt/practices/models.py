@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cdtt.accounts.models import Role
 from cdtt.core.fields import NFCCharField
+from cdtt.core.models import WorkflowEvent
 from cdtt.core.text import fold
 
 
@@ -51,6 +53,17 @@ class Tag(models.Model):
 
 
 class Practice(models.Model):
+    class EventAction(models.TextChoices):
+        """The lines of a post's history (``events``): a return keeps the reviewer's comment."""
+
+        CREATED = "created", _("Drafted")
+        EDITED = "edited", _("Edited")
+        SUBMITTED = "submitted", _("Submitted for review")
+        RETURNED = "returned", _("Returned with comments")
+        PUBLISHED = "published", _("Published")
+        FEATURED = "featured", _("Featured nationally")
+        UNFEATURED = "unfeatured", _("No longer featured")
+
     kind = models.CharField(_("kind"), max_length=16, choices=PracticeKind.choices, default=PracticeKind.GOOD_PRACTICE)
     title = NFCCharField(_("title"), max_length=200)
     body = models.TextField(_("text"))
@@ -82,6 +95,7 @@ class Practice(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    events = GenericRelation(WorkflowEvent, related_query_name="practice")  # its history
 
     class Meta:
         ordering = ["-published_at", "-created_at", "-id"]
@@ -129,31 +143,6 @@ class PracticeImage(models.Model):
 
     def __str__(self) -> str:
         return self.image.name or ""
-
-
-class PracticeEvent(models.Model):
-    """A post's history: created, submitted, returned (with the reviewer's comment), published, featured."""
-
-    class Action(models.TextChoices):
-        CREATED = "created", _("Drafted")
-        EDITED = "edited", _("Edited")
-        SUBMITTED = "submitted", _("Submitted for review")
-        RETURNED = "returned", _("Returned with comments")
-        PUBLISHED = "published", _("Published")
-        FEATURED = "featured", _("Featured nationally")
-        UNFEATURED = "unfeatured", _("No longer featured")
-
-    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=12, choices=Action.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    comment = models.TextField(blank=True)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.practice_id} {self.action}"
 
 
 class Announcement(models.Model):

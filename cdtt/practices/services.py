@@ -22,6 +22,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import as_id, holders, scope_for
@@ -29,13 +30,15 @@ from cdtt.catalog.models import Platform
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.core.text import fold, nfc
+from cdtt.core.workflow import Transition, Workflow, event_record, transition_apply
+from cdtt.core.workflow import locked as locked_row
 from cdtt.geo.models import Village
 from cdtt.notices.models import NoticeKind
 from cdtt.notices.services import notify
 from cdtt.practices import images as image_check
 from cdtt.practices.models import (
+    EDITABLE,
     Practice,
-    PracticeEvent,
     PracticeImage,
     PracticeKind,
     PracticeStatus,
@@ -155,10 +158,6 @@ def _link(practice: Practice) -> str:
     return reverse("practices:detail", args=[practice.pk])
 
 
-def _event(practice: Practice, action: str, actor: Any, comment: str = "") -> None:
-    PracticeEvent.objects.create(practice=practice, action=action, actor=actor, comment=comment)
-
-
 def practice_create(
     *, actor: Any, subject: Subject, data: PracticeIn, uploads: Sequence[UploadedFile] = ()
 ) -> Practice:
@@ -185,25 +184,49 @@ def practice_create(
         practice.save()
         _set_relations(practice, platforms, tag_names)
         _save_images(practice, cleaned)
-        _event(practice, PracticeEvent.Action.CREATED, actor)
+        event_record(practice, actor, Practice.EventAction.CREATED)
         audit_record(actor=actor, action="practice.create", target=practice, unit=practice.unit, images=len(cleaned))
     return practice
 
 
-def _locked(practice: Practice) -> Practice:
-    return (
-        Practice.objects.select_for_update(of=("self",))  # PostgreSQL locks no nullable outer-joined row
-        .select_related("unit", "village", "province", "reviewer")
-        .get(pk=practice.pk)
-    )
+PRACTICE_FLOW = Workflow(
+    name="practice",
+    queryset=lambda: Practice.objects.select_related("unit", "village", "province", "reviewer"),
+    unit=lambda practice: practice.reviewer,
+    history=event_record,
+    transitions={
+        "submit": Transition(
+            EDITABLE,
+            gettext_lazy("This post has been sent for review or published: it can no longer be changed."),
+            PracticeStatus.SUBMITTED,
+            Practice.EventAction.SUBMITTED,
+        ),
+        "publish": Transition(
+            [PracticeStatus.SUBMITTED],
+            gettext_lazy("Only a post awaiting review can be published or returned."),
+            PracticeStatus.PUBLISHED,
+            Practice.EventAction.PUBLISHED,
+        ),
+        "return": Transition(
+            [PracticeStatus.SUBMITTED],
+            gettext_lazy("Only a post awaiting review can be published or returned."),
+            PracticeStatus.RETURNED,
+            Practice.EventAction.RETURNED,
+        ),
+    },
+)
 
 
-def _require_author(actor: Any, practice: Practice) -> None:
+def _author_role(actor: Any, practice: Practice) -> None:
     scope_for(actor).require(Perm.WRITE_PRACTICES)
     if not is_author(actor, practice):
         raise Forbidden(_("Only the team or unit that wrote this post can change or submit it."))
+
+
+def _require_author(actor: Any, practice: Practice) -> None:
+    _author_role(actor, practice)
     if not practice.is_editable:
-        raise DomainError(_("This post has been sent for review or published: it can no longer be changed."))
+        raise DomainError(str(PRACTICE_FLOW.transitions["submit"].refusal))
 
 
 def practice_update(
@@ -212,7 +235,7 @@ def practice_update(
     """Change a draft (or a returned post) and add images to it."""
     title, body, kind, platforms, tag_names = _clean(data)
     with transaction.atomic():
-        locked = _locked(practice)
+        locked = locked_row(PRACTICE_FLOW.queryset(), practice.pk)
         _require_author(actor, locked)
         cleaned = _cleaned_images(locked, uploads)
         locked.title, locked.body, locked.kind = title, body, kind
@@ -220,14 +243,14 @@ def practice_update(
         locked.save()
         _set_relations(locked, platforms, tag_names)
         _save_images(locked, cleaned)
-        _event(locked, PracticeEvent.Action.EDITED, actor)
+        event_record(locked, actor, Practice.EventAction.EDITED)
         audit_record(actor=actor, action="practice.update", target=locked, unit=locked.unit, images=len(cleaned))
     return locked
 
 
 def practice_image_remove(*, actor: Any, practice: Practice, image_id: Any) -> None:
     with transaction.atomic():
-        locked = _locked(practice)
+        locked = locked_row(PRACTICE_FLOW.queryset(), practice.pk)
         _require_author(actor, locked)
         image = locked.images.filter(pk=as_id(image_id)).first()
         if image is None:
@@ -240,14 +263,11 @@ def practice_image_remove(*, actor: Any, practice: Practice, image_id: Any) -> N
 
 def practice_submit(*, actor: Any, practice: Practice) -> Practice:
     """Send the post to the level above for review."""
-    with transaction.atomic():
-        locked = _locked(practice)
-        _require_author(actor, locked)
-        locked.status = PracticeStatus.SUBMITTED
+
+    def stamp(locked: Practice) -> None:
         locked.submitted_at = timezone.now()
-        locked.save(update_fields=["status", "submitted_at", "updated_at"])
-        _event(locked, PracticeEvent.Action.SUBMITTED, actor)
-        audit_record(actor=actor, action="practice.submit", target=locked, unit=locked.reviewer)
+
+    def tell_reviewers(locked: Practice) -> None:
         notify(
             recipients=_reviewers_of(locked),
             kind=NoticeKind.PRACTICE_SUBMITTED,
@@ -256,31 +276,35 @@ def practice_submit(*, actor: Any, practice: Practice) -> Practice:
             url=_link(locked),
             unit=locked.reviewer,
         )
-    return locked
+
+    return transition_apply(
+        PRACTICE_FLOW,
+        "submit",
+        actor=actor,
+        obj=practice,
+        check=lambda locked: _author_role(actor, locked),
+        change=stamp,
+        notify=tell_reviewers,
+    )
 
 
-def _require_reviewer(actor: Any, practice: Practice) -> None:
+def _reviewer_role(actor: Any, practice: Practice) -> None:
     scope_for(actor).require(Perm.REVIEW_PRACTICES)
     if not is_reviewer(actor, practice):
         raise Forbidden(
             _("Only the officers of %(unit)s review this post: it is outside your area.")
             % {"unit": practice.reviewer.name}
         )
-    if practice.status != PracticeStatus.SUBMITTED:
-        raise DomainError(_("Only a post awaiting review can be published or returned."))
 
 
 def practice_publish(*, actor: Any, practice: Practice) -> Practice:
     """Publish the post to the whole network."""
-    with transaction.atomic():
-        locked = _locked(practice)
-        _require_reviewer(actor, locked)
-        locked.status = PracticeStatus.PUBLISHED
+
+    def publish(locked: Practice) -> None:
         locked.published_at, locked.published_by = timezone.now(), actor
         locked.review_comment = ""
-        locked.save(update_fields=["status", "published_at", "published_by", "review_comment", "updated_at"])
-        _event(locked, PracticeEvent.Action.PUBLISHED, actor)
-        audit_record(actor=actor, action="practice.publish", target=locked, unit=locked.reviewer)
+
+    def tell_authors(locked: Practice) -> None:
         notify(
             recipients=_authors_of(locked),
             kind=NoticeKind.PRACTICE_PUBLISHED,
@@ -288,7 +312,16 @@ def practice_publish(*, actor: Any, practice: Practice) -> Practice:
             url=_link(locked),
             unit=locked.unit,
         )
-    return locked
+
+    return transition_apply(
+        PRACTICE_FLOW,
+        "publish",
+        actor=actor,
+        obj=practice,
+        check=lambda locked: _reviewer_role(actor, locked),
+        change=publish,
+        notify=tell_authors,
+    )
 
 
 def practice_return(*, actor: Any, practice: Practice, comment: Any) -> Practice:
@@ -298,14 +331,11 @@ def practice_return(*, actor: Any, practice: Practice, comment: Any) -> Practice
         raise DomainError(_("Say what should be changed before returning the post."), field="comment")
     if len(text) > MAX_COMMENT:
         raise DomainError(_("The comment is at most %(n)d characters.") % {"n": MAX_COMMENT}, field="comment")
-    with transaction.atomic():
-        locked = _locked(practice)
-        _require_reviewer(actor, locked)
-        locked.status = PracticeStatus.RETURNED
+
+    def keep_comment(locked: Practice) -> None:
         locked.review_comment = text
-        locked.save(update_fields=["status", "review_comment", "updated_at"])
-        _event(locked, PracticeEvent.Action.RETURNED, actor, text)
-        audit_record(actor=actor, action="practice.return", target=locked, unit=locked.reviewer, comment=text)
+
+    def tell_authors(locked: Practice) -> None:
         notify(
             recipients=_authors_of(locked),
             kind=NoticeKind.PRACTICE_RETURNED,
@@ -314,21 +344,32 @@ def practice_return(*, actor: Any, practice: Practice, comment: Any) -> Practice
             url=_link(locked),
             unit=locked.unit,
         )
-    return locked
+
+    return transition_apply(
+        PRACTICE_FLOW,
+        "return",
+        actor=actor,
+        obj=practice,
+        note=text,
+        check=lambda locked: _reviewer_role(actor, locked),
+        change=keep_comment,
+        notify=tell_authors,
+        comment=text,
+    )
 
 
 def practice_feature(*, actor: Any, practice: Practice, featured: bool) -> Practice:
     """Feature (or stop featuring) a published post nationally: featured posts are listed first."""
     scope_for(actor).require(Perm.FEATURE_PRACTICES)
     with transaction.atomic():
-        locked = _locked(practice)
+        locked = locked_row(PRACTICE_FLOW.queryset(), practice.pk)
         if not locked.is_published:
             raise DomainError(_("Only a published post can be featured."))
         if featured == locked.is_featured:
             return locked
         locked.featured_at, locked.featured_by = (timezone.now(), actor) if featured else (None, None)
         locked.save(update_fields=["featured_at", "featured_by", "updated_at"])
-        action = PracticeEvent.Action.FEATURED if featured else PracticeEvent.Action.UNFEATURED
-        _event(locked, action, actor)
+        action = Practice.EventAction.FEATURED if featured else Practice.EventAction.UNFEATURED
+        event_record(locked, actor, action)
         audit_record(actor=actor, action=f"practice.{action}", target=locked, unit=locked.unit)
     return locked

@@ -20,7 +20,7 @@ from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, NotFound
-from cdtt.core.text import nfc
+from cdtt.core.text import clean_text
 from cdtt.geo.models import AdminUnit
 from cdtt.privacy import datamap
 from cdtt.privacy.models import NOTIFY_WITHIN, Breach, BreachStatus
@@ -41,15 +41,6 @@ class BreachIn:
     measures: str = ""
     reporter_name: str = ""
     reporter_contact: str = ""
-
-
-def _text(value: str, *, name: str, limit: int, required: str = "") -> str:
-    text = "\n".join(nfc(line) for line in (value or "").splitlines()).strip()
-    if required and not text:
-        raise DomainError(required, field=name)
-    if len(text) > limit:
-        raise DomainError(_("The text is too long (at most %(n)d characters).") % {"n": limit}, field=name)
-    return text
 
 
 def _aware(moment: datetime.datetime | None) -> datetime.datetime | None:
@@ -75,17 +66,19 @@ def _clean(data: BreachIn) -> dict[str, Any]:
     if data.subjects_count is not None and data.subjects_count < 0:
         raise DomainError(_("Enter a number of people, 0 or more."), field="subjects_count")
     return {
-        "title": _text(data.title, name="title", limit=200, required=_("Say in a few words what happened.")),
-        "description": _text(data.description, name="description", limit=MAX_TEXT, required=_("Describe the breach.")),
+        "title": clean_text(data.title, field="title", limit=200, required=_("Say in a few words what happened.")),
+        "description": clean_text(
+            data.description, field="description", limit=MAX_TEXT, required=_("Describe the breach.")
+        ),
         "discovered_at": discovered,
         "occurred_at": occurred,
         "datasets": datasets,
-        "subjects": _text(data.subjects, name="subjects", limit=MAX_TEXT),
+        "subjects": clean_text(data.subjects, field="subjects", limit=MAX_TEXT),
         "subjects_count": data.subjects_count,
-        "consequences": _text(data.consequences, name="consequences", limit=MAX_TEXT),
-        "measures": _text(data.measures, name="measures", limit=MAX_TEXT),
-        "reporter_name": _text(data.reporter_name, name="reporter_name", limit=150),
-        "reporter_contact": _text(data.reporter_contact, name="reporter_contact", limit=150),
+        "consequences": clean_text(data.consequences, field="consequences", limit=MAX_TEXT),
+        "measures": clean_text(data.measures, field="measures", limit=MAX_TEXT),
+        "reporter_name": clean_text(data.reporter_name, field="reporter_name", limit=150),
+        "reporter_contact": clean_text(data.reporter_contact, field="reporter_contact", limit=150),
     }
 
 

@@ -9,9 +9,12 @@ what was sent, and the page shows when live data has changed since.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from cdtt.core.models import WorkflowEvent
 
 
 class ReportStatus(models.TextChoices):
@@ -26,6 +29,16 @@ SENT = (ReportStatus.SUBMITTED, ReportStatus.APPROVED)
 
 
 class Report(models.Model):
+    class EventAction(models.TextChoices):
+        """The lines of a report's history (``events``): a return's and a reopening's comment is kept with them."""
+
+        CREATED = "created", _("Opened")
+        SAVED = "saved", _("Saved")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned with comments")
+        APPROVED = "approved", _("Approved")
+        REOPENED = "reopened", _("Reopened")
+
     period = models.ForeignKey("targets.Period", on_delete=models.PROTECT, related_name="+", verbose_name=_("period"))
     # The subject: a unit (commune, province, nation) or a village (its team's report).
     level = models.PositiveSmallIntegerField(_("level"))  # cdtt.progress.models.Level
@@ -62,6 +75,8 @@ class Report(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Its history; related_query_name lets the privacy map reach a history line's unit ("report__unit").
+    events = GenericRelation(WorkflowEvent, related_query_name="report")
 
     class Meta:
         ordering = ["-period__start", "level"]
@@ -95,30 +110,6 @@ class Report(models.Model):
     @property
     def is_sent(self) -> bool:
         return self.status in SENT
-
-
-class ReportEvent(models.Model):
-    """The report's history: what happened, who did it, and the comment (a return's reasons, a reopening's)."""
-
-    class Action(models.TextChoices):
-        CREATED = "created", _("Opened")
-        SAVED = "saved", _("Saved")
-        SUBMITTED = "submitted", _("Submitted")
-        RETURNED = "returned", _("Returned with comments")
-        APPROVED = "approved", _("Approved")
-        REOPENED = "reopened", _("Reopened")
-
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=10, choices=Action.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    comment = models.TextField(blank=True)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.report_id} {self.action}"
 
 
 class ReportDeadline(models.Model):

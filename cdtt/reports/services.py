@@ -22,12 +22,15 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cdtt.access.permissions import Perm, roles_with
 from cdtt.access.scope import holders, scope_for
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, Forbidden, NotFound, VersionConflict
-from cdtt.core.text import nfc
+from cdtt.core.text import clean_text
+from cdtt.core.workflow import Transition, Workflow, event_record, transition_apply
+from cdtt.core.workflow import locked as locked_row
 from cdtt.geo.models import AdminUnit, UnitKind, Village
 from cdtt.notices.models import NoticeKind
 from cdtt.notices.services import notify
@@ -36,7 +39,6 @@ from cdtt.reports.models import (
     EDITABLE,
     Report,
     ReportDeadline,
-    ReportEvent,
     ReportPolicy,
     ReportStatus,
 )
@@ -131,12 +133,38 @@ def policy_set(*, actor: Any, unit: AdminUnit, hide_unapproved: bool) -> ReportP
 # -- the transitions ---------------------------------------------------------------------------------------
 
 
-def _event(report: Report, action: str, actor: Any, comment: str = "") -> None:
-    ReportEvent.objects.create(report=report, action=action, actor=actor, comment=comment)
-
-
-def _locked(report_id: int) -> Report:
-    return Report.objects.select_for_update().select_related("period").get(pk=report_id)
+REPORT_FLOW = Workflow(
+    name="report",
+    queryset=lambda: Report.objects.select_related("period"),
+    unit=lambda report: report.reviewer,
+    history=event_record,
+    transitions={
+        "submit": Transition(
+            EDITABLE,
+            gettext_lazy("This report has already been submitted."),
+            ReportStatus.SUBMITTED,
+            Report.EventAction.SUBMITTED,
+        ),
+        "approve": Transition(
+            [ReportStatus.SUBMITTED],
+            gettext_lazy("Only a submitted report can be approved or returned."),
+            ReportStatus.APPROVED,
+            Report.EventAction.APPROVED,
+        ),
+        "return": Transition(
+            [ReportStatus.SUBMITTED],
+            gettext_lazy("Only a submitted report can be approved or returned."),
+            ReportStatus.RETURNED,
+            Report.EventAction.RETURNED,
+        ),
+        "reopen": Transition(
+            [ReportStatus.APPROVED],
+            gettext_lazy("Only an approved report can be reopened."),
+            ReportStatus.RETURNED,
+            Report.EventAction.REOPENED,
+        ),
+    },
+)
 
 
 def _check_version(report: Report, version: int | None) -> None:
@@ -176,7 +204,7 @@ def report_open(*, actor: Any, subject: Subject, period: Period, today: datetime
                 created_by=actor,
                 **where,
             )
-            _event(report, ReportEvent.Action.CREATED, actor)
+            event_record(report, actor, Report.EventAction.CREATED)
             audit_record(actor=actor, action="report.open", target=report, unit=report.reviewer, period=period.pk)
     except IntegrityError:  # opened at the same moment by a teammate
         return Report.objects.get(period=period, **where)
@@ -184,10 +212,8 @@ def report_open(*, actor: Any, subject: Subject, period: Period, today: datetime
 
 
 def _text(raw: Any, label: str, limit: int = MAX_TEXT) -> str:
-    text = nfc(str(raw or "")).strip()
-    if len(text) > limit:
-        raise DomainError(_("%(field)s is too long (at most %(n)s characters).") % {"field": label, "n": limit})
-    return text
+    # One line: a report's texts have always been stored with their line breaks made spaces.
+    return clean_text(raw, limit=limit, lines=False, label=label)
 
 
 def report_save(
@@ -220,7 +246,7 @@ def report_save(
             if note:
                 clean_notes[str(key)] = note
     with transaction.atomic():
-        locked = _locked(report.pk)
+        locked = locked_row(Report.objects.select_related("period"), report.pk)
         _check_version(locked, version)
         if locked.status not in EDITABLE:
             raise DomainError(_("This report has been sent and is locked: it can no longer be changed."))
@@ -231,7 +257,7 @@ def report_save(
             locked.notes = clean_notes
         locked.version += 1
         locked.save()
-        _event(locked, ReportEvent.Action.SAVED, actor)
+        event_record(locked, actor, Report.EventAction.SAVED)
     return locked
 
 
@@ -253,68 +279,56 @@ def report_submit(*, actor: Any, report: Report, version: int | None) -> Report:
     scope = scope_for(actor)
     if not _is_reporter(scope, report):
         raise Forbidden(_("Only the team or the unit itself submits its report."))
-    with transaction.atomic():
-        locked = _locked(report.pk)
-        if locked.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED):
-            raise DomainError(_("This report has already been submitted."))
+
+    def freeze(locked: Report) -> None:
         _check_version(locked, version)
         if locked.period.start > timezone.localdate():
             raise DomainError(_("This period has not started yet: its report cannot be written before it."))
         _freeze(locked)
-        locked.status = ReportStatus.SUBMITTED
         locked.submitted_by, locked.submitted_at = actor, timezone.now()
         locked.decided_by, locked.decided_at = None, None
         locked.version += 1
-        locked.save()
-        _event(locked, ReportEvent.Action.SUBMITTED, actor)
-        audit_record(actor=actor, action="report.submit", target=locked, unit=locked.reviewer)
-        _notify_reviewers(locked)
-    return locked
+
+    return transition_apply(REPORT_FLOW, "submit", actor=actor, obj=report, change=freeze, notify=_notify_reviewers)
 
 
-def _review(actor: Any, report: Report, version: int | None, expected: str) -> Report:
+def _require_reviewer(actor: Any, report: Report) -> None:
     scope = scope_for(actor)
     scope.require(Perm.REVIEW_REPORTS)
     if not _is_reviewer(scope, report):
         raise Forbidden(_("Only the officers of the level this report is sent to can review it."))
-    locked = _locked(report.pk)
-    _check_version(locked, version)
-    if locked.status != expected:
-        messages = {
-            ReportStatus.SUBMITTED: _("Only a submitted report can be approved or returned."),
-            ReportStatus.APPROVED: _("Only an approved report can be reopened."),
-        }
-        raise DomainError(messages[expected])  # type: ignore[index]
-    return locked
+
+
+def _review(actor: Any, report: Report, version: int | None, name: str, text: str = "", **details: Any) -> Report:
+    """Approve, return or reopen: the reviewing level decides, on the version it saw."""
+    _require_reviewer(actor, report)
+
+    def decide(locked: Report) -> None:
+        locked.decided_by, locked.decided_at = actor, timezone.now()
+        locked.version += 1
+
+    return transition_apply(
+        REPORT_FLOW,
+        name,
+        actor=actor,
+        obj=report,
+        note=text,
+        check=lambda locked: _check_version(locked, version),
+        change=decide,
+        notify=lambda locked: _notify_reporters(locked, approved=name == "approve", comment=text),
+        **details,
+    )
 
 
 def report_approve(*, actor: Any, report: Report, version: int | None) -> Report:
-    with transaction.atomic():
-        locked = _review(actor, report, version, ReportStatus.SUBMITTED)
-        locked.status = ReportStatus.APPROVED
-        locked.decided_by, locked.decided_at = actor, timezone.now()
-        locked.version += 1
-        locked.save()
-        _event(locked, ReportEvent.Action.APPROVED, actor)
-        audit_record(actor=actor, action="report.approve", target=locked, unit=locked.reviewer)
-        _notify_reporters(locked, approved=True, comment="")
-    return locked
+    return _review(actor, report, version, "approve")
 
 
 def report_return(*, actor: Any, report: Report, version: int | None, comment: Any) -> Report:
     text = _text(comment, _("The comment"), MAX_COMMENT)
     if not text:
         raise DomainError(_("Say what needs fixing: a returned report needs a comment."), field="comment")
-    with transaction.atomic():
-        locked = _review(actor, report, version, ReportStatus.SUBMITTED)
-        locked.status = ReportStatus.RETURNED
-        locked.decided_by, locked.decided_at = actor, timezone.now()
-        locked.version += 1
-        locked.save()
-        _event(locked, ReportEvent.Action.RETURNED, actor, text)
-        audit_record(actor=actor, action="report.return", target=locked, unit=locked.reviewer, comment=text)
-        _notify_reporters(locked, approved=False, comment=text)
-    return locked
+    return _review(actor, report, version, "return", text, comment=text)
 
 
 def report_reopen(*, actor: Any, report: Report, version: int | None, reason: Any) -> Report:
@@ -322,16 +336,7 @@ def report_reopen(*, actor: Any, report: Report, version: int | None, reason: An
     text = _text(reason, _("The reason"), MAX_COMMENT)
     if not text:
         raise DomainError(_("Give the reason for reopening an approved report."), field="reason")
-    with transaction.atomic():
-        locked = _review(actor, report, version, ReportStatus.APPROVED)
-        locked.status = ReportStatus.RETURNED
-        locked.decided_by, locked.decided_at = actor, timezone.now()
-        locked.version += 1
-        locked.save()
-        _event(locked, ReportEvent.Action.REOPENED, actor, text)
-        audit_record(actor=actor, action="report.reopen", target=locked, unit=locked.reviewer, reason=text)
-        _notify_reporters(locked, approved=False, comment=text)
-    return locked
+    return _review(actor, report, version, "reopen", text, reason=text)
 
 
 # -- notifications ---------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from cdtt.core.errors import DomainError, Forbidden, NotFound, VersionConflict
 from cdtt.core.models import AuditEvent
 from cdtt.geo.models import AdminUnit
 from cdtt.reports import exports, selectors, services
-from cdtt.reports.models import Report, ReportDeadline, ReportEvent, ReportPolicy, ReportStatus
+from cdtt.reports.models import Report, ReportDeadline, ReportPolicy, ReportStatus
 from cdtt.targets import services as targets
 from cdtt.targets.models import Period, PeriodKind
 from cdtt.targets.periods import calendar_period
@@ -432,7 +432,7 @@ def test_the_flow_through_the_pages(
     assert report.status == ReportStatus.APPROVED
     tree_page = officer.get(reverse("reports:unit", args=[tree.c1.pk]) + f"?period={month.pk}").content.decode()
     assert tree.v1.name in tree_page and tree.v2.name in tree_page
-    assert ReportEvent.objects.filter(report=report).count() >= 6
+    assert report.events.count() >= 6
 
 
 def test_a_commune_officer_hides_unapproved_data(
