@@ -4,6 +4,9 @@ from django.urls import include, path
 
 from cdtt.accounts.views import login_view, logout_view
 from cdtt.api.api import api
+from cdtt.practices.urls import announcement_patterns
+from cdtt.teams.urls import finder_patterns
+from cdtt.training.urls import network_patterns
 from cdtt.web import views as web_views
 
 urlpatterns = [
@@ -27,10 +30,10 @@ urlpatterns = [
     path("hoat-dong/", include("cdtt.activities.urls")),
     path("bao-cao/", include("cdtt.reports.urls")),
     path("dao-tao/", include("cdtt.training.urls")),
-    path("mang-luoi/", include("cdtt.training.network_urls")),
+    path("mang-luoi/", include((network_patterns, "network"))),
     path("cach-lam-hay/", include("cdtt.practices.urls")),
-    path("thong-bao-chi-dao/", include("cdtt.practices.announcement_urls")),
-    path("tim-to/", include("cdtt.teams.public_urls")),
+    path("thong-bao-chi-dao/", include((announcement_patterns, "announcements"))),
+    path("tim-to/", include((finder_patterns, "finder"))),
     path("thong-bao/", include("cdtt.notices.urls")),
     path("kho-khan/", include("cdtt.difficulties.urls")),
     path("chat-luong-so-lieu/", include("cdtt.quality.urls")),

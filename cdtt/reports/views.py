@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -390,15 +390,3 @@ def settings_view(request: HttpRequest, unit_id: int) -> HttpResponse:
             "hides": bool(services.policy_of([unit.pk])),
         },
     )
-
-
-urlpatterns: list[URLPattern] = [
-    path("", index, name="index"),
-    path("mo/", report_open_view, name="open"),
-    path("<int:report_id>/", detail, name="detail"),
-    path("<int:report_id>/docx", report_docx, name="docx"),
-    path("<int:report_id>/xlsx", report_xlsx, name="xlsx"),
-    path("don-vi/<int:unit_id>/", unit_view, name="unit"),
-    path("don-vi/<int:unit_id>/xlsx", unit_xlsx, name="unit_xlsx"),
-    path("cai-dat/<int:unit_id>/", settings_view, name="settings"),
-]

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 
 from cdtt.access.decorators import requires
@@ -80,10 +79,3 @@ def conflict_decide(request: HttpRequest, conflict_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Decided."))
     return redirect("sync:conflicts")
-
-
-urlpatterns: list[URLPattern] = [
-    path("", conflict_list, name="conflicts"),
-    path("<int:conflict_id>/", conflict_decide, name="decide"),
-    path("lap-lai/<int:repeat_id>/", repeat_seen_view, name="repeat_seen"),
-]

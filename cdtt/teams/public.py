@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
 from cdtt.access.decorators import public
@@ -89,11 +89,3 @@ def qr(request: HttpRequest, village_id: int) -> HttpResponse:
     except NotFound as exc:
         return _not_found(request, exc)
     return _cacheable(HttpResponse(qr_svg(link), content_type="image/svg+xml"))
-
-
-urlpatterns = [
-    path("", index, name="index"),
-    path("<int:province_id>/", province, name="province"),
-    path("xa/<int:commune_id>/", commune, name="commune"),
-    path("qr/<int:village_id>.svg", qr, name="qr"),
-]
