@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from cdtt.households import views, views_privacy
+from cdtt.households import views
+from cdtt.households.views import privacy
 
 app_name = "households"
 urlpatterns = [
@@ -14,28 +15,28 @@ urlpatterns = [
     path("<int:household_id>/adoption/", views.adoption, name="adoption"),
     path("<int:household_id>/residents/new/", views.resident_add, name="resident_add"),
     path("<int:household_id>/residents/<int:resident_id>/edit/", views.resident_edit, name="resident_edit"),
-    path("privacy/register/", views_privacy.register, name="register"),
-    path("privacy/requests/", views_privacy.requests, name="requests"),
-    path("privacy/requests/<int:request_id>/", views_privacy.request_detail, name="request"),
+    path("privacy/register/", privacy.register, name="register"),
+    path("privacy/requests/", privacy.requests, name="requests"),
+    path("privacy/requests/<int:request_id>/", privacy.request_detail, name="request"),
     path(
         "privacy/requests/<int:request_id>/export.json",
-        views_privacy.request_export,
+        privacy.request_export,
         {"fmt": "json"},
         name="request_export",
     ),
     path(
         "privacy/requests/<int:request_id>/export.docx",
-        views_privacy.request_export,
+        privacy.request_export,
         {"fmt": "docx"},
         name="request_export_docx",
     ),
-    path("<int:household_id>/consents/", views_privacy.consents, name="consents"),
+    path("<int:household_id>/consents/", privacy.consents, name="consents"),
     path(
         "<int:household_id>/consents/<int:consent_id>/withdraw/",
-        views_privacy.consent_withdraw,
+        privacy.consent_withdraw,
         name="consent_withdraw",
     ),
-    path("<int:household_id>/requests/new/", views_privacy.request_new, name="requests_new"),
-    path("<int:household_id>/export.json", views_privacy.export_json, name="export"),
-    path("<int:household_id>/export.docx", views_privacy.export_docx, name="export_docx"),
+    path("<int:household_id>/requests/new/", privacy.request_new, name="requests_new"),
+    path("<int:household_id>/export.json", privacy.export_json, name="export"),
+    path("<int:household_id>/export.docx", privacy.export_docx, name="export_docx"),
 ]

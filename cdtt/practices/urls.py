@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from cdtt.practices import views, views_announcements
+from cdtt.practices import views
+from cdtt.practices.views import announcements
 
 app_name = "practices"
 urlpatterns = [
@@ -20,9 +21,9 @@ urlpatterns = [
     path("<int:practice_id>/anh/<int:image_id>/xoa/", views.image_remove, name="image_remove"),
 ]
 announcement_patterns = [
-    path("", views_announcements.index, name="index"),
-    path("da-gui/", views_announcements.sent, name="sent"),
-    path("moi/", views_announcements.create, name="create"),
-    path("<int:announcement_id>/", views_announcements.detail, name="detail"),
-    path("<int:announcement_id>/da-doc/", views_announcements.read, name="read"),
+    path("", announcements.index, name="index"),
+    path("da-gui/", announcements.sent, name="sent"),
+    path("moi/", announcements.create, name="create"),
+    path("<int:announcement_id>/", announcements.detail, name="detail"),
+    path("<int:announcement_id>/da-doc/", announcements.read, name="read"),
 ]

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from cdtt.teams import public, views, views_decisions
+from cdtt.teams import views
+from cdtt.teams.views import decisions, finder
 
 app_name = "teams"
 urlpatterns = [
@@ -21,16 +22,16 @@ urlpatterns = [
     path("<int:team_id>/members/<int:membership_id>/edit/", views.member_edit, name="member_edit"),
     path("<int:team_id>/members/<int:membership_id>/account/", views.member_account, name="member_account"),
     path("<int:team_id>/dissolve/", views.team_dissolve, name="team_dissolve"),
-    path("decisions/<int:decision_id>/", views_decisions.decision_detail, name="decision"),
-    path("decisions/<int:decision_id>/edit/", views_decisions.decision_edit, name="decision_edit"),
-    path("decisions/<int:decision_id>/sign/", views_decisions.decision_sign, name="decision_sign"),
-    path("decisions/<int:decision_id>/docx/", views_decisions.decision_docx, name="decision_docx"),
-    path("decisions/<int:decision_id>/scan/", views_decisions.decision_scan_upload, name="decision_scan_upload"),
-    path("decisions/<int:decision_id>/scan.pdf", views_decisions.decision_scan, name="decision_scan"),
+    path("decisions/<int:decision_id>/", decisions.decision_detail, name="decision"),
+    path("decisions/<int:decision_id>/edit/", decisions.decision_edit, name="decision_edit"),
+    path("decisions/<int:decision_id>/sign/", decisions.decision_sign, name="decision_sign"),
+    path("decisions/<int:decision_id>/docx/", decisions.decision_docx, name="decision_docx"),
+    path("decisions/<int:decision_id>/scan/", decisions.decision_scan_upload, name="decision_scan_upload"),
+    path("decisions/<int:decision_id>/scan.pdf", decisions.decision_scan, name="decision_scan"),
 ]
 finder_patterns = [
-    path("", public.index, name="index"),
-    path("<int:province_id>/", public.province, name="province"),
-    path("xa/<int:commune_id>/", public.commune, name="commune"),
-    path("qr/<int:village_id>.svg", public.qr, name="qr"),
+    path("", finder.index, name="index"),
+    path("<int:province_id>/", finder.province, name="province"),
+    path("xa/<int:commune_id>/", finder.commune, name="commune"),
+    path("qr/<int:village_id>.svg", finder.qr, name="qr"),
 ]
