@@ -381,7 +381,7 @@ def test_scope(
     if api:
         assert anonymous.status_code == 401
     else:
-        assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/")
+        assert anonymous.status_code == 302 and anonymous["Location"].startswith("/dang-nhap/")
     assert signed_in("nobody").get(url(world.tree)).status_code == 403
     assert signed_in(user).get(other(world.tree)).status_code == 404
     assert signed_in(user).get(url(world.tree)).status_code == 200

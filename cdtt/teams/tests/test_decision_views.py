@@ -88,7 +88,7 @@ def _fill(users: Users, decision: Decision, number: str, day: datetime.date) -> 
 
 
 def _url(decision: Decision, suffix: str = "") -> str:
-    return f"/teams/decisions/{decision.pk}/{suffix}"
+    return f"/to-cong-nghe/quyet-dinh/{decision.pk}/{suffix}"
 
 
 def _state(decision: Decision) -> tuple[Any, ...]:
@@ -184,7 +184,7 @@ def test_anonymous_is_sent_to_sign_in(client: Client, decisions: Decisions, case
     before = _state(getattr(decisions, case.target))
     response = _send(client, case, decisions)
     assert response.status_code == 302
-    assert response["Location"].startswith("/login/?next=")
+    assert response["Location"].startswith("/dang-nhap/?next=")
     assert _state(getattr(decisions, case.target)) == before
 
 
@@ -233,7 +233,11 @@ def test_a_missing_decision_and_a_foreign_one_look_the_same(
     signed_in: Callable[..., Client], decisions: Decisions
 ) -> None:
     client = signed_in("outsider")
-    assert client.get(_url(decisions.signed)).status_code == client.get("/teams/decisions/999999/").status_code == 404
+    assert (
+        client.get(_url(decisions.signed)).status_code
+        == client.get("/to-cong-nghe/quyet-dinh/999999/").status_code
+        == 404
+    )
 
 
 # -- the detail page ----------------------------------------------------------------------------------

@@ -714,7 +714,7 @@ def test_anonymous_users_are_sent_to_the_login_page(tree: Tree, job: ImportJob, 
     for method, url in _urls(tree, job):
         response = getattr(client, method)(url)
         assert response.status_code == 302, url
-        assert response["Location"].startswith("/login/?next=")
+        assert response["Location"].startswith("/dang-nhap/?next=")
 
 
 @pytest.mark.parametrize("name", ["province_officer", "enterprise_partner", "leader", "nobody"])
