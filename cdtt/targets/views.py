@@ -66,9 +66,9 @@ def _children_rows(
     children = targets.children_of(subject)
     if not children:
         return [], None
-    level = selectors.place_key(children[0])[0]
+    level = selectors.level_and_unit(children[0])[0]
     ids = [child.pk for child in children]
-    achieved = selectors.values([indicator], period, level, ids)
+    achieved = selectors.unit_progress([indicator], period, level, ids)
     given = {
         child_id: value for (_i, child_id), value in targets.children_targets(children, period, [indicator]).items()
     }
@@ -86,7 +86,7 @@ def _children_rows(
 
 def _board(request: HttpRequest, subject: AdminUnit | Village, *, unit: AdminUnit) -> HttpResponse:
     period, periods = chosen_period(request)
-    figures = selectors.figures(subject, period)
+    figures = selectors.indicator_figures(subject, period)
     scope = scope_for(request.user)
     can_assign = scope.covers_unit(unit, Perm.ASSIGN_TARGETS)
     context: dict[str, Any] = {

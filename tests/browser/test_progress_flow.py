@@ -19,7 +19,7 @@ from cdtt.geo.models import REFORM_DATE, AdminUnit, UnitKind, Village
 from cdtt.households.models import Household, Relationship, Resident
 from cdtt.households.services import HouseholdIn, ResidentIn, household_create, resident_add
 from cdtt.progress import engine
-from cdtt.progress.selectors import figures
+from cdtt.progress.selectors import indicator_figures
 from cdtt.targets.models import Target
 from cdtt.targets.periods import calendar_period
 from tests.browser.world import PASSWORD, Tree, sign_in
@@ -129,7 +129,7 @@ def test_issue_5_walk_through(page: Any, live_server: Any, tree: Tree, screensho
     # Every level moved at once.
     for subject in (tree.village, tree.commune, province, province.parent):
         assert subject is not None
-        figure = next(f for f in figures(subject, year) if f.indicator.pk == level2.pk)
+        figure = next(f for f in indicator_figures(subject, year) if f.indicator.pk == level2.pk)
         assert figure.achieved == 1, subject
     page.goto(f"{base}/chi-tieu/")
     text = page.locator("main").inner_text()
