@@ -544,9 +544,9 @@ def test_a_stopped_household_is_not_shown_nor_changed(
     assert escape(_vi(reason)) in page.content.decode()
     base = f"/ho-gia-dinh/{world.an.pk}"
     for url, data in [
-        (f"{base}/adoption/", {"item": "epayment", "action": "set"}),
-        (f"{base}/edit/", _household_data(head_name="Đổi Tên")),
-        (f"{base}/residents/new/", {"full_name": "Người Mới", "relationship": "child"}),
+        (f"{base}/su-dung/", {"item": "epayment", "action": "set"}),
+        (f"{base}/sua/", _household_data(head_name="Đổi Tên")),
+        (f"{base}/nhan-khau/moi/", {"full_name": "Người Mới", "relationship": "child"}),
     ]:
         assert client.post(url, data).status_code == 404, url
     after = Household.objects.get(pk=world.an.pk)
@@ -570,23 +570,23 @@ def test_a_stopped_or_erased_household_is_read_only(
     html = page.content.decode()
     assert escape(_vi(reason)) in html
     assert page.context["can_edit"] is False
-    assert "/adoption/" not in html
+    assert "/su-dung/" not in html
     assert f"/ho-gia-dinh/{world.an.pk}/sua/" not in html
-    assert "/residents/new/" not in html
+    assert "/nhan-khau/moi/" not in html
     base = f"/ho-gia-dinh/{world.an.pk}"
     posts = [
-        (f"{base}/adoption/", {"item": "epayment", "action": "set"}),
-        (f"{base}/adoption/", {"item": "smartphone", "action": "unset"}),
-        (f"{base}/edit/", _household_data(head_name="Đổi Tên")),
-        (f"{base}/residents/new/", {"full_name": "Người Mới", "relationship": "child"}),
-        (f"{base}/residents/{world.hoa.pk}/edit/", {"full_name": "Đổi Tên", "relationship": "spouse"}),
+        (f"{base}/su-dung/", {"item": "epayment", "action": "set"}),
+        (f"{base}/su-dung/", {"item": "smartphone", "action": "unset"}),
+        (f"{base}/sua/", _household_data(head_name="Đổi Tên")),
+        (f"{base}/nhan-khau/moi/", {"full_name": "Người Mới", "relationship": "child"}),
+        (f"{base}/nhan-khau/{world.hoa.pk}/sua/", {"full_name": "Đổi Tên", "relationship": "spouse"}),
     ]
     for url, data in posts:
         response = client.post(url, data)
         assert response.status_code == 302, url
         assert response["Location"] == f"{base}/", url
         assert any(_vi(reason) in message for message in _messages(response)), url
-    for url in (f"{base}/edit/", f"{base}/residents/new/"):
+    for url in (f"{base}/sua/", f"{base}/nhan-khau/moi/"):
         assert client.get(url)["Location"] == f"{base}/"
     after = Household.objects.get(pk=world.an.pk)
     assert (after.head_name, after.version) == (before.head_name, before.version)
