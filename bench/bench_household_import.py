@@ -54,8 +54,9 @@ from cdtt.core.text import fold  # noqa: E402
 from cdtt.geo.loader import admin_units_load  # noqa: E402
 from cdtt.geo.models import AdminUnit, Village  # noqa: E402
 from cdtt.households.models import Household  # noqa: E402
-from cdtt.transfers import queue_households, services_households  # noqa: E402
+from cdtt.transfers import queue  # noqa: E402
 from cdtt.transfers.models import ImportJob, ImportRow, ImportStatus  # noqa: E402
+from cdtt.transfers.services import households as household_services  # noqa: E402
 
 HOUSEHOLDS = int(os.environ.get("BENCH_HOUSEHOLDS", "100000"))
 MEMORY = os.environ.get("BENCH_MEMORY") == "1"  # also measure memory (a second, slower dry run)
@@ -135,7 +136,7 @@ def probe_child(path: str, user_id: str, commune_id: str) -> None:
     size = Path(path).stat().st_size
     with PeakRss() as peak, open(path, "rb") as handle:
         upload = UploadedFile(file=handle, name=Path(path).name, size=size)
-        queue_households.household_import_start(actor=user, unit=commune, upload=upload)
+        queue.household_import_start(actor=user, unit=commune, upload=upload)
     print(f"{peak.growth:.1f}")
 
 
@@ -231,7 +232,7 @@ def baseline(commune: AdminUnit, user: User, rows: list[dict[str, Any]]) -> floa
                     created_by=user,
                 )
             )
-        Household.objects.bulk_create(objects, batch_size=services_households.BATCH)
+        Household.objects.bulk_create(objects, batch_size=household_services.BATCH)
     elapsed = time.perf_counter() - start
     Household.objects.all()._raw_delete(Household.objects.db)  # type: ignore[attr-defined]
     return elapsed
@@ -281,7 +282,7 @@ def measure(commune: AdminUnit, user: User, rows: list[dict[str, Any]], path: Pa
     start = time.perf_counter()
     with path.open("rb") as handle:
         upload = UploadedFile(file=handle, name=path.name, size=size)
-        job = queue_households.household_import_start(actor=user, unit=commune, upload=upload)
+        job = queue.household_import_start(actor=user, unit=commune, upload=upload)
     dry_run = time.perf_counter() - start
     job.refresh_from_db()
     if job.status != ImportStatus.PREVIEW or job.row_count != HOUSEHOLDS:
@@ -292,7 +293,7 @@ def measure(commune: AdminUnit, user: User, rows: list[dict[str, Any]], path: Pa
         sys.exit(1)
 
     start = time.perf_counter()
-    queue_households.household_import_confirm(actor=User.objects.get(pk=user.pk), job=job, consent="paper")
+    queue.household_import_confirm(actor=User.objects.get(pk=user.pk), job=job, consent="paper")
     confirm = time.perf_counter() - start
     job = ImportJob.objects.get(pk=job.pk)
     written = Household.objects.filter(commune=commune).count()
@@ -309,7 +310,7 @@ def measure(commune: AdminUnit, user: User, rows: list[dict[str, Any]], path: Pa
     start = time.perf_counter()
     with path.open("rb") as handle:
         upload = UploadedFile(file=handle, name=path.name, size=size)
-        again = queue_households.household_import_start(actor=user, unit=commune, upload=upload)
+        again = queue.household_import_start(actor=user, unit=commune, upload=upload)
     print(
         f"the same file again (every row a likely duplicate of a registered household): dry run "
         f"{time.perf_counter() - start:.1f} s, {again.summary.get('duplicates', 0):,} duplicates to decide"

@@ -862,10 +862,10 @@ def measure_reads(world: World, period: Period, places_by_level: dict[str, list[
     for label, chosen in places_by_level.items():
         result = LevelResult(label)
         first = chosen[0]
-        selectors.values(indicators, period, first.level, [first.unit])  # warm-up
-        selectors.figures(first.subject, period)
+        selectors.unit_progress(indicators, period, first.level, [first.unit])  # warm-up
+        selectors.indicator_figures(first.subject, period)
         for place in chosen:
-            ms, _ = timed_ms(lambda p=place: selectors.values(indicators, period, p.level, [p.unit]))  # type: ignore[misc]
+            ms, _ = timed_ms(lambda p=place: selectors.unit_progress(indicators, period, p.level, [p.unit]))  # type: ignore[misc]
             result.values.append(ms)
         both = connection.vendor == "postgresql"
         if both:
@@ -874,7 +874,7 @@ def measure_reads(world: World, period: Period, places_by_level: dict[str, list[
             # In turn, so that neither path always finds the other's pages in the cache.
             for in_sql in (True, False) if n % 2 == 0 else (False, True):
                 if in_sql:
-                    ms, found = timed_ms(lambda p=place: selectors.figures(p.subject, period))  # type: ignore[misc]
+                    ms, found = timed_ms(lambda p=place: selectors.indicator_figures(p.subject, period))  # type: ignore[misc]
                     result.figures.append(ms)
                 elif both:
                     ms, reference = timed_ms(
@@ -894,7 +894,7 @@ def measure_reads(world: World, period: Period, places_by_level: dict[str, list[
         for place in naive_places:
             ms, expected = timed_ms(lambda p=place: naive(p, period, indicators, rules))  # type: ignore[misc]
             result.naive.append(ms)
-            stored = selectors.values(indicators, period, place.level, [place.unit])
+            stored = selectors.unit_progress(indicators, period, place.level, [place.unit])
             if nonzero(expected) != nonzero(stored):
                 result.mismatches += 1
                 if result.mismatches == 1:
@@ -1239,7 +1239,7 @@ def main() -> None:
     villages = Village.objects.in_bulk(sorted(touched)[:20])
     drift = sum(
         nonzero(naive(Place(Level.VILLAGE, pk, v), period, indicators, rules))
-        != nonzero(selectors.values(indicators, period, Level.VILLAGE, [pk]))
+        != nonzero(selectors.unit_progress(indicators, period, Level.VILLAGE, [pk]))
         for pk, v in villages.items()
     )
 

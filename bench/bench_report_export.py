@@ -49,7 +49,7 @@ from cdtt.geo.loader import admin_units_load  # noqa: E402
 from cdtt.geo.models import AdminUnit, UnitKind  # noqa: E402
 from cdtt.progress.engine import NATION_UNIT  # noqa: E402
 from cdtt.progress.models import Level, ProgressCell  # noqa: E402
-from cdtt.progress.selectors import values  # noqa: E402
+from cdtt.progress.selectors import unit_progress  # noqa: E402
 from cdtt.reports import exports, selectors  # noqa: E402
 from cdtt.reports.models import Report, ReportStatus  # noqa: E402
 from cdtt.targets.models import Period, PeriodKind, Target  # noqa: E402
@@ -154,7 +154,7 @@ def baseline(year: Period) -> None:
     )
     indicators = selectors.report_indicators(year, communes[0])
     ids = [c.pk for c in communes]
-    achieved = values(indicators, year, Level.COMMUNE, ids)
+    achieved = unit_progress(indicators, year, Level.COMMUNE, ids)
     targets = {
         (i, u): v
         for i, u, v in Target.objects.filter(period=year, unit_id__in=ids).values_list(

@@ -547,13 +547,15 @@ def reader(c: Cluster, world: dict[str, Any], tally: Tally, stop: threading.Even
     while not stop.is_set():
         try:
             if not signed_in:
-                opener.open(f"{base}/login/", timeout=10).read()
+                opener.open(f"{base}/dang-nhap/", timeout=10).read()
                 token = next(ck.value for ck in jar if ck.name == "csrftoken")
                 form = urllib.parse.urlencode(
                     {"username": "officer", "password": PASSWORD, "csrfmiddlewaretoken": token}
                 )
                 opener.open(
-                    urllib.request.Request(f"{base}/login/", data=form.encode(), headers={"Referer": f"{base}/login/"}),
+                    urllib.request.Request(
+                        f"{base}/dang-nhap/", data=form.encode(), headers={"Referer": f"{base}/dang-nhap/"}
+                    ),
                     timeout=10,
                 ).read()
                 signed_in = True
@@ -583,13 +585,14 @@ def start_import(c: Cluster, world: dict[str, Any], rows: int) -> int:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     base = f"http://127.0.0.1:{c.ports.web}"
-    opener.open(f"{base}/login/", timeout=10).read()
+    opener.open(f"{base}/dang-nhap/", timeout=10).read()
     token = next(ck.value for ck in jar if ck.name == "csrftoken")
     form = urllib.parse.urlencode({"username": "importer", "password": PASSWORD, "csrfmiddlewaretoken": token})
     opener.open(
-        urllib.request.Request(f"{base}/login/", data=form.encode(), headers={"Referer": f"{base}/login/"}), timeout=10
+        urllib.request.Request(f"{base}/dang-nhap/", data=form.encode(), headers={"Referer": f"{base}/dang-nhap/"}),
+        timeout=10,
     ).read()
-    page_url = f"{base}/imports/households/{world['commune_id']}/"
+    page_url = f"{base}/nhap-du-lieu/ho/{world['commune_id']}/"
     opener.open(page_url, timeout=10).read()
     token = next(ck.value for ck in jar if ck.name == "csrftoken")
     book = Workbook()

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -229,12 +229,3 @@ def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
         "error": error,
     }
     return render(request, "activities/edit.html", context, status=400 if error else 200)
-
-
-urlpatterns: list[URLPattern] = [
-    path("<int:activity_id>/sua/", activity_edit, name="edit"),
-    path("ho/<int:household_id>/", guidance_new, name="guidance"),
-    path("thon/<int:village_id>/", village_activities, name="village"),
-    path("thon/<int:village_id>/su-kien/", event_new, name="event"),
-    path("<int:activity_id>/huy/", activity_void_view, name="void"),
-]

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.forms import inlineformset_factory
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -220,12 +220,3 @@ def platform_edit(request: HttpRequest, platform_id: int | None = None) -> HttpR
         return redirect(reverse("catalog:home") + f"#p{platform.pk}")
     context = {"form": form, "formset": outcomes, "title": instance.name or _("New platform")}
     return render(request, "catalog/form.html", context)
-
-
-urlpatterns: list[URLPattern] = [
-    path("", catalog_home, name="home"),
-    path("chi-tieu/moi/", indicator_edit, name="indicator_new"),
-    path("chi-tieu/<int:indicator_id>/", indicator_edit, name="indicator_edit"),
-    path("nen-tang/moi/", platform_edit, name="platform_new"),
-    path("nen-tang/<int:platform_id>/", platform_edit, name="platform_edit"),
-]

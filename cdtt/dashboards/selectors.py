@@ -35,7 +35,7 @@ def amount(value: Decimal | float | None, *, percent: bool = False) -> str:
     """A number as people read it (1.234 or 80,5 in Vietnamese), with % for a percentage; — for none."""
     if value is None:
         return "—"
-    text = targets.show(Decimal(str(value)))
+    text = targets.target_text(Decimal(str(value)))
     return f"{text}%" if percent else text
 
 
@@ -102,7 +102,7 @@ class Trend:
 
 def trend(subject: AdminUnit | Village, indicator: Indicator, year: int, *, today: datetime.date) -> Trend:
     """Achieved per month of ``year`` and from 1 January to each month's end, with the year's target."""
-    level, unit = progress.place_key(subject)
+    level, unit = progress.level_and_unit(subject)
     series = progress.monthly([indicator], year, level, [unit]).get((indicator.pk, unit), [Decimal(0)] * 12)
     last = 12 if year < today.year else (today.month if year == today.year else 0)
     points = []
@@ -176,9 +176,9 @@ def child_rows(
     if not children:
         return []
     wanted = list({i.pk: i for i in [*ranked, *([chosen] if chosen else [])]}.values())
-    level = progress.place_key(children[0])[0]
+    level = progress.level_and_unit(children[0])[0]
     ids = [child.pk for child in children]
-    achieved = progress.values(wanted, period, level, ids) if wanted else {}
+    achieved = progress.unit_progress(wanted, period, level, ids) if wanted else {}
     given = targets.children_targets(children, period, wanted) if wanted else {}
     scope = scope_for(user)
     if isinstance(children[0], Village):
@@ -255,9 +255,9 @@ def sibling_standing(subject: AdminUnit, period: Period, ranked: list[Indicator]
     siblings = targets.children_of(subject.parent)
     if len(siblings) < 2 or subject.pk not in {s.pk for s in siblings}:
         return None
-    level = progress.place_key(siblings[0])[0]
+    level = progress.level_and_unit(siblings[0])[0]
     ids = [s.pk for s in siblings]
-    achieved = progress.values(ranked, period, level, ids)
+    achieved = progress.unit_progress(ranked, period, level, ids)
     given = targets.children_targets(siblings, period, ranked)
 
     def score(unit_id: int) -> float:
@@ -392,7 +392,7 @@ class Dashboard:
 
     @cached_property
     def figures(self) -> list[progress.Figure]:
-        return progress.figures(self.subject, self.period)
+        return progress.indicator_figures(self.subject, self.period)
 
     @cached_property
     def progress_figures(self) -> tuple[list[progress.Figure], Any]:
@@ -474,7 +474,7 @@ class Dashboard:
 
     @property
     def child_level(self) -> int | None:
-        return progress.place_key(self.children[0])[0] if self.children else None
+        return progress.level_and_unit(self.children[0])[0] if self.children else None
 
     @property
     def child_kind(self) -> str:

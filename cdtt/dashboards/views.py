@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from cdtt.access.decorators import requires
@@ -104,11 +104,3 @@ def scorecard(request: HttpRequest, unit_id: int) -> HttpResponse:
     context["can_leave_out"] = may_leave_out(request.user)
     context["without_flagged"] = dashboard_panels.WITHOUT_FLAGGED
     return render(request, "dashboards/scorecard.html", context)
-
-
-urlpatterns: list[URLPattern] = [
-    path("", dashboard_home, name="home"),
-    path("don-vi/<int:unit_id>/", unit_dashboard, name="unit"),
-    path("don-vi/<int:unit_id>/bang-diem/", scorecard, name="scorecard"),
-    path("thon/<int:village_id>/", village_dashboard, name="village"),
-]

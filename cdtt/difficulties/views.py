@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -211,10 +211,3 @@ def difficulty_photo(request: HttpRequest, difficulty_id: int, photo_id: int) ->
 
 
 app_name = "difficulties"
-urlpatterns: list[URLPattern] = [
-    path("", difficulties_page, name="list"),
-    path("moi/", difficulty_new, name="new"),
-    path("<int:difficulty_id>/", difficulty_detail, name="detail"),
-    path("<int:difficulty_id>/thao-tac/", difficulty_action, name="action"),
-    path("<int:difficulty_id>/anh/<int:photo_id>/", difficulty_photo, name="photo"),
-]

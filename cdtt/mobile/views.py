@@ -16,7 +16,6 @@ from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.templatetags.static import static
-from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -163,12 +162,3 @@ def manifest(request: HttpRequest) -> HttpResponse:
         "icons": [{"src": static("cdtt/icon.svg"), "sizes": "any", "type": "image/svg+xml", "purpose": "any"}],
     }
     return HttpResponse(json.dumps(data, ensure_ascii=False), content_type="application/manifest+json")
-
-
-urlpatterns: list[URLPattern] = [
-    path("", app_shell, name="app"),
-    path("phien/", session, name="session"),
-    path("sw.js", service_worker, name="sw"),
-    path("manifest.webmanifest", manifest, name="manifest"),
-    path("huong-dan/<int:material_id>/tep/", guide_file, name="guide_file"),
-]

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -46,8 +46,3 @@ def notices_read_all(request: HttpRequest) -> HttpResponse:
 
 
 app_name = "notices"
-urlpatterns: list[URLPattern] = [
-    path("", notices_page, name="list"),
-    path("<int:notice_id>/doc/", notice_read, name="read"),
-    path("doc-het/", notices_read_all, name="read_all"),
-]

@@ -231,10 +231,10 @@ def _reported(units: list[AdminUnit], kinds: list[str], bucket: int) -> dict[tup
     found: dict[tuple[str, int], Decimal] = {}
     by_level: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for unit in units:
-        level, key = progress.place_key(unit)
+        level, key = progress.level_and_unit(unit)
         by_level[level].append((unit.pk, key))
     for level, pairs in by_level.items():
-        read = progress.values(indicators, period, level, [key for _pk, key in pairs])
+        read = progress.unit_progress(indicators, period, level, [key for _pk, key in pairs])
         for indicator in indicators:
             for pk, key in pairs:
                 if (indicator.pk, key) in read:
@@ -366,12 +366,12 @@ def history(*, user: Any, unit: AdminUnit, indicator: Indicator | None, today: d
         before[year] += value
         if split:
             split_years.add(year)
-    level, key = progress.place_key(unit)
+    level, key = progress.level_and_unit(unit)
     first = min([HISTORY_FROM, *before])
     for year in range(first, today.year + 1):
         reported = None
         if year >= REFORM_DATE.year:
-            reported = progress.values([indicator], period_of(year), level, [key]).get((indicator.pk, key))
+            reported = progress.unit_progress([indicator], period_of(year), level, [key]).get((indicator.pk, key))
         found.years.append(
             HistoryYear(year=year, before=before.get(year), reported=reported, apportioned=year in split_years)
         )

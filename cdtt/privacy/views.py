@@ -9,7 +9,6 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -195,14 +194,3 @@ def trainer_erase(request: HttpRequest) -> HttpResponse:
             return redirect("privacy:trainer_erase")
     status = 400 if form.errors else 200
     return _private(render(request, "privacy/trainer_erase.html", {"form": form}, status=status))
-
-
-app_name = "privacy"
-urlpatterns: list[URLPattern] = [
-    path("su-co/", breach_list, name="breaches"),
-    path("su-co/moi/", breach_new, name="breach_new"),
-    path("su-co/<int:breach_id>/", breach_detail, name="breach"),
-    path("su-co/<int:breach_id>/thong-bao.docx", breach_notice, name="breach_notice"),
-    path("thanh-vien/<int:member_id>/xoa/", member_erase, name="member_erase"),
-    path("giang-vien/xoa/", trainer_erase, name="trainer_erase"),
-]

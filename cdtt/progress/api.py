@@ -46,7 +46,7 @@ class ProgressOut(Schema):
 
 
 def _progress(subject: AdminUnit | Village, period: Period) -> dict[str, Any]:
-    figures = selectors.figures(subject, period)
+    figures = selectors.indicator_figures(subject, period)
     return {
         "unit_id": subject.pk if isinstance(subject, AdminUnit) else None,
         "village_id": subject.pk if isinstance(subject, Village) else None,

@@ -26,7 +26,7 @@ from cdtt.targets.periods import calendar_period
 LEVEL_OF_KIND = {UnitKind.NATIONAL: Level.NATION, UnitKind.PROVINCE: Level.PROVINCE}
 
 
-def place_key(subject: AdminUnit | Village) -> tuple[int, int]:
+def level_and_unit(subject: AdminUnit | Village) -> tuple[int, int]:
     """(level, unit) of the cells of a unit or a village."""
     if isinstance(subject, Village):
         return Level.VILLAGE, subject.pk
@@ -146,7 +146,7 @@ def _column(indicator: Indicator, units: Iterable[int], sums: Sums) -> dict[int,
     return found
 
 
-def values(
+def unit_progress(
     indicators: Sequence[Indicator], period: Period, level: int, units: Sequence[int]
 ) -> dict[tuple[int, int], Decimal]:
     """Achieved value per (indicator, unit); a ratio is a percentage with one decimal. One query."""
@@ -164,7 +164,7 @@ def monthly(
     indicators: Sequence[Indicator], year: int, level: int, units: Sequence[int]
 ) -> dict[tuple[int, int], list[Decimal]]:
     """Each indicator's value from 1 January to the end of each month of ``year``: twelve values per
-    (indicator, unit), each equal to what ``values`` gives for a period from 1 January to that month's
+    (indicator, unit), each equal to what ``unit_progress`` gives for a period from 1 January to that month's
     end (a sum within the year so far, a running total for cumulative ones, a ratio of running totals).
 
     One read of the units' month cells of the year (and, for running totals, of their earlier whole years).
@@ -202,7 +202,7 @@ def monthly(
         for indicator_id in cumulative:
             found[(indicator_id, unit)] = so_far(indicator_id, unit, from_start=True)
         for ratio in ratios:
-            # Both parts are running totals up to each month's end, as in ``values``.
+            # Both parts are running totals up to each month's end, as in ``unit_progress``.
             tops = so_far(ratio.numerator_id or 0, unit, from_start=True)
             bottoms = so_far(ratio.denominator_id or 0, unit, from_start=True)
             found[(ratio.pk, unit)] = [
@@ -265,7 +265,7 @@ def _target_values(subject: AdminUnit | Village, period: Period, ids: Sequence[i
     return {(indicator_id, owner): value for indicator_id, owner, value in rows.order_by()}
 
 
-def figures(
+def indicator_figures(
     subject: AdminUnit | Village, period: Period, indicators: Iterable[Indicator] | None = None, *, rank: bool = True
 ) -> list[Figure]:
     """Achieved, target, percentage and rank among siblings of each indicator (those with a target first).
@@ -276,7 +276,7 @@ def figures(
     embedded default) in Python from the siblings' sums and targets (``_figures_in_python``: four
     queries). Both apply the same rules (``_rank``) and give the same figures.
     """
-    level, _ = place_key(subject)
+    level, _ = level_and_unit(subject)
     if rank and level != Level.NATION and connection.vendor == "postgresql":
         return _figures_ranked_in_sql(subject, period, indicators)
     return _figures_in_python(subject, period, indicators, rank=rank)
@@ -301,10 +301,10 @@ def _sort(found: list[Figure]) -> list[Figure]:
 def _figures_in_python(
     subject: AdminUnit | Village, period: Period, indicators: Iterable[Indicator] | None, *, rank: bool
 ) -> list[Figure]:
-    """``figures`` with the rank computed here. Four queries whatever the number of siblings: the
+    """``indicator_figures`` with the rank computed here. Four queries whatever the number of siblings: the
     siblings, the targets of the unit and its siblings, the indicators (unless given) and one sum of the
     cells of the unit and its siblings."""
-    level, unit = place_key(subject)
+    level, unit = level_and_unit(subject)
     peers = siblings(subject) if rank and level != Level.NATION else [unit]
     ranking = len(peers) > 1
     given = _target_values(subject, period, sorted({*peers, subject.pk}) if ranking else [subject.pk])
@@ -450,10 +450,10 @@ def _value_kind(indicator: Indicator) -> int:
 def _figures_ranked_in_sql(
     subject: AdminUnit | Village, period: Period, indicators: Iterable[Indicator] | None
 ) -> list[Figure]:
-    """``figures`` with the rank computed by PostgreSQL (``_RANKS``): three queries (the unit's targets,
+    """``indicator_figures`` with the rank computed by PostgreSQL (``_RANKS``): three queries (the unit's targets,
     the indicators unless given, and one statement of the unit's sums and ranks), and no sibling's row
     comes back."""
-    level, unit = place_key(subject)
+    level, unit = level_and_unit(subject)
     targets = {
         indicator_id: value for (indicator_id, _), value in _target_values(subject, period, [subject.pk]).items()
     }

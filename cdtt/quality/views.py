@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -103,10 +103,3 @@ def rules_page(request: HttpRequest) -> HttpResponse:
 
 
 app_name = "quality"
-urlpatterns: list[URLPattern] = [
-    path("", flags_home, name="home"),
-    path("quy-tac/", rules_page, name="rules"),
-    path("don-vi/<int:unit_id>/", unit_flags, name="unit"),
-    path("<int:flag_id>/", flag_detail, name="detail"),
-    path("<int:flag_id>/thao-tac/", flag_action, name="action"),
-]

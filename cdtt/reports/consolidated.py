@@ -18,7 +18,7 @@ from typing import Any
 from cdtt.catalog.models import Indicator, Method
 from cdtt.geo.models import AdminUnit, UnitKind, Village
 from cdtt.progress.models import Level
-from cdtt.progress.selectors import values
+from cdtt.progress.selectors import unit_progress
 from cdtt.reports import selectors
 from cdtt.reports.models import Report, ReportStatus
 from cdtt.reports.selectors import Row
@@ -114,11 +114,11 @@ def _live_rows(lines: list[Line], level: int, period: Period, indicators: list[I
     for many subjects in three queries."""
     key = "village_id" if level == Level.VILLAGE else "unit_id"
     ids = [line.subject.pk for line in lines]
-    in_period = values(indicators, period, level, ids)
+    in_period = unit_progress(indicators, period, level, ids)
     ytd = selectors.year_to_date(period)
     # A year's running total is the year itself: one read, not two.
     same = (ytd.start, ytd.end) == (period.start, period.end)
-    cumulative = in_period if same else values(indicators, ytd, level, ids)
+    cumulative = in_period if same else unit_progress(indicators, ytd, level, ids)
     year = selectors._year_period(period) if not period.is_campaign else None
     periods = [p.pk for p in (period, year) if p is not None]
     targets: dict[tuple[int, int, int], Decimal] = {

@@ -55,18 +55,13 @@ from cdtt.teams.documents import (
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+# Not the model's labels on purpose: a report's sheet speaks of its stage ("Đang soạn", "Đã gửi, chờ duyệt"),
+# where the screens' short labels ("Dự thảo", "Đã gửi") are shared with other drafts and sendings.
 STATUS_WORDS: dict[str, str] = {
     ReportStatus.DRAFT: "Đang soạn",
     ReportStatus.SUBMITTED: "Đã gửi, chờ duyệt",
     ReportStatus.RETURNED: "Bị trả lại",
     ReportStatus.APPROVED: "Đã duyệt",
-}
-PERIOD_WORDS = {
-    PeriodKind.MONTH: "tháng",
-    PeriodKind.QUARTER: "quý",
-    PeriodKind.HALF: "6 tháng",
-    PeriodKind.YEAR: "năm",
-    PeriodKind.CAMPAIGN: "đợt",
 }
 RESULT_COLUMNS = [
     # (heading, width in mm, alignment)

@@ -25,7 +25,7 @@ from cdtt.core.errors import NotFound
 from cdtt.difficulties.models import Difficulty
 from cdtt.geo.models import AdminUnit, UnitKind, Village
 from cdtt.progress.models import Level
-from cdtt.progress.selectors import place_key, values
+from cdtt.progress.selectors import level_and_unit, unit_progress
 from cdtt.quality.selectors import (
     WITHOUT_FLAGGED,
     FlaggedContribution,
@@ -45,9 +45,9 @@ from cdtt.reports.models import (
 )
 from cdtt.targets.models import Period, PeriodKind, Target
 from cdtt.targets.periods import calendar_bounds, calendar_period
-from cdtt.targets.services import show
+from cdtt.targets.services import target_text
 from cdtt.teams.models import OPEN_STATUSES, ChatGroup, Membership, Team, TeamStatus
-from cdtt.training.selectors import counted
+from cdtt.training.selectors import counted_attendance
 
 # (months after the period's last month, day) by which teams report, as Circular 02/2023/TT-BTTTT sets
 # for units reporting to the receiving body: monthly by the 15th, quarterly by the 6th of the quarter's
@@ -69,7 +69,7 @@ Subject = AdminUnit | Village
 
 
 def level_of(subject: Subject) -> int:
-    return place_key(subject)[0]
+    return level_and_unit(subject)[0]
 
 
 def reviewer_of(subject: Subject) -> AdminUnit:
@@ -261,10 +261,10 @@ class Row:
     def shown(self) -> dict[str, str]:
         """The numbers as a Vietnamese reader writes them (no trailing ",00")."""
         return {
-            "target": show(self.target) if self.target is not None else "",
-            "in_period": show(self.in_period),
-            "cumulative": show(self.cumulative),
-            "pending": show(self.pending) if self.pending is not None else "",
+            "target": target_text(self.target) if self.target is not None else "",
+            "in_period": target_text(self.in_period),
+            "cumulative": target_text(self.cumulative),
+            "pending": target_text(self.pending) if self.pending is not None else "",
             "percent": (f"{self.percent:.1f}".replace(".", ",") if self.percent is not None else ""),
         }
 
@@ -280,17 +280,17 @@ class Consolidation:
 
 
 def _unit_ids(subjects: Sequence[Subject]) -> list[int]:
-    return [place_key(s)[1] for s in subjects]
+    return [level_and_unit(s)[1] for s in subjects]
 
 
 def live_rows(subject: Subject, period: Period, *, consolidate: bool = True) -> tuple[list[Row], Consolidation]:
     """The report's table computed now: a village's from its cells; a unit's from its children's approved
     reports plus its own data (what its cells hold beyond its children's), as the issue asks."""
     indicators = report_indicators(period, subject)
-    level, unit = place_key(subject)
+    level, unit = level_and_unit(subject)
     ytd = year_to_date(period)
-    in_period = values(indicators, period, level, [unit])
-    cumulative = values(indicators, ytd, level, [unit])
+    in_period = unit_progress(indicators, period, level, [unit])
+    cumulative = unit_progress(indicators, ytd, level, [unit])
     year = _year_period(period) if not period.is_campaign else None
     targets = _targets(subject, [p for p in (period, year) if p is not None])
     info = Consolidation()
@@ -314,10 +314,10 @@ def live_rows(subject: Subject, period: Period, *, consolidate: bool = True) -> 
         hidden: set[int] = set()
         frozen_in: dict[tuple[int, int], Decimal] = {}
         if children:
-            child_level = place_key(children[0])[0]
+            child_level = level_and_unit(children[0])[0]
             ids = _unit_ids(children)
-            child_in = values(indicators, period, child_level, ids)
-            child_cum = values(indicators, ytd, child_level, ids)
+            child_in = unit_progress(indicators, period, child_level, ids)
+            child_cum = unit_progress(indicators, ytd, child_level, ids)
             field_name = "village_id" if child_level == Level.VILLAGE else "unit_id"
             approved = {
                 getattr(r, field_name): r
@@ -448,12 +448,12 @@ def organisation(subject: Subject, period: Period) -> dict[str, Any]:
     memberships = Membership.objects.filter(team__in=teams)
     members = memberships.on(end).count()
     present = "member__training_invitations__attendances"
-    trained = memberships.on(end).filter(**counted(present)).values("member_id").distinct().count()
+    trained = memberships.on(end).filter(**counted_attendance(present)).values("member_id").distinct().count()
     trained_in_period = (
         memberships.on(end)
         .filter(
             **{
-                **counted(present),
+                **counted_attendance(present),
                 f"{present}__session__starts_at__date__gte": start,
                 f"{present}__session__starts_at__date__lte": end,
             }

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cdtt.access.decorators import requires
@@ -182,15 +182,3 @@ def settings_view(request: HttpRequest, unit_id: int) -> HttpResponse:
             messages.error(request, exc.message)
     page = selectors.report_settings_page(user=request.user, unit_id=unit_id)
     return render(request, "reports/settings.html", _context(page))
-
-
-urlpatterns: list[URLPattern] = [
-    path("", index, name="index"),
-    path("mo/", report_open_view, name="open"),
-    path("<int:report_id>/", detail, name="detail"),
-    path("<int:report_id>/docx", report_docx, name="docx"),
-    path("<int:report_id>/xlsx", report_xlsx, name="xlsx"),
-    path("don-vi/<int:unit_id>/", unit_view, name="unit"),
-    path("don-vi/<int:unit_id>/xlsx", unit_xlsx, name="unit_xlsx"),
-    path("cai-dat/<int:unit_id>/", settings_view, name="settings"),
-]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 
 from cdtt.access.decorators import requires
@@ -45,10 +44,3 @@ def conflict_decide(request: HttpRequest, conflict_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Decided."))
     return redirect("sync:conflicts")
-
-
-urlpatterns: list[URLPattern] = [
-    path("", conflict_list, name="conflicts"),
-    path("<int:conflict_id>/", conflict_decide, name="decide"),
-    path("lap-lai/<int:repeat_id>/", repeat_seen_view, name="repeat_seen"),
-]

@@ -32,7 +32,7 @@ from cdtt.geo.models import AdminUnit, UnitKind, Village
 from cdtt.notices.models import NoticeKind
 from cdtt.notices.services import notify
 from cdtt.progress.engine import forget_rules
-from cdtt.progress.selectors import place_key, values
+from cdtt.progress.selectors import level_and_unit, unit_progress
 from cdtt.targets.models import Period, PeriodKind, SplitMethod, Target
 
 # The period calendar moved to cdtt.targets.periods. These names stay importable from here only until the
@@ -99,7 +99,7 @@ def _subject_unit(subject: AdminUnit | Village) -> AdminUnit:
 # -- values -----------------------------------------------------------------------------------------
 
 
-def show(value: Decimal) -> str:
+def target_text(value: Decimal) -> str:
     """A target as people read it: 1.200 (whole) or 80,5 (a percentage), in the active language's format."""
     whole = value == value.to_integral_value()
     return number_format(value, decimal_pos=0 if whole else 1, force_grouping=True)
@@ -237,7 +237,7 @@ class TargetNotices:
             % {
                 "subject": g.subject.name,
                 "indicator": g.indicator.name,
-                "value": show(g.value),
+                "value": target_text(g.value),
                 "measure": g.indicator.get_measure_display() if g.indicator.measure != Measure.PERCENT else "%",
             }
             for g in lines
@@ -340,8 +340,8 @@ def weights(children: list[AdminUnit | Village], method: str, period: Period) ->
     register = Indicator.objects.filter(method=Method.REGISTER, register_metric=metric, is_active=True).first()
     if register is None or not children:
         return {child.pk: Decimal(0) for child in children}
-    level = place_key(children[0])[0]
-    found = values([register], period, level, [child.pk for child in children])
+    level = level_and_unit(children[0])[0]
+    found = unit_progress([register], period, level, [child.pk for child in children])
     return {child.pk: found.get((register.pk, child.pk), Decimal(0)) for child in children}
 
 
@@ -445,7 +445,7 @@ def target_split(
         if total > parent.value:
             raise DomainError(
                 _("The shares add up to %(total)s, more than the target of %(target)s.")
-                % {"total": show(total), "target": show(parent.value)}
+                % {"total": target_text(total), "target": target_text(parent.value)}
             )
     else:
         shares = share(parent.value, weights(children, method, parent.period))

@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -66,9 +66,9 @@ def _children_rows(
     children = targets.children_of(subject)
     if not children:
         return [], None
-    level = selectors.place_key(children[0])[0]
+    level = selectors.level_and_unit(children[0])[0]
     ids = [child.pk for child in children]
-    achieved = selectors.values([indicator], period, level, ids)
+    achieved = selectors.unit_progress([indicator], period, level, ids)
     given = {
         child_id: value for (_i, child_id), value in targets.children_targets(children, period, [indicator]).items()
     }
@@ -86,7 +86,7 @@ def _children_rows(
 
 def _board(request: HttpRequest, subject: AdminUnit | Village, *, unit: AdminUnit) -> HttpResponse:
     period, periods = chosen_period(request)
-    figures = selectors.figures(subject, period)
+    figures = selectors.indicator_figures(subject, period)
     scope = scope_for(request.user)
     can_assign = scope.covers_unit(unit, Perm.ASSIGN_TARGETS)
     context: dict[str, Any] = {
@@ -308,15 +308,6 @@ def target_split_view(request: HttpRequest, target_id: int) -> HttpResponse:
     return render(request, "targets/split.html", context)
 
 
-urlpatterns: list[URLPattern] = [
-    path("", my_targets, name="mine"),
-    path("don-vi/<int:unit_id>/", unit_board, name="unit"),
-    path("don-vi/<int:unit_id>/giao/", target_set_view, name="set"),
-    path("thon/<int:village_id>/", village_board, name="village"),
-    path("<int:target_id>/chia/", target_split_view, name="split"),
-]
-
-
 # -- target sheets (XLSX) -----------------------------------------------------------------------------
 
 SHEET_SESSION_KEY = "cdtt_target_sheet"
@@ -381,12 +372,6 @@ def sheet_import(request: HttpRequest, unit_id: int) -> HttpResponse:
     return render(request, "targets/sheet.html", context, status=400 if context.get("error") else 200)
 
 
-urlpatterns += [
-    path("don-vi/<int:unit_id>/bang.xlsx", sheet_export, name="sheet_export"),
-    path("don-vi/<int:unit_id>/nhap-bang/", sheet_import, name="sheet"),
-]
-
-
 # -- campaigns --------------------------------------------------------------------------------------
 
 
@@ -412,6 +397,3 @@ def campaign_new(request: HttpRequest, unit_id: int) -> HttpResponse:
             messages.success(request, _("Campaign “%(name)s” created.") % {"name": period.name})
             return redirect(_board_url(unit, period))
     return render(request, "catalog/form.html", {"form": form, "title": _("New campaign")})
-
-
-urlpatterns += [path("don-vi/<int:unit_id>/dot/", campaign_new, name="campaign")]

@@ -26,9 +26,10 @@ from cdtt.api.schemas import ERRORS
 from cdtt.core.errors import NotFound
 from cdtt.core.text import mask_phone
 from cdtt.geo.models import AdminUnit
-from cdtt.teams import public_selectors, selectors, services
+from cdtt.teams import selectors, services
 from cdtt.teams.models import ChatGroup, Decision, Membership, Team
-from cdtt.teams.public import MAX_AGE, qr_url
+from cdtt.teams.selectors import public as public_selectors
+from cdtt.teams.selectors.public import MAX_AGE, qr_url
 
 router = Router(tags=["teams"])
 

@@ -20,9 +20,10 @@ from docx.shared import Cm, Length, Mm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from cdtt.core.choices import vi_label
 from cdtt.core.text import fold, mask_phone, nfc
 from cdtt.geo.models import AdminUnit, UnitKind, Village, VillageKind
-from cdtt.teams.models import Decision, DecisionStatus, MemberRole, Organisation, SignerTitle, Team
+from cdtt.teams.models import Decision, DecisionStatus, Gender, MemberRole, Organisation, SignerTitle, Team
 
 FONT = "Times New Roman"
 BLACK = RGBColor(0, 0, 0)
@@ -63,17 +64,6 @@ VILLAGE_WORDS: dict[str, str] = {
 # Type words a village name may start with, longest first so "Tổ dân phố" wins over "Tổ".
 _LEADING_WORDS = sorted({*VILLAGE_WORDS.values(), "tổ", "khu", "đội", "cụm", "bon", "làng"}, key=len, reverse=True)
 
-ROLE_TITLES: dict[str, str] = {
-    MemberRole.LEADER: "Tổ trưởng",
-    MemberRole.DEPUTY: "Tổ phó",
-    MemberRole.MEMBER: "Thành viên",
-}
-GENDERS: dict[str, str] = {"male": "Nam", "female": "Nữ", "other": "Khác"}
-ORGANISATIONS: dict[str, str] = {
-    Organisation.YOUTH_UNION: "Đoàn Thanh niên",
-    Organisation.WOMENS_UNION: "Hội Liên hiệp Phụ nữ",
-    Organisation.VETERANS: "Hội Cựu chiến binh",
-}
 APPENDIX_COLUMNS = [
     # (heading, width in mm, alignment of the cells)
     ("TT", 10, WD_ALIGN_PARAGRAPH.CENTER),
@@ -233,9 +223,9 @@ def member_organisation(row: dict[str, Any], village: Village | None) -> str:
     parts: list[str] = []
     if row.get("is_village_head"):
         parts.append(village_head_title(village) or "Trưởng thôn")
-    org = ORGANISATIONS.get(row.get("organisation") or "")
-    if org:
-        parts.append(org)
+    organisation = row.get("organisation") or ""
+    if organisation and organisation != Organisation.OTHER:  # "Khác" says nothing in an appendix
+        parts.append(vi_label(Organisation, organisation, ""))
     occupation = nfc(row.get("occupation") or "")
     if occupation and fold(occupation) not in {fold(p) for p in parts}:
         parts.append(occupation)
@@ -634,8 +624,8 @@ def _appendix(doc: Any, decision: Decision, *, mask_phones: bool) -> None:
             str(index),
             nfc(row.get("full_name") or ""),
             str(row.get("birth_year") or ""),
-            GENDERS.get(row.get("gender") or "", ""),
-            ROLE_TITLES.get(row.get("role") or "", "Thành viên"),
+            vi_label(Gender, row.get("gender") or "", ""),
+            vi_label(MemberRole, row.get("role") or "", "Thành viên"),
             member_organisation(row, team.village),
             _phone(row.get("phone") or "", masked=mask_phones),
         ]

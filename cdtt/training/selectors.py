@@ -30,7 +30,7 @@ PRESENT = Presence.PRESENT
 COUNTED = {"status": PRESENT, "session__cancelled_at__isnull": True}
 
 
-def counted(prefix: str) -> dict[str, Any]:
+def counted_attendance(prefix: str) -> dict[str, Any]:
     """``COUNTED`` through a relation, for one filter() call (both conditions on the same attendance row)."""
     return {f"{prefix}__{name}": value for name, value in COUNTED.items()}
 
@@ -173,7 +173,7 @@ def coverage_of(unit: AdminUnit) -> Coverage:
     memberships = _current_memberships(unit)
     members = memberships.values("member_id").distinct().count()
     teams = Team.objects.filter(status__in=OPEN_STATUSES, commune__path__startswith=unit.path).count()
-    present = Q(**counted("member__training_invitations__attendances"))
+    present = Q(**counted_attendance("member__training_invitations__attendances"))
     trained_any = memberships.filter(present).values("member_id").distinct().count()
     platform_key = "member__training_invitations__course__platforms"
     per_platform = {
@@ -253,7 +253,7 @@ def enterprise_uptake(enterprise: Enterprise) -> list[AreaUptake]:
     indicators = platform_indicators(list(enterprise.platforms.values_list("pk", flat=True)))
     found = []
     for area in enterprise.areas.order_by("code"):
-        figures = progress.figures(area, period, indicators, rank=False) if indicators else []
+        figures = progress.indicator_figures(area, period, indicators, rank=False) if indicators else []
         found.append(AreaUptake(area, figures, coverage_of(area)))
     return found
 
@@ -357,7 +357,7 @@ def network(*, user: Any, sort: str = "name", descending: bool = False) -> list[
         if pk in rows:
             rows[pk].members = n
     for pk, n in (
-        memberships.filter(**counted("member__training_invitations__attendances"))
+        memberships.filter(**counted_attendance("member__training_invitations__attendances"))
         .values_list(province_of_team)
         .annotate(n=Count("member_id", distinct=True))
         .order_by()

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -696,38 +696,4 @@ def network_export(request: HttpRequest) -> HttpResponseBase:
     return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX_TYPE)
 
 
-urlpatterns: list[URLPattern] = [
-    path("", course_list, name="courses"),
-    path("cua-toi/", my_training, name="mine"),
-    path("khoa/moi/", course_new, name="course_new"),
-    path("khoa/<int:course_id>/", course_detail, name="course"),
-    path("khoa/<int:course_id>/sua/", course_edit, name="course_edit"),
-    path("khoa/<int:course_id>/xoa/", course_delete, name="course_delete"),
-    path("khoa/<int:course_id>/buoi/moi/", session_new, name="session_new"),
-    path("khoa/<int:course_id>/moi-hoc/", invite, name="invite"),
-    path("khoa/<int:course_id>/moi-hoc/<int:member_id>/thu-hoi/", invitation_revoke, name="invitation_revoke"),
-    path("buoi/<int:session_id>/sua/", session_edit, name="session_edit"),
-    path("buoi/<int:session_id>/xoa/", session_delete, name="session_delete"),
-    path("buoi/<int:session_id>/huy/", session_cancel, name="session_cancel"),
-    path("buoi/<int:session_id>/khoi-phuc/", session_restore, name="session_restore"),
-    path("buoi/<int:session_id>/diem-danh/", attendance, name="attendance"),
-    path("buoi/<int:session_id>/diem-danh.xlsx", attendance_export, name="attendance_export"),
-    path("buoi/<int:session_id>/nhap-diem-danh/", attendance_import, name="attendance_import"),
-    path("thanh-vien/<int:member_id>/", member_history, name="member"),
-    path("don-vi/<int:unit_id>/", coverage, name="coverage"),
-    path("tai-lieu/", material_list, name="materials"),
-    path("tai-lieu/moi/", material_new, name="material_new"),
-    path("tai-lieu/<int:material_id>/tep/", material_file, name="material_file"),
-    path("tai-lieu/<int:material_id>/sua/", material_edit, name="material_edit"),
-    path("tai-lieu/<int:material_id>/rut/", material_retire, name="material_retire"),
-    path("doanh-nghiep/", enterprise_list, name="enterprises"),
-    path("doanh-nghiep/moi/", enterprise_new, name="enterprise_new"),
-    path("doanh-nghiep/<int:enterprise_id>/", enterprise_detail, name="enterprise"),
-    path("doanh-nghiep/<int:enterprise_id>/sua/", enterprise_edit, name="enterprise_edit"),
-]
-
 # The Ministry's network view lives at /mang-luoi/, beside training rather than under it.
-network_urlpatterns: list[URLPattern] = [
-    path("", network, name="index"),
-    path("tai-ve.xlsx", network_export, name="export"),
-]

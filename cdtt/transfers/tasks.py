@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from cdtt.transfers import services_households
+from cdtt.transfers.services import households as household_services
 
 
 @task()
 def household_import_check(job_id: int) -> None:
     """Read and check an uploaded household file; the job page shows the progress, then every row."""
-    services_households.household_import_check(job_id=job_id)
+    household_services.household_import_check(job_id=job_id)
 
 
 @task()
 def household_import_apply(job_id: int) -> None:
     """Write a confirmed household import in one transaction, or mark it failed with nothing written."""
-    services_households.household_import_apply(job_id=job_id)
+    household_services.household_import_apply(job_id=job_id)

@@ -1,9 +1,13 @@
-"""The shell: home page, health check and the Vietnamese CSRF failure page."""
+"""The shell: home page, health check, the redirects from the old English paths and the CSRF failure page."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from urllib.parse import quote
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseRedirectBase
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from prometheus_client import CONTENT_TYPE_LATEST
 
@@ -16,6 +20,7 @@ from cdtt.core.metrics import render_metrics
 from cdtt.core.operator import operator_allowed
 from cdtt.geo.selectors import unit_roots, village_counts
 from cdtt.practices.announcements import unread as unread_announcements
+from cdtt.web.old_paths import new_path
 
 
 @public("Sends anonymous visitors to the login page and shows a signed-in user only their own scope.")
@@ -56,6 +61,28 @@ def metrics(request: HttpRequest) -> HttpResponse:
     if not allowed:
         return HttpResponse(_("Only the operator may read the metrics."), status=403, content_type="text/plain")
     return HttpResponse(render_metrics(), content_type=CONTENT_TYPE_LATEST)
+
+
+class HttpResponsePermanentRedirectSameMethod(HttpResponseRedirectBase):
+    status_code = 308
+
+
+@public("Only answers with the new address of an old one; the page it points to checks access itself.")
+def old_path_redirect(request: HttpRequest, old: str, rest: str = "") -> HttpResponse:
+    """A page path from before the Vietnamese paths: redirect permanently to its new path, same query string."""
+    target = new_path(old, rest)
+    try:
+        if target == "/":  # /channels/ itself was never a page
+            raise Resolver404
+        resolve(target)
+    except Resolver404:
+        raise Http404 from None
+    location = quote(target) + (f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else "")
+    # 301 for reading; a form sent to an old path (a phone app still holding the old script posts to /logout/)
+    # gets 308, the permanent redirect that keeps the method and the body.
+    if request.method in ("GET", "HEAD"):
+        return redirect(location, permanent=True)
+    return HttpResponsePermanentRedirectSameMethod(location)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -21,7 +21,7 @@ def test_the_adoption_figure_fits_the_card_at_360_px(page: Any, live_server: Any
     total = AdoptionItem.objects.filter(is_active=True).count()
     sign_in(page, live_server.url, "tovien")
 
-    page.goto(live_server.url + "/households/")
+    page.goto(live_server.url + "/ho-gia-dinh/")
 
     figures = page.locator("td.reach .reach-figure")
     assert figures.count() == 2

@@ -82,7 +82,7 @@ def test_issue_4_walk_through(
     sign_in(page, base, "xa")
     messy = tmp_path / "so-ho-2024.xlsx"
     _messy_file(messy)
-    page.goto(f"{base}/imports/households/{tree.commune.pk}/")
+    page.goto(f"{base}/nhap-du-lieu/ho/{tree.commune.pk}/")
     page.set_input_files("input[type=file]", str(messy))
     page.click("main form[enctype] button[type=submit]")
     page.wait_for_load_state()
@@ -102,7 +102,7 @@ def test_issue_4_walk_through(
         "Thôn,Họ và tên chủ hộ,Số điện thoại\nThôn Không Có,Lê Văn A,0912345678\nThôn Giang Cao,Lê Văn B,12345\n",
         encoding="utf-8",
     )
-    page.goto(f"{base}/imports/households/{tree.commune.pk}/")
+    page.goto(f"{base}/nhap-du-lieu/ho/{tree.commune.pk}/")
     page.set_input_files("input[type=file]", str(bad))
     page.click("main form[enctype] button[type=submit]")
     page.wait_for_load_state()
@@ -116,7 +116,7 @@ def test_issue_4_walk_through(
     sign_in(page, base, "tovien")
     household = Household.objects.filter(village=tree.village).order_by("id").first()
     assert household is not None
-    page.goto(f"{base}/households/{household.pk}/")
+    page.goto(f"{base}/ho-gia-dinh/{household.pk}/")
     page.locator("button.tick-btn").first.click()
     page.wait_for_load_state()
     assert AdoptionStatus.objects.filter(household=household).count() == 1
@@ -126,12 +126,12 @@ def test_issue_4_walk_through(
     # 3. The head of household asks for their data: the officer logs the request and exports everything.
     page.context.clear_cookies()
     sign_in(page, base, "xa")
-    page.goto(f"{base}/households/{household.pk}/requests/new/")
+    page.goto(f"{base}/ho-gia-dinh/{household.pk}/yeu-cau/moi/")
     page.select_option("#id_kind", "access")
     page.fill("#id_requester", household.head_name)
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_load_state()
-    export = page.request.get(f"{base}/households/{household.pk}/export.json")
+    export = page.request.get(f"{base}/ho-gia-dinh/{household.pk}/xuat.json")
     assert export.status == 200
     assert household.head_name in json.dumps(json.loads(export.body()), ensure_ascii=False)
 
@@ -139,6 +139,6 @@ def test_issue_4_walk_through(
     seen = AuditEvent.objects.filter(target_id=str(household.pk))
     assert seen.filter(action="household.view", actor_name="tovien").exists()
     assert seen.filter(action="household.export", actor_name="xa").exists()
-    page.goto(f"{base}/audit/")
+    page.goto(f"{base}/nhat-ky/")
     assert "tovien" in page.locator("main").inner_text()
     assert errors == []

@@ -13,7 +13,7 @@ from cdtt.activities.models import Activity
 from cdtt.catalog.models import Indicator
 from cdtt.households.models import AdoptionStatus
 from cdtt.progress.rebuild import check
-from cdtt.progress.selectors import figures
+from cdtt.progress.selectors import indicator_figures
 from cdtt.targets.periods import calendar_period
 from tests.browser.world import Tree, sign_in, village_households
 
@@ -88,7 +88,7 @@ def test_issue_7_offline_records_are_sent_once(page: Any, live_server: Any, tree
     assert _waiting(page) == 0
     year = calendar_period("year", timezone.localdate().year)
     level2 = Indicator.objects.get(code="vneid_level2")
-    figure = next(f for f in figures(tree.village, year) if f.indicator.pk == level2.pk)
+    figure = next(f for f in indicator_figures(tree.village, year) if f.indicator.pk == level2.pk)
     assert figure.achieved == 4
     assert check() == []
     assert errors == []

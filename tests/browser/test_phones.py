@@ -63,9 +63,9 @@ def _guide(page: Any, name: str) -> None:
 
 
 def _sign_out_on_the_web(page: Any, base: str) -> None:
-    page.goto(f"{base}/me/")
-    page.evaluate("document.querySelector(\"form[action='/logout/']\").submit()")
-    page.wait_for_url("**/login/**")
+    page.goto(f"{base}/ca-nhan/")
+    page.evaluate("document.querySelector(\"form[action='/dang-xuat/']\").submit()")
+    page.wait_for_url("**/dang-nhap/**")
     # The sign-in page clears the phone app's data in the background (signout.js); it marks when done.
     page.wait_for_selector("html[data-phone-cleared]", state="attached", timeout=20_000)
 
@@ -189,8 +189,8 @@ def test_signing_out_clears_the_phone_and_nothing_is_listed_offline(page: Any, l
     page.context.set_offline(False)
     page.reload()
     expect(page.locator("#gate-text")).to_contain_text("Đã đăng xuất")
-    page.goto(f"{base}/me/")
-    assert "/login/" in page.url
+    page.goto(f"{base}/ca-nhan/")
+    assert "/dang-nhap/" in page.url
     assert Activity.objects.count() == 0
 
 

@@ -19,7 +19,7 @@ from cdtt.geo.models import REFORM_DATE, AdminUnit, UnitKind, Village
 from cdtt.households.models import Household, Relationship, Resident
 from cdtt.households.services import HouseholdIn, ResidentIn, household_create, resident_add
 from cdtt.progress import engine
-from cdtt.progress.selectors import figures
+from cdtt.progress.selectors import indicator_figures
 from cdtt.targets.models import Target
 from cdtt.targets.periods import calendar_period
 from tests.browser.world import PASSWORD, Tree, sign_in
@@ -116,20 +116,20 @@ def test_issue_5_walk_through(page: Any, live_server: Any, tree: Tree, screensho
     page.context.clear_cookies()
     page.set_viewport_size({"width": 360, "height": 740})
     sign_in(page, base, "tovien")
-    page.goto(f"{base}/households/{household.pk}/")
+    page.goto(f"{base}/ho-gia-dinh/{household.pk}/")
     page.click("a.btn:has-text('Ghi nhận hướng dẫn')")  # tap 1
     page.click("label.choice:has-text('Đã kích hoạt định danh điện tử mức 2')")  # tap 2
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(screenshot_dir / "guidance_phone.png"), full_page=True)
     page.click("main form button[type=submit]")  # tap 3
     page.wait_for_load_state()
-    assert page.url.endswith(f"/households/{household.pk}/")
+    assert page.url.endswith(f"/ho-gia-dinh/{household.pk}/")
     assert Resident.objects.get(household=household).adoptions.filter(item__code="vneid_level2").exists()
 
     # Every level moved at once.
     for subject in (tree.village, tree.commune, province, province.parent):
         assert subject is not None
-        figure = next(f for f in figures(subject, year) if f.indicator.pk == level2.pk)
+        figure = next(f for f in indicator_figures(subject, year) if f.indicator.pk == level2.pk)
         assert figure.achieved == 1, subject
     page.goto(f"{base}/chi-tieu/")
     text = page.locator("main").inner_text()

@@ -27,7 +27,7 @@ def test_a_commune_officer_sets_up_a_team_end_to_end(
     sign_in(page, base, "xa")
 
     # 1. The commune's teams page lists the village without a team; set one up with 4 members.
-    page.goto(f"{base}/teams/commune/{tree.commune.pk}/")
+    page.goto(f"{base}/to-cong-nghe/xa/{tree.commune.pk}/")
     page.click(f"a[href*='new/?village={tree.village.pk}']")
     people = [("Nguyễn Văn An", "0912 345 678"), ("Trần Thị Bình", ""), ("Lê Văn Cường", ""), ("Phạm Thị Dung", "")]
     for index, (name, phone) in enumerate(people):
@@ -40,12 +40,12 @@ def test_a_commune_officer_sets_up_a_team_end_to_end(
     page.click("main form button[type=submit]:not([name=more])")
     page.wait_for_load_state()
     team = Team.objects.get(village=tree.village)
-    assert page.url.rstrip("/").endswith(f"/teams/{team.pk}")
+    assert page.url.rstrip("/").endswith(f"/to-cong-nghe/{team.pk}")
     assert team.memberships.current().count() == 4  # type: ignore[attr-defined]
 
     # 2. Fill in and sign the draft decision, then download it as DOCX.
     draft = team.decisions.get()  # type: ignore[attr-defined]
-    page.goto(f"{base}/teams/decisions/{draft.pk}/edit/")
+    page.goto(f"{base}/to-cong-nghe/quyet-dinh/{draft.pk}/sua/")
     page.fill("#id_number", "15/QĐ-UBND")
     page.fill("#id_issued_on", timezone.localdate().isoformat())
     page.fill("#id_signer_name", "Hoàng Văn Em")
@@ -56,7 +56,7 @@ def test_a_commune_officer_sets_up_a_team_end_to_end(
     team.refresh_from_db()
     assert team.status == TeamStatus.ACTIVE
     with page.expect_download() as download_info:
-        page.click(f"a[href='/teams/decisions/{draft.pk}/docx/']")
+        page.click(f"a[href='/to-cong-nghe/quyet-dinh/{draft.pk}/docx/']")
     document = docx.Document(io.BytesIO(Path(download_info.value.path()).read_bytes()))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "QUYẾT ĐỊNH" in text and "Thôn Giang Cao".lower() in text.lower()
@@ -71,7 +71,7 @@ def test_a_commune_officer_sets_up_a_team_end_to_end(
 
     # 4. Replace a member: a new draft supersedes the signed decision; history keeps both people.
     cuong = Membership.objects.get(team=team, member__full_name="Lê Văn Cường")
-    page.goto(f"{base}/teams/{team.pk}/members/{cuong.pk}/replace/")
+    page.goto(f"{base}/to-cong-nghe/{team.pk}/thanh-vien/{cuong.pk}/thay-the/")
     page.fill("#id_full_name", "Vũ Thị Giang")
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_load_state()
@@ -81,14 +81,14 @@ def test_a_commune_officer_sets_up_a_team_end_to_end(
     assert "Lê Văn Cường" in history and "Vũ Thị Giang" in history
 
     # 5. Record the village's Zalo group.
-    page.goto(f"{base}/teams/village/{tree.village.pk}/group/")
+    page.goto(f"{base}/to-cong-nghe/thon/{tree.village.pk}/nhom/")
     page.fill("#id_name", "Thôn Giang Cao - Chuyển đổi số")
     page.fill("#id_invite_link", "https://zalo.me/g/giangcao")
     page.fill("#id_households_in_group", "120")
     page.fill("#id_households_total", "200")
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_load_state()
-    page.goto(f"{base}/teams/{team.pk}/")
+    page.goto(f"{base}/to-cong-nghe/{team.pk}/")
     page.screenshot(path=str(screenshot_dir / "team.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 

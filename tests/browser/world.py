@@ -95,7 +95,7 @@ def village_households(tree: Tree, names: list[str]) -> None:
 
 
 def sign_in(page: Any, base: str, username: str) -> None:
-    page.goto(base + "/login/")
+    page.goto(base + "/dang-nhap/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("form button[type=submit]")

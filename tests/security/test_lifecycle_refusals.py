@@ -82,7 +82,7 @@ Case = tuple[str, Callable[[Users, Tree], Any], Callable[[Client, Tree, Any], An
 
 
 def _retire_page(client: Client, tree: Tree, _live: Any) -> Any:
-    return client.post(f"/units/villages/{tree.v1.pk}/retire/", {"on": timezone.localdate().isoformat()}, follow=True)
+    return client.post(f"/don-vi/thon/{tree.v1.pk}/ngung/", {"on": timezone.localdate().isoformat()}, follow=True)
 
 
 def _retire_api(client: Client, tree: Tree, _live: Any) -> Any:
@@ -102,7 +102,7 @@ def _leader(team: Team) -> Membership:
 
 
 def _leave_page(client: Client, tree: Tree, team: Team) -> Any:
-    url = f"/teams/{team.pk}/members/{_leader(team).pk}/leave/"
+    url = f"/to-cong-nghe/{team.pk}/thanh-vien/{_leader(team).pk}/roi-to/"
     return client.post(url, {"on": timezone.localdate().isoformat(), "reason": "Chuyển công tác"}, follow=True)
 
 
@@ -122,7 +122,7 @@ def _submitted_report(users: Users, tree: Tree) -> Team:
 
 def _dissolve_page(client: Client, tree: Tree, team: Team) -> Any:
     body = {"on": timezone.localdate().isoformat(), "reason": "Sáp nhập"}
-    return client.post(f"/teams/{team.pk}/dissolve/", body, follow=True)
+    return client.post(f"/to-cong-nghe/{team.pk}/giai-the/", body, follow=True)
 
 
 def _open_target(users: Users, tree: Tree) -> Indicator:

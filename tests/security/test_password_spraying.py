@@ -22,7 +22,7 @@ TARGET = "province_officer"  # never tried wrongly by the sprayer
 
 
 def _page(client: Client, username: str, password: str, **extra: Any) -> int:
-    return client.post("/login/", {"username": username, "password": password}, **extra).status_code
+    return client.post("/dang-nhap/", {"username": username, "password": password}, **extra).status_code
 
 
 def _api(client: Client, username: str, password: str, **extra: Any) -> int:
@@ -69,7 +69,7 @@ def _views_taking_a_password() -> set[str]:
 
 
 def test_the_sign_in_endpoints_are_these_two(db: None) -> None:
-    assert _views_taking_a_password() == {"/login/", "/api/v1/auth/token"}
+    assert _views_taking_a_password() == {"/dang-nhap/", "/api/v1/auth/token"}
 
 
 # (label, what the attacker does before the victim's good sign-in) — each a different spraying pattern.
@@ -119,13 +119,13 @@ def test_a_spraying_pattern_locks_the_next_sign_in(users: Users, attack: str, at
     client = Client(REMOTE_ADDR=ip)
     assert ENDPOINTS[checked](client, TARGET, PASSWORD) == 429
     assert not ApiToken.objects.filter(user__username=TARGET).exists()
-    assert client.get("/me/").status_code == 302
+    assert client.get("/ca-nhan/").status_code == 302
 
 
 def test_the_refusal_says_how_long_to_wait_in_vietnamese(users: Users) -> None:
     _spray_one_ip(_page)
     client = Client(REMOTE_ADDR="203.0.113.7")
-    page = client.post("/login/", {"username": TARGET, "password": PASSWORD})
+    page = client.post("/dang-nhap/", {"username": TARGET, "password": PASSWORD})
     assert page.status_code == 429
     assert "Chờ 15 phút" in page.content.decode()
     body = {"username": TARGET, "password": PASSWORD}

@@ -71,14 +71,14 @@ import django, json; django.setup()
 from django.core.management import call_command
 from django.test import Client
 c = Client()
-print(json.dumps({p: c.get(p).status_code for p in ["/healthz", "/login/"]}))
+print(json.dumps({p: c.get(p).status_code for p in ["/healthz", "/dang-nhap/"]}))
 """
 
 
 def test_healthz_answers_200_over_plain_http_in_production_and_the_rest_redirects(tmp_path: Path) -> None:
     result = _start(tmp_path, PROBE, CDTT_HTTPS="true", CDTT_SECRET_KEY=STRONG_KEY, CDTT_ALLOWED_HOSTS="testserver")
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == {"/healthz": 200, "/login/": 301}
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {"/healthz": 200, "/dang-nhap/": 301}
 
 
 # -- Cache-Control: no-store on every API answer ---------------------------------------------------------------

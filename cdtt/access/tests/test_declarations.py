@@ -22,11 +22,11 @@ def test_the_walk_reaches_every_app_and_the_api() -> None:
     routes = {route for route, _ in walk(get_resolver().url_patterns)}
     for expected in [
         "healthz",
-        "login/",
-        "me/",
-        "accounts/",
-        "units/",
-        "units/villages/<int:village_id>/",
+        "dang-nhap/",
+        "ca-nhan/",
+        "tai-khoan/",
+        "don-vi/",
+        "don-vi/thon/<int:village_id>/",
         "api/v1/me",
     ]:
         assert expected in routes

@@ -53,7 +53,7 @@ def test_anonymous_is_sent_to_sign_in_from_every_page(
     url = fill(route, _values(tree, users))
     response = getattr(client, method)(url)
     assert response.status_code == 302
-    assert response["Location"].startswith("/login/?next=")
+    assert response["Location"].startswith("/dang-nhap/?next=")
 
 
 @pytest.mark.parametrize("route", [r for r, kind in HTML_ROUTES if kind == "scoped"])
@@ -123,12 +123,12 @@ def test_the_walk_found_the_api_operations() -> None:
     }
 
 
-@pytest.mark.parametrize("url", ["/", "/healthz", "/login/"])
+@pytest.mark.parametrize("url", ["/", "/healthz", "/dang-nhap/"])
 def test_public_pages_open_to_anonymous_visitors(client: Client, db: None, url: str) -> None:
     response = client.get(url)
     assert response.status_code in {200, 302}
     if response.status_code == 302:
-        assert response["Location"] == "/login/"
+        assert response["Location"] == "/dang-nhap/"
 
 
 # -- each endpoint: wrong role 403, other unit 404, right user works -----------------------------
@@ -163,91 +163,91 @@ def _outsider_assignment(tree: Tree, users: Users) -> int:
 
 
 HTML_CASES = [
-    Case("browse", "get", lambda t, u: "/units/", "nobody", "team_member", 200),
+    Case("browse", "get", lambda t, u: "/don-vi/", "nobody", "team_member", 200),
     Case(
         "unit",
         "get",
-        lambda t, u: f"/units/{t.c1.pk}/",
+        lambda t, u: f"/don-vi/{t.c1.pk}/",
         "nobody",
         "commune_officer",
         200,
-        other=lambda t, u: f"/units/{t.c3.pk}/",
+        other=lambda t, u: f"/don-vi/{t.c3.pk}/",
     ),
     Case(
         "unit for a team member",
         "get",
-        lambda t, u: f"/units/{t.c1.pk}/",
+        lambda t, u: f"/don-vi/{t.c1.pk}/",
         "nobody",
         "team_member",
         200,
-        other=lambda t, u: f"/units/{t.c2.pk}/",
+        other=lambda t, u: f"/don-vi/{t.c2.pk}/",
     ),
     Case(
         "village create form",
         "get",
-        lambda t, u: f"/units/{t.c1.pk}/villages/new/",
+        lambda t, u: f"/don-vi/{t.c1.pk}/thon/moi/",
         "team_leader",
         "commune_officer",
         200,
-        other=lambda t, u: f"/units/{t.c3.pk}/villages/new/",
+        other=lambda t, u: f"/don-vi/{t.c3.pk}/thon/moi/",
     ),
     Case(
         "village create",
         "post",
-        lambda t, u: f"/units/{t.c1.pk}/villages/new/",
+        lambda t, u: f"/don-vi/{t.c1.pk}/thon/moi/",
         "team_leader",
         "commune_officer",
         302,
-        other=lambda t, u: f"/units/{t.c3.pk}/villages/new/",
+        other=lambda t, u: f"/don-vi/{t.c3.pk}/thon/moi/",
         data=lambda t, u: {"name": "Thôn Mới", "kind": "thon", "code": ""},
         check=lambda t, u: Village.objects.filter(commune=t.c1, name="Thôn Mới").exists(),
     ),
     Case(
         "village",
         "get",
-        lambda t, u: f"/units/villages/{t.v1.pk}/",
+        lambda t, u: f"/don-vi/thon/{t.v1.pk}/",
         "nobody",
         "team_member",
         200,
-        other=lambda t, u: f"/units/villages/{t.v2.pk}/",
+        other=lambda t, u: f"/don-vi/thon/{t.v2.pk}/",
     ),
     Case(
         "village edit form",
         "get",
-        lambda t, u: f"/units/villages/{t.v1.pk}/edit/",
+        lambda t, u: f"/don-vi/thon/{t.v1.pk}/sua/",
         "team_leader",
         "commune_officer",
         200,
-        other=lambda t, u: f"/units/villages/{t.v5.pk}/edit/",
+        other=lambda t, u: f"/don-vi/thon/{t.v5.pk}/sua/",
     ),
     Case(
         "village edit",
         "post",
-        lambda t, u: f"/units/villages/{t.v1.pk}/edit/",
+        lambda t, u: f"/don-vi/thon/{t.v1.pk}/sua/",
         "team_leader",
         "commune_officer",
         302,
-        other=lambda t, u: f"/units/villages/{t.v5.pk}/edit/",
+        other=lambda t, u: f"/don-vi/thon/{t.v5.pk}/sua/",
         data=lambda t, u: {"name": "Tổ dân phố số 1A", "kind": "to_dan_pho"},
         check=lambda t, u: Village.objects.get(pk=t.v1.pk).name == "Tổ dân phố số 1A",
     ),
     Case(
         "village retire",
         "post",
-        lambda t, u: f"/units/villages/{t.v2.pk}/retire/",
+        lambda t, u: f"/don-vi/thon/{t.v2.pk}/ngung/",
         "team_leader",
         "commune_officer",
         302,
-        other=lambda t, u: f"/units/villages/{t.v5.pk}/retire/",
+        other=lambda t, u: f"/don-vi/thon/{t.v5.pk}/ngung/",
         data=lambda t, u: {"on": "2025-08-01"},
         check=lambda t, u: Village.objects.get(pk=t.v2.pk).valid_to is not None,
     ),
-    Case("account list", "get", lambda t, u: "/accounts/", "team_leader", "commune_officer", 200),
-    Case("account create form", "get", lambda t, u: "/accounts/new/", "team_leader", "commune_officer", 200),
+    Case("account list", "get", lambda t, u: "/tai-khoan/", "team_leader", "commune_officer", 200),
+    Case("account create form", "get", lambda t, u: "/tai-khoan/moi/", "team_leader", "commune_officer", 200),
     Case(
         "account create",
         "post",
-        lambda t, u: "/accounts/new/",
+        lambda t, u: "/tai-khoan/moi/",
         "team_leader",
         "commune_officer",
         302,
@@ -265,62 +265,62 @@ HTML_CASES = [
     Case(
         "account",
         "get",
-        lambda t, u: f"/accounts/{u.team_member.pk}/",
+        lambda t, u: f"/tai-khoan/{u.team_member.pk}/",
         "team_leader",
         "commune_officer",
         200,
-        other=lambda t, u: f"/accounts/{u.outsider.pk}/",
+        other=lambda t, u: f"/tai-khoan/{u.outsider.pk}/",
     ),
     Case(
         "account grant",
         "post",
-        lambda t, u: f"/accounts/{u.team_member.pk}/grant/",
+        lambda t, u: f"/tai-khoan/{u.team_member.pk}/cap-quyen/",
         "team_leader",
         "commune_officer",
         302,
-        other=lambda t, u: f"/accounts/{u.outsider.pk}/grant/",
+        other=lambda t, u: f"/tai-khoan/{u.outsider.pk}/cap-quyen/",
         data=lambda t, u: {"role": Role.TEAM_LEADER, "unit": t.c1.pk, "village": t.v1.pk},
         check=lambda t, u: RoleAssignment.objects.filter(user=u.team_member, role=Role.TEAM_LEADER).exists(),
     ),
     Case(
         "account revoke",
         "post",
-        lambda t, u: f"/accounts/{u.team_member.pk}/roles/{_member_assignment(t, u)}/revoke/",
+        lambda t, u: f"/tai-khoan/{u.team_member.pk}/vai-tro/{_member_assignment(t, u)}/thu-hoi/",
         "team_leader",
         "commune_officer",
         302,
-        other=lambda t, u: f"/accounts/{u.outsider.pk}/roles/{_outsider_assignment(t, u)}/revoke/",
+        other=lambda t, u: f"/tai-khoan/{u.outsider.pk}/vai-tro/{_outsider_assignment(t, u)}/thu-hoi/",
         check=lambda t, u: not RoleAssignment.objects.filter(user=u.team_member, village=t.v2).exists(),
     ),
     Case(
         "account lock",
         "post",
-        lambda t, u: f"/accounts/{u.team_member.pk}/active/",
+        lambda t, u: f"/tai-khoan/{u.team_member.pk}/trang-thai/",
         "team_leader",
         "commune_officer",
         302,
-        other=lambda t, u: f"/accounts/{u.outsider.pk}/active/",
+        other=lambda t, u: f"/tai-khoan/{u.outsider.pk}/trang-thai/",
         data=lambda t, u: {"active": "0"},
         check=lambda t, u: not type(u.team_member).objects.get(pk=u.team_member.pk).is_active,
     ),
     Case(
         "account password",
         "post",
-        lambda t, u: f"/accounts/{u.team_member.pk}/password/",
+        lambda t, u: f"/tai-khoan/{u.team_member.pk}/mat-khau/",
         "team_leader",
         "commune_officer",
         302,
-        other=lambda t, u: f"/accounts/{u.outsider.pk}/password/",
+        other=lambda t, u: f"/tai-khoan/{u.outsider.pk}/mat-khau/",
         data=lambda t, u: {"password": "một-mật-khẩu-mới-dài"},
         check=lambda t, u: type(u.team_member).objects.get(pk=u.team_member.pk).check_password("một-mật-khẩu-mới-dài"),
     ),
-    Case("audit", "get", lambda t, u: "/audit/", "team_member", "commune_officer", 200),
-    Case("profile", "get", lambda t, u: "/me/", None, "nobody", 200),
-    Case("password change form", "get", lambda t, u: "/me/password/", None, "team_member", 200),
+    Case("audit", "get", lambda t, u: "/nhat-ky/", "team_member", "commune_officer", 200),
+    Case("profile", "get", lambda t, u: "/ca-nhan/", None, "nobody", 200),
+    Case("password change form", "get", lambda t, u: "/ca-nhan/mat-khau/", None, "team_member", 200),
     Case(
         "token create",
         "post",
-        lambda t, u: "/me/tokens/",
+        lambda t, u: "/ca-nhan/ma-truy-cap/",
         None,
         "team_member",
         302,
@@ -330,11 +330,11 @@ HTML_CASES = [
     Case(
         "token revoke",
         "post",
-        lambda t, u: f"/me/tokens/{token_create(user=u.team_member)[0].pk}/revoke/",
+        lambda t, u: f"/ca-nhan/ma-truy-cap/{token_create(user=u.team_member)[0].pk}/thu-hoi/",
         None,
         "team_member",
         302,
-        other=lambda t, u: f"/me/tokens/{token_create(user=u.outsider)[0].pk}/revoke/",
+        other=lambda t, u: f"/ca-nhan/ma-truy-cap/{token_create(user=u.outsider)[0].pk}/thu-hoi/",
         check=lambda t, u: not ApiToken.objects.filter(user=u.team_member, revoked_at__isnull=True).exists(),
     ),
 ]
@@ -429,7 +429,7 @@ def test_anonymous_is_refused(client: Client, tree: Tree, users: Users, case: Ca
         assert response.status_code == 401
     else:
         assert response.status_code == 302
-        assert response["Location"].startswith("/login/")
+        assert response["Location"].startswith("/dang-nhap/")
     if case.check is not None:
         assert not case.check(tree, users)
 
@@ -465,15 +465,15 @@ def test_the_right_user_is_served(signed_in: Callable[..., Client], tree: Tree, 
 @pytest.mark.parametrize("name", ["province_officer", "national_admin"])
 def test_officers_above_reach_the_commune_too(signed_in: Callable[..., Client], tree: Tree, name: str) -> None:
     client = signed_in(name)
-    assert client.get(f"/units/{tree.c1.pk}/").status_code == 200
-    assert client.get(f"/units/villages/{tree.v1.pk}/edit/").status_code == 200
+    assert client.get(f"/don-vi/{tree.c1.pk}/").status_code == 200
+    assert client.get(f"/don-vi/thon/{tree.v1.pk}/sua/").status_code == 200
     assert client.get(f"/api/v1/villages/{tree.v1.pk}").status_code == 200
 
 
 def test_a_province_officer_gets_404_in_the_other_province(signed_in: Callable[..., Client], tree: Tree) -> None:
     client = signed_in("province_officer")
-    assert client.get(f"/units/{tree.p2.pk}/").status_code == 404
-    assert client.get(f"/units/villages/{tree.v7.pk}/edit/").status_code == 404
+    assert client.get(f"/don-vi/{tree.p2.pk}/").status_code == 404
+    assert client.get(f"/don-vi/thon/{tree.v7.pk}/sua/").status_code == 404
     assert client.get(f"/api/v1/units/{tree.c4.pk}").status_code == 404
 
 
@@ -484,8 +484,8 @@ def _main(response: Any) -> str:
 
 def test_missing_and_foreign_objects_give_the_same_404(signed_in: Callable[..., Client], tree: Tree) -> None:
     client = signed_in("commune_officer")
-    foreign = client.get(f"/units/villages/{tree.v5.pk}/")
-    missing = client.get("/units/villages/999999/")
+    foreign = client.get(f"/don-vi/thon/{tree.v5.pk}/")
+    missing = client.get("/don-vi/thon/999999/")
     assert foreign.status_code == missing.status_code == 404
     assert _main(foreign) == _main(missing)
     foreign_api = client.get(f"/api/v1/villages/{tree.v5.pk}")

@@ -30,11 +30,11 @@ def test_a_pre_2025_commune_is_readable_by_whoever_sees_its_successor(tree: Any,
     UnitSuccessor.objects.create(old=old_commune, new=tree.c1, is_default=True)
 
     assert signed_in("province_officer").get(f"/api/v1/units/{old_commune.pk}").status_code == 200
-    assert signed_in("commune_officer").get(f"/units/{old_commune.pk}/").status_code == 200
+    assert signed_in("commune_officer").get(f"/don-vi/{old_commune.pk}/").status_code == 200
     assert signed_in("outsider").get(f"/api/v1/units/{old_commune.pk}").status_code == 404
-    assert signed_in("outsider").get(f"/units/{old_commune.pk}/").status_code == 404
+    assert signed_in("outsider").get(f"/don-vi/{old_commune.pk}/").status_code == 404
     # Seeing the old commune does not open the old province around it.
-    assert signed_in("commune_officer").get(f"/units/{old_province.pk}/").status_code == 404
+    assert signed_in("commune_officer").get(f"/don-vi/{old_province.pk}/").status_code == 404
 
 
 def test_the_catalogue_owner_is_decided_by_role_in_the_access_module(tree: Any, users: Any) -> None:

@@ -39,7 +39,7 @@ def _create_form(tree: Tree, **fields: Any) -> dict[str, Any]:
 def test_a_province_officer_creates_a_commune_officer_in_their_province(
     signed_in: Callable[..., Client], tree: Tree, users: Users
 ) -> None:
-    response = signed_in("province_officer").post("/accounts/new/", _create_form(tree, phone="+84 912.345.678"))
+    response = signed_in("province_officer").post("/tai-khoan/moi/", _create_form(tree, phone="+84 912.345.678"))
     assert response.status_code == 302
     created = User.objects.get(username="can_bo_moi")
     assert (created.full_name, created.phone, created.created_by) == (
@@ -63,7 +63,7 @@ def test_a_province_officer_creates_a_commune_officer_in_their_province(
 def test_a_province_officer_cannot_create_an_account_in_the_other_province(
     signed_in: Callable[..., Client], tree: Tree
 ) -> None:
-    response = signed_in("province_officer").post("/accounts/new/", _create_form(tree, unit=tree.c3.pk))
+    response = signed_in("province_officer").post("/tai-khoan/moi/", _create_form(tree, unit=tree.c3.pk))
     assert response.status_code in {400, 404}
     assert not User.objects.filter(username="can_bo_moi").exists()
 
@@ -72,12 +72,12 @@ def test_a_province_officer_cannot_create_an_officer_at_their_own_province(
     signed_in: Callable[..., Client], tree: Tree
 ) -> None:
     response = signed_in("province_officer").post(
-        "/accounts/new/", _create_form(tree, role=Role.COMMUNE_OFFICER, unit=tree.p1.pk)
+        "/tai-khoan/moi/", _create_form(tree, role=Role.COMMUNE_OFFICER, unit=tree.p1.pk)
     )
     assert response.status_code == 400
     assert not User.objects.filter(username="can_bo_moi").exists()
     response = signed_in("province_officer").post(
-        "/accounts/new/", _create_form(tree, role=Role.PROVINCE_OFFICER, unit=tree.p1.pk)
+        "/tai-khoan/moi/", _create_form(tree, role=Role.PROVINCE_OFFICER, unit=tree.p1.pk)
     )
     assert response.status_code == 400
     assert not User.objects.filter(username="can_bo_moi").exists()
@@ -87,7 +87,7 @@ def test_a_commune_officer_creates_a_team_leader_at_a_village_of_their_commune(
     signed_in: Callable[..., Client], tree: Tree
 ) -> None:
     response = signed_in("commune_officer").post(
-        "/accounts/new/", _create_form(tree, role=Role.TEAM_LEADER, unit=tree.c1.pk, village=tree.v2.pk)
+        "/tai-khoan/moi/", _create_form(tree, role=Role.TEAM_LEADER, unit=tree.c1.pk, village=tree.v2.pk)
     )
     assert response.status_code == 302
     assignment = RoleAssignment.objects.get(user__username="can_bo_moi")
@@ -110,13 +110,13 @@ def test_a_commune_officer_cannot_grant_above_or_beside_their_commune(
     data = _create_form(
         tree, role=role, unit=getattr(tree, unit).pk, village=getattr(tree, village).pk if village else ""
     )
-    response = signed_in("commune_officer").post("/accounts/new/", data)
+    response = signed_in("commune_officer").post("/tai-khoan/moi/", data)
     assert response.status_code in {400, 403, 404}
     assert not User.objects.filter(username="can_bo_moi").exists()
 
 
 def test_the_form_offers_only_grantable_roles_and_units(signed_in: Callable[..., Client], tree: Tree) -> None:
-    form = signed_in("commune_officer").get("/accounts/new/").context["form"]
+    form = signed_in("commune_officer").get("/tai-khoan/moi/").context["form"]
     assert {value for value, _label in form.fields["role"].choices} == {Role.TEAM_LEADER, Role.TEAM_MEMBER, Role.LEADER}
     assert [int(value) for value, _label in form.fields["unit"].choices] == [tree.c1.pk]
     assert [value for value, _label in form.fields["village"].choices] == ["", str(tree.v1.pk), str(tree.v2.pk)]
@@ -127,24 +127,24 @@ def test_roles_without_account_management_cannot_open_the_account_pages(
     signed_in: Callable[..., Client], tree: Tree, name: str
 ) -> None:
     client = signed_in(name)
-    assert client.get("/accounts/").status_code == 403
-    assert client.get("/accounts/new/").status_code == 403
+    assert client.get("/tai-khoan/").status_code == 403
+    assert client.get("/tai-khoan/moi/").status_code == 403
 
 
 def test_a_duplicate_username_is_refused_whatever_the_case(signed_in: Callable[..., Client], tree: Tree) -> None:
-    response = signed_in("province_officer").post("/accounts/new/", _create_form(tree, username="Commune_Officer"))
+    response = signed_in("province_officer").post("/tai-khoan/moi/", _create_form(tree, username="Commune_Officer"))
     assert response.status_code == 400
     assert response.context["form"].errors["username"]
 
 
 def test_a_weak_password_is_refused(signed_in: Callable[..., Client], tree: Tree) -> None:
-    response = signed_in("province_officer").post("/accounts/new/", _create_form(tree, password="12345678"))
+    response = signed_in("province_officer").post("/tai-khoan/moi/", _create_form(tree, password="12345678"))
     assert response.status_code == 400
     assert not User.objects.filter(username="can_bo_moi").exists()
 
 
 def test_a_bad_phone_number_is_refused(signed_in: Callable[..., Client], tree: Tree) -> None:
-    response = signed_in("province_officer").post("/accounts/new/", _create_form(tree, phone="12345"))
+    response = signed_in("province_officer").post("/tai-khoan/moi/", _create_form(tree, phone="12345"))
     assert response.status_code == 400
     assert not User.objects.filter(username="can_bo_moi").exists()
 
@@ -276,20 +276,20 @@ def test_the_last_role_of_an_account_cannot_be_removed(users: Users) -> None:
 
 def test_the_grant_form_offers_one_unit_and_the_level_below(signed_in: Any, tree: Tree) -> None:
     client = signed_in("province_officer")
-    form = client.get("/accounts/new/").context["form"]
+    form = client.get("/tai-khoan/moi/").context["form"]
     units = {int(pk) for pk, _label in form.fields["unit"].choices}
     assert units == {tree.p1.pk, tree.c1.pk, tree.c2.pk}
     assert form.fields["village"].choices == [("", "—")]  # villages appear once a commune is chosen
 
-    form = client.get("/accounts/new/", {"unit": tree.c1.pk}).context["form"]
+    form = client.get("/tai-khoan/moi/", {"unit": tree.c1.pk}).context["form"]
     assert {int(pk) for pk, _label in form.fields["unit"].choices} == {tree.c1.pk}
     assert {int(pk) for pk, _label in form.fields["village"].choices if pk} == {tree.v1.pk, tree.v2.pk}
-    assert client.get("/accounts/new/", {"unit": tree.c3.pk}).status_code == 404
-    assert client.get("/accounts/", {"unit": tree.c3.pk}).status_code == 404
+    assert client.get("/tai-khoan/moi/", {"unit": tree.c3.pk}).status_code == 404
+    assert client.get("/tai-khoan/", {"unit": tree.c3.pk}).status_code == 404
 
 
 def test_the_account_list_narrows_to_a_unit(signed_in: Any, users: Users, tree: Tree) -> None:
-    page = signed_in("province_officer").get("/accounts/", {"unit": tree.c1.pk}).context["page"]
+    page = signed_in("province_officer").get("/tai-khoan/", {"unit": tree.c1.pk}).context["page"]
     names = {user.username for user in page}
     assert users.commune_officer.username in names
     assert users.team_member.username in names
@@ -333,7 +333,7 @@ def test_the_account_search_ignores_diacritics(
         unit=tree.c1,
         village=tree.v2,
     )
-    response = signed_in("commune_officer").get("/accounts/", {"q": q})
+    response = signed_in("commune_officer").get("/tai-khoan/", {"q": q})
     assert [u.username for u in response.context["page"]] == ["nva"]
 
 
@@ -346,7 +346,7 @@ def test_the_account_list_takes_a_fixed_number_of_queries(
         RoleAssignment.objects.create(user=user, role=Role.LEADER, unit=tree.c1)
     client = signed_in("province_officer")
     with django_assert_max_num_queries(7):  # +1: the unread-notices badge
-        response = client.get("/accounts/")
+        response = client.get("/tai-khoan/")
     assert len(response.context["page"]) == 26
 
 
@@ -359,7 +359,7 @@ def test_the_audit_page_shows_the_events_of_the_officers_units(
     geo_services.village_create(actor=users.outsider, commune=tree.c3, name="Thôn Hai")
     client = signed_in("commune_officer")
     with django_assert_max_num_queries(7):  # +1: the unread-notices badge
-        response = client.get("/audit/")
+        response = client.get("/nhat-ky/")
     actions = [(e.action, e.details.get("name")) for e in response.context["page"]]
     assert ("village.create", "Thôn Một") in actions
     assert ("village.create", "Thôn Hai") not in actions
@@ -369,14 +369,14 @@ def test_the_audit_page_shows_the_events_of_the_officers_units(
 
 
 def _sign_in(client: Client, username: str, password: str) -> Any:
-    return client.post("/login/", {"username": username, "password": password})
+    return client.post("/dang-nhap/", {"username": username, "password": password})
 
 
 def test_signing_in_and_out_is_audited(client: Client, users: Users) -> None:
     response = _sign_in(client, "Commune_Officer", PASSWORD)
     assert response.status_code == 302
-    assert client.get("/me/").status_code == 200
-    client.post("/logout/")
+    assert client.get("/ca-nhan/").status_code == 200
+    client.post("/dang-xuat/")
     actions = list(AuditEvent.objects.filter(actor=users.commune_officer).values_list("action", flat=True))
     assert actions == ["auth.logout", "auth.login"]
     assert AuditEvent.objects.get(action="auth.login").ip_address == "127.0.0.1"
@@ -398,7 +398,7 @@ def test_five_failed_sign_ins_lock_the_account_even_with_the_right_password(clie
     assert "accounts/locked_out.html" in [t.name for t in response.templates]
     assert '<html lang="vi">' in response.content.decode()
     assert _("Sign-in temporarily locked") in response.content.decode()
-    assert client.get("/me/").status_code == 302  # still signed out
+    assert client.get("/ca-nhan/").status_code == 302  # still signed out
     assert AuditEvent.objects.filter(action="auth.login_failed").count() >= 5
     assert not AuditEvent.objects.filter(action="auth.login").exists()
 
@@ -413,7 +413,7 @@ def test_a_locked_account_cannot_sign_in(client: Client, users: Users) -> None:
     users.team_member.is_active = False
     users.team_member.save()
     assert _sign_in(client, "team_member", PASSWORD).status_code == 200
-    assert client.get("/me/").status_code == 302
+    assert client.get("/ca-nhan/").status_code == 302
 
 
 # -- own account ------------------------------------------------------------------------------
@@ -422,17 +422,17 @@ def test_a_locked_account_cannot_sign_in(client: Client, users: Users) -> None:
 def test_a_user_changes_their_password_and_it_is_audited(signed_in: Callable[..., Client], users: Users) -> None:
     client = signed_in("team_member")
     response = client.post(
-        "/me/password/", {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+        "/ca-nhan/mat-khau/", {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
     )
     assert response.status_code == 302
     assert User.objects.get(pk=users.team_member.pk).check_password(NEW_PASSWORD)
-    assert client.get("/me/").status_code == 200  # the session survives the change
+    assert client.get("/ca-nhan/").status_code == 200  # the session survives the change
     assert AuditEvent.objects.filter(action="user.password_change", actor=users.team_member).count() == 1
 
 
 def test_a_wrong_old_password_changes_nothing(signed_in: Callable[..., Client], users: Users) -> None:
     response = signed_in("team_member").post(
-        "/me/password/", {"old_password": "sai", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+        "/ca-nhan/mat-khau/", {"old_password": "sai", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
     )
     assert response.status_code == 400
     assert User.objects.get(pk=users.team_member.pk).check_password(PASSWORD)
@@ -441,7 +441,7 @@ def test_a_wrong_old_password_changes_nothing(signed_in: Callable[..., Client], 
 
 def test_the_profile_shows_a_new_token_once(signed_in: Callable[..., Client], users: Users) -> None:
     client = signed_in("team_member")
-    client.post("/me/tokens/", {"name": "Điện thoại"})
-    first = client.get("/me/")
+    client.post("/ca-nhan/ma-truy-cap/", {"name": "Điện thoại"})
+    first = client.get("/ca-nhan/")
     assert first.context["new_token"].startswith("cdtt_")
-    assert client.get("/me/").context["new_token"] is None
+    assert client.get("/ca-nhan/").context["new_token"] is None

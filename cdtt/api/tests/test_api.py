@@ -79,7 +79,7 @@ def test_a_revoked_token_gets_401(signed_in: Callable[..., Client], users: Users
     raw = _token(Client()).json()["token"]
     token = ApiToken.objects.get(user=users.team_member)
     profile = signed_in("team_member")
-    assert profile.post(f"/me/tokens/{token.pk}/revoke/").status_code == 302
+    assert profile.post(f"/ca-nhan/ma-truy-cap/{token.pk}/thu-hoi/").status_code == 302
     response = Client().get("/api/v1/me", headers=_bearer(raw))
     assert response.status_code == 401
     assert response.json()["detail"]

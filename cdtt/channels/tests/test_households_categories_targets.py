@@ -17,7 +17,7 @@ from cdtt.channels.tests.helpers import MEMBER_ZALO_ID
 from cdtt.channels.zalo import services
 from cdtt.channels.zalo.fake import FakeZalo
 from cdtt.difficulties.models import Category, Difficulty
-from cdtt.progress.selectors import current_year_period, figures
+from cdtt.progress.selectors import current_year_period, indicator_figures
 from cdtt.targets.services import target_set
 from conftest import Tree, Users
 
@@ -39,7 +39,7 @@ def last(fake: FakeZalo) -> str:
 
 def achieved(tree: Tree, code: str) -> int:
     indicator = Indicator.objects.get(code=code)
-    found = figures(tree.v1, current_year_period(), [indicator], rank=False)
+    found = indicator_figures(tree.v1, current_year_period(), [indicator], rank=False)
     return int(found[0].achieved) if found else 0
 
 

@@ -17,7 +17,7 @@ from cdtt.channels.models import MessageStatus, ZaloLink, ZaloMessage, ZaloToken
 from cdtt.channels.tests.helpers import MEMBER_ZALO_ID
 from cdtt.channels.zalo.fake import FakeZalo
 from cdtt.difficulties.selectors import difficulty_list
-from cdtt.progress.selectors import current_year_period, figures
+from cdtt.progress.selectors import current_year_period, indicator_figures
 from cdtt.reports.services import remind_due
 from cdtt.targets.services import target_set
 from cdtt.teams.models import Team, TeamStatus
@@ -47,9 +47,9 @@ def test_link_report_difficulty_progress_and_a_reminder_with_one_token_refresh(
     assert ZaloLink.objects.get().user == users.team_member
 
     # 2. A report: recorded, confirmed with progress against the target.
-    before = figures(tree.v1, current_year_period(), [vneid], rank=False)[0].achieved
+    before = indicator_figures(tree.v1, current_year_period(), [vneid], rank=False)[0].achieved
     say("bc vneid 3")
-    after = figures(tree.v1, current_year_period(), [vneid], rank=False)[0].achieved
+    after = indicator_figures(tree.v1, current_year_period(), [vneid], rank=False)[0].achieved
     assert (before, after) == (0, 3)
     reply = fake.messages_to(MEMBER_ZALO_ID)[-1]
     assert "Đã ghi: Số người được hướng dẫn sử dụng VNeID — 3 người" in reply
@@ -61,7 +61,7 @@ def test_link_report_difficulty_progress_and_a_reminder_with_one_token_refresh(
     assert [d.description for d in seen] == ["mất sóng"]
     assert "Đã gửi khó khăn lên Phường Ba Đình" in fake.messages_to(MEMBER_ZALO_ID)[-1]
     # ... and the commune's progress moved too.
-    assert figures(tree.c1, current_year_period(), [vneid], rank=False)[0].achieved == 3
+    assert indicator_figures(tree.c1, current_year_period(), [vneid], rank=False)[0].achieved == 3
 
     # 4. The access token expires; the report-due reminder still reaches the member, after one refresh.
     refreshes = fake.refreshes

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize("name", ["link", "health"])
 def test_anonymous_is_sent_to_sign_in(client: Client, name: str) -> None:
     response = client.get(reverse(f"channels:{name}"))
-    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert response.status_code == 302 and response["Location"].startswith("/dang-nhap/")
     assert client.post(reverse("channels:link_code")).status_code == 302
     assert not ZaloLink.objects.exists()
 

@@ -43,7 +43,7 @@ from cdtt.core.text import fold
 from cdtt.difficulties.categories import category_guess
 from cdtt.difficulties.services import DifficultyIn, difficulty_raise
 from cdtt.notices.models import NoticeKind, Notification
-from cdtt.progress.selectors import current_year_period, figures
+from cdtt.progress.selectors import current_year_period, indicator_figures
 
 log = logging.getLogger(__name__)
 
@@ -433,7 +433,7 @@ def _undo(user: Any, now: datetime.datetime) -> str:
 
 
 def progress_line(village: Any, indicator: Indicator) -> str:
-    found = figures(village, current_year_period(), [indicator], rank=False)
+    found = indicator_figures(village, current_year_period(), [indicator], rank=False)
     figure = found[0] if found else None
     achieved = int(figure.achieved) if figure else 0
     if figure is None or figure.target is None:
@@ -454,7 +454,9 @@ def progress_text(user: Any) -> str:
     village = _village(user)
     if village is None:
         return _("Progress by chat is for members of one village team; see the platform.")
-    found = [f for f in figures(village, current_year_period(), rank=False) if f.target is not None or f.achieved]
+    found = [
+        f for f in indicator_figures(village, current_year_period(), rank=False) if f.target is not None or f.achieved
+    ]
     if not found:
         return _("%(village)s: nothing recorded and no target set this year yet.") % {"village": village.name}
     lines = [_("Progress of %(village)s this year:") % {"village": village.name}]

@@ -31,15 +31,15 @@ def test_clean_puts_text_in_nfc_and_removes_control_characters_but_keeps_line_br
 # Every search box of the platform, page and API, with the user who can use it (issue 15, defect 2).
 SEARCHES = [
     ("national_admin", "/api/v1/units"),
-    ("national_admin", "/units/"),
+    ("national_admin", "/don-vi/"),
     ("province_officer", "/api/v1/training/courses"),
     ("province_officer", "/dao-tao/"),
     ("commune_officer", "/api/v1/households"),
-    ("commune_officer", "/households/"),
+    ("commune_officer", "/ho-gia-dinh/"),
     ("commune_officer", "/api/v1/practices"),
     ("commune_officer", "/cach-lam-hay/"),
-    ("commune_officer", "/teams/"),
-    ("province_officer", "/teams/"),
+    ("commune_officer", "/to-cong-nghe/"),
+    ("province_officer", "/to-cong-nghe/"),
     (None, "/tim-to/"),
 ]
 
@@ -68,7 +68,7 @@ def test_a_form_field_is_stored_in_nfc_without_control_characters(
     signed_in: Callable[[str], Client], tree: Tree, users: Users
 ) -> None:
     response = signed_in("commune_officer").post(
-        f"/units/{tree.c1.pk}/villages/new/", {"name": "\x00" + NFD_THON_MOI + "\x07", "kind": "thon"}
+        f"/don-vi/{tree.c1.pk}/thon/moi/", {"name": "\x00" + NFD_THON_MOI + "\x07", "kind": "thon"}
     )
     assert response.status_code == 302
     assert Village.objects.filter(commune=tree.c1, name="Thôn Mới").exists()

@@ -48,7 +48,7 @@ def test_without_a_replica_every_read_goes_to_the_primary(signed_in: Callable[..
 
 
 def test_without_a_replica_a_write_sets_no_cookie(client: Client, users: Users) -> None:
-    response = client.post("/login/", {"username": "province_officer", "password": PASSWORD})
+    response = client.post("/dang-nhap/", {"username": "province_officer", "password": PASSWORD})
     assert response.status_code == 302
     assert WROTE_COOKIE not in response.cookies
 
@@ -85,7 +85,7 @@ def test_who_has_just_written_reads_the_primary(
     replica: None, client: Client, users: Users, tree: Tree, settings: Any
 ) -> None:
     settings.CDTT_READ_YOUR_WRITES_SECONDS = 30
-    response = client.post("/login/", {"username": "province_officer", "password": PASSWORD})
+    response = client.post("/dang-nhap/", {"username": "province_officer", "password": PASSWORD})
     assert response.status_code == 302
     cookie = response.cookies[WROTE_COOKIE]
     assert cookie["max-age"] == 30
@@ -105,7 +105,7 @@ def test_after_the_window_the_writer_reads_the_replica_again(
 
 
 def test_a_refused_write_does_not_send_the_reader_to_the_primary(replica: None, client: Client, users: Users) -> None:
-    response = client.post("/login/", {"username": "province_officer", "password": "sai-mật-khẩu"})
+    response = client.post("/dang-nhap/", {"username": "province_officer", "password": "sai-mật-khẩu"})
     assert response.status_code in {200, 403}
     assert WROTE_COOKIE not in response.cookies
 

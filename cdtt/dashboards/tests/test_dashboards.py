@@ -136,7 +136,7 @@ def test_monthly_gives_for_each_month_what_values_gives_up_to_its_end(world: Wor
     for month in range(1, 13):
         end = (datetime.date(year + (month == 12), month % 12 + 1, 1)) - datetime.timedelta(days=1)
         up_to = Period(kind=PeriodKind.MONTH, name="", start=datetime.date(year, 1, 1), end=end)
-        expected = progress.values(indicators, up_to, Level.COMMUNE, units)
+        expected = progress.unit_progress(indicators, up_to, Level.COMMUNE, units)
         for indicator in indicators:
             for unit in units:
                 assert series[(indicator.pk, unit)][month - 1] == expected.get((indicator.pk, unit), Decimal(0)), (
@@ -165,7 +165,7 @@ def test_the_province_dashboard_shows_the_selectors_numbers(
 
     assert response.status_code == 200
     dashboard: Dashboard = response.context["dashboard"]
-    expected = progress.figures(tree.p1, year)
+    expected = progress.indicator_figures(tree.p1, year)
     assert [(f.indicator.code, f.achieved, f.target, f.rank) for f in dashboard.figures] == [
         (f.indicator.code, f.achieved, f.target, f.rank) for f in expected
     ]
@@ -173,7 +173,7 @@ def test_the_province_dashboard_shows_the_selectors_numbers(
     assert shown == {"guidance_visits": (15, 80), "vneid_level2": (5, 20), "propaganda_sessions": (1, 8)}
     # The children's row: the communes' values and targets as the selectors and the targets service give them.
     children = targets.children_of(tree.p1)
-    achieved = progress.values([guidance], year, Level.COMMUNE, [c.pk for c in children])
+    achieved = progress.unit_progress([guidance], year, Level.COMMUNE, [c.pk for c in children])
     given = targets.children_targets(children, year, [guidance])
     assert {r.subject.pk: (r.achieved, r.target) for r in dashboard.rows} == {
         c.pk: (achieved.get((guidance.pk, c.pk), Decimal(0)), given.get((guidance.pk, c.pk))) for c in children
@@ -381,7 +381,7 @@ def test_scope(
     if api:
         assert anonymous.status_code == 401
     else:
-        assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/")
+        assert anonymous.status_code == 302 and anonymous["Location"].startswith("/dang-nhap/")
     assert signed_in("nobody").get(url(world.tree)).status_code == 403
     assert signed_in(user).get(other(world.tree)).status_code == 404
     assert signed_in(user).get(url(world.tree)).status_code == 200

@@ -45,7 +45,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client: Client, users: Users) ->
     d = _with_photo(users)
     for method, url in [*_pages(d), ("get", "/kho-khan/moi/"), ("post", "/kho-khan/moi/")]:
         response = getattr(client, method)(url)
-        assert response.status_code == 302 and response["Location"].startswith("/login/"), url
+        assert response.status_code == 302 and response["Location"].startswith("/dang-nhap/"), url
     for method, url in [
         ("GET", "/api/v1/difficulties"),
         ("POST", "/api/v1/difficulties"),
@@ -65,7 +65,7 @@ def test_enterprise_partners_and_users_without_a_role_see_nothing(
     for method, url in [*_pages(d), ("get", "/kho-khan/moi/")]:
         assert getattr(client, method)(url).status_code == 403, url
     assert client.get(f"/api/v1/difficulties/{d.pk}").status_code == 403
-    assert "/kho-khan/" not in client.get("/me/").content.decode()
+    assert "/kho-khan/" not in client.get("/ca-nhan/").content.decode()
 
 
 def test_the_other_province_gets_404_everywhere(signed_in: Callable[..., Client], users: Users) -> None:

@@ -27,9 +27,9 @@ def test_it_refuses_a_village_of_another_province_to_a_commune_officer(
     signed_in: Callable[..., Client], tree: Tree
 ) -> None:
     client = signed_in("commune_officer")
-    assert client.get(f"/units/villages/{tree.v5.pk}/").status_code == 404
+    assert client.get(f"/don-vi/thon/{tree.v5.pk}/").status_code == 404
     assert client.get(f"/api/v1/villages/{tree.v5.pk}").status_code == 404
-    assert client.get(f"/units/villages/{tree.v1.pk}/").status_code == 200
+    assert client.get(f"/don-vi/thon/{tree.v1.pk}/").status_code == 200
     assert client.get(f"/api/v1/villages/{tree.v1.pk}").json()["name"] == "Tổ dân phố số 1"
 
 
@@ -37,7 +37,7 @@ def test_it_refuses_a_village_of_another_commune_in_the_same_province(
     signed_in: Callable[..., Client], tree: Tree
 ) -> None:
     client = signed_in("commune_officer")
-    assert client.get(f"/units/villages/{tree.v3.pk}/").status_code == 404
+    assert client.get(f"/don-vi/thon/{tree.v3.pk}/").status_code == 404
     assert client.get(f"/api/v1/villages/{tree.v3.pk}").status_code == 404
 
 
@@ -47,11 +47,11 @@ def test_a_province_officer_sees_every_commune_of_the_province_and_none_of_the_o
     scope = scope_for(users.province_officer)
     assert set(scope.units().communes()) == {tree.c1, tree.c2}
     assert set(scope.villages()) == {tree.v1, tree.v2, tree.v3, tree.v4}
-    page = signed_in("province_officer").get(f"/units/{tree.p1.pk}/")
+    page = signed_in("province_officer").get(f"/don-vi/{tree.p1.pk}/")
     assert [unit.name for unit in page.context["page"]] == ["Phường Ba Đình", "Xã Sóc Sơn"]
     client = signed_in("province_officer")
     for commune in (tree.c3, tree.c4):
-        assert client.get(f"/units/{commune.pk}/").status_code == 404
+        assert client.get(f"/don-vi/{commune.pk}/").status_code == 404
 
 
 def test_a_commune_officer_sees_their_commune_and_its_villages_only(tree: Tree, users: Users) -> None:
@@ -66,11 +66,11 @@ def test_a_team_member_sees_only_their_village(
 ) -> None:
     scope = scope_for(users.get(name))
     assert list(scope.villages()) == [tree.v1]
-    page = signed_in(name).get(f"/units/{tree.c1.pk}/")
+    page = signed_in(name).get(f"/don-vi/{tree.c1.pk}/")
     assert page.status_code == 200
     assert [v.name for v in page.context["page"]] == ["Tổ dân phố số 1"]
     assert page.context["can_manage"] is False
-    assert signed_in(name).get(f"/units/villages/{tree.v2.pk}/").status_code == 404
+    assert signed_in(name).get(f"/don-vi/thon/{tree.v2.pk}/").status_code == 404
 
 
 def test_a_user_without_an_assignment_sees_nothing(tree: Tree, users: Users) -> None:
@@ -87,27 +87,27 @@ def test_a_locked_account_sees_nothing(tree: Tree, users: Users) -> None:
 
 
 def test_the_national_admin_sees_every_province(signed_in: Callable[..., Client], tree: Tree) -> None:
-    page = signed_in("national_admin").get(f"/units/{tree.vn.pk}/")
+    page = signed_in("national_admin").get(f"/don-vi/{tree.vn.pk}/")
     assert [unit.name for unit in page.context["page"]] == ["Thành phố Hà Nội", "Thành phố Hồ Chí Minh"]
     hanoi = page.context["page"][0]
     assert (hanoi.child_count, hanoi.grandchild_village_count) == (2, 4)
 
 
 def test_the_browse_page_lists_the_units_a_user_holds_roles_at(signed_in: Callable[..., Client], tree: Tree) -> None:
-    assert list(signed_in("province_officer").get("/units/").context["roots"]) == [tree.p1]
-    assert list(signed_in("outsider").get("/units/").context["roots"]) == [tree.c3]
+    assert list(signed_in("province_officer").get("/don-vi/").context["roots"]) == [tree.p1]
+    assert list(signed_in("outsider").get("/don-vi/").context["roots"]) == [tree.c3]
 
 
 def test_retired_villages_are_listed_only_on_request(signed_in: Callable[..., Client], tree: Tree) -> None:
     Village.objects.filter(pk=tree.v2.pk).update(valid_to="2025-08-01")
     Village(commune=tree.c1, name="Tổ dân phố số 3").save()
     client = signed_in("commune_officer")
-    assert [v.name for v in client.get(f"/units/{tree.c1.pk}/").context["page"]] == [
+    assert [v.name for v in client.get(f"/don-vi/{tree.c1.pk}/").context["page"]] == [
         "Tổ dân phố số 1",
         "Tổ dân phố số 3",
     ]
     # Active villages first, then the retired one, on SQLite and PostgreSQL alike.
-    assert [v.name for v in client.get(f"/units/{tree.c1.pk}/?retired=1").context["page"]] == [
+    assert [v.name for v in client.get(f"/don-vi/{tree.c1.pk}/?retired=1").context["page"]] == [
         "Tổ dân phố số 1",
         "Tổ dân phố số 3",
         "Tổ dân phố số 2",
@@ -125,9 +125,9 @@ def test_a_legacy_unit_lists_its_legacy_children(signed_in: Callable[..., Client
     legacy("00001", "Phường Phúc Xá", UnitKind.WARD, ba_dinh)
     legacy("00004", "Phường Trúc Bạch", UnitKind.WARD, ba_dinh)
     client = signed_in("national_admin")
-    rows = list(client.get(f"/units/{old_hanoi.pk}/").context["page"])
+    rows = list(client.get(f"/don-vi/{old_hanoi.pk}/").context["page"])
     assert [(row.name, row.child_count) for row in rows] == [("Quận Ba Đình", 2)]
-    rows = list(client.get(f"/units/{tree.vn.pk}/").context["page"])
+    rows = list(client.get(f"/don-vi/{tree.vn.pk}/").context["page"])
     assert [(row.name, row.child_count) for row in rows] == [("Thành phố Hà Nội", 2), ("Thành phố Hồ Chí Minh", 2)]
 
 
@@ -159,7 +159,7 @@ def test_search_finds_a_unit_by_its_code(signed_in: Callable[..., Client], tree:
 def test_search_ignores_diacritics_case_and_normal_form(signed_in: Callable[..., Client], tree: Tree, q: str) -> None:
     client = signed_in("national_admin")
     assert ("unit", "Thành phố Hà Nội") in _search(client, q)
-    page = client.get("/units/", {"q": q})
+    page = client.get("/don-vi/", {"q": q})
     assert "Thành phố Hà Nội" in [hit.name for hit in page.context["hits"]]
 
 
@@ -234,7 +234,7 @@ def test_the_national_page_takes_a_fixed_number_of_queries(
     _more_provinces(tree, 12)
     client = signed_in("national_admin")
     with django_assert_max_num_queries(9):  # +1: the unread-notices badge
-        response = client.get(f"/units/{tree.vn.pk}/")
+        response = client.get(f"/don-vi/{tree.vn.pk}/")
     assert len(response.context["page"]) == 14
 
 
@@ -252,7 +252,7 @@ def test_a_province_page_takes_a_fixed_number_of_queries(
         ).save()
     client = signed_in("province_officer")
     with django_assert_max_num_queries(10):  # +1: the unread-notices badge
-        response = client.get(f"/units/{tree.p1.pk}/")
+        response = client.get(f"/don-vi/{tree.p1.pk}/")
     assert len(response.context["page"]) == 22
 
 
@@ -263,7 +263,7 @@ def test_a_commune_page_takes_a_fixed_number_of_queries(
         Village(commune=tree.c1, name=f"Tổ {n}").save()
     client = signed_in("commune_officer")
     with django_assert_max_num_queries(10):  # +1: the unread-notices badge
-        response = client.get(f"/units/{tree.c1.pk}/")
+        response = client.get(f"/don-vi/{tree.c1.pk}/")
     assert len(response.context["page"]) == 32
 
 
@@ -276,15 +276,15 @@ def test_search_takes_a_fixed_number_of_queries(
         hits = _search(client, "thu", limit=100)
     assert len(hits) == 20
     with django_assert_max_num_queries(7):  # +1: the unread-notices badge
-        client.get("/units/", {"q": "thu"})
+        client.get("/don-vi/", {"q": "thu"})
 
 
 def test_a_commune_page_links_to_the_household_import_only_for_who_may_use_it(
     signed_in: Callable[..., Client], tree: Tree
 ) -> None:
-    officer = signed_in("commune_officer").get(f"/units/{tree.c1.pk}/").content.decode()
-    assert f"/imports/households/{tree.c1.pk}/" in officer
-    assert f"/households/coverage/{tree.c1.pk}/" in officer
-    partner = signed_in("enterprise_partner").get(f"/units/{tree.c1.pk}/").content.decode()
-    assert f"/imports/households/{tree.c1.pk}/" not in partner
-    assert f"/households/coverage/{tree.c1.pk}/" in partner  # aggregates only
+    officer = signed_in("commune_officer").get(f"/don-vi/{tree.c1.pk}/").content.decode()
+    assert f"/nhap-du-lieu/ho/{tree.c1.pk}/" in officer
+    assert f"/ho-gia-dinh/do-phu/{tree.c1.pk}/" in officer
+    partner = signed_in("enterprise_partner").get(f"/don-vi/{tree.c1.pk}/").content.decode()
+    assert f"/nhap-du-lieu/ho/{tree.c1.pk}/" not in partner
+    assert f"/ho-gia-dinh/do-phu/{tree.c1.pk}/" in partner  # aggregates only

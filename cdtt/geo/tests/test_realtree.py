@@ -117,7 +117,7 @@ def test_every_demo_login_works_on_the_real_tree(client: Client) -> None:
     ) == counts
     for username, *_rest in ACCOUNTS:
         client.logout()
-        response = client.post("/login/", {"username": username, "password": DEFAULT_PASSWORD})
+        response = client.post("/dang-nhap/", {"username": username, "password": DEFAULT_PASSWORD})
         assert response.status_code == 302, username
         assert client.get("/").status_code == 200, username
-        assert client.get("/units/").status_code == 200, username
+        assert client.get("/don-vi/").status_code == 200, username

@@ -177,7 +177,7 @@ def test_searching_an_old_name_or_alias_finds_the_commune_it_became(
     finder = Client().get("/tim-to/", {"q": "Trung Mầu"}).content.decode()  # the public team finder
     assert tree.c1.name in finder
     client = signed_in("province_officer")
-    teams_page = client.get("/teams/", {"q": "trung mau"}).content.decode()
+    teams_page = client.get("/to-cong-nghe/", {"q": "trung mau"}).content.decode()
     assert tree.c1.name in teams_page
     page = client.get(reverse("geo:browse"), {"q": "Trung Mầu"}).content.decode()
     assert tree.c1.name in page

@@ -139,9 +139,9 @@ def test_it_refuses_a_province_as_the_commune(tree: Tree, users: Users) -> None:
 
 def test_a_commune_officer_adds_a_village_from_the_commune_page(signed_in: Callable[..., Client], tree: Tree) -> None:
     client = signed_in("commune_officer")
-    page = client.get(f"/units/{tree.c1.pk}/")
+    page = client.get(f"/don-vi/{tree.c1.pk}/")
     assert page.context["can_manage"] is True
-    response = client.post(f"/units/{tree.c1.pk}/villages/new/", {"name": "Thôn Một", "kind": "thon"})
+    response = client.post(f"/don-vi/{tree.c1.pk}/thon/moi/", {"name": "Thôn Một", "kind": "thon"})
     assert response.status_code == 302
     assert Village.objects.filter(commune=tree.c1, name="Thôn Một").exists()
 
@@ -152,7 +152,7 @@ def test_the_page_shows_a_clear_message_for_a_duplicate_and_writes_nothing(
     services.village_create(actor=users.commune_officer, commune=tree.c1, name="Thôn Một")
     client = signed_in("commune_officer")
     before = (Village.objects.count(), AuditEvent.objects.count())
-    response = client.post(f"/units/{tree.c1.pk}/villages/new/", {"name": "THON MOT", "kind": "thon"})
+    response = client.post(f"/don-vi/{tree.c1.pk}/thon/moi/", {"name": "THON MOT", "kind": "thon"})
     assert response.status_code == 400
     assert response.context["form"].errors["name"] == [_(DUPLICATE) % {"name": "Thôn Một"}]
     assert (Village.objects.count(), AuditEvent.objects.count()) == before
@@ -162,34 +162,34 @@ def test_a_commune_officer_renames_and_retires_from_the_village_page(
     signed_in: Callable[..., Client], tree: Tree
 ) -> None:
     client = signed_in("commune_officer")
-    assert client.get(f"/units/villages/{tree.v1.pk}/").context["can_manage"] is True
-    renamed = client.post(f"/units/villages/{tree.v1.pk}/edit/", {"name": "Tổ dân phố Mới", "kind": "to_dan_pho"})
+    assert client.get(f"/don-vi/thon/{tree.v1.pk}/").context["can_manage"] is True
+    renamed = client.post(f"/don-vi/thon/{tree.v1.pk}/sua/", {"name": "Tổ dân phố Mới", "kind": "to_dan_pho"})
     assert renamed.status_code == 302
-    retired = client.post(f"/units/villages/{tree.v1.pk}/retire/", {"on": "2025-09-02"})
+    retired = client.post(f"/don-vi/thon/{tree.v1.pk}/ngung/", {"on": "2025-09-02"})
     assert retired.status_code == 302
     village = Village.objects.get(pk=tree.v1.pk)
     assert (village.name, village.valid_to) == ("Tổ dân phố Mới", datetime.date(2025, 9, 2))
-    assert client.get(f"/units/villages/{tree.v1.pk}/").context["can_manage"] is False
+    assert client.get(f"/don-vi/thon/{tree.v1.pk}/").context["can_manage"] is False
 
 
 def test_the_edit_page_refuses_a_neighbours_name(signed_in: Callable[..., Client], tree: Tree) -> None:
     response = signed_in("commune_officer").post(
-        f"/units/villages/{tree.v1.pk}/edit/", {"name": "TO DAN PHO SO 2", "kind": "to_dan_pho"}
+        f"/don-vi/thon/{tree.v1.pk}/sua/", {"name": "TO DAN PHO SO 2", "kind": "to_dan_pho"}
     )
     assert response.status_code == 400
     assert Village.objects.get(pk=tree.v1.pk).name == "Tổ dân phố số 1"
 
 
 def test_retiring_with_a_bad_date_changes_nothing(signed_in: Callable[..., Client], tree: Tree) -> None:
-    response = signed_in("commune_officer").post(f"/units/villages/{tree.v1.pk}/retire/", {"on": "không phải ngày"})
+    response = signed_in("commune_officer").post(f"/don-vi/thon/{tree.v1.pk}/ngung/", {"on": "không phải ngày"})
     assert response.status_code == 302
     assert Village.objects.get(pk=tree.v1.pk).valid_to is None
 
 
 def test_a_team_leader_cannot_manage_their_own_village(signed_in: Callable[..., Client], tree: Tree) -> None:
     client = signed_in("team_leader")
-    assert client.get(f"/units/villages/{tree.v1.pk}/").context["can_manage"] is False
-    assert client.post(f"/units/villages/{tree.v1.pk}/edit/", {"name": "X", "kind": "thon"}).status_code == 403
+    assert client.get(f"/don-vi/thon/{tree.v1.pk}/").context["can_manage"] is False
+    assert client.post(f"/don-vi/thon/{tree.v1.pk}/sua/", {"name": "X", "kind": "thon"}).status_code == 403
 
 
 # -- API --------------------------------------------------------------------------------------

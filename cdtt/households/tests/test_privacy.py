@@ -502,7 +502,7 @@ def _request_of(world: World) -> DataSubjectRequest:
 
 def _withdraw_url(world: World) -> str:
     consent = Consent.objects.filter(household=world.household).first() or _consent(world)
-    return f"/households/{_hid(world)}/consents/{consent.pk}/withdraw/"
+    return f"/ho-gia-dinh/{_hid(world)}/dong-y/{consent.pk}/rut/"
 
 
 def _consent_data(world: World) -> dict[str, Any]:
@@ -531,25 +531,32 @@ def _request_data(world: World, **changes: str) -> dict[str, Any]:
 
 PERSONAL = ("province_officer", "enterprise_partner")
 CASES = [
-    Case("register", "get", lambda w: "/households/privacy/register/", "team_member", PERSONAL, 200),
-    Case("register for the officer", "get", lambda w: "/households/privacy/register/", "commune_officer", (), 200),
+    Case("register", "get", lambda w: "/ho-gia-dinh/du-lieu-ca-nhan/ho-so-xu-ly/", "team_member", PERSONAL, 200),
+    Case(
+        "register for the officer",
+        "get",
+        lambda w: "/ho-gia-dinh/du-lieu-ca-nhan/ho-so-xu-ly/",
+        "commune_officer",
+        (),
+        200,
+    ),
     Case(
         "consents",
         "get",
-        lambda w: f"/households/{_hid(w)}/consents/",
+        lambda w: f"/ho-gia-dinh/{_hid(w)}/dong-y/",
         "team_member",
         PERSONAL,
         200,
-        other=lambda w: f"/households/{w.neighbour.pk}/consents/",
+        other=lambda w: f"/ho-gia-dinh/{w.neighbour.pk}/dong-y/",
     ),
     Case(
         "consent record",
         "post",
-        lambda w: f"/households/{_hid(w)}/consents/",
+        lambda w: f"/ho-gia-dinh/{_hid(w)}/dong-y/",
         "team_member",
         PERSONAL,
         302,
-        other=lambda w: f"/households/{w.neighbour.pk}/consents/",
+        other=lambda w: f"/ho-gia-dinh/{w.neighbour.pk}/dong-y/",
         data=_consent_data,
         done=lambda w: Consent.objects.filter(household=w.household, method="verbal").exists(),
     ),
@@ -563,66 +570,71 @@ CASES = [
         done=lambda w: Consent.objects.get(household=w.household).withdrawn_at is not None,
     ),
     Case(
-        "requests", "get", lambda w: "/households/privacy/requests/", "commune_officer", ("team_member", *PERSONAL), 200
+        "requests",
+        "get",
+        lambda w: "/ho-gia-dinh/du-lieu-ca-nhan/yeu-cau/",
+        "commune_officer",
+        ("team_member", *PERSONAL),
+        200,
     ),
     Case(
         "request form",
         "get",
-        lambda w: f"/households/{_hid(w)}/requests/new/",
+        lambda w: f"/ho-gia-dinh/{_hid(w)}/yeu-cau/moi/",
         "team_member",
         PERSONAL,
         200,
-        other=lambda w: f"/households/{w.neighbour.pk}/requests/new/",
+        other=lambda w: f"/ho-gia-dinh/{w.neighbour.pk}/yeu-cau/moi/",
     ),
     Case(
         "request log",
         "post",
-        lambda w: f"/households/{_hid(w)}/requests/new/",
+        lambda w: f"/ho-gia-dinh/{_hid(w)}/yeu-cau/moi/",
         "team_member",
         PERSONAL,
         302,
-        other=lambda w: f"/households/{w.far.pk}/requests/new/",
+        other=lambda w: f"/ho-gia-dinh/{w.far.pk}/yeu-cau/moi/",
         data=_request_data,
         done=lambda w: DataSubjectRequest.objects.filter(household=w.household).exists(),
     ),
     Case(
         "request",
         "get",
-        lambda w: f"/households/privacy/requests/{_request_of(w).pk}/",
+        lambda w: f"/ho-gia-dinh/du-lieu-ca-nhan/yeu-cau/{_request_of(w).pk}/",
         "commune_officer",
         ("team_member", "team_leader", *PERSONAL),
         200,
-        other=lambda w: f"/households/privacy/requests/{_open(w, household=w.far, actor=w.users.outsider).pk}/",
+        other=lambda w: f"/ho-gia-dinh/du-lieu-ca-nhan/yeu-cau/{_open(w, household=w.far, actor=w.users.outsider).pk}/",
     ),
     Case(
         "request acknowledge",
         "post",
-        lambda w: f"/households/privacy/requests/{_request_of(w).pk}/",
+        lambda w: f"/ho-gia-dinh/du-lieu-ca-nhan/yeu-cau/{_request_of(w).pk}/",
         "commune_officer",
         ("team_member", *PERSONAL),
         302,
-        other=lambda w: f"/households/privacy/requests/{_open(w, household=w.far, actor=w.users.outsider).pk}/",
+        other=lambda w: f"/ho-gia-dinh/du-lieu-ca-nhan/yeu-cau/{_open(w, household=w.far, actor=w.users.outsider).pk}/",
         data=lambda w: {"action": "acknowledge"},
         done=lambda w: _request_of(w).acknowledged_on is not None,
     ),
     Case(
         "export json",
         "get",
-        lambda w: f"/households/{_hid(w)}/export.json",
+        lambda w: f"/ho-gia-dinh/{_hid(w)}/xuat.json",
         "commune_officer",
         ("team_member", *PERSONAL),
         200,
-        other=lambda w: f"/households/{w.far.pk}/export.json",
+        other=lambda w: f"/ho-gia-dinh/{w.far.pk}/xuat.json",
         done=lambda w: AuditEvent.objects.filter(action="household.export").exists(),
     ),
     Case(
         "export docx",
         "get",
-        lambda w: f"/households/{_hid(w)}/export.docx",
+        lambda w: f"/ho-gia-dinh/{_hid(w)}/xuat.docx",
         "commune_officer",
         ("team_leader", *PERSONAL),
         200,
-        other=lambda w: f"/households/{w.far.pk}/export.docx",
+        other=lambda w: f"/ho-gia-dinh/{w.far.pk}/xuat.docx",
         done=lambda w: AuditEvent.objects.filter(action="household.export").exists(),
     ),
 ]
@@ -646,7 +658,7 @@ def test_anonymous_is_sent_to_sign_in(client: Client, world: World, case: Case) 
     before = _written(world)
     response = _send(client, case, world, url)
     assert response.status_code == 302
-    assert response["Location"].startswith("/login/?next=")
+    assert response["Location"].startswith("/dang-nhap/?next=")
     assert _written(world) == before
 
 
@@ -702,7 +714,7 @@ def test_the_right_user_works(signed_in: Callable[..., Client], world: World, ca
 
 def test_the_consents_page_is_an_audited_read(signed_in: Callable[..., Client], world: World) -> None:
     _consent(world)
-    response = signed_in("team_member").get(f"/households/{_hid(world)}/consents/")
+    response = signed_in("team_member").get(f"/ho-gia-dinh/{_hid(world)}/dong-y/")
     assert "Phiếu số 12" in response.content.decode()
     event = AuditEvent.objects.filter(action="household.view").latest("id")
     assert (event.actor, event.target_id) == (world.users.team_member, str(_hid(world)))
@@ -711,9 +723,9 @@ def test_the_consents_page_is_an_audited_read(signed_in: Callable[..., Client], 
 def test_withdraw_is_one_click_and_stops_processing(signed_in: Callable[..., Client], world: World) -> None:
     consent = _consent(world)
     client = signed_in("team_member")
-    page = client.get(f"/households/{_hid(world)}/consents/").content.decode()
-    assert f"/households/{_hid(world)}/consents/{consent.pk}/withdraw/" in page
-    response = client.post(f"/households/{_hid(world)}/consents/{consent.pk}/withdraw/", follow=True)
+    page = client.get(f"/ho-gia-dinh/{_hid(world)}/dong-y/").content.decode()
+    assert f"/ho-gia-dinh/{_hid(world)}/dong-y/{consent.pk}/rut/" in page
+    response = client.post(f"/ho-gia-dinh/{_hid(world)}/dong-y/{consent.pk}/rut/", follow=True)
     assert _("The consent was withdrawn.") in [str(m) for m in response.context["messages"]]
     assert _fresh(world.household).processing_stopped
 
@@ -729,7 +741,7 @@ def test_a_consent_of_another_household_cannot_be_withdrawn_through_this_one(
         given_at=timezone.now(),
         method="paper",
     )
-    response = signed_in("commune_officer").post(f"/households/{_hid(world)}/consents/{other.pk}/withdraw/")
+    response = signed_in("commune_officer").post(f"/ho-gia-dinh/{_hid(world)}/dong-y/{other.pk}/rut/")
     assert response.status_code == 404
     assert Consent.objects.get(pk=other.pk).withdrawn_at is None
 
@@ -748,7 +760,7 @@ def test_a_bad_request_form_shows_the_error_and_writes_nothing(
     signed_in: Callable[..., Client], world: World, changes: dict[str, str], message: str | None
 ) -> None:
     response = signed_in("team_member").post(
-        f"/households/{_hid(world)}/requests/new/", _request_data(world, **changes)
+        f"/ho-gia-dinh/{_hid(world)}/yeu-cau/moi/", _request_data(world, **changes)
     )
     assert response.status_code == 400
     if message:
@@ -759,7 +771,7 @@ def test_a_bad_request_form_shows_the_error_and_writes_nothing(
 
 def test_a_bad_consent_form_shows_the_error_and_writes_nothing(signed_in: Callable[..., Client], world: World) -> None:
     data = {**_consent_data(world), "given_at": "2099-01-01T08:00"}
-    response = signed_in("team_member").post(f"/households/{_hid(world)}/consents/", data)
+    response = signed_in("team_member").post(f"/ho-gia-dinh/{_hid(world)}/dong-y/", data)
     assert response.status_code == 400
     assert _("The date cannot be in the future.") in response.content.decode()
     assert not Consent.objects.exists()
@@ -768,11 +780,11 @@ def test_a_bad_consent_form_shows_the_error_and_writes_nothing(signed_in: Callab
 def test_the_team_is_sent_back_to_the_household_and_the_officer_to_the_request(
     signed_in: Callable[..., Client], world: World
 ) -> None:
-    response = signed_in("team_member").post(f"/households/{_hid(world)}/requests/new/", _request_data(world))
-    assert response["Location"] == f"/households/{_hid(world)}/consents/"
-    response = signed_in("commune_officer").post(f"/households/{_hid(world)}/requests/new/", _request_data(world))
+    response = signed_in("team_member").post(f"/ho-gia-dinh/{_hid(world)}/yeu-cau/moi/", _request_data(world))
+    assert response["Location"] == f"/ho-gia-dinh/{_hid(world)}/dong-y/"
+    response = signed_in("commune_officer").post(f"/ho-gia-dinh/{_hid(world)}/yeu-cau/moi/", _request_data(world))
     newest = DataSubjectRequest.objects.latest("id")
-    assert response["Location"] == f"/households/privacy/requests/{newest.pk}/"
+    assert response["Location"] == f"/ho-gia-dinh/du-lieu-ca-nhan/yeu-cau/{newest.pk}/"
     assert (newest.acknowledge_due, newest.due) == (D(2026, 3, 10), D(2026, 3, 21))
 
 
@@ -785,18 +797,18 @@ def test_the_list_highlights_and_filters_overdue_requests(
         _open(world, household=world.neighbour, actor=world.users.commune_officer, requester="Hàng Xóm")
     client = signed_in("commune_officer")
     with django_assert_max_num_queries(12):
-        page = client.get("/households/privacy/requests/").content.decode()
+        page = client.get("/ho-gia-dinh/du-lieu-ca-nhan/yeu-cau/").content.decode()
     assert page.count('class="row-bad"') == 1
     assert "Người Trễ Hạn" in page and "Người Mới Gửi" in page
-    only = client.get("/households/privacy/requests/?overdue=1").content.decode()
+    only = client.get("/ho-gia-dinh/du-lieu-ca-nhan/yeu-cau/?overdue=1").content.decode()
     assert "Người Trễ Hạn" in only and "Người Mới Gửi" not in only
-    assert f"/households/privacy/requests/{late.pk}/" in only
+    assert f"/ho-gia-dinh/du-lieu-ca-nhan/yeu-cau/{late.pk}/" in only
 
 
 def test_handling_a_request_step_by_step(signed_in: Callable[..., Client], world: World) -> None:
     data_request = _open(world, kind="delete")
     client = signed_in("commune_officer")
-    url = f"/households/privacy/requests/{data_request.pk}/"
+    url = f"/ho-gia-dinh/du-lieu-ca-nhan/yeu-cau/{data_request.pk}/"
 
     def post(**data: str) -> list[str]:
         response = client.post(url, data, follow=True)
@@ -817,11 +829,11 @@ def test_handling_a_request_step_by_step(signed_in: Callable[..., Client], world
 
 def test_the_json_and_docx_downloads(signed_in: Callable[..., Client], world: World) -> None:
     client = signed_in("commune_officer")
-    response = client.get(f"/households/{_hid(world)}/export.json")
+    response = client.get(f"/ho-gia-dinh/{_hid(world)}/xuat.json")
     assert response["Content-Disposition"].startswith("attachment;")
     data = json.loads(response.content)
     assert data["household"]["head_name"] == "Nguyễn Văn An"
-    response = client.get(f"/households/{_hid(world)}/export.docx")
+    response = client.get(f"/ho-gia-dinh/{_hid(world)}/xuat.docx")
     assert response["Content-Type"] == DOCX_TYPE
     Document(io.BytesIO(response.content))
     formats = [e.details["format"] for e in AuditEvent.objects.filter(action="household.export").order_by("id")]
@@ -829,6 +841,6 @@ def test_the_json_and_docx_downloads(signed_in: Callable[..., Client], world: Wo
 
 
 def test_the_register_shows_purpose_and_legal_basis(signed_in: Callable[..., Client], world: World) -> None:
-    page = signed_in("team_member").get("/households/privacy/register/").content.decode()
+    page = signed_in("team_member").get("/ho-gia-dinh/du-lieu-ca-nhan/ho-so-xu-ly/").content.decode()
     assert "Sổ theo dõi hộ gia đình" in page
     assert "91/2025/QH15" in page

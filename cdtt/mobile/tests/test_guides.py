@@ -163,7 +163,7 @@ def test_the_apps_guide_file_opens_in_place_for_those_who_see_the_guide(
     assert b"".join(response.streaming_content) == PDF  # type: ignore[attr-defined]
     assert response["Content-Disposition"].startswith("inline")
     assert response["Content-Type"] == "application/pdf"
-    assert client.get(url)["Location"].startswith("/login/")
+    assert client.get(url)["Location"].startswith("/dang-nhap/")
     assert signed_in("leader").get(url).status_code == 403
     assert signed_in("outsider").get(url).status_code == 404
     assert signed_in("team_member").get(f"/app/huong-dan/{guides['national'].pk}/tep/").status_code == 404  # a link

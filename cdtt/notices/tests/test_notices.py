@@ -102,7 +102,7 @@ def test_anonymous_and_roleless_users_are_refused(
 ) -> None:
     for method, url in [("get", "/thong-bao/"), ("post", "/thong-bao/1/doc/"), ("post", "/thong-bao/doc-het/")]:
         response = getattr(client, method)(url)
-        assert response.status_code == 302 and response["Location"].startswith("/login/")
+        assert response.status_code == 302 and response["Location"].startswith("/dang-nhap/")
         assert getattr(signed_in("nobody"), method)(url).status_code == 403
     assert client.get("/api/v1/notices").status_code == 401
     assert client.get("/api/v1/notices/unread-count").status_code == 401
@@ -138,15 +138,15 @@ def test_the_header_badge_costs_one_count_and_nothing_for_anonymous(
     _notify(users)
     member = signed_in("team_member")
     with CaptureQueriesContext(connection) as queries:
-        page = member.get("/me/")
+        page = member.get("/ca-nhan/")
     notice_queries = [q["sql"] for q in queries if "notices_notification" in q["sql"]]
     assert len(notice_queries) == 1 and "COUNT(" in notice_queries[0].upper()
     html = page.content.decode()
     assert 'data-testid="unread-count">1<' in html
     with CaptureQueriesContext(connection) as queries:
-        login = client.get("/login/")
+        login = client.get("/dang-nhap/")
     assert login.status_code == 200
     assert not [q for q in queries if "notices_notification" in q["sql"]]
     assert "unread-count" not in login.content.decode()
     Notification.objects.update(read_at=NOW)
-    assert "unread-count" not in member.get("/me/").content.decode()
+    assert "unread-count" not in member.get("/ca-nhan/").content.decode()

@@ -420,7 +420,7 @@ def test_reading_figures_is_scoped(
     if path.startswith("/api/"):
         assert anonymous.status_code == 401
     else:
-        assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/")
+        assert anonymous.status_code == 302 and anonymous["Location"].startswith("/dang-nhap/")
     assert signed_in("nobody").get(path).status_code == 403
     assert signed_in("outsider").get(path).status_code == 404  # a commune officer of the other province
     assert signed_in("commune_officer").get(path).status_code == 200
@@ -433,7 +433,7 @@ def test_importing_figures_is_scoped(
 ) -> None:
     path = url(tree, old)
     anonymous = Client().get(path)
-    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/")
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/dang-nhap/")
     assert signed_in("team_member").get(path).status_code == 403
     assert signed_in("leader").get(path).status_code == 403
     assert signed_in("outsider").get(path).status_code == 404
@@ -451,7 +451,7 @@ def test_an_import_job_is_scoped(tree: Tree, old: Old, users: Users, signed_in: 
     for suffix in ("", "xac-nhan/", "huy/"):
         path = f"/so-lieu-chinh-thuc/lan-nhap/{job.pk}/{suffix}"
         anonymous = Client().post(path)
-        assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/")
+        assert anonymous.status_code == 302 and anonymous["Location"].startswith("/dang-nhap/")
         assert signed_in("team_member").post(path).status_code == 403
         assert signed_in("outsider").post(path).status_code == 404
     assert signed_in("commune_officer").get(f"/so-lieu-chinh-thuc/lan-nhap/{job.pk}/").status_code == 200

@@ -232,7 +232,7 @@ def test_pages_scope(
 ) -> None:
     url = url.replace("{id}", str(world.announcement.pk))
     anonymous = getattr(client, method)(url)
-    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/")
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/dang-nhap/")
     for name in ["nobody", *([wrong] if wrong else [])]:
         assert getattr(signed_in(name), method)(url).status_code == 403, name
     if other:

@@ -197,7 +197,7 @@ def _snapshot() -> tuple[Any, ...]:
 @pytest.mark.parametrize("case", HTML, ids=lambda c: c.name)
 def test_anonymous_visitors_are_sent_to_sign_in(client: Client, world: World, case: Case) -> None:
     response = getattr(client, case.method)(case.url(world), case.data(world))
-    assert response.status_code == 302 and response["Location"].startswith("/login/?next=")
+    assert response.status_code == 302 and response["Location"].startswith("/dang-nhap/?next=")
 
 
 @pytest.mark.parametrize("case", HTML, ids=lambda c: c.name)

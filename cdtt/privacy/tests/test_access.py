@@ -57,8 +57,8 @@ def household(tree: Tree, users: Users) -> Household:
 def test_the_export_holds_activities_mentions_list_views_and_every_dataset(
     signed_in: Callable[..., Client], household: Household
 ) -> None:
-    signed_in("team_member").get("/households/")  # a list view that shows the household
-    data = json.loads(signed_in("commune_officer").get(f"/households/{household.pk}/export.json").content)
+    signed_in("team_member").get("/ho-gia-dinh/")  # a list view that shows the household
+    data = json.loads(signed_in("commune_officer").get(f"/ho-gia-dinh/{household.pk}/xuat.json").content)
     assert [a["note"] for a in data["activities"]] == ["Cài VNeID cho cả nhà"]
     places = {m["place"] for m in data["mentions"]}
     expected = {"difficulties.Difficulty.title", "difficulties.Difficulty.description", "notices.Notification.title"}
@@ -79,9 +79,9 @@ def test_completing_an_access_request_attaches_the_export(
     assert data_request.export is not None
     assert data_request.export["household"]["head_name"] == HEAD
     client = signed_in("commune_officer")
-    page = client.get(f"/households/privacy/requests/{data_request.pk}/").content.decode()
-    assert f"/households/privacy/requests/{data_request.pk}/export.docx" in page
-    response = client.get(f"/households/privacy/requests/{data_request.pk}/export.docx")
+    page = client.get(f"/ho-gia-dinh/du-lieu-ca-nhan/yeu-cau/{data_request.pk}/").content.decode()
+    assert f"/ho-gia-dinh/du-lieu-ca-nhan/yeu-cau/{data_request.pk}/xuat.docx" in page
+    response = client.get(f"/ho-gia-dinh/du-lieu-ca-nhan/yeu-cau/{data_request.pk}/xuat.docx")
     text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
     assert "Dữ liệu khác có nêu tên" in text
     assert AuditEvent.objects.filter(action="request.export", target_id=str(data_request.pk)).exists()
@@ -95,7 +95,7 @@ def test_the_attached_export_is_for_the_commune_officer_of_that_commune_only(
         actor=officer, household=household, kind=RequestKind.ACCESS, requester=HEAD, received_on=timezone.localdate()
     )
     privacy.request_complete(actor=officer, data_request=data_request)
-    url = f"/households/privacy/requests/{data_request.pk}/export.json"
+    url = f"/ho-gia-dinh/du-lieu-ca-nhan/yeu-cau/{data_request.pk}/xuat.json"
     assert Client().get(url).status_code == 302
     assert signed_in("team_member").get(url).status_code == 403
     assert signed_in("outsider").get(url).status_code == 404

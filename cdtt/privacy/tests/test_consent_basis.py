@@ -212,7 +212,7 @@ def test_the_resident_form_refuses_a_household_without_consent_in_vietnamese(
 ) -> None:
     household = _bare(tree, users)
     response = signed_in("team_member").post(
-        f"/households/{household.pk}/residents/new/", {"full_name": "Đỗ Thị Em", "relationship": "child"}
+        f"/ho-gia-dinh/{household.pk}/nhan-khau/moi/", {"full_name": "Đỗ Thị Em", "relationship": "child"}
     )
     assert "chỉ được ghi nhận khi có sự đồng ý" in response.content.decode()
     assert not Resident.objects.exists()

@@ -55,12 +55,12 @@ def test_every_consent_dataset_has_its_processing_activity(db):
 
 
 def test_the_register_page_lists_every_dataset_of_the_map(signed_in):
-    page = signed_in("team_member").get("/households/privacy/register/").content.decode()
+    page = signed_in("team_member").get("/ho-gia-dinh/du-lieu-ca-nhan/ho-so-xu-ly/").content.decode()
     for item in datamap.DATASETS:
         assert item.name in page, item.code
     assert "activities.Activity.note" in page  # where it is stored
 
 
 def test_the_register_is_linked_from_the_navigation(signed_in):
-    page = signed_in("team_member").get("/households/").content.decode()
-    assert 'href="/households/privacy/register/"' in page
+    page = signed_in("team_member").get("/ho-gia-dinh/").content.decode()
+    assert 'href="/ho-gia-dinh/du-lieu-ca-nhan/ho-so-xu-ly/"' in page

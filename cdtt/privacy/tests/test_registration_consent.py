@@ -39,8 +39,8 @@ def test_a_household_with_a_phone_carries_its_consent(tree: Tree, users: Users) 
 def test_the_form_asks_how_the_head_agreed(signed_in: Callable[..., Client], tree: Tree) -> None:
     client = signed_in("team_member")
     data = {"village": str(tree.v1.pk), "head_name": "Kiều Văn C", "phone": "0912345677", "internet": ""}
-    refused = client.post("/households/new/", data)
+    refused = client.post("/ho-gia-dinh/moi/", data)
     assert refused.status_code == 400
     assert "consent" in refused.context["form"].errors
-    assert client.post("/households/new/", {**data, "consent": "verbal"}).status_code == 302
+    assert client.post("/ho-gia-dinh/moi/", {**data, "consent": "verbal"}).status_code == 302
     assert Consent.objects.get().method == "verbal"

@@ -108,8 +108,8 @@ def test_a_sync_pull_is_audited(signed_in: Callable[..., Client], tree: Tree, us
 
 def test_a_refused_export_is_audited(signed_in: Callable[..., Client], tree: Tree, users: Users) -> None:
     household = _household(users, tree, "Mai Văn Xuất")
-    assert signed_in("team_member").get(f"/households/{household.pk}/export.json").status_code == 403
-    assert signed_in("outsider").get(f"/households/{household.pk}/export.docx").status_code == 404
+    assert signed_in("team_member").get(f"/ho-gia-dinh/{household.pk}/xuat.json").status_code == 403
+    assert signed_in("outsider").get(f"/ho-gia-dinh/{household.pk}/xuat.docx").status_code == 404
     refused = AuditEvent.objects.filter(action="export.refused").order_by("id")
     assert [(e.actor_name, e.details["status"]) for e in refused] == [("team_member", 403), ("outsider", 404)]
 

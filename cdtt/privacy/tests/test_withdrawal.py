@@ -53,10 +53,10 @@ def _consent(users: Users, household: Household) -> Consent:
 def _reads(household: Household) -> dict[str, str]:
     activity = Activity.objects.get(household=household)
     return {
-        "list": "/households/",
-        "search": f"/households/?q={HEAD.split()[-1]}",
-        "detail": f"/households/{household.pk}/",
-        "edit": f"/households/{household.pk}/edit/",
+        "list": "/ho-gia-dinh/",
+        "search": f"/ho-gia-dinh/?q={HEAD.split()[-1]}",
+        "detail": f"/ho-gia-dinh/{household.pk}/",
+        "edit": f"/ho-gia-dinh/{household.pk}/sua/",
         "api list": "/api/v1/households",
         "api search": f"/api/v1/households?q={HEAD.split()[-1]}",
         "api detail": f"/api/v1/households/{household.pk}",
@@ -105,7 +105,7 @@ def test_a_withdrawn_consent_hides_the_household_from_every_read_path_and_a_new_
     client = signed_in("team_member")
     _assert_hidden(client, household)
     # The page that handles the person's rights stays open, to record a new consent.
-    assert client.get(f"/households/{household.pk}/consents/").status_code == 200
+    assert client.get(f"/ho-gia-dinh/{household.pk}/dong-y/").status_code == 200
 
     _consent(users, Household.objects.get(pk=household.pk))
     assert not Resident.objects.get(full_name=WIFE).processing_stopped
@@ -151,5 +151,5 @@ def test_the_commune_officer_finds_stopped_households_to_record_a_new_consent(
     signed_in: Callable[..., Client], users: Users, household: Household
 ) -> None:
     privacy.consent_withdraw(actor=users.team_member, consent=_consent(users, household))
-    page = signed_in("commune_officer").get("/households/privacy/requests/").content.decode()
-    assert f"/households/{household.pk}/consents/" in page
+    page = signed_in("commune_officer").get("/ho-gia-dinh/du-lieu-ca-nhan/yeu-cau/").content.decode()
+    assert f"/ho-gia-dinh/{household.pk}/dong-y/" in page

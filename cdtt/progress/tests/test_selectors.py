@@ -114,7 +114,7 @@ def _old_figures(subject: AdminUnit | Village, period: Period, *, rank: bool = T
     targets = {t.indicator_id: t for t in Target.objects.filter(period=period, **where)}
     indicators = Indicator.objects.filter(is_active=True).order_by("order", "code")
     chosen = [i for i in indicators if i.valid_in(period.start.year) or i.pk in targets]
-    level, unit = selectors.place_key(subject)
+    level, unit = selectors.level_and_unit(subject)
     peers = selectors.siblings(subject) if rank and level != Level.NATION else [unit]
     ranked = [i for i in chosen if i.pk in targets] or chosen
     if len(peers) > 1:
@@ -145,7 +145,10 @@ def _old_figures(subject: AdminUnit | Village, period: Period, *, rank: bool = T
 
 
 def _new_figures(subject: AdminUnit | Village, period: Period, *, rank: bool = True) -> list[tuple[Any, ...]]:
-    return [(f.indicator.pk, f.achieved, f.target, f.rank, f.of) for f in selectors.figures(subject, period, rank=rank)]
+    return [
+        (f.indicator.pk, f.achieved, f.target, f.rank, f.of)
+        for f in selectors.indicator_figures(subject, period, rank=rank)
+    ]
 
 
 # -- the world ------------------------------------------------------------------------------------------------
@@ -243,7 +246,7 @@ def test_figures_and_values_equal_the_earlier_computation_over_random_cells(
             assert _new_figures(world.tree.c1, period, rank=False) == _old_figures(world.tree.c1, period, rank=False)
             for level in (Level.COMMUNE, Level.VILLAGE):
                 units = [unit for lv, unit in _places(world) if lv == level]
-                assert selectors.values(world.indicators, period, level, units) == _old_values(
+                assert selectors.unit_progress(world.indicators, period, level, units) == _old_values(
                     world.indicators, period, level, units
                 )
         transaction.set_rollback(True)
@@ -264,7 +267,7 @@ def _set(world: World, code: str, amounts: dict[Village, int], goals: dict[Villa
 
 
 def _rank_of(world: World, village: Village, indicator: Indicator) -> tuple[int | None, int | None]:
-    figure = next(f for f in selectors.figures(village, world.periods[0]) if f.indicator.pk == indicator.pk)
+    figure = next(f for f in selectors.indicator_figures(village, world.periods[0]) if f.indicator.pk == indicator.pk)
     return figure.rank, figure.of
 
 
@@ -303,7 +306,7 @@ def test_a_unit_without_targets_is_ranked_by_value(world: World) -> None:
 def test_figures_read_the_cells_once_whatever_the_number_of_siblings(world: World) -> None:
     _set(world, "vneid_level2", {v: n for n, v in enumerate(world.villages)}, dict.fromkeys(world.villages, "5"))
     with CaptureQueriesContext(connection) as queries:
-        selectors.figures(world.villages[0], world.periods[0])
+        selectors.indicator_figures(world.villages[0], world.periods[0])
     cell_reads = [q for q in queries.captured_queries if ProgressCell._meta.db_table in q["sql"]]
     assert len(cell_reads) == 1
     if connection.vendor == "postgresql":
@@ -325,7 +328,7 @@ def test_a_ratio_is_ranked_by_its_value_rounded_half_to_even(world: World) -> No
     _set(world, bottom.code, {v1: 400, v2: 500, v3: 400, v5: 1000}, {})
     # 0.25 % and 0.75 % round half to even (0.2 and 0.8), as Decimal.quantize does: v1 ties with v2's
     # 0.2 %; rounding half up would put v1 (0.3) ahead of v2.
-    figure = next(f for f in selectors.figures(v1, world.periods[0]) if f.indicator.pk == ratio.pk)
+    figure = next(f for f in selectors.indicator_figures(v1, world.periods[0]) if f.indicator.pk == ratio.pk)
     assert figure.achieved == Decimal("0.2")
     assert _rank_of(world, v3, ratio) == (1, 5)
     assert _rank_of(world, v1, ratio) == (2, 5)

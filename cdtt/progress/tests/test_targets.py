@@ -219,9 +219,9 @@ def test_a_member_records_guidance_and_every_level_moves(
 
     assert response.status_code == 302
     for subject in (tree.v1, tree.c1, tree.p1, tree.vn):
-        from cdtt.progress.selectors import figures
+        from cdtt.progress.selectors import indicator_figures
 
-        figure = next(f for f in figures(subject, year) if f.indicator.pk == level2.pk)
+        figure = next(f for f in indicator_figures(subject, year) if f.indicator.pk == level2.pk)
         assert figure.achieved == 1, subject
     assert head.adoptions.filter(item__code="vneid_level2").exists()
 
@@ -398,16 +398,16 @@ def test_a_campaign_counts_the_records_already_in_its_dates(
     assert response.status_code == 302
     campaign = targets.Period.objects.get(kind="campaign")
     sessions = Indicator.objects.get(code="propaganda_sessions")
-    from cdtt.progress.selectors import values
+    from cdtt.progress.selectors import unit_progress
 
-    assert values([sessions], campaign, 3, [tree.v1.pk])[(sessions.pk, tree.v1.pk)] == 1
+    assert unit_progress([sessions], campaign, 3, [tree.v1.pk])[(sessions.pk, tree.v1.pk)] == 1
     activity_record(
         actor=users.team_member,
         data=ActivityIn(
             kind="propaganda", occurred_on=today, village_id=tree.v1.pk, channel="meeting", people_reached=5
         ),
     )
-    assert values([sessions], campaign, 3, [tree.v1.pk])[(sessions.pk, tree.v1.pk)] == 2
+    assert unit_progress([sessions], campaign, 3, [tree.v1.pk])[(sessions.pk, tree.v1.pk)] == 2
     assert check() == []
     bad = officer.post(
         reverse("targets:campaign", args=[tree.p1.pk]), {"name": "Sai", "start": str(today), "end": "2000-01-01"}

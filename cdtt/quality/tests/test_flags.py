@@ -216,7 +216,7 @@ def test_the_pages_refuse_anonymous_wrong_roles_and_other_units(
     action = reverse("quality:action", args=[flag.pk])
     for url in [*pages, action]:
         response = Client().get(url) if url != action else Client().post(url, {"action": "confirm", "note": "x"})
-        assert response.status_code == 302 and "/login/" in response["Location"]
+        assert response.status_code == 302 and "/dang-nhap/" in response["Location"]
     member = signed_in("team_member")
     for url in pages:
         assert member.get(url).status_code == 403
@@ -336,7 +336,7 @@ def test_the_dashboard_without_flagged_records_keeps_its_scope(
 ) -> None:
     url = reverse("dashboards:unit", args=[tree.c1.pk]) + "?bo_co=1"
     anonymous = Client().get(url)
-    assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
+    assert anonymous.status_code == 302 and "/dang-nhap/" in anonymous["Location"]
     assert signed_in("nobody").get(url).status_code == 403
     assert signed_in("outsider").get(url).status_code == 404
     # A team member reads the figures but not the flags: the toggle is no use to them, the figures stay whole.

@@ -389,7 +389,7 @@ def test_pages_are_scoped(tree: Tree, users: Users, month: Period, signed_in: Ca
     ]
     for url in urls:
         anonymous = Client().get(url)
-        assert anonymous.status_code == 302 and "/login/" in anonymous["Location"], url
+        assert anonymous.status_code == 302 and "/dang-nhap/" in anonymous["Location"], url
         assert signed_in("enterprise_partner").get(url).status_code == 403, url
         assert signed_in("team_member").get(url).status_code == 200, url
     for url in urls[1:]:

@@ -218,8 +218,8 @@ def test_a_phone_is_named_and_its_last_sync_shown_to_the_member_and_the_officer(
     assert renamed.status_code == 200 and renamed.json() == {"name": "Máy của Bình", "model": "Android 13 · SM-A515F"}
     device = Device.objects.get()
     assert device.last_sync_at is not None and device.token.last_used_at is not None
-    own = member.get("/me/").content.decode()
-    officer = signed_in("commune_officer").get(f"/accounts/{users.team_member.pk}/").content.decode()
+    own = member.get("/ca-nhan/").content.decode()
+    officer = signed_in("commune_officer").get(f"/tai-khoan/{users.team_member.pk}/").content.decode()
     for page in (own, officer):
         assert "Máy của Bình" in page and "SM-A515F" in page and "đồng bộ" in page
 

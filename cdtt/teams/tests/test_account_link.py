@@ -30,7 +30,7 @@ def team(users: Users, tree: Tree) -> Team:
 
 def _url(team: Team, name: str) -> str:
     membership = Membership.objects.get(team=team, member__full_name=name)
-    return f"/teams/{team.pk}/members/{membership.pk}/account/"
+    return f"/to-cong-nghe/{team.pk}/thanh-vien/{membership.pk}/tai-khoan/"
 
 
 def test_an_officer_links_a_member_to_their_team_account(
@@ -43,7 +43,7 @@ def test_an_officer_links_a_member_to_their_team_account(
     assert response.status_code == 302
     assert Member.objects.get(full_name="Nguyễn Văn An").user == users.team_leader
     assert AuditEvent.objects.filter(action="member.link").exists()
-    assert signed_in("team_leader").get("/teams/me/").status_code == 200
+    assert signed_in("team_leader").get("/to-cong-nghe/cua-toi/").status_code == 200
 
 
 def test_an_account_without_a_team_role_at_the_village_cannot_be_linked(

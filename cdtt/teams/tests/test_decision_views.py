@@ -88,7 +88,7 @@ def _fill(users: Users, decision: Decision, number: str, day: datetime.date) -> 
 
 
 def _url(decision: Decision, suffix: str = "") -> str:
-    return f"/teams/decisions/{decision.pk}/{suffix}"
+    return f"/to-cong-nghe/quyet-dinh/{decision.pk}/{suffix}"
 
 
 def _state(decision: Decision) -> tuple[Any, ...]:
@@ -139,12 +139,12 @@ CASES = [
     Case("detail", "get", "", False, "signed", 200),
     Case("detail of a draft", "get", "", False, "draft", 200),
     Case("docx", "get", "docx/", False, "signed", 200),
-    Case("scan download", "get", "scan.pdf", False, "signed", 200),
-    Case("edit form", "get", "edit/", True, "draft", 200),
+    Case("scan download", "get", "ban-quet.pdf", False, "signed", 200),
+    Case("edit form", "get", "sua/", True, "draft", 200),
     Case(
         "edit",
         "post",
-        "edit/",
+        "sua/",
         True,
         "draft",
         302,
@@ -154,7 +154,7 @@ CASES = [
     Case(
         "sign",
         "post",
-        "sign/",
+        "ky/",
         True,
         "draft",
         302,
@@ -163,7 +163,7 @@ CASES = [
     Case(
         "scan upload",
         "post",
-        "scan/",
+        "ban-quet/",
         True,
         "signed",
         302,
@@ -184,7 +184,7 @@ def test_anonymous_is_sent_to_sign_in(client: Client, decisions: Decisions, case
     before = _state(getattr(decisions, case.target))
     response = _send(client, case, decisions)
     assert response.status_code == 302
-    assert response["Location"].startswith("/login/?next=")
+    assert response["Location"].startswith("/dang-nhap/?next=")
     assert _state(getattr(decisions, case.target)) == before
 
 
@@ -222,7 +222,7 @@ def test_the_commune_officer_is_served(signed_in: Callable[..., Client], decisio
         assert case.done(decisions)
 
 
-@pytest.mark.parametrize("suffix", ["", "docx/", "scan.pdf"])
+@pytest.mark.parametrize("suffix", ["", "docx/", "ban-quet.pdf"])
 def test_team_members_of_the_village_may_read(
     signed_in: Callable[..., Client], decisions: Decisions, suffix: str
 ) -> None:
@@ -233,7 +233,11 @@ def test_a_missing_decision_and_a_foreign_one_look_the_same(
     signed_in: Callable[..., Client], decisions: Decisions
 ) -> None:
     client = signed_in("outsider")
-    assert client.get(_url(decisions.signed)).status_code == client.get("/teams/decisions/999999/").status_code == 404
+    assert (
+        client.get(_url(decisions.signed)).status_code
+        == client.get("/to-cong-nghe/quyet-dinh/999999/").status_code
+        == 404
+    )
 
 
 # -- the detail page ----------------------------------------------------------------------------------
@@ -249,10 +253,10 @@ def test_the_detail_page_shows_the_decision_its_links_and_its_roster(
     assert "Hoàng Văn Em" in html
     assert _url(decisions.draft) in html  # replaced by the draft
     assert _url(decisions.signed, "docx/") in html
-    assert _url(decisions.signed, "scan.pdf") in html
-    assert _url(decisions.signed, "scan/") in html  # the officer may replace the scan
-    assert _url(decisions.signed, "sign/") not in html
-    assert _url(decisions.signed, "edit/") not in html
+    assert _url(decisions.signed, "ban-quet.pdf") in html
+    assert _url(decisions.signed, "ban-quet/") in html  # the officer may replace the scan
+    assert _url(decisions.signed, "ky/") not in html
+    assert _url(decisions.signed, "sua/") not in html
     for name in ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung"]:
         assert name in html
     assert html.index("Nguyễn Văn An") < html.index("Trần Thị Bình")  # leader first
@@ -265,9 +269,9 @@ def test_the_draft_page_offers_edit_and_sign_and_links_back(
     signed_in: Callable[..., Client], decisions: Decisions
 ) -> None:
     html = signed_in("commune_officer").get(_url(decisions.draft)).content.decode()
-    assert _url(decisions.draft, "edit/") in html
-    assert _url(decisions.draft, "sign/") in html
-    assert _url(decisions.draft, "scan/") not in html
+    assert _url(decisions.draft, "sua/") in html
+    assert _url(decisions.draft, "ky/") in html
+    assert _url(decisions.draft, "ban-quet/") not in html
     assert _url(decisions.signed) in html  # what it replaces
     assert "Vũ Thị Giang" in html and "Lê Văn Cường" not in html
 
@@ -277,7 +281,7 @@ def test_a_team_member_reads_without_actions_and_with_masked_phones(
 ) -> None:
     client = signed_in("team_member")
     html = client.get(_url(decisions.draft)).content.decode()
-    assert _url(decisions.draft, "sign/") not in html and _url(decisions.draft, "edit/") not in html
+    assert _url(decisions.draft, "ky/") not in html and _url(decisions.draft, "sua/") not in html
     assert "0912345678" not in html and "0912***678" in html
     doc = Document(io.BytesIO(client.get(_url(decisions.signed, "docx/")).content))
     phones = [row.cells[6].text for row in doc.tables[-1].rows[1:]]
@@ -290,7 +294,7 @@ def test_a_team_member_reads_without_actions_and_with_masked_phones(
 def test_editing_a_draft_saves_one_line_per_basis_and_recipient(
     signed_in: Callable[..., Client], decisions: Decisions
 ) -> None:
-    response = signed_in("commune_officer").post(_url(decisions.draft, "edit/"), _edit_data(), follow=True)
+    response = signed_in("commune_officer").post(_url(decisions.draft, "sua/"), _edit_data(), follow=True)
     assert response.redirect_chain[-1][0] == _url(decisions.draft)
     draft = Decision.objects.get(pk=decisions.draft.pk)
     assert draft.legal_bases == ["Căn cứ Luật Tổ chức chính quyền địa phương;", "Căn cứ Văn bản số 793/BTTTT-THH;"]
@@ -301,7 +305,7 @@ def test_editing_a_draft_saves_one_line_per_basis_and_recipient(
 
 
 def test_the_edit_form_shows_the_draft(signed_in: Callable[..., Client], decisions: Decisions) -> None:
-    html = signed_in("commune_officer").get(_url(decisions.draft, "edit/")).content.decode()
+    html = signed_in("commune_officer").get(_url(decisions.draft, "sua/")).content.decode()
     assert 'value="16/QĐ-UBND"' in html
     assert 'value="2026-03-02"' in html  # ISO, as a date input needs
     assert "Căn cứ Quyết định số 749/QĐ-TTg" in html
@@ -313,7 +317,7 @@ def test_a_number_used_by_another_decision_is_refused_and_nothing_changes(
     client = signed_in("commune_officer")
     before = _state(decisions.draft)
     events = AuditEvent.objects.count()
-    response = client.post(_url(decisions.draft, "edit/"), _edit_data(number="15/QĐ-UBND", signer_name="Người Khác"))
+    response = client.post(_url(decisions.draft, "sua/"), _edit_data(number="15/QĐ-UBND", signer_name="Người Khác"))
     assert response.status_code == 400
     message = _("Decision number %(number)s is already used in this commune.") % {"number": "15/QĐ-UBND"}
     assert message in response.context["form"].errors["number"]
@@ -324,7 +328,7 @@ def test_a_number_used_by_another_decision_is_refused_and_nothing_changes(
 
 def test_a_bad_date_is_a_form_error(signed_in: Callable[..., Client], decisions: Decisions) -> None:
     before = _state(decisions.draft)
-    response = signed_in("commune_officer").post(_url(decisions.draft, "edit/"), _edit_data(issued_on="hôm qua"))
+    response = signed_in("commune_officer").post(_url(decisions.draft, "sua/"), _edit_data(issued_on="hôm qua"))
     assert response.status_code == 400
     assert response.context["form"].errors["issued_on"]
     assert _state(decisions.draft) == before
@@ -334,8 +338,8 @@ def test_a_signed_decision_cannot_be_edited(signed_in: Callable[..., Client], de
     before = _state(decisions.signed)
     client = signed_in("commune_officer")
     for response in (
-        client.get(_url(decisions.signed, "edit/"), follow=True),
-        client.post(_url(decisions.signed, "edit/"), _edit_data(number="99/QĐ-UBND"), follow=True),
+        client.get(_url(decisions.signed, "sua/"), follow=True),
+        client.post(_url(decisions.signed, "sua/"), _edit_data(number="99/QĐ-UBND"), follow=True),
     ):
         assert response.redirect_chain[-1][0] == _url(decisions.signed)
         assert _("Only a draft decision can be changed.") in _messages(response)
@@ -345,7 +349,7 @@ def test_a_signed_decision_cannot_be_edited(signed_in: Callable[..., Client], de
 def test_signing_puts_the_draft_in_force_and_the_old_decision_out(
     signed_in: Callable[..., Client], decisions: Decisions
 ) -> None:
-    response = signed_in("commune_officer").post(_url(decisions.draft, "sign/"), follow=True)
+    response = signed_in("commune_officer").post(_url(decisions.draft, "ky/"), follow=True)
     assert response.redirect_chain[-1][0] == _url(decisions.draft)
     assert _("The decision was recorded as signed and is now in force.") in _messages(response)
     assert Decision.objects.get(pk=decisions.draft.pk).status == DecisionStatus.SIGNED
@@ -361,14 +365,14 @@ def test_signing_an_incomplete_draft_says_what_is_missing(
     )
     draft = team.decisions.get()
     before = _state(draft)
-    response = signed_in("commune_officer").post(_url(draft, "sign/"), follow=True)
+    response = signed_in("commune_officer").post(_url(draft, "ky/"), follow=True)
     [message] = _messages(response)
     assert message.startswith(_("Before signing, fill in: %(fields)s.").split("%")[0])
     assert _state(draft) == before
 
 
 def test_signing_asks_for_post(signed_in: Callable[..., Client], decisions: Decisions) -> None:
-    response = signed_in("commune_officer").get(_url(decisions.draft, "sign/"))
+    response = signed_in("commune_officer").get(_url(decisions.draft, "ky/"))
     assert response.status_code == 302
     assert Decision.objects.get(pk=decisions.draft.pk).status == DecisionStatus.DRAFT
 
@@ -422,7 +426,7 @@ def test_a_pdf_scan_is_stored_and_served_only_in_scope(
 ) -> None:
     content = PDF + b"% signed and stamped\n"
     response = signed_in("commune_officer").post(
-        _url(decisions.signed, "scan/"), {"scan": _pdf("Quyết định.pdf", content)}, follow=True
+        _url(decisions.signed, "ban-quet/"), {"scan": _pdf("Quyết định.pdf", content)}, follow=True
     )
     assert _("The signed scan was saved.") in _messages(response)
     decision = Decision.objects.get(pk=decisions.signed.pk)
@@ -430,15 +434,15 @@ def test_a_pdf_scan_is_stored_and_served_only_in_scope(
     assert stored.read_bytes() == content
     assert stored.is_relative_to(_media)
 
-    download = signed_in("commune_officer").get(_url(decisions.signed, "scan.pdf"))
+    download = signed_in("commune_officer").get(_url(decisions.signed, "ban-quet.pdf"))
     assert download.status_code == 200
     assert download["Content-Type"] == "application/pdf"
     assert download["Content-Disposition"] == 'attachment; filename="QD-15-UBND-to-dan-pho-so-1-ban-ky.pdf"'
     assert download["Cache-Control"] == "private, no-store"
     assert download.getvalue() == content
     assert AuditEvent.objects.filter(action="decision.export", details__format="scan").exists()
-    assert signed_in("outsider").get(_url(decisions.signed, "scan.pdf")).status_code == 404
-    assert signed_in("enterprise_partner").get(_url(decisions.signed, "scan.pdf")).status_code == 403
+    assert signed_in("outsider").get(_url(decisions.signed, "ban-quet.pdf")).status_code == 404
+    assert signed_in("enterprise_partner").get(_url(decisions.signed, "ban-quet.pdf")).status_code == 403
 
 
 @pytest.mark.parametrize(
@@ -451,7 +455,7 @@ def test_a_file_that_is_not_a_pdf_is_refused_and_nothing_is_stored(
     before = _state(decisions.signed)
     files = sorted(_media.rglob("*"))
     response = signed_in("commune_officer").post(
-        _url(decisions.signed, "scan/"), {"scan": SimpleUploadedFile(name, content)}, follow=True
+        _url(decisions.signed, "ban-quet/"), {"scan": SimpleUploadedFile(name, content)}, follow=True
     )
     [message] = _messages(response)
     assert message in {_("The signed scan must be a PDF file."), _("Choose the signed scan, a PDF file.")}
@@ -467,7 +471,7 @@ def test_an_oversized_scan_is_refused_with_a_message_and_nothing_is_stored(
     files = sorted(_media.rglob("*"))
     just_over = PDF + b"0" * (1024 * 1024)  # over the limit, yet under the request limit of the middleware
     response = signed_in("commune_officer").post(
-        _url(decisions.signed, "scan/"), {"scan": _pdf(content=just_over)}, follow=True
+        _url(decisions.signed, "ban-quet/"), {"scan": _pdf(content=just_over)}, follow=True
     )
     [message] = _messages(response)
     assert message == _("The file is too large (at most %(mb)d MB).") % {"mb": 1}
@@ -481,7 +485,7 @@ def test_a_body_far_over_the_limit_is_stopped_before_the_view(
     settings.UPLOAD_MAX_BYTES = 1024
     files = sorted(_media.rglob("*"))
     response = signed_in("commune_officer").post(
-        _url(decisions.signed, "scan/"), {"scan": _pdf(content=PDF + b"0" * 200_000)}
+        _url(decisions.signed, "ban-quet/"), {"scan": _pdf(content=PDF + b"0" * 200_000)}
     )
     assert response.status_code == 413
     assert sorted(_media.rglob("*")) == files
@@ -489,17 +493,17 @@ def test_a_body_far_over_the_limit_is_stopped_before_the_view(
 
 def test_a_draft_cannot_have_a_scan(signed_in: Callable[..., Client], decisions: Decisions, _media: Path) -> None:
     before = _state(decisions.draft)
-    response = signed_in("commune_officer").post(_url(decisions.draft, "scan/"), {"scan": _pdf()}, follow=True)
+    response = signed_in("commune_officer").post(_url(decisions.draft, "ban-quet/"), {"scan": _pdf()}, follow=True)
     assert _messages(response) == [_("Sign the decision before attaching its signed scan.")]
     assert _state(decisions.draft) == before
 
 
 def test_a_missing_form_file_is_explained(signed_in: Callable[..., Client], decisions: Decisions) -> None:
-    response = signed_in("commune_officer").post(_url(decisions.signed, "scan/"), {}, follow=True)
+    response = signed_in("commune_officer").post(_url(decisions.signed, "ban-quet/"), {}, follow=True)
     assert _messages(response) == [_("Choose the signed scan, a PDF file.")]
 
 
 def test_a_decision_without_a_scan_has_nothing_to_download(
     signed_in: Callable[..., Client], decisions: Decisions
 ) -> None:
-    assert signed_in("commune_officer").get(_url(decisions.draft, "scan.pdf")).status_code == 404
+    assert signed_in("commune_officer").get(_url(decisions.draft, "ban-quet.pdf")).status_code == 404

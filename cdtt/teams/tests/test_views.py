@@ -104,33 +104,38 @@ class Case:
 
 
 CASES = [
-    Case("home", lambda t, w: "/teams/", "enterprise_partner", "province_officer"),
-    Case("me", lambda t, w: "/teams/me/", "enterprise_partner", "team_member", other_unit=False),
-    Case("commune", lambda t, w: f"/teams/commune/{t.c1.pk}/", "enterprise_partner", "team_member"),
-    Case("team new", lambda t, w: f"/teams/commune/{t.c1.pk}/new/?village={t.v2.pk}", "team_leader", "commune_officer"),
-    Case("commune group", lambda t, w: f"/teams/commune/{t.c1.pk}/group/", "team_member", "commune_officer"),
-    Case("commune group qr", lambda t, w: f"/teams/commune/{t.c1.pk}/group/qr.svg", "leader", "team_member"),
-    Case("village group", lambda t, w: f"/teams/village/{t.v1.pk}/group/", "team_member", "team_leader"),
-    Case("village group qr", lambda t, w: f"/teams/village/{t.v1.pk}/group/qr.svg", "leader", "team_member"),
-    Case("team", lambda t, w: f"/teams/{w.team.pk}/", "enterprise_partner", "team_member"),
-    Case("team for a leader", lambda t, w: f"/teams/{w.team.pk}/", "leader", "team_leader"),
-    Case("member add", lambda t, w: f"/teams/{w.team.pk}/members/add/", "team_member", "commune_officer"),
+    Case("home", lambda t, w: "/to-cong-nghe/", "enterprise_partner", "province_officer"),
+    Case("me", lambda t, w: "/to-cong-nghe/cua-toi/", "enterprise_partner", "team_member", other_unit=False),
+    Case("commune", lambda t, w: f"/to-cong-nghe/xa/{t.c1.pk}/", "enterprise_partner", "team_member"),
+    Case(
+        "team new", lambda t, w: f"/to-cong-nghe/xa/{t.c1.pk}/moi/?village={t.v2.pk}", "team_leader", "commune_officer"
+    ),
+    Case("commune group", lambda t, w: f"/to-cong-nghe/xa/{t.c1.pk}/nhom/", "team_member", "commune_officer"),
+    Case("commune group qr", lambda t, w: f"/to-cong-nghe/xa/{t.c1.pk}/nhom/qr.svg", "leader", "team_member"),
+    Case("village group", lambda t, w: f"/to-cong-nghe/thon/{t.v1.pk}/nhom/", "team_member", "team_leader"),
+    Case("village group qr", lambda t, w: f"/to-cong-nghe/thon/{t.v1.pk}/nhom/qr.svg", "leader", "team_member"),
+    Case("team", lambda t, w: f"/to-cong-nghe/{w.team.pk}/", "enterprise_partner", "team_member"),
+    Case("team for a leader", lambda t, w: f"/to-cong-nghe/{w.team.pk}/", "leader", "team_leader"),
+    Case("member add", lambda t, w: f"/to-cong-nghe/{w.team.pk}/thanh-vien/them/", "team_member", "commune_officer"),
     Case(
         "member leave",
-        lambda t, w: f"/teams/{w.team.pk}/members/{w.member.pk}/leave/",
+        lambda t, w: f"/to-cong-nghe/{w.team.pk}/thanh-vien/{w.member.pk}/roi-to/",
         "team_member",
         "commune_officer",
     ),
     Case(
         "member replace",
-        lambda t, w: f"/teams/{w.team.pk}/members/{w.member.pk}/replace/",
+        lambda t, w: f"/to-cong-nghe/{w.team.pk}/thanh-vien/{w.member.pk}/thay-the/",
         "team_leader",
         "commune_officer",
     ),
     Case(
-        "member edit", lambda t, w: f"/teams/{w.team.pk}/members/{w.member.pk}/edit/", "team_member", "province_officer"
+        "member edit",
+        lambda t, w: f"/to-cong-nghe/{w.team.pk}/thanh-vien/{w.member.pk}/sua/",
+        "team_member",
+        "province_officer",
     ),
-    Case("team dissolve", lambda t, w: f"/teams/{w.team.pk}/dissolve/", "team_member", "commune_officer"),
+    Case("team dissolve", lambda t, w: f"/to-cong-nghe/{w.team.pk}/giai-the/", "team_member", "commune_officer"),
 ]
 
 
@@ -139,7 +144,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client: Client, tree: Tree, worl
     for method in ("get", "post"):
         response = getattr(client, method)(case.url(tree, world))
         assert response.status_code == 302
-        assert response["Location"].startswith("/login/?next=")
+        assert response["Location"].startswith("/dang-nhap/?next=")
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
@@ -152,8 +157,8 @@ def test_a_wrong_role_gets_403(signed_in: Callable[..., Client], tree: Tree, wor
 @pytest.mark.parametrize("case", [c for c in CASES if c.other_unit], ids=lambda c: c.name)
 def test_another_units_officer_gets_404(signed_in: Callable[..., Client], tree: Tree, world: World, case: Case) -> None:
     if case.name == "home":  # the outsider's own list: none of C1's communes or teams
-        response = signed_in("outsider").get("/teams/")
-        assert response["Location"] == f"/teams/commune/{tree.c3.pk}/"
+        response = signed_in("outsider").get("/to-cong-nghe/")
+        assert response["Location"] == f"/to-cong-nghe/xa/{tree.c3.pk}/"
         return
     for method in ("get", "post"):
         response = getattr(signed_in("outsider"), method)(case.url(tree, world))
@@ -170,18 +175,18 @@ def test_a_team_leader_is_refused_other_villages_and_the_commune_group(
     signed_in: Callable[..., Client], tree: Tree, world: World
 ) -> None:
     client = signed_in("team_leader")
-    assert client.get(f"/teams/village/{tree.v2.pk}/group/").status_code == 404
-    assert client.get(f"/teams/commune/{tree.c1.pk}/group/").status_code == 404
-    assert client.get(f"/teams/village/{tree.v2.pk}/group/qr.svg").status_code == 404
+    assert client.get(f"/to-cong-nghe/thon/{tree.v2.pk}/nhom/").status_code == 404
+    assert client.get(f"/to-cong-nghe/xa/{tree.c1.pk}/nhom/").status_code == 404
+    assert client.get(f"/to-cong-nghe/thon/{tree.v2.pk}/nhom/qr.svg").status_code == 404
 
 
 def test_a_commune_officer_of_the_same_province_sees_only_their_commune(
     signed_in: Callable[..., Client], tree: Tree, world: World
 ) -> None:
     client = signed_in("commune_officer")
-    assert client.get(f"/teams/commune/{tree.c2.pk}/").status_code == 404
-    assert client.get(f"/teams/commune/{tree.c2.pk}/new/").status_code == 404
-    assert client.get(f"/teams/commune/{tree.c1.pk}/new/?village={tree.v3.pk}").status_code == 404
+    assert client.get(f"/to-cong-nghe/xa/{tree.c2.pk}/").status_code == 404
+    assert client.get(f"/to-cong-nghe/xa/{tree.c2.pk}/moi/").status_code == 404
+    assert client.get(f"/to-cong-nghe/xa/{tree.c1.pk}/moi/?village={tree.v3.pk}").status_code == 404
 
 
 # -- home --------------------------------------------------------------------------------------------
@@ -190,15 +195,15 @@ def test_a_commune_officer_of_the_same_province_sees_only_their_commune(
 def test_home_sends_a_commune_officer_to_their_commune_and_a_team_member_to_their_team(
     signed_in: Callable[..., Client], tree: Tree, world: World
 ) -> None:
-    assert signed_in("commune_officer").get("/teams/")["Location"] == f"/teams/commune/{tree.c1.pk}/"
-    assert signed_in("team_member").get("/teams/")["Location"] == f"/teams/{world.team.pk}/"
-    assert signed_in("team_leader").get("/teams/")["Location"] == f"/teams/{world.team.pk}/"
+    assert signed_in("commune_officer").get("/to-cong-nghe/")["Location"] == f"/to-cong-nghe/xa/{tree.c1.pk}/"
+    assert signed_in("team_member").get("/to-cong-nghe/")["Location"] == f"/to-cong-nghe/{world.team.pk}/"
+    assert signed_in("team_leader").get("/to-cong-nghe/")["Location"] == f"/to-cong-nghe/{world.team.pk}/"
 
 
 def test_home_sends_a_team_member_without_a_team_to_the_commune_page(
     signed_in: Callable[..., Client], tree: Tree, users: Users
 ) -> None:
-    assert signed_in("team_member").get("/teams/")["Location"] == f"/teams/commune/{tree.c1.pk}/"
+    assert signed_in("team_member").get("/to-cong-nghe/")["Location"] == f"/to-cong-nghe/xa/{tree.c1.pk}/"
 
 
 def test_home_lists_a_province_officers_communes_with_counts_and_searches_without_diacritics(
@@ -206,20 +211,20 @@ def test_home_lists_a_province_officers_communes_with_counts_and_searches_withou
 ) -> None:
     sign_decision(actor=users.commune_officer, decision=world.team.decisions.get(), number="1/QĐ-UBND", on=TODAY - DAY)
     client = signed_in("province_officer")
-    response = client.get("/teams/")
+    response = client.get("/to-cong-nghe/")
     rows = {row.commune.name: (row.villages, row.with_team) for row in response.context["rows"]}
     assert rows == {"Phường Ba Đình": (2, 1), "Xã Sóc Sơn": (2, 0)}
-    found = client.get("/teams/", {"q": "soc son"})
+    found = client.get("/to-cong-nghe/", {"q": "soc son"})
     assert [row.commune.name for row in found.context["rows"]] == ["Xã Sóc Sơn"]
 
 
 def test_a_national_admin_sees_both_provinces_paginated(
     signed_in: Callable[..., Client], tree: Tree, users: Users
 ) -> None:
-    response = signed_in("national_admin").get("/teams/")
+    response = signed_in("national_admin").get("/to-cong-nghe/")
     assert len(response.context["rows"]) == 4
     assert response.context["show_province"] is True
-    assert signed_in("national_admin").get("/teams/", {"page": "99"}).status_code == 200
+    assert signed_in("national_admin").get("/to-cong-nghe/", {"page": "99"}).status_code == 200
 
 
 # -- the commune page --------------------------------------------------------------------------------
@@ -228,7 +233,7 @@ def test_a_national_admin_sees_both_provinces_paginated(
 def test_the_commune_page_shows_each_village_with_its_team_status(
     signed_in: Callable[..., Client], tree: Tree, users: Users, world: World
 ) -> None:
-    response = signed_in("commune_officer").get(f"/teams/commune/{tree.c1.pk}/")
+    response = signed_in("commune_officer").get(f"/to-cong-nghe/xa/{tree.c1.pk}/")
     html = response.content.decode()
     rows = {row.village.name: row for row in response.context["rows"]}
     assert rows["Tổ dân phố số 1"].team == world.team
@@ -236,16 +241,16 @@ def test_the_commune_page_shows_each_village_with_its_team_status(
     assert rows["Tổ dân phố số 2"].team is None
     assert response.context["counts"] == {"villages": 2, "active": 0, "proposed": 1, "without": 1}
     assert 'class="no-team"' in html  # villages without a team stand out
-    assert f"/teams/commune/{tree.c1.pk}/new/?village={tree.v2.pk}" in html  # "Set up a team"
-    assert f"/teams/commune/{tree.c1.pk}/new/?village={tree.v1.pk}" not in html
+    assert f"/to-cong-nghe/xa/{tree.c1.pk}/moi/?village={tree.v2.pk}" in html  # "Set up a team"
+    assert f"/to-cong-nghe/xa/{tree.c1.pk}/moi/?village={tree.v1.pk}" not in html
     assert "45%" in html  # the village group's coverage
-    assert f"/teams/commune/{tree.c1.pk}/group/qr.svg" in html
+    assert f"/to-cong-nghe/xa/{tree.c1.pk}/nhom/qr.svg" in html
 
 
 def test_a_team_member_sees_only_their_village_and_no_officer_buttons(
     signed_in: Callable[..., Client], tree: Tree, world: World
 ) -> None:
-    response = signed_in("team_member").get(f"/teams/commune/{tree.c1.pk}/")
+    response = signed_in("team_member").get(f"/to-cong-nghe/xa/{tree.c1.pk}/")
     assert [row.village for row in response.context["rows"]] == [tree.v1]
     html = response.content.decode()
     assert "/new/" not in html
@@ -256,7 +261,7 @@ def test_member_search_ignores_diacritics_and_phone_spacing(
     signed_in: Callable[..., Client], tree: Tree, world: World
 ) -> None:
     client = signed_in("commune_officer")
-    url = f"/teams/commune/{tree.c1.pk}/"
+    url = f"/to-cong-nghe/xa/{tree.c1.pk}/"
     for q in ("nguyen van", "0912345678", "912 345 678", "NGUYỄN VĂN AN"):
         hits = client.get(url, {"q": q}).context["hits"]
         assert "Nguyễn Văn An" in [hit.member.full_name for hit in hits], q
@@ -271,7 +276,7 @@ def test_member_search_ignores_diacritics_and_phone_spacing(
 def test_member_search_masks_phones_for_a_team_member(
     signed_in: Callable[..., Client], tree: Tree, world: World
 ) -> None:
-    response = signed_in("team_member").get(f"/teams/commune/{tree.c1.pk}/", {"q": "nguyen van an"})
+    response = signed_in("team_member").get(f"/to-cong-nghe/xa/{tree.c1.pk}/", {"q": "nguyen van an"})
     assert [hit.phone for hit in response.context["hits"]] == ["0912***678"]
     assert AN_PHONE not in response.content.decode()
 
@@ -280,7 +285,7 @@ def test_member_search_stays_in_scope(signed_in: Callable[..., Client], tree: Tr
     services.team_propose(
         actor=users.outsider, commune=tree.c3, village=tree.v5, members=[MemberIn(full_name="Nguyễn Văn Xa")]
     )
-    hits = signed_in("province_officer").get(f"/teams/commune/{tree.c1.pk}/", {"q": "nguyen van"}).context["hits"]
+    hits = signed_in("province_officer").get(f"/to-cong-nghe/xa/{tree.c1.pk}/", {"q": "nguyen van"}).context["hits"]
     assert "Nguyễn Văn Xa" not in [hit.member.full_name for hit in hits]
 
 
@@ -288,7 +293,7 @@ def test_the_commune_page_query_count_does_not_grow_with_villages(
     signed_in: Callable[..., Client], tree: Tree, users: Users, django_assert_max_num_queries: Any
 ) -> None:
     client = signed_in("commune_officer")
-    url = f"/teams/commune/{tree.c1.pk}/"
+    url = f"/to-cong-nghe/xa/{tree.c1.pk}/"
     client.get(url)  # warm the session
     for index in range(6):
         village = Village.objects.create(commune=tree.c1, name=f"Thôn Mới {index}", valid_from=REFORM_DATE)
@@ -311,7 +316,7 @@ def test_the_home_list_query_count_does_not_grow_with_communes(
     signed_in: Callable[..., Client], tree: Tree, users: Users, django_assert_max_num_queries: Any
 ) -> None:
     client = signed_in("national_admin")
-    client.get("/teams/")
+    client.get("/to-cong-nghe/")
     for index in range(5):
         for commune in (tree.c2, tree.c4):
             village = Village.objects.create(commune=commune, name=f"Thôn {index}", valid_from=REFORM_DATE)
@@ -323,7 +328,7 @@ def test_the_home_list_query_count_does_not_grow_with_communes(
                     actor=users.national_admin, decision=team.decisions.get(), number=f"{index}/QĐ-UBND", on=TODAY
                 )
     with django_assert_max_num_queries(8):  # +1: the unread-notices badge
-        response = client.get("/teams/")
+        response = client.get("/to-cong-nghe/")
     rows = {row.commune: (row.villages, row.with_team) for row in response.context["rows"]}
     assert rows == {tree.c1: (2, 0), tree.c2: (7, 5), tree.c3: (2, 0), tree.c4: (7, 0)}
 
@@ -339,7 +344,7 @@ def test_the_team_page_query_count_does_not_grow_with_the_roster(
             actor=users.commune_officer, membership=joined, on=TODAY, data=MemberIn(full_name=f"Người thay {index}")
         )
     client = signed_in("team_member")
-    url = f"/teams/{world.team.pk}/"
+    url = f"/to-cong-nghe/{world.team.pk}/"
     client.get(url)
     with django_assert_max_num_queries(10):  # +1: the unread-notices badge
         response = client.get(url, {"on": (TODAY - DAY).isoformat()})
@@ -354,14 +359,14 @@ def test_an_officer_sets_up_a_team_of_four_through_the_form(
     signed_in: Callable[..., Client], tree: Tree, users: Users
 ) -> None:
     client = signed_in("commune_officer")
-    url = f"/teams/commune/{tree.c1.pk}/new/?village={tree.v2.pk}"
+    url = f"/to-cong-nghe/xa/{tree.c1.pk}/moi/?village={tree.v2.pk}"
     form = client.get(url)
     assert form.context["formset"].total_form_count() == 4
     response = client.post(url, _setup_data(FOUR_ROWS))
     team = Team.objects.get(village=tree.v2)
-    assert response.status_code == 302 and response["Location"] == f"/teams/{team.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"/to-cong-nghe/{team.pk}/"
     assert team.status == TeamStatus.PROPOSED
-    page = client.get(f"/teams/{team.pk}/")
+    page = client.get(f"/to-cong-nghe/{team.pk}/")
     assert _names(page, "roster") == ["Ngô Văn Khải", "Đỗ Thị Lan", "Bùi Thị Ngọc", "Vũ Văn Minh"]  # leader first
     assert page.context["roster"][0].membership.member.is_village_head
     assert page.context["draft"] is not None
@@ -373,15 +378,15 @@ def test_an_officer_sets_up_a_team_of_four_through_the_form(
 def test_the_commune_level_team_is_set_up_without_a_village(
     signed_in: Callable[..., Client], tree: Tree, users: Users
 ) -> None:
-    response = signed_in("commune_officer").post(f"/teams/commune/{tree.c1.pk}/new/", _setup_data(FOUR_ROWS[:2]))
+    response = signed_in("commune_officer").post(f"/to-cong-nghe/xa/{tree.c1.pk}/moi/", _setup_data(FOUR_ROWS[:2]))
     team = Team.objects.get(commune=tree.c1, village=None)
-    assert response["Location"] == f"/teams/{team.pk}/"
+    assert response["Location"] == f"/to-cong-nghe/{team.pk}/"
     assert team.memberships.count() == 2
 
 
 def test_more_rows_by_link_or_button(signed_in: Callable[..., Client], tree: Tree, users: Users) -> None:
     client = signed_in("commune_officer")
-    url = f"/teams/commune/{tree.c1.pk}/new/?village={tree.v2.pk}"
+    url = f"/to-cong-nghe/xa/{tree.c1.pk}/moi/?village={tree.v2.pk}"
     assert client.get(url + "&rows=8").context["formset"].total_form_count() == 8
     assert client.get(url + "&rows=999").context["formset"].total_form_count() == services.MAX_MEMBERS
     assert f"village={tree.v2.pk}&amp;rows=8" in client.get(url).content.decode()
@@ -396,7 +401,7 @@ def test_a_second_team_for_a_village_is_refused_and_nothing_is_written(
 ) -> None:
     members, memberships = Member.objects.count(), Membership.objects.count()
     client = signed_in("commune_officer")
-    url = f"/teams/commune/{tree.c1.pk}/new/?village={tree.v1.pk}"
+    url = f"/to-cong-nghe/xa/{tree.c1.pk}/moi/?village={tree.v1.pk}"
     assert client.get(url).context["existing"] == world.team
     response = client.post(url, _setup_data(FOUR_ROWS))
     assert response.status_code == 400
@@ -413,7 +418,7 @@ def test_a_person_already_on_a_team_is_refused(
     members = Member.objects.count()
     rows = [FOUR_ROWS[0], {**FOUR_ROWS[1], "phone": "091 234 5678"}]  # Nguyễn Văn An's phone, typed another way
     response = signed_in("commune_officer").post(
-        f"/teams/commune/{tree.c1.pk}/new/?village={tree.v2.pk}", _setup_data(rows)
+        f"/to-cong-nghe/xa/{tree.c1.pk}/moi/?village={tree.v2.pk}", _setup_data(rows)
     )
     assert response.status_code == 400
     message = response.context["form"].non_field_errors()[0]
@@ -426,7 +431,7 @@ def test_form_errors_are_shown_and_nothing_is_written(
     signed_in: Callable[..., Client], tree: Tree, users: Users
 ) -> None:
     client = signed_in("commune_officer")
-    url = f"/teams/commune/{tree.c1.pk}/new/?village={tree.v2.pk}"
+    url = f"/to-cong-nghe/xa/{tree.c1.pk}/moi/?village={tree.v2.pk}"
     empty = client.post(url, _setup_data([]))
     assert empty.status_code == 400 and empty.context["form"].non_field_errors()
     bad_phone = client.post(url, _setup_data([{"full_name": "A", "phone": "123"}]))
@@ -444,22 +449,22 @@ def test_form_errors_are_shown_and_nothing_is_written(
 def test_the_team_page_shows_roster_history_decisions_and_group(
     signed_in: Callable[..., Client], tree: Tree, world: World
 ) -> None:
-    response = signed_in("commune_officer").get(f"/teams/{world.team.pk}/")
+    response = signed_in("commune_officer").get(f"/to-cong-nghe/{world.team.pk}/")
     assert _names(response, "roster")[:2] == ["Nguyễn Văn An", "Trần Thị Bình"]
     assert len(response.context["events"]) == 4
     assert [d.status for d in response.context["decisions"]] == [DecisionStatus.DRAFT]
     html = response.content.decode()
     assert 'class="current-draft"' in html
-    assert f"/teams/village/{tree.v1.pk}/group/qr.svg?v=" in html
-    assert f"/teams/village/{tree.v1.pk}/group/" in html  # the officer may edit the group
-    assert f"/teams/{world.team.pk}/members/{world.member.pk}/replace/" in html
+    assert f"/to-cong-nghe/thon/{tree.v1.pk}/nhom/qr.svg?v=" in html
+    assert f"/to-cong-nghe/thon/{tree.v1.pk}/nhom/" in html  # the officer may edit the group
+    assert f"/to-cong-nghe/{world.team.pk}/thanh-vien/{world.member.pk}/thay-the/" in html
     assert response.context["can_manage"] is True
 
 
 def test_phones_are_masked_for_a_team_member_and_full_for_officers_and_leaders(
     signed_in: Callable[..., Client], tree: Tree, world: World
 ) -> None:
-    url = f"/teams/{world.team.pk}/"
+    url = f"/to-cong-nghe/{world.team.pk}/"
     masked = signed_in("team_member").get(url)
     html = masked.content.decode()
     assert "0912***678" in html and AN_PHONE not in html
@@ -479,7 +484,7 @@ def test_the_roster_on_a_past_date(signed_in: Callable[..., Client], tree: Tree,
         data=MemberIn(full_name="Vũ Thị Giang", organisation="youth_union"),
     )
     client = signed_in("team_member")
-    url = f"/teams/{world.team.pk}/"
+    url = f"/to-cong-nghe/{world.team.pk}/"
     before = client.get(url, {"on": (change - DAY).isoformat()})
     assert "Lê Văn Cường" in _names(before, "on_day") and "Vũ Thị Giang" not in _names(before, "on_day")
     after = client.get(url, {"on": change.isoformat()})
@@ -495,10 +500,10 @@ def test_replacing_a_member_keeps_both_in_the_history_and_drafts_a_new_decision(
         actor=users.commune_officer, decision=world.team.decisions.get(), number="15/QĐ-UBND", on=TODAY - 30 * DAY
     )
     client = signed_in("commune_officer")
-    url = f"/teams/{world.team.pk}/members/{world.member.pk}/replace/"
+    url = f"/to-cong-nghe/{world.team.pk}/thanh-vien/{world.member.pk}/thay-the/"
     data = {"full_name": "Vũ Thị Giang", "organisation": "youth_union", "on": TODAY.isoformat(), "reason": "Đi học"}
     response = client.post(url, data)
-    assert response.status_code == 302 and response["Location"] == f"/teams/{world.team.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"/to-cong-nghe/{world.team.pk}/"
     page = client.get(response["Location"])
     history = [(e.membership.member.full_name, e.joined) for e in page.context["events"]]
     assert ("Vũ Thị Giang", True) in history and ("Lê Văn Cường", False) in history
@@ -513,7 +518,7 @@ def test_replacing_a_member_keeps_both_in_the_history_and_drafts_a_new_decision(
 def test_a_replacement_already_on_a_team_is_refused_and_the_roster_is_unchanged(
     signed_in: Callable[..., Client], tree: Tree, users: Users, world: World
 ) -> None:
-    url = f"/teams/{world.team.pk}/members/{world.member.pk}/replace/"
+    url = f"/to-cong-nghe/{world.team.pk}/thanh-vien/{world.member.pk}/thay-the/"
     data = {"full_name": "Ai Đó", "phone": AN_PHONE, "organisation": "other", "on": TODAY.isoformat()}
     response = signed_in("commune_officer").post(url, data)
     assert response.status_code == 400
@@ -524,18 +529,18 @@ def test_a_replacement_already_on_a_team_is_refused_and_the_roster_is_unchanged(
 
 def test_an_officer_adds_a_member(signed_in: Callable[..., Client], tree: Tree, world: World) -> None:
     data = {"full_name": "Hà Văn Phúc", "role": "member", "organisation": "veterans", "joined_on": TODAY.isoformat()}
-    response = signed_in("commune_officer").post(f"/teams/{world.team.pk}/members/add/", data)
+    response = signed_in("commune_officer").post(f"/to-cong-nghe/{world.team.pk}/thanh-vien/them/", data)
     assert response.status_code == 302
     assert Membership.objects.get(member__full_name="Hà Văn Phúc", team=world.team).joined_on == TODAY
     second_leader = {**data, "full_name": "Hà Văn Quang", "role": "leader"}
-    refused = signed_in("commune_officer").post(f"/teams/{world.team.pk}/members/add/", second_leader)
+    refused = signed_in("commune_officer").post(f"/to-cong-nghe/{world.team.pk}/thanh-vien/them/", second_leader)
     assert refused.status_code == 400
     assert not Member.objects.filter(full_name="Hà Văn Quang").exists()
 
 
 def test_a_member_leaves_from_a_date_with_a_reason(signed_in: Callable[..., Client], tree: Tree, world: World) -> None:
     client = signed_in("commune_officer")
-    url = f"/teams/{world.team.pk}/members/{world.member.pk}/leave/"
+    url = f"/to-cong-nghe/{world.team.pk}/thanh-vien/{world.member.pk}/roi-to/"
     too_early = client.post(url, {"on": (JOINED - DAY).isoformat(), "reason": ""})
     assert too_early.status_code == 400 and too_early.context["form"].errors["on"]
     response = client.post(url, {"on": TODAY.isoformat(), "reason": "Chuyển nơi ở"})
@@ -549,7 +554,7 @@ def test_an_officer_edits_a_members_details_and_consent(
     signed_in: Callable[..., Client], tree: Tree, world: World
 ) -> None:
     client = signed_in("commune_officer")
-    url = f"/teams/{world.team.pk}/members/{world.leader.pk}/edit/"
+    url = f"/to-cong-nghe/{world.team.pk}/thanh-vien/{world.leader.pk}/sua/"
     assert client.get(url).context["form"].initial["phone"] == AN_PHONE
     data = {"full_name": "Nguyễn Văn Ân", "phone": AN_PHONE, "organisation": "other", "publish_phone": "on"}
     assert client.post(url, data).status_code == 302
@@ -561,14 +566,16 @@ def test_an_officer_edits_a_members_details_and_consent(
 
 def test_an_officer_dissolves_the_team(signed_in: Callable[..., Client], tree: Tree, world: World) -> None:
     client = signed_in("commune_officer")
-    response = client.post(f"/teams/{world.team.pk}/dissolve/", {"on": TODAY.isoformat(), "reason": "Sáp nhập thôn"})
+    response = client.post(
+        f"/to-cong-nghe/{world.team.pk}/giai-the/", {"on": TODAY.isoformat(), "reason": "Sáp nhập thôn"}
+    )
     assert response.status_code == 302
     world.team.refresh_from_db()
     assert world.team.status == TeamStatus.DISSOLVED
-    page = client.get(f"/teams/{world.team.pk}/")
+    page = client.get(f"/to-cong-nghe/{world.team.pk}/")
     assert page.context["roster"] == [] and page.context["can_manage"] is False
-    assert client.get(f"/teams/commune/{tree.c1.pk}/").context["rows"][0].team is None
-    again = client.post(f"/teams/{world.team.pk}/dissolve/", {"on": TODAY.isoformat()})
+    assert client.get(f"/to-cong-nghe/xa/{tree.c1.pk}/").context["rows"][0].team is None
+    again = client.post(f"/to-cong-nghe/{world.team.pk}/giai-the/", {"on": TODAY.isoformat()})
     assert again.status_code == 400
 
 
@@ -576,10 +583,12 @@ def test_writes_by_a_wrong_role_or_another_unit_change_nothing(
     signed_in: Callable[..., Client], tree: Tree, world: World
 ) -> None:
     data = {"on": TODAY.isoformat(), "reason": "x"}
-    assert signed_in("team_member").post(f"/teams/{world.team.pk}/dissolve/", data).status_code == 403
-    assert signed_in("outsider").post(f"/teams/{world.team.pk}/dissolve/", data).status_code == 404
-    assert signed_in("team_leader").post(f"/teams/commune/{tree.c1.pk}/new/", _setup_data(FOUR_ROWS)).status_code == 403
-    assert signed_in("outsider").post(f"/teams/commune/{tree.c1.pk}/new/", _setup_data(FOUR_ROWS)).status_code == 404
+    assert signed_in("team_member").post(f"/to-cong-nghe/{world.team.pk}/giai-the/", data).status_code == 403
+    assert signed_in("outsider").post(f"/to-cong-nghe/{world.team.pk}/giai-the/", data).status_code == 404
+    assert (
+        signed_in("team_leader").post(f"/to-cong-nghe/xa/{tree.c1.pk}/moi/", _setup_data(FOUR_ROWS)).status_code == 403
+    )
+    assert signed_in("outsider").post(f"/to-cong-nghe/xa/{tree.c1.pk}/moi/", _setup_data(FOUR_ROWS)).status_code == 404
     world.team.refresh_from_db()
     assert world.team.status == TeamStatus.PROPOSED
     assert Team.objects.count() == 1
@@ -593,7 +602,7 @@ def test_a_team_leader_records_their_village_group_with_coverage(
 ) -> None:
     team = make_team(actor=users.commune_officer, village=tree.v1, members=_four(), joined_on=JOINED)
     client = signed_in("team_leader")
-    url = f"/teams/village/{tree.v1.pk}/group/"
+    url = f"/to-cong-nghe/thon/{tree.v1.pk}/nhom/"
     assert client.get(url).context["form"].initial["platform"] == "zalo"
     data = {
         "platform": "zalo",
@@ -604,7 +613,7 @@ def test_a_team_leader_records_their_village_group_with_coverage(
         "counted_on": TODAY.isoformat(),
     }
     response = client.post(url, data)
-    assert response.status_code == 302 and response["Location"] == f"/teams/{team.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"/to-cong-nghe/{team.pk}/"
     group = ChatGroup.objects.get(village=tree.v1)
     assert (group.coverage, group.counted_on) == (75.0, TODAY)
     assert "75%" in client.get(response["Location"]).content.decode()
@@ -615,7 +624,7 @@ def test_a_group_form_refuses_bad_input_and_writes_nothing(
     signed_in: Callable[..., Client], tree: Tree, users: Users
 ) -> None:
     client = signed_in("commune_officer")
-    url = f"/teams/village/{tree.v2.pk}/group/"
+    url = f"/to-cong-nghe/thon/{tree.v2.pk}/nhom/"
     plain_http = client.post(url, {"platform": "zalo", "name": "Nhóm", "invite_link": "http://zalo.me/g/x"})
     assert plain_http.status_code == 400 and plain_http.context["form"].errors["invite_link"]
     too_many = client.post(
@@ -630,24 +639,24 @@ def test_an_officer_records_the_communes_common_group(
 ) -> None:
     client = signed_in("commune_officer")
     data = {"platform": "mocha", "name": "Nhóm chung phường", "invite_link": "", "households_in_group": "300"}
-    response = client.post(f"/teams/commune/{tree.c1.pk}/group/", data)
-    assert response["Location"] == f"/teams/commune/{tree.c1.pk}/"
+    response = client.post(f"/to-cong-nghe/xa/{tree.c1.pk}/nhom/", data)
+    assert response["Location"] == f"/to-cong-nghe/xa/{tree.c1.pk}/"
     group = ChatGroup.objects.get(commune=tree.c1, village=None)
     assert (group.platform, group.households_in_group) == ("mocha", 300)
     page = client.get(response["Location"])
     assert page.context["group"] == group and "Nhóm chung phường" in page.content.decode()
-    assert client.get(f"/teams/commune/{tree.c1.pk}/group/qr.svg").status_code == 404  # no invite link, no QR
+    assert client.get(f"/to-cong-nghe/xa/{tree.c1.pk}/nhom/qr.svg").status_code == 404  # no invite link, no QR
 
 
 def test_the_qr_endpoint_returns_a_private_cacheable_svg(
     signed_in: Callable[..., Client], tree: Tree, world: World
 ) -> None:
-    response = signed_in("team_member").get(f"/teams/village/{tree.v1.pk}/group/qr.svg")
+    response = signed_in("team_member").get(f"/to-cong-nghe/thon/{tree.v1.pk}/nhom/qr.svg")
     assert response["Content-Type"] == "image/svg+xml"
     assert response["Cache-Control"] == "private, max-age=3600"
     body = response.content.decode()
     assert body.startswith("<svg") and "viewBox=" in body and "<?xml" not in body
-    assert signed_in("commune_officer").get(f"/teams/village/{tree.v2.pk}/group/qr.svg").status_code == 404
+    assert signed_in("commune_officer").get(f"/to-cong-nghe/thon/{tree.v2.pk}/nhom/qr.svg").status_code == 404
 
 
 def test_qr_svg_draws_a_full_qr_code() -> None:
@@ -665,14 +674,14 @@ def test_a_linked_member_sees_their_own_team_and_details(
     signed_in: Callable[..., Client], tree: Tree, users: Users, world: World
 ) -> None:
     Member.objects.filter(pk=world.leader.member_id).update(user=users.team_member)
-    response = signed_in("team_member").get("/teams/me/")
+    response = signed_in("team_member").get("/to-cong-nghe/cua-toi/")
     assert response.context["current"] == world.leader
     html = response.content.decode()
     assert "Nguyễn Văn An" in html and AN_PHONE in html and world.team.name in html
 
 
 def test_a_user_without_a_member_record_is_told_so(signed_in: Callable[..., Client], users: Users) -> None:
-    response = signed_in("commune_officer").get("/teams/me/")
+    response = signed_in("commune_officer").get("/to-cong-nghe/cua-toi/")
     assert response.status_code == 200 and response.context["member"] is None
     assert response.context["memberships"] == []
 
@@ -680,8 +689,8 @@ def test_a_user_without_a_member_record_is_told_so(signed_in: Callable[..., Clie
 def test_teams_appear_in_the_navigation_and_on_the_commune_unit_page(
     signed_in: Callable[..., Client], tree: Tree, users: Users
 ) -> None:
-    page = signed_in("team_member").get(f"/units/{tree.c1.pk}/")
-    assert "/teams/" in [item["url"] for item in page.context["nav_items"]]
-    assert f'href="/teams/commune/{tree.c1.pk}/"' in page.content.decode()
-    partner = signed_in("enterprise_partner").get("/units/")
-    assert "/teams/" not in [item["url"] for item in partner.context["nav_items"]]
+    page = signed_in("team_member").get(f"/don-vi/{tree.c1.pk}/")
+    assert "/to-cong-nghe/" in [item["url"] for item in page.context["nav_items"]]
+    assert f'href="/to-cong-nghe/xa/{tree.c1.pk}/"' in page.content.decode()
+    partner = signed_in("enterprise_partner").get("/don-vi/")
+    assert "/to-cong-nghe/" not in [item["url"] for item in partner.context["nav_items"]]

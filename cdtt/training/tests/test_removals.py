@@ -104,7 +104,7 @@ def test_only_the_organisers_delete_a_session(
     session = _new_session(world, users)
     before = state()
     url = f"/dao-tao/buoi/{session.pk}/xoa/"
-    assert client.post(url)["Location"].startswith("/login/")
+    assert client.post(url)["Location"].startswith("/dang-nhap/")
     assert signed_in("team_leader").post(url).status_code == 403
     assert signed_in("outsider").post(url).status_code == 404  # another province
     assert signed_in("commune_officer").post(url).status_code == 404  # sees the course, does not organise it
@@ -199,7 +199,7 @@ def test_a_cancellation_made_by_mistake_is_undone(
 
     # Anonymous, a wrong role, another province's session: refused, nothing changed.
     before = state()
-    assert client.post(url)["Location"].startswith("/login/")
+    assert client.post(url)["Location"].startswith("/dang-nhap/")
     assert client.post(api).status_code == 401
     assert signed_in("team_leader").post(url).status_code == 403
     assert signed_in("team_leader").post(api).status_code == 403
@@ -287,7 +287,7 @@ def test_only_the_organisers_delete_a_course(
     course = _fresh_course(users, tree, world)
     before = state()
     url, api = f"/dao-tao/khoa/{course.pk}/xoa/", f"/api/v1/training/courses/{course.pk}"
-    assert client.post(url)["Location"].startswith("/login/")
+    assert client.post(url)["Location"].startswith("/dang-nhap/")
     assert client.delete(api).status_code == 401
     assert signed_in("team_leader").post(url).status_code == 403
     assert signed_in("team_leader").delete(api).status_code == 403
@@ -384,7 +384,7 @@ def test_only_the_organising_officers_revoke(
     url = f"/dao-tao/khoa/{world.course.pk}/moi-hoc/{m3.pk}/thu-hoi/"
     api = f"/api/v1/training/courses/{world.course.pk}/invitations/{m3.pk}"
     before = state()
-    assert client.post(url)["Location"].startswith("/login/")
+    assert client.post(url)["Location"].startswith("/dang-nhap/")
     assert client.delete(api).status_code == 401
     assert signed_in("enterprise_partner").post(url).status_code == 403  # names are not theirs
     assert signed_in("enterprise_partner").delete(api).status_code == 403

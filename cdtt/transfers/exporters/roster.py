@@ -13,6 +13,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from cdtt.core.choices import vi_label
 from cdtt.core.sheets import Workbook
 from cdtt.core.text import mask_phone
 from cdtt.teams.models import Gender, MemberRole, Membership, Organisation, TeamStatus
@@ -35,19 +36,6 @@ COLUMNS = (
     ("SĐT", 14),
     ("Ngày tham gia", 14),
 )
-TEAM_STATUS: dict[str, str] = {
-    TeamStatus.PROPOSED: "Đề xuất",
-    TeamStatus.ACTIVE: "Đang hoạt động",
-    TeamStatus.DISSOLVED: "Đã giải thể",
-}
-ROLE: dict[str, str] = {MemberRole.LEADER: "Tổ trưởng", MemberRole.DEPUTY: "Tổ phó", MemberRole.MEMBER: "Thành viên"}
-GENDER: dict[str, str] = {Gender.MALE: "Nam", Gender.FEMALE: "Nữ", Gender.OTHER: "Khác"}
-ORGANISATION: dict[str, str] = {
-    Organisation.YOUTH_UNION: "Đoàn Thanh niên",
-    Organisation.WOMENS_UNION: "Hội Liên hiệp Phụ nữ",
-    Organisation.VETERANS: "Hội Cựu chiến binh",
-    Organisation.OTHER: "Khác",
-}
 DATE_FORMAT = "DD/MM/YYYY"
 
 
@@ -79,12 +67,12 @@ def write_roster(memberships: Iterable[Membership], *, out: IO[bytes], mask_phon
                 commune.name,
                 team.village.name if team.village else "",
                 team.name,
-                TEAM_STATUS.get(team.status, team.status),
-                ROLE.get(membership.role, membership.role),
+                vi_label(TeamStatus, team.status),
+                vi_label(MemberRole, membership.role),
                 member.full_name,
-                GENDER.get(member.gender, "") if member.gender else "",
+                vi_label(Gender, member.gender, ""),
                 member.birth_year,
-                ORGANISATION.get(member.organisation, member.organisation),
+                vi_label(Organisation, member.organisation),
                 member.occupation,
                 "x" if member.is_village_head else "",
                 phone,

@@ -21,10 +21,10 @@ from openpyxl import Workbook, load_workbook
 from cdtt.core.models import AuditEvent
 from cdtt.geo.models import LEGACY_END, AdminUnit, UnitKind, UnitSuccessor
 from cdtt.households.models import Household, Relationship, Resident
-from cdtt.transfers import services_households
 from cdtt.transfers.importers import households as importer
 from cdtt.transfers.importers.places import address_units
 from cdtt.transfers.models import ImportJob, ImportRow, ImportStatus, RowOutcome
+from cdtt.transfers.services import households as household_services
 from conftest import Tree, Users
 
 pytestmark = pytest.mark.django_db
@@ -583,9 +583,9 @@ def _residents_file(households: int) -> SimpleUploadedFile:
 def test_a_failure_in_the_second_batch_writes_nothing(
     tree: Tree, officer: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(services_households, "BATCH", 2)
+    monkeypatch.setattr(household_services, "BATCH", 2)
     calls: list[int] = []
-    real_insert = services_households._insert
+    real_insert = household_services._insert
 
     def failing_insert(model: Any, objects: list[Any]) -> list[Any]:
         calls.append(len(objects))
@@ -593,7 +593,7 @@ def test_a_failure_in_the_second_batch_writes_nothing(
             raise RuntimeError("disk full")
         return real_insert(model, objects)
 
-    monkeypatch.setattr(services_households, "_insert", failing_insert)
+    monkeypatch.setattr(household_services, "_insert", failing_insert)
     upload(officer, tree.c1, _residents_file(3))
     job = last_job()
     assert job.status == ImportStatus.PREVIEW
@@ -631,7 +631,7 @@ def test_confirming_twice_writes_once(tree: Tree, officer: Client) -> None:
 
     job = confirm(officer, job)
     again = officer.post(reverse("transfers:household_job_confirm", args=[job.pk]), {"consent": "paper"}, follow=True)
-    services_households.household_import_apply(job_id=job.pk)  # a task delivered twice
+    household_services.household_import_apply(job_id=job.pk)  # a task delivered twice
 
     assert job.status == ImportStatus.DONE
     assert _("This import has already been applied.") in again.content.decode()
@@ -714,7 +714,7 @@ def test_anonymous_users_are_sent_to_the_login_page(tree: Tree, job: ImportJob, 
     for method, url in _urls(tree, job):
         response = getattr(client, method)(url)
         assert response.status_code == 302, url
-        assert response["Location"].startswith("/login/?next=")
+        assert response["Location"].startswith("/dang-nhap/?next=")
 
 
 @pytest.mark.parametrize("name", ["province_officer", "enterprise_partner", "leader", "nobody"])

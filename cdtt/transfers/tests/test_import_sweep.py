@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cdtt.households.models import Household, Resident
-from cdtt.transfers import queue_households, services_households, tasks
+from cdtt.transfers import queue, tasks
 from cdtt.transfers.models import ImportJob, ImportKey, ImportRow, ImportStatus
+from cdtt.transfers.services import households as household_services
 from cdtt.transfers.tests.test_household_import import _residents_file, last_job, rows_of, upload
 from conftest import Tree
 
@@ -48,7 +49,7 @@ def uploaded(tree: Tree, officer: Client, monkeypatch: pytest.MonkeyPatch) -> Im
         patch.setattr(tasks, "household_import_check", _Lost())
         upload(officer, tree.c1, _residents_file(3))
     job = last_job()
-    long_ago = timezone.now() - queue_households.STALE_CHECK - datetime.timedelta(seconds=1)
+    long_ago = timezone.now() - queue.STALE_CHECK - datetime.timedelta(seconds=1)
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.CHECKING, attempts=1, heartbeat_at=long_ago)
     ImportRow.objects.create(job=job, line=2, group=2, outcome="new", data={"hh": {}})  # the dead run's batch
     job.refresh_from_db()
@@ -58,7 +59,7 @@ def uploaded(tree: Tree, officer: Client, monkeypatch: pytest.MonkeyPatch) -> Im
 def test_a_check_whose_worker_died_is_run_again_from_scratch(uploaded: ImportJob) -> None:
     assert Path(uploaded.file.path).exists()
 
-    swept = queue_households.import_jobs_sweep()
+    swept = queue.import_jobs_sweep()
 
     uploaded.refresh_from_db()
     assert (swept.requeued, swept.failed) == (1, 0)
@@ -73,7 +74,7 @@ def test_a_live_job_is_left_alone(uploaded: ImportJob) -> None:
     recent = timezone.now() - datetime.timedelta(minutes=1)
     ImportJob.objects.filter(pk=uploaded.pk).update(heartbeat_at=recent)
 
-    swept = queue_households.import_jobs_sweep()
+    swept = queue.import_jobs_sweep()
 
     uploaded.refresh_from_db()
     assert (swept.requeued, swept.failed) == (0, 0)
@@ -81,10 +82,10 @@ def test_a_live_job_is_left_alone(uploaded: ImportJob) -> None:
 
 
 def test_a_job_that_keeps_dying_fails_with_a_message_and_keeps_nothing(uploaded: ImportJob) -> None:
-    ImportJob.objects.filter(pk=uploaded.pk).update(attempts=queue_households.MAX_ATTEMPTS)
+    ImportJob.objects.filter(pk=uploaded.pk).update(attempts=queue.MAX_ATTEMPTS)
     path = Path(uploaded.file.path)
 
-    swept = queue_households.import_jobs_sweep()
+    swept = queue.import_jobs_sweep()
 
     uploaded.refresh_from_db()
     assert (swept.requeued, swept.failed) == (0, 1)
@@ -99,8 +100,8 @@ def test_a_job_that_keeps_dying_fails_with_a_message_and_keeps_nothing(uploaded:
 def test_a_run_that_lost_its_job_stops_before_storing_anything(uploaded: ImportJob) -> None:
     ImportJob.objects.filter(pk=uploaded.pk).update(attempts=2)  # a newer run took the job over
 
-    with pytest.raises(services_households._Superseded):
-        services_households._progress(uploaded, done=10, total=10)
+    with pytest.raises(household_services._Superseded):
+        household_services._progress(uploaded, done=10, total=10)
 
     uploaded.refresh_from_db()
     assert uploaded.progress_done == 0
@@ -116,11 +117,11 @@ def test_a_write_whose_worker_died_is_written_once(
         officer.post(reverse("transfers:household_job_confirm", args=[job.pk]), {"consent": "paper"})
     job.refresh_from_db()
     assert job.status == ImportStatus.APPLYING
-    later = timezone.now() + queue_households.STALE_WRITE + datetime.timedelta(seconds=1)
+    later = timezone.now() + queue.STALE_WRITE + datetime.timedelta(seconds=1)
 
-    assert queue_households.import_jobs_sweep(now=timezone.now()).requeued == 0  # not stale yet
-    swept = queue_households.import_jobs_sweep(now=later)
-    services_households.household_import_apply(job_id=job.pk)  # the first task delivered late
+    assert queue.import_jobs_sweep(now=timezone.now()).requeued == 0  # not stale yet
+    swept = queue.import_jobs_sweep(now=later)
+    household_services.household_import_apply(job_id=job.pk)  # the first task delivered late
 
     job.refresh_from_db()
     assert swept.requeued == 1

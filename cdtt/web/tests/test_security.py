@@ -38,7 +38,7 @@ def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(tree: Tree
     client = Client(enforce_csrf_checks=True)
     client.force_login(users.commune_officer)
     events = AuditEvent.objects.count()
-    response = client.post(f"/units/{tree.c1.pk}/villages/new/", {"name": "Thôn Mới", "kind": "thon"})
+    response = client.post(f"/don-vi/{tree.c1.pk}/thon/moi/", {"name": "Thôn Mới", "kind": "thon"})
     assert response.status_code == 403
     assert "web/error.html" in [t.name for t in response.templates]
     assert response.context["message"] == _(
@@ -52,10 +52,10 @@ def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(tree: Tree
 def test_a_post_with_the_csrf_token_goes_through(tree: Tree, users: Users) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(users.commune_officer)
-    page = client.get(f"/units/{tree.c1.pk}/")
+    page = client.get(f"/don-vi/{tree.c1.pk}/")
     token = page.context["csrf_token"]
     response = client.post(
-        f"/units/{tree.c1.pk}/villages/new/", {"name": "Thôn Mới", "kind": "thon", "csrfmiddlewaretoken": token}
+        f"/don-vi/{tree.c1.pk}/thon/moi/", {"name": "Thôn Mới", "kind": "thon", "csrfmiddlewaretoken": token}
     )
     assert response.status_code == 302
     assert Village.objects.filter(name="Thôn Mới").exists()
@@ -63,7 +63,7 @@ def test_a_post_with_the_csrf_token_goes_through(tree: Tree, users: Users) -> No
 
 def test_the_sign_in_form_needs_the_csrf_token(users: Users) -> None:
     client = Client(enforce_csrf_checks=True)
-    response = client.post("/login/", {"username": "commune_officer", "password": "x"})
+    response = client.post("/dang-nhap/", {"username": "commune_officer", "password": "x"})
     assert response.status_code == 403
     assert not AuditEvent.objects.filter(action__startswith="auth.").exists()
 
@@ -76,7 +76,7 @@ def _directives(policy: str) -> dict[str, list[str]]:
     return {part[0]: part[1:] for part in parts}
 
 
-@pytest.mark.parametrize("url", ["/login/", "/healthz", "/api/v1/openapi.json", "/no-such-page/"])
+@pytest.mark.parametrize("url", ["/dang-nhap/", "/healthz", "/api/v1/openapi.json", "/no-such-page/"])
 def test_every_response_carries_a_strict_content_security_policy(client: Client, db: None, url: str) -> None:
     response = client.get(url)
     policy = _directives(response["Content-Security-Policy"])
@@ -95,7 +95,7 @@ def test_every_response_carries_a_strict_content_security_policy(client: Client,
 
 def test_pages_use_no_inline_script_and_no_outside_host(signed_in: Callable[..., Client], tree: Tree) -> None:
     client = signed_in("national_admin")
-    for url in ["/", "/units/", f"/units/{tree.c1.pk}/", "/accounts/", "/me/", "/audit/"]:
+    for url in ["/", "/don-vi/", f"/don-vi/{tree.c1.pk}/", "/tai-khoan/", "/ca-nhan/", "/nhat-ky/"]:
         html = client.get(url).content.decode()
         assert "<script>" not in html
         assert " onclick=" not in html
@@ -104,7 +104,7 @@ def test_pages_use_no_inline_script_and_no_outside_host(signed_in: Callable[...,
 
 
 def test_the_session_cookie_is_http_only_and_same_site(client: Client, users: Users) -> None:
-    client.post("/login/", {"username": "commune_officer", "password": "mật-khẩu-thử-nghiệm-2025"})
+    client.post("/dang-nhap/", {"username": "commune_officer", "password": "mật-khẩu-thử-nghiệm-2025"})
     cookie = client.cookies["sessionid"]
     assert cookie["httponly"]
     assert cookie["samesite"] == "Lax"
@@ -118,7 +118,7 @@ def test_an_oversized_upload_to_a_form_is_refused_with_413(
 ) -> None:
     client = signed_in("commune_officer")
     big = SimpleUploadedFile("thon.csv", b"x" * (small_uploads + FORM_OVERHEAD_BYTES + 1))
-    response = client.post(f"/units/{tree.c1.pk}/villages/new/", {"name": "Thôn Mới", "kind": "thon", "file": big})
+    response = client.post(f"/don-vi/{tree.c1.pk}/thon/moi/", {"name": "Thôn Mới", "kind": "thon", "file": big})
     assert response.status_code == 413
     assert "web/error.html" in [t.name for t in response.templates]
     assert response.context["message"] == _too_large_message(settings)
@@ -129,7 +129,7 @@ def test_an_oversized_form_field_is_refused_with_413(
     signed_in: Callable[..., Client], tree: Tree, small_uploads: int, settings: Any
 ) -> None:
     client = signed_in("commune_officer")
-    response = client.post(f"/units/{tree.c1.pk}/villages/new/", {"name": "x" * (small_uploads + 10), "kind": "thon"})
+    response = client.post(f"/don-vi/{tree.c1.pk}/thon/moi/", {"name": "x" * (small_uploads + 10), "kind": "thon"})
     assert response.status_code == 413
     assert response.context["message"] == _too_large_message(settings)
     assert Village.objects.filter(commune=tree.c1).count() == 2
@@ -140,9 +140,9 @@ def test_an_oversized_form_is_refused_before_the_csrf_check_reads_it(
 ) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(users.commune_officer)
-    token = client.get(f"/units/{tree.c1.pk}/").context["csrf_token"]  # sets the cookie: the check reads the form
+    token = client.get(f"/don-vi/{tree.c1.pk}/").context["csrf_token"]  # sets the cookie: the check reads the form
     data = {"name": "x" * (small_uploads + 10), "kind": "thon", "csrfmiddlewaretoken": token}
-    response = client.post(f"/units/{tree.c1.pk}/villages/new/", data)
+    response = client.post(f"/don-vi/{tree.c1.pk}/thon/moi/", data)
     assert response.status_code == 413
 
 
@@ -159,7 +159,7 @@ def test_an_oversized_api_body_gets_413_json(
 
 def test_a_form_under_the_limit_is_accepted(signed_in: Callable[..., Client], tree: Tree, small_uploads: int) -> None:
     response = signed_in("commune_officer").post(
-        f"/units/{tree.c1.pk}/villages/new/", {"name": "Thôn Mới", "kind": "thon"}
+        f"/don-vi/{tree.c1.pk}/thon/moi/", {"name": "Thôn Mới", "kind": "thon"}
     )
     assert response.status_code == 302
 
@@ -188,10 +188,10 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
 
     assert labels("commune_officer") == [
         "/",
-        "/units/",
-        "/teams/",
-        "/households/",
-        "/households/privacy/register/",
+        "/don-vi/",
+        "/to-cong-nghe/",
+        "/ho-gia-dinh/",
+        "/ho-gia-dinh/du-lieu-ca-nhan/ho-so-xu-ly/",
         "/chi-tieu/",
         "/bang-dieu-khien/",
         "/bao-cao/",
@@ -200,16 +200,16 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
         "/dao-tao/",
         "/cach-lam-hay/",
         "/thong-bao-chi-dao/",
-        "/accounts/",
-        "/audit/",
-        "/me/",
+        "/tai-khoan/",
+        "/nhat-ky/",
+        "/ca-nhan/",
     ]
     assert labels("team_member") == [
         "/",
-        "/units/",
-        "/teams/",
-        "/households/",
-        "/households/privacy/register/",
+        "/don-vi/",
+        "/to-cong-nghe/",
+        "/ho-gia-dinh/",
+        "/ho-gia-dinh/du-lieu-ca-nhan/ho-so-xu-ly/",
         "/chi-tieu/",
         "/bang-dieu-khien/",
         "/bao-cao/",
@@ -217,12 +217,12 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
         "/dao-tao/cua-toi/",
         "/cach-lam-hay/",
         "/thong-bao-chi-dao/",
-        "/me/",
+        "/ca-nhan/",
     ]
     assert labels("province_officer") == [
         "/",
-        "/units/",
-        "/teams/",
+        "/don-vi/",
+        "/to-cong-nghe/",
         "/du-lieu-ca-nhan/su-co/",
         "/chi-tieu/",
         "/bang-dieu-khien/",
@@ -233,32 +233,32 @@ def test_the_navigation_follows_the_roles(signed_in: Callable[..., Client], tree
         "/cach-lam-hay/",
         "/thong-bao-chi-dao/",
         "/danh-muc/",
-        "/accounts/",
-        "/audit/",
-        "/me/",
+        "/tai-khoan/",
+        "/nhat-ky/",
+        "/ca-nhan/",
     ]
     assert labels("leader") == [
         "/",
-        "/units/",
+        "/don-vi/",
         "/chi-tieu/",
         "/bang-dieu-khien/",
         "/bao-cao/",
         "/kho-khan/",
         "/cach-lam-hay/",
         "/thong-bao-chi-dao/",
-        "/me/",
+        "/ca-nhan/",
     ]
     assert labels("enterprise_partner") == [
         "/",
-        "/units/",
+        "/don-vi/",
         "/chi-tieu/",
         "/bang-dieu-khien/",
         "/dao-tao/",
         "/cach-lam-hay/",
         "/thong-bao-chi-dao/",
-        "/me/",
+        "/ca-nhan/",
     ]
-    assert labels("nobody") == ["/", "/me/"]
+    assert labels("nobody") == ["/", "/ca-nhan/"]
 
 
 def test_the_home_page_counts_only_what_the_user_sees(signed_in: Callable[..., Client], tree: Tree) -> None:

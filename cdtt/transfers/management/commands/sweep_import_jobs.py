@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from cdtt.transfers.queue_households import import_jobs_sweep
+from cdtt.transfers.queue import import_jobs_sweep
 
 
 class Command(BaseCommand):

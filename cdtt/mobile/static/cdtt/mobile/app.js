@@ -75,7 +75,7 @@
     const who = me || (await whoami()); // opened offline: the session's CSRF token is needed now
     try {
       if (!who) throw new Error("offline");
-      await fetch("/logout/", { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": who.csrf } });
+      await fetch("/dang-xuat/", { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": who.csrf } });
     } catch (error) {
       if (who !== null) await put("meta", true, "end_session"); // ended the next time the app is online
     }
@@ -580,7 +580,7 @@
     };
     $("gate-back").onclick = async () => {
       await endSession();
-      location.assign("/login/?next=/app/");
+      location.assign("/dang-nhap/?next=/app/");
     };
     return false;
   }

@@ -1,8 +1,8 @@
 """Household import jobs handed to the background tasks: start (store the upload, queue its check), confirm
 (queue the write), and the sweep that queues again the jobs whose worker died.
 
-Apart from ``services_households`` (the work the tasks run) so the dependencies point one way:
-these services -> ``tasks`` -> ``services_households``.
+Apart from ``services.households`` (the work the tasks run) so the dependencies point one way:
+these services -> ``tasks`` -> ``services.households``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from cdtt.transfers import tasks
 from cdtt.transfers.importers.tabular import check_format
 from cdtt.transfers.models import ImportJob, ImportKey, ImportRow, ImportStatus, RowDecision, RowOutcome
 from cdtt.transfers.services import check_upload_size, import_unit_check, status_refusal, upload_name
-from cdtt.transfers.services_households import HOUSEHOLDS, drop_file, needs_consent
+from cdtt.transfers.services.households import HOUSEHOLDS, drop_file, needs_consent
 
 # -- upload -----------------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """Household import as background jobs: check (a task), decide on duplicates, write (a task).
 
-Starting a job, confirming it and sweeping dead jobs queue the tasks: they live in ``queue_households``.
+Starting a job, confirming it and sweeping dead jobs queue the tasks: they live in ``queue``.
 
 The upload is stored under MEDIA_ROOT/imports/ and checked by a background task that streams it,
 stores one ``ImportRow`` per data row and reports progress; the file is deleted once checked. Nothing

@@ -12,22 +12,17 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path, reverse
 from django.utils.cache import patch_cache_control
 
 from cdtt.access.decorators import public
 from cdtt.core.errors import NotFound
-from cdtt.teams import public_selectors as selectors
 from cdtt.teams.qr import qr_svg
+from cdtt.teams.selectors import public as selectors
+from cdtt.teams.selectors.public import MAX_AGE, qr_url
 from cdtt.web.errors import render_error
 
 PAGE_SIZE = 50
-MAX_AGE = 300
 SEARCH_MAX = 100
-
-
-def qr_url(village_id: int) -> str:
-    return reverse("finder:qr", args=[village_id])
 
 
 def _cacheable(response: HttpResponse) -> HttpResponse:
@@ -89,11 +84,3 @@ def qr(request: HttpRequest, village_id: int) -> HttpResponse:
     except NotFound as exc:
         return _not_found(request, exc)
     return _cacheable(HttpResponse(qr_svg(link), content_type="image/svg+xml"))
-
-
-urlpatterns = [
-    path("", index, name="index"),
-    path("<int:province_id>/", province, name="province"),
-    path("xa/<int:commune_id>/", commune, name="commune"),
-    path("qr/<int:village_id>.svg", qr, name="qr"),
-]

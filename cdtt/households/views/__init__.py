@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cdtt.access.decorators import requires
@@ -427,15 +427,3 @@ def coverage(request: HttpRequest, commune_id: int) -> HttpResponse:
         "can_list": scope_for(user).has(Perm.VIEW_HOUSEHOLDS),
     }
     return render(request, "households/coverage.html", context)
-
-
-urlpatterns: list[URLPattern] = [
-    path("", household_list, name="list"),
-    path("new/", household_create, name="create"),
-    path("coverage/<int:commune_id>/", coverage, name="coverage"),
-    path("<int:household_id>/", household_detail, name="detail"),
-    path("<int:household_id>/edit/", household_edit, name="edit"),
-    path("<int:household_id>/adoption/", adoption, name="adoption"),
-    path("<int:household_id>/residents/new/", resident_add, name="resident_add"),
-    path("<int:household_id>/residents/<int:resident_id>/edit/", resident_edit, name="resident_edit"),
-]

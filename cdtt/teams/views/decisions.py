@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -270,13 +269,3 @@ def decision_scan(request: HttpRequest, decision_id: int) -> HttpResponseBase:
 
 def _upload_limit_mb() -> int:
     return int(settings.UPLOAD_MAX_BYTES // (1024 * 1024))
-
-
-urlpatterns: list[URLPattern] = [
-    path("decisions/<int:decision_id>/", decision_detail, name="decision"),
-    path("decisions/<int:decision_id>/edit/", decision_edit, name="decision_edit"),
-    path("decisions/<int:decision_id>/sign/", decision_sign, name="decision_sign"),
-    path("decisions/<int:decision_id>/docx/", decision_docx, name="decision_docx"),
-    path("decisions/<int:decision_id>/scan/", decision_scan_upload, name="decision_scan_upload"),
-    path("decisions/<int:decision_id>/scan.pdf", decision_scan, name="decision_scan"),
-]

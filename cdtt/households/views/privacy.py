@@ -12,7 +12,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -352,17 +351,3 @@ def request_export(request: HttpRequest, request_id: int, fmt: str) -> HttpRespo
         response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return _private(response)
-
-
-urlpatterns: list[URLPattern] = [
-    path("privacy/register/", register, name="register"),
-    path("privacy/requests/", requests, name="requests"),
-    path("privacy/requests/<int:request_id>/", request_detail, name="request"),
-    path("privacy/requests/<int:request_id>/export.json", request_export, {"fmt": "json"}, name="request_export"),
-    path("privacy/requests/<int:request_id>/export.docx", request_export, {"fmt": "docx"}, name="request_export_docx"),
-    path("<int:household_id>/consents/", consents, name="consents"),
-    path("<int:household_id>/consents/<int:consent_id>/withdraw/", consent_withdraw, name="consent_withdraw"),
-    path("<int:household_id>/requests/new/", request_new, name="requests_new"),
-    path("<int:household_id>/export.json", export_json, name="export"),
-    path("<int:household_id>/export.docx", export_docx, name="export_docx"),
-]

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 
 from cdtt.access.decorators import requires
@@ -561,22 +560,3 @@ def me(request: HttpRequest) -> HttpResponse:
         )
     current = next((m for m in memberships if m.left_on is None), None)
     return render(request, "teams/me.html", {"member": member, "current": current, "memberships": memberships})
-
-
-urlpatterns: list[URLPattern] = [
-    path("", home, name="home"),
-    path("me/", me, name="me"),
-    path("commune/<int:unit_id>/", commune_detail, name="commune"),
-    path("commune/<int:unit_id>/new/", team_new, name="team_new"),
-    path("commune/<int:unit_id>/group/", commune_group, name="commune_group"),
-    path("commune/<int:unit_id>/group/qr.svg", commune_group_qr, name="commune_group_qr"),
-    path("village/<int:village_id>/group/", village_group, name="village_group"),
-    path("village/<int:village_id>/group/qr.svg", village_group_qr, name="village_group_qr"),
-    path("<int:team_id>/", team_detail, name="team"),
-    path("<int:team_id>/members/add/", member_add, name="member_add"),
-    path("<int:team_id>/members/<int:membership_id>/leave/", member_leave, name="member_leave"),
-    path("<int:team_id>/members/<int:membership_id>/replace/", member_replace, name="member_replace"),
-    path("<int:team_id>/members/<int:membership_id>/edit/", member_edit, name="member_edit"),
-    path("<int:team_id>/members/<int:membership_id>/account/", member_account, name="member_account"),
-    path("<int:team_id>/dissolve/", team_dissolve, name="team_dissolve"),
-]

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 
 from cdtt.access.decorators import requires
@@ -220,19 +219,3 @@ def image(request: HttpRequest, practice_id: int, image_id: int) -> FileResponse
     response = user_file_response(handle, filename=name, content_type="image/jpeg", inline=True)
     response["Cache-Control"] = "private, max-age=3600"
     return response
-
-
-urlpatterns: list[URLPattern] = [
-    path("", index, name="index"),
-    path("cua-don-vi/", mine, name="mine"),
-    path("cho-duyet/", review, name="review"),
-    path("moi/", create, name="create"),
-    path("<int:practice_id>/", detail, name="detail"),
-    path("<int:practice_id>/sua/", edit, name="edit"),
-    path("<int:practice_id>/gui/", submit, name="submit"),
-    path("<int:practice_id>/dang/", publish, name="publish"),
-    path("<int:practice_id>/tra-lai/", return_view, name="return"),
-    path("<int:practice_id>/noi-bat/", feature, name="feature"),
-    path("<int:practice_id>/anh/<int:image_id>.jpg", image, name="image"),
-    path("<int:practice_id>/anh/<int:image_id>/xoa/", image_remove, name="image_remove"),
-]

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +23,12 @@ from cdtt.geo.models import COMMUNE_KINDS, AdminUnit, UnitKind, Village
 from cdtt.teams.models import ChatGroup, MemberRole, Membership, Team, TeamStatus
 
 SEARCH_LIMIT = 50
+MAX_AGE = 300  # seconds a finder answer may be cached publicly: the same for every visitor
+
+
+def qr_url(village_id: int) -> str:
+    """The public address of a village's chat-group QR code."""
+    return reverse("finder:qr", args=[village_id])
 
 
 def _pk(value: Any) -> int:

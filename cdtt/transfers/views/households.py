@@ -19,9 +19,10 @@ from cdtt.access.scope import scope_for
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.households.models import ConsentMethod, Relationship
 from cdtt.teams.models import Gender
-from cdtt.transfers import queue_households, selectors, services, services_households
+from cdtt.transfers import queue, selectors, services
 from cdtt.transfers.importers import households as household_importer
 from cdtt.transfers.models import ImportJob, ImportKind, ImportRow, ImportStatus, RowDecision, RowOutcome
+from cdtt.transfers.services import households as household_services
 from cdtt.transfers.views import ROWS_PER_PAGE, XLSX_TYPE, cancel_page, upload_page
 
 HOUSEHOLDS = ImportKind.HOUSEHOLDS
@@ -36,7 +37,7 @@ def household_import(request: HttpRequest, unit_id: int) -> HttpResponse:
         unit_id,
         perm=Perm.EDIT_HOUSEHOLDS,
         kind=HOUSEHOLDS,
-        start=queue_households.household_import_start,
+        start=queue.household_import_start,
         job_view="transfers:household_job",
         template="transfers/household_import.html",
         extra=lambda unit: {
@@ -78,7 +79,7 @@ def household_import_template(request: HttpRequest, unit_id: int) -> HttpRespons
 def household_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """A job's progress while it runs, then every row's outcome, page by page, with the decisions to take."""
     job = selectors.import_job_get(user=request.user, job_id=job_id, kind=HOUSEHOLDS)
-    if job.is_running and queue_households.import_jobs_sweep(job_id=job.pk).requeued:
+    if job.is_running and queue.import_jobs_sweep(job_id=job.pk).requeued:
         job.refresh_from_db()  # its worker had died: the job was queued again
     show = request.GET.get("show", "")
     show = show if show in SHOW else ""
@@ -90,7 +91,7 @@ def household_job(request: HttpRequest, job_id: int) -> HttpResponse:
         "show": show,
         "resident_file": job.summary.get("shape") == household_importer.RESIDENT_SHAPE,
         "deciding": job.status == ImportStatus.PREVIEW and job.summary.get("duplicates"),
-        "needs_consent": services_households.needs_consent(job),
+        "needs_consent": household_services.needs_consent(job),
         "consent_methods": ConsentMethod.choices,
         "here": _job_url(job, show=show, page=page.number),
     }
@@ -150,7 +151,7 @@ def household_job_decide(request: HttpRequest, job_id: int) -> HttpResponse:
             decisions[int(name[4:])] = value
     every = request.POST.get("all", "")
     try:
-        changed = services_households.household_import_decide(
+        changed = household_services.household_import_decide(
             actor=request.user,
             job=job,
             decisions=decisions,
@@ -175,7 +176,7 @@ def household_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
     job = selectors.import_job_get(user=request.user, job_id=job_id, kind=HOUSEHOLDS)
     if request.method == "POST":
         try:
-            job = queue_households.household_import_confirm(
+            job = queue.household_import_confirm(
                 actor=request.user, job=job, consent=request.POST.get("consent", ""), request=request
             )
         except (NotFound, Forbidden):

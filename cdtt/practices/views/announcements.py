@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -119,12 +118,3 @@ def read(request: HttpRequest, announcement_id: int) -> HttpResponse:
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
     return redirect("announcements:index")
-
-
-urlpatterns: list[URLPattern] = [
-    path("", index, name="index"),
-    path("da-gui/", sent, name="sent"),
-    path("moi/", create, name="create"),
-    path("<int:announcement_id>/", detail, name="detail"),
-    path("<int:announcement_id>/da-doc/", read, name="read"),
-]
