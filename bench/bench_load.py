@@ -58,19 +58,20 @@ P95_GOAL_MS = 300.0
 # "review" (status tree, report, decision: 3) and "report" (open, then submit or read: 2). The derivation from
 # PRODUCT.md's figures is in bench/README.md ("The deadline-week mix"). Every URL a task uses is built from
 # the templates in world.json, resolved by Django's reverse() (tests/test_bench_load.py checks they resolve).
+# The weights are the actions per second of the national peak hour derived there (about 145 requests/s).
 MIX: dict[str, tuple[float, str]] = {
-    "sync_push": (28.0, "member: sync push"),
-    "sync_pull": (28.0, "member: sync pull"),
-    "leader_report": (5.0, "leader: report open/submit"),
-    "commune_review": (5.0, "commune: review (tree, report, decision)"),
-    "commune_report_page": (2.0, "commune: report pages"),
+    "sync_push": (11.6, "member: sync push"),
+    "sync_pull": (83.0, "member: sync pull"),
+    "leader_report": (4.3, "leader: report open/submit"),
+    "commune_review": (6.7, "commune: review (tree, report, decision)"),
+    "commune_report_page": (7.7, "commune: report pages"),
     "province_dashboard_page": (6.0, "province: dashboard page"),
-    "province_dashboard_api": (5.0, "province: dashboard API"),
-    "province_scorecard": (1.0, "province: scorecard page"),
+    "province_dashboard_api": (3.4, "province: dashboard API"),
+    "province_scorecard": (1.5, "province: scorecard page"),
     "nation_dashboard": (1.0, "nation: dashboard page"),
-    "export_commune_xlsx": (1.5, "export: consolidated XLSX"),
-    "export_report_docx": (1.0, "export: report DOCX"),
-    "export_province_xlsx": (0.5, "export: consolidated XLSX"),
+    "export_commune_xlsx": (1.0, "export: consolidated XLSX"),
+    "export_report_docx": (1.2, "export: report DOCX"),
+    "export_province_xlsx": (0.3, "export: consolidated XLSX"),
 }
 
 # URL names the mix uses: name -> (url name, the arguments' placeholders). Resolved in the cluster's Django.
@@ -199,7 +200,7 @@ def people_create(rng: random.Random, nation_id: int, commune_count: int) -> dic
             provinces[commune.parent.pk] = commune.parent
         teams = list(Team.objects.filter(commune=commune, village__isnull=False).order_by("pk")[:4])
         for t, team in enumerate(teams):
-            village = team.village_id
+            village = team.village_id or 0  # never 0: the teams were filtered on having a village
             leader = person(f"to{c}_{t}", Role.TEAM_LEADER, commune, village)
             world["leaders"].append({**leader, "village_id": village})
             homes = list(Household.objects.filter(village_id=village).order_by("pk").values_list("pk", flat=True)[:30])
@@ -374,6 +375,16 @@ def drive(args: argparse.Namespace) -> int:
     app_pids = [int(p) for p in args.app_pids.split(",") if p]
     db_pids = [int(p) for p in args.db_pids.split(",") if p]
 
+    def tree_rss_mb(pids: list[int]) -> float:
+        total = 0
+        for pid in pids:
+            try:
+                root = psutil.Process(pid)
+                total += sum(proc.memory_info().rss for proc in [root, *root.children(recursive=True)])
+            except psutil.Error:
+                continue
+        return total / 1e6
+
     def tree_cpu(pids: list[int]) -> float:
         total = 0.0
         for pid in pids:
@@ -401,8 +412,8 @@ def drive(args: argparse.Namespace) -> int:
 
     steps = [Step(1, only="healthz")] + [Step(int(n)) for n in args.steps.split(",")]
     for step in steps:
-        DeadlineWeek.tasks = []  # set below, per step
-        DeadlineWeek.tasks = [t for t, w in weighted(step.only).items() for _ in range(max(1, round(w * 2)))]
+        # Locust draws a task uniformly from this list: each appears as often as a tenth of its weight.
+        DeadlineWeek.tasks = [t for t, w in weighted(step.only).items() for _ in range(max(1, round(w * 10)))]
         env = Environment(user_classes=[DeadlineWeek])
         runner = env.create_local_runner()
         runner.start(step.users, spawn_rate=max(step.users / 3, 1))
@@ -441,6 +452,8 @@ def drive(args: argparse.Namespace) -> int:
             "db_cores": (db1 - db0) / elapsed,
             "driver_cores": (me1 - me0) / elapsed,
             "sql_ms": sql1 - sql0,
+            "app_rss_mb": tree_rss_mb(app_pids),
+            "db_rss_mb": tree_rss_mb(db_pids),
             "load": uptime(),
             "classes": classes,
             "errors": errors,
@@ -496,6 +509,8 @@ def report(steps: list[dict[str, Any]], sizes: list[tuple[str, int, int]], world
           f"{db_per_request:.1f} ms a request: the database's share of CPU "
           f"{100 * knee['db_cores'] / (knee['app_cores'] + knee['db_cores']):.0f}%, of the requests' time in SQL "
           f"{100 * knee['sql_ms'] / max(1.0, knee['request_ms']):.0f}%); {knee['load']}")  # fmt: skip
+    if "app_rss_mb" in knee:
+        print(f"app processes' resident memory (2 nodes' gunicorn and the 2 task workers): {knee['app_rss_mb']:.0f} MB")
     print(f"data: SF {world['sf']:g} generated in {world['generation_s']:.0f} s ({world['counts']})")
     print()
     print(f"{'table':<32} {'rows':>12} {'total size MB':>14} {'bytes/row':>10}")
@@ -569,13 +584,16 @@ def run(args: argparse.Namespace) -> int:
         target = f"http://127.0.0.1:{c.ports.web}"
         log(f"cluster up and filled in {time.monotonic() - started:.0f} s; {target}; {uptime()}")
         sizes = table_sizes(c)
-        if args.serve:
-            log(f"serving: --target {target} --world {world_file} (Ctrl-C stops)")
-            while True:
-                time.sleep(3600)
+        (tmp / "sizes.json").write_text(json.dumps(sizes))
         app_pids = [c.procs[name].pid for name in ("app1", "app2", "worker1", "worker2")]
         db_pids = [int((tmp / f"pg{n}" / "postmaster.pid").read_text().split()[0]) for n in (1, 2)]
-        steps = drive_steps(args, target, world_file, app_pids, db_pids, c)
+        argv = drive_argv(args, target, world_file, app_pids, db_pids, c)
+        if args.serve:
+            (tmp / "drive.json").write_text(json.dumps(argv))
+            log(f"serving {target}; the steps: {PY} {__file__} --drive-again {tmp / 'drive.json'} (Ctrl-C stops)")
+            while True:
+                time.sleep(3600)
+        steps = drive_steps(argv)
         # Kept beside the log: the figures can be read again whatever happens to the report below.
         (tmp / "steps.json").write_text(json.dumps({"steps": steps, "sizes": sizes, "world": world}))
         report(steps, sizes, world)
@@ -590,10 +608,10 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-def drive_steps(
+def drive_argv(
     args: argparse.Namespace, target: str, world: Path, app_pids: list[int], db_pids: list[int], c: Any
-) -> list[dict[str, Any]]:
-    """The steps, in a Locust process of their own; their figures."""
+) -> list[str]:
+    """The command of the Locust process that runs the steps."""
     password = sys.modules["drill"].PASSWORD  # the throw-away cluster's, from scripts/drill.py
     dsns = [f"postgresql://postgres:{password}@127.0.0.1:{getattr(c.ports, f'pg{n}')}/cdtt" for n in (1, 2)]
     argv = [
@@ -603,6 +621,11 @@ def drive_steps(
         "--app-pids", ",".join(map(str, app_pids)), "--db-pids", ",".join(map(str, db_pids)),
         "--db-dsns", ",".join(dsns),
     ]  # fmt: skip
+    return argv
+
+
+def drive_steps(argv: list[str]) -> list[dict[str, Any]]:
+    """The steps, in a Locust process of their own (gevent); their figures."""
     steps = []
     with subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, cwd=ROOT) as proc:
         assert proc.stdout is not None
@@ -635,6 +658,8 @@ def main() -> int:
     parser.add_argument("--serve", action="store_true", help="start and fill the cluster, then keep it up")
     parser.add_argument("--target", help="drive an already running cluster (with --world)")
     parser.add_argument("--world", help="world.json of a running cluster")
+    parser.add_argument("--drive-again", type=Path, help="the steps again against a --serve cluster (drive.json)")
+    parser.add_argument("--report", type=Path, help="print the report of a kept run again (its steps.json)")
     parser.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--drive", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--app-pids", default="", help=argparse.SUPPRESS)
@@ -646,6 +671,22 @@ def main() -> int:
         return 0
     if args.drive:
         return drive(args)
+    if args.drive_again:  # the steps against a cluster kept up by --serve, then the report
+        argv = json.loads(args.drive_again.read_text())
+        for flag in ("--steps", "--step-seconds", "--warmup"):
+            if flag in sys.argv:
+                argv[argv.index(flag) + 1] = sys.argv[sys.argv.index(flag) + 1]
+        steps = drive_steps(argv)
+        world = json.loads(Path(argv[argv.index("--world") + 1]).read_text())
+        kept = args.drive_again.parent
+        sizes = [tuple(size) for size in json.loads((kept / "sizes.json").read_text())]
+        (kept / "steps.json").write_text(json.dumps({"steps": steps, "sizes": sizes, "world": world}))
+        report(steps, sizes, world)
+        return 0
+    if args.report:
+        kept = json.loads(args.report.read_text())
+        report(kept["steps"], [tuple(size) for size in kept["sizes"]], kept["world"])
+        return 0
     if args.target:
         if not args.world:
             parser.error("--target needs --world")

@@ -416,7 +416,7 @@ def migrate(c: Cluster) -> None:
         [PY, "manage.py", "migrate", "--noinput", "-v", "0"], env=migrate_env, cwd=ROOT, check=True, timeout=600
     )
     subprocess.run(
-        [PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True, timeout=300
+        [PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True, timeout=900
     )
 
 
