@@ -41,6 +41,7 @@ import logging
 import os
 import random
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -65,7 +66,7 @@ MIX: dict[str, tuple[float, str]] = {
     "leader_report": (4.3, "leader: report open/submit"),
     "commune_review": (6.7, "commune: review (tree, report, decision)"),
     "commune_report_page": (7.7, "commune: report pages"),
-    "province_dashboard_page": (6.0, "province: dashboard page"),
+    "province_dashboard_page": (6.5, "province: dashboard page"),
     "province_dashboard_api": (3.4, "province: dashboard API"),
     "province_scorecard": (1.5, "province: scorecard page"),
     "nation_dashboard": (1.0, "nation: dashboard page"),
@@ -547,9 +548,17 @@ def table_sizes(c: Any) -> list[tuple[str, int, int]]:
 # -- the whole run -------------------------------------------------------------------------------------------
 
 
+def _interrupt(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def run(args: argparse.Namespace) -> int:
     sys.path.insert(0, str(ROOT / "scripts"))
     import drill
+
+    # `kill <pid>` (and Ctrl-C, which a shell's background job ignores) stops the cluster before exiting.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
 
     tmp = Path(tempfile.mkdtemp(prefix="cdtt-load-"))
     os.chmod(tmp, 0o755)  # noqa: S103 - the postgres user walks into it (as in the drill)
@@ -673,7 +682,7 @@ def main() -> int:
         return drive(args)
     if args.drive_again:  # the steps against a cluster kept up by --serve, then the report
         argv = json.loads(args.drive_again.read_text())
-        for flag in ("--steps", "--step-seconds", "--warmup"):
+        for flag in ("--steps", "--step-seconds", "--warmup", "--stop-ms"):
             if flag in sys.argv:
                 argv[argv.index(flag) + 1] = sys.argv[sys.argv.index(flag) + 1]
         steps = drive_steps(argv)
