@@ -92,6 +92,8 @@ class Cluster:
     tmp: Path
     ports: Ports
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # Extra PostgreSQL settings for both nodes (bench/bench_load.py: pg_stat_statements, a bigger cache).
+    pg_parameters: dict[str, Any] = field(default_factory=dict)
 
     # --- processes ---------------------------------------------------------------------------------------
     def start(
@@ -234,6 +236,7 @@ def write_configs(c: Cluster) -> None:
                             "max_wal_senders": 10,
                             "max_connections": 200,
                             "wal_keep_size": "256MB",
+                            **c.pg_parameters,
                         },
                     },
                 },
@@ -392,16 +395,7 @@ def _on_primary_5_times(c: Cluster) -> bool:
 
 def prepare_app(c: Cluster, args: argparse.Namespace) -> dict[str, Any]:
     env = c.app_env("setup")
-    log("migrate and collectstatic")
-    # The schema is built once, before any record exists: no need to wait for the standby at each of the
-    # hundreds of migration commits (the standby still receives all of it).
-    migrate_env = {**env, "PGOPTIONS": "-c synchronous_commit=local"}
-    subprocess.run(
-        [PY, "manage.py", "migrate", "--noinput", "-v", "0"], env=migrate_env, cwd=ROOT, check=True, timeout=600
-    )
-    subprocess.run(
-        [PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True, timeout=300
-    )
+    migrate(c)
     out = c.tmp / "world.json"
     subprocess.run(
         [PY, str(Path(__file__).resolve()), "--setup-world", str(out), "--writers", str(args.writers)],
@@ -411,12 +405,27 @@ def prepare_app(c: Cluster, args: argparse.Namespace) -> dict[str, Any]:
     return world
 
 
-def start_apps(c: Cluster) -> None:
+def migrate(c: Cluster) -> None:
+    """The schema and the static files, through the primary."""
+    env = c.app_env("setup")
+    log("migrate and collectstatic")
+    # The schema is built once, before any record exists: no need to wait for the standby at each of the
+    # hundreds of migration commits (the standby still receives all of it).
+    migrate_env = {**env, "PGOPTIONS": "-c synchronous_commit=local"}
+    subprocess.run(
+        [PY, "manage.py", "migrate", "--noinput", "-v", "0"], env=migrate_env, cwd=ROOT, check=True, timeout=600
+    )
+    subprocess.run(
+        [PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True, timeout=900
+    )
+
+
+def start_apps(c: Cluster, *, workers: int = 2, threads: int = 4) -> None:
     for n in (1, 2):
         c.start(
             f"app{n}",
             [str(Path(PY).parent / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{getattr(c.ports, f'app{n}')}",
-             "--workers", "2", "--threads", "4", "--timeout", "30", "--graceful-timeout", "5"],
+             "--workers", str(workers), "--threads", str(threads), "--timeout", "30", "--graceful-timeout", "5"],
             env=c.app_env(f"app{n}"),
         )  # fmt: skip
     for n in (1, 2):
