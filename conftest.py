@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import io
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client, override_settings
 
 from cdtt.accounts.models import Role, User
+from cdtt.geo.loader import LoadStats
 from cdtt.geo.models import REFORM_DATE, AdminUnit, UnitKind, Village, VillageKind
 from tests.builders import PASSWORD, make_user  # noqa: F401 - PASSWORD re-exported: tests import it from here
+
+# Fast hashing; background tasks run at once inside the test (no worker process). Also used while the
+# session-wide data below (the real tree, the demo, the world) is built, outside any test.
+FAST_SETTINGS: dict[str, Any] = {
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    "TASKS": {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+}
 
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any) -> None:
-    """Fast hashing; plain static storage (the manifest exists only after collectstatic)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Background tasks run at once inside the test (no worker process).
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    """Fast hashing, tasks at once; plain static storage (the manifest exists only after collectstatic)."""
+    for name, value in FAST_SETTINGS.items():
+        setattr(settings, name, value)
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -156,38 +166,126 @@ def signed_in(users: Users) -> Callable[[str], Client]:
     return sign_in
 
 
-# -- the national-shaped world (tests/world.py) ---------------------------------------------------------
+# -- the order of the run; which tests the SQLite pass runs ------------------------------------------------
+
+ORDER_HELP = """Tests on the real tree (marker ``realtree``) and on the world (marker ``world``) run after every
+other test of their process: the tree (and the world) are loaded once and kept in an open transaction until the
+end of the process, so no other test may run after them. Keep such tests in files of their own (pytest-xdist
+hands out whole files)."""
+
+
+def _touches_db(item: pytest.Item) -> bool:
+    """Whether a test can reach the database: pytest-django blocks every query of a test without a database
+    fixture (they all need ``django_db_setup``) or the ``django_db`` marker."""
+    if item.get_closest_marker("django_db") is not None or not isinstance(item, pytest.Function):
+        return True
+    return getattr(item, "_testcase", None) is not None or "django_db_setup" in item.fixturenames
+
+
+def _rank(item: pytest.Item) -> int:
+    if item.get_closest_marker("world") is not None:
+        return 2
+    return 1 if item.get_closest_marker("realtree") is not None else 0
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the tests that use the world last: it is built once and kept (in one open transaction) until the
-    end of the run, so every other test runs before it exists and never sees its rows."""
-    items.sort(key=lambda item: item.get_closest_marker("world") is not None)  # stable: order kept otherwise
+    """Mark the tests that touch no database (``nodb``: the SQLite pass of scripts/test.sh leaves them to the
+    PostgreSQL pass, their result cannot depend on the database), and run the real tree's tests, then the
+    world's, after all the others (see ORDER_HELP)."""
+    for item in items:
+        if not _touches_db(item):
+            item.add_marker(pytest.mark.nodb)
+    items.sort(key=_rank)  # stable: the order is kept otherwise
+
+
+_KEPT: list[str] = []  # what this process keeps in open transactions: "tree", "demo", "world"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _KEPT and _rank(item) == 0:
+        pytest.fail(f"{item.nodeid} runs after the real tree was loaded in this process. {ORDER_HELP}")
+
+
+class _Kept:
+    """Rows kept for the tests that come after them, in one open transaction (a savepoint when nested) that is
+    rolled back when closed. Each test's own writes are undone in a savepoint inside it (``db``)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._atomic = transaction.atomic()
+        self._atomic.__enter__()
+        _KEPT.append(name)
+
+    def close(self) -> None:
+        if self.name in _KEPT:
+            transaction.set_rollback(True)
+            self._atomic.__exit__(None, None, None)
+            _KEPT.remove(self.name)
+
+
+_DEMO: list[_Kept] = []
 
 
 @pytest.fixture(scope="session")
-def world(django_db_setup: None, django_db_blocker: Any) -> Any:
-    """The real tree with the demo and the shapes real data takes; built once, rolled back at the end.
+def real_tree(django_db_setup: None, django_db_blocker: Any) -> Iterator[LoadStats]:
+    """The real administrative tree (34 provinces, 3,321 communes, the legacy tree and the links), loaded once
+    per process; yields the load's counts. Tests that use it take the ``realtree`` marker and ``db``."""
+    from cdtt.geo.loader import admin_units_load
+    from cdtt.progress.engine import forget_rules
+
+    with django_db_blocker.unblock(), override_settings(**FAST_SETTINGS):
+        kept = _Kept("tree")
+        forget_rules()
+        stats = admin_units_load()
+    try:
+        yield stats
+    finally:
+        with django_db_blocker.unblock():
+            kept.close()
+            forget_rules()
+
+
+@pytest.fixture(scope="session")
+def real_demo(real_tree: LoadStats, django_db_blocker: Any) -> Iterator[None]:
+    """The demo (``manage.py load_demo``) on the real tree, loaded once per process: ``load_demo`` in a test is
+    its second run. Tests that use it take the ``realtree`` marker and ``db``."""
+    from cdtt.progress.engine import forget_rules
+
+    with django_db_blocker.unblock(), override_settings(**FAST_SETTINGS):
+        kept = _Kept("demo")
+        _DEMO.append(kept)
+        forget_rules()
+        call_command("load_demo", stdout=io.StringIO())
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            kept.close()
+            forget_rules()
+
+
+@pytest.fixture(scope="session")
+def world(real_tree: LoadStats, django_db_blocker: Any) -> Any:
+    """The real tree with the demo and the shapes real data takes (tests/world.py); built once per process,
+    rolled back at the end.
 
     Tests that use it also take ``db`` (each test's writes are undone in a savepoint) and the ``world``
     marker, which runs them after all the others.
     """
-    from django.db import transaction
-
+    from cdtt.progress.engine import forget_rules
     from tests.world import world_build
 
     with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
+        for demo in _DEMO:
+            demo.close()  # the world loads its own, lighter demo (the real tree's tests ran before it)
+        kept = _Kept("world")
         try:
-            from cdtt.progress.engine import forget_rules
-
             forget_rules()
-            built = world_build()
+            with override_settings(**FAST_SETTINGS):
+                built = world_build(load_tree=False)
             yield built
         finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+            kept.close()
             forget_rules()
 
 

@@ -2,7 +2,8 @@
 # The whole check, as `make test` and CI run it:
 #   1. make install, then lint (ruff check, ruff format --check, mypy, lint-imports)
 #   2. make sure Chromium and the PostgreSQL server binaries are installed (apt-get when root)
-#   3. pytest on SQLite, then pytest on a throw-away PostgreSQL cluster (browser tests included)
+#   3. pytest on SQLite (what can differ there: the tests that touch the database, browser tests aside), then
+#      the whole suite on a throw-away PostgreSQL cluster (browser tests included)
 # Extra arguments go to both pytest runs:  scripts/test.sh -k healthz -x
 #
 # Env knobs (all optional):
@@ -201,7 +202,10 @@ TEST_VAR=$(mktemp -d /tmp/cdtt-test-var.XXXXXX)
 export CDTT_VAR_DIR=$TEST_VAR
 # Playwright's sync API runs an event loop in the test thread; Django would otherwise refuse ORM calls there.
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
-export PYTHONDONTWRITEBYTECODE=1
+# Compiled modules (and pytest's assertion-rewritten test modules) go to the test var dir, not beside the sources:
+# without a cache every pytest process compiled and rewrote every module again (about half its collection time).
+export PYTHONPYCACHEPREFIX=$TEST_VAR/pycache
+unset PYTHONDONTWRITEBYTECODE
 unset DATABASE_URL
 
 header "collectstatic (checks the production static build; into the test var dir)"
@@ -215,19 +219,30 @@ PYTEST=("$VENV/bin/pytest" -p no:cacheprovider --durations=10)
 XDIST=()
 if [[ $WORKERS != 0 ]]; then XDIST=(-n "$WORKERS" --dist loadfile); fi
 
-# run_db <label>: the suite on the database in $DATABASE_URL (unset: SQLite). The tests on the national-shaped
-# world (marker `world`: the crawler) keep the world in one open transaction for the whole run, so they run
-# in a process of their own, beside the xdist workers, and their output is printed after the others'.
+# Which tests each pass runs (markers, see pyproject.toml and the root conftest):
+#   PostgreSQL, the production database: every test.
+#   SQLite: only what can behave differently there, i.e. every test that touches the database, except
+#     - `nodb`: the tests without a database fixture (pytest-django blocks their queries: pure Python, templates,
+#       static files, translations), marked by the root conftest; their result cannot depend on the database;
+#     - `browser`: the Chromium flows drive the pages whose reads and writes the view and service tests check on
+#       both databases; they run once, on PostgreSQL.
+SQLITE_SKIPS="not nodb and not browser"
+
+# run_db <label> <marker expression, or "" for every test>: the suite on the database in $DATABASE_URL (unset: SQLite). The tests on the
+# national-shaped world (marker `world`: the crawler) keep the world in one open transaction for the whole run,
+# so they run in a process of their own, beside the xdist workers, and their output is printed after the others'.
 run_db() {
-    local label=$1 rc=0 wrc=0 wlog
-    shift
+    local label=$1 only=${2:+ and ($2)} rc=0 wrc=0 wlog
+    shift 2
     wlog=$(mktemp /tmp/cdtt-world.XXXXXX)
-    "${PYTEST[@]}" -m world "$@" >"$wlog" 2>&1 &
+    "${PYTEST[@]}" -m "world$only" "$@" >"$wlog" 2>&1 &
     local wpid=$!
-    "${PYTEST[@]}" "${XDIST[@]}" -m "not world" "$@" || rc=$?
+    "${PYTEST[@]}" "${XDIST[@]}" -m "not world$only" "$@" || rc=$?
     wait "$wpid" || wrc=$?
-    # Extra arguments (-k …) may select no world test at all: pytest's "no tests collected" (5) is fine then.
+    # Extra arguments (-k …) may select no test at all in one run: pytest's "no tests collected" (5) is fine then.
+    # Without them, a run that collects nothing fails.
     if [[ $wrc -eq 5 && $# -gt 0 ]]; then wrc=0; fi
+    if [[ $rc -eq 5 && $# -gt 0 ]]; then rc=0; fi
     header "pytest on $label: the national-shaped world (crawler)"
     cat "$wlog"
     rm -f "$wlog"
@@ -240,14 +255,14 @@ for db in $DBS; do
     case $db in
         sqlite)
             header "pytest on SQLite (CDTT_VAR_DIR=$TEST_VAR)"
-            run_db SQLite "${ARGS[@]}"
+            run_db SQLite "$SQLITE_SKIPS" "${ARGS[@]}"
             ;;
         postgres)
             header "PostgreSQL: throw-away cluster"
             start_postgres
             header "pytest on PostgreSQL ($DATABASE_URL_PG)"
             export DATABASE_URL=$DATABASE_URL_PG
-            run_db PostgreSQL "${ARGS[@]}"
+            run_db PostgreSQL "" "${ARGS[@]}"
             unset DATABASE_URL
             ;;
         *) die "unknown database phase '$db' in CDTT_TEST_DBS (use sqlite and/or postgres)" ;;

@@ -2,7 +2,8 @@
 tree), the demo's slice of Hà Nội, and on top of it the shapes real data takes that the 2×2×2 ``tree``
 fixture never has. Built through the services an officer uses, so it is what the platform itself makes.
 
-Built once per test run (the ``world`` fixture in the root conftest) and rolled back at the end.
+Built once per test run (the ``world`` fixture in the root conftest, on its ``real_tree``) and rolled back at
+the end.
 """
 
 from __future__ import annotations
@@ -89,10 +90,12 @@ def _demo_year_in_two_months() -> Iterator[None]:
         yield
 
 
-def world_build() -> World:
-    """Build the world in the current database (about half a minute, most of it the real tree)."""
+def world_build(*, load_tree: bool = True) -> World:
+    """Build the world in the current database (about half a minute, most of it the real tree; without it
+    when the caller has loaded the tree already: the ``real_tree`` fixture)."""
     started = time.monotonic()
-    admin_units_load()
+    if load_tree:
+        admin_units_load()
     notes = [f"tree {time.monotonic() - started:.1f} s"]
     with _demo_year_in_two_months():
         call_command("load_demo", stdout=io.StringIO())

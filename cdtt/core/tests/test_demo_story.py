@@ -3,12 +3,10 @@ board, and the figures a report shows beside the register agree with it (slow: t
 
 from __future__ import annotations
 
-import io
 import re
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -17,17 +15,11 @@ from cdtt.accounts.models import User
 from cdtt.catalog.models import Outcome
 from cdtt.core.management.commands.load_demo import DEMO_VILLAGE, VILLAGES
 from cdtt.core.text import fold
-from cdtt.geo.loader import admin_units_load
 from cdtt.geo.models import AdminUnit, UnitKind, Village
 from cdtt.households.models import AdoptionItem, AdoptionStatus, Household, Resident
 from cdtt.teams.models import ChatGroup
 
 pytestmark = [pytest.mark.realtree, pytest.mark.django_db(transaction=False)]
-
-
-def _load() -> None:
-    admin_units_load()
-    call_command("load_demo", stdout=io.StringIO())
 
 
 def _signed_in(username: str) -> Client:
@@ -55,8 +47,7 @@ def _boards(village: Village) -> dict[str, tuple[Client, str]]:
     }
 
 
-def test_the_core_loop_on_the_demo_moves_every_levels_board() -> None:
-    _load()
+def test_the_core_loop_on_the_demo_moves_every_levels_board(real_demo: None) -> None:
     village = Village.objects.get(name_folded=fold(DEMO_VILLAGE), valid_to__isnull=True)
     boards = _boards(village)
     before = {level: _level2(client, url) for level, (client, url) in boards.items()}
@@ -108,8 +99,7 @@ def _register_holds_its_residents_and_leaves_every_item_to_do() -> None:
             assert people.exclude(pk__in=for_people).exists(), item.code
 
 
-def test_the_team_report_shows_figures_that_agree_with_the_register_beside_them() -> None:
-    _load()
+def test_the_team_report_shows_figures_that_agree_with_the_register_beside_them(real_demo: None) -> None:
     _register_holds_its_residents_and_leaves_every_item_to_do()
     village = Village.objects.get(name_folded=fold(DEMO_VILLAGE), valid_to__isnull=True)
     tovien = _signed_in("tovien")

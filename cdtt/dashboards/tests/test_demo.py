@@ -12,16 +12,13 @@ from django.utils import timezone
 
 from cdtt.accounts.models import User
 from cdtt.activities.models import Activity
-from cdtt.geo.loader import admin_units_load
 from cdtt.geo.models import AdminUnit
 from cdtt.notices.models import Notification
 
 pytestmark = [pytest.mark.realtree, pytest.mark.django_db(transaction=False)]
 
 
-def test_the_demo_province_dashboard_has_bars_a_trend_a_ranking_and_a_map(client: Client) -> None:
-    admin_units_load()
-    call_command("load_demo", stdout=io.StringIO())
+def test_the_demo_province_dashboard_has_bars_a_trend_a_ranking_and_a_map(real_demo: None, client: Client) -> None:
     activities = Activity.objects.count()
     call_command("load_demo", stdout=io.StringIO())  # a second run adds no second year of work
     assert Activity.objects.count() == activities

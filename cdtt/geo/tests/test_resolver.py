@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from vietnamadminunits import convert_address
 
 from cdtt.geo import resolver, sources
-from cdtt.geo.loader import admin_units_load
 from cdtt.geo.models import LEGACY_END, AdminUnit, UnitKind, UnitSuccessor
 from conftest import Tree
 
@@ -89,71 +85,6 @@ def test_an_old_commune_resolves_to_its_default_successor(tree: Tree) -> None:
     assert resolver.current_commune("Xã Trung Mầu, Huyện Gia Lâm, Hà Nội") == tree.c2
     assert resolver.unit_aliases(phu_dong) == ("Xã Trung Mau",)
     assert resolver.unit_aliases(tree.c2) == ()
-
-
-def _addresses() -> list[str]:
-    """Every old commune the package knows, and every alias of one, written as an old address."""
-    addresses: list[str] = []
-    for row in _package_rows():
-        upper = f"{row['district']}, {row['province']}"
-        if row["wardCode"] is None:
-            addresses.append(upper)
-            continue
-        addresses.append(f"{row['ward']}, {upper}")
-        addresses.extend(f"{alias}, {upper}" for alias in json.loads(row["wardAlias"] or "[]"))
-    return addresses
-
-
-@pytest.mark.realtree
-@pytest.mark.django_db
-def test_every_old_commune_and_alias_resolves_like_convert_address() -> None:
-    """Through the platform's resolver (the database's legacy units and successor links), the same commune.
-
-    No deliberate difference here: ``resolver.current_commune`` is the package's default successor. The
-    household import differs on purpose in one case only: when an old commune was split and the import is
-    for one of its parts, the row goes to the import's commune (``AddressResolver``), not to the default.
-    """
-    admin_units_load()
-    addresses = _addresses()
-    assert len(addresses) > 10040  # the aliases come on top of the 10,040 old communes
-    started = time.monotonic()
-    codes = {address: resolver.legacy_code(address) for address in addresses}
-    olds = resolver.old_communes({code for code in codes.values() if code})
-    mismatches = []
-    for address, code in codes.items():
-        converted: Any = convert_address(address)  # no street: the package never geocodes
-        expected = sources.new_code_by_key(converted.province_key, converted.ward_key) if converted.ward_key else None
-        found = olds[code].default if code else None
-        if (found.code if found else None) != expected:
-            mismatches.append((address, expected, found.code if found else None))
-    assert mismatches == []
-    # The household import's resolver agrees, and refuses none of them: the default successor, or the
-    # import's own commune when the old commune was split and the import's commune is one of its parts.
-    from cdtt.transfers.importers.places import AddressResolver
-
-    here = AdminUnit.objects.current().get(code="00004")  # Phường Ba Đình, a successor of several old wards
-    household = AddressResolver(user=None, commune=here)
-    disagreements = []
-    for index, (address, code) in enumerate(codes.items()):
-        old = olds.get(code or "")
-        # Every split old commune (where the import's commune matters), and a seventh of the rest: this pass
-        # runs a few queries per address, which costs minutes on PostgreSQL for all 14,000.
-        if not (old is not None and len(old.successors) > 1) and index % 7:
-            continue
-        resolved = household.resolve(address)
-        if old is None:
-            wanted = None
-        elif any(successor == here for successor, _default in old.successors):
-            wanted = here
-        else:
-            wanted = old.default
-        if resolved.problem or (resolved.unit is not None and resolved.unit != wanted):
-            disagreements.append((address, resolved.problem, resolved.unit, wanted))
-    assert disagreements == []
-    # Every old commune written by its own name (not only through an alias) is found.
-    own = {f"{r['ward']}, {r['district']}, {r['province']}" for r in _package_rows() if r["wardCode"]}
-    assert [address for address in own if not codes[address]] == []
-    print(f"{len(addresses)} addresses in {time.monotonic() - started:.1f} s")
 
 
 @pytest.mark.django_db

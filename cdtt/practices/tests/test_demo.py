@@ -10,16 +10,13 @@ from django.core.management import call_command
 from django.test import Client
 
 from cdtt.accounts.models import User
-from cdtt.geo.loader import admin_units_load
 from cdtt.practices import announcements, selectors, services
 from cdtt.practices.models import Announcement, Practice, PracticeStatus
 
 pytestmark = [pytest.mark.realtree, pytest.mark.django_db]
 
 
-def test_the_demo_shows_the_practice_loop(client: Client) -> None:
-    admin_units_load()
-    call_command("load_demo", stdout=io.StringIO())
+def test_the_demo_shows_the_practice_loop(real_demo: None, client: Client) -> None:
     call_command("load_demo", stdout=io.StringIO())  # a second run adds nothing
     assert Practice.objects.filter(status=PracticeStatus.PUBLISHED).count() == 1
     assert Practice.objects.filter(status=PracticeStatus.SUBMITTED).count() == 1

@@ -3,21 +3,21 @@ two communes invited, attendance recorded; and another province's course, by the
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from cdtt.catalog.models import Platform
 from cdtt.catalog.services import catalog_load
-from cdtt.teams.models import Member, Membership, Team
+from cdtt.teams.models import Member, Team
 from cdtt.training import services
 from cdtt.training.models import Attendance, Course, Enterprise, Invitation, Presence, Session
 from conftest import Tree, Users
+from tests.builders import at_hour as _at  # noqa: F401 - the training tests import it from here
+from tests.builders import make_active_team, make_course, make_session, phone_numbers
 
 
 @pytest.fixture(autouse=True)
@@ -44,37 +44,23 @@ class World:
     teams: dict[str, Team]
 
 
-def _active_team(village: Any, names: list[str], counter: list[int]) -> tuple[Team, list[Member]]:
-    """An active team of ``village`` with these members, written directly (training needs rosters, not the
-    proposal workflow, which tests/builders.make_team goes through)."""
-    team = Team.objects.create(commune=village.commune, village=village, name=f"Tổ {village.name}", status="active")
-    found = []
-    for name in names:
-        counter[0] += 1
-        member = Member.objects.create(commune=village.commune, full_name=name, phone=f"{PHONE_PREFIX}{counter[0]:03d}")
-        Membership.objects.create(team=team, member=member, joined_on=datetime.date(2025, 9, 1))
-        found.append(member)
-    return team, found
-
-
-def _at(day: datetime.date, hour: int = 8) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
-
-
 @pytest.fixture
 def world(tree: Tree, users: Users) -> World:
     catalog_load()
     vneid = Platform.objects.get(code="vneid")
     other_platform = Platform.objects.exclude(pk=vneid.pk).filter(owner__isnull=True).first()
     assert other_platform is not None
-    counter = [0]
-    t1, (m1, m2, m3) = _active_team(tree.v1, ["Nguyễn Thị Một", "Trần Văn Hai", "Lê Thị Ba"], counter)
-    t2, (m8,) = _active_team(tree.v2, ["Phạm Văn Tám"], counter)
-    t3, (m4, m5) = _active_team(tree.v3, ["Hoàng Thị Bốn", "Vũ Văn Năm"], counter)
-    t5, (m6, m7) = _active_team(tree.v5, ["Đặng Văn Sáu", "Bùi Thị Bảy"], counter)
+    phones = phone_numbers(PHONE_PREFIX)
+    t1, (m1, m2, m3) = make_active_team(
+        village=tree.v1, members=["Nguyễn Thị Một", "Trần Văn Hai", "Lê Thị Ba"], phones=phones
+    )
+    t2, (m8,) = make_active_team(village=tree.v2, members=["Phạm Văn Tám"], phones=phones)
+    t3, (m4, m5) = make_active_team(village=tree.v3, members=["Hoàng Thị Bốn", "Vũ Văn Năm"], phones=phones)
+    t5, (m6, m7) = make_active_team(village=tree.v5, members=["Đặng Văn Sáu", "Bùi Thị Bảy"], phones=phones)
     Member.objects.filter(pk=m1.pk).update(user=users.team_member)
+    officer, outsider = users.province_officer, users.outsider
     enterprise = services.enterprise_save(
-        actor=users.province_officer,
+        actor=officer,
         data=services.EnterpriseIn(
             name="VNPT Hà Nội",
             owner_id=tree.p1.pk,
@@ -83,68 +69,44 @@ def world(tree: Tree, users: Users) -> World:
             account_ids=[users.enterprise_partner.pk],
         ),
     )
-    today = timezone.localdate()
-    course = services.course_create(
-        actor=users.province_officer,
-        data=services.CourseIn(
-            title="Tập huấn VNeID mức 2",
-            unit_id=tree.p1.pk,
-            organiser="province",
-            starts_on=today - datetime.timedelta(days=10),
-            ends_on=today + datetime.timedelta(days=20),
-            enterprise_id=enterprise.pk,
-            covers_policy=True,
-            platform_ids=[vneid.pk],
-        ),
+    course = make_course(
+        actor=officer,
+        unit=tree.p1,
+        title="Tập huấn VNeID mức 2",
+        days=(-10, 20),
+        organiser="province",
+        platform_ids=[vneid.pk],
+        enterprise_id=enterprise.pk,
+        covers_policy=True,
     )
-    s1 = services.session_create(
-        actor=users.province_officer,
+    s1 = make_session(actor=officer, course=course, day=-5, place="Hội trường UBND")
+    s2 = make_session(
+        actor=officer,
         course=course,
-        data=services.SessionIn(starts_at=_at(today - datetime.timedelta(days=5)), place="Hội trường UBND"),
+        day=-2,
+        mode="online",
+        meeting_link="https://meet.example.vn/vneid",
+        follow_up_of_id=s1.pk,
     )
-    s2 = services.session_create(
-        actor=users.province_officer,
-        course=course,
-        data=services.SessionIn(
-            starts_at=_at(today - datetime.timedelta(days=2)),
-            mode="online",
-            meeting_link="https://meet.example.vn/vneid",
-            follow_up_of_id=s1.pk,
-        ),
-    )
-    services.invitation_create(actor=users.province_officer, course=course, unit_ids=[tree.c1.pk, tree.c2.pk])
+    services.invitation_create(actor=officer, course=course, unit_ids=[tree.c1.pk, tree.c2.pk])
     P, A, E = Presence.PRESENT, Presence.ABSENT, Presence.EXCUSED
+    In = services.AttendanceIn
+    s1_rows = [In(m1.pk, P, True, Decimal("8.5")), In(m2.pk, A), In(m4.pk, P), In(m5.pk, E)]
+    services.attendance_record(actor=officer, session=s1, rows=s1_rows)
     services.attendance_record(
-        actor=users.province_officer,
-        session=s1,
-        rows=[
-            services.AttendanceIn(m1.pk, P, True, Decimal("8.5")),
-            services.AttendanceIn(m2.pk, A),
-            services.AttendanceIn(m4.pk, P),
-            services.AttendanceIn(m5.pk, E),
-        ],
+        actor=officer, session=s2, rows=[services.AttendanceIn(m1.pk, P), services.AttendanceIn(m2.pk, P)]
     )
-    services.attendance_record(
-        actor=users.province_officer,
-        session=s2,
-        rows=[services.AttendanceIn(m1.pk, P), services.AttendanceIn(m2.pk, P)],
+    other_course = make_course(
+        actor=outsider,
+        unit=tree.c3,
+        title="Tập huấn xã Sài Gòn",
+        days=(-3, 3),
+        organiser="commune",
+        platform_ids=[other_platform.pk],
     )
-    other_course = services.course_create(
-        actor=users.outsider,
-        data=services.CourseIn(
-            title="Tập huấn xã Sài Gòn",
-            unit_id=tree.c3.pk,
-            organiser="commune",
-            starts_on=today - datetime.timedelta(days=3),
-            ends_on=today + datetime.timedelta(days=3),
-            platform_ids=[other_platform.pk],
-        ),
-    )
-    other_session = services.session_create(
-        actor=users.outsider, course=other_course, data=services.SessionIn(starts_at=_at(today), place="Nhà văn hóa")
-    )
-    services.invitation_create(actor=users.outsider, course=other_course, unit_ids=[tree.c3.pk])
-    services.attendance_record(actor=users.outsider, session=other_session, rows=[services.AttendanceIn(m6.pk, P)])
+    other_session = make_session(actor=outsider, course=other_course, day=0, place="Nhà văn hóa")
+    services.invitation_create(actor=outsider, course=other_course, unit_ids=[tree.c3.pk])
+    services.attendance_record(actor=outsider, session=other_session, rows=[services.AttendanceIn(m6.pk, P)])
     return World(
         vneid=vneid,
         other_platform=other_platform,

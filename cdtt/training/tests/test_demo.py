@@ -10,7 +10,6 @@ from django.core.management import call_command
 from django.test import Client
 
 from cdtt.accounts.models import User
-from cdtt.geo.loader import admin_units_load
 from cdtt.geo.models import AdminUnit
 from cdtt.training import selectors
 from cdtt.training.models import Attendance, Course, Enterprise, Invitation
@@ -18,9 +17,7 @@ from cdtt.training.models import Attendance, Course, Enterprise, Invitation
 pytestmark = [pytest.mark.realtree, pytest.mark.django_db]
 
 
-def test_the_demo_has_a_course_with_an_enterprise_two_communes_and_attendance() -> None:
-    admin_units_load()
-    call_command("load_demo", stdout=io.StringIO())
+def test_the_demo_has_a_course_with_an_enterprise_two_communes_and_attendance(real_demo: None) -> None:
     course = Course.objects.get(enterprise__name="VNPT Hà Nội")
     assert course.organiser == "province"
     assert course.sessions.count() == 2  # type: ignore[attr-defined]
