@@ -1,6 +1,7 @@
 """Writers at scale (issue 17 point 7): records/s of ``activity_record`` with 1, 8 and 32 concurrent writers.
 
 Run:  DATABASE_URL=postgres://…/benchdb .venv/bin/python bench/bench_writers.py     (PostgreSQL only)
+      .venv/bin/python bench/bench_writers.py --cluster    (the drill's cluster: Patroni, a synchronous standby)
 
 Every recorded activity upserts, inside its own transaction, the progress cells of its village, commune,
 province and nation (``cdtt/progress/engine.py``). Writers in different provinces share no village, commune
@@ -47,7 +48,55 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def run_on_cluster(args: list[str]) -> int:
+    """``--cluster``: start the drill's cluster (``scripts/drill.py``: etcd, two PostgreSQL nodes under Patroni
+    in synchronous mode, HAProxy, pgBackRest) in a temporary folder, build the schema, run this benchmark
+    against the primary through HAProxy (as the app nodes reach it), then stop the cluster."""
+    import importlib.util
+    import shutil
+    import subprocess
+    import tempfile
+
+    spec = importlib.util.spec_from_file_location("drill", ROOT / "scripts" / "drill.py")
+    assert spec is not None and spec.loader is not None
+    drill = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(drill)
+    keep = "--keep" in args
+    args = [a for a in args if a != "--keep"]
+    tmp = Path(tempfile.mkdtemp(prefix="cdtt-writers-"))
+    os.chmod(tmp, 0o755)  # noqa: S103 - the postgres user walks into it, as in the drill
+    # Its own ports (not the drill's default 27000), so that it can run beside a drill or a load run.
+    cluster = drill.Cluster(tmp, drill.Ports(int(os.environ.get("CDTT_WRITERS_PORT_BASE", "29500"))))
+    try:
+        drill.bring_up(cluster)
+        env = cluster.app_env("bench")
+        env.pop("CDTT_REPLICA_DATABASE_URL", None)  # the writers and the final check read the primary
+        drill.log("migrate (synchronous_commit=local for the schema only, as the drill does)")
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+            env={**env, "PGOPTIONS": "-c synchronous_commit=local"},
+            cwd=ROOT,
+            check=True,
+            timeout=1200,
+        )
+        drill.log("the benchmark, against the primary through HAProxy")
+        command = [sys.executable, str(Path(__file__).resolve()), *args]
+        return subprocess.run(command, env=env, cwd=ROOT, timeout=7200, check=False).returncode  # noqa: S603
+    finally:
+        cluster.stop_all()
+        if keep:
+            print(f"cluster folder kept: {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__" and "--cluster" in sys.argv[1:]:
+    raise SystemExit(run_on_cluster([a for a in sys.argv[1:] if a != "--cluster"]))
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
     raise SystemExit(
@@ -55,7 +104,7 @@ if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql
         "which says nothing about the cells' hot rows). Set DATABASE_URL=postgres://…/a-throw-away-database."
     )
 
-import django
+import django  # noqa: E402
 
 django.setup()
 
@@ -251,6 +300,12 @@ def main() -> None:
     parser.add_argument("--villages", type=int, default=5, help="villages per commune (default 5)")
     parser.add_argument("--members", type=int, default=5, help="members per village team (default 5)")
     parser.add_argument("--no-repeat", action="store_true", help="skip the closing 1-writer phase")
+    parser.add_argument(
+        "--cluster",
+        action="store_true",
+        help="start the drill's cluster (Patroni, synchronous standby, HAProxy) on loopback ports "
+        "(CDTT_WRITERS_PORT_BASE, default 29500) and run against it; needs root and the Debian packages",
+    )
     parser.add_argument(
         "--without-nation",
         action="store_true",
