@@ -55,7 +55,11 @@ sys.path.insert(0, str(ROOT))
 def run_on_cluster(args: list[str]) -> int:
     """``--cluster``: start the drill's cluster (``scripts/drill.py``: etcd, two PostgreSQL nodes under Patroni
     in synchronous mode, HAProxy, pgBackRest) in a temporary folder, build the schema, run this benchmark
-    against the primary through HAProxy (as the app nodes reach it), then stop the cluster."""
+    against the primary through HAProxy (as the app nodes reach it), then stop the cluster.
+
+    ``--compare-with DIR``: another tree of the code (e.g. ``git archive`` of the commit before a change, this
+    script copied in) gets its own database on the same cluster, and the two run in turn, ``--rounds`` times
+    (default 2): before and after measured side by side, under the same load of a shared machine."""
     import importlib.util
     import shutil
     import subprocess
@@ -64,28 +68,52 @@ def run_on_cluster(args: list[str]) -> int:
     spec = importlib.util.spec_from_file_location("drill", ROOT / "scripts" / "drill.py")
     assert spec is not None and spec.loader is not None
     drill = importlib.util.module_from_spec(spec)
+    sys.modules["drill"] = drill  # its dataclasses look their module up there
     spec.loader.exec_module(drill)
     keep = "--keep" in args
     args = [a for a in args if a != "--keep"]
+    trees = [(ROOT, "cdtt")]
+    rounds = 1
+    if "--compare-with" in args:
+        at = args.index("--compare-with")
+        trees.append((Path(args[at + 1]).resolve(), "cdtt_other"))
+        del args[at : at + 2]
+        rounds = 2
+    if "--rounds" in args:
+        at = args.index("--rounds")
+        rounds = int(args[at + 1])
+        del args[at : at + 2]
     tmp = Path(tempfile.mkdtemp(prefix="cdtt-writers-"))
     os.chmod(tmp, 0o755)  # noqa: S103 - the postgres user walks into it, as in the drill
     # Its own ports (not the drill's default 27000), so that it can run beside a drill or a load run.
     cluster = drill.Cluster(tmp, drill.Ports(int(os.environ.get("CDTT_WRITERS_PORT_BASE", "29500"))))
+    failed = 0
     try:
         drill.bring_up(cluster)
         env = cluster.app_env("bench")
         env.pop("CDTT_REPLICA_DATABASE_URL", None)  # the writers and the final check read the primary
-        drill.log("migrate (synchronous_commit=local for the schema only, as the drill does)")
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-            env={**env, "PGOPTIONS": "-c synchronous_commit=local"},
-            cwd=ROOT,
-            check=True,
-            timeout=1200,
-        )
-        drill.log("the benchmark, against the primary through HAProxy")
-        command = [sys.executable, str(Path(__file__).resolve()), *args]
-        return subprocess.run(command, env=env, cwd=ROOT, timeout=7200, check=False).returncode  # noqa: S603
+        urls = {}
+        for tree, database in trees:
+            if database != "cdtt":
+                cluster.psql(f"CREATE DATABASE {database}", db="postgres")
+            urls[tree] = env["DATABASE_URL"].rsplit("/", 1)[0] + "/" + database
+            drill.log(f"migrate {tree} (synchronous_commit=local for the schema only, as the drill does)")
+            subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+                env={**env, "DATABASE_URL": urls[tree], "PGOPTIONS": "-c synchronous_commit=local"},
+                cwd=tree,
+                check=True,
+                timeout=1200,
+            )
+        for n in range(rounds):
+            for tree, _database in trees:
+                drill.log(f"round {n + 1}: the benchmark of {tree}, against the primary through HAProxy")
+                command = [sys.executable, str(tree / "bench" / "bench_writers.py"), *args]
+                run = subprocess.run(  # noqa: S603 - this interpreter, a copy of this script
+                    command, env={**env, "DATABASE_URL": urls[tree]}, cwd=tree, timeout=7200, check=False
+                )
+                failed = failed or run.returncode
+        return failed
     finally:
         cluster.stop_all()
         if keep:
@@ -306,6 +334,12 @@ def main() -> None:
         help="start the drill's cluster (Patroni, synchronous standby, HAProxy) on loopback ports "
         "(CDTT_WRITERS_PORT_BASE, default 29500) and run against it; needs root and the Debian packages",
     )
+    parser.add_argument(
+        "--compare-with",
+        metavar="DIR",
+        help="with --cluster: another tree of the code (this script copied in), run in turn on its own database",
+    )
+    parser.add_argument("--rounds", type=int, help="with --compare-with: how many turns each (default 2)")
     parser.add_argument(
         "--without-nation",
         action="store_true",
