@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, IntegerField, QuerySet, Sum, Value
+from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 
 from cdtt.activities.models import Activity
 from cdtt.catalog.models import COUNTED_METHODS, Indicator, Method, ReachMeasure, RegisterMetric
 from cdtt.households.models import AdoptionStatus, Household
-from cdtt.progress.engine import NATION_UNIT, campaign_bucket, forget_rules, write_cells
+from cdtt.progress.engine import NATION_UNIT, campaign_bucket, forget_rules, month_bucket, write_cells
 from cdtt.progress.models import Level, ProgressCell
 
 Cells = dict[tuple[int, int, int], int]  # (level, unit, bucket) -> value
@@ -286,3 +286,49 @@ def rebuild_campaign(period: Any) -> None:
         for indicator in _counted():
             cells = expected_cells(indicator, [(period.pk, period.start, period.end)], months=False)
             write_cells(((level, unit, indicator.pk, b, 0), value) for (level, unit, b), value in sorted(cells.items()))
+
+
+def _ended(today: Any) -> Q:
+    """Buckets whose period has ended: months before this one, years before this one, campaigns over."""
+    from cdtt.targets.models import Period, PeriodKind
+
+    over = Period.objects.filter(kind=PeriodKind.CAMPAIGN, end__lt=today).values_list("pk", flat=True)
+    return (
+        Q(bucket__gte=10_000, bucket__lt=month_bucket(today))
+        | Q(bucket__gte=1000, bucket__lt=today.year)
+        | Q(bucket__in=[campaign_bucket(pk) for pk in over])
+    )
+
+
+def fold_slots(today: Any, *, progress: Callable[[Indicator], None] | None = None) -> int:
+    """Fold the slots of every cell whose period has ended into its slot 0; the rows folded away.
+
+    Why: a reader sums a cell's slots, so a nation or province cell written by many communes costs up to
+    ``engine.SLOTS`` rows to read instead of one. Writers spread only while a period is open (a late record
+    of an earlier month is rare), so folding the ended periods nightly keeps the rows a year's board reads
+    near one per cell, except this month's, this year's and the open campaigns'. Each cell's sum is unchanged
+    (``check`` proves it). One indicator a transaction; the slot rows are locked in the writers' key order and
+    deleted by id, so a record written meanwhile is either in the fold or in a row of its own, never lost.
+    """
+    ended = _ended(today)
+    folded = 0
+    for indicator in Indicator.objects.filter(pk__in=ProgressCell.objects.filter(slot__gt=0).values("indicator")):
+        if progress is not None:
+            progress(indicator)
+        with transaction.atomic():
+            rows = (
+                ProgressCell.objects.filter(ended, indicator=indicator, slot__gt=0)
+                .order_by("level", "unit", "bucket", "slot")
+                .select_for_update()
+            )
+            ids: list[int] = []
+            sums: dict[tuple[int, int, int, int, int], int] = defaultdict(int)
+            for pk, level, unit, bucket, value in rows.values_list("pk", "level", "unit", "bucket", "value"):
+                ids.append(pk)
+                sums[(level, unit, indicator.pk, bucket, 0)] += value
+            if not ids:
+                continue
+            ProgressCell.objects.filter(pk__in=ids).delete()
+            write_cells(sorted(sums.items()))
+            folded += len(ids)
+    return folded

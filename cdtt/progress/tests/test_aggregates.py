@@ -200,18 +200,19 @@ def _distinct_slots(monkeypatch: pytest.MonkeyPatch, communes: list[Any]) -> Non
     monkeypatch.setattr(engine, "SLOTS", slots)
 
 
-def _sessions(world: World) -> dict[Any, int]:
+def _sessions(world: World, day: datetime.date | None = None) -> dict[Any, int]:
     """People reached by a session recorded at three communes (two in P1, one in P2), by commune."""
     tree = world.tree
-    officer = User.objects.create(username="officer_c2")
-    RoleAssignment.objects.create(user=officer, role=Role.COMMUNE_OFFICER, unit=tree.c2)
+    officer, new = User.objects.get_or_create(username="officer_c2")
+    if new:
+        RoleAssignment.objects.create(user=officer, role=Role.COMMUNE_OFFICER, unit=tree.c2)
     reached = {tree.c1: 10, tree.c2: 20, tree.c3: 40}
     for actor, commune in ((world.users.commune_officer, tree.c1), (officer, tree.c2), (world.users.outsider, tree.c3)):
         activity_record(
             actor=actor,
             data=ActivityIn(
                 kind=ActivityKind.PROPAGANDA,
-                occurred_on=timezone.localdate(),
+                occurred_on=day or timezone.localdate(),
                 commune_id=commune.pk,
                 channel=Channel.MEETING,
                 people_reached=reached[commune],
@@ -290,6 +291,28 @@ def test_the_migration_folds_the_slots_back_into_one_row_with_the_same_sums(
 
     assert totals() == kept
     assert not ProgressCell.objects.exclude(slot=0).exists()
+    assert check() == []
+
+
+def test_the_nightly_fold_puts_the_slots_of_ended_periods_back_in_one_row_and_changes_no_sum(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = world.tree
+    _distinct_slots(monkeypatch, [tree.c1, tree.c2, tree.c3])
+    today = timezone.localdate()
+    last_month = today.replace(day=1) - datetime.timedelta(days=1)
+    _sessions(world, last_month)
+    _sessions(world, today)
+    kept = totals()
+    spread = ProgressCell.objects.filter(level=Level.NATION, indicator__code="propaganda_people").exclude(slot=0)
+    assert spread.filter(bucket=engine.month_bucket(last_month)).count() == 3
+
+    call_command("fold_progress_slots")
+
+    assert totals() == kept
+    assert not spread.filter(bucket=engine.month_bucket(last_month)).exists()  # an ended month: one row
+    assert spread.filter(bucket=engine.month_bucket(today)).count() == 3  # this month: still spread
+    assert spread.filter(bucket=today.year).count() == 3
     assert check() == []
 
 
