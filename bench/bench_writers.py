@@ -5,9 +5,11 @@ Run:  DATABASE_URL=postgres://…/benchdb .venv/bin/python bench/bench_writers.p
 
 Every recorded activity upserts, inside its own transaction, the progress cells of its village, commune,
 province and nation (``cdtt/progress/engine.py``). Writers in different provinces share no village, commune
-or province cell, but they all update the same nation cells (one row per counted indicator and bucket), and
-each holds that row's lock from its upsert until its commit. This measures whether records/s keeps growing
-with the writers or stops there.
+or province cell, but they all update the nation's cells, and each holds the rows it updated locked from its
+upsert until its commit. Until issue 17.7 a nation cell was one row per counted indicator and bucket, shared by
+every writer; now it is spread over ``engine.SLOTS`` rows, one per slot chosen by the record's commune. This
+measures whether records/s keeps growing with the writers or stops there (``--compare-with`` runs the code
+before and after a change in turn on one cluster).
 
 The world: the real tree (34 provinces), and in each of the first ``max(writers)`` provinces
 ``--communes`` communes with ``--villages`` villages each, an active team per village with
@@ -397,7 +399,7 @@ def main() -> None:
         )
     print(
         "lock wait: share of samples (every 50 ms) of the writers' busy backends waiting on a row or "
-        "transaction lock (the shared nation cells)"
+        "transaction lock (the nation cells' rows they share)"
     )
 
     connections.close_all()
