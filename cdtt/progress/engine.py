@@ -20,7 +20,9 @@ one record through at a time whatever the number of app nodes. Instead a nation 
 slots (every reader of the cells already sums them: ``selectors._sums``, the rank query, ``monthly``, the
 quality rules; ``rebuild.stored_cells`` and so ``check_aggregates`` too). Why slots and not an upper level
 rolled up later: the numbers stay exact and immediate (a record shows in the nation's board in the same
-transaction, as before), with no job, no delay to display and no second copy of the figures to prove. Why
+transaction, as before), with no job on the write path, no delay to display and no second copy of the figures
+to prove; what slots cost is on reads (up to ``SLOTS`` rows a cell), which ``rebuild.fold_slots`` bounds by
+folding the slots of ended periods back into one row each night. Why
 the commune and not a random slot: the commune's own cell is already shared by its writers, so this adds no
 new shared row; a record and its void land in the same slot; and the same records always give the same rows
 (the one-by-one and batch paths of the sync, and a rerun, write identical cells). Village and commune cells
