@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="progresscell",
             constraint=models.CheckConstraint(
-                condition=models.Q(("slot", 0), ("level__in", [0, 1]), _connector="OR"),
+                condition=models.Q(("slot", 0), ("level__lte", 1), _connector="OR"),
                 name="progress_cell_slots_nation_province",
             ),
         ),
