@@ -1,12 +1,15 @@
 """Writers at scale (issue 17 point 7): records/s of ``activity_record`` with 1, 8 and 32 concurrent writers.
 
 Run:  DATABASE_URL=postgres://…/benchdb .venv/bin/python bench/bench_writers.py     (PostgreSQL only)
+      .venv/bin/python bench/bench_writers.py --cluster    (the drill's cluster: Patroni, a synchronous standby)
 
 Every recorded activity upserts, inside its own transaction, the progress cells of its village, commune,
 province and nation (``cdtt/progress/engine.py``). Writers in different provinces share no village, commune
-or province cell, but they all update the same nation cells (one row per counted indicator and bucket), and
-each holds that row's lock from its upsert until its commit. This measures whether records/s keeps growing
-with the writers or stops there.
+or province cell, but they all update the nation's cells, and each holds the rows it updated locked from its
+upsert until its commit. Until issue 17.7 a nation cell was one row per counted indicator and bucket, shared by
+every writer; now it is spread over ``engine.SLOTS`` rows, one per slot chosen by the record's commune. This
+measures whether records/s keeps growing with the writers or stops there (``--compare-with`` runs the code
+before and after a change in turn on one cluster).
 
 The world: the real tree (34 provinces), and in each of the first ``max(writers)`` provinces
 ``--communes`` communes with ``--villages`` villages each, an active team per village with
@@ -47,7 +50,83 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def run_on_cluster(args: list[str]) -> int:
+    """``--cluster``: start the drill's cluster (``scripts/drill.py``: etcd, two PostgreSQL nodes under Patroni
+    in synchronous mode, HAProxy, pgBackRest) in a temporary folder, build the schema, run this benchmark
+    against the primary through HAProxy (as the app nodes reach it), then stop the cluster.
+
+    ``--compare-with DIR``: another tree of the code (e.g. ``git archive`` of the commit before a change, this
+    script copied in) gets its own database on the same cluster, and the two run in turn, ``--rounds`` times
+    (default 2): before and after measured side by side, under the same load of a shared machine."""
+    import importlib.util
+    import shutil
+    import subprocess
+    import tempfile
+
+    spec = importlib.util.spec_from_file_location("drill", ROOT / "scripts" / "drill.py")
+    assert spec is not None and spec.loader is not None
+    drill = importlib.util.module_from_spec(spec)
+    sys.modules["drill"] = drill  # its dataclasses look their module up there
+    spec.loader.exec_module(drill)
+    keep = "--keep" in args
+    args = [a for a in args if a != "--keep"]
+    trees = [(ROOT, "cdtt")]
+    rounds = 1
+    if "--compare-with" in args:
+        at = args.index("--compare-with")
+        trees.append((Path(args[at + 1]).resolve(), "cdtt_other"))
+        del args[at : at + 2]
+        rounds = 2
+    if "--rounds" in args:
+        at = args.index("--rounds")
+        rounds = int(args[at + 1])
+        del args[at : at + 2]
+    tmp = Path(tempfile.mkdtemp(prefix="cdtt-writers-"))
+    os.chmod(tmp, 0o755)  # noqa: S103 - the postgres user walks into it, as in the drill
+    # Its own ports (not the drill's default 27000), so that it can run beside a drill or a load run.
+    cluster = drill.Cluster(tmp, drill.Ports(int(os.environ.get("CDTT_WRITERS_PORT_BASE", "29500"))))
+    failed = 0
+    try:
+        drill.bring_up(cluster)
+        env = cluster.app_env("bench")
+        env.pop("CDTT_REPLICA_DATABASE_URL", None)  # the writers and the final check read the primary
+        urls = {}
+        for tree, database in trees:
+            if database != "cdtt":
+                cluster.psql(f"CREATE DATABASE {database}", db="postgres")
+            urls[tree] = env["DATABASE_URL"].rsplit("/", 1)[0] + "/" + database
+            drill.log(f"migrate {tree} (synchronous_commit=local for the schema only, as the drill does)")
+            subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+                env={**env, "DATABASE_URL": urls[tree], "PGOPTIONS": "-c synchronous_commit=local"},
+                cwd=tree,
+                check=True,
+                timeout=1200,
+            )
+        for n in range(rounds):
+            for tree, _database in trees:
+                drill.log(f"round {n + 1}: the benchmark of {tree}, against the primary through HAProxy")
+                command = [sys.executable, str(tree / "bench" / "bench_writers.py"), *args]
+                run = subprocess.run(  # noqa: S603 - this interpreter, a copy of this script
+                    command, env={**env, "DATABASE_URL": urls[tree]}, cwd=tree, timeout=7200, check=False
+                )
+                failed = failed or run.returncode
+        return failed
+    finally:
+        cluster.stop_all()
+        if keep:
+            print(f"cluster folder kept: {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__" and "--cluster" in sys.argv[1:]:
+    raise SystemExit(run_on_cluster([a for a in sys.argv[1:] if a != "--cluster"]))
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
     raise SystemExit(
@@ -55,7 +134,7 @@ if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql
         "which says nothing about the cells' hot rows). Set DATABASE_URL=postgres://…/a-throw-away-database."
     )
 
-import django
+import django  # noqa: E402
 
 django.setup()
 
@@ -252,6 +331,18 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=5, help="members per village team (default 5)")
     parser.add_argument("--no-repeat", action="store_true", help="skip the closing 1-writer phase")
     parser.add_argument(
+        "--cluster",
+        action="store_true",
+        help="start the drill's cluster (Patroni, synchronous standby, HAProxy) on loopback ports "
+        "(CDTT_WRITERS_PORT_BASE, default 29500) and run against it; needs root and the Debian packages",
+    )
+    parser.add_argument(
+        "--compare-with",
+        metavar="DIR",
+        help="with --cluster: another tree of the code (this script copied in), run in turn on its own database",
+    )
+    parser.add_argument("--rounds", type=int, help="with --compare-with: how many turns each (default 2)")
+    parser.add_argument(
         "--without-nation",
         action="store_true",
         help="diagnostic only, on its own throw-away database: the writers skip the nation's cells (which then "
@@ -308,7 +399,7 @@ def main() -> None:
         )
     print(
         "lock wait: share of samples (every 50 ms) of the writers' busy backends waiting on a row or "
-        "transaction lock (the shared nation cells)"
+        "transaction lock (the nation cells' rows they share)"
     )
 
     connections.close_all()

@@ -9,6 +9,24 @@ and writes them in one upsert statement, sorted by key so that concurrent writer
 
 The counting rules (which indicators count what) are read from the catalogue and kept for
 ``RULES_TTL`` seconds per process; ``forget_rules`` drops them at once after a catalogue change here.
+
+Hot cells are spread over slots (issue 17.7, writers at scale). Every record counts in the nation's cells, and
+every record of a province in that province's: one row per indicator and bucket that every writer of the
+country (or of the province) would update, holding its lock from the upsert to the commit, and under a
+synchronous standby the commit waits a replication round trip with the lock held. So those rows would let
+one record through at a time whatever the number of app nodes. Instead a nation or province cell is
+``SLOTS`` rows, (level, unit, indicator, bucket, slot), and a record adds to the slot of its commune
+(``commune id % SLOTS``): writers of different communes mostly update different rows, and a reader sums the
+slots (every reader of the cells already sums them: ``selectors._sums``, the rank query, ``monthly``, the
+quality rules; ``rebuild.stored_cells`` and so ``check_aggregates`` too). Why slots and not an upper level
+rolled up later: the numbers stay exact and immediate (a record shows in the nation's board in the same
+transaction, as before), with no job on the write path, no delay to display and no second copy of the figures
+to prove; what slots cost is on reads (up to ``SLOTS`` rows a cell), which ``rebuild.fold_slots`` bounds by
+folding the slots of ended periods back into one row each night. Why
+the commune and not a random slot: the commune's own cell is already shared by its writers, so this adds no
+new shared row; a record and its void land in the same slot; and the same records always give the same rows
+(the one-by-one and batch paths of the sync, and a rerun, write identical cells). Village and commune cells
+stay one row (slot 0): few writers share them, and the outlier rule reads them row by row.
 """
 
 from __future__ import annotations
@@ -30,6 +48,15 @@ from cdtt.progress.models import Level, ProgressCell
 
 RULES_TTL = 30.0
 NATION_UNIT = 0
+# Rows a nation or province cell is spread over (see above). Readers sum whatever slots exist, so changing
+# it needs no migration: old slots keep counting, new records go to the new ones.
+SLOTS = 16
+SLOTTED_LEVELS = frozenset({Level.NATION.value, Level.PROVINCE.value})
+
+
+def slot_of(level: int, commune_id: int) -> int:
+    """The slot a record of this commune adds to at this level (0 where a cell is one row)."""
+    return commune_id % SLOTS if level in SLOTTED_LEVELS else 0
 
 
 def month_bucket(day: datetime.date) -> int:
@@ -165,7 +192,7 @@ class Deltas:
     """Amounts to add to cells, summed per key, written in one statement."""
 
     def __init__(self) -> None:
-        self.cells: dict[tuple[int, int, int, int], int] = defaultdict(int)
+        self.cells: dict[tuple[int, int, int, int, int], int] = defaultdict(int)
         self._rules = rules()
 
     def add(self, *, commune_id: int, village_id: int | None, day: datetime.date, amounts: dict[int, int]) -> None:
@@ -177,8 +204,9 @@ class Deltas:
             if not amount:
                 continue
             for level, unit in where:
+                slot = slot_of(level, commune_id)
                 for bucket in when:
-                    self.cells[(level, unit, indicator_id, bucket)] += amount
+                    self.cells[(level, unit, indicator_id, bucket, slot)] += amount
 
     def activity(self, activity: Any, sign: int) -> Deltas:
         amounts: dict[int, int] = defaultdict(int)
@@ -219,26 +247,29 @@ class Deltas:
         self.cells.clear()
 
 
-def write_cells(rows: Iterable[tuple[tuple[int, int, int, int], int]], *, batch: int = 500) -> None:
-    """Add ``value`` to each cell ``(level, unit, indicator, bucket)``, creating the cells missing."""
+def write_cells(rows: Iterable[tuple[tuple[int, int, int, int, int], int]], *, batch: int = 500) -> None:
+    """Add ``value`` to each cell row ``(level, unit, indicator, bucket, slot)``, creating the rows missing.
+
+    The rows come sorted by that key (``Deltas.write``): concurrent writers lock them in one order."""
     table = connection.ops.quote_name(ProgressCell._meta.db_table)
     pending: list[Any] = []
 
     def flush() -> None:
         if not pending:
             return
-        values = ", ".join(["(%s, %s, %s, %s, %s)"] * (len(pending) // 5))
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * (len(pending) // 6))
         sql = (
-            f"INSERT INTO {table} (level, unit, indicator_id, bucket, value) VALUES {values} "  # noqa: S608
-            f"ON CONFLICT (level, unit, indicator_id, bucket) DO UPDATE SET value = {table}.value + excluded.value"
+            f"INSERT INTO {table} (level, unit, indicator_id, bucket, slot, value) VALUES {values} "  # noqa: S608
+            "ON CONFLICT (level, unit, indicator_id, bucket, slot) "
+            f"DO UPDATE SET value = {table}.value + excluded.value"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, pending)
         pending.clear()
 
-    for (level, unit, indicator_id, bucket), value in rows:
-        pending.extend((level, unit, indicator_id, bucket, value))
-        if len(pending) >= batch * 5:
+    for (level, unit, indicator_id, bucket, slot), value in rows:
+        pending.extend((level, unit, indicator_id, bucket, slot, value))
+        if len(pending) >= batch * 6:
             flush()
     flush()
 

@@ -3,7 +3,9 @@
 The same rules as ``engine`` written as GROUP BY queries, one indicator at a time (memory holds one
 indicator's cells): activities not voided, adoption statuses as they stand, households registered.
 On PostgreSQL ``rebuild_indicator`` writes the cells with one INSERT … SELECT over the same grouping, so
-they never travel to Python; ``check`` always computes them here, so it proves the two agree.
+they never travel to Python; ``check`` always computes them here, so it proves the two agree. A rebuild
+writes each cell as one row (slot 0); the writers then spread the nation's and provinces' over slots
+(``engine.SLOTS``), and ``check`` compares each cell's sum of slots, which is what every reader sees.
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, IntegerField, QuerySet, Sum, Value
+from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 
 from cdtt.activities.models import Activity
 from cdtt.catalog.models import COUNTED_METHODS, Indicator, Method, ReachMeasure, RegisterMetric
 from cdtt.households.models import AdoptionStatus, Household
-from cdtt.progress.engine import NATION_UNIT, campaign_bucket, forget_rules, write_cells
+from cdtt.progress.engine import NATION_UNIT, campaign_bucket, forget_rules, month_bucket, write_cells
 from cdtt.progress.models import Level, ProgressCell
 
 Cells = dict[tuple[int, int, int], int]  # (level, unit, bucket) -> value
@@ -116,11 +118,20 @@ def expected_cells(indicator: Indicator, campaigns: list[tuple[int, Any, Any]], 
 
 
 def stored_cells(indicator: Indicator) -> Cells:
-    rows = ProgressCell.objects.filter(indicator=indicator).exclude(value=0)
-    return {(level, unit, bucket): value for level, unit, bucket, value in rows.values_list(*_KEY, "value")}
+    """What the cells of ``indicator`` hold: each cell the sum of its slots (``engine.SLOTS``), as every
+    reader sums them. A drift in any one slot shows in its cell's sum."""
+    rows = ProgressCell.objects.filter(indicator=indicator).values_list(*_KEY).annotate(total=Sum("value")).order_by()
+    return {(level, unit, bucket): int(total) for level, unit, bucket, total in rows if total}
 
 
 _KEY = ("level", "unit", "bucket")
+
+
+def totals() -> dict[tuple[int, int, int, int], int]:
+    """Every cell's value, (level, unit, indicator, bucket) -> the sum of its slots (zeros left out): what
+    the readers see, whichever rows hold it (a rebuild writes one row, slot 0, where the writers spread)."""
+    rows = ProgressCell.objects.values_list("level", "unit", "indicator_id", "bucket").annotate(total=Sum("value"))
+    return {(level, unit, indicator, bucket): int(total) for level, unit, indicator, bucket, total in rows if total}
 
 
 def _campaigns() -> list[tuple[int, Any, Any]]:
@@ -224,8 +235,8 @@ def _insert_cells(indicator: Indicator, campaigns: list[tuple[int, Any, Any]]) -
         params += [value for pair in pairs for value in pair]
     table = connection.ops.quote_name(ProgressCell._meta.db_table)
     sql = (
-        f"INSERT INTO {table} (level, unit, indicator_id, bucket, value) "  # noqa: S608
-        f"SELECT level, unit, %s, bucket, SUM(value) FROM ({' UNION ALL '.join(spreads)}) AS spread "
+        f"INSERT INTO {table} (level, unit, indicator_id, bucket, slot, value) "  # noqa: S608
+        f"SELECT level, unit, %s, bucket, 0, SUM(value) FROM ({' UNION ALL '.join(spreads)}) AS spread "
         "WHERE unit IS NOT NULL GROUP BY level, unit, bucket HAVING SUM(value) <> 0"
     )
     with connection.cursor() as cursor:
@@ -244,7 +255,7 @@ def rebuild_indicator(indicator: Indicator, campaigns: list[tuple[int, Any, Any]
             return _insert_cells(indicator, _campaigns() if campaigns is None else campaigns)
         cells = expected_cells(indicator, _campaigns() if campaigns is None else campaigns)
         write_cells(
-            ((level, unit, indicator.pk, bucket), value) for (level, unit, bucket), value in sorted(cells.items())
+            ((level, unit, indicator.pk, bucket, 0), value) for (level, unit, bucket), value in sorted(cells.items())
         )
     return len(cells)
 
@@ -274,4 +285,50 @@ def rebuild_campaign(period: Any) -> None:
         ProgressCell.objects.filter(bucket=bucket).delete()
         for indicator in _counted():
             cells = expected_cells(indicator, [(period.pk, period.start, period.end)], months=False)
-            write_cells(((level, unit, indicator.pk, b), value) for (level, unit, b), value in sorted(cells.items()))
+            write_cells(((level, unit, indicator.pk, b, 0), value) for (level, unit, b), value in sorted(cells.items()))
+
+
+def _ended(today: Any) -> Q:
+    """Buckets whose period has ended: months before this one, years before this one, campaigns over."""
+    from cdtt.targets.models import Period, PeriodKind
+
+    over = Period.objects.filter(kind=PeriodKind.CAMPAIGN, end__lt=today).values_list("pk", flat=True)
+    return (
+        Q(bucket__gte=10_000, bucket__lt=month_bucket(today))
+        | Q(bucket__gte=1000, bucket__lt=today.year)
+        | Q(bucket__in=[campaign_bucket(pk) for pk in over])
+    )
+
+
+def fold_slots(today: Any, *, progress: Callable[[Indicator], None] | None = None) -> int:
+    """Fold the slots of every cell whose period has ended into its slot 0; the rows folded away.
+
+    Why: a reader sums a cell's slots, so a nation or province cell written by many communes costs up to
+    ``engine.SLOTS`` rows to read instead of one. Writers spread only while a period is open (a late record
+    of an earlier month is rare), so folding the ended periods nightly keeps the rows a year's board reads
+    near one per cell, except this month's, this year's and the open campaigns'. Each cell's sum is unchanged
+    (``check`` proves it). One indicator a transaction; the slot rows are locked in the writers' key order and
+    deleted by id, so a record written meanwhile is either in the fold or in a row of its own, never lost.
+    """
+    ended = _ended(today)
+    folded = 0
+    for indicator in Indicator.objects.filter(pk__in=ProgressCell.objects.filter(slot__gt=0).values("indicator")):
+        if progress is not None:
+            progress(indicator)
+        with transaction.atomic():
+            rows = (
+                ProgressCell.objects.filter(ended, indicator=indicator, slot__gt=0)
+                .order_by("level", "unit", "bucket", "slot")
+                .select_for_update()
+            )
+            ids: list[int] = []
+            sums: dict[tuple[int, int, int, int, int], int] = defaultdict(int)
+            for pk, level, unit, bucket, value in rows.values_list("pk", "level", "unit", "bucket", "value"):
+                ids.append(pk)
+                sums[(level, unit, indicator.pk, bucket, 0)] += value
+            if not ids:
+                continue
+            ProgressCell.objects.filter(pk__in=ids).delete()
+            write_cells(sorted(sums.items()))
+            folded += len(ids)
+    return folded

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import datetime
+import importlib
 from dataclasses import dataclass
+from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from cdtt.accounts.models import Role, RoleAssignment, User
 from cdtt.activities.models import Activity, ActivityKind, Channel
 from cdtt.activities.services import ActivityIn, activity_record, activity_update, activity_void
 from cdtt.catalog.models import Indicator, Outcome
@@ -31,7 +36,8 @@ from cdtt.households.services import (
 )
 from cdtt.progress import engine
 from cdtt.progress.models import Level, ProgressCell
-from cdtt.progress.rebuild import check, rebuild, rebuild_campaign
+from cdtt.progress.rebuild import check, rebuild, rebuild_campaign, totals
+from cdtt.progress.selectors import current_year_period, indicator_figures, monthly, unit_progress
 from conftest import Tree, Users
 
 pytestmark = pytest.mark.django_db
@@ -73,8 +79,9 @@ def actor_for(world: World, household: Household) -> Any:
 
 
 def cell(indicator: str, level: int, unit: int, bucket: int) -> int:
-    row = ProgressCell.objects.filter(indicator__code=indicator, level=level, unit=unit, bucket=bucket).first()
-    return row.value if row else 0
+    """A cell's value: the sum of its slots (a nation or province cell is spread over several rows)."""
+    rows = ProgressCell.objects.filter(indicator__code=indicator, level=level, unit=unit, bucket=bucket)
+    return int(rows.aggregate(total=Sum("value"))["total"] or 0)
 
 
 def test_guidance_moves_every_level_at_once_and_a_void_moves_it_back(world: World) -> None:
@@ -184,6 +191,140 @@ def test_rebuild_and_check_commands(world: World, capsys: pytest.CaptureFixture[
     assert check() == []
 
 
+# -- slots (issue 17.7: nation and province cells spread so that writers do not queue on one row) --------
+
+
+def _distinct_slots(monkeypatch: pytest.MonkeyPatch, communes: list[Any]) -> None:
+    """At least ``engine.SLOTS`` slots, so many that these communes' slots differ and none is 0 (ids vary)."""
+    slots = next(n for n in range(engine.SLOTS, 1000) if len({c.pk % n for c in communes} - {0}) == len(communes))
+    monkeypatch.setattr(engine, "SLOTS", slots)
+
+
+def _sessions(world: World, day: datetime.date | None = None) -> dict[Any, int]:
+    """People reached by a session recorded at three communes (two in P1, one in P2), by commune."""
+    tree = world.tree
+    officer, new = User.objects.get_or_create(username="officer_c2")
+    if new:
+        RoleAssignment.objects.create(user=officer, role=Role.COMMUNE_OFFICER, unit=tree.c2)
+    reached = {tree.c1: 10, tree.c2: 20, tree.c3: 40}
+    for actor, commune in ((world.users.commune_officer, tree.c1), (officer, tree.c2), (world.users.outsider, tree.c3)):
+        activity_record(
+            actor=actor,
+            data=ActivityIn(
+                kind=ActivityKind.PROPAGANDA,
+                occurred_on=day or timezone.localdate(),
+                commune_id=commune.pk,
+                channel=Channel.MEETING,
+                people_reached=reached[commune],
+            ),
+        )
+    return reached
+
+
+def test_nation_and_province_cells_are_spread_over_the_communes_slots_and_every_reader_sums_them(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = world.tree
+    _distinct_slots(monkeypatch, [tree.c1, tree.c2, tree.c3])
+    reached = _sessions(world)
+    year = timezone.localdate().year
+    rows = ProgressCell.objects.filter(indicator__code="propaganda_people", bucket=year)
+
+    slots = {commune: engine.slot_of(Level.NATION, commune.pk) for commune in reached}
+    assert dict(rows.filter(level=Level.NATION).values_list("slot", "value")) == {
+        slots[commune]: people for commune, people in reached.items()
+    }
+    assert dict(rows.filter(level=Level.PROVINCE, unit=tree.p1.pk).values_list("slot", "value")) == {
+        slots[tree.c1]: 10,
+        slots[tree.c2]: 20,
+    }
+    assert set(rows.filter(level__in=[Level.COMMUNE, Level.VILLAGE]).values_list("slot", flat=True)) == {0}
+    # The readers: what a board, a ranking and a report read is each cell's sum.
+    indicator = Indicator.objects.get(code="propaganda_people")
+    period = current_year_period()
+    assert unit_progress([indicator], period, Level.NATION, [0]) == {(indicator.pk, 0): Decimal(70)}
+    assert unit_progress([indicator], period, Level.PROVINCE, [tree.p1.pk, tree.p2.pk]) == {
+        (indicator.pk, tree.p1.pk): Decimal(30),
+        (indicator.pk, tree.p2.pk): Decimal(40),
+    }
+    [figure] = indicator_figures(tree.p1, period, [indicator])  # the rank among provinces: in SQL on PostgreSQL
+    assert (figure.achieved, figure.rank, figure.of) == (Decimal(30), 2, 2)
+    assert monthly([indicator], year, Level.NATION, [0])[(indicator.pk, 0)][timezone.localdate().month - 1] == 70
+    assert check() == []
+    # A rebuild writes each cell as one row: the same sums.
+    kept = totals()
+    rebuild()
+    assert totals() == kept
+    assert not ProgressCell.objects.exclude(slot=0).exists()
+
+
+def test_check_sums_the_slots_and_finds_a_drift_in_any_one_of_them(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = world.tree
+    _distinct_slots(monkeypatch, [tree.c1, tree.c2, tree.c3])
+    _sessions(world)
+    row = ProgressCell.objects.filter(indicator__code="propaganda_people", level=Level.NATION).order_by("-slot").first()
+    assert row is not None and row.slot > 0
+    ProgressCell.objects.filter(pk=row.pk).update(value=row.value + 1)
+
+    drifts = check()
+
+    assert [(d.indicator.code, d.key, d.stored - d.expected) for d in drifts] == [
+        ("propaganda_people", (Level.NATION, 0, row.bucket), 1)
+    ]
+    with pytest.raises(CommandError):
+        call_command("check_aggregates")
+
+
+def test_the_migration_folds_the_slots_back_into_one_row_with_the_same_sums(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = world.tree
+    _distinct_slots(monkeypatch, [tree.c1, tree.c2, tree.c3])
+    _sessions(world)
+    kept = totals()
+    assert ProgressCell.objects.exclude(slot=0).exists()
+    migration = importlib.import_module("cdtt.progress.migrations.0002_progress_cell_slots")
+
+    migration.fold_slots(None, SimpleNamespace(connection=connection))  # its backward step
+
+    assert totals() == kept
+    assert not ProgressCell.objects.exclude(slot=0).exists()
+    assert check() == []
+
+
+def test_the_nightly_fold_puts_the_slots_of_ended_periods_back_in_one_row_and_changes_no_sum(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = world.tree
+    _distinct_slots(monkeypatch, [tree.c1, tree.c2, tree.c3])
+    today = timezone.localdate()
+    last_month = today.replace(day=1) - datetime.timedelta(days=1)
+    _sessions(world, last_month)
+    _sessions(world, today)
+    kept = totals()
+    spread = ProgressCell.objects.filter(level=Level.NATION, indicator__code="propaganda_people").exclude(slot=0)
+    assert spread.filter(bucket=engine.month_bucket(last_month)).count() == 3
+
+    call_command("fold_progress_slots")
+
+    assert totals() == kept
+    assert not spread.filter(bucket=engine.month_bucket(last_month)).exists()  # an ended month: one row
+    assert spread.filter(bucket=engine.month_bucket(today)).count() == 3  # this month: still spread
+    assert spread.filter(bucket=today.year).count() == 3
+    assert check() == []
+
+
+def test_a_cell_of_a_village_or_commune_is_one_row(world: World) -> None:
+    """The database refuses a slot other than 0 below the province (the outlier rule reads those row by row)."""
+    indicator = Indicator.objects.get(code="propaganda_people")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ProgressCell.objects.create(
+            level=Level.COMMUNE, unit=world.tree.c1.pk, indicator=indicator, bucket=2026, slot=1
+        )
+
+
 def test_a_rebuild_writes_the_same_cells_as_the_records_kept_them_campaigns_and_years_included(world: World) -> None:
     """On PostgreSQL the rebuild computes the cells in the database (one INSERT … SELECT per indicator);
     elsewhere in Python: either way every month, year and campaign cell equals what the writes kept."""
@@ -216,14 +357,13 @@ def test_a_rebuild_writes_the_same_cells_as_the_records_kept_them_campaigns_and_
             people_reached=40,
         ),
     )
-    cells = ProgressCell.objects.exclude(value=0)
-    kept = set(cells.values_list("level", "unit", "indicator", "bucket", "value"))
-    assert any(bucket < 0 for *_key, bucket, _value in kept)  # campaign cells
-    assert any(1000 <= bucket < 10000 for *_key, bucket, _value in kept)  # year cells
+    kept = totals()
+    assert any(bucket < 0 for *_key, bucket in kept)  # campaign cells
+    assert any(1000 <= bucket < 10000 for *_key, bucket in kept)  # year cells
 
     rebuild()
 
-    assert set(cells.values_list("level", "unit", "indicator", "bucket", "value")) == kept
+    assert totals() == kept
     assert check() == []
 
 
@@ -284,12 +424,10 @@ def test_households_reached_count_for_the_households_indicators_only_and_move_wi
     )
     assert cell("propaganda_households", Level.VILLAGE, v1, year) == 12
     assert cell("propaganda_people", Level.VILLAGE, v1, year) == 0
-    stored = set(ProgressCell.objects.exclude(value=0).values_list("level", "unit", "indicator", "bucket", "value"))
+    stored = totals()
     assert check() == []
     rebuild()
-    assert set(ProgressCell.objects.exclude(value=0).values_list("level", "unit", "indicator", "bucket", "value")) == (
-        stored
-    )
+    assert totals() == stored
 
 
 # -- random streams ---------------------------------------------------------------------------------
@@ -401,12 +539,9 @@ def test_aggregates_always_equal_a_rebuild(world: World, ops: list[tuple[str, in
             except DomainError:
                 event(f"{op}: refused")  # refused input changes nothing (a void of a void, ...)
         assert check() == []
-        stored = set(ProgressCell.objects.exclude(value=0).values_list("level", "unit", "indicator", "bucket", "value"))
+        stored = totals()
         rebuild()
-        assert (
-            set(ProgressCell.objects.exclude(value=0).values_list("level", "unit", "indicator", "bucket", "value"))
-            == stored
-        )
+        assert totals() == stored
         transaction.set_rollback(True)
 
 

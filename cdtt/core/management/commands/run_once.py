@@ -26,6 +26,7 @@ SCHEDULED = frozenset(
         "apply_retention",
         "send_privacy_reminders",
         "check_aggregates",
+        "fold_progress_slots",
     }
 )
 
