@@ -278,9 +278,9 @@ def test_the_daily_job_flags_a_month_far_from_the_villages_history_and_its_neigh
     villages = list(Village.objects.filter(commune=tree.c1).values_list("pk", flat=True))
     for village in villages:
         for bucket in months_back(month, 12):
-            cells.append(((Level.VILLAGE.value, village, people.pk, bucket), 40 + (village + bucket) % 7))
+            cells.append(((Level.VILLAGE.value, village, people.pk, bucket, 0), 40 + (village + bucket) % 7))
         cells.append(
-            ((Level.VILLAGE.value, village, people.pk, month), 900 if village == tree.v1.pk else 45 + village % 5)
+            ((Level.VILLAGE.value, village, people.pk, month, 0), 900 if village == tree.v1.pk else 45 + village % 5)
         )
     engine.write_cells(sorted(cells))
     out: list[str] = []
