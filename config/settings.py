@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "cdtt.quality",
     "cdtt.channels",
     "cdtt.web",
+    "cdtt.demo",
 ]
 
 MIDDLEWARE = [

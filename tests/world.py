@@ -73,9 +73,9 @@ def _demo_year_in_two_months() -> Iterator[None]:
     """The demo records a year of visits month by month (two thirds of its time on PostgreSQL); the world
     needs the shapes, not the volume, so the demo's year stops at February. Without that step (the demo
     changed), the demo runs as it is."""
-    from cdtt.core.management.commands import load_demo
+    from cdtt.demo import year as load_demo
 
-    year = getattr(load_demo, "_demo_year", None)
+    year = getattr(load_demo, "_year_of_work", None)
     if year is None:
         yield
         return
@@ -84,7 +84,7 @@ def _demo_year_in_two_months() -> Iterator[None]:
         with mock.patch.object(load_demo, "timezone", _FebruaryClock()):
             return year(*args, **kwargs)
 
-    with mock.patch.object(load_demo, "_demo_year", lighter):
+    with mock.patch.object(load_demo, "_year_of_work", lighter):
         yield
 
 

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from django.core.management import call_command
-from django.test import Client
 
-from cdtt.accounts.models import RoleAssignment, User
 from cdtt.geo.loader import LoadStats, admin_units_load
-from cdtt.geo.models import LEGACY_END, AdminUnit, UnitKind, UnitSuccessor, Village
+from cdtt.geo.models import LEGACY_END, AdminUnit, UnitKind, UnitSuccessor
 
 pytestmark = [pytest.mark.realtree, pytest.mark.django_db(transaction=False)]
 
@@ -95,29 +90,3 @@ def test_the_real_tree_loads_once_and_a_second_run_changes_nothing() -> None:
     assert repaired.name_folded == "phuong kim lien"
     assert _links("00001") == {("00097", "Phường Hồng Hà"): True}
     assert not admin_units_load().changed
-
-
-def test_every_demo_login_works_on_the_real_tree(client: Client) -> None:
-    from cdtt.core.management.commands.load_demo import ACCOUNTS, DEFAULT_PASSWORD
-
-    admin_units_load()
-    call_command("load_demo", stdout=io.StringIO())
-    from cdtt.teams.models import Team, TeamStatus
-
-    team = Team.objects.get(village__name="Thôn Giang Cao")
-    assert team.status == TeamStatus.ACTIVE
-    assert team.memberships.filter(member__user__username="totruong", role="leader").exists()  # type: ignore[attr-defined]
-    counts = (Village.objects.count(), User.objects.count(), RoleAssignment.objects.count(), Team.objects.count())
-    call_command("load_demo", stdout=io.StringIO())  # a second run is safe and creates nothing new
-    assert (
-        Village.objects.count(),
-        User.objects.count(),
-        RoleAssignment.objects.count(),
-        Team.objects.count(),
-    ) == counts
-    for username, *_rest in ACCOUNTS:
-        client.logout()
-        response = client.post("/login/", {"username": username, "password": DEFAULT_PASSWORD})
-        assert response.status_code == 302, username
-        assert client.get("/").status_code == 200, username
-        assert client.get("/units/").status_code == 200, username

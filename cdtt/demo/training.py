@@ -1,4 +1,4 @@
-"""Demo training (called by ``load_demo``): VNPT Hà Nội as the province's enterprise partner, a course by the
+"""Demo training: VNPT Hà Nội as the province's enterprise partner, a course by the
 province with two sessions, the members of two communes invited, attendance recorded, and a few guides.
 
 Everything goes through the services an officer uses; it runs once (it stops if the partner exists).
@@ -49,7 +49,7 @@ def _second_team(officer: User, province: AdminUnit) -> None:
     team_propose(actor=officer, commune=commune, village=village, members=members, joined_on=datetime.date(2025, 10, 1))
 
 
-def demo_training(province_code: str, first_commune_code: str) -> bool:
+def training_seed(*, province_code: str, first_commune_code: str) -> bool:
     """Make the demo training once; whether anything was made."""
     officer = User.objects.filter(username="tinh").first()
     partner = User.objects.filter(username="doanhnghiep").first()
