@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils import timezone
+
 from cdtt.accounts.models import User
 from cdtt.core.text import fold
 from cdtt.demo.places import DEMO_VILLAGE
@@ -71,14 +73,17 @@ def team_seed(*, commune: AdminUnit) -> bool:
         )
         for name, role, gender, year, phone, org, job, head, _login in DEMO_TEAM
     ]
-    joined = datetime.date(2025, 9, 1)
+    # Set up last September, so that the year the demo records (from January) is the team's first full year,
+    # whatever year the demo is loaded in.
+    last_year = timezone.localdate().year - 1
+    joined = datetime.date(last_year, 9, 1)
     team = team_propose(actor=officer, commune=commune, village=village, members=members, joined_on=joined)
     decision = team.decisions.get()  # type: ignore[attr-defined]
     decision_update(
         actor=officer,
         decision=decision,
         number="15/QĐ-UBND",
-        issued_on=datetime.date(2025, 9, 5),
+        issued_on=datetime.date(last_year, 9, 5),
         signer_name="Nguyễn Văn Hải",
         signer_title=SignerTitle.CHAIRMAN,
         legal_bases=decision.legal_bases,
