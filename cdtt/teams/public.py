@@ -16,10 +16,10 @@ from django.urls import path, reverse
 from django.utils.cache import patch_cache_control
 
 from cdtt.access.decorators import public
+from cdtt.core.errorpages import render_error
 from cdtt.core.errors import NotFound
 from cdtt.teams import public_selectors as selectors
 from cdtt.teams.qr import qr_svg
-from cdtt.web.errors import render_error
 
 PAGE_SIZE = 50
 MAX_AGE = 300
