@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "cdtt.quality",
     "cdtt.channels",
     "cdtt.web",
+    "cdtt.demo",
 ]
 
 MIDDLEWARE = [
@@ -172,7 +173,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
 CDTT_LOGIN_IP_FAILURE_LIMIT = env_int("CDTT_LOGIN_IP_FAILURE_LIMIT", 10, minimum=1)
 CDTT_LOGIN_USERNAME_FAILURE_LIMIT = env_int("CDTT_LOGIN_USERNAME_FAILURE_LIMIT", 10, minimum=1)
 AXES_HANDLER = "cdtt.accounts.lockout.SprayLockoutHandler"
-AXES_CLIENT_IP_CALLABLE = "cdtt.accounts.lockout.client_ip"
+AXES_CLIENT_IP_CALLABLE = "cdtt.core.audit.client_ip"
 # Behind a reverse proxy: the header it writes the client's address into (e.g. X-Forwarded-For, X-Real-IP).
 # Empty (the default): REMOTE_ADDR only; never set it without a proxy that overwrites or appends that header.
 TRUSTED_PROXY_HEADER = env_str("CDTT_TRUSTED_PROXY_HEADER", "").strip()

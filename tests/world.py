@@ -75,9 +75,9 @@ def _demo_year_in_two_months() -> Iterator[None]:
     """The demo records a year of visits month by month (two thirds of its time on PostgreSQL); the world
     needs the shapes, not the volume, so the demo's year stops at February. Without that step (the demo
     changed), the demo runs as it is."""
-    from cdtt.core.management.commands import load_demo
+    from cdtt.demo import year as load_demo
 
-    year = getattr(load_demo, "_demo_year", None)
+    year = getattr(load_demo, "_year_of_work", None)
     if year is None:
         yield
         return
@@ -86,7 +86,7 @@ def _demo_year_in_two_months() -> Iterator[None]:
         with mock.patch.object(load_demo, "timezone", _FebruaryClock()):
             return year(*args, **kwargs)
 
-    with mock.patch.object(load_demo, "_demo_year", lighter):
+    with mock.patch.object(load_demo, "_year_of_work", lighter):
         yield
 
 
@@ -125,7 +125,7 @@ def world_build(*, load_tree: bool = True) -> World:
     team_map["demo"] = _demo_decision_superseded(users["xa"], villages["demo"])
     _reports_reopened_and_returned(users, units)
     _hcm_without_quarterly_reports(units["hcm"])
-    _record_in_the_reform_year(users["xa"], units["bat_trang"])
+    _record_last_year(users["xa"], units["bat_trang"])
     notes.append(f"world {time.monotonic() - started:.1f} s")
     return World(
         users=users, units=units, villages=villages, teams=team_map, seconds=time.monotonic() - started, notes=notes
@@ -202,14 +202,14 @@ def _hcm_without_quarterly_reports(hcm: AdminUnit) -> None:
     )
 
 
-def _record_in_the_reform_year(xa: User, bat_trang: AdminUnit) -> None:
-    """A record dated in the 2025 reform year: the last day of 2025, which the service's one-year backdating
-    limit accepts until the end of 2026 (after that the world must move this date)."""
+def _record_last_year(xa: User, bat_trang: AdminUnit) -> None:
+    """A record dated last year (the year pickers offer it): its last day, which the service's one-year
+    backdating limit always accepts."""
     activity_record(
         actor=xa,
         data=ActivityIn(
             kind="propaganda",
-            occurred_on=min(datetime.date(2025, 12, 31), timezone.localdate()),
+            occurred_on=datetime.date(timezone.localdate().year - 1, 12, 31),
             commune_id=bat_trang.pk,
             channel="meeting",
             people_reached=40,

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
+from cdtt.core.errorpages import render_error
 from cdtt.core.errors import Forbidden, NotFound
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,8 +42,6 @@ def requires(perm: Perm) -> Callable[[F], F]:
     def wrap(view: F) -> F:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            from cdtt.web.errors import render_error
-
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             try:

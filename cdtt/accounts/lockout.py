@@ -9,7 +9,6 @@ every matching combination).
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
@@ -46,23 +45,6 @@ class SprayLockoutHandler(AxesDatabaseHandler):
         pair = self.filter_user_attempts(request, credentials)[PAIR]
         count, _rows = pair.delete()
         return count
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address: REMOTE_ADDR, or the configured trusted proxy's header when one is set.
-
-    Only the header named in CDTT_TRUSTED_PROXY_HEADER is read, and only its right-most address (the one our
-    own proxy appended; anything to its left was written by the client and can be forged). Off by default:
-    without a proxy, a client could otherwise pick the address its failures are counted against.
-    """
-    meta_key = settings.TRUSTED_PROXY_META_KEY
-    if meta_key:
-        forwarded = str(request.META.get(meta_key, "")).split(",")[-1].strip()
-        try:
-            return str(ipaddress.ip_address(forwarded))
-        except ValueError:
-            pass
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def wait_minutes() -> int:

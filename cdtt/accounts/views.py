@@ -22,6 +22,7 @@ from cdtt.accounts.forms import GrantForm, LoginForm, PasswordSetForm, TokenForm
 from cdtt.accounts.lockout import wait_minutes
 from cdtt.accounts.models import ApiToken, RoleAssignment, User
 from cdtt.core.audit import audit_record
+from cdtt.core.errorpages import render_error
 from cdtt.core.errors import DomainError, NotFound
 from cdtt.geo.models import AdminUnit
 
@@ -96,8 +97,6 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     try:
         services.token_revoke(user=_user(request), token_id=token_id, request=request)
     except NotFound:
-        from cdtt.web.errors import render_error
-
         return render_error(request, 404)
     messages.success(request, _("The token was revoked."))
     return redirect("accounts:profile")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import models
 from django.http import HttpRequest
 
@@ -15,12 +17,23 @@ if TYPE_CHECKING:
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """Return the client's address: REMOTE_ADDR, or the trusted proxy's header when one is configured."""
+    """The client's address: REMOTE_ADDR, or the configured trusted proxy's header when one is set.
+
+    Only the header named in CDTT_TRUSTED_PROXY_HEADER is read, and only its right-most address (the one our
+    own proxy appended; anything to its left was written by the client and can be forged). Off by default:
+    without a proxy, a client could otherwise pick the address its failures are counted against. The audit
+    trail and the sign-in throttling (AXES_CLIENT_IP_CALLABLE) both use it.
+    """
     if request is None:
         return None
-    from cdtt.accounts.lockout import client_ip as trusted_client_ip
-
-    return trusted_client_ip(request)
+    meta_key = settings.TRUSTED_PROXY_META_KEY
+    if meta_key:
+        forwarded = str(request.META.get(meta_key, "")).split(",")[-1].strip()
+        try:
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:
+            pass
+    return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_event(

@@ -61,7 +61,7 @@ _use_replica: contextvars.ContextVar[bool] = contextvars.ContextVar("cdtt_use_re
 # A replica that failed is left alone for this long (seconds), so a dead standby costs one connect timeout per
 # process and interval, not one per page.
 REPLICA_RETRY_SECONDS = 10.0
-# Here rather than in cdtt.core.metrics (which reads the replica through this module): set whenever the lag is read.
+# Here rather than in cdtt.web.metrics (which reads the replica through this module): set whenever the lag is read.
 REPLICA_LAG = Gauge(
     "cdtt_replica_lag_seconds",
     "How far behind the primary the read replica was when last asked (by a page or a scrape).",

@@ -14,6 +14,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.http.response import HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 
+from cdtt.core.errorpages import render_too_large
 from cdtt.core.text import clean
 
 
@@ -73,8 +74,6 @@ class UploadLimitMiddleware:
         except ValueError:
             length = 0
         if length > settings.UPLOAD_MAX_BYTES + FORM_OVERHEAD_BYTES:
-            from cdtt.web.errors import render_too_large
-
             return render_too_large(request)
         return self.get_response(request)
 

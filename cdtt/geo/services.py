@@ -16,6 +16,7 @@ from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, NotFound
 from cdtt.core.text import fold, nfc
 from cdtt.geo.models import COMMUNE_KINDS, AdminUnit, Village, VillageKind
+from cdtt.geo.retirement import retirement_refusals
 
 MAX_NAME = 200
 MAX_CODE = 32
@@ -136,28 +137,6 @@ def village_update(
     return village
 
 
-def _refuse_orphaning(village: Village) -> None:
-    """A retired village refuses every sync of its members: refuse while it still has live work."""
-    from cdtt.households.models import Household
-    from cdtt.teams.models import OPEN_STATUSES, Team
-
-    team = Team.objects.filter(village=village, status__in=OPEN_STATUSES).first()
-    if team is not None:
-        raise DomainError(
-            _("%(village)s still has an active team (%(team)s). Dissolve the team first, then retire the village.")
-            % {"village": village.name, "team": team.name}
-        )
-    households = Household.objects.filter(village=village, erased_at__isnull=True).count()
-    if households:
-        raise DomainError(
-            _(
-                "%(village)s still has %(n)s households in the register. Move them to the village that takes "
-                "them over (or erase them) first, then retire the village."
-            )
-            % {"village": village.name, "n": households}
-        )
-
-
 def village_retire(
     *, actor: Any, village: Village, on: datetime.date | None = None, request: HttpRequest | None = None
 ) -> Village:
@@ -171,7 +150,8 @@ def village_retire(
         raise DomainError(_("The retirement date cannot be in the future."))
     if village.valid_from and day < village.valid_from:
         raise DomainError(_("The retirement date is before the village was created."))
-    _refuse_orphaning(village)
+    # A retired village refuses every sync of its members: refused while it still has live work.
+    retirement_refusals(village)
     village.valid_to = day
     with transaction.atomic():
         village.save(update_fields=["valid_to", "updated_at"])

@@ -6,7 +6,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
-from cdtt.web.errors import render_error, render_too_large
+from cdtt.core.errorpages import render_error, render_too_large
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

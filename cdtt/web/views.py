@@ -12,14 +12,15 @@ from django.utils.translation import gettext as _
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from cdtt.access.decorators import public
+from cdtt.access.operator import operator_allowed
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.accounts.models import Role
+from cdtt.core.errorpages import render_error
 from cdtt.core.health import readiness
-from cdtt.core.metrics import render_metrics
-from cdtt.core.operator import operator_allowed
 from cdtt.geo.selectors import unit_roots, village_counts
 from cdtt.practices.announcements import unread as unread_announcements
+from cdtt.web.metrics import render_metrics
 from cdtt.web.old_paths import new_path
 
 
@@ -86,8 +87,6 @@ def old_path_redirect(request: HttpRequest, old: str, rest: str = "") -> HttpRes
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    from cdtt.web.errors import render_error
-
     return render_error(
         request, 403, _("The form has expired or was not sent from this site. Reload the page and try again.")
     )

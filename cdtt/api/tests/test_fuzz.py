@@ -24,7 +24,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from werkzeug.test import Client as WsgiClient
 
-from cdtt.core.management.commands.load_demo import DEFAULT_PASSWORD
+from cdtt.demo.accounts import DEFAULT_PASSWORD
 from cdtt.geo import loader, sources
 
 pytestmark = pytest.mark.fuzz

@@ -3,20 +3,16 @@ resolved; the demo's logins on it (slow: loaded once per process, the ``real_tre
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from typing import Any
 
 import pytest
-from django.core.management import call_command
-from django.test import Client
 from vietnamadminunits import convert_address
 
-from cdtt.accounts.models import RoleAssignment, User
 from cdtt.geo import resolver, sources
 from cdtt.geo.loader import LoadStats, admin_units_load
-from cdtt.geo.models import LEGACY_END, AdminUnit, UnitKind, UnitSuccessor, Village
+from cdtt.geo.models import LEGACY_END, AdminUnit, UnitKind, UnitSuccessor
 from cdtt.geo.tests.test_resolver import _package_rows
 
 pytestmark = [pytest.mark.realtree, pytest.mark.django_db(transaction=False)]
@@ -102,29 +98,6 @@ def test_the_real_tree_loads_once_and_a_second_run_changes_nothing(real_tree: Lo
     assert repaired.name_folded == "phuong kim lien"
     assert _links("00001") == {("00097", "Phường Hồng Hà"): True}
     assert not admin_units_load().changed
-
-
-def test_every_demo_login_works_on_the_real_tree(real_demo: None, client: Client) -> None:
-    from cdtt.core.management.commands.load_demo import ACCOUNTS, DEFAULT_PASSWORD
-    from cdtt.teams.models import Team, TeamStatus
-
-    team = Team.objects.get(village__name="Thôn Giang Cao")
-    assert team.status == TeamStatus.ACTIVE
-    assert team.memberships.filter(member__user__username="totruong", role="leader").exists()  # type: ignore[attr-defined]
-    counts = (Village.objects.count(), User.objects.count(), RoleAssignment.objects.count(), Team.objects.count())
-    call_command("load_demo", stdout=io.StringIO())  # a second run is safe and creates nothing new
-    assert (
-        Village.objects.count(),
-        User.objects.count(),
-        RoleAssignment.objects.count(),
-        Team.objects.count(),
-    ) == counts
-    for username, *_rest in ACCOUNTS:
-        client.logout()
-        response = client.post("/dang-nhap/", {"username": username, "password": DEFAULT_PASSWORD})
-        assert response.status_code == 302, username
-        assert client.get("/").status_code == 200, username
-        assert client.get("/don-vi/").status_code == 200, username
 
 
 def _addresses() -> list[str]:

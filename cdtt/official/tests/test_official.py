@@ -19,8 +19,9 @@ from django.utils import timezone
 from cdtt.catalog.models import Indicator
 from cdtt.catalog.services import catalog_load
 from cdtt.core.errors import DomainError
+from cdtt.demo import official_figures as samples
 from cdtt.geo.models import LEGACY_END, AdminUnit, UnitKind, UnitSuccessor
-from cdtt.official import samples, selectors, services
+from cdtt.official import selectors, services
 from cdtt.official.importers import apportion
 from cdtt.official.models import ApportionRule, FigureKind, LegacyFigure, LegacyShare, OfficialFigure
 from cdtt.official.selectors import period_of

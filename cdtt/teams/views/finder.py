@@ -15,11 +15,11 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
 from cdtt.access.decorators import public
+from cdtt.core.errorpages import render_error
 from cdtt.core.errors import NotFound
 from cdtt.teams.qr import qr_svg
 from cdtt.teams.selectors import public as selectors
 from cdtt.teams.selectors.public import MAX_AGE, qr_url
-from cdtt.web.errors import render_error
 
 PAGE_SIZE = 50
 SEARCH_MAX = 100

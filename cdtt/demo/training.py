@@ -1,4 +1,4 @@
-"""Demo training (called by ``load_demo``): VNPT Hà Nội as the province's enterprise partner, a course by the
+"""Demo training: VNPT Hà Nội as the province's enterprise partner, a course by the
 province with two sessions, the members of two communes invited, attendance recorded, and a few guides.
 
 Everything goes through the services an officer uses; it runs once (it stops if the partner exists).
@@ -46,10 +46,11 @@ def _second_team(officer: User, province: AdminUnit) -> None:
         MemberIn(full_name=name, role=role, gender=gender, birth_year=year, phone=phone)
         for name, role, gender, year, phone in SECOND_TEAM
     ]
-    team_propose(actor=officer, commune=commune, village=village, members=members, joined_on=datetime.date(2025, 10, 1))
+    joined = datetime.date(timezone.localdate().year - 1, 10, 1)  # last autumn, like the demo team
+    team_propose(actor=officer, commune=commune, village=village, members=members, joined_on=joined)
 
 
-def demo_training(province_code: str, first_commune_code: str) -> bool:
+def training_seed(*, province_code: str, first_commune_code: str) -> bool:
     """Make the demo training once; whether anything was made."""
     officer = User.objects.filter(username="tinh").first()
     partner = User.objects.filter(username="doanhnghiep").first()
@@ -127,6 +128,7 @@ def demo_training(province_code: str, first_commune_code: str) -> bool:
         rows=[services.AttendanceIn(member_id, Presence.PRESENT, True) for member_id in invited[:3]],
     )
     national = province.parent or province
+    last_year = today.year - 1  # the guides were written last year, whatever year the demo is loaded in
     admin = User.objects.filter(username="admin").first() or officer
     if "vneid" in platforms:
         services.material_create(
@@ -135,7 +137,7 @@ def demo_training(province_code: str, first_commune_code: str) -> bool:
                 platforms["vneid"].pk,
                 "Hướng dẫn kích hoạt tài khoản định danh điện tử mức 2",
                 national.pk,
-                datetime.date(2025, 8, 15),
+                datetime.date(last_year, 8, 15),
                 url="https://vneid.gov.vn",
                 version="2.1",
             ),
@@ -147,7 +149,7 @@ def demo_training(province_code: str, first_commune_code: str) -> bool:
                 platforms["dvc"].pk,
                 "Sổ tay nộp hồ sơ trực tuyến trên Cổng Dịch vụ công quốc gia (Hà Nội)",
                 province.pk,
-                datetime.date(2025, 10, 1),
+                datetime.date(last_year, 10, 1),
                 url="https://dichvucong.gov.vn/p/home/dvc-huong-dan-cong-dan.html",
                 version="1.0",
             ),

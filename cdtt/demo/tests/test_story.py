@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from cdtt.accounts.models import User
 from cdtt.catalog.models import Outcome
-from cdtt.core.management.commands.load_demo import DEMO_VILLAGE, VILLAGES
 from cdtt.core.text import fold
+from cdtt.demo.places import DEMO_VILLAGE, VILLAGES
 from cdtt.geo.models import AdminUnit, UnitKind, Village
 from cdtt.households.models import AdoptionItem, AdoptionStatus, Household, Resident
 from cdtt.teams.models import ChatGroup

@@ -7,6 +7,9 @@ import hmac
 from django.conf import settings
 from django.http import HttpRequest
 
+from cdtt.access.scope import scope_for
+from cdtt.accounts.models import Role
+
 
 def operator_allowed(request: HttpRequest) -> bool | None:
     """True for the operator, False for a signed-in non-operator, None for an unknown caller (ask to sign in)."""
@@ -20,7 +23,4 @@ def operator_allowed(request: HttpRequest) -> bool | None:
         return None
     if user.is_staff or user.is_superuser:
         return True
-    from cdtt.access.scope import scope_for
-    from cdtt.accounts.models import Role
-
     return any(grant.role == Role.NATIONAL_ADMIN for grant in scope_for(user).grants)

@@ -1,4 +1,5 @@
-"""Vietnamese error pages rendered by the access decorators and handlers."""
+"""Vietnamese error pages (the template is web/error.html), rendered by the access decorators, the framework
+handlers and the upload limit: here in core so that every app can refuse a request without importing the site."""
 
 from __future__ import annotations
 

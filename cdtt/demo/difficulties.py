@@ -1,4 +1,4 @@
-"""Demo difficulties for ``load_demo``: one in each state, and one overdue so that a run of
+"""Demo difficulties: one in each state, and one overdue so that a run of
 ``escalate_difficulties`` (``make demo`` runs it right after) shows it moving up to the province."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from cdtt.difficulties.services import (
 )
 
 
-def demo_difficulties() -> int:
+def difficulties_seed() -> int:
     """Raise the demo difficulties through the services, back-dated (once); returns how many were made."""
     member = User.objects.filter(username="tovien").first()
     leader = User.objects.filter(username="totruong").first()

@@ -1,6 +1,7 @@
-"""The demo's two figure files (``samples/``), built from rows so the tests can build files the same way.
+"""The demo's two files of official figures (``figures/``), to try the import of official figures and of figures
+before 2025 on; built from rows so the tests can build files the same way.
 
-``python -m cdtt.official.samples`` writes them again: official figures of the demo's Hà Nội communes (and of
+``python -m cdtt.demo.official_figures`` writes them again: official figures of the demo's Hà Nội communes (and of
 the other communes the old Xã Bát Tràng was divided into, so that sharing by population works), and the
 2023 figures of some of their old communes as a province kept them (old province, district, commune).
 """
@@ -12,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-SAMPLES = Path(__file__).resolve().parent / "samples"
+SAMPLES = Path(__file__).resolve().parent / "figures"
 OFFICIAL_FILE = SAMPLES / "so-lieu-chinh-thuc-ha-noi-2026.xlsx"
 LEGACY_FILE = SAMPLES / "so-lieu-2023-don-vi-cu-ha-noi.xlsx"
 
