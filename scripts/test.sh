@@ -228,25 +228,44 @@ if [[ $WORKERS != 0 ]]; then XDIST=(-n "$WORKERS" --dist loadfile); fi
 #       both databases; they run once, on PostgreSQL.
 SQLITE_SKIPS="not nodb and not browser"
 
-# run_db <label> <marker expression, or "" for every test>: the suite on the database in $DATABASE_URL (unset: SQLite). The tests on the
-# national-shaped world (marker `world`: the crawler) keep the world in one open transaction for the whole run,
-# so they run in a process of their own, beside the xdist workers, and their output is printed after the others'.
+# run_db <label> <marker expression, or "" for every test>: the suite on the database in $DATABASE_URL (unset:
+# SQLite). The tests on the real administrative tree (marker `realtree`: the tree and the demo loaded once) and on
+# the national-shaped world (marker `world`: the crawler) keep their data in one open transaction until their
+# process ends, so no other test may run after them in that process (the root conftest fails one that would).
+# pytest-xdist cannot promise that (a worker that ran them may be handed more files), so they run apart, beside
+# the xdist workers: first the real tree's tests in a process of their own, then the world's in another. Their
+# output is printed after the others'.
+run_alone() { # run_alone <only> <args...>: the realtree process, then the world process; exit codes "r w"
+    local only=$1 rrc=0 wrc=0
+    shift
+    "${PYTEST[@]}" -m "realtree and not world$only" "$@" || rrc=$?
+    "${PYTEST[@]}" -m "world$only" "$@" || wrc=$?
+    echo "$rrc $wrc" >"$ALONE_RC"
+}
+
 run_db() {
-    local label=$1 only=${2:+ and ($2)} rc=0 wrc=0 wlog
+    local label=$1 only=${2:+ and ($2)} rc=0 rrc=0 wrc=0 wlog
     shift 2
     wlog=$(mktemp /tmp/cdtt-world.XXXXXX)
-    "${PYTEST[@]}" -m "world$only" "$@" >"$wlog" 2>&1 &
+    ALONE_RC=$(mktemp /tmp/cdtt-alone-rc.XXXXXX)
+    run_alone "$only" "$@" >"$wlog" 2>&1 &
     local wpid=$!
-    "${PYTEST[@]}" "${XDIST[@]}" -m "not world$only" "$@" || rc=$?
-    wait "$wpid" || wrc=$?
+    "${PYTEST[@]}" "${XDIST[@]}" -m "not world and not realtree$only" "$@" || rc=$?
+    wait "$wpid" || true
+    read -r rrc wrc <"$ALONE_RC" || { rrc=1; wrc=1; }
+    rm -f "$ALONE_RC"
     # Extra arguments (-k …) may select no test at all in one run: pytest's "no tests collected" (5) is fine then.
     # Without them, a run that collects nothing fails.
-    if [[ $wrc -eq 5 && $# -gt 0 ]]; then wrc=0; fi
-    if [[ $rc -eq 5 && $# -gt 0 ]]; then rc=0; fi
-    header "pytest on $label: the national-shaped world (crawler)"
+    if [[ $# -gt 0 ]]; then
+        [[ $rrc -eq 5 ]] && rrc=0
+        [[ $wrc -eq 5 ]] && wrc=0
+        [[ $rc -eq 5 ]] && rc=0
+    fi
+    header "pytest on $label: the real tree and the demo, then the national-shaped world (crawler)"
     cat "$wlog"
     rm -f "$wlog"
     record "pytest on $label" $rc
+    record "pytest on $label, real tree and demo" $rrc
     record "pytest on $label, world and crawler" $wrc
 }
 
