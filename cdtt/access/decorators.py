@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
@@ -17,8 +17,18 @@ from cdtt.access.scope import scope_for
 from cdtt.core.errorpages import render_error
 from cdtt.core.errors import Forbidden, NotFound
 
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
+
 F = TypeVar("F", bound=Callable[..., Any])
 ACCESS_ATTR = "cdtt_access"
+
+
+class SignedInRequest(HttpRequest):
+    """The request a view behind ``requires``, ``signed_in`` or ``api_requires`` receives: its user is signed
+    in (the decorator sent everyone else away), so services can be given ``request.user`` as their actor."""
+
+    user: User  # type: ignore[assignment]
 
 
 def public(reason: str) -> Callable[[F], F]:

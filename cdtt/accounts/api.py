@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from cdtt.access.decorators import public
+from cdtt.access.decorators import SignedInRequest, public
 from cdtt.access.permissions import Perm
 from cdtt.accounts.lockout import wait_minutes
 from cdtt.accounts.services import token_create
@@ -56,7 +56,7 @@ class MeOut(Schema):
 
 @router.get("/me", response=MeOut, tags=["auth"])
 @api_requires(Perm.VIEW_UNITS)
-def me(request: HttpRequest) -> Any:
+def me(request: SignedInRequest) -> Any:
     """The caller and their role assignments."""
     user: Any = request.user
     rows = user.assignments.select_related("unit", "village")

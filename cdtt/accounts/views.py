@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cdtt.access.decorators import public, requires, signed_in
+from cdtt.access.decorators import SignedInRequest, public, requires, signed_in
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.accounts import selectors, services
@@ -50,7 +50,7 @@ logout_view = public("Signing out only ends the caller's own session.")(auth_vie
 
 
 @signed_in
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: SignedInRequest) -> HttpResponse:
     """The user's own account: roles, password change, API tokens."""
     user: Any = _user(request)
     new_token = request.session.pop("new_token", None)
@@ -67,7 +67,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @signed_in
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: SignedInRequest) -> HttpResponse:
     form = PasswordChangeForm(_user(request), request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
@@ -80,7 +80,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 @signed_in
 @require_POST
-def token_create(request: HttpRequest) -> HttpResponse:
+def token_create(request: SignedInRequest) -> HttpResponse:
     form = TokenForm(request.POST)
     if form.is_valid():
         _token, raw = services.token_create(user=_user(request), name=form.cleaned_data["name"], request=request)
@@ -93,7 +93,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 @signed_in
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: SignedInRequest, token_id: int) -> HttpResponse:
     try:
         services.token_revoke(user=_user(request), token_id=token_id, request=request)
     except NotFound:
@@ -109,7 +109,7 @@ def _around(request: HttpRequest) -> AdminUnit | None:
 
 
 @requires(Perm.MANAGE_ACCOUNTS)
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: SignedInRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     around = _around(request)
     users = selectors.user_list(user=_user(request), q=q, within=around)
@@ -144,7 +144,7 @@ def _target(request: HttpRequest, data: dict[str, Any]) -> tuple[Any, Any]:
 
 
 @requires(Perm.MANAGE_ACCOUNTS)
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: SignedInRequest) -> HttpResponse:
     around = _around(request)
     form = UserCreateForm(request.POST or None, **_grant_form_kwargs(request, around))
     if request.method == "POST" and form.is_valid():
@@ -173,7 +173,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_ACCOUNTS)
-def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_detail(request: SignedInRequest, user_id: int) -> HttpResponse:
     account = selectors.user_get(user=_user(request), user_id=user_id)
     scope = scope_for(_user(request))
     assignments = [(a, scope.may_grant(a.role, a.unit, a.village)) for a in account.assignments.all()]  # type: ignore[attr-defined]
@@ -194,7 +194,7 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @requires(Perm.MANAGE_ACCOUNTS)
 @require_POST
-def user_device_revoke(request: HttpRequest, user_id: int, token_id: int) -> HttpResponse:
+def user_device_revoke(request: SignedInRequest, user_id: int, token_id: int) -> HttpResponse:
     """Cut off one of the account's devices (or API tokens)."""
     account = selectors.user_get(user=_user(request), user_id=user_id)
     try:
@@ -210,7 +210,7 @@ def user_device_revoke(request: HttpRequest, user_id: int, token_id: int) -> Htt
 
 @requires(Perm.MANAGE_ACCOUNTS)
 @require_POST
-def user_grant(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_grant(request: SignedInRequest, user_id: int) -> HttpResponse:
     account = selectors.user_get(user=_user(request), user_id=user_id)
     around = _account_around(request, account)
     form = GrantForm(request.POST, **_grant_form_kwargs(request, around))
@@ -236,7 +236,7 @@ def user_grant(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @requires(Perm.MANAGE_ACCOUNTS)
 @require_POST
-def user_revoke(request: HttpRequest, user_id: int, assignment_id: int) -> HttpResponse:
+def user_revoke(request: SignedInRequest, user_id: int, assignment_id: int) -> HttpResponse:
     account = selectors.user_get(user=_user(request), user_id=user_id)
     assignment = RoleAssignment.objects.filter(user=account, pk=assignment_id).select_related("unit", "village").first()
     if assignment is None:
@@ -252,7 +252,7 @@ def user_revoke(request: HttpRequest, user_id: int, assignment_id: int) -> HttpR
 
 @requires(Perm.MANAGE_ACCOUNTS)
 @require_POST
-def user_set_active(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_set_active(request: SignedInRequest, user_id: int) -> HttpResponse:
     account = selectors.user_get(user=_user(request), user_id=user_id)
     active = request.POST.get("active") == "1"
     try:
@@ -266,7 +266,7 @@ def user_set_active(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @requires(Perm.MANAGE_ACCOUNTS)
 @require_POST
-def user_set_password(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_set_password(request: SignedInRequest, user_id: int) -> HttpResponse:
     account = selectors.user_get(user=_user(request), user_id=user_id)
     form = PasswordSetForm(request.POST)
     if form.is_valid():
@@ -287,7 +287,7 @@ def user_set_password(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_AUDIT)
-def audit(request: HttpRequest) -> HttpResponse:
+def audit(request: SignedInRequest) -> HttpResponse:
     events = selectors.audit_list(user=_user(request))
     return render(
         request, "accounts/audit.html", {"page": Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))}

@@ -6,10 +6,10 @@ import datetime
 import uuid
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from cdtt.access.decorators import SignedInRequest
 from cdtt.access.permissions import Perm
 from cdtt.activities import selectors as activity_selectors
 from cdtt.activities.models import Activity
@@ -114,7 +114,7 @@ def _platform_id(code: str | None) -> int | None:
 
 @router.post("/activities", response={200: ActivityOut, 201: ActivityOut, 409: ActivityConflictOut, **ERRORS})
 @api_requires(Perm.RECORD_ACTIVITIES)
-def activity_create(request: HttpRequest, payload: ActivityBody) -> Any:
+def activity_create(request: SignedInRequest, payload: ActivityBody) -> Any:
     """Record an activity. Sending the same UUID again returns the first record (200), never a second one;
     the same UUID with other content is 409."""
     # The body is the service's ActivityIn with the platform by its code.
@@ -126,20 +126,20 @@ def activity_create(request: HttpRequest, payload: ActivityBody) -> Any:
     return Status(201 if created else 200, _activity_out(activity))
 
 
-def _activity(request: HttpRequest, activity_id: int) -> Activity:
+def _activity(request: SignedInRequest, activity_id: int) -> Activity:
     return activity_selectors.activity_get(actor=request.user, activity_id=activity_id)
 
 
 @router.get("/activities/{activity_id}", response={200: ActivityOut, **ERRORS})
 @api_requires(Perm.RECORD_ACTIVITIES)
-def activity_get(request: HttpRequest, activity_id: int) -> Any:
+def activity_get(request: SignedInRequest, activity_id: int) -> Any:
     """One activity of the caller's villages."""
     return _activity_out(_activity(request, activity_id))
 
 
 @router.patch("/activities/{activity_id}", response={200: ActivityOut, 409: ActivityConflictOut, **ERRORS})
 @api_requires(Perm.RECORD_ACTIVITIES)
-def activity_patch(request: HttpRequest, activity_id: int, payload: ActivityPatch) -> Any:
+def activity_patch(request: SignedInRequest, activity_id: int, payload: ActivityPatch) -> Any:
     """Change what was recorded (with the version last seen: a stale one is 409); progress moves with it."""
     activity = _activity(request, activity_id)
     data = ActivityIn(
@@ -165,7 +165,7 @@ def activity_patch(request: HttpRequest, activity_id: int, payload: ActivityPatc
 
 @router.post("/activities/{activity_id}/void", response={200: ActivityOut, **ERRORS})
 @api_requires(Perm.RECORD_ACTIVITIES)
-def activity_void_endpoint(request: HttpRequest, activity_id: int, payload: VoidIn) -> Any:
+def activity_void_endpoint(request: SignedInRequest, activity_id: int, payload: VoidIn) -> Any:
     """Take a record out of every total (a second void is 400)."""
     return _activity_out(
         activity_void(

@@ -3,7 +3,7 @@ household a guidance is recorded for and the platforms to tap. The writes are in
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -16,6 +16,9 @@ from cdtt.core.errors import NotFound
 from cdtt.geo.models import Village
 from cdtt.households.models import Household, Resident
 
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
+
 
 def _visible(scope: Any, activity: Activity) -> bool:
     """A village's record to those who record there; a commune-wide one to the commune's officers."""
@@ -24,14 +27,14 @@ def _visible(scope: Any, activity: Activity) -> bool:
     return bool(scope.units(Perm.RECORD_ACTIVITIES).filter(pk=activity.commune_id).exists())
 
 
-def _require(actor: Any, activity: Activity) -> None:
+def _require(actor: User, activity: Activity) -> None:
     scope = scope_for(actor)
     scope.require(Perm.RECORD_ACTIVITIES)
     if not _visible(scope, activity):
         raise NotFound(_("The activity was not found."))
 
 
-def activity_get(*, actor: Any, activity_id: Any) -> Activity:
+def activity_get(*, actor: User, activity_id: Any) -> Activity:
     """One record the actor may change; any other is the same 404 as a missing one."""
     activity = Activity.objects.select_related("household", "village").filter(pk=as_id(activity_id)).first()
     if activity is None:

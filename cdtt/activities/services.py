@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import uuid as uuid_module
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -32,6 +32,9 @@ from cdtt.households.models import Household, Resident
 from cdtt.households.services import adoption_drop, adoption_reach, require_household, require_household_usable
 from cdtt.progress import engine
 from cdtt.quality import checks as quality_checks
+
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
 
 MAX_BACKDATE_DAYS = 366  # a record may be entered late (offline phones), not about last year's work
 MAX_PEOPLE = 100_000
@@ -82,7 +85,7 @@ class Lookups:
     batch from a few queries. Both run the same checks (``_place``, ``_clean``), so a record gets the same
     answer, and the same Vietnamese reason, whichever way it came."""
 
-    def __init__(self, actor: Any) -> None:
+    def __init__(self, actor: User) -> None:
         self.actor = actor
         self.scope = scope_for(actor)
 
@@ -120,7 +123,7 @@ class BatchLookups(Lookups):
     """The same reads for the records of one batch, each kind fetched once for all of them; an id the
     batch did not name (none should be asked) is read one by one as ``Lookups`` does."""
 
-    def __init__(self, actor: Any, records: list[ActivityIn]) -> None:
+    def __init__(self, actor: User, records: list[ActivityIn]) -> None:
         from cdtt.teams.models import Team, TeamStatus
 
         super().__init__(actor)
@@ -250,7 +253,7 @@ class BatchLookups(Lookups):
         return self._commune_teams.get(place.commune.pk)
 
 
-def _place(actor: Any, data: ActivityIn, lookups: Lookups | None = None) -> _Place:
+def _place(actor: User, data: ActivityIn, lookups: Lookups | None = None) -> _Place:
     find = lookups or Lookups(actor)
     scope = find.scope
     scope.require(Perm.RECORD_ACTIVITIES)
@@ -362,7 +365,7 @@ def _same(activity: Activity, values: dict[str, Any], place: _Place) -> bool:
     )
 
 
-def activity_record(*, actor: Any, data: ActivityIn, request: HttpRequest | None = None) -> tuple[Activity, bool]:
+def activity_record(*, actor: User, data: ActivityIn, request: HttpRequest | None = None) -> tuple[Activity, bool]:
     """Record an activity; (the record, whether it is new). A retry of the same record returns the first."""
     lookups = Lookups(actor)
     place = _place(actor, data, lookups)
@@ -429,7 +432,7 @@ def activity_replayed(*, existing: Activity, checked: Checked) -> Activity:
     return _replayed(existing, checked.values, checked.place)[0]
 
 
-def activity_record_many(*, actor: Any, lookups: Lookups, records: list[Checked]) -> list[Activity]:
+def activity_record_many(*, actor: User, lookups: Lookups, records: list[Checked]) -> list[Activity]:
     """Store new checked records at once, inside the caller's transaction: what ``activity_record`` writes
     for each (the record, the adoption status its outcome reaches, its audit event, its progress), in one
     insert of the records, one of the audit events and one sorted upsert of the cells.
@@ -505,7 +508,7 @@ def _team_id(place: _Place) -> int | None:
     return teams.filter(commune=place.commune, village__isnull=True).values_list("pk", flat=True).first()
 
 
-def _reach(actor: Any, activity: Activity, request: HttpRequest | None) -> None:
+def _reach(actor: User, activity: Activity, request: HttpRequest | None) -> None:
     """Give the household (or person) the adoption status the outcome reaches; remember it if new."""
     if activity.outcome_id is None or activity.household_id is None:
         return
@@ -523,7 +526,7 @@ def _reach(actor: Any, activity: Activity, request: HttpRequest | None) -> None:
         Activity.objects.filter(pk=activity.pk).update(effects=activity.effects)
 
 
-def _undo_effects(actor: Any, activity: Activity, request: HttpRequest | None) -> None:
+def _undo_effects(actor: User, activity: Activity, request: HttpRequest | None) -> None:
     for status_id in activity.effects:
         adoption_drop(actor=actor, status_id=status_id, request=request)
     activity.effects = []
@@ -538,7 +541,7 @@ def _snapshot(activity: Activity) -> dict[str, Any]:
 
 def activity_update(
     *,
-    actor: Any,
+    actor: User,
     activity: Activity,
     data: ActivityIn,
     expected_version: int | None = None,
@@ -587,7 +590,7 @@ def activity_update(
     return current
 
 
-def activity_void(*, actor: Any, activity: Activity, reason: str = "", request: HttpRequest | None = None) -> Activity:
+def activity_void(*, actor: User, activity: Activity, reason: str = "", request: HttpRequest | None = None) -> Activity:
     """Take a record out of every total (and back the statuses it created); voiding twice is refused."""
     _require(actor, activity)
     with transaction.atomic():

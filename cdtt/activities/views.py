@@ -8,14 +8,14 @@ import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from cdtt.access.decorators import requires
+from cdtt.access.decorators import SignedInRequest, requires
 from cdtt.access.permissions import Perm
 from cdtt.activities import selectors
 from cdtt.activities.models import Activity, ActivityKind, Channel
@@ -57,7 +57,7 @@ def _people(raw: str) -> int:
 
 
 @requires(Perm.RECORD_ACTIVITIES)
-def guidance_new(request: HttpRequest, household_id: int) -> HttpResponse:
+def guidance_new(request: SignedInRequest, household_id: int) -> HttpResponse:
     """Guidance to one household: tap what was achieved, then save (the head is the person by default)."""
     household = selectors.recording_household_get(user=request.user, household_id=household_id)
     residents = selectors.guidance_residents(household)
@@ -109,7 +109,7 @@ def _describe(activity: Activity) -> str:
 
 
 @requires(Perm.RECORD_ACTIVITIES)
-def event_new(request: HttpRequest, village_id: int) -> HttpResponse:
+def event_new(request: SignedInRequest, village_id: int) -> HttpResponse:
     """Propaganda or a group session in a village."""
     village = selectors.recording_village_get(user=request.user, village_id=village_id)
     error = ""
@@ -156,7 +156,7 @@ def event_new(request: HttpRequest, village_id: int) -> HttpResponse:
 
 
 @requires(Perm.RECORD_ACTIVITIES)
-def village_activities(request: HttpRequest, village_id: int) -> HttpResponse:
+def village_activities(request: SignedInRequest, village_id: int) -> HttpResponse:
     """The village's records, newest first, voided ones marked."""
     village, records = selectors.activity_list(user=request.user, village_id=village_id)
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -164,7 +164,7 @@ def village_activities(request: HttpRequest, village_id: int) -> HttpResponse:
 
 
 @requires(Perm.RECORD_ACTIVITIES)
-def activity_void_view(request: HttpRequest, activity_id: int) -> HttpResponse:
+def activity_void_view(request: SignedInRequest, activity_id: int) -> HttpResponse:
     """Void a record (POST): it stays in the list, out of every total."""
     activity = selectors.activity_get(actor=request.user, activity_id=activity_id)
     if request.method != "POST":
@@ -183,7 +183,7 @@ def activity_void_view(request: HttpRequest, activity_id: int) -> HttpResponse:
 
 
 @requires(Perm.RECORD_ACTIVITIES)
-def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
+def activity_edit(request: SignedInRequest, activity_id: int) -> HttpResponse:
     """Correct a record (date, outcome, people or households reached, note); the values before are kept."""
     activity = selectors.activity_get(actor=request.user, activity_id=activity_id)
     if activity.village_id is None:  # a commune-wide record is corrected through the API

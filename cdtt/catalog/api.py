@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
+from cdtt.access.decorators import SignedInRequest
 from cdtt.access.permissions import Perm
 from cdtt.api.auth import api_requires
 from cdtt.api.schemas import ERRORS
@@ -70,7 +71,7 @@ def _etagged(request: HttpRequest, data: Any) -> HttpResponse:
 
 @router.get("/catalog/platforms", response={200: list[PlatformOut], 304: None, **ERRORS}, tags=["catalogue"])
 @api_requires(Perm.VIEW_UNITS)
-def platform_list(request: HttpRequest) -> Any:
+def platform_list(request: SignedInRequest) -> Any:
     """The platforms teams deploy, with the outcomes guidance can record (ETag: 304 when unchanged)."""
     platforms = Platform.objects.filter(is_active=True).prefetch_related("outcomes__adoption_item")
     return _etagged(request, _platforms(platforms))
@@ -104,7 +105,7 @@ def _platforms(platforms: Any) -> list[dict[str, Any]]:
     "/catalog/adoption-items", response={200: list[CatalogAdoptionItemOut], 304: None, **ERRORS}, tags=["catalogue"]
 )
 @api_requires(Perm.VIEW_UNITS)
-def adoption_item_list(request: HttpRequest) -> Any:
+def adoption_item_list(request: SignedInRequest) -> Any:
     """What a household or person can be marked as having reached (the checklist; ETag: 304 when unchanged)."""
     from cdtt.households.models import AdoptionItem
 
@@ -114,6 +115,6 @@ def adoption_item_list(request: HttpRequest) -> Any:
 
 @router.get("/catalog/indicators", response={200: list[IndicatorOut], **ERRORS}, tags=["catalogue"])
 @api_requires(Perm.VIEW_UNITS)
-def indicator_list(request: HttpRequest) -> Any:
+def indicator_list(request: SignedInRequest) -> Any:
     """The indicators targets are set for."""
     return list(Indicator.objects.filter(is_active=True).order_by("order", "code"))

@@ -9,13 +9,13 @@ from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.forms import inlineformset_factory
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cdtt.access.decorators import requires
+from cdtt.access.decorators import SignedInRequest, requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import catalog_owner_for
 from cdtt.activities.models import ActivityKind
@@ -29,7 +29,7 @@ from cdtt.progress.engine import forget_rules
 
 
 @requires(Perm.VIEW_UNITS)
-def catalog_home(request: HttpRequest) -> HttpResponse:
+def catalog_home(request: SignedInRequest) -> HttpResponse:
     """Platforms with their outcomes, and indicators with how each is computed."""
     return render(request, "catalog/home.html", selectors.catalog_home_page(user=request.user))
 
@@ -130,7 +130,7 @@ class IndicatorForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @requires(Perm.MANAGE_CATALOG)
-def indicator_edit(request: HttpRequest, indicator_id: int | None = None) -> HttpResponse:
+def indicator_edit(request: SignedInRequest, indicator_id: int | None = None) -> HttpResponse:
     """Add or change an indicator; a province officer's new indicator belongs to the province."""
     owner = catalog_owner_for(request.user)
     if not owner.edits_any:
@@ -193,7 +193,7 @@ OutcomeFormSet = inlineformset_factory(
 
 
 @requires(Perm.MANAGE_CATALOG)
-def platform_edit(request: HttpRequest, platform_id: int | None = None) -> HttpResponse:
+def platform_edit(request: SignedInRequest, platform_id: int | None = None) -> HttpResponse:
     """Add or change a platform and its outcomes."""
     owner = catalog_owner_for(request.user)
     if not owner.edits_any:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from cdtt.access.decorators import public, requires
+from cdtt.access.decorators import SignedInRequest, public, requires
 from cdtt.access.permissions import Perm
 from cdtt.channels import selectors
 from cdtt.channels.tasks import zalo_event_handle
@@ -79,7 +79,7 @@ def webhook(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.READ_NOTICES)
-def link_page(request: HttpRequest) -> HttpResponse:
+def link_page(request: SignedInRequest) -> HttpResponse:
     """The member's Zalo link: ask for a one-time code, see the link, unlink."""
     code = request.session.pop("zalo_code", None)
     return render(
@@ -96,7 +96,7 @@ def link_page(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.READ_NOTICES)
 @require_POST
-def link_code(request: HttpRequest) -> HttpResponse:
+def link_code(request: SignedInRequest) -> HttpResponse:
     if not enabled():
         messages.error(request, _("The Zalo channel is not configured on this platform."))
         return redirect(reverse("channels:link"))
@@ -106,13 +106,13 @@ def link_code(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.READ_NOTICES)
 @require_POST
-def unlink(request: HttpRequest) -> HttpResponse:
+def unlink(request: SignedInRequest) -> HttpResponse:
     if services.link_remove(actor=request.user):
         messages.success(request, _("Your Zalo account was unlinked."))
     return redirect(reverse("channels:link"))
 
 
 @requires(Perm.MANAGE_CHANNELS)
-def health(request: HttpRequest) -> HttpResponse:
+def health(request: SignedInRequest) -> HttpResponse:
     """The channel's health: configured or not, last webhook, last send, recent errors, the token."""
     return render(request, "channels/health.html", {"health": selectors.channel_health(user=request.user)})

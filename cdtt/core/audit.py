@@ -13,6 +13,7 @@ from cdtt.core.bulk import insert_many
 from cdtt.core.models import AuditEvent
 
 if TYPE_CHECKING:
+    from cdtt.accounts.models import User
     from cdtt.geo.models import AdminUnit
 
 
@@ -38,7 +39,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
 
 def audit_event(
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     target: models.Model | None = None,
     unit: AdminUnit | None = None,
@@ -62,7 +63,7 @@ def audit_event(
 
 def audit_record(
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     target: models.Model | None = None,
     unit: AdminUnit | None = None,

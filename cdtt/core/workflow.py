@@ -12,7 +12,7 @@ import copy
 import datetime
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models, transaction
 from django.db.models import QuerySet
@@ -22,6 +22,9 @@ from django.utils.functional import Promise
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError
 from cdtt.core.models import WorkflowEvent
+
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
 
 M = TypeVar("M", bound=models.Model)
 
@@ -40,7 +43,7 @@ def locked(queryset: QuerySet[M], pk: Any) -> M:
 
 
 def event_record(
-    subject: models.Model, actor: Any, action: str, comment: str = "", at: datetime.datetime | None = None
+    subject: models.Model, actor: User, action: str, comment: str = "", at: datetime.datetime | None = None
 ) -> WorkflowEvent:
     """Add a line to the subject's history (its ``events``)."""
     return WorkflowEvent.objects.create(
@@ -90,7 +93,7 @@ def transition_apply(
     flow: Workflow,
     name: str,
     *,
-    actor: Any,
+    actor: User,
     obj: M,
     note: str | Callable[[M], str] = "",
     at: datetime.datetime | None = None,

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 
+from cdtt.access.decorators import SignedInRequest
 from cdtt.access.permissions import Perm
 from cdtt.api.auth import api_requires
 from cdtt.api.schemas import ERRORS
@@ -145,7 +146,7 @@ def _dashboard(request: HttpRequest, subject: AdminUnit | Village, period_id: in
 @router.get("/dashboards/units/{unit_id}", response={200: DashboardOut, **ERRORS})
 @api_requires(Perm.VIEW_FIGURES)
 def unit_dashboard(
-    request: HttpRequest,
+    request: SignedInRequest,
     unit_id: int,
     period_id: int | None = None,
     indicator: str | None = None,
@@ -166,7 +167,7 @@ def unit_dashboard(
 @router.get("/dashboards/villages/{village_id}", response={200: DashboardOut, **ERRORS})
 @api_requires(Perm.VIEW_FIGURES)
 def village_dashboard(
-    request: HttpRequest,
+    request: SignedInRequest,
     village_id: int,
     period_id: int | None = None,
     indicator: str | None = None,

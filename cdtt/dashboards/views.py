@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from cdtt.access.decorators import requires
+from cdtt.access.decorators import SignedInRequest, requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.dashboards import panels as dashboard_panels
@@ -70,7 +70,7 @@ def _render(request: HttpRequest, subject: AdminUnit | Village) -> HttpResponse:
 
 
 @requires(Perm.VIEW_FIGURES)
-def dashboard_home(request: HttpRequest) -> HttpResponse:
+def dashboard_home(request: SignedInRequest) -> HttpResponse:
     """The dashboard of the user's own level: a team's village, else the highest unit of their roles."""
     subject = home_subject(user=request.user)
     name = "dashboards:village" if isinstance(subject, Village) else "dashboards:unit"
@@ -79,19 +79,19 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.VIEW_FIGURES)
-def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
+def unit_dashboard(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """The nation's, a province's or a commune's dashboard."""
     return _render(request, dashboard_subject(user=request.user, unit_id=unit_id))
 
 
 @requires(Perm.VIEW_FIGURES)
-def village_dashboard(request: HttpRequest, village_id: int) -> HttpResponse:
+def village_dashboard(request: SignedInRequest, village_id: int) -> HttpResponse:
     """A village team's dashboard."""
     return _render(request, dashboard_subject(user=request.user, village_id=village_id))
 
 
 @requires(Perm.VIEW_FIGURES)
-def scorecard(request: HttpRequest, unit_id: int) -> HttpResponse:
+def scorecard(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """The leader's scorecard: one printable page of the unit's indicators against targets and its rank."""
     subject = dashboard_subject(user=request.user, unit_id=unit_id)
     context = _dashboard(request, subject)[1]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from cdtt.access.decorators import SignedInRequest
 from cdtt.access.permissions import Perm
 from cdtt.api.auth import api_requires
 from cdtt.api.schemas import ERRORS
@@ -107,7 +107,7 @@ def _message(m: DifficultyMessage) -> dict[str, Any]:
 @router.get("/difficulties", response={200: DifficultyListOut, **ERRORS})
 @api_requires(Perm.VIEW_DIFFICULTIES)
 def difficulties_list(
-    request: HttpRequest,
+    request: SignedInRequest,
     status: str = "",
     category: str = "",
     unit_id: int | None = None,
@@ -144,7 +144,7 @@ class RaiseIn(Schema):
 
 @router.post("/difficulties", response={201: DifficultyOut, **ERRORS})
 @api_requires(Perm.RAISE_DIFFICULTIES)
-def difficulties_raise(request: HttpRequest, payload: RaiseIn) -> Any:
+def difficulties_raise(request: SignedInRequest, payload: RaiseIn) -> Any:
     """Raise a difficulty to the level above the caller's team or unit."""
     difficulty = services.difficulty_raise(
         actor=request.user,
@@ -156,7 +156,7 @@ def difficulties_raise(request: HttpRequest, payload: RaiseIn) -> Any:
 
 @router.get("/difficulties/{difficulty_id}", response={200: DifficultyOut, **ERRORS})
 @api_requires(Perm.VIEW_DIFFICULTIES)
-def difficulties_get(request: HttpRequest, difficulty_id: int) -> Any:
+def difficulties_get(request: SignedInRequest, difficulty_id: int) -> Any:
     """One difficulty with its thread (404 outside the caller's units)."""
     return _out(difficulty_get(actor=request.user, difficulty_id=difficulty_id), thread=True)
 
@@ -167,7 +167,7 @@ class MessageIn(Schema):
 
 @router.post("/difficulties/{difficulty_id}/messages", response={201: MessageOut, **ERRORS})
 @api_requires(Perm.VIEW_DIFFICULTIES)
-def difficulties_message(request: HttpRequest, difficulty_id: int, payload: MessageIn) -> Any:
+def difficulties_message(request: SignedInRequest, difficulty_id: int, payload: MessageIn) -> Any:
     """Write in a difficulty's thread."""
     difficulty = difficulty_get(actor=request.user, difficulty_id=difficulty_id)
     message = services.difficulty_comment(actor=request.user, difficulty=difficulty, text=payload.text, request=request)
@@ -184,7 +184,7 @@ class ActionIn(Schema):
 
 @router.post("/difficulties/{difficulty_id}/actions", response={200: DifficultyOut, **ERRORS})
 @api_requires(Perm.VIEW_DIFFICULTIES)
-def difficulties_act(request: HttpRequest, difficulty_id: int, payload: ActionIn) -> Any:
+def difficulties_act(request: SignedInRequest, difficulty_id: int, payload: ActionIn) -> Any:
     """One step on a difficulty; 403 when the caller's side may not take it."""
     user = request.user
     d = difficulty_get(actor=user, difficulty_id=difficulty_id)

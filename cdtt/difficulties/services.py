@@ -156,7 +156,7 @@ def visible_q(user: Any) -> Any:
     return scope_for(user).q(Perm.VIEW_DIFFICULTIES, commune="unit", village="village")
 
 
-def difficulty_get(*, actor: Any, difficulty_id: Any) -> Difficulty:
+def difficulty_get(*, actor: User, difficulty_id: Any) -> Difficulty:
     """A difficulty the actor may read; anything else is the same 404."""
     difficulty = (
         Difficulty.objects.filter(visible_q(actor), pk=as_id(difficulty_id))
@@ -204,7 +204,7 @@ def _link(difficulty: Difficulty) -> str:
     return reverse("difficulties:detail", args=[difficulty.pk])
 
 
-def _event(difficulty: Difficulty, actor: Any, event: str, body: str, now: datetime.datetime) -> None:
+def _event(difficulty: Difficulty, actor: User | None, event: str, body: str, now: datetime.datetime) -> None:
     DifficultyMessage.objects.create(
         difficulty=difficulty,
         kind=MessageKind.EVENT,
@@ -217,7 +217,7 @@ def _event(difficulty: Difficulty, actor: Any, event: str, body: str, now: datet
 
 def difficulty_raise(
     *,
-    actor: Any,
+    actor: User,
     data: DifficultyIn,
     photos: Sequence[UploadedFile] = (),
     request: HttpRequest | None = None,
@@ -303,7 +303,7 @@ def _name(user: Any) -> str:
     return (getattr(user, "full_name", "") or getattr(user, "username", "")) if user is not None else ""
 
 
-def _history(difficulty: Difficulty, actor: Any, event: str, body: str, at: datetime.datetime) -> None:
+def _history(difficulty: Difficulty, actor: User, event: str, body: str, at: datetime.datetime) -> None:
     _event(difficulty, actor, event, body, at)
 
 
@@ -334,7 +334,7 @@ DIFFICULTY_FLOW = Workflow(
 )
 
 
-def _require_handler(actor: Any, difficulty: Difficulty) -> Scope:
+def _require_handler(actor: User, difficulty: Difficulty) -> Scope:
     scope = scope_for(actor)
     scope.require(Perm.HANDLE_DIFFICULTIES)
     if not is_handler(scope, difficulty):
@@ -342,7 +342,7 @@ def _require_handler(actor: Any, difficulty: Difficulty) -> Scope:
     return scope
 
 
-def _require_raiser(actor: Any, difficulty: Difficulty) -> Scope:
+def _require_raiser(actor: User, difficulty: Difficulty) -> Scope:
     scope = scope_for(actor)
     scope.require(Perm.RAISE_DIFFICULTIES)
     if not is_raiser_side(scope, difficulty):
@@ -352,7 +352,7 @@ def _require_raiser(actor: Any, difficulty: Difficulty) -> Scope:
 
 def difficulty_assign(
     *,
-    actor: Any,
+    actor: User,
     difficulty: Difficulty,
     assignee_id: Any,
     request: HttpRequest | None = None,
@@ -396,7 +396,7 @@ def difficulty_assign(
 
 def difficulty_answer(
     *,
-    actor: Any,
+    actor: User,
     difficulty: Difficulty,
     text: str,
     request: HttpRequest | None = None,
@@ -439,7 +439,7 @@ def difficulty_answer(
 
 def difficulty_resolve(
     *,
-    actor: Any,
+    actor: User,
     difficulty: Difficulty,
     text: str = "",
     request: HttpRequest | None = None,
@@ -480,7 +480,7 @@ def difficulty_resolve(
 
 def difficulty_reopen(
     *,
-    actor: Any,
+    actor: User,
     difficulty: Difficulty,
     text: str,
     request: HttpRequest | None = None,
@@ -523,7 +523,7 @@ def difficulty_reopen(
         )
 
 
-def _move_up(current: Difficulty, actor: Any, reason: str, now: datetime.datetime) -> AdminUnit:
+def _move_up(current: Difficulty, actor: User | None, reason: str, now: datetime.datetime) -> AdminUnit:
     """Hand the difficulty to the unit above the one handling it (the caller holds the row lock and saves it)."""
     parent = current.handler_unit.parent
     if parent is None:
@@ -565,7 +565,7 @@ def _move_up(current: Difficulty, actor: Any, reason: str, now: datetime.datetim
 
 def difficulty_escalate(
     *,
-    actor: Any,
+    actor: User,
     difficulty: Difficulty,
     text: str = "",
     request: HttpRequest | None = None,
@@ -589,7 +589,7 @@ def difficulty_escalate(
 
 def difficulty_set_due(
     *,
-    actor: Any,
+    actor: User,
     difficulty: Difficulty,
     due_on: datetime.date | None,
     request: HttpRequest | None = None,
@@ -626,7 +626,7 @@ def difficulty_set_due(
 
 def difficulty_set_category(
     *,
-    actor: Any,
+    actor: User,
     difficulty: Difficulty,
     category: str,
     request: HttpRequest | None = None,
@@ -666,7 +666,7 @@ def difficulty_set_category(
 
 def difficulty_comment(
     *,
-    actor: Any,
+    actor: User,
     difficulty: Difficulty,
     text: str,
     request: HttpRequest | None = None,

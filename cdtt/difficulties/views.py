@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cdtt.access.decorators import requires
+from cdtt.access.decorators import SignedInRequest, requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import as_id, scope_for
 from cdtt.catalog.models import Platform
@@ -35,7 +35,7 @@ def _int(raw: str | None) -> int | None:
 
 
 @requires(Perm.VIEW_DIFFICULTIES)
-def difficulties_page(request: HttpRequest) -> HttpResponse:
+def difficulties_page(request: SignedInRequest) -> HttpResponse:
     """Difficulties raised in the user's units, newest first, with filters."""
     status = request.GET.get("status", "")
     category = request.GET.get("category", "")
@@ -62,7 +62,7 @@ def difficulties_page(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.RAISE_DIFFICULTIES)
-def difficulty_new(request: HttpRequest) -> HttpResponse:
+def difficulty_new(request: SignedInRequest) -> HttpResponse:
     """Raise a difficulty to the level above (photos optional; their metadata is removed)."""
     positions = services.raise_positions(request.user)
     if not positions:
@@ -112,7 +112,7 @@ def difficulty_new(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.VIEW_DIFFICULTIES)
-def difficulty_detail(request: HttpRequest, difficulty_id: int) -> HttpResponse:
+def difficulty_detail(request: SignedInRequest, difficulty_id: int) -> HttpResponse:
     """One difficulty: what was raised, its photos, the thread, and the actions the user may take."""
     difficulty = difficulty_get(actor=request.user, difficulty_id=difficulty_id)
     scope = scope_for(request.user)
@@ -145,7 +145,7 @@ ACTIONS = {"answer", "assign", "escalate", "due", "category", "resolve", "reopen
 
 @requires(Perm.VIEW_DIFFICULTIES)
 @require_POST
-def difficulty_action(request: HttpRequest, difficulty_id: int) -> HttpResponse:
+def difficulty_action(request: SignedInRequest, difficulty_id: int) -> HttpResponse:
     """One step on a difficulty (POST): answer, assign, escalate, due date, category, resolve, reopen or comment."""
     difficulty = difficulty_get(actor=request.user, difficulty_id=difficulty_id)
     action = request.POST.get("action", "")
@@ -161,7 +161,7 @@ def difficulty_action(request: HttpRequest, difficulty_id: int) -> HttpResponse:
     return redirect(reverse("difficulties:detail", args=[difficulty.pk]))
 
 
-def _act(request: HttpRequest, difficulty: Any, action: str, text: str) -> str:
+def _act(request: SignedInRequest, difficulty: Any, action: str, text: str) -> str:
     user = request.user
     if action == "answer":
         services.difficulty_answer(actor=user, difficulty=difficulty, text=text, request=request)
@@ -198,7 +198,7 @@ def _act(request: HttpRequest, difficulty: Any, action: str, text: str) -> str:
 
 
 @requires(Perm.VIEW_DIFFICULTIES)
-def difficulty_photo(request: HttpRequest, difficulty_id: int, photo_id: int) -> HttpResponseBase:
+def difficulty_photo(request: SignedInRequest, difficulty_id: int, photo_id: int) -> HttpResponseBase:
     """A photo of a difficulty the user may read (never served from a public folder)."""
     difficulty = difficulty_get(actor=request.user, difficulty_id=difficulty_id)
     photo = DifficultyPhoto.objects.filter(difficulty=difficulty, pk=as_id(photo_id)).first()

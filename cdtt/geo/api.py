@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
+from cdtt.access.decorators import SignedInRequest
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.api.auth import api_requires
@@ -39,7 +39,7 @@ class SearchOut(Schema):
 @router.get("/units", response=SearchOut, tags=["units"])
 @api_requires(Perm.VIEW_UNITS)
 def units_search(
-    request: HttpRequest, q: str = "", include_legacy: bool = False, limit: int = 20, offset: int = 0
+    request: SignedInRequest, q: str = "", include_legacy: bool = False, limit: int = 20, offset: int = 0
 ) -> Any:
     """Search units and villages visible to the caller; diacritics and case are ignored."""
     limit = max(1, min(limit, 100))
@@ -81,7 +81,7 @@ class UnitOut(Schema):
 
 @router.get("/units/{unit_id}", response=UnitOut, tags=["units"])
 @api_requires(Perm.VIEW_UNITS)
-def unit_get(request: HttpRequest, unit_id: int) -> Any:
+def unit_get(request: SignedInRequest, unit_id: int) -> Any:
     """One unit visible to the caller (404 outside their scope), with its successor links."""
     unit = scope_for(request.user).unit(unit_id)
     return {
@@ -129,7 +129,7 @@ def _village_out(village: Any) -> dict[str, Any]:
 
 @router.get("/villages/{village_id}", response=VillageOut, tags=["units"])
 @api_requires(Perm.VIEW_UNITS)
-def village_get(request: HttpRequest, village_id: int) -> Any:
+def village_get(request: SignedInRequest, village_id: int) -> Any:
     """One village; 404 when it is outside the caller's scope."""
     return _village_out(scope_for(request.user).village(village_id))
 
@@ -143,7 +143,7 @@ class VillageIn(Schema):
 
 @router.post("/villages", response={201: VillageOut, 400: ErrorOut}, tags=["units"])
 @api_requires(Perm.MANAGE_VILLAGES)
-def village_create(request: HttpRequest, payload: VillageIn) -> Any:
+def village_create(request: SignedInRequest, payload: VillageIn) -> Any:
     """Create a village in a commune the caller manages."""
     commune = scope_for(request.user).unit(payload.commune_id, Perm.MANAGE_VILLAGES)
     village = geo_services.village_create(
@@ -160,7 +160,7 @@ class VillageChangeIn(Schema):
 
 @router.patch("/villages/{village_id}", response={200: VillageOut, 400: ErrorOut}, tags=["units"])
 @api_requires(Perm.MANAGE_VILLAGES)
-def village_update(request: HttpRequest, village_id: int, payload: VillageChangeIn) -> Any:
+def village_update(request: SignedInRequest, village_id: int, payload: VillageChangeIn) -> Any:
     """Rename a village or change its type or code; fields left out keep their value."""
     village = scope_for(request.user).village(village_id, Perm.MANAGE_VILLAGES)
     village = geo_services.village_update(
@@ -180,7 +180,7 @@ class VillageRetireIn(Schema):
 
 @router.post("/villages/{village_id}/retire", response={200: VillageOut, 400: ErrorOut}, tags=["units"])
 @api_requires(Perm.MANAGE_VILLAGES)
-def village_retire(request: HttpRequest, village_id: int, payload: VillageRetireIn) -> Any:
+def village_retire(request: SignedInRequest, village_id: int, payload: VillageRetireIn) -> Any:
     """Retire a village from a date (today when left out); its name becomes free in the commune."""
     village = scope_for(request.user).village(village_id, Perm.MANAGE_VILLAGES)
     return _village_out(

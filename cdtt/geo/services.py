@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -17,6 +17,9 @@ from cdtt.core.errors import DomainError, NotFound
 from cdtt.core.text import fold, nfc
 from cdtt.geo.models import COMMUNE_KINDS, AdminUnit, Village, VillageKind
 from cdtt.geo.retirement import retirement_refusals
+
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
 
 MAX_NAME = 200
 MAX_CODE = 32
@@ -44,7 +47,7 @@ def _clean_kind(kind: str) -> str:
     return kind
 
 
-def _check_commune(actor: Any, commune: AdminUnit) -> None:
+def _check_commune(actor: User, commune: AdminUnit) -> None:
     scope = scope_for(actor)
     scope.require(Perm.MANAGE_VILLAGES)
     if not scope.covers_unit(commune, Perm.MANAGE_VILLAGES):
@@ -68,7 +71,7 @@ def _check_unique(commune: AdminUnit, name: str, *, exclude_id: int | None = Non
 
 def village_create(
     *,
-    actor: Any,
+    actor: User,
     commune: AdminUnit,
     name: str,
     kind: str = VillageKind.THON,
@@ -105,7 +108,7 @@ def village_create(
 
 def village_update(
     *,
-    actor: Any,
+    actor: User,
     village: Village,
     name: str,
     kind: str,
@@ -138,7 +141,7 @@ def village_update(
 
 
 def village_retire(
-    *, actor: Any, village: Village, on: datetime.date | None = None, request: HttpRequest | None = None
+    *, actor: User, village: Village, on: datetime.date | None = None, request: HttpRequest | None = None
 ) -> Village:
     """Retire a village from a date; it stays in history and its name becomes free again."""
     _check_commune(actor, village.commune)

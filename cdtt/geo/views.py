@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cdtt.access.decorators import requires
+from cdtt.access.decorators import SignedInRequest, requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.errors import DomainError
@@ -20,7 +20,7 @@ PAGE_SIZE = 50
 
 
 @requires(Perm.VIEW_UNITS)
-def browse(request: HttpRequest) -> HttpResponse:
+def browse(request: SignedInRequest) -> HttpResponse:
     """The units the user's roles are held at, and a search box."""
     q = request.GET.get("q", "").strip()
     hits = selectors.unit_search(user=request.user, q=q, limit=PAGE_SIZE) if q else []
@@ -28,7 +28,7 @@ def browse(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.VIEW_UNITS)
-def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
+def unit_detail(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """A unit: its children with counts, or, for a commune, its villages."""
     scope = scope_for(request.user)
     unit = scope.unit(unit_id)
@@ -59,7 +59,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_VILLAGES)
-def village_create(request: HttpRequest, unit_id: int) -> HttpResponse:
+def village_create(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """Add a village to a commune (POST from the commune page)."""
     commune = scope_for(request.user).unit(unit_id, Perm.MANAGE_VILLAGES)
     form = VillageForm(request.POST or None)
@@ -77,7 +77,7 @@ def village_create(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_UNITS)
-def village_detail(request: HttpRequest, village_id: int) -> HttpResponse:
+def village_detail(request: SignedInRequest, village_id: int) -> HttpResponse:
     """A village; officers of its commune may rename or retire it."""
     scope = scope_for(request.user)
     village = scope.village(village_id)
@@ -92,7 +92,7 @@ def village_detail(request: HttpRequest, village_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_VILLAGES)
-def village_edit(request: HttpRequest, village_id: int) -> HttpResponse:
+def village_edit(request: SignedInRequest, village_id: int) -> HttpResponse:
     """Rename a village or change its type or code."""
     village = scope_for(request.user).village(village_id, Perm.MANAGE_VILLAGES)
     form = VillageForm(request.POST or None, initial={"name": village.name, "kind": village.kind, "code": village.code})
@@ -113,7 +113,7 @@ def village_edit(request: HttpRequest, village_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_VILLAGES)
-def village_retire(request: HttpRequest, village_id: int) -> HttpResponse:
+def village_retire(request: SignedInRequest, village_id: int) -> HttpResponse:
     """Retire a village from a date (POST)."""
     village = scope_for(request.user).village(village_id, Perm.MANAGE_VILLAGES)
     if request.method != "POST":

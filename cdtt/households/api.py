@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import ValidationError
 
+from cdtt.access.decorators import SignedInRequest
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.api.auth import api_requires
@@ -323,7 +324,7 @@ def _check_item(code: str) -> None:
 @router.get("/households", response={200: HouseholdPageOut, **ERRORS})
 @api_requires(Perm.VIEW_HOUSEHOLDS)
 def household_list(
-    request: HttpRequest,
+    request: SignedInRequest,
     village_id: int | None = None,
     caretaker_id: int | None = None,
     q: str = "",
@@ -358,7 +359,7 @@ def household_list(
 
 @router.get("/households/figures", response={200: AdoptionFiguresOut, **ERRORS}, tags=["figures"])
 @api_requires(Perm.VIEW_FIGURES)
-def household_figures(request: HttpRequest, unit_id: int | None = None) -> Any:
+def household_figures(request: SignedInRequest, unit_id: int | None = None) -> Any:
     """Aggregate counts (no personal data) for a unit's subtree; by default the unit the caller's role is held at."""
     scope = scope_for(request.user)
     if unit_id is None:
@@ -379,14 +380,14 @@ def household_figures(request: HttpRequest, unit_id: int | None = None) -> Any:
 
 @router.get("/households/{household_id}", response={200: HouseholdDetailOut, **ERRORS})
 @api_requires(Perm.VIEW_HOUSEHOLDS)
-def household_get(request: HttpRequest, household_id: int) -> Any:
+def household_get(request: SignedInRequest, household_id: int) -> Any:
     """One household with its residents, adoption statuses and latest adoption events (the read is audited)."""
     return _detail(request, selectors.household_get(user=request.user, household_id=household_id, request=request))
 
 
 @router.post("/households", response={201: HouseholdDetailOut, **ERRORS})
 @api_requires(Perm.EDIT_HOUSEHOLDS)
-def household_create(request: HttpRequest, payload: HouseholdBody) -> Any:
+def household_create(request: SignedInRequest, payload: HouseholdBody) -> Any:
     """Add a household to a village of the caller."""
     village = scope_for(request.user).village(_required(payload.village_id, "village_id"), Perm.EDIT_HOUSEHOLDS)
     data = services.HouseholdIn(**payload.model_dump(exclude={"village_id"}))
@@ -396,7 +397,7 @@ def household_create(request: HttpRequest, payload: HouseholdBody) -> Any:
 
 @router.patch("/households/{household_id}", response={200: HouseholdDetailOut, 409: ConflictOut, **ERRORS})
 @api_requires(Perm.EDIT_HOUSEHOLDS)
-def household_update(request: HttpRequest, household_id: int, payload: HouseholdPatchIn) -> Any:
+def household_update(request: SignedInRequest, household_id: int, payload: HouseholdPatchIn) -> Any:
     """Change a household's fields; a ``version`` other than the current one gets 409 and changes nothing."""
     version = _required(payload.version, "version")
     household = _editable(request, household_id)
@@ -426,7 +427,7 @@ def household_update(request: HttpRequest, household_id: int, payload: Household
 
 @router.post("/households/{household_id}/residents", response={201: ResidentSavedOut, **ERRORS})
 @api_requires(Perm.EDIT_HOUSEHOLDS)
-def resident_add(request: HttpRequest, household_id: int, payload: ResidentBody) -> Any:
+def resident_add(request: SignedInRequest, household_id: int, payload: ResidentBody) -> Any:
     """Add a person to a household."""
     household = _editable(request, household_id)
     resident = services.resident_add(
@@ -441,7 +442,7 @@ def resident_add(request: HttpRequest, household_id: int, payload: ResidentBody)
     response={200: ResidentSavedOut, 409: ConflictOut, **ERRORS},
 )
 @api_requires(Perm.EDIT_HOUSEHOLDS)
-def resident_update(request: HttpRequest, household_id: int, resident_id: int, payload: ResidentPatchIn) -> Any:
+def resident_update(request: SignedInRequest, household_id: int, resident_id: int, payload: ResidentPatchIn) -> Any:
     """Change a person's fields; fields left out keep their value."""
     household = _editable(request, household_id)
     resident = _resident(household, resident_id)
@@ -464,7 +465,7 @@ def resident_update(request: HttpRequest, household_id: int, resident_id: int, p
 
 @router.get("/adoption-items", response=list[AdoptionItemOut], tags=["figures"])
 @api_requires(Perm.VIEW_FIGURES)
-def adoption_item_list(request: HttpRequest) -> Any:
+def adoption_item_list(request: SignedInRequest) -> Any:
     """The catalogue of items a household or person can reach (labels for the figures and the ticks)."""
     return [
         {"code": item.code, "name": item.name, "applies_to": item.applies_to, "order": item.order}
@@ -474,7 +475,7 @@ def adoption_item_list(request: HttpRequest) -> Any:
 
 @router.put("/households/{household_id}/adoption/{item_code}", response={200: AdoptionSavedOut, **ERRORS})
 @api_requires(Perm.EDIT_HOUSEHOLDS)
-def adoption_set(request: HttpRequest, household_id: int, item_code: str, payload: AdoptionIn) -> Any:
+def adoption_set(request: SignedInRequest, household_id: int, item_code: str, payload: AdoptionIn) -> Any:
     """Record that the household (or one resident) reached an item; repeating it changes nothing."""
     household = _editable(request, household_id)
     resident = _resident(household, payload.resident_id) if payload.resident_id is not None else None
@@ -491,7 +492,7 @@ def adoption_set(request: HttpRequest, household_id: int, item_code: str, payloa
 
 @router.delete("/households/{household_id}/adoption/{item_code}", response={204: None, **ERRORS})
 @api_requires(Perm.EDIT_HOUSEHOLDS)
-def adoption_unset(request: HttpRequest, household_id: int, item_code: str, resident_id: int | None = None) -> Any:
+def adoption_unset(request: SignedInRequest, household_id: int, item_code: str, resident_id: int | None = None) -> Any:
     """Undo a tick; the history keeps both. Undoing what is not ticked changes nothing."""
     household = _editable(request, household_id)
     resident = _resident(household, resident_id) if resident_id is not None else None

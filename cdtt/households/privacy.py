@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
@@ -42,6 +42,9 @@ from cdtt.households.models import (
 )
 from cdtt.privacy import datamap, erasure
 
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
+
 # What an erased household's head is called from then on: data (Vietnamese), not interface text.
 ERASED_NAME = "Đã xóa"
 OPEN_STATUSES = (RequestStatus.RECEIVED, RequestStatus.ACKNOWLEDGED, RequestStatus.EXTENDED)
@@ -52,7 +55,7 @@ MAX_TEXT = 2000
 # -- scope -------------------------------------------------------------------------------------------
 
 
-def _require_household(actor: Any, household: Household, *perms: Perm) -> None:
+def _require_household(actor: User, household: Household, *perms: Perm) -> None:
     """The actor holds one of ``perms`` over the household's village or commune; else 403 / 404."""
     scope = scope_for(actor)
     held = [perm for perm in perms if scope.has(perm)]
@@ -69,7 +72,7 @@ def _requests_q(user: Any) -> Q:
     return scope_for(user).q(Perm.MANAGE_PRIVACY, commune="commune", village="household__village")
 
 
-def _require_handler(actor: Any, data_request: DataSubjectRequest) -> None:
+def _require_handler(actor: User, data_request: DataSubjectRequest) -> None:
     scope = scope_for(actor)
     scope.require(Perm.MANAGE_PRIVACY)
     if not DataSubjectRequest.objects.filter(_requests_q(actor), pk=data_request.pk).exists():
@@ -130,7 +133,7 @@ def _set_stopped(household: Household, resident: Resident | None, stopped: bool)
 
 def consent_record(
     *,
-    actor: Any,
+    actor: User,
     household: Household,
     activity_code: str,
     given_by: str,
@@ -184,7 +187,7 @@ CONSENT_AT_IMPORT = "Ghi nhận khi nhập tệp danh sách hộ (lần nhập s
 
 
 def _consent_row(
-    actor: Any,
+    actor: User | None,
     household: Household,
     activity: ProcessingActivity,
     given_by: str,
@@ -208,7 +211,7 @@ def _consent_row(
     )
 
 
-def _consent_create(actor: Any, consent: Consent, request: HttpRequest | None, **details: Any) -> Consent:
+def _consent_create(actor: User, consent: Consent, request: HttpRequest | None, **details: Any) -> Consent:
     consent.save()
     audit_record(
         actor=actor,
@@ -227,7 +230,7 @@ def _consent_create(actor: Any, consent: Consent, request: HttpRequest | None, *
 
 
 def consent_at_registration(
-    *, actor: Any, household: Household, method: str, request: HttpRequest | None = None
+    *, actor: User, household: Household, method: str, request: HttpRequest | None = None
 ) -> Consent:
     """The head's consent to the register (phones and members included), recorded with the household it comes
     with; the caller (``household_create``) checked the scope and the method and holds the transaction."""
@@ -236,7 +239,7 @@ def consent_at_registration(
     return _consent_create(actor, row, request)
 
 
-def consents_at_import(*, actor: Any, households: list[Household], method: str, job_id: int) -> int:
+def consents_at_import(*, actor: User | None, households: list[Household], method: str, job_id: int) -> int:
     """The heads' consent for households an import brings with phones or members: one row each, in one insert.
 
     The officer stated at confirmation how the heads agreed; one audit entry for the import names the count
@@ -262,7 +265,7 @@ def needs_consent(values: dict[str, Any]) -> bool:
     return bool(values.get("phone") or values.get("phone2"))
 
 
-def consent_withdraw(*, actor: Any, consent: Consent, request: HttpRequest | None = None) -> Consent:
+def consent_withdraw(*, actor: User, consent: Consent, request: HttpRequest | None = None) -> Consent:
     """Withdraw a consent in one step; with no active consent left, processing of that person stops.
 
     A second click changes nothing. Data the law requires to keep (the register's anonymous counts,
@@ -305,7 +308,7 @@ def consent_withdraw(*, actor: Any, consent: Consent, request: HttpRequest | Non
 
 def request_open(
     *,
-    actor: Any,
+    actor: User,
     kind: str,
     requester: str,
     received_on: datetime.date,
@@ -381,7 +384,7 @@ REQUEST_FLOW = Workflow(
 )
 
 
-def _audit_request(actor: Any, data_request: DataSubjectRequest, action: str, request: Any, **details: Any) -> None:
+def _audit_request(actor: User, data_request: DataSubjectRequest, action: str, request: Any, **details: Any) -> None:
     audit_record(
         actor=actor,
         action=action,
@@ -397,7 +400,7 @@ def _audit_request(actor: Any, data_request: DataSubjectRequest, action: str, re
 def _handle(
     name: str,
     *,
-    actor: Any,
+    actor: User,
     data_request: DataSubjectRequest,
     request: HttpRequest | None,
     change: Any,
@@ -417,7 +420,7 @@ def _handle(
 
 def request_acknowledge(
     *,
-    actor: Any,
+    actor: User,
     data_request: DataSubjectRequest,
     on: datetime.date | None = None,
     request: HttpRequest | None = None,
@@ -443,7 +446,7 @@ def request_acknowledge(
 
 
 def request_extend(
-    *, actor: Any, data_request: DataSubjectRequest, reason: str, request: HttpRequest | None = None
+    *, actor: User, data_request: DataSubjectRequest, reason: str, request: HttpRequest | None = None
 ) -> DataSubjectRequest:
     """Extend the deadline once by 15 days, with the reason (kept in the audit trail); a second is refused."""
     _require_handler(actor, data_request)
@@ -464,7 +467,7 @@ def request_extend(
     return _handle("extend", actor=actor, data_request=data_request, request=request, change=extend)
 
 
-def _complete(actor: Any, locked: DataSubjectRequest, request: Any) -> tuple[str, dict[str, int]]:
+def _complete(actor: User, locked: DataSubjectRequest, request: Any) -> tuple[str, dict[str, int]]:
     """What completing the request does: a deletion erases, a restriction or objection stops, an access exports."""
     household, resident = locked.household, locked.resident
     effect = ""
@@ -495,7 +498,7 @@ def _complete(actor: Any, locked: DataSubjectRequest, request: Any) -> tuple[str
 
 
 def request_complete(
-    *, actor: Any, data_request: DataSubjectRequest, outcome: str = "", request: HttpRequest | None = None
+    *, actor: User, data_request: DataSubjectRequest, outcome: str = "", request: HttpRequest | None = None
 ) -> DataSubjectRequest:
     """Close the request as done. A deletion erases the person's data; a restriction or objection stops processing."""
     _require_handler(actor, data_request)
@@ -513,7 +516,7 @@ def request_complete(
 
 
 def request_refuse(
-    *, actor: Any, data_request: DataSubjectRequest, outcome: str, request: HttpRequest | None = None
+    *, actor: User, data_request: DataSubjectRequest, outcome: str, request: HttpRequest | None = None
 ) -> DataSubjectRequest:
     """Close the request as refused; the reasons are required (the person must be told why)."""
     _require_handler(actor, data_request)
@@ -568,7 +571,7 @@ def _erase_resident(resident: Resident) -> dict[str, int]:
     return erasure.redact(subject)
 
 
-def _erase_household(actor: Any, household: Household, request: Any, **details: Any) -> None:
+def _erase_household(actor: User | None, household: Household, request: Any, **details: Any) -> None:
     subject = _whole_household(household)
     now = timezone.now()
     household.head_name = ERASED_NAME
@@ -608,7 +611,7 @@ def _erase_household(actor: Any, household: Household, request: Any, **details: 
     )
 
 
-def household_erase(*, actor: Any, household: Household, request: HttpRequest | None = None) -> Household:
+def household_erase(*, actor: User, household: Household, request: HttpRequest | None = None) -> Household:
     """Remove the personal fields of a household and its people, keeping the row and its anonymous figures.
 
     Village, member counts, smartphones, internet, business flag and every adoption status (and its history)
@@ -942,12 +945,12 @@ def _processing() -> list[dict[str, Any]]:
     ]
 
 
-def _export_household(actor: Any, household: Household) -> Household:
+def _export_household(actor: User, household: Household) -> Household:
     _require_household(actor, household, Perm.MANAGE_PRIVACY)
     return Household.objects.select_related("commune", "village", "caretaker").get(pk=household.pk)
 
 
-def person_export(*, actor: Any, household: Household, request: HttpRequest | None = None) -> dict[str, Any]:
+def person_export(*, actor: User, household: Household, request: HttpRequest | None = None) -> dict[str, Any]:
     """Everything held on a household and its people (Law 91/2025: the right of access), as JSON; audited."""
     household = _export_household(actor, household)
     data = _collect(household)
@@ -957,7 +960,7 @@ def person_export(*, actor: Any, household: Household, request: HttpRequest | No
     return data
 
 
-def person_export_docx(*, actor: Any, household: Household, request: HttpRequest | None = None) -> bytes:
+def person_export_docx(*, actor: User, household: Household, request: HttpRequest | None = None) -> bytes:
     """The same as :func:`person_export`, as a Word document a person can read; audited."""
     household = _export_household(actor, household)
     with translation.override("vi"):
@@ -970,7 +973,7 @@ def person_export_docx(*, actor: Any, household: Household, request: HttpRequest
 
 
 def request_export(
-    *, actor: Any, data_request: DataSubjectRequest, request: HttpRequest | None = None
+    *, actor: User, data_request: DataSubjectRequest, request: HttpRequest | None = None
 ) -> dict[str, Any]:
     """The export attached to a completed access request (404 when there is none); the download is audited."""
     _require_handler(actor, data_request)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -36,6 +36,9 @@ from cdtt.households.models import (
 )
 from cdtt.privacy import auditing
 from cdtt.progress import engine
+
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
 
 MAX_MEMBERS = 60
 _INTERNET = frozenset(Internet.values)  # built once: imports validate 100,000 rows
@@ -137,7 +140,7 @@ def clean_resident(data: ResidentIn) -> dict[str, Any]:
     }
 
 
-def require_village(actor: Any, village: Village) -> None:
+def require_village(actor: User, village: Village) -> None:
     """The actor may edit households of ``village`` (EDIT_HOUSEHOLDS there), else 403/404."""
     scope = scope_for(actor)
     scope.require(Perm.EDIT_HOUSEHOLDS)
@@ -147,7 +150,7 @@ def require_village(actor: Any, village: Village) -> None:
         raise DomainError(_("The village is retired."))
 
 
-def require_household(actor: Any, household: Household) -> None:
+def require_household(actor: User, household: Household) -> None:
     """The actor may edit this household, and its processing has not been stopped."""
     scope = scope_for(actor)
     scope.require(Perm.EDIT_HOUSEHOLDS)
@@ -174,7 +177,7 @@ HOUSEHOLD_FIELDS = tuple(name for name in HouseholdIn.__dataclass_fields__ if na
 
 
 def household_create(
-    *, actor: Any, village: Village, data: HouseholdIn, request: HttpRequest | None = None
+    *, actor: User, village: Village, data: HouseholdIn, request: HttpRequest | None = None
 ) -> Household:
     """Register a household; a phone number needs the head of household's consent, which is recorded with it."""
     require_village(actor, village)
@@ -221,7 +224,7 @@ def _require_consent_for(household: Household, values: dict[str, Any]) -> None:
 
 def household_update(
     *,
-    actor: Any,
+    actor: User,
     household: Household,
     data: HouseholdIn,
     expected_version: int | None = None,
@@ -273,7 +276,9 @@ def household_update(
     return household
 
 
-def resident_add(*, actor: Any, household: Household, data: ResidentIn, request: HttpRequest | None = None) -> Resident:
+def resident_add(
+    *, actor: User, household: Household, data: ResidentIn, request: HttpRequest | None = None
+) -> Resident:
     require_household(actor, household)
     values = clean_resident(data)
     _require_consent_for(household, values)
@@ -292,7 +297,7 @@ def resident_add(*, actor: Any, household: Household, data: ResidentIn, request:
 
 
 def resident_update(
-    *, actor: Any, resident: Resident, data: ResidentIn, request: HttpRequest | None = None
+    *, actor: User, resident: Resident, data: ResidentIn, request: HttpRequest | None = None
 ) -> Resident:
     household = resident.household
     require_household(actor, household)
@@ -329,7 +334,7 @@ def _item(code: str, resident: Resident | None) -> AdoptionItem:
 
 def adoption_set(
     *,
-    actor: Any,
+    actor: User,
     household: Household,
     item_code: str,
     resident: Resident | None = None,
@@ -352,7 +357,7 @@ def adoption_set(
 
 def adoption_reach(
     *,
-    actor: Any,
+    actor: User,
     household: Household,
     resident: Resident | None,
     item: AdoptionItem,
@@ -368,7 +373,7 @@ def adoption_reach(
     return status if created else None
 
 
-def adoption_drop(*, actor: Any, status_id: int, request: HttpRequest | None = None) -> None:
+def adoption_drop(*, actor: User, status_id: int, request: HttpRequest | None = None) -> None:
     """Undo a status an activity created, when the activity is voided or changed (if it still stands)."""
     status = AdoptionStatus.objects.select_related("household", "item", "resident").filter(pk=status_id).first()
     if status is None:
@@ -379,7 +384,7 @@ def adoption_drop(*, actor: Any, status_id: int, request: HttpRequest | None = N
 
 
 def _adoption_create(
-    actor: Any,
+    actor: User,
     household: Household,
     resident: Resident | None,
     item: AdoptionItem,
@@ -418,7 +423,7 @@ def _adoption_create(
 
 def adoption_unset(
     *,
-    actor: Any,
+    actor: User,
     household: Household,
     item_code: str,
     resident: Resident | None = None,
@@ -432,7 +437,7 @@ def adoption_unset(
 
 
 def _adoption_remove(
-    actor: Any, household: Household, resident: Resident | None, item: AdoptionItem, request: HttpRequest | None
+    actor: User, household: Household, resident: Resident | None, item: AdoptionItem, request: HttpRequest | None
 ) -> None:
     with transaction.atomic():
         existing = (

@@ -19,7 +19,7 @@ from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from cdtt.access.decorators import public, requires
+from cdtt.access.decorators import SignedInRequest, public, requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.errors import NotFound
@@ -35,7 +35,7 @@ GUIDE_CACHE_MAX_BYTES = 30 * 1024 * 1024
 
 
 @requires(Perm.RECORD_ACTIVITIES)
-def app_shell(request: HttpRequest) -> HttpResponse:
+def app_shell(request: SignedInRequest) -> HttpResponse:
     """The app: works offline once opened; records wait on the phone until the network returns.
 
     The shell names nobody (no user, villages or CSRF token): the service worker serves it from its cache
@@ -45,7 +45,7 @@ def app_shell(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.RECORD_ACTIVITIES)
 @never_cache
-def session(request: HttpRequest) -> JsonResponse:
+def session(request: SignedInRequest) -> JsonResponse:
     """Who is signed in on this browser now, with what the app needs from the session: the phone's data
     belongs to this user (another user's is sent or shown first, then cleared)."""
     user: Any = request.user
@@ -137,7 +137,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.VIEW_TRAINING)
-def guide_file(request: HttpRequest, material_id: int) -> HttpResponseBase:
+def guide_file(request: SignedInRequest, material_id: int) -> HttpResponseBase:
     """A guide's file, opened in the phone's browser (not downloaded); the same guides as the web page."""
     material = material_get(user=request.user, material_id=material_id)
     if not material.file:

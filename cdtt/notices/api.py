@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 
+from cdtt.access.decorators import SignedInRequest
 from cdtt.access.permissions import Perm
 from cdtt.api.auth import api_requires
 from cdtt.api.schemas import ERRORS
@@ -61,7 +61,7 @@ def _out(notice: Notification) -> dict[str, Any]:
 
 @router.get("/notices", response={200: NoticeListOut, **ERRORS})
 @api_requires(Perm.READ_NOTICES)
-def notices_list(request: HttpRequest, unread_only: bool = False, limit: int = 20, offset: int = 0) -> Any:
+def notices_list(request: SignedInRequest, unread_only: bool = False, limit: int = 20, offset: int = 0) -> Any:
     """The caller's notices, unread first, newest first."""
     limit = max(1, min(limit, 100))
     offset = max(0, offset)
@@ -77,20 +77,20 @@ def notices_list(request: HttpRequest, unread_only: bool = False, limit: int = 2
 
 @router.get("/notices/unread-count", response={200: UnreadOut, **ERRORS})
 @api_requires(Perm.READ_NOTICES)
-def notices_unread(request: HttpRequest) -> Any:
+def notices_unread(request: SignedInRequest) -> Any:
     """How many of the caller's notices are unread."""
     return {"unread": notice_unread_count(user=request.user)}
 
 
 @router.post("/notices/{notice_id}/read", response={200: NoticeOut, **ERRORS})
 @api_requires(Perm.READ_NOTICES)
-def notices_read(request: HttpRequest, notice_id: int) -> Any:
+def notices_read(request: SignedInRequest, notice_id: int) -> Any:
     """Mark one of the caller's notices read (404 for anyone else's)."""
     return _out(notice_mark_read(actor=request.user, notice_id=notice_id))
 
 
 @router.post("/notices/read-all", response={200: MarkedOut, **ERRORS})
 @api_requires(Perm.READ_NOTICES)
-def notices_read_all(request: HttpRequest) -> Any:
+def notices_read_all(request: SignedInRequest) -> Any:
     """Mark all the caller's notices read."""
     return {"marked": notices_mark_all_read(actor=request.user)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,9 @@ from cdtt.core.text import nfc
 from cdtt.geo.models import AdminUnit
 from cdtt.notices.delivery import notices_made
 from cdtt.notices.models import NoticeKind, Notification
+
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
 
 MAX_TITLE = 200
 MAX_URL = 300
@@ -76,7 +79,7 @@ def notify(
     return made
 
 
-def notice_get(*, actor: Any, notice_id: Any) -> Notification:
+def notice_get(*, actor: User, notice_id: Any) -> Notification:
     """One of the actor's own notices; anybody else's is the same 404 as a missing one."""
     notice = Notification.objects.filter(pk=as_id(notice_id), recipient=actor).first()
     if notice is None:
@@ -84,7 +87,7 @@ def notice_get(*, actor: Any, notice_id: Any) -> Notification:
     return notice
 
 
-def notice_mark_read(*, actor: Any, notice_id: Any, now: datetime.datetime | None = None) -> Notification:
+def notice_mark_read(*, actor: User, notice_id: Any, now: datetime.datetime | None = None) -> Notification:
     """Mark one of the actor's notices read (reading it twice keeps the first time)."""
     notice = notice_get(actor=actor, notice_id=notice_id)
     if notice.read_at is None:
@@ -93,6 +96,6 @@ def notice_mark_read(*, actor: Any, notice_id: Any, now: datetime.datetime | Non
     return notice
 
 
-def notices_mark_all_read(*, actor: Any, now: datetime.datetime | None = None) -> int:
+def notices_mark_all_read(*, actor: User, now: datetime.datetime | None = None) -> int:
     """Mark all the actor's unread notices read; returns how many."""
     return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=now or timezone.now())

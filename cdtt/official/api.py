@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from cdtt.access.decorators import SignedInRequest
 from cdtt.access.permissions import Perm
 from cdtt.api.auth import api_requires
 from cdtt.api.schemas import ERRORS
@@ -131,7 +132,7 @@ def _current(request: HttpRequest, unit_id: int) -> Any:
 
 @router.get("/official/units/{unit_id}", response={200: OfficialComparisonOut, **ERRORS})
 @api_requires(Perm.VIEW_FIGURES)
-def official_unit(request: HttpRequest, unit_id: int, period: str | None = None, figure: str | None = None) -> Any:
+def official_unit(request: SignedInRequest, unit_id: int, period: str | None = None, figure: str | None = None) -> Any:
     """A current unit's reported and official figures for a period (``2026`` or ``06/2026``; this year when left
     out), and the units below it ranked by the widest gap on ``figure`` (VNeID level 2 when left out)."""
     unit = _current(request, unit_id)
@@ -150,7 +151,7 @@ def official_unit(request: HttpRequest, unit_id: int, period: str | None = None,
 
 @router.get("/official/units/{unit_id}/history", response={200: OfficialHistoryOut, **ERRORS})
 @api_requires(Perm.VIEW_FIGURES)
-def official_history(request: HttpRequest, unit_id: int, indicator: str | None = None) -> Any:
+def official_history(request: SignedInRequest, unit_id: int, indicator: str | None = None) -> Any:
     """A current unit's figures year by year from 2022 across the reform: the old communes' figures shared out
     to it (with the rule of each divided one) and what has been recorded since, for one indicator (by code)."""
     unit = _current(request, unit_id)
@@ -181,7 +182,7 @@ def official_history(request: HttpRequest, unit_id: int, indicator: str | None =
 
 @router.get("/official/legacy-units/{unit_id}", response={200: OfficialLegacyUnitOut, **ERRORS})
 @api_requires(Perm.VIEW_FIGURES)
-def official_legacy_unit(request: HttpRequest, unit_id: int) -> Any:
+def official_legacy_unit(request: SignedInRequest, unit_id: int) -> Any:
     """An old (pre-2025) commune: the communes it became part of and its figures, each with its shares under
     them and the rule they were shared by."""
     unit = selectors.figures_subject(user=request.user, unit_id=unit_id)

@@ -8,7 +8,7 @@ value, so importing the same file twice changes nothing the second time.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -26,17 +26,20 @@ from cdtt.transfers import services as transfers
 from cdtt.transfers.models import ImportJob, ImportKind, ImportStatus
 from cdtt.transfers.services import RowsChanged, status_refusal
 
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
+
 # JSON keys of the job's summary.
 RULE = "rule"
 SIX_PLACES = Decimal("0.000001")
 
 
-def _check_unit(actor: Any, unit: AdminUnit, kind: str) -> None:
+def _check_unit(actor: User, unit: AdminUnit, kind: str) -> None:
     transfers.import_unit_check(actor=actor, unit=unit, kind=kind)
 
 
 def official_import_start(
-    *, actor: Any, unit: AdminUnit, upload: UploadedFile, request: HttpRequest | None = None
+    *, actor: User, unit: AdminUnit, upload: UploadedFile, request: HttpRequest | None = None
 ) -> ImportJob:
     """Read and check an official-figures file into a job to preview; no figure is touched yet."""
     _check_unit(actor, unit, ImportKind.OFFICIAL_FIGURES)
@@ -54,7 +57,7 @@ def official_import_start(
     )
 
 
-def _legacy_check(actor: Any, unit: AdminUnit, rows: list[dict[str, Any]], rule: str) -> importers.Checked:
+def _legacy_check(actor: User, unit: AdminUnit, rows: list[dict[str, Any]], rule: str) -> importers.Checked:
     return importers.legacy_validate(
         user=actor,
         unit=unit,
@@ -68,7 +71,7 @@ def _legacy_check(actor: Any, unit: AdminUnit, rows: list[dict[str, Any]], rule:
 
 
 def legacy_import_start(
-    *, actor: Any, unit: AdminUnit, upload: UploadedFile, rule: str, request: HttpRequest | None = None
+    *, actor: User, unit: AdminUnit, upload: UploadedFile, rule: str, request: HttpRequest | None = None
 ) -> ImportJob:
     """Read and check a file of figures kept under the old units into a job to preview, with its apportioning
     rule for the communes that were split; nothing is written yet."""
@@ -92,7 +95,7 @@ def legacy_import_start(
     return job
 
 
-def figure_import_apply(*, actor: Any, job: ImportJob, request: HttpRequest | None = None) -> ImportJob:
+def figure_import_apply(*, actor: User, job: ImportJob, request: HttpRequest | None = None) -> ImportJob:
     """Write every row of an error-free figures job in one transaction, or nothing (rows are checked again)."""
     _check_unit(actor, job.unit, job.kind)
     recheck: importers.Checked | None = None
@@ -141,7 +144,7 @@ def figure_import_apply(*, actor: Any, job: ImportJob, request: HttpRequest | No
     return job
 
 
-def _write_official(actor: Any, job: ImportJob, checked: importers.Checked) -> tuple[int, int]:
+def _write_official(actor: User, job: ImportJob, checked: importers.Checked) -> tuple[int, int]:
     rows = checked.rows
     existing = {
         (f.commune_id, f.kind, f.bucket): f
@@ -169,7 +172,7 @@ def _write_official(actor: Any, job: ImportJob, checked: importers.Checked) -> t
     return created, updated
 
 
-def _write_legacy(actor: Any, job: ImportJob, checked: importers.Checked) -> tuple[int, int]:
+def _write_legacy(actor: User, job: ImportJob, checked: importers.Checked) -> tuple[int, int]:
     rule = job.summary.get(RULE, ApportionRule.DEFAULT)
     rows = checked.rows
     existing = {

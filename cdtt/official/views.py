@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cdtt.access.decorators import requires
+from cdtt.access.decorators import SignedInRequest, requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.errors import DomainError, Forbidden, NotFound
@@ -40,7 +40,7 @@ def _bucket(request: HttpRequest) -> int:
 
 
 @requires(Perm.VIEW_FIGURES)
-def unit_figures(request: HttpRequest, unit_id: int) -> HttpResponse:
+def unit_figures(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """Reported beside official figures, the units with the widest gaps, and the years across the reform;
     for an old commune, where it went and its figures shared out."""
     unit = selectors.figures_subject(user=request.user, unit_id=unit_id)
@@ -69,7 +69,7 @@ def unit_figures(request: HttpRequest, unit_id: int) -> HttpResponse:
     return render(request, "official/unit.html", context)
 
 
-def _upload(request: HttpRequest, unit_id: int, *, kind: str, template: str, extra: dict[str, Any]) -> HttpResponse:
+def _upload(request: SignedInRequest, unit_id: int, *, kind: str, template: str, extra: dict[str, Any]) -> HttpResponse:
     unit = scope_for(request.user).unit(unit_id, Perm.IMPORT_FIGURES)
     form_class = LegacyUploadForm if kind == ImportKind.LEGACY_FIGURES else ImportUploadForm
     form = form_class(request.POST, request.FILES) if request.method == "POST" else form_class()
@@ -113,7 +113,7 @@ def _upload(request: HttpRequest, unit_id: int, *, kind: str, template: str, ext
 
 
 @requires(Perm.IMPORT_FIGURES)
-def official_import(request: HttpRequest, unit_id: int) -> HttpResponse:
+def official_import(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """Upload official figures per commune and period; a readable file goes to its preview."""
     return _upload(
         request,
@@ -125,7 +125,7 @@ def official_import(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 @requires(Perm.IMPORT_FIGURES)
-def legacy_import(request: HttpRequest, unit_id: int) -> HttpResponse:
+def legacy_import(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """Upload figures kept under the old units before 1 July 2025 (old province, district, commune)."""
     return _upload(
         request,
@@ -143,7 +143,7 @@ def _xlsx(data: bytes, name: str) -> HttpResponse:
 
 
 @requires(Perm.IMPORT_FIGURES)
-def official_template(request: HttpRequest, unit_id: int) -> HttpResponse:
+def official_template(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """The empty official-figures sheet, with the accepted figures on a second sheet."""
     scope_for(request.user).unit(unit_id, Perm.IMPORT_FIGURES)
     listing = (_("Figures"), [str(label) for _v, label in FigureKind.choices])
@@ -153,7 +153,7 @@ def official_template(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 @requires(Perm.IMPORT_FIGURES)
-def legacy_template(request: HttpRequest, unit_id: int) -> HttpResponse:
+def legacy_template(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """The empty sheet of figures before 2025, with the catalogue's indicators on a second sheet."""
     scope_for(request.user).unit(unit_id, Perm.IMPORT_FIGURES)
     listing = (_("Indicators"), selectors.indicator_names())
@@ -163,7 +163,7 @@ def legacy_template(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 @requires(Perm.IMPORT_FIGURES)
-def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_detail(request: SignedInRequest, job_id: int) -> HttpResponse:
     """A figures job's rows with their status, and confirm/cancel while it can still be applied."""
     job = selectors.figure_job_get(user=request.user, job_id=job_id)
     errors_only = request.GET.get("errors") == "1"
@@ -181,7 +181,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @requires(Perm.IMPORT_FIGURES)
-def job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_confirm(request: SignedInRequest, job_id: int) -> HttpResponse:
     """Apply a figures job (POST): every row, or none."""
     job = selectors.figure_job_get(user=request.user, job_id=job_id)
     if request.method == "POST":
@@ -207,7 +207,7 @@ def job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @requires(Perm.IMPORT_FIGURES)
-def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_cancel(request: SignedInRequest, job_id: int) -> HttpResponse:
     """Cancel a figures job that was not applied (POST)."""
     job: ImportJob = selectors.figure_job_get(user=request.user, job_id=job_id)
     upload = "official:legacy_import" if job.kind == ImportKind.LEGACY_FIGURES else "official:import"

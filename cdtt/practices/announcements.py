@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
@@ -29,6 +29,9 @@ from cdtt.geo.models import AdminUnit
 from cdtt.notices.models import NoticeKind, Notification
 from cdtt.notices.services import notify
 from cdtt.practices.models import Announcement, Receipt
+
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
 
 MAX_TITLE = 200
 MAX_BODY = 10_000
@@ -53,7 +56,7 @@ def target_choices(sender: AdminUnit) -> QuerySet[AdminUnit]:
 
 
 def announcement_send(
-    *, actor: Any, sender: AdminUnit, title: str, body: str, unit_ids: Iterable[Any], roles: Sequence[str]
+    *, actor: User, sender: AdminUnit, title: str, body: str, unit_ids: Iterable[Any], roles: Sequence[str]
 ) -> Announcement:
     """Send an announcement from one of the actor's units to the chosen roles of the chosen units' subtrees."""
     scope = scope_for(actor)

@@ -6,11 +6,11 @@ import datetime
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, UploadedFile
 
+from cdtt.access.decorators import SignedInRequest
 from cdtt.access.permissions import Perm
 from cdtt.api.auth import api_requires
 from cdtt.api.schemas import ERRORS
@@ -120,7 +120,7 @@ def _data(payload: PracticeIn) -> services.PracticeIn:
 @router.get("/practices", response={200: PracticePageOut, **ERRORS})
 @api_requires(Perm.VIEW_PRACTICES)
 def practice_list(
-    request: HttpRequest,
+    request: SignedInRequest,
     q: str = "",
     platform: int | None = None,
     tag: str = "",
@@ -144,21 +144,21 @@ def practice_list(
 
 @router.get("/practices/mine", response={200: list[PracticeOut], **ERRORS})
 @api_requires(Perm.WRITE_PRACTICES)
-def practice_mine(request: HttpRequest) -> Any:
+def practice_mine(request: SignedInRequest) -> Any:
     """The unpublished posts of the caller's own village team or unit."""
     return [_practice_out(p) for p in selectors.practice_own_list(user=request.user)[:200]]
 
 
 @router.get("/practices/to-review", response={200: list[PracticeOut], **ERRORS})
 @api_requires(Perm.REVIEW_PRACTICES)
-def practice_to_review(request: HttpRequest) -> Any:
+def practice_to_review(request: SignedInRequest) -> Any:
     """Posts awaiting the review of the caller's unit."""
     return [_practice_out(p) for p in selectors.practice_review_list(user=request.user)[:200]]
 
 
 @router.post("/practices", response={200: PracticeOut, **ERRORS})
 @api_requires(Perm.WRITE_PRACTICES)
-def practice_create(request: HttpRequest, payload: PracticeIn) -> Any:
+def practice_create(request: SignedInRequest, payload: PracticeIn) -> Any:
     """A new draft (add photos with POST /practices/{id}/images)."""
     if payload.village_id is not None:
         key = f"v{payload.village_id}"
@@ -174,13 +174,13 @@ def practice_create(request: HttpRequest, payload: PracticeIn) -> Any:
 
 @router.get("/practices/{practice_id}", response={200: PracticeOut, **ERRORS})
 @api_requires(Perm.VIEW_PRACTICES)
-def practice_detail(request: HttpRequest, practice_id: int) -> Any:
+def practice_detail(request: SignedInRequest, practice_id: int) -> Any:
     return _practice_out(selectors.practice_get(request.user, practice_id))
 
 
 @router.patch("/practices/{practice_id}", response={200: PracticeOut, **ERRORS})
 @api_requires(Perm.WRITE_PRACTICES)
-def practice_update(request: HttpRequest, practice_id: int, payload: PracticeIn) -> Any:
+def practice_update(request: SignedInRequest, practice_id: int, payload: PracticeIn) -> Any:
     practice = selectors.practice_get(request.user, practice_id)
     services.practice_update(actor=request.user, practice=practice, data=_data(payload))
     return _practice_out(selectors.practice_get(request.user, practice_id))
@@ -188,7 +188,7 @@ def practice_update(request: HttpRequest, practice_id: int, payload: PracticeIn)
 
 @router.post("/practices/{practice_id}/images", response={200: PracticeOut, **ERRORS})
 @api_requires(Perm.WRITE_PRACTICES)
-def practice_image_add(request: HttpRequest, practice_id: int, image: UploadedFile | None = NO_FILE) -> Any:
+def practice_image_add(request: SignedInRequest, practice_id: int, image: UploadedFile | None = NO_FILE) -> Any:
     """Add one photo (multipart field ``image``): checked, re-encoded, its EXIF and GPS removed."""
     practice = selectors.practice_get(request.user, practice_id)
     uploads = [image] if image is not None else []
@@ -211,7 +211,7 @@ def practice_image_add(request: HttpRequest, practice_id: int, image: UploadedFi
 
 @router.post("/practices/{practice_id}/submit", response={200: PracticeOut, **ERRORS})
 @api_requires(Perm.WRITE_PRACTICES)
-def practice_submit(request: HttpRequest, practice_id: int) -> Any:
+def practice_submit(request: SignedInRequest, practice_id: int) -> Any:
     practice = selectors.practice_get(request.user, practice_id)
     services.practice_submit(actor=request.user, practice=practice)
     return _practice_out(selectors.practice_get(request.user, practice_id))
@@ -219,7 +219,7 @@ def practice_submit(request: HttpRequest, practice_id: int) -> Any:
 
 @router.post("/practices/{practice_id}/publish", response={200: PracticeOut, **ERRORS})
 @api_requires(Perm.REVIEW_PRACTICES)
-def practice_publish(request: HttpRequest, practice_id: int) -> Any:
+def practice_publish(request: SignedInRequest, practice_id: int) -> Any:
     practice = selectors.practice_get(request.user, practice_id)
     services.practice_publish(actor=request.user, practice=practice)
     return _practice_out(selectors.practice_get(request.user, practice_id))
@@ -227,7 +227,7 @@ def practice_publish(request: HttpRequest, practice_id: int) -> Any:
 
 @router.post("/practices/{practice_id}/return", response={200: PracticeOut, **ERRORS})
 @api_requires(Perm.REVIEW_PRACTICES)
-def practice_return(request: HttpRequest, practice_id: int, payload: PracticeCommentIn) -> Any:
+def practice_return(request: SignedInRequest, practice_id: int, payload: PracticeCommentIn) -> Any:
     practice = selectors.practice_get(request.user, practice_id)
     services.practice_return(actor=request.user, practice=practice, comment=payload.comment)
     return _practice_out(selectors.practice_get(request.user, practice_id))
@@ -235,7 +235,7 @@ def practice_return(request: HttpRequest, practice_id: int, payload: PracticeCom
 
 @router.post("/practices/{practice_id}/feature", response={200: PracticeOut, **ERRORS})
 @api_requires(Perm.FEATURE_PRACTICES)
-def practice_feature(request: HttpRequest, practice_id: int, payload: FeatureIn) -> Any:
+def practice_feature(request: SignedInRequest, practice_id: int, payload: FeatureIn) -> Any:
     practice = selectors.practice_get(request.user, practice_id)
     services.practice_feature(actor=request.user, practice=practice, featured=payload.featured)
     return _practice_out(selectors.practice_get(request.user, practice_id))
@@ -311,7 +311,7 @@ def _announcement_out(announcement: Announcement, read_at: datetime.datetime | N
 
 @announcements_router.get("/announcements", response={200: list[AnnouncementOut], **ERRORS})
 @api_requires(Perm.VIEW_ANNOUNCEMENTS)
-def announcement_list(request: HttpRequest, unread: bool = False, page: int = 1) -> Any:
+def announcement_list(request: SignedInRequest, unread: bool = False, page: int = 1) -> Any:
     """Announcements sent to the caller, the newest first (``unread=true``: only those not yet read)."""
     receipts = notices.received(user=request.user)
     if unread:
@@ -322,7 +322,7 @@ def announcement_list(request: HttpRequest, unread: bool = False, page: int = 1)
 
 @announcements_router.post("/announcements", response={200: SentOut, **ERRORS})
 @api_requires(Perm.SEND_ANNOUNCEMENTS)
-def announcement_send(request: HttpRequest, payload: AnnouncementIn) -> Any:
+def announcement_send(request: SignedInRequest, payload: AnnouncementIn) -> Any:
     """Send to the chosen roles of the chosen units (each with everything below it)."""
     senders = notices.sender_units(request.user)
     if payload.sender_unit_id is None:
@@ -349,7 +349,7 @@ def announcement_send(request: HttpRequest, payload: AnnouncementIn) -> Any:
 
 @announcements_router.get("/announcements/{announcement_id}", response={200: AnnouncementOut, **ERRORS})
 @api_requires(Perm.VIEW_ANNOUNCEMENTS)
-def announcement_detail(request: HttpRequest, announcement_id: int) -> Any:
+def announcement_detail(request: SignedInRequest, announcement_id: int) -> Any:
     """One announcement; reading it as a recipient marks it read."""
     announcement, receipt = notices.announcement_get(request.user, announcement_id)
     if receipt is not None:
@@ -359,7 +359,7 @@ def announcement_detail(request: HttpRequest, announcement_id: int) -> Any:
 
 @announcements_router.get("/announcements/{announcement_id}/receipts", response={200: ReceiptsOut, **ERRORS})
 @api_requires(Perm.SEND_ANNOUNCEMENTS)
-def announcement_receipts(request: HttpRequest, announcement_id: int, state: str = "", page: int = 1) -> Any:
+def announcement_receipts(request: SignedInRequest, announcement_id: int, state: str = "", page: int = 1) -> Any:
     """Who has read it: counts per unit and the recipients by name (``state`` read / unread), 50 a page."""
     announcement, _receipt = notices.announcement_get(request.user, announcement_id)
     if not notices.is_sender_side(request.user, announcement):

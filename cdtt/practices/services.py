@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -54,6 +54,9 @@ from cdtt.practices.selectors import (
     reviewer_of,
     subject_key,
 )
+
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
 
 MAX_TITLE = 200
 MAX_BODY = 20_000
@@ -159,7 +162,7 @@ def _link(practice: Practice) -> str:
 
 
 def practice_create(
-    *, actor: Any, subject: Subject, data: PracticeIn, uploads: Sequence[UploadedFile] = ()
+    *, actor: User, subject: Subject, data: PracticeIn, uploads: Sequence[UploadedFile] = ()
 ) -> Practice:
     """A new draft of the actor's own village team or unit."""
     scope = scope_for(actor)
@@ -217,20 +220,20 @@ PRACTICE_FLOW = Workflow(
 )
 
 
-def _author_role(actor: Any, practice: Practice) -> None:
+def _author_role(actor: User, practice: Practice) -> None:
     scope_for(actor).require(Perm.WRITE_PRACTICES)
     if not is_author(actor, practice):
         raise Forbidden(_("Only the team or unit that wrote this post can change or submit it."))
 
 
-def _require_author(actor: Any, practice: Practice) -> None:
+def _require_author(actor: User, practice: Practice) -> None:
     _author_role(actor, practice)
     if not practice.is_editable:
         raise DomainError(str(PRACTICE_FLOW.transitions["submit"].refusal))
 
 
 def practice_update(
-    *, actor: Any, practice: Practice, data: PracticeIn, uploads: Sequence[UploadedFile] = ()
+    *, actor: User, practice: Practice, data: PracticeIn, uploads: Sequence[UploadedFile] = ()
 ) -> Practice:
     """Change a draft (or a returned post) and add images to it."""
     title, body, kind, platforms, tag_names = _clean(data)
@@ -248,7 +251,7 @@ def practice_update(
     return locked
 
 
-def practice_image_remove(*, actor: Any, practice: Practice, image_id: Any) -> None:
+def practice_image_remove(*, actor: User, practice: Practice, image_id: Any) -> None:
     with transaction.atomic():
         locked = locked_row(PRACTICE_FLOW.queryset(), practice.pk)
         _require_author(actor, locked)
@@ -261,7 +264,7 @@ def practice_image_remove(*, actor: Any, practice: Practice, image_id: Any) -> N
         audit_record(actor=actor, action="practice.image_remove", target=locked, unit=locked.unit)
 
 
-def practice_submit(*, actor: Any, practice: Practice) -> Practice:
+def practice_submit(*, actor: User, practice: Practice) -> Practice:
     """Send the post to the level above for review."""
 
     def stamp(locked: Practice) -> None:
@@ -288,7 +291,7 @@ def practice_submit(*, actor: Any, practice: Practice) -> Practice:
     )
 
 
-def _reviewer_role(actor: Any, practice: Practice) -> None:
+def _reviewer_role(actor: User, practice: Practice) -> None:
     scope_for(actor).require(Perm.REVIEW_PRACTICES)
     if not is_reviewer(actor, practice):
         raise Forbidden(
@@ -297,7 +300,7 @@ def _reviewer_role(actor: Any, practice: Practice) -> None:
         )
 
 
-def practice_publish(*, actor: Any, practice: Practice) -> Practice:
+def practice_publish(*, actor: User, practice: Practice) -> Practice:
     """Publish the post to the whole network."""
 
     def publish(locked: Practice) -> None:
@@ -324,7 +327,7 @@ def practice_publish(*, actor: Any, practice: Practice) -> Practice:
     )
 
 
-def practice_return(*, actor: Any, practice: Practice, comment: Any) -> Practice:
+def practice_return(*, actor: User, practice: Practice, comment: Any) -> Practice:
     """Send the post back to its authors with the reviewer's comment."""
     text = str(comment or "").strip()
     if not text:
@@ -358,7 +361,7 @@ def practice_return(*, actor: Any, practice: Practice, comment: Any) -> Practice
     )
 
 
-def practice_feature(*, actor: Any, practice: Practice, featured: bool) -> Practice:
+def practice_feature(*, actor: User, practice: Practice, featured: bool) -> Practice:
     """Feature (or stop featuring) a published post nationally: featured posts are listed first."""
     scope_for(actor).require(Perm.FEATURE_PRACTICES)
     with transaction.atomic():

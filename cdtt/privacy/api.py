@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from cdtt.access.decorators import SignedInRequest
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.api.auth import api_requires
@@ -62,21 +62,21 @@ def _out(breach: Breach, overdue: bool) -> dict[str, Any]:
 
 @router.get("/breaches", response={200: list[BreachOut], **ERRORS})
 @api_requires(Perm.MANAGE_BREACHES)
-def breach_list(request: HttpRequest) -> Any:
+def breach_list(request: SignedInRequest) -> Any:
     """Breaches of the caller's units, newest first; ``overdue`` when 72 hours passed without a notice."""
     return [_out(b, b.overdue) for b in selectors.breach_list(user=request.user)[:200]]  # type: ignore[attr-defined]
 
 
 @router.get("/breaches/{breach_id}", response={200: BreachOut, **ERRORS})
 @api_requires(Perm.MANAGE_BREACHES)
-def breach_get(request: HttpRequest, breach_id: int) -> Any:
+def breach_get(request: SignedInRequest, breach_id: int) -> Any:
     breach = selectors.breach_get(user=request.user, breach_id=breach_id)
     return _out(breach, breach.overdue)  # type: ignore[attr-defined]
 
 
 @router.post("/breaches", response={201: BreachOut, **ERRORS})
 @api_requires(Perm.MANAGE_BREACHES)
-def breach_create(request: HttpRequest, payload: BreachBody) -> Any:
+def breach_create(request: SignedInRequest, payload: BreachBody) -> Any:
     """Record a breach at one of the caller's units; the authority must be told within 72 hours."""
     unit = scope_for(request.user).units(Perm.MANAGE_BREACHES).filter(pk=payload.unit_id or 0).first()
     if unit is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -24,6 +24,9 @@ from cdtt.core.text import clean_text
 from cdtt.geo.models import AdminUnit
 from cdtt.privacy import datamap
 from cdtt.privacy.models import NOTIFY_WITHIN, Breach, BreachStatus
+
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
 
 MAX_TEXT = 5000
 
@@ -82,14 +85,14 @@ def _clean(data: BreachIn) -> dict[str, Any]:
     }
 
 
-def _require_unit(actor: Any, unit: AdminUnit) -> None:
+def _require_unit(actor: User, unit: AdminUnit) -> None:
     scope = scope_for(actor)
     scope.require(Perm.MANAGE_BREACHES)
     if not scope.covers_unit(unit, Perm.MANAGE_BREACHES):
         raise NotFound(_("The unit was not found."))
 
 
-def breach_record(*, actor: Any, unit: AdminUnit, data: BreachIn, request: HttpRequest | None = None) -> Breach:
+def breach_record(*, actor: User, unit: AdminUnit, data: BreachIn, request: HttpRequest | None = None) -> Breach:
     """Record a breach; the authority must be notified within 72 hours of its discovery."""
     _require_unit(actor, unit)
     values = _clean(data)
@@ -110,7 +113,7 @@ def breach_record(*, actor: Any, unit: AdminUnit, data: BreachIn, request: HttpR
 
 
 def breach_notified(
-    *, actor: Any, breach: Breach, at: datetime.datetime | None = None, request: HttpRequest | None = None
+    *, actor: User, breach: Breach, at: datetime.datetime | None = None, request: HttpRequest | None = None
 ) -> Breach:
     """Record that the notice was sent to the authority (late ones are marked late in the audit trail)."""
     _require_unit(actor, breach.unit)
@@ -137,7 +140,7 @@ def breach_notified(
     return locked
 
 
-def breach_close(*, actor: Any, breach: Breach, request: HttpRequest | None = None) -> Breach:
+def breach_close(*, actor: User, breach: Breach, request: HttpRequest | None = None) -> Breach:
     """Close a breach once the authority was notified and the measures are recorded."""
     _require_unit(actor, breach.unit)
     with transaction.atomic():

@@ -9,7 +9,7 @@ sign-in name, as it keeps everything (append-only evidence, 5 years; see the reg
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -24,11 +24,14 @@ from cdtt.core.text import nfc
 from cdtt.geo.models import AdminUnit
 from cdtt.privacy import erasure
 
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
+
 # What an erased member is called from then on: data (Vietnamese), not interface text.
 ERASED_NAME = "Đã xóa"
 
 
-def _require_unit(actor: Any, unit: AdminUnit, perm: Perm, missing: str) -> None:
+def _require_unit(actor: User, unit: AdminUnit, perm: Perm, missing: str) -> None:
     """403 without the permission; the same 404 for a unit outside the actor's subtree as for a missing one."""
     scope = scope_for(actor)
     scope.require(perm)
@@ -74,7 +77,7 @@ def _erase_account(user: Any) -> None:
     ZaloLink.objects.filter(user=user).delete()
 
 
-def member_erase(*, actor: Any, member: Any, request: HttpRequest | None = None) -> dict[str, int]:
+def member_erase(*, actor: User, member: Any, request: HttpRequest | None = None) -> dict[str, int]:
     """Erase a team member who left (and their account): name, phone, birth year, occupation, and every text
     naming them; returns what was redacted per place. Gender and organisation stay (the team figures)."""
     from cdtt.teams.models import Membership
@@ -88,7 +91,7 @@ def member_erase(*, actor: Any, member: Any, request: HttpRequest | None = None)
         return erase_member(actor, member, request)
 
 
-def erase_member(actor: Any, member: Any, request: HttpRequest | None = None, **details: Any) -> dict[str, int]:
+def erase_member(actor: User | None, member: Any, request: HttpRequest | None = None, **details: Any) -> dict[str, int]:
     """The erasure itself, once the caller checked who may (``member_erase``, the retention job)."""
     from cdtt.teams.models import Member
 
@@ -124,7 +127,7 @@ def erase_member(actor: Any, member: Any, request: HttpRequest | None = None, **
 
 
 def trainer_erase(
-    *, actor: Any, unit: AdminUnit, name: str, phone: str = "", request: HttpRequest | None = None
+    *, actor: User, unit: AdminUnit, name: str, phone: str = "", request: HttpRequest | None = None
 ) -> dict[str, int]:
     """Erase a trainer (or an enterprise's contact person) known only by name in the training records of
     ``unit``'s courses: the name (two words at least) and phone are redacted wherever the map points."""

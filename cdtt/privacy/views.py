@@ -7,13 +7,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cdtt.access.decorators import requires
+from cdtt.access.decorators import SignedInRequest, requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.errors import DomainError
@@ -77,14 +77,14 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_BREACHES)
-def breach_list(request: HttpRequest) -> HttpResponse:
+def breach_list(request: SignedInRequest) -> HttpResponse:
     """The breaches of the officer's units, overdue ones (72 hours passed, authority not told) marked."""
     rows = list(selectors.breach_list(user=request.user)[:200])
     return _private(render(request, "privacy/breaches.html", {"rows": rows}))
 
 
 @requires(Perm.MANAGE_BREACHES)
-def breach_new(request: HttpRequest) -> HttpResponse:
+def breach_new(request: SignedInRequest) -> HttpResponse:
     """Record a breach: the 72-hour clock starts when it was discovered."""
     units = list(scope_for(request.user).units(Perm.MANAGE_BREACHES).order_by("path")[:500])
     initial = {"discovered_at": timezone.localtime().replace(second=0, microsecond=0)}
@@ -105,7 +105,7 @@ def breach_new(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_BREACHES)
-def breach_detail(request: HttpRequest, breach_id: int) -> HttpResponse:
+def breach_detail(request: SignedInRequest, breach_id: int) -> HttpResponse:
     """A breach with its deadline, the people to inform; record the notice sent, or close it (POST)."""
     breach = selectors.breach_get(user=request.user, breach_id=breach_id)
     if request.method == "POST":
@@ -134,7 +134,7 @@ def breach_detail(request: HttpRequest, breach_id: int) -> HttpResponse:
 
 @audit_refusals("breach_notice")
 @requires(Perm.MANAGE_BREACHES)
-def breach_notice(request: HttpRequest, breach_id: int) -> HttpResponse:
+def breach_notice(request: SignedInRequest, breach_id: int) -> HttpResponse:
     """The notice to the authority, as a Word document in the administrative format, to sign and send."""
     breach = selectors.breach_get(user=request.user, breach_id=breach_id)
     response = HttpResponse(breach_notice_docx(breach), content_type=DOCX_TYPE)
@@ -146,7 +146,7 @@ def breach_notice(request: HttpRequest, breach_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_TEAMS)
-def member_erase(request: HttpRequest, member_id: int) -> HttpResponse:
+def member_erase(request: SignedInRequest, member_id: int) -> HttpResponse:
     """Erase a team member who left, and their account (POST after the confirmation page)."""
     member = staff.member_get(user=request.user, member_id=member_id)
     if request.method == "POST":
@@ -172,7 +172,7 @@ class TrainerEraseForm(forms.Form):
 
 
 @requires(Perm.MANAGE_TRAINING)
-def trainer_erase(request: HttpRequest) -> HttpResponse:
+def trainer_erase(request: SignedInRequest) -> HttpResponse:
     """Erase a trainer or an enterprise's contact person named in the training records of one's units."""
     units = list(scope_for(request.user).units(Perm.MANAGE_TRAINING).order_by("path")[:500])
     form = TrainerEraseForm(request.POST or None, units=units)

@@ -6,9 +6,9 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 
+from cdtt.access.decorators import SignedInRequest
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.api.auth import api_requires
@@ -75,7 +75,7 @@ def figure_out(figure: selectors.Figure) -> dict[str, Any]:
 
 @router.get("/progress/units/{unit_id}", response={200: ProgressOut, **ERRORS})
 @api_requires(Perm.VIEW_FIGURES)
-def unit_progress(request: HttpRequest, unit_id: int, period_id: int | None = None) -> Any:
+def unit_progress(request: SignedInRequest, unit_id: int, period_id: int | None = None) -> Any:
     """Achieved, target, percentage and rank among siblings of every indicator, for a unit (0 = the nation's id)."""
     unit = scope_for(request.user).unit(unit_id, Perm.VIEW_FIGURES)
     return _progress(unit, period_or_current(period_id))
@@ -83,7 +83,7 @@ def unit_progress(request: HttpRequest, unit_id: int, period_id: int | None = No
 
 @router.get("/progress/villages/{village_id}", response={200: ProgressOut, **ERRORS})
 @api_requires(Perm.VIEW_FIGURES)
-def village_progress(request: HttpRequest, village_id: int, period_id: int | None = None) -> Any:
+def village_progress(request: SignedInRequest, village_id: int, period_id: int | None = None) -> Any:
     """The same for a village (its team)."""
     village = scope_for(request.user).village(village_id, Perm.VIEW_FIGURES)
     return _progress(village, period_or_current(period_id))

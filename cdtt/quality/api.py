@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from cdtt.access.decorators import SignedInRequest
 from cdtt.access.permissions import Perm
 from cdtt.api.auth import api_requires
 from cdtt.api.schemas import ERRORS
@@ -121,7 +122,7 @@ def _record_ids(flags: list[Flag]) -> dict[int, list[int]]:
 @router.get("/quality/flags", response={200: FlagListOut, **ERRORS})
 @api_requires(Perm.VIEW_QUALITY)
 def flags_list(
-    request: HttpRequest,
+    request: SignedInRequest,
     unit_id: int | None = None,
     village_id: int | None = None,
     status: str = "",
@@ -152,7 +153,7 @@ def flags_list(
 
 @router.get("/quality/flags/{flag_id}", response={200: FlagOut, **ERRORS})
 @api_requires(Perm.VIEW_QUALITY)
-def flags_get(request: HttpRequest, flag_id: int) -> Any:
+def flags_get(request: SignedInRequest, flag_id: int) -> Any:
     """One flag with its records (404 outside the caller's units)."""
     flag = services.flag_get(user=request.user, flag_id=flag_id)
     return _out(flag, _record_ids([flag])[flag.pk], records=True)
@@ -169,7 +170,7 @@ def _reviewed(request: HttpRequest, flag: Flag) -> dict[str, Any]:
 
 @router.post("/quality/flags/{flag_id}/confirm", response={200: FlagOut, **ERRORS})
 @api_requires(Perm.REVIEW_QUALITY)
-def flags_confirm(request: HttpRequest, flag_id: int, payload: ReviewIn) -> Any:
+def flags_confirm(request: SignedInRequest, flag_id: int, payload: ReviewIn) -> Any:
     """The numbers are real: close the flag with a note (required). Only the commune's officers."""
     flag = services.flag_get(user=request.user, flag_id=flag_id)
     return _reviewed(request, services.flag_confirm(actor=request.user, flag=flag, note=payload.note, request=request))
@@ -177,7 +178,7 @@ def flags_confirm(request: HttpRequest, flag_id: int, payload: ReviewIn) -> Any:
 
 @router.post("/quality/flags/{flag_id}/correct", response={200: FlagOut, **ERRORS})
 @api_requires(Perm.REVIEW_QUALITY)
-def flags_correct(request: HttpRequest, flag_id: int, payload: ReviewIn) -> Any:
+def flags_correct(request: SignedInRequest, flag_id: int, payload: ReviewIn) -> Any:
     """The records were corrected on their own pages: close the flag."""
     flag = services.flag_get(user=request.user, flag_id=flag_id)
     return _reviewed(request, services.flag_correct(actor=request.user, flag=flag, note=payload.note, request=request))
@@ -185,7 +186,7 @@ def flags_correct(request: HttpRequest, flag_id: int, payload: ReviewIn) -> Any:
 
 @router.post("/quality/flags/{flag_id}/void", response={200: FlagOut, **ERRORS})
 @api_requires(Perm.REVIEW_QUALITY)
-def flags_void(request: HttpRequest, flag_id: int, payload: ReviewIn) -> Any:
+def flags_void(request: SignedInRequest, flag_id: int, payload: ReviewIn) -> Any:
     """Void the flag's records (out of every total) and close it."""
     flag = services.flag_get(user=request.user, flag_id=flag_id)
     return _reviewed(request, services.flag_void(actor=request.user, flag=flag, note=payload.note, request=request))
@@ -193,7 +194,7 @@ def flags_void(request: HttpRequest, flag_id: int, payload: ReviewIn) -> Any:
 
 @router.get("/quality/rules", response={200: list[RuleOut], **ERRORS})
 @api_requires(Perm.VIEW_QUALITY)
-def rules_list(request: HttpRequest) -> Any:
+def rules_list(request: SignedInRequest) -> Any:
     """The data-quality rule catalogue."""
     return [
         {

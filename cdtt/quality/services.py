@@ -7,7 +7,7 @@ through ``activity_void``: out of every total, its adoption statuses taken back,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -20,6 +20,9 @@ from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.core.text import nfc
 from cdtt.quality.models import Flag, FlagStatus
+
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
 
 MAX_NOTE = 1000
 
@@ -50,7 +53,7 @@ def may_review(user: Any, flag: Flag) -> bool:
     return scope_for(user).holds_at(flag.unit_id, Perm.REVIEW_QUALITY)
 
 
-def _require_open(actor: Any, flag: Flag) -> Flag:
+def _require_open(actor: User, flag: Flag) -> Flag:
     scope_for(actor).require(Perm.REVIEW_QUALITY)
     current = flag_get(user=actor, flag_id=flag.pk)
     if not may_review(actor, current):
@@ -70,7 +73,7 @@ def _note(note: str, *, required: bool) -> str:
     return text
 
 
-def _close(actor: Any, flag: Flag, status: str, note: str, request: HttpRequest | None, **details: Any) -> Flag:
+def _close(actor: User, flag: Flag, status: str, note: str, request: HttpRequest | None, **details: Any) -> Flag:
     flag.status = status
     flag.note = note
     flag.reviewed_by = actor
@@ -89,21 +92,21 @@ def _close(actor: Any, flag: Flag, status: str, note: str, request: HttpRequest 
     return flag
 
 
-def flag_confirm(*, actor: Any, flag: Flag, note: str, request: HttpRequest | None = None) -> Flag:
+def flag_confirm(*, actor: User, flag: Flag, note: str, request: HttpRequest | None = None) -> Flag:
     """The numbers are real: close the flag with the officer's note (required); the records stay counted."""
     text = _note(note, required=True)
     with transaction.atomic():
         return _close(actor, _require_open(actor, flag), FlagStatus.CONFIRMED, text, request)
 
 
-def flag_correct(*, actor: Any, flag: Flag, note: str = "", request: HttpRequest | None = None) -> Flag:
+def flag_correct(*, actor: User, flag: Flag, note: str = "", request: HttpRequest | None = None) -> Flag:
     """The records were corrected (on their own pages, each edit kept): close the flag."""
     text = _note(note, required=False)
     with transaction.atomic():
         return _close(actor, _require_open(actor, flag), FlagStatus.CORRECTED, text, request)
 
 
-def flag_void(*, actor: Any, flag: Flag, note: str = "", request: HttpRequest | None = None) -> Flag:
+def flag_void(*, actor: User, flag: Flag, note: str = "", request: HttpRequest | None = None) -> Flag:
     """Void every record of the flag still counted (out of every total), and close it."""
     from cdtt.activities.services import activity_void
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cdtt.access.decorators import requires
+from cdtt.access.decorators import SignedInRequest, requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.errors import DomainError, Forbidden, NotFound
@@ -32,14 +32,14 @@ def _filters(request: HttpRequest, unit_id: int | None) -> FlagFilters:
 
 
 @requires(Perm.VIEW_QUALITY)
-def flags_home(request: HttpRequest) -> HttpResponse:
+def flags_home(request: SignedInRequest) -> HttpResponse:
     """The flags of the user's own unit (the first unit they review or read)."""
     grants = scope_for(request.user).grants_with(Perm.VIEW_QUALITY)
     return redirect(reverse("quality:unit", args=[grants[0].unit_id]))
 
 
 @requires(Perm.VIEW_QUALITY)
-def unit_flags(request: HttpRequest, unit_id: int) -> HttpResponse:
+def unit_flags(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """A unit's flags (with those of everything under it), open ones first, filtered by status and rule."""
     unit = scope_for(request.user).unit(unit_id, Perm.VIEW_QUALITY)
     filters = _filters(request, unit.pk)
@@ -57,7 +57,7 @@ def unit_flags(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_QUALITY)
-def flag_detail(request: HttpRequest, flag_id: int) -> HttpResponse:
+def flag_detail(request: SignedInRequest, flag_id: int) -> HttpResponse:
     """One flag: the rule, the numbers, the records, and the review actions for the commune's officers."""
     flag = services.flag_get(user=request.user, flag_id=flag_id)
     context = {
@@ -71,7 +71,7 @@ def flag_detail(request: HttpRequest, flag_id: int) -> HttpResponse:
 
 @requires(Perm.REVIEW_QUALITY)
 @require_POST
-def flag_action(request: HttpRequest, flag_id: int) -> HttpResponse:
+def flag_action(request: SignedInRequest, flag_id: int) -> HttpResponse:
     """Confirm, mark corrected, or void the records of a flag (POST)."""
     flag = services.flag_get(user=request.user, flag_id=flag_id)
     action = request.POST.get("action", "")
@@ -97,7 +97,7 @@ def flag_action(request: HttpRequest, flag_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_QUALITY)
-def rules_page(request: HttpRequest) -> HttpResponse:
+def rules_page(request: SignedInRequest) -> HttpResponse:
     """The rule catalogue, in Vietnamese: what each rule checks, when, and its threshold."""
     return render(request, "quality/rules.html", {"rules": rule_list(user=request.user)})
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from cdtt.access.decorators import SignedInRequest
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import as_id, scope_for
 from cdtt.api.auth import api_requires
@@ -130,7 +130,7 @@ def _period(period_id: int) -> Period:
 
 @router.get("/reports/units/{unit_id}", response={200: list[NodeOut], **ERRORS})
 @api_requires(Perm.VIEW_REPORTS)
-def report_tree(request: HttpRequest, unit_id: int, period_id: int | None = None) -> Any:
+def report_tree(request: SignedInRequest, unit_id: int, period_id: int | None = None) -> Any:
     """Who reports to the unit for the period (this month by default), and in what state (with each unit
     child's own counts)."""
     unit = scope_for(request.user).unit(unit_id, Perm.VIEW_REPORTS)
@@ -155,13 +155,13 @@ def report_tree(request: HttpRequest, unit_id: int, period_id: int | None = None
 
 @router.get("/reports/{report_id}", response={200: ReportOut, **ERRORS})
 @api_requires(Perm.VIEW_REPORTS)
-def report_detail(request: HttpRequest, report_id: int) -> Any:
+def report_detail(request: SignedInRequest, report_id: int) -> Any:
     return _report_out(selectors.report_get(request.user, report_id))
 
 
 @router.post("/reports", response={200: ReportOut, **ERRORS})
 @api_requires(Perm.SUBMIT_REPORTS)
-def report_open(request: HttpRequest, payload: OpenIn) -> Any:
+def report_open(request: SignedInRequest, payload: OpenIn) -> Any:
     """Open (or return) the report of one's own village team or unit for a period, pre-filled."""
     scope = scope_for(request.user)
     if payload.village_id is not None:
@@ -176,7 +176,7 @@ def report_open(request: HttpRequest, payload: OpenIn) -> Any:
 
 @router.post("/reports/{report_id}/save", response={200: ReportOut, **ERRORS})
 @api_requires(Perm.SUBMIT_REPORTS)
-def report_save(request: HttpRequest, report_id: int, payload: SaveIn) -> Any:
+def report_save(request: SignedInRequest, report_id: int, payload: SaveIn) -> Any:
     report = selectors.report_get(request.user, report_id)
     saved = services.report_save(
         actor=request.user,
@@ -192,7 +192,7 @@ def report_save(request: HttpRequest, report_id: int, payload: SaveIn) -> Any:
 
 @router.post("/reports/{report_id}/submit", response={200: ReportOut, **ERRORS})
 @api_requires(Perm.SUBMIT_REPORTS)
-def report_submit(request: HttpRequest, report_id: int, payload: VersionIn) -> Any:
+def report_submit(request: SignedInRequest, report_id: int, payload: VersionIn) -> Any:
     report = selectors.report_get(request.user, report_id)
     services.report_submit(actor=request.user, report=report, version=payload.version)
     return _report_out(selectors.report_get(request.user, report_id))
@@ -200,7 +200,7 @@ def report_submit(request: HttpRequest, report_id: int, payload: VersionIn) -> A
 
 @router.post("/reports/{report_id}/approve", response={200: ReportOut, **ERRORS})
 @api_requires(Perm.REVIEW_REPORTS)
-def report_approve(request: HttpRequest, report_id: int, payload: VersionIn) -> Any:
+def report_approve(request: SignedInRequest, report_id: int, payload: VersionIn) -> Any:
     report = selectors.report_get(request.user, report_id)
     services.report_approve(actor=request.user, report=report, version=payload.version)
     return _report_out(selectors.report_get(request.user, report_id))
@@ -208,7 +208,7 @@ def report_approve(request: HttpRequest, report_id: int, payload: VersionIn) -> 
 
 @router.post("/reports/{report_id}/return", response={200: ReportOut, **ERRORS})
 @api_requires(Perm.REVIEW_REPORTS)
-def report_return(request: HttpRequest, report_id: int, payload: CommentIn) -> Any:
+def report_return(request: SignedInRequest, report_id: int, payload: CommentIn) -> Any:
     report = selectors.report_get(request.user, report_id)
     services.report_return(actor=request.user, report=report, version=payload.version, comment=payload.comment)
     return _report_out(selectors.report_get(request.user, report_id))
@@ -216,7 +216,7 @@ def report_return(request: HttpRequest, report_id: int, payload: CommentIn) -> A
 
 @router.post("/reports/{report_id}/reopen", response={200: ReportOut, **ERRORS})
 @api_requires(Perm.REVIEW_REPORTS)
-def report_reopen(request: HttpRequest, report_id: int, payload: CommentIn) -> Any:
+def report_reopen(request: SignedInRequest, report_id: int, payload: CommentIn) -> Any:
     report = selectors.report_get(request.user, report_id)
     services.report_reopen(actor=request.user, report=report, version=payload.version, reason=payload.comment)
     return _report_out(selectors.report_get(request.user, report_id))

@@ -10,7 +10,7 @@ import io
 import re
 from copy import copy
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -52,6 +52,9 @@ from cdtt.teams.documents import (
     vn_date,
 )
 
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
+
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -84,7 +87,7 @@ def file_name(report: Report, extension: str) -> str:
     return f"bao-cao-{slug(selectors.subject_label(report.subject))}-{slug(report.period.name)}.{extension}"  # type: ignore[arg-type]
 
 
-def download(data: bytes, name: str, content_type: str, *, actor: Any, **about: Any) -> HttpResponse:
+def download(data: bytes, name: str, content_type: str, *, actor: User, **about: Any) -> HttpResponse:
     """Send a file and log the export (who took which report out of the platform)."""
     report = about.pop("report", None)
     unit = about.pop("unit", None)

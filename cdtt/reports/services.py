@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -66,13 +66,16 @@ from cdtt.targets.models import Period, PeriodKind
 from cdtt.targets.periods import calendar_period
 from cdtt.teams.models import OPEN_STATUSES, Team, TeamStatus
 
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
+
 MAX_TEXT = 10_000
 MAX_NOTE = 500
 MAX_COMMENT = 2_000
 
 
 def deadline_set(
-    *, actor: Any, province: AdminUnit, kind: str, month_offset: int, day: int, required: bool = True
+    *, actor: User, province: AdminUnit, kind: str, month_offset: int, day: int, required: bool = True
 ) -> ReportDeadline:
     """A province officer (or a national admin) sets the province's deadline for one kind of report, and
     whether the province asks for that kind at all."""
@@ -99,7 +102,7 @@ def deadline_set(
     return rule
 
 
-def deadlines_set(*, actor: Any, province: AdminUnit, rules: dict[str, tuple[int, int, bool]]) -> int:
+def deadlines_set(*, actor: User, province: AdminUnit, rules: dict[str, tuple[int, int, bool]]) -> int:
     """A province's deadlines for several kinds of report at once (kind: month offset, day, required): all of
     them or none, each change audited. Returns how many kinds changed."""
     scope = scope_for(actor)
@@ -118,7 +121,7 @@ def deadlines_set(*, actor: Any, province: AdminUnit, rules: dict[str, tuple[int
     return changed
 
 
-def policy_set(*, actor: Any, unit: AdminUnit, hide_unapproved: bool) -> ReportPolicy:
+def policy_set(*, actor: User, unit: AdminUnit, hide_unapproved: bool) -> ReportPolicy:
     scope = scope_for(actor)
     if not scope.holds_at(unit.pk, Perm.REVIEW_REPORTS):
         raise Forbidden(_("Only the unit's own officers choose what the level above sees."))
@@ -174,7 +177,7 @@ def _check_version(report: Report, version: int | None) -> None:
         )
 
 
-def report_open(*, actor: Any, subject: Subject, period: Period, today: datetime.date | None = None) -> Report:
+def report_open(*, actor: User, subject: Subject, period: Period, today: datetime.date | None = None) -> Report:
     """The subject's report for the period, made (pre-filled) on first use by one of its reporters."""
     scope = scope_for(actor)
     scope.require(Perm.SUBMIT_REPORTS)
@@ -218,7 +221,7 @@ def _text(raw: Any, label: str, limit: int = MAX_TEXT) -> str:
 
 def report_save(
     *,
-    actor: Any,
+    actor: User,
     report: Report,
     version: int | None,
     assessment: Any = None,
@@ -274,7 +277,7 @@ def _freeze(report: Report) -> None:
     report.figures_at = timezone.now()
 
 
-def report_submit(*, actor: Any, report: Report, version: int | None) -> Report:
+def report_submit(*, actor: User, report: Report, version: int | None) -> Report:
     """Send the report up: its numbers are frozen as they are now."""
     scope = scope_for(actor)
     if not _is_reporter(scope, report):
@@ -292,14 +295,14 @@ def report_submit(*, actor: Any, report: Report, version: int | None) -> Report:
     return transition_apply(REPORT_FLOW, "submit", actor=actor, obj=report, change=freeze, notify=_notify_reviewers)
 
 
-def _require_reviewer(actor: Any, report: Report) -> None:
+def _require_reviewer(actor: User, report: Report) -> None:
     scope = scope_for(actor)
     scope.require(Perm.REVIEW_REPORTS)
     if not _is_reviewer(scope, report):
         raise Forbidden(_("Only the officers of the level this report is sent to can review it."))
 
 
-def _review(actor: Any, report: Report, version: int | None, name: str, text: str = "", **details: Any) -> Report:
+def _review(actor: User, report: Report, version: int | None, name: str, text: str = "", **details: Any) -> Report:
     """Approve, return or reopen: the reviewing level decides, on the version it saw."""
     _require_reviewer(actor, report)
 
@@ -320,18 +323,18 @@ def _review(actor: Any, report: Report, version: int | None, name: str, text: st
     )
 
 
-def report_approve(*, actor: Any, report: Report, version: int | None) -> Report:
+def report_approve(*, actor: User, report: Report, version: int | None) -> Report:
     return _review(actor, report, version, "approve")
 
 
-def report_return(*, actor: Any, report: Report, version: int | None, comment: Any) -> Report:
+def report_return(*, actor: User, report: Report, version: int | None, comment: Any) -> Report:
     text = _text(comment, _("The comment"), MAX_COMMENT)
     if not text:
         raise DomainError(_("Say what needs fixing: a returned report needs a comment."), field="comment")
     return _review(actor, report, version, "return", text, comment=text)
 
 
-def report_reopen(*, actor: Any, report: Report, version: int | None, reason: Any) -> Report:
+def report_reopen(*, actor: User, report: Report, version: int | None, reason: Any) -> Report:
     """Unlock an approved report for correction; the reason is kept and audited."""
     text = _text(reason, _("The reason"), MAX_COMMENT)
     if not text:

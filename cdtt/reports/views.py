@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cdtt.access.decorators import requires
+from cdtt.access.decorators import SignedInRequest, requires
 from cdtt.access.permissions import Perm
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.geo.models import UnitKind
@@ -32,14 +32,14 @@ def _context(page: Any) -> dict[str, Any]:
 
 
 @requires(Perm.VIEW_REPORTS)
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: SignedInRequest) -> HttpResponse:
     """The reports I write (by period, with their state and due date) and the units whose reports I review."""
     page = selectors.report_index_page(user=request.user)
     return render(request, "reports/index.html", _context(page))
 
 
 @requires(Perm.SUBMIT_REPORTS)
-def report_open_view(request: HttpRequest) -> HttpResponse:
+def report_open_view(request: SignedInRequest) -> HttpResponse:
     """Open (or go back to) a report of one of my subjects for a period."""
     if request.method != "POST":
         return redirect("reports:index")
@@ -61,7 +61,7 @@ def _version(request: HttpRequest) -> int | None:
 
 
 @requires(Perm.VIEW_REPORTS)
-def detail(request: HttpRequest, report_id: int) -> HttpResponse:
+def detail(request: SignedInRequest, report_id: int) -> HttpResponse:
     """One report: the reporter writes and submits it; the reviewer approves, returns or reopens it."""
     if request.method == "POST":
         return _act(request, selectors.report_get(request.user, report_id))
@@ -73,7 +73,7 @@ def detail(request: HttpRequest, report_id: int) -> HttpResponse:
     return render(request, "reports/detail.html", {**_context(page), "tree_url": tree_url})
 
 
-def _act(request: HttpRequest, report: Report) -> HttpResponse:
+def _act(request: SignedInRequest, report: Report) -> HttpResponse:
     action = request.POST.get("action", "")
     user, version = request.user, _version(request)
     try:
@@ -112,7 +112,7 @@ def _act(request: HttpRequest, report: Report) -> HttpResponse:
 
 
 @requires(Perm.VIEW_REPORTS)
-def unit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
+def unit_view(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """Who has reported to a unit for a period (late, returned, approved), and the consolidated numbers."""
     page = selectors.report_unit_page(user=request.user, unit_id=unit_id, period=_period(request))
     wanted = request.GET.get("state", "")
@@ -122,7 +122,7 @@ def unit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_REPORTS)
-def report_docx(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_docx(request: SignedInRequest, report_id: int) -> HttpResponse:
     report = selectors.report_get(request.user, report_id)
     data = exports.report_docx(report)
     return exports.download(
@@ -131,7 +131,7 @@ def report_docx(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_REPORTS)
-def report_xlsx(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_xlsx(request: SignedInRequest, report_id: int) -> HttpResponse:
     report = selectors.report_get(request.user, report_id)
     data = exports.report_xlsx(report)
     return exports.download(
@@ -140,7 +140,7 @@ def report_xlsx(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_REPORTS)
-def unit_xlsx(request: HttpRequest, unit_id: int) -> HttpResponse:
+def unit_xlsx(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """Every child unit × indicator of a province (its communes) or of the nation (every commune)."""
     unit = selectors.report_unit_get(user=request.user, unit_id=unit_id)
     period = _period(request)
@@ -165,7 +165,7 @@ def _deadlines(request: HttpRequest) -> dict[str, tuple[int, int, bool]]:
 
 
 @requires(Perm.REVIEW_REPORTS)
-def settings_view(request: HttpRequest, unit_id: int) -> HttpResponse:
+def settings_view(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """A province's deadlines per kind of report; a unit's choice to hide unapproved data from above."""
     if request.method == "POST":
         unit = selectors.report_settings_unit(user=request.user, unit_id=unit_id)

@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from cdtt.access.decorators import SignedInRequest
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.api.auth import api_requires
@@ -58,7 +59,7 @@ class BatchError(Schema):
 
 @router.post("/sync/push", response={200: PushOut, 400: BatchError, 413: BatchError, **ERRORS})
 @api_requires(Perm.RECORD_ACTIVITIES)
-def sync_push(request: HttpRequest) -> Any:
+def sync_push(request: SignedInRequest) -> Any:
     """A batch of up to 200 records ``{"records": [{"uuid", "type": "activity" | "adoption" | "household",
     "data": {...}, "base_version": n}]}``; each is answered (accepted, duplicate, edited, conflict or refused
     with a Vietnamese reason) and stored on its own, so a resend never duplicates anything."""
@@ -182,7 +183,7 @@ def _guides(user: Any) -> tuple[list[dict[str, Any]], str]:
     return guides, hashlib.sha256(content).hexdigest()[:16]
 
 
-def _audit_pull(request: HttpRequest, page: list[Household]) -> None:
+def _audit_pull(request: SignedInRequest, page: list[Household]) -> None:
     """Names and birth years went to a phone: one audit event per commune, naming the households sent."""
     by_commune: dict[int, list[int]] = {}
     for household in page:
@@ -200,7 +201,7 @@ def _audit_pull(request: HttpRequest, page: list[Household]) -> None:
 
 @router.get("/sync/pull", response={200: PullOut, **ERRORS})
 @api_requires(Perm.EDIT_HOUSEHOLDS)
-def sync_pull(request: HttpRequest, since: str = "", limit: int = PULL_LIMIT) -> Any:
+def sync_pull(request: SignedInRequest, since: str = "", limit: int = PULL_LIMIT) -> Any:
     """The households of the member's villages changed since the token (all of them without one), oldest
     change first, a page at a time; with the people and what each has reached. The member's guides come
     whole with the first page after they changed (``guides``), and are ``null`` otherwise."""
@@ -290,7 +291,7 @@ class DeviceNamedOut(Schema):
 
 @router.post("/sync/device", response={201: DeviceOut, **ERRORS})
 @api_requires(Perm.RECORD_ACTIVITIES)
-def device_register(request: HttpRequest, payload: DeviceIn) -> Any:
+def device_register(request: SignedInRequest, payload: DeviceIn) -> Any:
     """Give this phone its own revocable token (from a signed-in session); officers see and can cut it off."""
     token, raw = services.device_register(user=request.user, label=payload.name, model=payload.model, request=request)
     return Status(201, {"token": raw, "name": token.name})
@@ -298,7 +299,7 @@ def device_register(request: HttpRequest, payload: DeviceIn) -> Any:
 
 @router.patch("/sync/device", response={200: DeviceNamedOut, 400: BatchError, **ERRORS})
 @api_requires(Perm.RECORD_ACTIVITIES)
-def device_rename(request: HttpRequest, payload: DeviceNameIn) -> Any:
+def device_rename(request: SignedInRequest, payload: DeviceNameIn) -> Any:
     """Name the phone that sends this request (with its own token), so its owner and officers know it."""
     token = getattr(request, "api_token", None)
     if token is None:

@@ -32,7 +32,7 @@ import hashlib
 import json
 import uuid as uuid_module
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
@@ -55,6 +55,9 @@ from cdtt.households.models import Household, Resident
 from cdtt.households.services import HOUSEHOLD_FIELDS as REGISTER_FIELDS
 from cdtt.households.services import HouseholdIn, adoption_set, adoption_unset, household_update, require_household
 from cdtt.sync.models import Device, GuidanceRepeat, SyncConflict, SyncReceipt
+
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
 
 MAX_BATCH = 200
 CLOCK_SKEW = datetime.timedelta(minutes=10)  # a phone's clock may run a little ahead
@@ -80,7 +83,7 @@ def digest(record: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def push(*, actor: Any, records: list[Any]) -> list[Answer]:
+def push(*, actor: User, records: list[Any]) -> list[Answer]:
     """Answer every record of a batch (at most MAX_BATCH; the caller refuses a larger one)."""
     batch = _Batch(actor, records)
     for index, record in enumerate(records):
@@ -104,7 +107,7 @@ def push(*, actor: Any, records: list[Any]) -> list[Answer]:
     return answers
 
 
-def _not_by(actor: Any, record: Any) -> Answer | None:
+def _not_by(actor: User, record: Any) -> Answer | None:
     """The refusal of a record whose author is not the token's user (None when it is, or names nobody)."""
     if not isinstance(record, dict) or record.get("author") in (None, ""):
         return None
@@ -185,7 +188,7 @@ def _loose_int(value: Any) -> int | None:
 class _Batch:
     """One push: what its activity records need, fetched once; the new records waiting to be stored."""
 
-    def __init__(self, actor: Any, records: list[Any]) -> None:
+    def __init__(self, actor: User, records: list[Any]) -> None:
         self.actor = actor
         self.records = records
         self.answers: list[Answer | None] = [None] * len(records)
@@ -293,7 +296,7 @@ class _Batch:
             self.answers[index] = Answer(str(checked.data.uuid), ACCEPTED, "", activity.pk, activity.version)
 
 
-def _one(actor: Any, record: Any, content: str | None = None) -> Answer:
+def _one(actor: User, record: Any, content: str | None = None) -> Answer:
     if not isinstance(record, dict):
         return Answer("", REFUSED, _("The record is not an object."))
     raw_uuid = str(record.get("uuid", ""))
@@ -365,7 +368,7 @@ def _activity_in(key: uuid_module.UUID, data: dict[str, Any], platforms: dict[st
     )
 
 
-def _activity(actor: Any, key: uuid_module.UUID, data: dict[str, Any], base_version: Any) -> Answer:
+def _activity(actor: User, key: uuid_module.UUID, data: dict[str, Any], base_version: Any) -> Answer:
     existing = Activity.objects.filter(uuid=key).first()
     if existing is not None and existing.voided_at is not None:
         return Answer(str(key), DUPLICATE, _("Already received, and voided since: not recorded again."), existing.pk)
@@ -382,7 +385,7 @@ def _activity(actor: Any, key: uuid_module.UUID, data: dict[str, Any], base_vers
     return Answer(str(key), ACCEPTED if created else DUPLICATE, "", activity.pk, activity.version)
 
 
-def _receipted(actor: Any, key: uuid_module.UUID, kind: str, record: dict[str, Any], content: str) -> Answer:
+def _receipted(actor: User, key: uuid_module.UUID, kind: str, record: dict[str, Any], content: str) -> Answer:
     """Adoption ticks and household changes: the receipt makes a resend (or a replay) a no-op."""
     seen = SyncReceipt.objects.filter(uuid=key).first()
     if seen is not None:
@@ -408,7 +411,7 @@ def _again(seen: SyncReceipt, content: str, key: uuid_module.UUID) -> Answer:
     return Answer(str(key), DUPLICATE, first.get("reason", ""), first.get("id"), first.get("version"))
 
 
-def _household_of(actor: Any, data: dict[str, Any]) -> Household:
+def _household_of(actor: User, data: dict[str, Any]) -> Household:
     household_id = _int(data.get("household_id"), "household_id")
     household = Household.objects.filter(pk=household_id or 0).select_related("village", "commune").first()
     if household is None:
@@ -417,7 +420,7 @@ def _household_of(actor: Any, data: dict[str, Any]) -> Household:
     return household
 
 
-def _adoption(actor: Any, key: uuid_module.UUID, data: dict[str, Any]) -> Answer:
+def _adoption(actor: User, key: uuid_module.UUID, data: dict[str, Any]) -> Answer:
     household = _household_of(actor, data)
     resident = None
     resident_id = _int(data.get("resident_id"), "resident_id")
@@ -444,7 +447,7 @@ def _adoption(actor: Any, key: uuid_module.UUID, data: dict[str, Any]) -> Answer
     raise DomainError(_("Unknown action “%(action)s”: use set or unset.") % {"action": action}, field="action")
 
 
-def _household(actor: Any, key: uuid_module.UUID, record: dict[str, Any]) -> Answer:
+def _household(actor: User, key: uuid_module.UUID, record: dict[str, Any]) -> Answer:
     data = record["data"]
     household = _household_of(actor, data)
     base = _int(record.get("base_version"), "base_version")
@@ -478,7 +481,7 @@ def _household(actor: Any, key: uuid_module.UUID, record: dict[str, Any]) -> Ans
     return Answer(str(key), ACCEPTED, "", updated.pk, updated.version)
 
 
-def conflict_resolve(*, actor: Any, conflict: SyncConflict, apply: bool) -> SyncConflict:
+def conflict_resolve(*, actor: User, conflict: SyncConflict, apply: bool) -> SyncConflict:
     """The team leader applies the kept change onto the current household, or drops it."""
     household = conflict.household
     require_household(actor, household)
@@ -533,7 +536,7 @@ def device_synced(*, token: Any) -> None:
         Device.objects.create(token=token, last_sync_at=now)  # a token from before devices were named
 
 
-def repeat_seen(*, actor: Any, repeat: GuidanceRepeat) -> GuidanceRepeat:
+def repeat_seen(*, actor: User, repeat: GuidanceRepeat) -> GuidanceRepeat:
     """The team leader has seen a repeated guidance (and voided one of the pair if it was a mistake)."""
     if repeat.seen_at is None:
         repeat.seen_at = timezone.now()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from cdtt.access.decorators import requires
+from cdtt.access.decorators import SignedInRequest, requires
 from cdtt.access.permissions import Perm
 from cdtt.core.errors import DomainError, NotFound
 from cdtt.sync.selectors import conflict_get, conflicts_page, repeat_get
@@ -15,13 +15,13 @@ from cdtt.sync.services import conflict_resolve, repeat_seen
 
 
 @requires(Perm.MANAGE_GROUPS)
-def conflict_list(request: HttpRequest) -> HttpResponse:
+def conflict_list(request: SignedInRequest) -> HttpResponse:
     """Changes sent from phones that met a newer version of the household: both sides, to decide."""
     return render(request, "sync/conflicts.html", conflicts_page(user=request.user))
 
 
 @requires(Perm.MANAGE_GROUPS)
-def repeat_seen_view(request: HttpRequest, repeat_id: int) -> HttpResponse:
+def repeat_seen_view(request: SignedInRequest, repeat_id: int) -> HttpResponse:
     """The team leader has seen a repeated guidance (POST); voiding one of the pair is done on its page."""
     repeat = repeat_get(user=request.user, repeat_id=repeat_id)
     if request.method == "POST":
@@ -31,7 +31,7 @@ def repeat_seen_view(request: HttpRequest, repeat_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_GROUPS)
-def conflict_decide(request: HttpRequest, conflict_id: int) -> HttpResponse:
+def conflict_decide(request: SignedInRequest, conflict_id: int) -> HttpResponse:
     """Apply the phone's change onto the current household, or drop it (POST)."""
     conflict = conflict_get(user=request.user, conflict_id=conflict_id)
     if request.method == "POST":

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from cdtt.access.decorators import SignedInRequest
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import as_id, scope_for
 from cdtt.api.auth import api_requires
@@ -54,7 +55,7 @@ class PeriodIn(Schema):
 
 @router.post("/periods", response={200: PeriodOut, **ERRORS})
 @api_requires(Perm.VIEW_FIGURES)
-def period_get(request: HttpRequest, payload: PeriodIn) -> Any:
+def period_get(request: SignedInRequest, payload: PeriodIn) -> Any:
     """The calendar period (made on first use) whose id targets and progress take."""
     calendar_kinds = (PeriodKind.YEAR, PeriodKind.HALF, PeriodKind.QUARTER, PeriodKind.MONTH)
     if payload.kind not in calendar_kinds or not 2000 <= payload.year <= 2100:
@@ -116,7 +117,7 @@ def _subject(request: HttpRequest, unit_id: int | None, village_id: int | None, 
 @router.get("/targets", response={200: list[TargetOut], **ERRORS})
 @api_requires(Perm.VIEW_FIGURES)
 def target_list(
-    request: HttpRequest, period_id: int | None = None, unit_id: int | None = None, village_id: int | None = None
+    request: SignedInRequest, period_id: int | None = None, unit_id: int | None = None, village_id: int | None = None
 ) -> Any:
     """The targets of a unit (and of its children, to reconcile) or of a village, for a period."""
     subject = _subject(request, unit_id, village_id, Perm.VIEW_FIGURES)
@@ -134,7 +135,7 @@ def target_list(
 
 @router.put("/targets", response={200: TargetOut, **ERRORS})
 @api_requires(Perm.ASSIGN_TARGETS)
-def target_put(request: HttpRequest, payload: TargetIn) -> Any:
+def target_put(request: SignedInRequest, payload: TargetIn) -> Any:
     """Set the target of a unit or village (a target given by a higher level is 403: split it instead)."""
     subject = _subject(request, payload.unit_id, payload.village_id, Perm.VIEW_UNITS)
     target = targets.target_set(
@@ -192,14 +193,14 @@ def _reconciliation_out(target: Target) -> dict[str, Any]:
 
 @router.get("/targets/{target_id}/reconciliation", response={200: ReconciliationOut, **ERRORS})
 @api_requires(Perm.VIEW_FIGURES)
-def target_reconciliation(request: HttpRequest, target_id: int) -> Any:
+def target_reconciliation(request: SignedInRequest, target_id: int) -> Any:
     """The children's sum against the target: over- or under-allocated, and the remainder."""
     return _reconciliation_out(_visible_target(request, target_id))
 
 
 @router.post("/targets/{target_id}/split", response={200: ReconciliationOut, **ERRORS})
 @api_requires(Perm.ASSIGN_TARGETS)
-def target_split(request: HttpRequest, target_id: int, payload: SplitIn) -> Any:
+def target_split(request: SignedInRequest, target_id: int, payload: SplitIn) -> Any:
     """Split a unit's target across its children (by hand, by households, by adults or evenly)."""
     target = _visible_target(request, target_id)
     targets.target_split(

@@ -14,7 +14,7 @@ import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -39,12 +39,15 @@ from cdtt.targets.models import Period, PeriodKind, SplitMethod, Target
 # branches written in parallel with the move are merged; new code imports cdtt.targets.periods.
 from cdtt.targets.periods import QUARTERS, calendar_bounds, calendar_period  # noqa: F401
 
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
+
 MAX_VALUE = Decimal("1000000000")
 
 
 def campaign_create(
     *,
-    actor: Any,
+    actor: User,
     unit: AdminUnit,
     name: str,
     start: datetime.date,
@@ -74,14 +77,14 @@ def campaign_create(
 # -- access -----------------------------------------------------------------------------------------
 
 
-def _require_assign(actor: Any, unit: AdminUnit) -> None:
+def _require_assign(actor: User, unit: AdminUnit) -> None:
     scope = scope_for(actor)
     scope.require(Perm.ASSIGN_TARGETS)
     if not scope.covers_unit(unit, Perm.ASSIGN_TARGETS):
         raise NotFound(_("The unit was not found."))
 
 
-def _actor_depth(actor: Any, unit: AdminUnit) -> int:
+def _actor_depth(actor: User, unit: AdminUnit) -> int:
     """The depth of the highest unit from which the actor may assign targets to ``unit``."""
     scope = scope_for(actor)
     depths = [
@@ -174,7 +177,7 @@ class TargetNotices:
     the batch's transaction (``notify`` skips a notice already made that day for the same link, so a
     retried batch does not double it). The actor is not told of their own assignment."""
 
-    def __init__(self, *, actor: Any, period: Period, by: AdminUnit | None) -> None:
+    def __init__(self, *, actor: User, period: Period, by: AdminUnit | None) -> None:
         self.actor = actor
         self.period = period
         self.by = by  # the unit that assigned
@@ -260,7 +263,7 @@ class TargetNotices:
 
 def target_set(
     *,
-    actor: Any,
+    actor: User,
     subject: AdminUnit | Village,
     indicator: Indicator,
     period: Period,
@@ -307,7 +310,7 @@ def target_set(
     return current
 
 
-def _assigning_unit(actor: Any, unit: AdminUnit) -> AdminUnit | None:
+def _assigning_unit(actor: User, unit: AdminUnit) -> AdminUnit | None:
     """The highest unit from which the actor assigns targets to ``unit`` (named in the notice)."""
     scope = scope_for(actor)
     grants = [
@@ -411,7 +414,7 @@ def reconcile(target: Target) -> Reconciliation:
 
 def target_split(
     *,
-    actor: Any,
+    actor: User,
     parent: Target,
     method: str,
     manual: Mapping[int, Any] | None = None,

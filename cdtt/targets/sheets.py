@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -26,6 +26,9 @@ from cdtt.geo.models import AdminUnit, Village
 from cdtt.targets import services
 from cdtt.targets.models import Period
 from cdtt.transfers.importers.tabular import FileProblem, read_rows
+
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
 
 CODE_HEADER = "Mã"
 NAME_HEADER = "Đơn vị"
@@ -148,7 +151,7 @@ def read_sheet(data: bytes, filename: str, *, unit: AdminUnit, period: Period) -
     return reading
 
 
-def apply_sheet(*, actor: Any, reading: Reading, period: Period, request: Any = None) -> int:
+def apply_sheet(*, actor: User, reading: Reading, period: Period, request: Any = None) -> int:
     """Write every change of a checked sheet in one transaction, or none (a refused cell stops all)."""
     if reading.errors:
         raise DomainError(_("The sheet has errors; nothing was written."))

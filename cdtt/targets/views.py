@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cdtt.access.decorators import requires
+from cdtt.access.decorators import SignedInRequest, requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.catalog.models import Indicator
@@ -122,21 +122,21 @@ def _board(request: HttpRequest, subject: AdminUnit | Village, *, unit: AdminUni
 
 
 @requires(Perm.VIEW_FIGURES)
-def unit_board(request: HttpRequest, unit_id: int) -> HttpResponse:
+def unit_board(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """A unit's targets and progress, with its children's (communes of a province, villages of a commune)."""
     unit = scope_for(request.user).unit(unit_id, Perm.VIEW_FIGURES)
     return _board(request, unit, unit=unit)
 
 
 @requires(Perm.VIEW_FIGURES)
-def village_board(request: HttpRequest, village_id: int) -> HttpResponse:
+def village_board(request: SignedInRequest, village_id: int) -> HttpResponse:
     """A village team's targets and progress."""
     village = scope_for(request.user).village(village_id, Perm.VIEW_FIGURES)
     return _board(request, village, unit=village.commune)
 
 
 @requires(Perm.VIEW_FIGURES)
-def my_targets(request: HttpRequest) -> HttpResponse:
+def my_targets(request: SignedInRequest) -> HttpResponse:
     """ "Chỉ tiêu của tôi": a team member's village; an officer's own unit."""
     grants = scope_for(request.user).grants_with(Perm.VIEW_FIGURES)
     village_grant = next((g for g in grants if g.village_id is not None), None)
@@ -182,7 +182,7 @@ def _subject_of(key: str, unit: AdminUnit) -> AdminUnit | Village:
 
 
 @requires(Perm.ASSIGN_TARGETS)
-def target_set_view(request: HttpRequest, unit_id: int) -> HttpResponse:
+def target_set_view(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """Give a target to this unit or one of its children for the chosen period."""
     unit = scope_for(request.user).unit(unit_id, Perm.ASSIGN_TARGETS)
     period, periods = chosen_period(request)
@@ -245,7 +245,7 @@ class SplitRow:
 
 
 @requires(Perm.ASSIGN_TARGETS)
-def target_split_view(request: HttpRequest, target_id: int) -> HttpResponse:
+def target_split_view(request: SignedInRequest, target_id: int) -> HttpResponse:
     """Split a unit's target across its children: preview each method, or enter the shares by hand."""
     parent = target_selectors.target_for_split(user=request.user, target_id=target_id)
     unit = parent.unit
@@ -315,7 +315,7 @@ SHEET_MAX_BYTES = 1024 * 1024
 
 
 @requires(Perm.VIEW_FIGURES)
-def sheet_export(request: HttpRequest, unit_id: int) -> HttpResponse:
+def sheet_export(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """The unit's children × indicators with their targets, as an XLSX to fill in and read back."""
     unit = scope_for(request.user).unit(unit_id, Perm.VIEW_FIGURES)
     period, _periods = chosen_period(request)
@@ -326,7 +326,7 @@ def sheet_export(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 @requires(Perm.ASSIGN_TARGETS)
-def sheet_import(request: HttpRequest, unit_id: int) -> HttpResponse:
+def sheet_import(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """Read a filled-in target sheet: every cell is checked and shown; nothing is written until confirmed."""
     import base64
 
@@ -382,7 +382,7 @@ class CampaignForm(forms.Form):
 
 
 @requires(Perm.ASSIGN_TARGETS)
-def campaign_new(request: HttpRequest, unit_id: int) -> HttpResponse:
+def campaign_new(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """Declare a named campaign with dates; targets can then be set for it like for a year."""
     unit = scope_for(request.user).unit(unit_id, Perm.ASSIGN_TARGETS)
     form = CampaignForm(request.POST or None)

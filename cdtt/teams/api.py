@@ -18,7 +18,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
-from cdtt.access.decorators import public
+from cdtt.access.decorators import SignedInRequest, public
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.api.auth import api_requires
@@ -365,7 +365,7 @@ def _current_commune(unit: AdminUnit) -> AdminUnit:
 @router.get("/teams", response=TeamPageOut)
 @api_requires(Perm.VIEW_TEAMS)
 def team_list(
-    request: HttpRequest,
+    request: SignedInRequest,
     commune_id: int | None = None,
     status: Literal["proposed", "active", "dissolved"] | None = None,
     limit: int = 50,
@@ -388,7 +388,7 @@ def team_list(
 
 @router.get("/teams/figures", response=FiguresOut, tags=["figures"])
 @api_requires(Perm.VIEW_FIGURES)
-def team_figures(request: HttpRequest, unit_id: int | None = None) -> Any:
+def team_figures(request: SignedInRequest, unit_id: int | None = None) -> Any:
     """Aggregate counts (no personal data) for a unit's subtree; by default the unit the caller's role is held at."""
     scope = scope_for(request.user)
     if unit_id is None:
@@ -413,7 +413,7 @@ def team_figures(request: HttpRequest, unit_id: int | None = None) -> Any:
 
 @router.get("/teams/{team_id}", response=TeamDetailOut)
 @api_requires(Perm.VIEW_TEAMS)
-def team_get(request: HttpRequest, team_id: int, on: datetime.date | None = None) -> Any:
+def team_get(request: SignedInRequest, team_id: int, on: datetime.date | None = None) -> Any:
     """A team with its roster today, or on the date ``on``, and its decisions."""
     team = selectors.team_get(user=request.user, team_id=team_id)
     return _team_detail(request, team, on)
@@ -421,7 +421,7 @@ def team_get(request: HttpRequest, team_id: int, on: datetime.date | None = None
 
 @router.post("/teams", response={201: TeamDetailOut, **ERRORS})
 @api_requires(Perm.MANAGE_TEAMS)
-def team_propose(request: HttpRequest, payload: TeamIn) -> Any:
+def team_propose(request: SignedInRequest, payload: TeamIn) -> Any:
     """Set up a village's team (or the commune-level team) with its first members and a draft decision."""
     scope = scope_for(request.user)
     commune = scope.unit(payload.commune_id, Perm.MANAGE_TEAMS)
@@ -439,7 +439,7 @@ def team_propose(request: HttpRequest, payload: TeamIn) -> Any:
 
 @router.post("/teams/{team_id}/members", response={200: TeamDetailOut, **ERRORS})
 @api_requires(Perm.MANAGE_TEAMS)
-def member_join(request: HttpRequest, team_id: int, payload: JoinIn) -> Any:
+def member_join(request: SignedInRequest, team_id: int, payload: JoinIn) -> Any:
     """Add a person to the team from ``on`` (today when left out); the draft decision is refreshed."""
     team = selectors.team_get(user=request.user, team_id=team_id, perm=Perm.MANAGE_TEAMS)
     services.member_join(actor=request.user, team=team, data=_member_in(payload), on=payload.on, request=request)
@@ -448,7 +448,7 @@ def member_join(request: HttpRequest, team_id: int, payload: JoinIn) -> Any:
 
 @router.post("/teams/{team_id}/members/{membership_id}/leave", response={200: TeamDetailOut, **ERRORS})
 @api_requires(Perm.MANAGE_TEAMS)
-def member_leave(request: HttpRequest, team_id: int, membership_id: int, payload: LeaveIn) -> Any:
+def member_leave(request: SignedInRequest, team_id: int, membership_id: int, payload: LeaveIn) -> Any:
     """End a membership from ``on``, the first day off the team; history keeps it."""
     team = selectors.team_get(user=request.user, team_id=team_id, perm=Perm.MANAGE_TEAMS)
     membership = _membership(team, membership_id)
@@ -460,7 +460,7 @@ def member_leave(request: HttpRequest, team_id: int, membership_id: int, payload
 
 @router.post("/teams/{team_id}/members/{membership_id}/replace", response={200: TeamDetailOut, **ERRORS})
 @api_requires(Perm.MANAGE_TEAMS)
-def member_replace(request: HttpRequest, team_id: int, membership_id: int, payload: ReplaceIn) -> Any:
+def member_replace(request: SignedInRequest, team_id: int, membership_id: int, payload: ReplaceIn) -> Any:
     """Replace one person by another in the same role from ``on``, as one roster change."""
     team = selectors.team_get(user=request.user, team_id=team_id, perm=Perm.MANAGE_TEAMS)
     membership = _membership(team, membership_id)
@@ -480,14 +480,14 @@ def member_replace(request: HttpRequest, team_id: int, membership_id: int, paylo
 
 @router.get("/decisions/{decision_id}", response=DecisionOut, tags=["decisions"])
 @api_requires(Perm.VIEW_TEAMS)
-def decision_get(request: HttpRequest, decision_id: int) -> Any:
+def decision_get(request: SignedInRequest, decision_id: int) -> Any:
     """A decision with the roster it lists."""
     return _decision_out(request, selectors.decision_get(user=request.user, decision_id=decision_id))
 
 
 @router.patch("/decisions/{decision_id}", response={200: DecisionOut, **ERRORS}, tags=["decisions"])
 @api_requires(Perm.MANAGE_TEAMS)
-def decision_update(request: HttpRequest, decision_id: int, payload: DecisionPatchIn) -> Any:
+def decision_update(request: SignedInRequest, decision_id: int, payload: DecisionPatchIn) -> Any:
     """Change a draft decision's number, date, signer, legal bases, proposer or recipients."""
     decision = selectors.decision_get(user=request.user, decision_id=decision_id, perm=Perm.MANAGE_TEAMS)
     given = payload.model_fields_set
@@ -512,7 +512,7 @@ def decision_update(request: HttpRequest, decision_id: int, payload: DecisionPat
 
 @router.post("/decisions/{decision_id}/sign", response={200: DecisionOut, **ERRORS}, tags=["decisions"])
 @api_requires(Perm.MANAGE_TEAMS)
-def decision_sign(request: HttpRequest, decision_id: int) -> Any:
+def decision_sign(request: SignedInRequest, decision_id: int) -> Any:
     """Record that the chairman signed the draft: it takes effect and supersedes the previous decision."""
     decision = selectors.decision_get(user=request.user, decision_id=decision_id, perm=Perm.MANAGE_TEAMS)
     return _decision_out(request, services.decision_sign(actor=request.user, decision=decision, request=request))
@@ -523,7 +523,7 @@ def decision_sign(request: HttpRequest, decision_id: int) -> Any:
 
 @router.put("/villages/{village_id}/chat-group", response={200: ChatGroupOut, **ERRORS}, tags=["chat groups"])
 @api_requires(Perm.MANAGE_GROUPS)
-def village_chat_group_save(request: HttpRequest, village_id: int, payload: ChatGroupIn) -> Any:
+def village_chat_group_save(request: SignedInRequest, village_id: int, payload: ChatGroupIn) -> Any:
     """Record the village's households chat group (shown on the public finder)."""
     village = scope_for(request.user).village(village_id, Perm.MANAGE_GROUPS)
     if not village.is_active:
@@ -536,7 +536,7 @@ def village_chat_group_save(request: HttpRequest, village_id: int, payload: Chat
 
 @router.put("/communes/{commune_id}/chat-group", response={200: ChatGroupOut, **ERRORS}, tags=["chat groups"])
 @api_requires(Perm.MANAGE_GROUPS)
-def commune_chat_group_save(request: HttpRequest, commune_id: int, payload: ChatGroupIn) -> Any:
+def commune_chat_group_save(request: SignedInRequest, commune_id: int, payload: ChatGroupIn) -> Any:
     """Record the commune's common group (internal: never shown on the public finder)."""
     commune = _current_commune(scope_for(request.user).unit(commune_id, Perm.MANAGE_GROUPS))
     group = services.chat_group_save(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -38,6 +38,9 @@ from cdtt.teams.models import (
     Team,
     TeamStatus,
 )
+
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
 
 # Official-document text is Vietnamese whatever the interface language: it is data, not UI.
 DEFAULT_LEGAL_BASES = [
@@ -78,7 +81,7 @@ class MemberIn:
 # -- checks ---------------------------------------------------------------------------------------
 
 
-def _require_commune(actor: Any, commune: AdminUnit, perm: Perm) -> None:
+def _require_commune(actor: User, commune: AdminUnit, perm: Perm) -> None:
     scope = scope_for(actor)
     scope.require(perm)
     if not scope.covers_unit(commune, perm):
@@ -87,7 +90,7 @@ def _require_commune(actor: Any, commune: AdminUnit, perm: Perm) -> None:
         raise DomainError(_("Teams belong to a current commune, ward or special zone."))
 
 
-def _require_team(actor: Any, team: Team, perm: Perm = Perm.MANAGE_TEAMS) -> None:
+def _require_team(actor: User, team: Team, perm: Perm = Perm.MANAGE_TEAMS) -> None:
     scope = scope_for(actor)
     scope.require(perm)
     if not Team.objects.filter(scope.q(perm), pk=team.pk).exists():
@@ -225,7 +228,7 @@ def _redraft(team: Team) -> Decision:
 
 def decision_update(
     *,
-    actor: Any,
+    actor: User,
     decision: Decision,
     number: str,
     issued_on: datetime.date | None,
@@ -270,7 +273,7 @@ def decision_update(
     return decision
 
 
-def decision_sign(*, actor: Any, decision: Decision, request: HttpRequest | None = None) -> Decision:
+def decision_sign(*, actor: User, decision: Decision, request: HttpRequest | None = None) -> Decision:
     """Record that the chairman signed the draft: it takes effect and supersedes the previous one."""
     _require_team(actor, decision.team)
     if decision.status != DecisionStatus.DRAFT:
@@ -315,7 +318,7 @@ def decision_sign(*, actor: Any, decision: Decision, request: HttpRequest | None
 
 
 def decision_attach_scan(
-    *, actor: Any, decision: Decision, upload: UploadedFile, request: HttpRequest | None = None
+    *, actor: User, decision: Decision, upload: UploadedFile, request: HttpRequest | None = None
 ) -> Decision:
     """Keep the signed scan (PDF) with a signed decision."""
     _require_team(actor, decision.team)
@@ -354,7 +357,7 @@ def decision_attach_scan(
 
 def team_propose(
     *,
-    actor: Any,
+    actor: User,
     commune: AdminUnit,
     village: Village | None,
     members: list[MemberIn],
@@ -407,7 +410,7 @@ def team_propose(
 
 
 def member_join(
-    *, actor: Any, team: Team, data: MemberIn, on: datetime.date | None = None, request: HttpRequest | None = None
+    *, actor: User, team: Team, data: MemberIn, on: datetime.date | None = None, request: HttpRequest | None = None
 ) -> Membership:
     """Add a person to a team from a date; the draft decision is refreshed."""
     _require_team(actor, team)
@@ -439,7 +442,7 @@ def member_join(
 
 def member_leave(
     *,
-    actor: Any,
+    actor: User,
     membership: Membership,
     on: datetime.date | None = None,
     reason: str = "",
@@ -485,7 +488,7 @@ def member_leave(
 
 def member_replace(
     *,
-    actor: Any,
+    actor: User,
     membership: Membership,
     data: MemberIn,
     on: datetime.date | None = None,
@@ -515,7 +518,7 @@ def member_replace(
         raise DomainError(_integrity_message(exc)) from None
 
 
-def member_update(*, actor: Any, member: Member, data: MemberIn, request: HttpRequest | None = None) -> Member:
+def member_update(*, actor: User, member: Member, data: MemberIn, request: HttpRequest | None = None) -> Member:
     """Correct a member's details (name spelling, phone, consent to publish the phone)."""
     scope = scope_for(actor)
     scope.require(Perm.MANAGE_TEAMS)
@@ -542,7 +545,7 @@ def member_update(*, actor: Any, member: Member, data: MemberIn, request: HttpRe
 
 
 def member_link_user(
-    *, actor: Any, membership: Membership, user: Any | None, request: HttpRequest | None = None
+    *, actor: User, membership: Membership, user: Any | None, request: HttpRequest | None = None
 ) -> Member:
     """Link a member to the account they sign in with (a team role at their village), or unlink (None)."""
     from cdtt.teams.selectors import linkable_accounts
@@ -590,7 +593,7 @@ def _refuse_pending_reports(team: Team) -> None:
 
 
 def team_dissolve(
-    *, actor: Any, team: Team, on: datetime.date | None = None, reason: str = "", request: HttpRequest | None = None
+    *, actor: User, team: Team, on: datetime.date | None = None, reason: str = "", request: HttpRequest | None = None
 ) -> Team:
     """Dissolve a team: every open membership ends on that date; the village may get a new team."""
     _require_team(actor, team)
@@ -624,7 +627,7 @@ def team_dissolve(
 
 def chat_group_save(
     *,
-    actor: Any,
+    actor: User,
     commune: AdminUnit,
     village: Village | None,
     platform: str,

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from cdtt.access.decorators import SignedInRequest
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.api.auth import api_requires
@@ -191,21 +192,21 @@ def _course_in(payload: CourseIn) -> services.CourseIn:
 
 @router.get("/training/courses", response={200: list[CourseOut], **ERRORS})
 @api_requires(Perm.VIEW_TRAINING)
-def course_list(request: HttpRequest, q: str = "") -> Any:
+def course_list(request: SignedInRequest, q: str = "") -> Any:
     """Courses of the caller's units (or enterprise), newest first (200 at most)."""
     return [_course_out(c) for c in selectors.course_list(user=request.user, q=q)[:200]]
 
 
 @router.get("/training/courses/{course_id}", response={200: CourseOut, **ERRORS})
 @api_requires(Perm.VIEW_TRAINING)
-def course_detail(request: HttpRequest, course_id: int) -> Any:
+def course_detail(request: SignedInRequest, course_id: int) -> Any:
     course = services.course_get(user=request.user, course_id=course_id)
     return _course_out(course, detail=True, user=request.user)
 
 
 @router.post("/training/courses", response={200: CourseOut, **ERRORS})
 @api_requires(Perm.VIEW_TRAINING)
-def course_create(request: HttpRequest, payload: CourseIn) -> Any:
+def course_create(request: SignedInRequest, payload: CourseIn) -> Any:
     services.require_training_role(scope_for(request.user))
     course = services.course_create(actor=request.user, data=_course_in(payload), request=request)
     return _course_out(course, detail=True, user=request.user)
@@ -213,7 +214,7 @@ def course_create(request: HttpRequest, payload: CourseIn) -> Any:
 
 @router.delete("/training/courses/{course_id}", response={204: None, **ERRORS})
 @api_requires(Perm.VIEW_TRAINING)
-def course_delete(request: HttpRequest, course_id: int) -> Any:
+def course_delete(request: SignedInRequest, course_id: int) -> Any:
     """Delete a course with its sessions and invitations, only while no attendance is recorded (400 otherwise)."""
     course = services.course_get(user=request.user, course_id=course_id)
     _require_manager(request, course)
@@ -233,7 +234,7 @@ class CancelIn(Schema):
 
 @router.delete("/training/sessions/{session_id}", response={204: None, **ERRORS})
 @api_requires(Perm.VIEW_TRAINING)
-def session_delete(request: HttpRequest, session_id: int) -> Any:
+def session_delete(request: SignedInRequest, session_id: int) -> Any:
     """Delete a session, only while no attendance is recorded for it (400 otherwise: cancel it instead)."""
     session = services.session_get(user=request.user, session_id=session_id)
     _require_manager(request, session.course)
@@ -243,7 +244,7 @@ def session_delete(request: HttpRequest, session_id: int) -> Any:
 
 @router.post("/training/sessions/{session_id}/cancel", response={200: CourseOut, **ERRORS})
 @api_requires(Perm.VIEW_TRAINING)
-def session_cancel(request: HttpRequest, session_id: int, payload: CancelIn) -> Any:
+def session_cancel(request: SignedInRequest, session_id: int, payload: CancelIn) -> Any:
     """Cancel a session with the reason: kept on record, out of the coverage figures."""
     session = services.session_get(user=request.user, session_id=session_id)
     _require_manager(request, session.course)
@@ -253,7 +254,7 @@ def session_cancel(request: HttpRequest, session_id: int, payload: CancelIn) -> 
 
 @router.post("/training/sessions/{session_id}/restore", response={200: CourseOut, **ERRORS})
 @api_requires(Perm.VIEW_TRAINING)
-def session_restore(request: HttpRequest, session_id: int) -> Any:
+def session_restore(request: SignedInRequest, session_id: int) -> Any:
     """Undo a cancellation made by mistake: the session counts again."""
     session = services.session_get(user=request.user, session_id=session_id)
     _require_manager(request, session.course)
@@ -263,7 +264,7 @@ def session_restore(request: HttpRequest, session_id: int) -> Any:
 
 @router.post("/training/courses/{course_id}/sessions", response={200: CourseOut, **ERRORS})
 @api_requires(Perm.VIEW_TRAINING)
-def session_create(request: HttpRequest, course_id: int, payload: SessionIn) -> Any:
+def session_create(request: SignedInRequest, course_id: int, payload: SessionIn) -> Any:
     course = services.course_get(user=request.user, course_id=course_id)
     services.session_create(
         actor=request.user, course=course, data=services.SessionIn(**payload.dict()), request=request
@@ -273,7 +274,7 @@ def session_create(request: HttpRequest, course_id: int, payload: SessionIn) -> 
 
 @router.post("/training/courses/{course_id}/invitations", response={200: InviteOut, **ERRORS})
 @api_requires(Perm.MANAGE_TRAINING)
-def invite(request: HttpRequest, course_id: int, payload: InviteIn) -> Any:
+def invite(request: SignedInRequest, course_id: int, payload: InviteIn) -> Any:
     """Invite the current members of the open teams of the chosen units."""
     course = services.course_get(user=request.user, course_id=course_id)
     new, already = services.invitation_create(
@@ -284,7 +285,7 @@ def invite(request: HttpRequest, course_id: int, payload: InviteIn) -> Any:
 
 @router.delete("/training/courses/{course_id}/invitations/{member_id}", response={204: None, **ERRORS})
 @api_requires(Perm.MANAGE_TRAINING)
-def invitation_revoke(request: HttpRequest, course_id: int, member_id: int) -> Any:
+def invitation_revoke(request: SignedInRequest, course_id: int, member_id: int) -> Any:
     """Withdraw a member's invitation, only while no attendance of theirs is recorded in the course."""
     course = services.course_get(user=request.user, course_id=course_id)
     if not services.may_handle_people(scope_for(request.user), course):
@@ -295,7 +296,7 @@ def invitation_revoke(request: HttpRequest, course_id: int, member_id: int) -> A
 
 @router.post("/training/sessions/{session_id}/attendance", response={200: CountOut, **ERRORS})
 @api_requires(Perm.MANAGE_TRAINING)
-def attendance(request: HttpRequest, session_id: int, payload: AttendanceIn) -> Any:
+def attendance(request: SignedInRequest, session_id: int, payload: AttendanceIn) -> Any:
     """Record attendance of invited members: every row or none."""
     session = services.session_get(user=request.user, session_id=session_id)
     rows = [services.AttendanceIn(r.member_id, r.status, r.completed, r.score) for r in payload.rows]
@@ -331,7 +332,7 @@ class CoverageOut(Schema):
 
 @router.get("/training/units/{unit_id}/coverage", response={200: CoverageOut, **ERRORS})
 @api_requires(Perm.VIEW_FIGURES)
-def coverage(request: HttpRequest, unit_id: int) -> Any:
+def coverage(request: SignedInRequest, unit_id: int) -> Any:
     """Training coverage of a unit: counts only."""
     found = selectors.coverage(user=request.user, unit_id=unit_id)
     return {
@@ -376,7 +377,7 @@ class MaterialOut(Schema):
 
 @router.get("/training/materials", response={200: list[MaterialOut], **ERRORS})
 @api_requires(Perm.VIEW_TRAINING)
-def material_list(request: HttpRequest) -> Any:
+def material_list(request: SignedInRequest) -> Any:
     """Guides and materials per platform; a file's ``url`` is its download address."""
     from django.urls import reverse
 
@@ -412,7 +413,7 @@ class HistoryOut(Schema):
 
 @router.get("/training/me", response={200: list[HistoryOut], **ERRORS})
 @api_requires(Perm.VIEW_TRAINING)
-def my_training(request: HttpRequest) -> Any:
+def my_training(request: SignedInRequest) -> Any:
     """The caller's own training history (empty when the account is not linked to a member)."""
     member = getattr(request.user, "team_member", None)
     if member is None:
@@ -451,7 +452,7 @@ class ProvinceOut(Schema):
 
 @router.get("/training/network", response={200: list[ProvinceOut], **ERRORS})
 @api_requires(Perm.VIEW_NETWORK)
-def network(request: HttpRequest, sort: str = "name") -> Any:
+def network(request: SignedInRequest, sort: str = "name") -> Any:
     """Every province side by side (national level only); ``sort`` is a column, ``-`` first for descending."""
     rows = selectors.network(user=request.user, sort=sort.lstrip("-"), descending=sort.startswith("-"))
     return [

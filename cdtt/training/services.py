@@ -157,7 +157,7 @@ def partner_accounts(scope: Scope) -> QuerySet[User]:
 
 
 def enterprise_save(
-    *, actor: Any, data: EnterpriseIn, enterprise: Enterprise | None = None, request: HttpRequest | None = None
+    *, actor: User, data: EnterpriseIn, enterprise: Enterprise | None = None, request: HttpRequest | None = None
 ) -> Enterprise:
     """Register an enterprise partner or change it: its areas must lie in the officer's units."""
     scope = scope_for(actor)
@@ -302,7 +302,7 @@ def _course_values(scope: Scope, data: CourseIn) -> dict[str, Any]:
     }
 
 
-def course_create(*, actor: Any, data: CourseIn, request: HttpRequest | None = None) -> Course:
+def course_create(*, actor: User, data: CourseIn, request: HttpRequest | None = None) -> Course:
     scope = scope_for(actor)
     require_training_role(scope)
     values = _course_values(scope, data)
@@ -314,7 +314,7 @@ def course_create(*, actor: Any, data: CourseIn, request: HttpRequest | None = N
     return course
 
 
-def course_update(*, actor: Any, course: Course, data: CourseIn, request: HttpRequest | None = None) -> Course:
+def course_update(*, actor: User, course: Course, data: CourseIn, request: HttpRequest | None = None) -> Course:
     """Change a course; new dates must still hold every session."""
     scope = scope_for(actor)
     if not may_manage(scope, course):
@@ -339,7 +339,7 @@ def course_update(*, actor: Any, course: Course, data: CourseIn, request: HttpRe
     return course
 
 
-def course_delete(*, actor: Any, course: Course, request: HttpRequest | None = None) -> None:
+def course_delete(*, actor: User, course: Course, request: HttpRequest | None = None) -> None:
     """Delete a course with its sessions and invitations, in one transaction; only while no attendance is
     recorded at any of its sessions (a course that took place stays on record)."""
     if not may_manage(scope_for(actor), course):
@@ -437,7 +437,7 @@ def _session_values(course: Course, data: SessionIn, *, editing: Session | None 
     }
 
 
-def session_create(*, actor: Any, course: Course, data: SessionIn, request: HttpRequest | None = None) -> Session:
+def session_create(*, actor: User, course: Course, data: SessionIn, request: HttpRequest | None = None) -> Session:
     """Add a session (or a follow-up of an earlier one) inside the course's dates."""
     if not may_manage(scope_for(actor), course):
         raise Forbidden(_("Only the organisers can change this course."))
@@ -448,7 +448,7 @@ def session_create(*, actor: Any, course: Course, data: SessionIn, request: Http
     return session
 
 
-def session_update(*, actor: Any, session: Session, data: SessionIn, request: HttpRequest | None = None) -> Session:
+def session_update(*, actor: User, session: Session, data: SessionIn, request: HttpRequest | None = None) -> Session:
     """Move or change a session; it stays inside its course's dates and before its follow-ups."""
     course = session.course
     if not may_manage(scope_for(actor), course):
@@ -462,7 +462,7 @@ def session_update(*, actor: Any, session: Session, data: SessionIn, request: Ht
     return session
 
 
-def session_delete(*, actor: Any, session: Session, request: HttpRequest | None = None) -> None:
+def session_delete(*, actor: User, session: Session, request: HttpRequest | None = None) -> None:
     """Delete a session, only while no attendance is recorded for it; otherwise it can be cancelled."""
     course = session.course
     if not may_manage(scope_for(actor), course):
@@ -490,7 +490,7 @@ def session_delete(*, actor: Any, session: Session, request: HttpRequest | None 
         locked.delete()
 
 
-def session_cancel(*, actor: Any, session: Session, reason: str, request: HttpRequest | None = None) -> Session:
+def session_cancel(*, actor: User, session: Session, reason: str, request: HttpRequest | None = None) -> Session:
     """Cancel a session, with the reason: it stays on record (with any attendance taken) but no longer counts
     in the coverage figures, and no attendance can be recorded for it any more."""
     course = session.course
@@ -520,7 +520,7 @@ def session_cancel(*, actor: Any, session: Session, reason: str, request: HttpRe
     return session
 
 
-def session_restore(*, actor: Any, session: Session, request: HttpRequest | None = None) -> Session:
+def session_restore(*, actor: User, session: Session, request: HttpRequest | None = None) -> Session:
     """Undo a cancellation made by mistake: the session counts again and attendance can be recorded. The
     cancellation and its reason stay in the audit log."""
     course = session.course
@@ -546,7 +546,7 @@ def session_restore(*, actor: Any, session: Session, request: HttpRequest | None
 
 
 def invitation_create(
-    *, actor: Any, course: Course, unit_ids: list[int], request: HttpRequest | None = None
+    *, actor: User, course: Course, unit_ids: list[int], request: HttpRequest | None = None
 ) -> tuple[int, int]:
     """Invite the current members of the open teams of the chosen units; (newly invited, already invited)."""
     scope = scope_for(actor)
@@ -593,7 +593,7 @@ def invitation_create(
     return len(new), len(memberships) - len(new)
 
 
-def invitation_revoke(*, actor: Any, course: Course, member_id: Any, request: HttpRequest | None = None) -> None:
+def invitation_revoke(*, actor: User, course: Course, member_id: Any, request: HttpRequest | None = None) -> None:
     """Withdraw a member's invitation, only while no attendance of theirs is recorded in the course; they
     leave the course's sheets (an import naming them is refused as not invited) and can be invited again."""
     scope = scope_for(actor)
@@ -665,7 +665,7 @@ def attendance_check(*, session: Session, rows: list[AttendanceIn]) -> tuple[dic
 
 
 def attendance_record(
-    *, actor: Any, session: Session, rows: list[AttendanceIn], request: HttpRequest | None = None
+    *, actor: User, session: Session, rows: list[AttendanceIn], request: HttpRequest | None = None
 ) -> int:
     """Record attendance for invited members, all rows or none; the number of rows written."""
     scope = scope_for(actor)
@@ -749,7 +749,7 @@ def _clean_upload(upload: UploadedFile) -> UploadedFile | ContentFile[bytes]:
 
 
 def material_create(
-    *, actor: Any, data: MaterialIn, upload: UploadedFile | None = None, request: HttpRequest | None = None
+    *, actor: User, data: MaterialIn, upload: UploadedFile | None = None, request: HttpRequest | None = None
 ) -> Material:
     """Publish a guide (file or link) for a platform to the members of the owner unit."""
     scope = scope_for(actor)
@@ -786,7 +786,7 @@ def may_manage_material(scope: Scope, material: Material) -> bool:
 
 def material_update(
     *,
-    actor: Any,
+    actor: User,
     material: Material,
     data: MaterialIn,
     upload: UploadedFile | None = None,
@@ -831,7 +831,7 @@ def material_update(
     return material
 
 
-def material_retire(*, actor: Any, material: Material, request: HttpRequest | None = None) -> Material:
+def material_retire(*, actor: User, material: Material, request: HttpRequest | None = None) -> Material:
     """Withdraw a guide from the members (pages, API, phones); the record and its audit trail stay."""
     scope = scope_for(actor)
     scope.require(Perm.MANAGE_TRAINING)

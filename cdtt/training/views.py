@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cdtt.access.decorators import requires
+from cdtt.access.decorators import SignedInRequest, requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.audit import audit_record
@@ -83,7 +83,7 @@ def _confirm_page(
 
 
 @requires(Perm.VIEW_TRAINING)
-def course_list(request: HttpRequest) -> HttpResponse:
+def course_list(request: SignedInRequest) -> HttpResponse:
     """The courses of my units (or of my enterprise), newest first."""
     scope = scope_for(request.user)
     courses = selectors.course_list(user=request.user, q=request.GET.get("q", ""))[:200]
@@ -97,7 +97,7 @@ def course_list(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.VIEW_TRAINING)
-def course_new(request: HttpRequest) -> HttpResponse:
+def course_new(request: SignedInRequest) -> HttpResponse:
     scope = scope_for(request.user)
     services.require_training_role(scope)
     form = CourseForm(request.POST or None, scope=scope)
@@ -115,7 +115,7 @@ def course_new(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.VIEW_TRAINING)
-def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
+def course_edit(request: SignedInRequest, course_id: int) -> HttpResponse:
     course = services.course_get(user=request.user, course_id=course_id)
     scope = scope_for(request.user)
     if not services.may_manage(scope, course):
@@ -136,7 +136,7 @@ def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_TRAINING)
-def course_delete(request: HttpRequest, course_id: int) -> HttpResponse:
+def course_delete(request: SignedInRequest, course_id: int) -> HttpResponse:
     """Delete a course with its sessions and invitations: only while no attendance is recorded."""
     course = services.course_get(user=request.user, course_id=course_id)
     if not services.may_manage(scope_for(request.user), course):
@@ -154,7 +154,7 @@ def course_delete(request: HttpRequest, course_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_TRAINING)
-def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
+def course_detail(request: SignedInRequest, course_id: int) -> HttpResponse:
     """A course: its sessions with counts; for its officers, the invited members and attendance links."""
     course = services.course_get(user=request.user, course_id=course_id)
     scope = scope_for(request.user)
@@ -178,7 +178,7 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_TRAINING)
-def session_new(request: HttpRequest, course_id: int) -> HttpResponse:
+def session_new(request: SignedInRequest, course_id: int) -> HttpResponse:
     course = services.course_get(user=request.user, course_id=course_id)
     if not services.may_manage(scope_for(request.user), course):
         raise NotFound(_("The course was not found."))
@@ -200,7 +200,7 @@ def session_new(request: HttpRequest, course_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_TRAINING)
-def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_edit(request: SignedInRequest, session_id: int) -> HttpResponse:
     session = services.session_get(user=request.user, session_id=session_id)
     course = session.course
     if not services.may_manage(scope_for(request.user), course):
@@ -242,7 +242,7 @@ def _when(session: Any) -> str:
 
 
 @requires(Perm.VIEW_TRAINING)
-def session_delete(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_delete(request: SignedInRequest, session_id: int) -> HttpResponse:
     """Delete a session: only while no attendance is recorded for it (otherwise cancel it)."""
     session = _managed_session(request, session_id)
     course = session.course
@@ -260,7 +260,7 @@ def session_delete(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_TRAINING)
-def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_cancel(request: SignedInRequest, session_id: int) -> HttpResponse:
     """Cancel a session, with the reason: it stays on record and no longer counts in the figures."""
     session = _managed_session(request, session_id)
     course = session.course
@@ -284,7 +284,7 @@ def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_TRAINING)
-def session_restore(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_restore(request: SignedInRequest, session_id: int) -> HttpResponse:
     """Undo a cancellation made by mistake: the session counts again."""
     session = _managed_session(request, session_id)
     course = session.course
@@ -305,7 +305,7 @@ def session_restore(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_TRAINING)
-def invite(request: HttpRequest, course_id: int) -> HttpResponse:
+def invite(request: SignedInRequest, course_id: int) -> HttpResponse:
     """Invite the members of chosen communes to the course."""
     course = services.course_get(user=request.user, course_id=course_id)
     scope = scope_for(request.user)
@@ -333,7 +333,7 @@ def invite(request: HttpRequest, course_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_TRAINING)
-def invitation_revoke(request: HttpRequest, course_id: int, member_id: int) -> HttpResponse:
+def invitation_revoke(request: SignedInRequest, course_id: int, member_id: int) -> HttpResponse:
     """Withdraw one member's invitation, while no attendance of theirs is recorded in the course."""
     course = services.course_get(user=request.user, course_id=course_id)
     scope = scope_for(request.user)
@@ -368,7 +368,7 @@ def _people_session(request: HttpRequest, session_id: int) -> Any:
 
 
 @requires(Perm.MANAGE_TRAINING)
-def attendance(request: HttpRequest, session_id: int) -> HttpResponse:
+def attendance(request: SignedInRequest, session_id: int) -> HttpResponse:
     """Tick attendance, completion and score for each invited member; all rows are saved together."""
     session = _people_session(request, session_id)
     invitations = list(services.invitations_visible(scope_for(request.user), session.course))
@@ -413,7 +413,7 @@ def attendance(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_TRAINING)
-def attendance_export(request: HttpRequest, session_id: int) -> HttpResponseBase:
+def attendance_export(request: SignedInRequest, session_id: int) -> HttpResponseBase:
     session = _people_session(request, session_id)
     invitations = list(services.invitations_visible(scope_for(request.user), session.course))
     out = io.BytesIO()
@@ -425,7 +425,7 @@ def attendance_export(request: HttpRequest, session_id: int) -> HttpResponseBase
 
 
 @requires(Perm.MANAGE_TRAINING)
-def attendance_import(request: HttpRequest, session_id: int) -> HttpResponse:
+def attendance_import(request: SignedInRequest, session_id: int) -> HttpResponse:
     """Read a filled-in sheet back: every row checked, nothing saved if any row is wrong."""
     session = _people_session(request, session_id)
     errors: list[str] = []
@@ -453,7 +453,7 @@ def attendance_import(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_TEAMS)
-def member_history(request: HttpRequest, member_id: int) -> HttpResponse:
+def member_history(request: SignedInRequest, member_id: int) -> HttpResponse:
     """A member's training history (read by whoever may read the member's roster)."""
     member = selectors.member_get(user=request.user, member_id=member_id)
     context = {"member": member, "history": selectors.member_history(member), "mine": False}
@@ -461,7 +461,7 @@ def member_history(request: HttpRequest, member_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_TRAINING)
-def my_training(request: HttpRequest) -> HttpResponse:
+def my_training(request: SignedInRequest) -> HttpResponse:
     """The signed-in member's own courses and attendance, and the way to the guides."""
     member = getattr(request.user, "team_member", None)
     history = selectors.member_history(member) if member is not None else []
@@ -472,7 +472,7 @@ def my_training(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.VIEW_FIGURES)
-def coverage(request: HttpRequest, unit_id: int) -> HttpResponse:
+def coverage(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """A unit's training coverage: per platform, per enterprise, and members not yet trained (counts only)."""
     found = selectors.coverage(user=request.user, unit_id=unit_id)
     return render(request, "training/coverage.html", {"coverage": found, "unit": found.unit})
@@ -482,7 +482,7 @@ def coverage(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_TRAINING)
-def material_list(request: HttpRequest) -> HttpResponse:
+def material_list(request: SignedInRequest) -> HttpResponse:
     """Guides and materials per platform for the user's units."""
     materials = list(selectors.material_list(user=request.user))
     groups: dict[Any, list[Any]] = {}
@@ -496,7 +496,7 @@ def material_list(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_TRAINING)
-def material_new(request: HttpRequest) -> HttpResponse:
+def material_new(request: SignedInRequest) -> HttpResponse:
     scope = scope_for(request.user)
     form = MaterialForm(request.POST or None, request.FILES or None, scope=scope)
     if request.method == "POST" and form.is_valid():
@@ -529,7 +529,7 @@ def _managed_material(request: HttpRequest, material_id: int) -> Any:
 
 
 @requires(Perm.MANAGE_TRAINING)
-def material_edit(request: HttpRequest, material_id: int) -> HttpResponse:
+def material_edit(request: SignedInRequest, material_id: int) -> HttpResponse:
     """Change a guide: a new file or link replaces the old one; phones get the change on their next sync."""
     material = _managed_material(request, material_id)
     scope = scope_for(request.user)
@@ -558,7 +558,7 @@ def material_edit(request: HttpRequest, material_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_TRAINING)
-def material_retire(request: HttpRequest, material_id: int) -> HttpResponse:
+def material_retire(request: SignedInRequest, material_id: int) -> HttpResponse:
     """Withdraw a guide from the members; it disappears from their phones on the next sync."""
     material = _managed_material(request, material_id)
     if request.method == "POST":
@@ -575,7 +575,7 @@ def material_retire(request: HttpRequest, material_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_TRAINING)
-def material_file(request: HttpRequest, material_id: int) -> HttpResponseBase:
+def material_file(request: SignedInRequest, material_id: int) -> HttpResponseBase:
     material = services.material_get(user=request.user, material_id=material_id)
     if not material.file:
         raise NotFound(_("The material was not found."))
@@ -587,14 +587,14 @@ def material_file(request: HttpRequest, material_id: int) -> HttpResponseBase:
 
 
 @requires(Perm.VIEW_TRAINING)
-def enterprise_list(request: HttpRequest) -> HttpResponse:
+def enterprise_list(request: SignedInRequest) -> HttpResponse:
     enterprises = selectors.enterprise_list(user=request.user)
     can_add = bool(services._manage_paths(scope_for(request.user)))
     return render(request, "training/enterprises.html", {"enterprises": enterprises, "can_add": can_add})
 
 
 @requires(Perm.MANAGE_TRAINING)
-def enterprise_new(request: HttpRequest) -> HttpResponse:
+def enterprise_new(request: SignedInRequest) -> HttpResponse:
     scope = scope_for(request.user)
     services.require_training_role(scope)
     form = EnterpriseForm(request.POST or None, scope=scope)
@@ -613,7 +613,7 @@ def enterprise_new(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_TRAINING)
-def enterprise_edit(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+def enterprise_edit(request: SignedInRequest, enterprise_id: int) -> HttpResponse:
     enterprise = services.enterprise_get(user=request.user, enterprise_id=enterprise_id)
     scope = scope_for(request.user)
     if not services.may_manage_unit(scope, enterprise.owner):
@@ -636,7 +636,7 @@ def enterprise_edit(request: HttpRequest, enterprise_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_TRAINING)
-def enterprise_detail(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+def enterprise_detail(request: SignedInRequest, enterprise_id: int) -> HttpResponse:
     """An enterprise: its areas, the trainings it runs (counts) and the uptake of its platforms there."""
     enterprise = services.enterprise_get(user=request.user, enterprise_id=enterprise_id)
     scope = scope_for(request.user)
@@ -660,7 +660,7 @@ def _sort(request: HttpRequest) -> tuple[str, bool]:
 
 
 @requires(Perm.VIEW_NETWORK)
-def network(request: HttpRequest) -> HttpResponse:
+def network(request: SignedInRequest) -> HttpResponse:
     """Every province side by side, sortable by any column."""
     sort, descending = _sort(request)
     rows = selectors.network(user=request.user, sort=sort, descending=descending)
@@ -685,7 +685,7 @@ def network(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.VIEW_NETWORK)
-def network_export(request: HttpRequest) -> HttpResponseBase:
+def network_export(request: SignedInRequest) -> HttpResponseBase:
     sort, descending = _sort(request)
     rows = selectors.network(user=request.user, sort=sort, descending=descending)
     out = io.BytesIO()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -27,11 +27,14 @@ from cdtt.transfers.models import ImportJob, ImportKey, ImportRow, ImportStatus,
 from cdtt.transfers.services import check_upload_size, import_unit_check, status_refusal, upload_name
 from cdtt.transfers.services.households import HOUSEHOLDS, drop_file, needs_consent
 
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
+
 # -- upload -----------------------------------------------------------------------------------------
 
 
 def household_import_start(
-    *, actor: Any, unit: Any, upload: UploadedFile, request: HttpRequest | None = None
+    *, actor: User, unit: Any, upload: UploadedFile, request: HttpRequest | None = None
 ) -> ImportJob:
     """Store an uploaded household file and queue its check; the register is not touched.
 
@@ -68,7 +71,7 @@ def household_import_start(
 
 
 def household_import_confirm(
-    *, actor: Any, job: ImportJob, consent: str = "", request: HttpRequest | None = None
+    *, actor: User, job: ImportJob, consent: str = "", request: HttpRequest | None = None
 ) -> ImportJob:
     """Queue the write of a checked job; a second confirmation (or a double click) queues nothing.
 

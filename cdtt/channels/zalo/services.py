@@ -11,7 +11,7 @@ import hashlib
 import logging
 import secrets
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -45,6 +45,9 @@ from cdtt.difficulties.services import DifficultyIn, difficulty_raise
 from cdtt.notices.models import NoticeKind, Notification
 from cdtt.progress.selectors import current_year_period, indicator_figures
 
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
+
 log = logging.getLogger(__name__)
 
 CODE_MINUTES = 15
@@ -73,7 +76,7 @@ def _hash(code: str) -> str:
 # -- linking --------------------------------------------------------------------------------------
 
 
-def link_code_create(*, actor: Any, now: datetime.datetime | None = None) -> str:
+def link_code_create(*, actor: User, now: datetime.datetime | None = None) -> str:
     """A new one-time code for the actor (their earlier unused codes stop working)."""
     scope_for(actor).require(Perm.READ_NOTICES)
     now = now or timezone.now()
@@ -94,7 +97,7 @@ def link_get(*, user: Any) -> ZaloLink | None:
     return ZaloLink.objects.filter(user=user).first()
 
 
-def link_remove(*, actor: Any) -> bool:
+def link_remove(*, actor: User) -> bool:
     """Unlink the actor's Zalo account (from the platform); whether there was one."""
     with transaction.atomic():
         deleted, _rows = ZaloLink.objects.filter(user=actor).delete()

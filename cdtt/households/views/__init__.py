@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cdtt.access.decorators import requires
+from cdtt.access.decorators import SignedInRequest, requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.errors import DomainError, Forbidden, NotFound
@@ -96,7 +96,7 @@ class ListRow:
 
 
 @requires(Perm.VIEW_HOUSEHOLDS)
-def household_list(request: HttpRequest) -> HttpResponse:
+def household_list(request: SignedInRequest) -> HttpResponse:
     """The households of the user's villages, filtered by village, caretaker, name or phone, and adoption gaps."""
     user = request.user
     villages = selectors.household_villages(user=user)
@@ -159,7 +159,7 @@ class PersonRow:
 
 
 @requires(Perm.VIEW_HOUSEHOLDS)
-def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
+def household_detail(request: SignedInRequest, household_id: int) -> HttpResponse:
     """A household's details, its people, the one-tap adoption checklist and the history of ticks."""
     user = request.user
     household = selectors.household_get(user=user, household_id=household_id, request=request)
@@ -207,7 +207,7 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
 
 
 @requires(Perm.EDIT_HOUSEHOLDS)
-def adoption(request: HttpRequest, household_id: int) -> HttpResponse:
+def adoption(request: SignedInRequest, household_id: int) -> HttpResponse:
     """One tap of the checklist (POST): tick an item, or undo a tick; back to the same place on the page."""
     user = request.user
     household = selectors.household_get(
@@ -261,7 +261,7 @@ def _caretakers(user: Any, commune: AdminUnit | None = None) -> list[Any]:
 
 
 @requires(Perm.EDIT_HOUSEHOLDS)
-def household_create(request: HttpRequest) -> HttpResponse:
+def household_create(request: SignedInRequest) -> HttpResponse:
     """Register a household in one of the user's villages (``?village=<id>`` preselects it)."""
     user = request.user
     villages = selectors.household_villages(user=user, perm=Perm.EDIT_HOUSEHOLDS)
@@ -294,7 +294,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.EDIT_HOUSEHOLDS)
-def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
+def household_edit(request: SignedInRequest, household_id: int) -> HttpResponse:
     """Correct a household's details (not for a stopped or erased household)."""
     user = request.user
     household = selectors.household_get(
@@ -323,7 +323,7 @@ def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
 
 
 @requires(Perm.EDIT_HOUSEHOLDS)
-def resident_add(request: HttpRequest, household_id: int) -> HttpResponse:
+def resident_add(request: SignedInRequest, household_id: int) -> HttpResponse:
     """Add a person to a household."""
     user = request.user
     household = selectors.household_get(
@@ -352,7 +352,7 @@ def resident_add(request: HttpRequest, household_id: int) -> HttpResponse:
 
 
 @requires(Perm.EDIT_HOUSEHOLDS)
-def resident_edit(request: HttpRequest, household_id: int, resident_id: int) -> HttpResponse:
+def resident_edit(request: SignedInRequest, household_id: int, resident_id: int) -> HttpResponse:
     """Correct a person's details."""
     user = request.user
     household = selectors.household_get(
@@ -398,7 +398,7 @@ class ItemFigure:
 
 
 @requires(Perm.VIEW_FIGURES)
-def coverage(request: HttpRequest, commune_id: int) -> HttpResponse:
+def coverage(request: SignedInRequest, commune_id: int) -> HttpResponse:
     """Households registered per village against the declared count, and how many reached each item."""
     user = request.user
     commune = scope_for(user).unit(commune_id, Perm.VIEW_FIGURES)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cdtt.access.decorators import requires
+from cdtt.access.decorators import SignedInRequest, requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.errors import DomainError
@@ -118,7 +118,7 @@ class HandleForm(forms.Form):
 
 
 @requires(Perm.VIEW_HOUSEHOLDS)
-def register(request: HttpRequest) -> HttpResponse:
+def register(request: SignedInRequest) -> HttpResponse:
     """What the platform processes, why, on which legal basis and for how long."""
     entries = privacy_selectors.register_entries(user=request.user)
     scope = scope_for(request.user)
@@ -134,7 +134,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.VIEW_HOUSEHOLDS)
-def consents(request: HttpRequest, household_id: int) -> HttpResponse:
+def consents(request: SignedInRequest, household_id: int) -> HttpResponse:
     """A household's consents and requests; the village team records consent here (POST)."""
     user = request.user
     household = household_get(
@@ -183,7 +183,7 @@ def consents(request: HttpRequest, household_id: int) -> HttpResponse:
 
 
 @requires(Perm.EDIT_HOUSEHOLDS)
-def consent_withdraw(request: HttpRequest, household_id: int, consent_id: int) -> HttpResponse:
+def consent_withdraw(request: SignedInRequest, household_id: int, consent_id: int) -> HttpResponse:
     """Withdraw a consent in one click (POST); processing stops when none is left."""
     household = household_get(
         user=request.user, household_id=household_id, perm=Perm.EDIT_HOUSEHOLDS, audit=False, allow_stopped=True
@@ -203,7 +203,7 @@ def consent_withdraw(request: HttpRequest, household_id: int, consent_id: int) -
 
 
 @requires(Perm.MANAGE_PRIVACY)
-def requests(request: HttpRequest) -> HttpResponse:
+def requests(request: SignedInRequest) -> HttpResponse:
     """Requests of the officer's communes, open ones first by deadline; overdue ones marked (or alone)."""
     overdue_only = request.GET.get("overdue") == "1"
     rows = privacy.request_list(user=request.user, overdue_only=overdue_only)
@@ -218,7 +218,7 @@ def requests(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.EDIT_HOUSEHOLDS)
-def request_new(request: HttpRequest, household_id: int) -> HttpResponse:
+def request_new(request: SignedInRequest, household_id: int) -> HttpResponse:
     """Log a person's request about their data; the deadlines are computed from the date received."""
     user = request.user
     household = household_get(
@@ -280,7 +280,7 @@ _STEPS = {
 
 
 @requires(Perm.MANAGE_PRIVACY)
-def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+def request_detail(request: SignedInRequest, request_id: int) -> HttpResponse:
     """A request with its deadlines and history; acknowledge, extend once, complete or refuse it (POST)."""
     user = request.user
     data_request = privacy.request_get(user=user, request_id=request_id)
@@ -317,7 +317,7 @@ def _export_target(request: HttpRequest, household_id: int) -> Household:
 
 @audit_refusals("export_json")
 @requires(Perm.MANAGE_PRIVACY)
-def export_json(request: HttpRequest, household_id: int) -> HttpResponse:
+def export_json(request: SignedInRequest, household_id: int) -> HttpResponse:
     """Everything held on a household and its people, as JSON (the right of access); audited."""
     household = _export_target(request, household_id)
     data = privacy.person_export(actor=request.user, household=household, request=request)
@@ -329,7 +329,7 @@ def export_json(request: HttpRequest, household_id: int) -> HttpResponse:
 
 @audit_refusals("export_docx")
 @requires(Perm.MANAGE_PRIVACY)
-def export_docx(request: HttpRequest, household_id: int) -> HttpResponse:
+def export_docx(request: SignedInRequest, household_id: int) -> HttpResponse:
     """The same, as a Word document to hand to the person; audited."""
     household = _export_target(request, household_id)
     content = privacy.person_export_docx(actor=request.user, household=household, request=request)
@@ -340,7 +340,7 @@ def export_docx(request: HttpRequest, household_id: int) -> HttpResponse:
 
 @audit_refusals("request_export")
 @requires(Perm.MANAGE_PRIVACY)
-def request_export(request: HttpRequest, request_id: int, fmt: str) -> HttpResponse:
+def request_export(request: SignedInRequest, request_id: int, fmt: str) -> HttpResponse:
     """The export handed to the person for a completed access request, as JSON or DOCX; audited."""
     data_request = privacy.request_get(user=request.user, request_id=request_id)
     data = privacy.request_export(actor=request.user, data_request=data_request, request=request)

@@ -11,7 +11,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from cdtt.access.decorators import requires
+from cdtt.access.decorators import SignedInRequest, requires
 from cdtt.access.permissions import Perm
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.core.files import user_file_response
@@ -28,7 +28,7 @@ def _private(response: Any) -> Any:
 
 
 @requires(Perm.VIEW_PRACTICES)
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: SignedInRequest) -> HttpResponse:
     """Published posts of the whole network: featured first; search without diacritics; filters; pages."""
     filters = selectors.Filters.parse(request.GET)
     data = selectors.practice_index_page(user=request.user, filters=filters)
@@ -46,14 +46,14 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.WRITE_PRACTICES)
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: SignedInRequest) -> HttpResponse:
     """The drafts, returned posts and posts awaiting review of my own village team or unit."""
     page = Paginator(selectors.practice_own_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "practices/mine.html", {"page": page})
 
 
 @requires(Perm.REVIEW_PRACTICES)
-def review(request: HttpRequest) -> HttpResponse:
+def review(request: SignedInRequest) -> HttpResponse:
     """Posts sent to my unit for review, the oldest first."""
     page = Paginator(selectors.practice_review_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "practices/review.html", {"page": page})
@@ -82,7 +82,7 @@ def _subject_choices(user: Any) -> list[tuple[str, str]]:
 
 
 @requires(Perm.WRITE_PRACTICES)
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: SignedInRequest) -> HttpResponse:
     """Draft a new post of my village team or unit, with photos."""
     subjects = _subject_choices(request.user)
     if not subjects:
@@ -107,7 +107,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.WRITE_PRACTICES)
-def edit(request: HttpRequest, practice_id: int) -> HttpResponse:
+def edit(request: SignedInRequest, practice_id: int) -> HttpResponse:
     """Change a draft or a returned post and add photos."""
     practice = selectors.practice_get(request.user, practice_id)
     if not selectors.may_edit(request.user, practice):
@@ -135,7 +135,7 @@ def edit(request: HttpRequest, practice_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_PRACTICES)
-def detail(request: HttpRequest, practice_id: int) -> HttpResponse:
+def detail(request: SignedInRequest, practice_id: int) -> HttpResponse:
     page = selectors.practice_detail_page(user=request.user, practice_id=practice_id)
     context = {**page, "return_form": ReturnForm()}
     return _private(render(request, "practices/detail.html", context))
@@ -157,7 +157,7 @@ def _transition(request: HttpRequest, practice_id: int, act: Any, done: str) -> 
 
 
 @requires(Perm.WRITE_PRACTICES)
-def submit(request: HttpRequest, practice_id: int) -> HttpResponse:
+def submit(request: SignedInRequest, practice_id: int) -> HttpResponse:
     return _transition(
         request,
         practice_id,
@@ -167,7 +167,7 @@ def submit(request: HttpRequest, practice_id: int) -> HttpResponse:
 
 
 @requires(Perm.REVIEW_PRACTICES)
-def publish(request: HttpRequest, practice_id: int) -> HttpResponse:
+def publish(request: SignedInRequest, practice_id: int) -> HttpResponse:
     return _transition(
         request,
         practice_id,
@@ -177,7 +177,7 @@ def publish(request: HttpRequest, practice_id: int) -> HttpResponse:
 
 
 @requires(Perm.REVIEW_PRACTICES)
-def return_view(request: HttpRequest, practice_id: int) -> HttpResponse:
+def return_view(request: SignedInRequest, practice_id: int) -> HttpResponse:
     return _transition(
         request,
         practice_id,
@@ -187,7 +187,7 @@ def return_view(request: HttpRequest, practice_id: int) -> HttpResponse:
 
 
 @requires(Perm.FEATURE_PRACTICES)
-def feature(request: HttpRequest, practice_id: int) -> HttpResponse:
+def feature(request: SignedInRequest, practice_id: int) -> HttpResponse:
     featured = request.POST.get("featured") == "1"
     return _transition(
         request,
@@ -198,7 +198,7 @@ def feature(request: HttpRequest, practice_id: int) -> HttpResponse:
 
 
 @requires(Perm.WRITE_PRACTICES)
-def image_remove(request: HttpRequest, practice_id: int, image_id: int) -> HttpResponse:
+def image_remove(request: SignedInRequest, practice_id: int, image_id: int) -> HttpResponse:
     return _transition(
         request,
         practice_id,
@@ -208,7 +208,7 @@ def image_remove(request: HttpRequest, practice_id: int, image_id: int) -> HttpR
 
 
 @requires(Perm.VIEW_PRACTICES)
-def image(request: HttpRequest, practice_id: int, image_id: int) -> FileResponse:
+def image(request: SignedInRequest, practice_id: int, image_id: int) -> FileResponse:
     """A photo of a post the user may see (never a public media URL)."""
     row = selectors.practice_image_get(user=request.user, practice_id=practice_id, image_id=image_id)
     try:

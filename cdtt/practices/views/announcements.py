@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from cdtt.access.decorators import requires
+from cdtt.access.decorators import SignedInRequest, requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.errors import DomainError, Forbidden, NotFound
@@ -22,7 +22,7 @@ RECEIPTS_PAGE_SIZE = 50
 
 
 @requires(Perm.VIEW_ANNOUNCEMENTS)
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: SignedInRequest) -> HttpResponse:
     """The announcements sent to me, the newest first, unread ones marked."""
     page = Paginator(service.received(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     can_send = scope_for(request.user).has(Perm.SEND_ANNOUNCEMENTS)
@@ -30,14 +30,14 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.SEND_ANNOUNCEMENTS)
-def sent(request: HttpRequest) -> HttpResponse:
+def sent(request: SignedInRequest) -> HttpResponse:
     """The announcements sent from my units, with how many have read each."""
     page = Paginator(service.sent(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "practices/announcements/sent.html", {"page": page})
 
 
 @requires(Perm.SEND_ANNOUNCEMENTS)
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: SignedInRequest) -> HttpResponse:
     """Send an announcement to chosen units (with everything below them) and roles."""
     senders = service.sender_units(request.user)
     if not senders:
@@ -79,7 +79,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.VIEW_ANNOUNCEMENTS)
-def detail(request: HttpRequest, announcement_id: int) -> HttpResponse:
+def detail(request: SignedInRequest, announcement_id: int) -> HttpResponse:
     """One announcement: a recipient's opening marks it read; the sender side sees who has read it."""
     announcement, receipt = service.announcement_get(request.user, announcement_id)
     if receipt is not None:
@@ -109,7 +109,7 @@ def detail(request: HttpRequest, announcement_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_ANNOUNCEMENTS)
-def read(request: HttpRequest, announcement_id: int) -> HttpResponse:
+def read(request: SignedInRequest, announcement_id: int) -> HttpResponse:
     """Mark an announcement read without opening it (from the list)."""
     _announcement, receipt = service.announcement_get(request.user, announcement_id)
     if request.method == "POST" and receipt is not None:

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from cdtt.access.decorators import requires
+from cdtt.access.decorators import SignedInRequest, requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import Scope, scope_for
 from cdtt.core.errors import DomainError, Forbidden, NotFound
@@ -134,7 +134,7 @@ def _member_hits(*, user: Any, q: str, commune: AdminUnit, teams: dict[int, Team
 
 
 @requires(Perm.VIEW_TEAMS)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: SignedInRequest) -> HttpResponse:
     """One commune: straight to it (a team role: to their team). Several: a searchable list with counts."""
     user = request.user
     q = request.GET.get("q", "").strip()
@@ -154,7 +154,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.VIEW_TEAMS)
-def commune_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
+def commune_detail(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """Every active village of a commune with its team status, the commune-level team and the common group."""
     user = request.user
     scope = scope_for(user)
@@ -201,7 +201,7 @@ def commune_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_TEAMS)
-def team_new(request: HttpRequest, unit_id: int) -> HttpResponse:
+def team_new(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """Set up a village's team (``?village=<id>``) or the commune-level team, with its first members."""
     user = request.user
     commune = _commune(user, unit_id, Perm.MANAGE_TEAMS)
@@ -283,7 +283,7 @@ def _events(history: list[Membership]) -> list[HistoryEvent]:
 
 
 @requires(Perm.VIEW_TEAMS)
-def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
+def team_detail(request: SignedInRequest, team_id: int) -> HttpResponse:
     """A team: status, today's roster (leader first), the roster on a date, history, decisions, chat group."""
     user = request.user
     scope = scope_for(user)
@@ -322,7 +322,7 @@ def _action_page(
 
 
 @requires(Perm.MANAGE_TEAMS)
-def member_add(request: HttpRequest, team_id: int) -> HttpResponse:
+def member_add(request: SignedInRequest, team_id: int) -> HttpResponse:
     """Add a person to the team from a date; the draft decision follows."""
     team = selectors.team_get(user=request.user, team_id=team_id, perm=Perm.MANAGE_TEAMS)
     form = MemberAddForm(request.POST or None)
@@ -340,7 +340,7 @@ def member_add(request: HttpRequest, team_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_TEAMS)
-def member_leave(request: HttpRequest, team_id: int, membership_id: int) -> HttpResponse:
+def member_leave(request: SignedInRequest, team_id: int, membership_id: int) -> HttpResponse:
     """A member leaves the team from a date, with the reason; history keeps them."""
     team = selectors.team_get(user=request.user, team_id=team_id, perm=Perm.MANAGE_TEAMS)
     membership = _membership(team, membership_id)
@@ -365,7 +365,7 @@ def member_leave(request: HttpRequest, team_id: int, membership_id: int) -> Http
 
 
 @requires(Perm.MANAGE_TEAMS)
-def member_replace(request: HttpRequest, team_id: int, membership_id: int) -> HttpResponse:
+def member_replace(request: SignedInRequest, team_id: int, membership_id: int) -> HttpResponse:
     """Another person takes over a member's role from a date, as one roster change."""
     team = selectors.team_get(user=request.user, team_id=team_id, perm=Perm.MANAGE_TEAMS)
     membership = _membership(team, membership_id)
@@ -397,7 +397,7 @@ def member_replace(request: HttpRequest, team_id: int, membership_id: int) -> Ht
 
 
 @requires(Perm.MANAGE_TEAMS)
-def member_edit(request: HttpRequest, team_id: int, membership_id: int) -> HttpResponse:
+def member_edit(request: SignedInRequest, team_id: int, membership_id: int) -> HttpResponse:
     """Correct a member's details, including their consent to publish the phone."""
     team = selectors.team_get(user=request.user, team_id=team_id, perm=Perm.MANAGE_TEAMS)
     membership = _membership(team, membership_id, current=False)
@@ -418,7 +418,7 @@ def member_edit(request: HttpRequest, team_id: int, membership_id: int) -> HttpR
 
 
 @requires(Perm.MANAGE_TEAMS)
-def member_account(request: HttpRequest, team_id: int, membership_id: int) -> HttpResponse:
+def member_account(request: SignedInRequest, team_id: int, membership_id: int) -> HttpResponse:
     """Link a member to the account they sign in with, so that their own pages know them."""
     team = selectors.team_get(user=request.user, team_id=team_id, perm=Perm.MANAGE_TEAMS)
     membership = _membership(team, membership_id)
@@ -446,7 +446,7 @@ def member_account(request: HttpRequest, team_id: int, membership_id: int) -> Ht
 
 
 @requires(Perm.MANAGE_TEAMS)
-def team_dissolve(request: HttpRequest, team_id: int) -> HttpResponse:
+def team_dissolve(request: SignedInRequest, team_id: int) -> HttpResponse:
     """Dissolve the team from a date: every membership ends; the village may then get a new team."""
     team = selectors.team_get(user=request.user, team_id=team_id, perm=Perm.MANAGE_TEAMS)
     form = DissolveForm(request.POST or None)
@@ -474,7 +474,7 @@ def team_dissolve(request: HttpRequest, team_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_GROUPS)
-def commune_group(request: HttpRequest, unit_id: int) -> HttpResponse:
+def commune_group(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """The commune's common chat group (officers only)."""
     commune = _commune(request.user, unit_id, Perm.MANAGE_GROUPS)
     if not scope_for(request.user).covers_unit(commune, Perm.MANAGE_GROUPS):
@@ -483,13 +483,13 @@ def commune_group(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_GROUPS)
-def village_group(request: HttpRequest, village_id: int) -> HttpResponse:
+def village_group(request: SignedInRequest, village_id: int) -> HttpResponse:
     """A village's households group (officers, or the village's team leader)."""
     village = _village(request.user, village_id, Perm.MANAGE_GROUPS)
     return _group_page(request, commune=village.commune, village=village)
 
 
-def _group_page(request: HttpRequest, *, commune: AdminUnit, village: Village | None) -> HttpResponse:
+def _group_page(request: SignedInRequest, *, commune: AdminUnit, village: Village | None) -> HttpResponse:
     user = request.user
     group = selectors.chat_group_get(user=user, commune=commune, village=village)
     initial: dict[str, Any] = {"platform": ChatPlatform.ZALO}
@@ -531,14 +531,14 @@ def _qr_response(group: ChatGroup | None) -> HttpResponse:
 
 
 @requires(Perm.VIEW_TEAMS)
-def village_group_qr(request: HttpRequest, village_id: int) -> HttpResponse:
+def village_group_qr(request: SignedInRequest, village_id: int) -> HttpResponse:
     """The QR code of a village group's invite link (SVG)."""
     village = scope_for(request.user).village(village_id, Perm.VIEW_TEAMS)
     return _qr_response(selectors.chat_group_get(user=request.user, commune=village.commune, village=village))
 
 
 @requires(Perm.VIEW_TEAMS)
-def commune_group_qr(request: HttpRequest, unit_id: int) -> HttpResponse:
+def commune_group_qr(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """The QR code of the commune's common group (SVG)."""
     commune = _commune(request.user, unit_id, Perm.VIEW_TEAMS)
     return _qr_response(selectors.chat_group_get(user=request.user, commune=commune, village=None))
@@ -548,7 +548,7 @@ def commune_group_qr(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_TEAMS)
-def me(request: HttpRequest) -> HttpResponse:
+def me(request: SignedInRequest) -> HttpResponse:
     """The signed-in person's own member record: their team, role, dates and details."""
     member: Member | None = getattr(request.user, "team_member", None)
     memberships: list[Membership] = []

@@ -8,13 +8,13 @@ from typing import Any, TypeVar
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cdtt.access.decorators import requires
+from cdtt.access.decorators import SignedInRequest, requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.audit import audit_record
@@ -140,7 +140,7 @@ def _private(response: R) -> R:
 
 
 @requires(Perm.VIEW_TEAMS)
-def decision_detail(request: HttpRequest, decision_id: int) -> HttpResponse:
+def decision_detail(request: SignedInRequest, decision_id: int) -> HttpResponse:
     """A decision: number, date, signer, status, what it replaces or was replaced by, and its roster."""
     decision = selectors.decision_get(user=request.user, decision_id=decision_id)
     can_manage = _may_manage(request.user, decision)
@@ -161,7 +161,7 @@ def decision_detail(request: HttpRequest, decision_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_TEAMS)
-def decision_edit(request: HttpRequest, decision_id: int) -> HttpResponse:
+def decision_edit(request: SignedInRequest, decision_id: int) -> HttpResponse:
     """Edit a draft: number, date, signer, legal bases, proposer and recipients."""
     decision = selectors.decision_get(user=request.user, decision_id=decision_id, perm=Perm.MANAGE_TEAMS)
     if decision.status != DecisionStatus.DRAFT:
@@ -190,7 +190,7 @@ def _restore(decision: Decision, values: dict[str, Any]) -> None:
 
 
 @requires(Perm.MANAGE_TEAMS)
-def decision_sign(request: HttpRequest, decision_id: int) -> HttpResponse:
+def decision_sign(request: SignedInRequest, decision_id: int) -> HttpResponse:
     """Record that the chairman signed the draft (POST): it takes effect and replaces the previous decision."""
     decision = selectors.decision_get(user=request.user, decision_id=decision_id, perm=Perm.MANAGE_TEAMS)
     if request.method == "POST":
@@ -204,7 +204,7 @@ def decision_sign(request: HttpRequest, decision_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_TEAMS)
-def decision_docx(request: HttpRequest, decision_id: int) -> HttpResponse:
+def decision_docx(request: SignedInRequest, decision_id: int) -> HttpResponse:
     """The decision as a Word file in the administrative format, ready to print and sign."""
     decision = selectors.decision_get(user=request.user, decision_id=decision_id)
     content = documents.decision_docx(decision, mask_phones=not _sees_full_phones(request.user))
@@ -223,7 +223,7 @@ def decision_docx(request: HttpRequest, decision_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_TEAMS)
-def decision_scan_upload(request: HttpRequest, decision_id: int) -> HttpResponse:
+def decision_scan_upload(request: SignedInRequest, decision_id: int) -> HttpResponse:
     """Keep the signed scan (PDF) of a signed decision (POST, multipart)."""
     decision = selectors.decision_get(user=request.user, decision_id=decision_id, perm=Perm.MANAGE_TEAMS)
     if request.method == "POST":
@@ -243,7 +243,7 @@ def decision_scan_upload(request: HttpRequest, decision_id: int) -> HttpResponse
 
 
 @requires(Perm.VIEW_TEAMS)
-def decision_scan(request: HttpRequest, decision_id: int) -> HttpResponseBase:
+def decision_scan(request: SignedInRequest, decision_id: int) -> HttpResponseBase:
     """The signed scan, served only through this scoped view (it is never a public media URL)."""
     decision = selectors.decision_get(user=request.user, decision_id=decision_id)
     if not decision.signed_scan:

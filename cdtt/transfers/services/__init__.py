@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -29,6 +29,9 @@ from cdtt.transfers.importers.tabular import FileProblem
 from cdtt.transfers.models import ImportJob, ImportKey, ImportKind, ImportRow, ImportStatus
 from cdtt.transfers.selectors import KIND_PERMS, roster_memberships
 
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
+
 # Units an import can be run from: a current commune, or a province/the nation (rows then name a commune).
 IMPORT_UNIT_KINDS = (UnitKind.NATIONAL, UnitKind.PROVINCE, UnitKind.COMMUNE, UnitKind.WARD, UnitKind.SPECIAL_ZONE)
 # Households are personal data kept by the commune: they are imported at a commune only.
@@ -47,7 +50,7 @@ class _Recheck(Exception):  # an internal signal that rolls the transaction back
         self.error_count = error_count
 
 
-def _check_unit(actor: Any, unit: Any, kind: str = ImportKind.VILLAGES) -> None:
+def _check_unit(actor: User | None, unit: Any, kind: str = ImportKind.VILLAGES) -> None:
     perm = KIND_PERMS[kind]
     scope = scope_for(actor)
     scope.require(perm)
@@ -65,7 +68,7 @@ def _check_unit(actor: Any, unit: Any, kind: str = ImportKind.VILLAGES) -> None:
         raise DomainError(_("Villages can only be imported into a current commune, ward, special zone or province."))
 
 
-def import_unit_check(*, actor: Any, unit: Any, kind: str = ImportKind.VILLAGES) -> None:
+def import_unit_check(*, actor: User | None, unit: Any, kind: str = ImportKind.VILLAGES) -> None:
     """Raise when ``kind`` cannot be imported at ``unit`` by ``actor``."""
     _check_unit(actor, unit, kind)
 
@@ -95,7 +98,7 @@ def _read_upload(upload: UploadedFile) -> tuple[bytes, str]:
 
 def _job_create(
     *,
-    actor: Any,
+    actor: User,
     unit: Any,
     kind: str,
     filename: str,
@@ -135,7 +138,7 @@ def import_upload_read(upload: UploadedFile) -> tuple[bytes, str]:
 
 def import_job_create(
     *,
-    actor: Any,
+    actor: User,
     unit: Any,
     kind: str,
     filename: str,
@@ -148,7 +151,7 @@ def import_job_create(
 
 
 def village_import_start(
-    *, actor: Any, unit: Any, upload: UploadedFile, request: HttpRequest | None = None
+    *, actor: User, unit: Any, upload: UploadedFile, request: HttpRequest | None = None
 ) -> ImportJob:
     """Parse and check an uploaded village file into a job to preview; villages are not touched.
 
@@ -169,7 +172,7 @@ def village_import_start(
     )
 
 
-def team_import_start(*, actor: Any, unit: Any, upload: UploadedFile, request: HttpRequest | None = None) -> ImportJob:
+def team_import_start(*, actor: User, unit: Any, upload: UploadedFile, request: HttpRequest | None = None) -> ImportJob:
     """Parse and check an uploaded team/member file into a job to preview; teams are not touched.
 
     A file that cannot be read raises ``FileProblem`` and leaves nothing behind.
@@ -193,7 +196,7 @@ def _too_large(max_bytes: int) -> str:
     return _("The file is larger than %(size)s MB.") % {"size": max_bytes // (1024 * 1024)}
 
 
-def import_job_apply(*, actor: Any, job: ImportJob, request: HttpRequest | None = None) -> ImportJob:
+def import_job_apply(*, actor: User, job: ImportJob, request: HttpRequest | None = None) -> ImportJob:
     """Write every row of an error-free job in one transaction, or nothing.
 
     Rows are checked again first (villages, teams or members may have changed since the preview). A
@@ -241,7 +244,7 @@ def _row_failed(lines: list[int], exc: DomainError) -> DomainError:
     return DomainError(_("Row %(line)s: %(message)s Nothing was imported.") % {"line": where, "message": exc.message})
 
 
-def _apply_villages(actor: Any, job: ImportJob, request: HttpRequest | None) -> dict[str, Any]:
+def _apply_villages(actor: User, job: ImportJob, request: HttpRequest | None) -> dict[str, Any]:
     checked = village_importer.validate(user=actor, unit=job.unit, rows=job.rows)
     if checked.error_count or not checked.rows:
         raise _Recheck(checked.rows, checked.error_count)
@@ -261,7 +264,7 @@ def _apply_villages(actor: Any, job: ImportJob, request: HttpRequest | None) -> 
     return {}
 
 
-def _apply_teams(actor: Any, job: ImportJob, request: HttpRequest | None) -> dict[str, Any]:
+def _apply_teams(actor: User, job: ImportJob, request: HttpRequest | None) -> dict[str, Any]:
     """Propose a team for each village without one and add the others' rows to the open team.
 
     The team services do the writing, so each team gets its draft decision as usual. A new team is
@@ -308,7 +311,7 @@ def _apply_teams(actor: Any, job: ImportJob, request: HttpRequest | None) -> dic
     return {"teams_proposed": proposed, "members_joined": joined}
 
 
-def import_job_cancel(*, actor: Any, job: ImportJob, request: HttpRequest | None = None) -> ImportJob:
+def import_job_cancel(*, actor: User, job: ImportJob, request: HttpRequest | None = None) -> ImportJob:
     """Cancel a job that was not applied; its rows stay for reference (a household job's checked rows go)."""
     _check_unit(actor, job.unit, job.kind)
     with transaction.atomic():
@@ -344,7 +347,7 @@ def status_refusal(job: ImportJob) -> str:
 
 
 def roster_export(
-    *, actor: Any, unit: AdminUnit, team: Team | None = None, request: HttpRequest | None = None
+    *, actor: User, unit: AdminUnit, team: Team | None = None, request: HttpRequest | None = None
 ) -> tuple[IO[bytes], int]:
     """The current members under ``unit`` (or of one team) that the actor may see, as an XLSX file.
 

@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, models, transaction
 from django.db.models import F
@@ -40,6 +40,9 @@ from cdtt.transfers.importers.places import AddressResolver, fast_fold, plain
 from cdtt.transfers.importers.tabular import MAX_SCANNED_FACTOR, FileProblem, SheetRows, check_format, too_many_rows
 from cdtt.transfers.models import ImportJob, ImportKey, ImportKind, ImportRow, ImportStatus, RowDecision, RowOutcome
 from cdtt.transfers.services import import_unit_check, status_refusal
+
+if TYPE_CHECKING:
+    from cdtt.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -254,7 +257,7 @@ def _stage_keys(job: ImportJob) -> int:
     return with_phones
 
 
-def _stage_register_keys(job: ImportJob, *, actor: Any, commune: Any) -> None:
+def _stage_register_keys(job: ImportJob, *, actor: User | None, commune: Any) -> None:
     """Stage the keys of the commune's households already in the register (line 0), afresh."""
     ImportKey.objects.filter(job=job, line=0).delete()
     params: list[tuple[Any, ...]] = []
@@ -378,7 +381,7 @@ def drop_file(job: ImportJob) -> None:
 
 def household_import_decide(
     *,
-    actor: Any,
+    actor: User,
     job: ImportJob,
     decisions: dict[int, str] | None = None,
     all_undecided: str = "",
@@ -527,7 +530,7 @@ def _write(job: ImportJob) -> Written:
     return written
 
 
-def _consents(job: ImportJob, actor: Any, households: list[Household]) -> int:
+def _consents(job: ImportJob, actor: User | None, households: list[Household]) -> int:
     """The consent the officer stated at confirmation, recorded for each household with phones or members."""
     if not households:
         return 0

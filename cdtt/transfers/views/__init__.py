@@ -8,12 +8,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cdtt.access.decorators import requires
+from cdtt.access.decorators import SignedInRequest, requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.errors import DomainError, Forbidden, NotFound
@@ -28,7 +28,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def upload_page(
-    request: HttpRequest,
+    request: SignedInRequest,
     unit_id: int,
     *,
     perm: Perm,
@@ -72,7 +72,7 @@ def upload_page(
 
 
 @requires(Perm.MANAGE_VILLAGES)
-def village_import(request: HttpRequest, unit_id: int) -> HttpResponse:
+def village_import(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """Upload a village file for a commune (or a province); a valid upload goes to its preview."""
     return upload_page(
         request,
@@ -91,7 +91,7 @@ def village_import(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_VILLAGES)
-def village_import_template(request: HttpRequest, unit_id: int) -> HttpResponse:
+def village_import_template(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """The empty XLSX template with the expected columns."""
     scope_for(request.user).unit(unit_id, Perm.MANAGE_VILLAGES)
     response = HttpResponse(village_importer.template_xlsx(), content_type=XLSX_TYPE)
@@ -100,7 +100,7 @@ def village_import_template(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_VILLAGES)
-def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_detail(request: SignedInRequest, job_id: int) -> HttpResponse:
     """A job's rows with their status, and the confirm/cancel buttons while it can still be applied."""
     job = selectors.import_job_get(user=request.user, job_id=job_id)
     errors_only = request.GET.get("errors") == "1"
@@ -110,7 +110,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_VILLAGES)
-def job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_confirm(request: SignedInRequest, job_id: int) -> HttpResponse:
     """Apply a job (POST): create all its villages, or none."""
     job = selectors.import_job_get(user=request.user, job_id=job_id)
     if request.method == "POST":
@@ -131,13 +131,13 @@ def job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_VILLAGES)
-def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_cancel(request: SignedInRequest, job_id: int) -> HttpResponse:
     """Cancel a job that was not applied (POST)."""
     job = selectors.import_job_get(user=request.user, job_id=job_id)
     return cancel_page(request, job, job_view="transfers:job", upload_view="transfers:village_import")
 
 
-def cancel_page(request: HttpRequest, job: ImportJob, *, job_view: str, upload_view: str) -> HttpResponse:
+def cancel_page(request: SignedInRequest, job: ImportJob, *, job_view: str, upload_view: str) -> HttpResponse:
     """Cancel ``job`` on a POST, then back to its upload page (or to the job, with the reason it could not)."""
     if request.method == "POST":
         try:

@@ -6,14 +6,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cdtt.access.decorators import requires
+from cdtt.access.decorators import SignedInRequest, requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.errors import DomainError, Forbidden, NotFound
@@ -30,7 +30,7 @@ SHOW = ("errors", "duplicates", "undecided")
 
 
 @requires(Perm.EDIT_HOUSEHOLDS)
-def household_import(request: HttpRequest, unit_id: int) -> HttpResponse:
+def household_import(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """Upload a household file for a commune; the upload goes to its job page, which shows the check."""
     return upload_page(
         request,
@@ -61,7 +61,7 @@ def _accepted() -> list[tuple[Any, str]]:
 
 
 @requires(Perm.EDIT_HOUSEHOLDS)
-def household_import_template(request: HttpRequest, unit_id: int) -> HttpResponse:
+def household_import_template(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """The empty XLSX template with the expected columns and the accepted values."""
     unit = scope_for(request.user).unit(unit_id, Perm.EDIT_HOUSEHOLDS)
     try:
@@ -76,7 +76,7 @@ def household_import_template(request: HttpRequest, unit_id: int) -> HttpRespons
 
 
 @requires(Perm.EDIT_HOUSEHOLDS)
-def household_job(request: HttpRequest, job_id: int) -> HttpResponse:
+def household_job(request: SignedInRequest, job_id: int) -> HttpResponse:
     """A job's progress while it runs, then every row's outcome, page by page, with the decisions to take."""
     job = selectors.import_job_get(user=request.user, job_id=job_id, kind=HOUSEHOLDS)
     if job.is_running and queue.import_jobs_sweep(job_id=job.pk).requeued:
@@ -137,7 +137,7 @@ def _row_view(row: ImportRow) -> dict[str, Any]:
 
 
 @requires(Perm.EDIT_HOUSEHOLDS)
-def household_job_decide(request: HttpRequest, job_id: int) -> HttpResponse:
+def household_job_decide(request: SignedInRequest, job_id: int) -> HttpResponse:
     """Record the officer's choice (POST) for likely duplicates: per row, or for every undecided one."""
     job = selectors.import_job_get(user=request.user, job_id=job_id, kind=HOUSEHOLDS)
     back = request.POST.get("next", "")
@@ -171,7 +171,7 @@ def household_job_decide(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @requires(Perm.EDIT_HOUSEHOLDS)
-def household_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
+def household_job_confirm(request: SignedInRequest, job_id: int) -> HttpResponse:
     """Queue the write of a checked job (POST): every household, or none."""
     job = selectors.import_job_get(user=request.user, job_id=job_id, kind=HOUSEHOLDS)
     if request.method == "POST":
@@ -199,7 +199,7 @@ def household_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @requires(Perm.EDIT_HOUSEHOLDS)
-def household_job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+def household_job_cancel(request: SignedInRequest, job_id: int) -> HttpResponse:
     """Discard a job that was not applied (POST); its checked rows are deleted."""
     job = selectors.import_job_get(user=request.user, job_id=job_id, kind=HOUSEHOLDS)
     return cancel_page(request, job, job_view="transfers:household_job", upload_view="transfers:household_import")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 
-from cdtt.access.decorators import requires
+from cdtt.access.decorators import SignedInRequest, requires
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.core.errors import DomainError, Forbidden, NotFound
@@ -23,7 +23,7 @@ TEAMS = ImportKind.TEAMS
 
 
 @requires(Perm.MANAGE_TEAMS)
-def team_import(request: HttpRequest, unit_id: int) -> HttpResponse:
+def team_import(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """Upload a team/member file for a commune (or a province); a readable upload goes to its preview."""
     return upload_page(
         request,
@@ -45,7 +45,7 @@ def team_import(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_TEAMS)
-def team_import_template(request: HttpRequest, unit_id: int) -> HttpResponse:
+def team_import_template(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """The empty XLSX template with the expected columns and the accepted values."""
     scope_for(request.user).unit(unit_id, Perm.MANAGE_TEAMS)
     response = HttpResponse(team_importer.template_xlsx(), content_type=XLSX_TYPE)
@@ -54,7 +54,7 @@ def team_import_template(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_TEAMS)
-def team_job(request: HttpRequest, job_id: int) -> HttpResponse:
+def team_job(request: SignedInRequest, job_id: int) -> HttpResponse:
     """A job's rows with their status and the team each goes to, and confirm/cancel while it can be applied."""
     job = selectors.import_job_get(user=request.user, job_id=job_id, kind=TEAMS)
     errors_only = request.GET.get("errors") == "1"
@@ -65,7 +65,7 @@ def team_job(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_TEAMS)
-def team_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
+def team_job_confirm(request: SignedInRequest, job_id: int) -> HttpResponse:
     """Apply a job (POST): propose the new teams and add the members, all or nothing."""
     job = selectors.import_job_get(user=request.user, job_id=job_id, kind=TEAMS)
     if request.method == "POST":
@@ -90,14 +90,14 @@ def team_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @requires(Perm.MANAGE_TEAMS)
-def team_job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+def team_job_cancel(request: SignedInRequest, job_id: int) -> HttpResponse:
     """Cancel a job that was not applied (POST)."""
     job = selectors.import_job_get(user=request.user, job_id=job_id, kind=TEAMS)
     return cancel_page(request, job, job_view="transfers:team_job", upload_view="transfers:team_import")
 
 
 @requires(Perm.VIEW_TEAMS)
-def roster_export(request: HttpRequest, unit_id: int) -> HttpResponseBase:
+def roster_export(request: SignedInRequest, unit_id: int) -> HttpResponseBase:
     """The current members of every team the user sees under a unit (or of one team, ``?team=``) as XLSX."""
     unit, team = selectors.roster_unit_team(user=request.user, unit_id=unit_id, team_id=request.GET.get("team"))
     out, _count = services.roster_export(actor=request.user, unit=unit, team=team, request=request)
