@@ -88,7 +88,7 @@ def test_issue_4_walk_through(
     page.wait_for_load_state()
     assert Household.objects.count() == 0  # the dry run writes nothing
     page.select_option("#import-consent", "paper")  # the file has phones: kept only on the heads' consent
-    page.locator("form[action$='/confirm/'] button[type=submit]").first.click()
+    page.locator("form[action$='/xac-nhan/'] button[type=submit]").first.click()
     page.wait_for_load_state()
     assert Household.objects.count() == ROWS
     assert Household.objects.filter(village=tree.village).count() == ROWS // 2
@@ -108,7 +108,7 @@ def test_issue_4_walk_through(
     page.wait_for_load_state()
     report = page.locator("main").inner_text()
     assert "Thôn Không Có" in report and "12345" in report
-    assert page.locator("form[action$='/confirm/']").count() == 0
+    assert page.locator("form[action$='/xac-nhan/']").count() == 0
     assert Household.objects.count() == ROWS
 
     # 2. A team member ticks an adoption item on a phone.

@@ -28,7 +28,7 @@ def test_a_commune_officer_sets_up_a_team_end_to_end(
 
     # 1. The commune's teams page lists the village without a team; set one up with 4 members.
     page.goto(f"{base}/to-cong-nghe/xa/{tree.commune.pk}/")
-    page.click(f"a[href*='new/?village={tree.village.pk}']")
+    page.click(f"a[href*='moi/?village={tree.village.pk}']")
     people = [("Nguyễn Văn An", "0912 345 678"), ("Trần Thị Bình", ""), ("Lê Văn Cường", ""), ("Phạm Thị Dung", "")]
     for index, (name, phone) in enumerate(people):
         page.fill(f"#id_m-{index}-full_name", name)
@@ -51,7 +51,7 @@ def test_a_commune_officer_sets_up_a_team_end_to_end(
     page.fill("#id_signer_name", "Hoàng Văn Em")
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_load_state()
-    page.locator("form[action$='/sign/'] button[type=submit]").click()
+    page.locator("form[action$='/ky/'] button[type=submit]").click()
     page.wait_for_load_state()
     team.refresh_from_db()
     assert team.status == TeamStatus.ACTIVE

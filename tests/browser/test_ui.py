@@ -35,7 +35,7 @@ def test_a_commune_officer_adds_a_village_and_sees_it_listed(
     sign_in(page, live_server.url, "xa")
     page.goto(f"{live_server.url}/don-vi/{tree.commune.pk}/")
     page.fill("#id_name", "Thôn Kim Lan")
-    page.click("form[action$='/villages/new/'] button[type=submit]")
+    page.click("form[action$='/thon/moi/'] button[type=submit]")
     page.wait_for_url(f"{live_server.url}/don-vi/{tree.commune.pk}/")
     assert "Thôn Kim Lan" in page.locator("main").inner_text()
     assert Village.objects.filter(commune=tree.commune, name="Thôn Kim Lan").exists()
@@ -48,7 +48,7 @@ def test_a_duplicate_village_name_is_refused_whatever_the_diacritics(page: Any, 
     sign_in(page, live_server.url, "xa")
     page.goto(f"{live_server.url}/don-vi/{tree.commune.pk}/")
     page.fill("#id_name", "THON GIANG CAO")
-    page.click("form[action$='/villages/new/'] button[type=submit]")
+    page.click("form[action$='/thon/moi/'] button[type=submit]")
     assert "đã có" in page.locator(".errorlist").first.inner_text()
     assert Village.objects.filter(commune=tree.commune).count() == 1
 
@@ -101,7 +101,7 @@ def test_a_commune_officer_imports_villages_after_checking_a_preview(
     page.set_input_files("input[type=file]", str(bad))
     page.click("main form[enctype] button[type=submit]")
     assert "đã có" in page.locator("table.import-rows").inner_text()
-    assert page.locator("form[action$='/confirm/']").count() == 0  # nothing to confirm while a row is wrong
+    assert page.locator("form[action$='/xac-nhan/']").count() == 0  # nothing to confirm while a row is wrong
     page.screenshot(path=str(screenshot_dir / "import_errors.png"), full_page=True)
     assert Village.objects.filter(commune=tree.commune).count() == 1
 
@@ -111,7 +111,7 @@ def test_a_commune_officer_imports_villages_after_checking_a_preview(
     page.set_input_files("input[type=file]", str(good))
     page.click("main form[enctype] button[type=submit]")
     assert Village.objects.filter(commune=tree.commune).count() == 1  # the preview writes nothing
-    page.click("form[action$='/confirm/'] button[type=submit]")
+    page.click("form[action$='/xac-nhan/'] button[type=submit]")
     page.wait_for_load_state()
     names = set(Village.objects.filter(commune=tree.commune).values_list("name", flat=True))
     assert names == {"Thôn Giang Cao", "Thôn Kim Lan", "Xóm Mới"}
