@@ -309,6 +309,24 @@ def _uses_db(item: pytest.Item) -> bool:
     return item.get_closest_marker("django_db") is not None or bool(names & {"db", "transactional_db", "live_server"})
 
 
+def _forget_content_types(**kwargs: Any) -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_content_types() -> None:
+    """A flush (a transactional test's teardown, however the test asked for it) recreates the content types
+    under new ids through the historical ContentType model of ``post_migrate``, whose manager is not the one the
+    code reads: its cache would keep the old ids, and the next generic relation (a report's or a post's
+    history, ``core.WorkflowEvent``) would be written with a type id that is gone. Forget them on every
+    ``post_migrate`` (only tests flush: production migrates, and then the ids are the ones it keeps)."""
+    from django.db.models.signals import post_migrate
+
+    post_migrate.connect(_forget_content_types, weak=False, dispatch_uid="cdtt-tests-forget-content-types")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _migrated_rows(request: pytest.FixtureRequest, django_db_blocker: Any) -> None:
     if not any(_uses_db(item) for item in request.session.items):
@@ -329,13 +347,6 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     rows; a pytest-xdist worker may be given more test files after one, so the rows must survive it. They come
     back with their migrated ids, so a later test with ``serialized_rollback`` restores them without a clash."""
     result = yield
-    if _is_transactional(item):
-        # The flush recreated the content types under new ids, through the historical ContentType model of the
-        # post_migrate signal, whose manager is not the one the code reads: without this, the next generic
-        # relation (a report's or a post's history, core.WorkflowEvent) is written with an id that is gone.
-        from django.contrib.contenttypes.models import ContentType
-
-        ContentType.objects.clear_cache()
     if _is_transactional(item) and nextitem is not None:  # after the last test the database is gone
         from pytest_django.plugin import blocking_manager_key
 
@@ -343,4 +354,21 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
             for model, rows in _MIGRATED_ROWS.items():
                 if not model.objects.exists():
                     model.objects.bulk_create([model(**row) for row in rows])
+            _restore_content_types()
     return result
+
+
+def _restore_content_types() -> None:
+    """A ``serialized_rollback`` test's flush empties the content types and does not make them again (its
+    ``post_migrate`` is inhibited until the next such test restores its copy): a later test's generic relation
+    (a report's history) would create its type inside its own transaction, keep it cached, and roll it back.
+    Make them again, committed, and forget the cached ids."""
+    from django.apps import apps as django_apps
+    from django.contrib.contenttypes.management import create_contenttypes
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    if not ContentType.objects.exists():
+        for config in django_apps.get_app_configs():
+            create_contenttypes(config, verbosity=0)
+    ContentType.objects.clear_cache()
