@@ -43,6 +43,12 @@ def test_a_member_raises_a_difficulty_and_the_commune_answers(
     assert page.url == f"{base}/kho-khan/{difficulty.pk}/"
     assert (difficulty.village, difficulty.handler_unit) == (tree.village, tree.commune)
     photo = DifficultyPhoto.objects.get(difficulty=difficulty)
+    # The page's load event does not wait for a lazily loaded picture: wait until the browser has decoded it.
+    page.wait_for_function(
+        "() => { const img = document.querySelector('.photos img');"
+        " return img && img.complete && img.naturalWidth > 0 }",
+        timeout=15_000,
+    )
     assert page.locator(".photos img").evaluate("img => img.naturalWidth") == photo.width  # the browser drew it
 
     # 2. The commune officer sees the badge, opens the notice, answers.
