@@ -332,11 +332,13 @@ def _migrated_rows(request: pytest.FixtureRequest, django_db_blocker: Any) -> No
     if not any(_uses_db(item) for item in request.session.items):
         return  # no test database in this run (e.g. tests/test_translations.py alone)
     request.getfixturevalue("django_db_setup")
+    from django.contrib.contenttypes.models import ContentType
+
     from cdtt.households.models import AdoptionItem, ProcessingActivity
     from cdtt.quality.models import QualityRule
 
     with django_db_blocker.unblock():
-        for model in (AdoptionItem, ProcessingActivity, QualityRule):
+        for model in (ContentType, AdoptionItem, ProcessingActivity, QualityRule):
             _MIGRATED_ROWS[model] = [dict(row) for row in model.objects.values()]
 
 
@@ -360,15 +362,9 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 def _restore_content_types() -> None:
     """A ``serialized_rollback`` test's flush empties the content types and does not make them again (its
-    ``post_migrate`` is inhibited until the next such test restores its copy): a later test's generic relation
-    (a report's history) would create its type inside its own transaction, keep it cached, and roll it back.
-    Make them again, committed, and forget the cached ids."""
-    from django.apps import apps as django_apps
-    from django.contrib.contenttypes.management import create_contenttypes
+    ``post_migrate`` is inhibited until the next such test restores its copy): they come back above with their
+    migrated ids (``_MIGRATED_ROWS``), the ids the next serialized test restores too. Forget the cached ones, or
+    a report's history would be written with a type id of before the flush."""
     from django.contrib.contenttypes.models import ContentType
 
-    ContentType.objects.clear_cache()
-    if not ContentType.objects.exists():
-        for config in django_apps.get_app_configs():
-            create_contenttypes(config, verbosity=0)
     ContentType.objects.clear_cache()
