@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
+from cdtt.access.scope import catalog_owner_for
+from cdtt.accounts.models import User
 from cdtt.catalog import defaults
 from cdtt.catalog.models import Indicator, Method, Outcome, Platform, ReachMeasure
+from cdtt.core.audit import audit_record
+from cdtt.core.errors import Forbidden
 from cdtt.households.models import AdoptionItem
 from cdtt.progress.engine import forget_rules
+from cdtt.progress.tasks import recount_indicator
 
 
 def _ensure_adoption_items() -> None:
@@ -88,3 +95,57 @@ def catalog_load(*, report: Callable[[str], None] | None = None) -> tuple[int, i
                 report(f"indicator {code}")
     forget_rules()
     return created, updated
+
+
+def indicator_save(
+    *,
+    actor: User,
+    indicator: Indicator,
+    outcomes: Iterable[Outcome],
+    changed: list[str],
+    request: HttpRequest | None = None,
+) -> Indicator:
+    """Save an indicator the edit form has checked (``indicator`` holds its fields, not yet saved): a new one
+    belongs to the actor's catalogue (the nation's, or a province officer's province). Audited; the counting
+    rules are dropped and the indicator's totals are counted again in the background once committed."""
+    owner = catalog_owner_for(actor)
+    if not owner.edits_any:
+        raise Forbidden(_("Your role does not allow this action."))
+    with transaction.atomic():
+        if indicator.pk is None:
+            indicator.owner = owner.new_entry_owner
+            indicator.created_by = actor
+        indicator.save()
+        indicator.outcomes.set(list(outcomes))
+        audit_record(
+            actor=actor,
+            action="indicator.save",
+            target=indicator,
+            unit=indicator.owner,
+            request=request,
+            code=indicator.code,
+            fields=changed,
+        )
+        transaction.on_commit(lambda: recount_indicator.enqueue(indicator.pk))
+    forget_rules()
+    return indicator
+
+
+def platform_save(
+    *, actor: User, platform: Platform, outcomes: Iterable[Outcome], request: HttpRequest | None = None
+) -> Platform:
+    """Save a platform the edit form has checked, with its new and changed outcomes (not yet saved); a new one
+    belongs to the actor's catalogue. Audited; the counting rules are dropped."""
+    owner = catalog_owner_for(actor)
+    if not owner.edits_any:
+        raise Forbidden(_("Your role does not allow this action."))
+    with transaction.atomic():
+        if platform.pk is None:
+            platform.owner = owner.new_entry_owner
+        platform.save()
+        for outcome in outcomes:
+            outcome.platform = platform
+            outcome.save()
+        audit_record(actor=actor, action="platform.save", target=platform, unit=platform.owner, request=request)
+    forget_rules()
+    return platform

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cdtt.catalog import selectors
+from cdtt.catalog import selectors, services
 from cdtt.catalog.models import Indicator, Platform
 from cdtt.catalog.services import catalog_load
 from cdtt.core.errors import Forbidden, NotFound
@@ -178,3 +179,69 @@ def test_the_catalogue_selectors_show_a_provinces_own_entries_only_to_it_and_let
     assert not other["can_edit"] and not other["editable_indicators"] and not other["editable_platforms"]
     parts = selectors.ratio_parts(user=users.province_officer, indicator=own)
     assert own not in parts and not parts.filter(method="ratio").exists()
+
+
+def test_a_province_saves_a_platform_with_its_outcomes_and_the_save_is_audited(
+    catalog: None, tree: Tree, signed_in: Callable[..., Client]
+) -> None:
+    officer = signed_in("province_officer")
+    response = officer.post(
+        reverse("catalog:platform_new"),
+        {
+            "code": "hanoi_smart",
+            "name": "iHaNoi",
+            "operator": "UBND Thành phố Hà Nội",
+            "pillar": "society",
+            "url": "ihanoi.hanoi.gov.vn",
+            "install_guide": "",
+            "in_use_from": "2026",
+            "is_active": "on",
+            "outcomes-TOTAL_FORMS": "2",
+            "outcomes-INITIAL_FORMS": "0",
+            "outcomes-MIN_NUM_FORMS": "0",
+            "outcomes-MAX_NUM_FORMS": "1000",
+            "outcomes-0-code": "installed",
+            "outcomes-0-name": "Đã cài đặt",
+            "outcomes-1-code": "",
+            "outcomes-1-name": "",
+        },
+    )
+    assert response.status_code == 302, response.context and (
+        response.context["form"].errors,
+        response.context["formset"].errors,
+    )
+    platform = Platform.objects.get(code="hanoi_smart")
+    assert platform.owner_id == tree.p1.pk
+    assert [o.code for o in platform.outcomes.all()] == ["installed"]
+    event = AuditEvent.objects.get(action="platform.save")
+    assert (event.unit_id, event.target_id) == (tree.p1.pk, str(platform.pk))
+
+
+def test_the_indicator_service_sets_the_outcomes_refuses_other_roles_and_counts_again(
+    catalog: None, users: Users, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    platform = Platform.objects.filter(outcomes__isnull=False).first()
+    assert platform is not None
+    outcome = platform.outcomes.first()
+    fresh = Indicator(
+        code="huong_dan_moi",
+        name="Lượt hướng dẫn mới",
+        measure="people",
+        pillar="society",
+        method="activity_count",
+        activity_kinds=["guidance"],
+        platform=platform,
+        valid_from_year=2026,
+    )
+    with pytest.raises(Forbidden):
+        services.indicator_save(actor=users.commune_officer, indicator=fresh, outcomes=[outcome], changed=[])
+    assert not Indicator.objects.filter(code="huong_dan_moi").exists()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        saved = services.indicator_save(
+            actor=users.province_officer, indicator=fresh, outcomes=[outcome], changed=["code"]
+        )
+    assert list(saved.outcomes.all()) == [outcome]
+    assert saved.owner_id == users.province_officer.assignments.get().unit_id
+    assert saved.created_by == users.province_officer
+    assert len(callbacks) == 1  # the recount, queued once the save commits
+    assert AuditEvent.objects.filter(action="indicator.save", target_id=str(saved.pk)).count() == 1
