@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from cdtt.core.charts import nice_ceiling
 from cdtt.dashboards.selectors import ChildRow, MapData, Trend, amount
 
 # Viridis in five steps, from the lowest share of target to the target reached; dark text reads on the
@@ -67,22 +68,11 @@ class TrendChart:
     title: str
 
 
-def _nice_ceiling(value: float) -> float:
-    """A round number at or above ``value`` for the top of an axis (1, 1.5, 2, ... 8 × a power of ten)."""
-    if value <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
-        if value <= step * power:
-            return step * power
-    return 10 * power
-
-
 def trend_chart(trend: Trend, *, percent: bool = False) -> TrendChart:
     width, height, left, right, top, bottom = 400, 220, 46, 390, 12, 190
     values = [float(p.so_far) for p in trend.points]
     target = float(trend.target) if trend.target is not None else None
-    top_value = _nice_ceiling(max([*values, target or 0.0, 1.0]) * 1.05)
+    top_value = nice_ceiling(max([*values, target or 0.0, 1.0]) * 1.05)
 
     def x(month: int) -> float:
         return round(left + (month - 1) * (right - left) / 11, 1)

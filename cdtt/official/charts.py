@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from cdtt.core.charts import nice_ceiling
 from cdtt.official.selectors import History
 
 
@@ -45,23 +45,13 @@ def amount(value: float | Decimal | int) -> str:
     return f"{round(value):,}".replace(",", ".")
 
 
-def _ceiling(value: float) -> float:
-    if value <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
-        if value <= step * power:
-            return step * power
-    return 10 * power
-
-
 def history_chart(history: History) -> HistoryChart | None:
     """The bars of a history, or None when it has no value at all."""
     years = history.years
     if history.indicator is None or not any(y.total for y in years):
         return None
     width, height, left, right, top, bottom = 400, 220, 52, 390, 12, 190
-    top_value = _ceiling(max(float(y.total or 0) for y in years) * 1.05)
+    top_value = nice_ceiling(max(float(y.total or 0) for y in years) * 1.05)
     slot = (right - left) / len(years)
 
     def h(value: float) -> float:

@@ -24,7 +24,7 @@ from cdtt.official import importers, selectors
 from cdtt.official.models import ApportionRule, LegacyFigure, LegacyShare, OfficialFigure
 from cdtt.transfers import services as transfers
 from cdtt.transfers.models import ImportJob, ImportKind, ImportStatus
-from cdtt.transfers.services import RowsChanged, status_refusal
+from cdtt.transfers.services import RowsChanged
 
 if TYPE_CHECKING:
     from cdtt.accounts.models import User
@@ -100,13 +100,7 @@ def figure_import_apply(*, actor: User, job: ImportJob, request: HttpRequest | N
     _check_unit(actor, job.unit, job.kind)
     recheck: importers.Checked | None = None
     with transaction.atomic():
-        claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEW, error_count=0).update(
-            status=ImportStatus.DONE, applied_at=timezone.now(), applied_by=actor
-        )
-        if not claimed:
-            job.refresh_from_db()
-            raise DomainError(status_refusal(job))
-        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        locked = transfers.import_job_claim_for_apply(actor=actor, job=job)
         if locked.kind == ImportKind.OFFICIAL_FIGURES:
             checked = importers.official_validate(
                 user=actor, unit=locked.unit, rows=locked.rows, today=timezone.localdate()

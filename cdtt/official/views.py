@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -21,11 +20,8 @@ from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.official import charts, importers, periods, selectors, services
 from cdtt.official.forms import LegacyUploadForm
 from cdtt.official.models import ApportionRule, FigureKind
-from cdtt.transfers import selectors as transfer_selectors
-from cdtt.transfers import services as transfer_services
-from cdtt.transfers.forms import ImportUploadForm
 from cdtt.transfers.models import ImportJob, ImportKind
-from cdtt.transfers.views import XLSX_TYPE, cancel_page
+from cdtt.transfers.views import XLSX_TYPE, cancel_page, upload_page
 
 ROWS_PER_PAGE = 100
 
@@ -69,70 +65,42 @@ def unit_figures(request: SignedInRequest, unit_id: int) -> HttpResponse:
     return render(request, "official/unit.html", context)
 
 
-def _upload(request: SignedInRequest, unit_id: int, *, kind: str, template: str, extra: dict[str, Any]) -> HttpResponse:
-    unit = scope_for(request.user).unit(unit_id, Perm.IMPORT_FIGURES)
-    form_class = LegacyUploadForm if kind == ImportKind.LEGACY_FIGURES else ImportUploadForm
-    form = form_class(request.POST, request.FILES) if request.method == "POST" else form_class()
-    unavailable = ""
-    try:
-        transfer_services.import_unit_check(actor=request.user, unit=unit, kind=kind)
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as exc:
-        unavailable = exc.message
-    if request.method == "POST" and not unavailable and form.is_valid():
-        try:
-            if kind == ImportKind.LEGACY_FIGURES:
-                job = services.legacy_import_start(
-                    actor=request.user,
-                    unit=unit,
-                    upload=form.cleaned_data["file"],
-                    rule=form.cleaned_data["rule"],
-                    request=request,
-                )
-            else:
-                job = services.official_import_start(
-                    actor=request.user, unit=unit, upload=form.cleaned_data["file"], request=request
-                )
-        except (NotFound, Forbidden):
-            raise
-        except DomainError as exc:
-            form.add_error("file", exc.message)
-        else:
-            return redirect("official:job", job_id=job.pk)
-    context = {
-        "unit": unit,
-        "form": form,
-        "unavailable": unavailable,
-        "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
-        "max_rows": importers.MAX_ROWS,
-        "jobs": transfer_selectors.import_job_list(user=request.user, unit=unit, kind=kind),
-        **extra,
-    }
-    return render(request, template, context, status=400 if form.errors else 200)
-
-
 @requires(Perm.IMPORT_FIGURES)
 def official_import(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """Upload official figures per commune and period; a readable file goes to its preview."""
-    return _upload(
+    return upload_page(
         request,
         unit_id,
+        perm=Perm.IMPORT_FIGURES,
         kind=ImportKind.OFFICIAL_FIGURES,
+        start=services.official_import_start,
+        job_view="official:job",
         template="official/import.html",
-        extra={"columns": importers.OFFICIAL_COLUMNS, "figures": [label for _v, label in FigureKind.choices]},
+        extra=lambda unit: {
+            "columns": importers.OFFICIAL_COLUMNS,
+            "figures": [label for _v, label in FigureKind.choices],
+            "max_rows": importers.MAX_ROWS,
+        },
     )
 
 
 @requires(Perm.IMPORT_FIGURES)
 def legacy_import(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """Upload figures kept under the old units before 1 July 2025 (old province, district, commune)."""
-    return _upload(
+    return upload_page(
         request,
         unit_id,
+        perm=Perm.IMPORT_FIGURES,
         kind=ImportKind.LEGACY_FIGURES,
+        start=services.legacy_import_start,
+        job_view="official:job",
         template="official/legacy_import.html",
-        extra={"columns": importers.LEGACY_COLUMNS, "rules": ApportionRule.choices},
+        extra=lambda unit: {
+            "columns": importers.LEGACY_COLUMNS,
+            "rules": ApportionRule.choices,
+            "max_rows": importers.MAX_ROWS,
+        },
+        form_class=LegacyUploadForm,
     )
 
 

@@ -196,6 +196,19 @@ def _too_large(max_bytes: int) -> str:
     return _("The file is larger than %(size)s MB.") % {"size": max_bytes // (1024 * 1024)}
 
 
+def import_job_claim_for_apply(*, actor: User, job: ImportJob) -> ImportJob:
+    """Inside the caller's transaction: move an error-free job from preview to done and return it locked, or
+    refuse (in Vietnamese) if it is no longer in preview. The conditional update is the guard against double
+    submits: only one caller flips the status, and a rolled-back apply leaves the job in preview."""
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEW, error_count=0).update(
+        status=ImportStatus.DONE, applied_at=timezone.now(), applied_by=actor
+    )
+    if not claimed:
+        job.refresh_from_db()
+        raise DomainError(status_refusal(job))
+    return ImportJob.objects.select_for_update().get(pk=job.pk)
+
+
 def import_job_apply(*, actor: User, job: ImportJob, request: HttpRequest | None = None) -> ImportJob:
     """Write every row of an error-free job in one transaction, or nothing.
 
@@ -205,14 +218,7 @@ def import_job_apply(*, actor: User, job: ImportJob, request: HttpRequest | None
     _check_unit(actor, job.unit, job.kind)
     try:
         with transaction.atomic():
-            # The conditional update is the guard against double submits: only one caller flips the status.
-            claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEW, error_count=0).update(
-                status=ImportStatus.DONE, applied_at=timezone.now(), applied_by=actor
-            )
-            if not claimed:
-                job.refresh_from_db()
-                raise DomainError(status_refusal(job))
-            locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+            locked = import_job_claim_for_apply(actor=actor, job=job)
             apply = _apply_teams if locked.kind == ImportKind.TEAMS else _apply_villages
             details = apply(actor, locked, request)
             locked.save(update_fields=["created_count"])

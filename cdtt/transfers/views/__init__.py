@@ -37,13 +37,15 @@ def upload_page(
     job_view: str,
     template: str,
     extra: Callable[[AdminUnit], dict[str, Any]],
+    form_class: type[ImportUploadForm] = ImportUploadForm,
 ) -> HttpResponse:
     """The upload page every import shares: check the unit, take the file, start the job, go to its page.
 
-    ``extra(unit)`` adds the import's own context (columns, accepted values, …) to the page.
+    ``extra(unit)`` adds the import's own context (columns, accepted values, …) to the page. A ``form_class``
+    with more fields than the file passes them to ``start`` by name (the figures of old units: their rule).
     """
     unit = scope_for(request.user).unit(unit_id, perm)
-    form = ImportUploadForm(request.POST, request.FILES) if request.method == "POST" else ImportUploadForm()
+    form = form_class(request.POST, request.FILES) if request.method == "POST" else form_class()
     unavailable = ""
     try:
         services.import_unit_check(actor=request.user, unit=unit, kind=kind)
@@ -53,7 +55,8 @@ def upload_page(
         unavailable = exc.message
     if request.method == "POST" and not unavailable and form.is_valid():
         try:
-            job = start(actor=request.user, unit=unit, upload=form.cleaned_data["file"], request=request)
+            options = {name: value for name, value in form.cleaned_data.items() if name != "file"}
+            job = start(actor=request.user, unit=unit, upload=form.cleaned_data["file"], request=request, **options)
         except (NotFound, Forbidden):
             raise
         except DomainError as exc:
