@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -156,6 +157,12 @@ def practice_to_review(request: SignedInRequest) -> Any:
     return [_practice_out(p) for p in selectors.practice_review_list(user=request.user)[:200]]
 
 
+def _step(request: SignedInRequest, practice_id: int, step: Callable[..., object], **arguments: Any) -> Any:
+    """One step of a practice's workflow through its service, answered with the practice as it now is."""
+    step(actor=request.user, practice=selectors.practice_get(request.user, practice_id), **arguments)
+    return _practice_out(selectors.practice_get(request.user, practice_id))
+
+
 @router.post("/practices", response={200: PracticeOut, **ERRORS})
 @api_requires(Perm.WRITE_PRACTICES)
 def practice_create(request: SignedInRequest, payload: PracticeIn) -> Any:
@@ -181,9 +188,7 @@ def practice_detail(request: SignedInRequest, practice_id: int) -> Any:
 @router.patch("/practices/{practice_id}", response={200: PracticeOut, **ERRORS})
 @api_requires(Perm.WRITE_PRACTICES)
 def practice_update(request: SignedInRequest, practice_id: int, payload: PracticeIn) -> Any:
-    practice = selectors.practice_get(request.user, practice_id)
-    services.practice_update(actor=request.user, practice=practice, data=_data(payload))
-    return _practice_out(selectors.practice_get(request.user, practice_id))
+    return _step(request, practice_id, services.practice_update, data=_data(payload))
 
 
 @router.post("/practices/{practice_id}/images", response={200: PracticeOut, **ERRORS})
@@ -212,33 +217,25 @@ def practice_image_add(request: SignedInRequest, practice_id: int, image: Upload
 @router.post("/practices/{practice_id}/submit", response={200: PracticeOut, **ERRORS})
 @api_requires(Perm.WRITE_PRACTICES)
 def practice_submit(request: SignedInRequest, practice_id: int) -> Any:
-    practice = selectors.practice_get(request.user, practice_id)
-    services.practice_submit(actor=request.user, practice=practice)
-    return _practice_out(selectors.practice_get(request.user, practice_id))
+    return _step(request, practice_id, services.practice_submit)
 
 
 @router.post("/practices/{practice_id}/publish", response={200: PracticeOut, **ERRORS})
 @api_requires(Perm.REVIEW_PRACTICES)
 def practice_publish(request: SignedInRequest, practice_id: int) -> Any:
-    practice = selectors.practice_get(request.user, practice_id)
-    services.practice_publish(actor=request.user, practice=practice)
-    return _practice_out(selectors.practice_get(request.user, practice_id))
+    return _step(request, practice_id, services.practice_publish)
 
 
 @router.post("/practices/{practice_id}/return", response={200: PracticeOut, **ERRORS})
 @api_requires(Perm.REVIEW_PRACTICES)
 def practice_return(request: SignedInRequest, practice_id: int, payload: PracticeCommentIn) -> Any:
-    practice = selectors.practice_get(request.user, practice_id)
-    services.practice_return(actor=request.user, practice=practice, comment=payload.comment)
-    return _practice_out(selectors.practice_get(request.user, practice_id))
+    return _step(request, practice_id, services.practice_return, comment=payload.comment)
 
 
 @router.post("/practices/{practice_id}/feature", response={200: PracticeOut, **ERRORS})
 @api_requires(Perm.FEATURE_PRACTICES)
 def practice_feature(request: SignedInRequest, practice_id: int, payload: FeatureIn) -> Any:
-    practice = selectors.practice_get(request.user, practice_id)
-    services.practice_feature(actor=request.user, practice=practice, featured=payload.featured)
-    return _practice_out(selectors.practice_get(request.user, practice_id))
+    return _step(request, practice_id, services.practice_feature, featured=payload.featured)
 
 
 # -- announcements ----------------------------------------------------------------------------------------

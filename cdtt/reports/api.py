@@ -5,6 +5,7 @@ rules and Vietnamese reasons as the pages."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
@@ -190,33 +191,31 @@ def report_save(request: SignedInRequest, report_id: int, payload: SaveIn) -> An
     return _report_out(selectors.report_get(request.user, saved.pk))
 
 
+def _step(request: SignedInRequest, report_id: int, step: Callable[..., object], **arguments: Any) -> Any:
+    """One step of a report's workflow through its service, answered with the report as it now is."""
+    step(actor=request.user, report=selectors.report_get(request.user, report_id), **arguments)
+    return _report_out(selectors.report_get(request.user, report_id))
+
+
 @router.post("/reports/{report_id}/submit", response={200: ReportOut, **ERRORS})
 @api_requires(Perm.SUBMIT_REPORTS)
 def report_submit(request: SignedInRequest, report_id: int, payload: VersionIn) -> Any:
-    report = selectors.report_get(request.user, report_id)
-    services.report_submit(actor=request.user, report=report, version=payload.version)
-    return _report_out(selectors.report_get(request.user, report_id))
+    return _step(request, report_id, services.report_submit, version=payload.version)
 
 
 @router.post("/reports/{report_id}/approve", response={200: ReportOut, **ERRORS})
 @api_requires(Perm.REVIEW_REPORTS)
 def report_approve(request: SignedInRequest, report_id: int, payload: VersionIn) -> Any:
-    report = selectors.report_get(request.user, report_id)
-    services.report_approve(actor=request.user, report=report, version=payload.version)
-    return _report_out(selectors.report_get(request.user, report_id))
+    return _step(request, report_id, services.report_approve, version=payload.version)
 
 
 @router.post("/reports/{report_id}/return", response={200: ReportOut, **ERRORS})
 @api_requires(Perm.REVIEW_REPORTS)
 def report_return(request: SignedInRequest, report_id: int, payload: CommentIn) -> Any:
-    report = selectors.report_get(request.user, report_id)
-    services.report_return(actor=request.user, report=report, version=payload.version, comment=payload.comment)
-    return _report_out(selectors.report_get(request.user, report_id))
+    return _step(request, report_id, services.report_return, version=payload.version, comment=payload.comment)
 
 
 @router.post("/reports/{report_id}/reopen", response={200: ReportOut, **ERRORS})
 @api_requires(Perm.REVIEW_REPORTS)
 def report_reopen(request: SignedInRequest, report_id: int, payload: CommentIn) -> Any:
-    report = selectors.report_get(request.user, report_id)
-    services.report_reopen(actor=request.user, report=report, version=payload.version, reason=payload.comment)
-    return _report_out(selectors.report_get(request.user, report_id))
+    return _step(request, report_id, services.report_reopen, version=payload.version, reason=payload.comment)
