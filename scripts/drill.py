@@ -201,6 +201,20 @@ def http_status(url: str, timeout: float = 2.0) -> int:
 # --- configuration files ---------------------------------------------------------------------------------
 
 
+def _pg_listen(name: str, port: int, check: str, p: Ports) -> str:
+    """An HAProxy TCP listener that sends to whichever PostgreSQL node Patroni's REST API answers 200 on
+    ``check`` for (GET /primary or GET /replica)."""
+    return f"""listen {name}
+    mode tcp
+    bind 127.0.0.1:{port}
+    option httpchk GET {check}
+    http-check expect status 200
+    default-server inter 1s fall 2 rise 1 on-marked-down shutdown-sessions
+    server pg1 127.0.0.1:{p.pg1} check port {p.rest1}
+    server pg2 127.0.0.1:{p.pg2} check port {p.rest2}
+"""
+
+
 def write_configs(c: Cluster) -> None:
     p = c.ports
     bindir = pg_bin()
@@ -296,23 +310,8 @@ defaults
     timeout check 2s
 
 # PostgreSQL: the primary and the replica, as Patroni's REST API says (GET /primary, GET /replica).
-listen pg_primary
-    mode tcp
-    bind 127.0.0.1:{p.primary}
-    option httpchk GET /primary
-    http-check expect status 200
-    default-server inter 1s fall 2 rise 1 on-marked-down shutdown-sessions
-    server pg1 127.0.0.1:{p.pg1} check port {p.rest1}
-    server pg2 127.0.0.1:{p.pg2} check port {p.rest2}
-
-listen pg_replica
-    mode tcp
-    bind 127.0.0.1:{p.replica}
-    option httpchk GET /replica
-    http-check expect status 200
-    default-server inter 1s fall 2 rise 1 on-marked-down shutdown-sessions
-    server pg1 127.0.0.1:{p.pg1} check port {p.rest1}
-    server pg2 127.0.0.1:{p.pg2} check port {p.rest2}
+{_pg_listen("pg_primary", p.primary, "/primary", p)}
+{_pg_listen("pg_replica", p.replica, "/replica", p)}
 
 # The app nodes. TLS ends here in production (docs/deploy.md). Only a request that never reached a node is
 # sent to the other: one that reached a node which then died may have been written, and only the client (the
