@@ -126,6 +126,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif _db["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must be sqlite:// or postgres://")
+# The test database's name (scripts/test.sh: copies of one migrated template, used with pytest --reuse-db;
+# pytest-xdist adds _gw0, _gw1, … for its workers). Unset: pytest-django's own (SQLite in memory, test_<name>).
+_test_database_name = env_str("CDTT_TEST_DATABASE_NAME", "")
+if _test_database_name:
+    _db["TEST"] = {"NAME": _test_database_name}
 DATABASES = {"default": _db}
 
 # A streaming replica for the heavy read-only pages (cdtt.core.dbrouter). Unset: everything reads the primary.

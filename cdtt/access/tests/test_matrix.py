@@ -18,6 +18,9 @@ from cdtt.accounts.services import token_create
 from cdtt.geo.models import Village
 from conftest import PASSWORD, Tree, Users
 
+# Access decisions: the decorators and access.scope settle them; the SQLite pass leaves them to PostgreSQL.
+pytestmark = pytest.mark.dbneutral
+
 ROUTES = list(walk(get_resolver().url_patterns))
 HTML_ROUTES = [(route, getattr(cb, ACCESS_ATTR)[0]) for route, cb in ROUTES if hasattr(cb, ACCESS_ATTR)]
 API_OPERATIONS = [

@@ -27,7 +27,7 @@ from werkzeug.test import Client as WsgiClient
 from cdtt.demo.accounts import DEFAULT_PASSWORD
 from cdtt.geo import loader, sources
 
-pytestmark = pytest.mark.fuzz
+pytestmark = [pytest.mark.fuzz, pytest.mark.dbneutral]
 
 # Demo logins the fuzzer signs in as, one per role the issue names.
 ROLES = {"commune_officer": "xa", "team_member": "tovien", "province_officer": "tinh"}

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dbneutral]
 
 # Every page path (route, URL name) served before the paths became Vietnamese, frozen here on purpose:
 # a bookmark or a printed link to any of them must keep landing on the same page.
