@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import pytest
@@ -78,8 +79,7 @@ def _village(commune: AdminUnit, name: str, kind: str = VillageKind.THON) -> Vil
     return village
 
 
-@pytest.fixture
-def tree(db: None) -> Tree:
+def _make_tree() -> Tree:
     vn = _unit("VN", "Cộng hòa xã hội chủ nghĩa Việt Nam", "Việt Nam", UnitKind.NATIONAL, None)
     p1 = _unit("01", "Thành phố Hà Nội", "Hà Nội", UnitKind.PROVINCE, vn)
     p2 = _unit("79", "Thành phố Hồ Chí Minh", "Hồ Chí Minh", UnitKind.PROVINCE, vn)
@@ -104,6 +104,30 @@ def tree(db: None) -> Tree:
         v7=_village(c4, "Khu phố 3", VillageKind.KHU_PHO),
         v8=_village(c4, "Khu phố 4", VillageKind.KHU_PHO),
     )
+
+
+def _load_tree(ids: dict[str, int]) -> Tree:
+    """The kept tree, read again: fresh objects for each test (a test may change them), linked to each other as
+    ``_make_tree`` links them (a village's commune, a unit's parent: no query to reach them)."""
+    village_names = {f.name for f in fields(Tree) if f.type in ("Village", Village)}
+    unit_names = {f.name for f in fields(Tree)} - village_names
+    units = AdminUnit.objects.in_bulk([ids[n] for n in unit_names])
+    villages = Village.objects.in_bulk([ids[n] for n in village_names])
+    objects: dict[str, Any] = {n: units[ids[n]] for n in unit_names} | {n: villages[ids[n]] for n in village_names}
+    for obj in objects.values():
+        if isinstance(obj, Village):
+            obj.commune = units[obj.commune_id]
+        elif obj.parent_id is not None:
+            obj.parent = units[obj.parent_id]
+    return Tree(**objects)
+
+
+@pytest.fixture
+def tree(db: None) -> Tree:
+    """The small tree: made for the test, or read again from the one kept across tests (``_Shared``)."""
+    if _SHARED.ids:
+        return _load_tree(_SHARED.ids)
+    return _make_tree()
 
 
 @dataclass
@@ -136,8 +160,7 @@ USER_NAMES = (
 )
 
 
-@pytest.fixture
-def users(tree: Tree) -> Users:
+def _make_users(tree: Tree) -> Users:
     def with_role(username: str, full_name: str, role: str, unit: AdminUnit, village: Village | None = None) -> User:
         return make_user(username, full_name, role=role, unit=unit, village=village)
 
@@ -152,6 +175,15 @@ def users(tree: Tree) -> Users:
         outsider=with_role("outsider", "Người Ngoài", Role.COMMUNE_OFFICER, tree.c3),
         nobody=make_user("nobody", "Chưa Có Vai Trò"),
     )
+
+
+@pytest.fixture
+def users(tree: Tree) -> Users:
+    """One named user per role: made for the test, or read again from the ones kept across tests."""
+    if _SHARED.user_ids:
+        found = User.objects.in_bulk(list(_SHARED.user_ids.values()))
+        return Users(**{name: found[pk] for name, pk in _SHARED.user_ids.items()})
+    return _make_users(tree)
 
 
 @pytest.fixture
@@ -202,8 +234,65 @@ _KEPT: list[str] = []  # what this process keeps in open transactions: "tree", "
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Runs before the test's fixtures are set up (this conftest's hook is called before pytest's own)."""
     if _KEPT and _rank(item) == 0:
         pytest.fail(f"{item.nodeid} runs after the real tree was loaded in this process. {ORDER_HELP}")
+    _SHARED.prepare_for(item)
+
+
+class _Shared:
+    """The small tree, and its named users when asked for, kept across the tests that ask for them: most tests
+    do, and making them again was a large part of each test's setup (issue 18, the suite's time).
+
+    Made in one open transaction before the first test that asks for them, outside that test's own (``db``
+    then works in a savepoint inside it, undone after the test, so no test sees another's writes); the ``tree``
+    and ``users`` fixtures read them again, fresh objects for each test. Rolled back before a test that touches
+    the database without asking for them (it may make a unit "01" or a user "commune_officer" of its own, or
+    count the units), a transactional test (its commits and its other connections would not see them), the
+    real tree's and the world's tests, and at the end of the session; made again when asked for next."""
+
+    def __init__(self) -> None:
+        self.atomic: Any = None
+        self.ids: dict[str, int] = {}
+        self.user_ids: dict[str, int] = {}
+        self.ready = False  # the test database exists: set once django_db_setup has run
+        # CDTT_TEST_SHARED_TREE=0 makes them again for every test (to tell whether a failure comes from sharing).
+        self.enabled = os.environ.get("CDTT_TEST_SHARED_TREE", "1") != "0"
+
+    def prepare_for(self, item: pytest.Item) -> None:
+        if not self.enabled or not self.ready or not _touches_db(item):
+            return  # the first test of a process makes its own; a test without the database cannot see them
+        from pytest_django.plugin import blocking_manager_key
+
+        names = set(getattr(item, "fixturenames", ()))
+        wants_tree = "tree" in names and not _is_transactional(item) and _rank(item) == 0 and not _KEPT
+        wants_users = wants_tree and "users" in names
+        with item.config.stash[blocking_manager_key].unblock():
+            if self.atomic is not None and (not wants_tree or (self.user_ids and not wants_users)):
+                self.close()
+            if not wants_tree:
+                return
+            with override_settings(**FAST_SETTINGS):
+                if self.atomic is None:
+                    self.atomic = transaction.atomic()
+                    self.atomic.__enter__()
+                    made = _make_tree()
+                    self.ids = {f.name: getattr(made, f.name).pk for f in fields(Tree)}
+                if wants_users and not self.user_ids:
+                    people = _make_users(_load_tree(self.ids))
+                    self.user_ids = {f.name: getattr(people, f.name).pk for f in fields(Users)}
+
+    def close(self) -> None:
+        """Roll the kept rows back (the caller has the database unblocked)."""
+        if self.atomic is not None:
+            transaction.set_rollback(True)
+            self.atomic.__exit__(None, None, None)
+        self.atomic = None
+        self.ids = {}
+        self.user_ids = {}
+
+
+_SHARED = _Shared()
 
 
 class _Kept:
@@ -328,9 +417,10 @@ def _fresh_content_types() -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _migrated_rows(request: pytest.FixtureRequest, django_db_blocker: Any) -> None:
+def _migrated_rows(request: pytest.FixtureRequest, django_db_blocker: Any) -> Iterator[None]:
     if not any(_uses_db(item) for item in request.session.items):
-        return  # no test database in this run (e.g. tests/test_translations.py alone)
+        yield  # no test database in this run (e.g. tests/test_translations.py alone)
+        return
     request.getfixturevalue("django_db_setup")
     from django.contrib.contenttypes.models import ContentType
 
@@ -340,6 +430,11 @@ def _migrated_rows(request: pytest.FixtureRequest, django_db_blocker: Any) -> No
     with django_db_blocker.unblock():
         for model in (ContentType, AdoptionItem, ProcessingActivity, QualityRule):
             _MIGRATED_ROWS[model] = [dict(row) for row in model.objects.values()]
+    _SHARED.ready = True
+    yield
+    _SHARED.ready = False
+    with django_db_blocker.unblock():
+        _SHARED.close()
 
 
 @pytest.hookimpl(wrapper=True)
