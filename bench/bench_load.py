@@ -652,7 +652,7 @@ def drive_steps(argv: list[str]) -> list[dict[str, Any]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sf", type=float, default=float(os.environ.get("BENCH_SF", "0.1")))
-    parser.add_argument("--steps", default="4,8,16,24,32,48", help="simulated users per step")
+    parser.add_argument("--steps", default="4,8,16,32,48,64,96,128", help="simulated users per step")
     parser.add_argument("--step-seconds", type=float, default=60.0)
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds of each step not measured")
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds a user waits between actions")
