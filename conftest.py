@@ -264,9 +264,8 @@ class _Shared:
             return  # the first test of a process makes its own; a test without the database cannot see them
         from pytest_django.plugin import blocking_manager_key
 
-        names = set(getattr(item, "fixturenames", ()))
-        wants_tree = "tree" in names and not _is_transactional(item) and _rank(item) == 0 and not _KEPT
-        wants_users = wants_tree and "users" in names
+        wants_tree = _root_fixture(item, "tree") and not _is_transactional(item) and _rank(item) == 0 and not _KEPT
+        wants_users = wants_tree and _root_fixture(item, "users")
         with item.config.stash[blocking_manager_key].unblock():
             if self.atomic is not None and (not wants_tree or (self.user_ids and not wants_users)):
                 self.close()
@@ -293,6 +292,14 @@ class _Shared:
 
 
 _SHARED = _Shared()
+
+
+def _root_fixture(item: pytest.Item, name: str) -> bool:
+    """Whether the test gets this file's fixture ``name``, not a module's own of the same name (some test
+    modules build their own ``tree``)."""
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs.get(name) if info is not None else None
+    return bool(definitions) and definitions[-1].baseid == ""
 
 
 class _Kept:

@@ -1,6 +1,6 @@
 """The two figure files: official figures per commune, and periodic figures kept under the old units.
 
-Both are read by the importers' shared reader (``transfers.importers.tabular``: the same limits against
+Both are read by the importers' shared reader (``core.tabular``: the same limits against
 hostile files), map their header by the same aliases machinery, and are checked row by row: ``parse``
 keeps the raw cells, ``validate`` resolves them (at upload and again at confirmation) and attaches
 Vietnamese messages. Communes of today resolve through the village import's ``Communes`` (codes, names,
@@ -26,7 +26,7 @@ from cdtt.geo import resolver
 from cdtt.geo.models import REFORM_DATE, AdminUnit
 from cdtt.official import periods
 from cdtt.official.models import ApportionRule, FigureKind
-from cdtt.transfers.importers.tabular import Column, FileProblem, TooManyRows, find_header, label_key, read_rows
+from cdtt.core.tabular import Column, FileProblem, TooManyRows, find_header, label_key, read_rows
 from cdtt.transfers.importers.villages import COMMUNE_CODE, COMMUNE_NAME, Communes
 
 MAX_ROWS = 20000

@@ -25,7 +25,7 @@ from cdtt.core.text import fold
 from cdtt.geo.models import AdminUnit, Village
 from cdtt.targets import services
 from cdtt.targets.models import Period
-from cdtt.transfers.importers.tabular import FileProblem, read_rows
+from cdtt.core.tabular import FileProblem, read_rows
 
 if TYPE_CHECKING:
     from cdtt.accounts.models import User

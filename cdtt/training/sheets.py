@@ -19,7 +19,7 @@ from cdtt.core.sheets import Workbook
 from cdtt.core.text import fold
 from cdtt.training.models import Attendance, Invitation, Presence, Session
 from cdtt.training.services import AttendanceIn, attendance_check
-from cdtt.transfers.importers.tabular import FileProblem, read_rows
+from cdtt.core.tabular import FileProblem, read_rows
 
 CODE_HEADER = "Mã"
 HEADERS = [CODE_HEADER, "Họ và tên", "Xã/phường", "Tổ", "Điểm danh", "Hoàn thành", "Điểm"]

@@ -25,7 +25,7 @@ from cdtt.core.files import user_file_response
 from cdtt.training import exports, selectors, services, sheets
 from cdtt.training.forms import CourseForm, EnterpriseForm, InviteForm, MaterialForm, SessionForm
 from cdtt.training.models import Attendance, Presence
-from cdtt.transfers.importers.tabular import FileProblem
+from cdtt.core.tabular import FileProblem
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError
+from cdtt.core.tabular import check_format
 from cdtt.households.models import ConsentMethod
 from cdtt.transfers import tasks
-from cdtt.transfers.importers.tabular import check_format
 from cdtt.transfers.models import ImportJob, ImportKey, ImportRow, ImportStatus, RowDecision, RowOutcome
 from cdtt.transfers.services import check_upload_size, import_unit_check, status_refusal, upload_name
 from cdtt.transfers.services.households import HOUSEHOLDS, drop_file, needs_consent

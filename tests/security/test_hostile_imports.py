@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from cdtt.core import tabular
 from cdtt.geo.models import Village
-from cdtt.transfers.importers import tabular
 from cdtt.transfers.models import ImportJob, ImportStatus
 from conftest import Tree, Users
 from tests.security.walk import upload_routes

@@ -223,6 +223,7 @@ def test_the_indicator_service_sets_the_outcomes_refuses_other_roles_and_counts_
     platform = Platform.objects.filter(outcomes__isnull=False).first()
     assert platform is not None
     outcome = platform.outcomes.first()
+    assert outcome is not None
     fresh = Indicator(
         code="huong_dan_moi",
         name="Lượt hướng dẫn mới",

@@ -16,6 +16,8 @@ import re
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cdtt.core.tabular import label_key
+
 # Excel counts days from 1899-12-30 (its 1900 leap-year bug is why it is not 12-31).
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 MIN_YEAR = 1900
@@ -139,8 +141,6 @@ OTHER_DATE = "other_date:"  # prefix of a row's keys for the cells of date colum
 
 def other_date_columns(header: list[str], known: dict[str, int]) -> dict[str, int]:
     """Date columns of a header row that no known column took: the header as written -> its position."""
-    from cdtt.transfers.importers.tabular import label_key
-
     taken = set(known.values())
     return {
         cell.strip(): pos

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cdtt.core.errors import DomainError
+from cdtt.core.tabular import Column, FileProblem, header_lookup, label_key, missing_columns_message
 from cdtt.core.text import nfc
 from cdtt.geo.models import AdminUnit, Village
 from cdtt.households.models import Internet, Relationship
@@ -35,7 +36,6 @@ from cdtt.households.services import MAX_MEMBERS, HouseholdIn, ResidentIn, clean
 from cdtt.transfers.importers import dates
 from cdtt.transfers.importers import teams as team_importer
 from cdtt.transfers.importers.places import AddressResolver, VillageFinder, plain
-from cdtt.transfers.importers.tabular import Column, FileProblem, header_lookup, label_key, missing_columns_message
 from cdtt.transfers.models import RowOutcome
 
 MAX_ROWS = 200_000

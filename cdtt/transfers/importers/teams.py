@@ -19,15 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from cdtt.access.permissions import Perm
 from cdtt.core.errors import DomainError
-from cdtt.core.text import fold, nfc, normalize_phone
-from cdtt.geo.models import AdminUnit, Village
-from cdtt.teams.models import Gender, MemberRole, Membership, Organisation, Team
-from cdtt.teams.services import MAX_MEMBERS, MemberIn
-from cdtt.transfers import selectors
-from cdtt.transfers.importers import dates
-from cdtt.transfers.importers import villages as village_importer
-from cdtt.transfers.importers.places import VillageFinder
-from cdtt.transfers.importers.tabular import (
+from cdtt.core.tabular import (
     Column,
     FileProblem,
     TooManyRows,
@@ -37,6 +29,14 @@ from cdtt.transfers.importers.tabular import (
     read_rows,
     too_many_rows,
 )
+from cdtt.core.text import fold, nfc, normalize_phone
+from cdtt.geo.models import AdminUnit, Village
+from cdtt.teams.models import Gender, MemberRole, Membership, Organisation, Team
+from cdtt.teams.services import MAX_MEMBERS, MemberIn
+from cdtt.transfers import selectors
+from cdtt.transfers.importers import dates
+from cdtt.transfers.importers import villages as village_importer
+from cdtt.transfers.importers.places import VillageFinder
 
 MAX_ROWS = 5000
 MAX_NAME = 150

@@ -17,12 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cdtt.access.permissions import Perm
-from cdtt.core.text import fold, nfc
-from cdtt.geo import resolver
-from cdtt.geo.models import REFORM_DATE, AdminUnit, VillageKind
-from cdtt.transfers import selectors
-from cdtt.transfers.importers import dates
-from cdtt.transfers.importers.tabular import (
+from cdtt.core.tabular import (
     Column,
     FileProblem,
     TooManyRows,
@@ -32,6 +27,11 @@ from cdtt.transfers.importers.tabular import (
     read_rows,
     too_many_rows,
 )
+from cdtt.core.text import fold, nfc
+from cdtt.geo import resolver
+from cdtt.geo.models import REFORM_DATE, AdminUnit, VillageKind
+from cdtt.transfers import selectors
+from cdtt.transfers.importers import dates
 
 MAX_ROWS = 5000
 MAX_NAME = 200

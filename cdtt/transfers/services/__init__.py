@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from cdtt.access.scope import scope_for
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, NotFound
+from cdtt.core.tabular import FileProblem
 from cdtt.core.text import nfc
 from cdtt.geo.models import AdminUnit, UnitKind
 from cdtt.geo.services import village_create
@@ -25,7 +26,6 @@ from cdtt.teams.services import member_join, team_propose
 from cdtt.transfers.exporters.roster import write_roster
 from cdtt.transfers.importers import teams as team_importer
 from cdtt.transfers.importers import villages as village_importer
-from cdtt.transfers.importers.tabular import FileProblem
 from cdtt.transfers.models import ImportJob, ImportKey, ImportKind, ImportRow, ImportStatus
 from cdtt.transfers.selectors import KIND_PERMS, roster_memberships
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError
+from cdtt.core.tabular import MAX_SCANNED_FACTOR, FileProblem, SheetRows, check_format, too_many_rows
 from cdtt.geo.models import Village
 from cdtt.households import privacy as household_privacy
 from cdtt.households.models import ConsentMethod, Household, Resident
@@ -37,7 +38,6 @@ from cdtt.progress import engine
 from cdtt.transfers import selectors
 from cdtt.transfers.importers import households as importer
 from cdtt.transfers.importers.places import AddressResolver, fast_fold, plain
-from cdtt.transfers.importers.tabular import MAX_SCANNED_FACTOR, FileProblem, SheetRows, check_format, too_many_rows
 from cdtt.transfers.models import ImportJob, ImportKey, ImportKind, ImportRow, ImportStatus, RowDecision, RowOutcome
 from cdtt.transfers.services import import_unit_check, status_refusal
 

@@ -283,7 +283,7 @@ def test_empty_names_and_types_are_errors(tree: Tree) -> None:
     ],
 )
 def test_village_types_are_read_from_labels_and_values(written: str, value: str) -> None:
-    from cdtt.transfers.importers.tabular import label_key
+    from cdtt.core.tabular import label_key
 
     assert village_importer.kind_lookup()[label_key(written)] == value
 
