@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from cdtt.core import tabular
 from cdtt.geo.models import Village
+from cdtt.official.models import ApportionRule
 from cdtt.transfers.models import ImportJob, ImportStatus
 from conftest import Tree, Users
 from tests.security.walk import upload_routes
@@ -153,7 +154,11 @@ IMPORTS: dict[str, tuple[str, Callable[[pytest.FixtureRequest, Tree], int]]] = {
     "transfers:household_import": ("commune_officer", lambda r, t: t.c1.pk),
     "targets:sheet": ("province_officer", lambda r, t: t.p1.pk),
     "training:attendance_import": ("province_officer", lambda r, t: r.getfixturevalue("world").s1.pk),
+    "official:import": ("province_officer", lambda r, t: t.p1.pk),
+    "official:legacy_import": ("province_officer", lambda r, t: t.p1.pk),
 }
+# What an import's upload form asks for besides the file.
+FORM_FIELDS: dict[str, dict[str, str]] = {"official:legacy_import": {"rule": ApportionRule.DEFAULT}}
 # The other upload pages take files that are kept, not read as tables (issue 16.7, test_uploaded_files).
 KEPT_FILES = {
     "teams:decision_scan_upload",
@@ -198,7 +203,7 @@ def test_a_hostile_file_is_refused_quickly_with_a_message_and_nothing_written(
     url = reverse(endpoint, args=[arg(request, tree)])
     villages = Village.objects.count()
     started = time.monotonic()
-    response = client.post(url, {"file": SimpleUploadedFile(name, data)}, follow=True)
+    response = client.post(url, {"file": SimpleUploadedFile(name, data), **FORM_FIELDS.get(endpoint, {})}, follow=True)
     elapsed = time.monotonic() - started
     page = response.content.decode()
     assert response.status_code in {200, 400}
