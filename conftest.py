@@ -299,7 +299,7 @@ def _root_fixture(item: pytest.Item, name: str) -> bool:
     modules build their own ``tree``)."""
     info = getattr(item, "_fixtureinfo", None)
     definitions = info.name2fixturedefs.get(name) if info is not None else None
-    return bool(definitions) and definitions[-1].baseid == ""
+    return definitions is not None and len(definitions) > 0 and definitions[-1].baseid == ""
 
 
 class _Kept:

@@ -411,12 +411,17 @@ def migrate(c: Cluster) -> None:
     # The schema is built once, before any record exists: no need to wait for the standby at each of the
     # hundreds of migration commits (the standby still receives all of it).
     migrate_env = {**env, "PGOPTIONS": "-c synchronous_commit=local"}
-    subprocess.run(
-        [PY, "manage.py", "migrate", "--noinput", "-v", "0"], env=migrate_env, cwd=ROOT, check=True, timeout=600
-    )
-    subprocess.run(
-        [PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True, timeout=900
-    )
+    # The static files do not need the database: collected while the schema is built.
+    collect = subprocess.Popen([PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], env=env, cwd=ROOT)
+    try:
+        subprocess.run(
+            [PY, "manage.py", "migrate", "--noinput", "-v", "0"], env=migrate_env, cwd=ROOT, check=True, timeout=600
+        )
+        if collect.wait(timeout=900) != 0:
+            raise subprocess.CalledProcessError(collect.returncode, collect.args)
+    finally:
+        if collect.poll() is None:
+            collect.kill()
 
 
 def start_apps(c: Cluster, *, workers: int = 2, threads: int = 4) -> None:

@@ -20,7 +20,7 @@ LINT=${CDTT_TEST_LINT:-1}
 DBS=${CDTT_TEST_DBS:-sqlite postgres}
 
 T0=$SECONDS
-header() { printf '\n========== %s ==========\n' "$*"; }
+header() { printf '\n========== %s (at %ss) ==========\n' "$*" "$((SECONDS - T0))"; }
 die() { echo "test.sh: $*" >&2; exit 1; }
 is_root() { [[ $(id -u) -eq 0 ]]; }
 
@@ -62,16 +62,44 @@ trap 'exit 141' PIPE  # e.g. scripts/test.sh | head: still stop the cluster
 header "install"
 "${MAKE:-make}" --no-print-directory install
 
+# The linters run in the background, beside the first test pass: they use one core for about half a minute while
+# the set-up steps below (packages, collectstatic, the template database) use the other. Their output and
+# results are printed when they are done (finish_lint, before the PostgreSQL pass and the summary).
+LINT_PID=""
+LINT_OUT=""
 if [[ $LINT != 0 ]]; then
-    header "lint: ruff check"
-    rc=0; "$VENV/bin/ruff" check . || rc=$?; record "ruff check" $rc
-    header "lint: ruff format --check"
-    rc=0; "$VENV/bin/ruff" format --check . || rc=$?; record "ruff format --check" $rc
-    header "lint: mypy"
-    rc=0; "$VENV/bin/mypy" . || rc=$?; record "mypy" $rc
-    header "lint: lint-imports"
-    rc=0; "$VENV/bin/lint-imports" || rc=$?; record "lint-imports" $rc
+    LINT_OUT=$(mktemp -d /tmp/cdtt-lint.XXXXXX)
+    (
+        lint() { # lint <name> <command...>: output to <dir>/<n>.log, exit code to <dir>/<n>.rc
+            local name=$1 n=$2; shift 2
+            local rc=0
+            "$@" >"$LINT_OUT/$n.log" 2>&1 || rc=$?
+            echo "$rc $name" >"$LINT_OUT/$n.rc"
+        }
+        lint "ruff check" 1 "$VENV/bin/ruff" check .
+        lint "ruff format --check" 2 "$VENV/bin/ruff" format --check .
+        lint "mypy" 3 "$VENV/bin/mypy" .
+        lint "lint-imports" 4 "$VENV/bin/lint-imports"
+    ) </dev/null &
+    LINT_PID=$!
 fi
+finish_lint() {
+    [[ -n $LINT_PID ]] || return 0
+    wait "$LINT_PID" || true
+    LINT_PID=""
+    local n rc name
+    for n in 1 2 3 4; do
+        if [[ -f $LINT_OUT/$n.rc ]]; then
+            read -r rc name <"$LINT_OUT/$n.rc"
+        else
+            rc=1; name="lint step $n (did not finish)"
+        fi
+        header "lint: $name (ran beside the tests)"
+        cat "$LINT_OUT/$n.log" 2>/dev/null || true
+        record "$name" "$rc"
+    done
+    rm -rf "$LINT_OUT"
+}
 
 # ---------------------------------------------------------------------------- system packages
 APT_UPDATED=0
@@ -318,6 +346,7 @@ for db in $DBS; do
             unset CDTT_TEST_DATABASE_NAME
             ;;
         postgres)
+            finish_lint
             header "PostgreSQL: throw-away cluster"
             start_postgres
             header "pytest on PostgreSQL ($DATABASE_URL_PG)"
@@ -346,7 +375,8 @@ if [[ ${CDTT_TEST_DRILL:-1} != 0 && ${#ARGS[@]} -eq 0 ]]; then
     fi
 fi
 
-header "summary ($((SECONDS - T0))s)"
+finish_lint
+header "summary"
 printf '%s\n' "${SUMMARY[@]}"
 if [[ $FAILED -ne 0 ]]; then
     echo "test.sh: FAILED"

@@ -21,12 +21,12 @@ from django.utils.translation import gettext_lazy
 
 from cdtt.access.permissions import Perm
 from cdtt.catalog.models import Indicator
+from cdtt.core.tabular import Column, FileProblem, TooManyRows, find_header, label_key, read_rows
 from cdtt.core.text import fold, nfc
 from cdtt.geo import resolver
 from cdtt.geo.models import REFORM_DATE, AdminUnit
 from cdtt.official import periods
 from cdtt.official.models import ApportionRule, FigureKind
-from cdtt.core.tabular import Column, FileProblem, TooManyRows, find_header, label_key, read_rows
 from cdtt.transfers.importers.villages import COMMUNE_CODE, COMMUNE_NAME, Communes
 
 MAX_ROWS = 20000

@@ -21,11 +21,11 @@ from openpyxl.utils import get_column_letter
 from cdtt.catalog.models import Indicator
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.core.sheets import Workbook
+from cdtt.core.tabular import FileProblem, read_rows
 from cdtt.core.text import fold
 from cdtt.geo.models import AdminUnit, Village
 from cdtt.targets import services
 from cdtt.targets.models import Period
-from cdtt.core.tabular import FileProblem, read_rows
 
 if TYPE_CHECKING:
     from cdtt.accounts.models import User

@@ -16,10 +16,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from cdtt.core.errors import DomainError
 from cdtt.core.sheets import Workbook
+from cdtt.core.tabular import FileProblem, read_rows
 from cdtt.core.text import fold
 from cdtt.training.models import Attendance, Invitation, Presence, Session
 from cdtt.training.services import AttendanceIn, attendance_check
-from cdtt.core.tabular import FileProblem, read_rows
 
 CODE_HEADER = "Mã"
 HEADERS = [CODE_HEADER, "Họ và tên", "Xã/phường", "Tổ", "Điểm danh", "Hoàn thành", "Điểm"]

@@ -22,10 +22,10 @@ from cdtt.access.scope import scope_for
 from cdtt.core.audit import audit_record
 from cdtt.core.errors import DomainError, NotFound
 from cdtt.core.files import user_file_response
+from cdtt.core.tabular import FileProblem
 from cdtt.training import exports, selectors, services, sheets
 from cdtt.training.forms import CourseForm, EnterpriseForm, InviteForm, MaterialForm, SessionForm
 from cdtt.training.models import Attendance, Presence
-from cdtt.core.tabular import FileProblem
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
