@@ -223,11 +223,18 @@ def _rank(item: pytest.Item) -> int:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the tests that touch no database (``nodb``: the SQLite pass of scripts/test.sh leaves them to the
     PostgreSQL pass, their result cannot depend on the database), and run the real tree's tests, then the
-    world's, after all the others (see ORDER_HELP)."""
+    world's, after all the others (see ORDER_HELP). The longest files come first: pytest-xdist (``--dist
+    loadfile``) hands out whole files in this order, so a long file started last would leave the other workers
+    idle at the end of the run."""
     for item in items:
         if not _touches_db(item):
             item.add_marker(pytest.mark.nodb)
-    items.sort(key=_rank)  # stable: the order is kept otherwise
+    weight: dict[str, int] = {}
+    for item in items:
+        # A test's cost, roughly: most take a fraction of a second; each fuzzing test takes half a minute.
+        weight[item.location[0]] = weight.get(item.location[0], 0) + (100 if item.get_closest_marker("fuzz") else 1)
+    # Transactional tests stay after the others, as pytest-django orders them (Django's order).
+    items.sort(key=lambda item: (_rank(item), _is_transactional(item), -weight[item.location[0]]))  # stable
 
 
 _KEPT: list[str] = []  # what this process keeps in open transactions: "tree", "demo", "world"
