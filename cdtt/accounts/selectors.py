@@ -7,10 +7,11 @@ from operator import or_
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from cdtt.access.permissions import GRANTABLE, Perm
-from cdtt.access.scope import scope_for
-from cdtt.accounts.models import RoleAssignment, User
+from cdtt.access.scope import as_id, scope_for
+from cdtt.accounts.models import ApiToken, RoleAssignment, User
 from cdtt.core.errors import NotFound
 from cdtt.core.models import AuditEvent
 from cdtt.core.text import fold
@@ -94,3 +95,18 @@ def audit_list(*, user: Any) -> QuerySet[AuditEvent]:
     return (
         AuditEvent.objects.filter(in_units | about_users | Q(actor=user)).select_related("unit").order_by("-at", "-id")
     )
+
+
+def token_list(*, account: User) -> QuerySet[ApiToken]:
+    """An account's API tokens with their phones (the caller may see the account: its own, or one it manages)."""
+    return ApiToken.objects.filter(user=account).select_related("device")
+
+
+def assignment_get(*, account: User, assignment_id: Any) -> RoleAssignment:
+    """One of the account's roles (the account already in the caller's reach); 404 when it is not one of them."""
+    assignment = (
+        RoleAssignment.objects.filter(user=account, pk=as_id(assignment_id)).select_related("unit", "village").first()
+    )
+    if assignment is None:
+        raise NotFound(_("The role was not found."))
+    return assignment

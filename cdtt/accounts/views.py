@@ -20,7 +20,7 @@ from cdtt.access.scope import scope_for
 from cdtt.accounts import selectors, services
 from cdtt.accounts.forms import GrantForm, LoginForm, PasswordSetForm, TokenForm, UserCreateForm
 from cdtt.accounts.lockout import wait_minutes
-from cdtt.accounts.models import ApiToken, RoleAssignment, User
+from cdtt.accounts.models import User
 from cdtt.core.audit import audit_record
 from cdtt.core.errorpages import render_error
 from cdtt.core.errors import DomainError, NotFound
@@ -59,7 +59,7 @@ def profile(request: SignedInRequest) -> HttpResponse:
         "accounts/profile.html",
         {
             "assignments": user.assignments.select_related("unit", "village"),
-            "tokens": ApiToken.objects.filter(user=user).select_related("device"),
+            "tokens": selectors.token_list(account=user),
             "token_form": TokenForm(),
             "new_token": new_token,
         },
@@ -187,7 +187,7 @@ def user_detail(request: SignedInRequest, user_id: int) -> HttpResponse:
             "grant_form": GrantForm(**_grant_form_kwargs(request, around)),
             "around": around,
             "password_form": PasswordSetForm(),
-            "devices": ApiToken.objects.filter(user=account).select_related("device"),
+            "devices": selectors.token_list(account=account),
         },
     )
 
@@ -238,9 +238,7 @@ def user_grant(request: SignedInRequest, user_id: int) -> HttpResponse:
 @require_POST
 def user_revoke(request: SignedInRequest, user_id: int, assignment_id: int) -> HttpResponse:
     account = selectors.user_get(user=_user(request), user_id=user_id)
-    assignment = RoleAssignment.objects.filter(user=account, pk=assignment_id).select_related("unit", "village").first()
-    if assignment is None:
-        raise NotFound(_("The role was not found."))
+    assignment = selectors.assignment_get(account=account, assignment_id=assignment_id)
     try:
         services.role_revoke(actor=_user(request), assignment=assignment, request=request)
     except DomainError as exc:

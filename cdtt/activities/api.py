@@ -16,7 +16,7 @@ from cdtt.activities.models import Activity
 from cdtt.activities.services import ActivityIn, activity_record, activity_update, activity_void
 from cdtt.api.auth import api_requires
 from cdtt.api.schemas import ERRORS
-from cdtt.catalog.models import Platform
+from cdtt.catalog import selectors as catalog_selectors
 from cdtt.core.errors import DomainError, VersionConflict
 
 # All of the core loop's endpoints (catalogue, periods, targets, activities, progress) share this tag: the
@@ -106,7 +106,7 @@ def _activity_out(activity: Activity) -> dict[str, Any]:
 def _platform_id(code: str | None) -> int | None:
     if not code:
         return None
-    platform = Platform.objects.filter(code=code, is_active=True).first()
+    platform = catalog_selectors.platform_active_get(code=code)
     if platform is None:
         raise DomainError(_("Unknown platform."), field="platform")
     return platform.pk

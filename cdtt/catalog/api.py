@@ -14,7 +14,7 @@ from cdtt.access.decorators import SignedInRequest
 from cdtt.access.permissions import Perm
 from cdtt.api.auth import api_requires
 from cdtt.api.schemas import ERRORS
-from cdtt.catalog.models import Indicator, Platform
+from cdtt.catalog import selectors
 
 # All of the core loop's endpoints (catalogue, periods, targets, activities, progress) share this tag: the
 # OpenAPI document groups them under it since they were first published together.
@@ -73,8 +73,7 @@ def _etagged(request: HttpRequest, data: Any) -> HttpResponse:
 @api_requires(Perm.VIEW_UNITS)
 def platform_list(request: SignedInRequest) -> Any:
     """The platforms teams deploy, with the outcomes guidance can record (ETag: 304 when unchanged)."""
-    platforms = Platform.objects.filter(is_active=True).prefetch_related("outcomes__adoption_item")
-    return _etagged(request, _platforms(platforms))
+    return _etagged(request, _platforms(selectors.platforms_active()))
 
 
 def _platforms(platforms: Any) -> list[dict[str, Any]]:
@@ -107,9 +106,7 @@ def _platforms(platforms: Any) -> list[dict[str, Any]]:
 @api_requires(Perm.VIEW_UNITS)
 def adoption_item_list(request: SignedInRequest) -> Any:
     """What a household or person can be marked as having reached (the checklist; ETag: 304 when unchanged)."""
-    from cdtt.households.models import AdoptionItem
-
-    items = AdoptionItem.objects.filter(is_active=True).order_by("order", "code")
+    items = selectors.adoption_items_active()
     return _etagged(request, [{"code": i.code, "name": i.name, "applies_to": i.applies_to} for i in items])
 
 
@@ -117,4 +114,4 @@ def adoption_item_list(request: SignedInRequest) -> Any:
 @api_requires(Perm.VIEW_UNITS)
 def indicator_list(request: SignedInRequest) -> Any:
     """The indicators targets are set for."""
-    return list(Indicator.objects.filter(is_active=True).order_by("order", "code"))
+    return list(selectors.indicators_active())

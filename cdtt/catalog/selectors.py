@@ -107,3 +107,37 @@ def deactivation_refusal(*, platform: Platform | None = None, indicator: Indicat
         "%(n)s targets still running count results of this entry. Wait until their period ends (or remove "
         "those targets) before switching it off."
     ) % {"n": n}
+
+
+# -- what the phone app and API clients read: the whole active catalogue (every user records against it) ------
+
+
+def platforms_active() -> QuerySet[Platform]:
+    """Active platforms with their outcomes (and the adoption item each outcome marks)."""
+    return Platform.objects.filter(is_active=True).prefetch_related("outcomes__adoption_item")
+
+
+def platform_active_get(*, code: str) -> Platform | None:
+    return Platform.objects.filter(code=code, is_active=True).first()
+
+
+def platform_ids(*, codes: list[str]) -> list[int]:
+    """The ids of the platforms with these codes (unknown codes are left out)."""
+    return list(Platform.objects.filter(code__in=codes).values_list("pk", flat=True))
+
+
+def platforms_for_choice() -> QuerySet[Platform]:
+    """Active platforms in the catalogue's order, as a form offers them."""
+    return Platform.objects.filter(is_active=True).order_by("order", "name")
+
+
+def adoption_items_active() -> QuerySet[AdoptionItem]:
+    return AdoptionItem.objects.filter(is_active=True).order_by("order", "code")
+
+
+def indicators_active() -> QuerySet[Indicator]:
+    return Indicator.objects.filter(is_active=True).order_by("order", "code")
+
+
+def indicator_active_get(*, code: str) -> Indicator | None:
+    return Indicator.objects.filter(code=code, is_active=True).first()

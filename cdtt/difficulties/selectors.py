@@ -8,10 +8,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cdtt.access.permissions import Perm
-from cdtt.access.scope import scope_for
-from cdtt.difficulties.models import UNRESOLVED, WAITING, Difficulty
+from cdtt.access.scope import as_id, scope_for
+from cdtt.core.errors import NotFound
+from cdtt.difficulties.models import UNRESOLVED, WAITING, Difficulty, DifficultyPhoto
 from cdtt.difficulties.services import visible_q
 from cdtt.geo.models import AdminUnit
 
@@ -98,3 +100,11 @@ def open_difficulties(*, user: Any, unit: AdminUnit, today: datetime.date | None
                 if due_on < today:
                     counts.overdue += 1
     return result
+
+
+def difficulty_photo_get(*, difficulty: Difficulty, photo_id: Any) -> DifficultyPhoto:
+    """A photo of a difficulty the caller already got through ``difficulty_get`` (so may read); 404 otherwise."""
+    photo = DifficultyPhoto.objects.filter(difficulty=difficulty, pk=as_id(photo_id)).first()
+    if photo is None:
+        raise NotFound(_("The photo was not found."))
+    return photo

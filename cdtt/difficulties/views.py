@@ -17,12 +17,12 @@ from django.views.decorators.http import require_POST
 
 from cdtt.access.decorators import SignedInRequest, requires
 from cdtt.access.permissions import Perm
-from cdtt.access.scope import as_id, scope_for
-from cdtt.catalog.models import Platform
+from cdtt.access.scope import scope_for
+from cdtt.catalog import selectors as catalog_selectors
 from cdtt.core.errors import DomainError, Forbidden, NotFound
 from cdtt.core.files import user_file_response
-from cdtt.difficulties import services
-from cdtt.difficulties.models import UNRESOLVED, WAITING, Category, DifficultyPhoto, Status
+from cdtt.difficulties import selectors, services
+from cdtt.difficulties.models import UNRESOLVED, WAITING, Category, Status
 from cdtt.difficulties.selectors import DifficultyFilters, difficulty_list, difficulty_units
 from cdtt.difficulties.services import DifficultyIn, difficulty_get
 from cdtt.reports.selectors import report_get
@@ -101,7 +101,7 @@ def difficulty_new(request: SignedInRequest) -> HttpResponse:
         "report": report,
         "positions": positions,
         "categories": Category.choices,
-        "platforms": Platform.objects.filter(is_active=True).order_by("order", "name"),
+        "platforms": catalog_selectors.platforms_for_choice(),
         "posted": request.POST,
         "error": error,
         "field": field,
@@ -201,9 +201,7 @@ def _act(request: SignedInRequest, difficulty: Any, action: str, text: str) -> s
 def difficulty_photo(request: SignedInRequest, difficulty_id: int, photo_id: int) -> HttpResponseBase:
     """A photo of a difficulty the user may read (never served from a public folder)."""
     difficulty = difficulty_get(actor=request.user, difficulty_id=difficulty_id)
-    photo = DifficultyPhoto.objects.filter(difficulty=difficulty, pk=as_id(photo_id)).first()
-    if photo is None:
-        raise NotFound(_("The photo was not found."))
+    photo = selectors.difficulty_photo_get(difficulty=difficulty, photo_id=photo_id)
     name = (photo.file.name or "").rsplit("/", 1)[-1]
     response = user_file_response(photo.file.open("rb"), filename=name, content_type=photo.content_type, inline=True)
     response["Cache-Control"] = "private, max-age=3600"

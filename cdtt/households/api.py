@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
@@ -345,8 +344,7 @@ def household_list(
     )
     households = selectors.household_list(user=request.user, filters=filters)
     mask = not sees_full_phones(request.user)
-    statuses = Prefetch("adoptions", queryset=AdoptionStatus.objects.select_related("item"))
-    page = list(households.prefetch_related(statuses)[offset : offset + limit])
+    page = selectors.household_page(households=households, offset=offset, limit=limit)
     # Names and phones are personal data: which households a page showed is logged, as on the register pages.
     selectors.household_list_audit(user=request.user, households=page, filters=filters, request=request)
     return {

@@ -15,7 +15,7 @@ from cdtt.access.permissions import Perm
 from cdtt.api.auth import api_requires
 from cdtt.api.schemas import ERRORS
 from cdtt.core.errors import DomainError
-from cdtt.quality import services
+from cdtt.quality import selectors, services
 from cdtt.quality.models import Flag, FlagStatus, RuleCode
 from cdtt.quality.selectors import FlagFilters, flag_list, flag_summary, rule_list
 
@@ -111,12 +111,7 @@ def _out(flag: Flag, record_ids: list[int], *, records: bool = False) -> dict[st
 
 
 def _record_ids(flags: list[Flag]) -> dict[int, list[int]]:
-    """The records of a page of flags in one query."""
-    found: dict[int, list[int]] = {flag.pk: [] for flag in flags}
-    through = Flag.records.through.objects.filter(flag_id__in=list(found)).order_by("activity_id")
-    for flag_id, activity_id in through.values_list("flag_id", "activity_id"):
-        found[flag_id].append(activity_id)
-    return found
+    return selectors.flag_record_ids(flags=flags)
 
 
 @router.get("/quality/flags", response={200: FlagListOut, **ERRORS})

@@ -14,7 +14,7 @@ from ninja import Router, Schema
 
 from cdtt.access.decorators import SignedInRequest
 from cdtt.access.permissions import Perm
-from cdtt.access.scope import as_id, scope_for
+from cdtt.access.scope import scope_for
 from cdtt.api.auth import api_requires
 from cdtt.api.schemas import ERRORS
 from cdtt.core.errors import NotFound
@@ -23,6 +23,7 @@ from cdtt.reports import selectors, services
 from cdtt.reports.models import Report
 from cdtt.targets.models import Period, PeriodKind
 from cdtt.targets.periods import calendar_period
+from cdtt.targets.selectors import period_get
 
 router = Router(tags=["reports"])
 
@@ -123,10 +124,7 @@ def _report_out(report: Report) -> dict[str, Any]:
 
 
 def _period(period_id: int) -> Period:
-    period = Period.objects.filter(pk=as_id(period_id)).first()
-    if period is None:
-        raise NotFound(_("The period was not found."))
-    return period
+    return period_get(period_id=period_id)
 
 
 @router.get("/reports/units/{unit_id}", response={200: list[NodeOut], **ERRORS})

@@ -13,7 +13,6 @@ import hashlib
 import json
 from typing import Any
 
-from django.db.models import Prefetch, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -23,14 +22,14 @@ from ninja import Router, Schema, Status
 
 from cdtt.access.decorators import SignedInRequest
 from cdtt.access.permissions import Perm
-from cdtt.access.scope import scope_for
 from cdtt.api.auth import api_requires
 from cdtt.api.schemas import ERRORS
 from cdtt.core.audit import audit_event, audit_record_many
 from cdtt.core.errors import DomainError
 from cdtt.core.text import mask_phone
 from cdtt.geo.models import AdminUnit
-from cdtt.households.models import AdoptionStatus, Household, Resident
+from cdtt.households.models import Household
+from cdtt.sync import selectors as sync_selectors
 from cdtt.sync import services
 from cdtt.teams.selectors import sees_full_phones
 from cdtt.training.models import Material, MaterialKind
@@ -205,21 +204,12 @@ def sync_pull(request: SignedInRequest, since: str = "", limit: int = PULL_LIMIT
     """The households of the member's villages changed since the token (all of them without one), oldest
     change first, a page at a time; with the people and what each has reached. The member's guides come
     whole with the first page after they changed (``guides``), and are ``null`` otherwise."""
-    scope = scope_for(request.user)
     limit = max(1, min(limit, PULL_LIMIT))
-    households = Household.objects.filter(scope.q(Perm.EDIT_HOUSEHOLDS))
     cursor = _since(since)
     guides, digest = _guides(request.user)
     held = cursor[2] if cursor is not None else None
-    if cursor is not None:
-        moment, pk, _held = cursor
-        households = households.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, pk__gt=pk))
-    page = list(
-        households.order_by("updated_at", "pk").prefetch_related(
-            Prefetch("residents", queryset=Resident.objects.order_by("pk")),
-            Prefetch("adoptions", queryset=AdoptionStatus.objects.select_related("item")),
-        )[: limit + 1]
-    )
+    after = (cursor[0], cursor[1]) if cursor is not None else None
+    page = sync_selectors.pull_page(user=request.user, after=after, limit=limit)
     more = len(page) > limit
     page = page[:limit]
     _audit_pull(request, page)

@@ -3,16 +3,17 @@ looks after households. The writes (push, conflict_resolve, repeat_seen, devices
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from cdtt.access.permissions import Perm
 from cdtt.access.scope import as_id, scope_for
 from cdtt.core.errors import NotFound
-from cdtt.households.models import Household
+from cdtt.households.models import AdoptionStatus, Household, Resident
 from cdtt.sync.models import GuidanceRepeat, SyncConflict
 
 
@@ -74,3 +75,19 @@ def conflicts_page(*, user: Any, limit: int = 100) -> dict[str, Any]:
         changes = [(_label(name), getattr(household, name, ""), value) for name, value in conflict.changes.items()]
         rows.append({"conflict": conflict, "changes": changes})
     return {"rows": rows, "repeats": list(repeat_list(user=user)[:limit])}
+
+
+def pull_page(*, user: Any, after: tuple[datetime.datetime, int] | None, limit: int) -> list[Household]:
+    """Up to ``limit`` + 1 households of the member's villages changed after ``(moment, id)`` (all without it),
+    oldest change first, with their people and what each has reached (the caller cuts the extra one off: it
+    tells that more follow)."""
+    households = Household.objects.filter(scope_for(user).q(Perm.EDIT_HOUSEHOLDS))
+    if after is not None:
+        moment, pk = after
+        households = households.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, pk__gt=pk))
+    return list(
+        households.order_by("updated_at", "pk").prefetch_related(
+            Prefetch("residents", queryset=Resident.objects.order_by("pk")),
+            Prefetch("adoptions", queryset=AdoptionStatus.objects.select_related("item")),
+        )[: limit + 1]
+    )

@@ -13,13 +13,15 @@ from ninja import Router, Schema
 
 from cdtt.access.decorators import SignedInRequest
 from cdtt.access.permissions import Perm
-from cdtt.access.scope import as_id, scope_for
+from cdtt.access.scope import scope_for
 from cdtt.api.auth import api_requires
 from cdtt.api.schemas import ERRORS
+from cdtt.catalog import selectors as catalog_selectors
 from cdtt.catalog.models import Indicator
-from cdtt.core.errors import DomainError, NotFound
+from cdtt.core.errors import DomainError
 from cdtt.geo.models import AdminUnit, Village
 from cdtt.progress import selectors
+from cdtt.targets import selectors as target_selectors
 from cdtt.targets import services as targets
 from cdtt.targets.models import Period, PeriodKind, Target
 from cdtt.targets.periods import calendar_period
@@ -33,10 +35,7 @@ def period_or_current(period_id: int | None) -> Period:
     """The period of that id (404 when there is none), or this calendar year's when none is given."""
     if period_id is None:
         return selectors.current_year_period()
-    period = Period.objects.filter(pk=as_id(period_id)).first()
-    if period is None:
-        raise NotFound(_("The period was not found."))
-    return period
+    return target_selectors.period_get(period_id=period_id)
 
 
 class PeriodOut(Schema):
@@ -99,7 +98,7 @@ def _target_out(target: Target) -> dict[str, Any]:
 
 
 def _indicator(code: str) -> Indicator:
-    indicator = Indicator.objects.filter(code=code, is_active=True).first()
+    indicator = catalog_selectors.indicator_active_get(code=code)
     if indicator is None:
         raise DomainError(_("Unknown indicator “%(code)s”.") % {"code": code}, field="indicator")
     return indicator
@@ -122,15 +121,9 @@ def target_list(
     """The targets of a unit (and of its children, to reconcile) or of a village, for a period."""
     subject = _subject(request, unit_id, village_id, Perm.VIEW_FIGURES)
     period = period_or_current(period_id)
-    if isinstance(subject, Village):
-        rows = Target.objects.filter(period=period, village=subject)
-    else:
-        children = targets.children_of(subject)
-        field = "village__in" if children and isinstance(children[0], Village) else "unit__in"
-        rows = Target.objects.filter(period=period, unit=subject) | Target.objects.filter(
-            period=period, **{field: children}
-        )
-    return [_target_out(t) for t in rows.select_related("indicator").order_by("id")]
+    children = [] if isinstance(subject, Village) else targets.children_of(subject)
+    rows = target_selectors.target_rows(subject=subject, children=children, period=period)
+    return [_target_out(t) for t in rows]
 
 
 @router.put("/targets", response={200: TargetOut, **ERRORS})
@@ -164,19 +157,7 @@ class ReconciliationOut(Schema):
 
 
 def _visible_target(request: HttpRequest, target_id: int) -> Target:
-    target = Target.objects.select_related("unit", "village__commune", "indicator", "period").filter(
-        pk=as_id(target_id)
-    )
-    found = target.first()
-    scope = scope_for(request.user)
-    if found is None:
-        raise NotFound(_("The target was not found."))
-    unit = found.unit or (found.village.commune if found.village else None)
-    if unit is None or not (
-        scope.covers_unit(unit, Perm.VIEW_FIGURES) or scope.units(Perm.VIEW_FIGURES).filter(pk=unit.pk).exists()
-    ):
-        raise NotFound(_("The target was not found."))
-    return found
+    return target_selectors.target_get(user=request.user, target_id=target_id)
 
 
 def _reconciliation_out(target: Target) -> dict[str, Any]:

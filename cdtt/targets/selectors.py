@@ -102,3 +102,41 @@ def indicators_for(*, unit: AdminUnit, period: Period) -> Any:
     usable = Indicator.objects.filter(is_active=True).order_by("order", "code")
     ids = [i.pk for i in usable if i.valid_in(year) and (i.owner is None or unit.path.startswith(i.owner.path))]
     return Indicator.objects.filter(pk__in=ids).order_by("order", "code")
+
+
+def period_get(*, period_id: Any) -> Period:
+    """The period of that id; 404 when there is none (periods are the same for everyone: no scope)."""
+    period = Period.objects.filter(pk=as_id(period_id)).first()
+    if period is None:
+        raise NotFound(_("The period was not found."))
+    return period
+
+
+def target_rows(*, subject: AdminUnit | Village, children: list[AdminUnit | Village], period: Period) -> Any:
+    """The targets of an (already scoped) unit and of its children, or of a village, for a period."""
+    if isinstance(subject, Village):
+        rows = Target.objects.filter(period=period, village=subject)
+    else:
+        field = "village__in" if children and isinstance(children[0], Village) else "unit__in"
+        rows = Target.objects.filter(period=period, unit=subject) | Target.objects.filter(
+            period=period, **{field: children}
+        )
+    return rows.select_related("indicator").order_by("id")
+
+
+def target_get(*, user: Any, target_id: Any) -> Target:
+    """A target of a unit or village the user sees the figures of; the same 404 for missing and not theirs."""
+    found = (
+        Target.objects.select_related("unit", "village__commune", "indicator", "period")
+        .filter(pk=as_id(target_id))
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("The target was not found."))
+    scope = scope_for(user)
+    unit = found.unit or (found.village.commune if found.village else None)
+    if unit is None or not (
+        scope.covers_unit(unit, Perm.VIEW_FIGURES) or scope.units(Perm.VIEW_FIGURES).filter(pk=unit.pk).exists()
+    ):
+        raise NotFound(_("The target was not found."))
+    return found

@@ -17,6 +17,7 @@ from cdtt.access.permissions import Perm
 from cdtt.access.scope import scope_for
 from cdtt.api.auth import api_requires
 from cdtt.api.schemas import ERRORS
+from cdtt.catalog import selectors as catalog_selectors
 from cdtt.core.errors import NotFound
 from cdtt.training import selectors, services
 from cdtt.training.models import Course
@@ -172,9 +173,7 @@ def _course_out(course: Course, *, detail: bool = False, user: Any = None) -> di
 
 
 def _course_in(payload: CourseIn) -> services.CourseIn:
-    from cdtt.catalog.models import Platform
-
-    ids = list(Platform.objects.filter(code__in=payload.platforms).values_list("pk", flat=True))
+    ids = catalog_selectors.platform_ids(codes=payload.platforms)
     if len(ids) != len(set(payload.platforms)):
         ids.append(0)  # an unknown code: the service refuses it with its message
     return services.CourseIn(

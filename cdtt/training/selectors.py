@@ -22,7 +22,7 @@ from cdtt.core.errors import Forbidden, NotFound
 from cdtt.geo.models import AdminUnit, UnitKind
 from cdtt.progress import selectors as progress
 from cdtt.teams.models import OPEN_STATUSES, Member, Membership, Team
-from cdtt.training.models import Attendance, Course, Enterprise, Invitation, Material, Presence
+from cdtt.training.models import Attendance, Course, Enterprise, Invitation, Material, Presence, Session
 from cdtt.training.services import course_q, material_q, require_training_role
 
 PRESENT = Presence.PRESENT
@@ -387,3 +387,13 @@ def network(*, user: Any, sort: str = "name", descending: bool = False) -> list[
         return (value is not None, value or 0)
 
     return sorted(rows.values(), key=key, reverse=descending)
+
+
+def attended_invitation_ids(*, course: Course) -> set[int]:
+    """The invitations of a course (already in the caller's reach) with attendance recorded at any session."""
+    return set(Attendance.objects.filter(invitation__course=course).values_list("invitation_id", flat=True).distinct())
+
+
+def session_attendance(*, session: Session) -> dict[int, Attendance]:
+    """A session's (already in reach) recorded attendance, by invitation id."""
+    return {a.invitation_id: a for a in Attendance.objects.filter(session=session)}

@@ -25,7 +25,7 @@ from cdtt.core.files import user_file_response
 from cdtt.core.tabular import FileProblem
 from cdtt.training import exports, selectors, services, sheets
 from cdtt.training.forms import CourseForm, EnterpriseForm, InviteForm, MaterialForm, SessionForm
-from cdtt.training.models import Attendance, Presence
+from cdtt.training.models import Presence
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -170,9 +170,7 @@ def course_detail(request: SignedInRequest, course_id: int) -> HttpResponse:
         "can_people": services.may_handle_people(scope, course),
         # Invitations with attendance recorded cannot be revoked: no button for them; nor, with any attendance,
         # can the course be deleted (its sessions can be cancelled instead).
-        "attended": set(
-            Attendance.objects.filter(invitation__course=course).values_list("invitation_id", flat=True).distinct()
-        ),
+        "attended": selectors.attended_invitation_ids(course=course),
     }
     return render(request, "training/course.html", context)
 
@@ -401,7 +399,7 @@ def attendance(request: SignedInRequest, session_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("Attendance saved for %(n)s members.") % {"n": n})
                 return redirect("training:course", session.course_id)
-    recorded = {a.invitation_id: a for a in Attendance.objects.filter(session=session)}
+    recorded = selectors.session_attendance(session=session)
     context = {
         "session": session,
         "course": session.course,
