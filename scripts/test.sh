@@ -10,7 +10,7 @@
 #   CDTT_TEST_LINT=0                 skip lint
 #   CDTT_TEST_DBS="sqlite postgres"  which database phases to run, in order
 #   CDTT_TEST_WORKERS=auto           pytest-xdist workers (auto = one per core; 0 = no xdist)
-#   CDTT_TEST_DRILL=1                the short cluster drill, beside the PostgreSQL pass (scripts/drill.sh --short; 0 skips it)
+#   CDTT_TEST_DRILL=1                the short cluster drill at the end (scripts/drill.sh --short; 0 skips it)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -308,22 +308,6 @@ run_alone() { # run_alone <only> <args...>: the realtree process, then the world
     CDTT_TEST_DATABASE_NAME=${name:+${name}_realtree} "${PYTEST[@]}" -m "realtree and not world$only" "$@" || rrc=$?
     CDTT_TEST_DATABASE_NAME=${name:+${name}_world} "${PYTEST[@]}" -m "world$only" "$@" || wrc=$?
     echo "$rrc $wrc" >"$ALONE_RC"
-    if [[ -n $DRILL_LOG ]]; then run_drill; fi
-}
-
-# The short cluster drill (issue 17; Patroni + etcd, HAProxy, two app nodes, two workers on loopback ports; it
-# kills the primary, an app node and a worker under load and restores with pgBackRest: about two minutes,
-# docs/deploy.md). It runs in the PostgreSQL pass, after the real tree's and the world's processes, beside the
-# xdist workers' last minutes: much of it is waiting (for a failover, a base backup, a restore), so beside the
-# tests it costs less than after them. Its own cluster, ports (27001–27051) and folders; output printed at the end.
-# Skipped when extra pytest arguments narrow the run, with CDTT_TEST_DRILL=0, or (with a warning) when its
-# Debian packages are missing and this is not root to install them.
-DRILL_LOG=""
-DRILL_RC=""
-run_drill() {
-    local rc=0
-    (unset DATABASE_URL CDTT_TEST_DATABASE_NAME; VENV=$VENV scripts/drill.sh --short) >"$DRILL_LOG" 2>&1 || rc=$?
-    echo "$rc" >"$DRILL_RC"
 }
 
 run_db() {
@@ -368,10 +352,6 @@ for db in $DBS; do
             header "pytest on PostgreSQL ($DATABASE_URL_PG)"
             prepare_postgres_template || die "could not migrate the PostgreSQL template test database"
             export DATABASE_URL=$DATABASE_URL_PG
-            if [[ ${CDTT_TEST_DRILL:-1} != 0 && ${#ARGS[@]} -eq 0 ]]; then
-                DRILL_LOG=$(mktemp /tmp/cdtt-drill-log.XXXXXX)
-                DRILL_RC=$(mktemp /tmp/cdtt-drill-rc.XXXXXX)
-            fi
             run_db PostgreSQL "" "${ARGS[@]}"
             unset DATABASE_URL CDTT_TEST_DATABASE_NAME
             ;;
@@ -380,19 +360,13 @@ for db in $DBS; do
 done
 
 # ---------------------------------------------------------------------------- cluster drill (issue 17)
-# Run beside the PostgreSQL pass (run_drill above); after everything when there was no PostgreSQL pass.
+# Patroni + etcd, HAProxy, two app nodes, two workers on loopback ports; kills the primary, an app node and a
+# worker under load and restores with pgBackRest: about two minutes (docs/deploy.md). Skipped when extra pytest
+# arguments narrow the run, with CDTT_TEST_DRILL=0, or (with a warning) when its Debian packages are missing
+# and this is not root to install them.
 if [[ ${CDTT_TEST_DRILL:-1} != 0 && ${#ARGS[@]} -eq 0 ]]; then
-    where="ran beside the PostgreSQL pass"
-    if [[ -z $DRILL_LOG ]]; then
-        DRILL_LOG=$(mktemp /tmp/cdtt-drill-log.XXXXXX)
-        DRILL_RC=$(mktemp /tmp/cdtt-drill-rc.XXXXXX)
-        where="after the tests"
-        run_drill
-    fi
-    header "cluster drill (short: scripts/drill.sh --short; $where)"
-    cat "$DRILL_LOG"
-    rc=1; read -r rc <"$DRILL_RC" || rc=1
-    rm -f "$DRILL_LOG" "$DRILL_RC"
+    header "cluster drill (short: scripts/drill.sh --short)"
+    rc=0; VENV=$VENV scripts/drill.sh --short || rc=$?
     if [[ $rc -eq 2 ]] && ! is_root; then
         echo "test.sh: warning: the drill's Debian packages are missing and this is not root: drill skipped" >&2
         SUMMARY+=("skipped cluster drill (Debian packages missing; see scripts/drill.sh)")
