@@ -290,8 +290,9 @@ prepare_postgres_template() {
 #     - `browser`: the Chromium flows drive the pages whose reads and writes the view and service tests check on
 #       both databases; they run once, on PostgreSQL;
 #     - `dbneutral`: tests whose outcome is settled before the database could make a difference: the access
-#       matrix (anonymous, wrong role, other unit: decided by the decorators and access.scope), the old paths'
-#       redirects, and the API fuzzer (PostgreSQL is the stricter database for what it sends: NUL, surrogates).
+#       matrix and each app's own anonymous / wrong role / other unit tests (decided by the decorators and
+#       access.scope), the old paths' redirects, and the API fuzzer (PostgreSQL is the stricter database for
+#       what it sends: NUL, surrogates).
 #       Every page and API read still runs on SQLite for every role: the crawler over the national-shaped world.
 SQLITE_SKIPS="not nodb and not browser and not dbneutral"
 

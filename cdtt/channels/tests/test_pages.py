@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("name", ["link", "health"])
+@pytest.mark.dbneutral
 def test_anonymous_is_sent_to_sign_in(client: Client, name: str) -> None:
     response = client.get(reverse(f"channels:{name}"))
     assert response.status_code == 302 and response["Location"].startswith("/dang-nhap/")

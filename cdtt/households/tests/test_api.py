@@ -229,6 +229,7 @@ def _ids(value: Any) -> str:
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
+@pytest.mark.dbneutral
 def test_anonymous_gets_401(client: Client, world: World, case: Case) -> None:
     before = _snapshot()
     response = _send(client, case.method, case.url(world), case.body(world))
@@ -238,6 +239,7 @@ def test_anonymous_gets_401(client: Client, world: World, case: Case) -> None:
 
 
 @pytest.mark.parametrize(("case", "role"), [(c, r) for c in CASES for r in c.wrong], ids=_ids)
+@pytest.mark.dbneutral
 def test_a_role_without_the_permission_gets_403(
     signed_in: Callable[..., Client], world: World, case: Case, role: str
 ) -> None:
@@ -250,6 +252,7 @@ def test_a_role_without_the_permission_gets_403(
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.scoped], ids=_ids)
+@pytest.mark.dbneutral
 def test_an_officer_of_another_province_gets_404(signed_in: Callable[..., Client], world: World, case: Case) -> None:
     caller = signed_in("outsider")
     before = _snapshot()
@@ -259,6 +262,7 @@ def test_an_officer_of_another_province_gets_404(signed_in: Callable[..., Client
 
 
 @pytest.mark.parametrize("case", IN_VILLAGE, ids=_ids)
+@pytest.mark.dbneutral
 def test_a_team_member_of_another_village_gets_404(signed_in: Callable[..., Client], world: World, case: Case) -> None:
     assert case.elsewhere is not None
     url, body = case.elsewhere(world)

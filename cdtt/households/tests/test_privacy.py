@@ -653,6 +653,7 @@ def _written(world: World) -> tuple[int, int, int]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+@pytest.mark.dbneutral
 def test_anonymous_is_sent_to_sign_in(client: Client, world: World, case: Case) -> None:
     url = case.url(world)
     before = _written(world)
@@ -667,6 +668,7 @@ def test_anonymous_is_sent_to_sign_in(client: Client, world: World, case: Case) 
     [(case, role) for case in CASES for role in case.wrong],
     ids=lambda v: v if isinstance(v, str) else v.name,
 )
+@pytest.mark.dbneutral
 def test_a_role_without_the_permission_gets_403(
     signed_in: Callable[..., Client], world: World, case: Case, role: str
 ) -> None:
@@ -678,6 +680,7 @@ def test_a_role_without_the_permission_gets_403(
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.other is not None], ids=lambda c: c.name)
+@pytest.mark.dbneutral
 def test_a_household_outside_the_users_units_is_404(signed_in: Callable[..., Client], world: World, case: Case) -> None:
     assert case.other is not None
     url = case.other(world)
@@ -690,6 +693,7 @@ def test_a_household_outside_the_users_units_is_404(signed_in: Callable[..., Cli
 @pytest.mark.parametrize(
     "case", [c for c in CASES if not c.name.startswith(("register", "requests"))], ids=lambda c: c.name
 )
+@pytest.mark.dbneutral
 def test_the_outsider_gets_404_for_a_household_of_another_province(
     signed_in: Callable[..., Client], world: World, case: Case
 ) -> None:

@@ -174,6 +174,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+@pytest.mark.dbneutral
 def test_anonymous_visitors_are_sent_to_sign_in(client: Client, tree: Tree, world: World, case: Case) -> None:
     for method in ("get", "post"):
         response = getattr(client, method)(case.url(tree, world))
@@ -182,6 +183,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client: Client, tree: Tree, worl
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+@pytest.mark.dbneutral
 def test_a_wrong_role_gets_403(signed_in: Callable[..., Client], tree: Tree, world: World, case: Case) -> None:
     for role in case.wrong_roles:
         for method in ("get", "post"):
@@ -191,6 +193,7 @@ def test_a_wrong_role_gets_403(signed_in: Callable[..., Client], tree: Tree, wor
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.other_unit], ids=lambda c: c.name)
+@pytest.mark.dbneutral
 def test_another_units_officer_gets_404(signed_in: Callable[..., Client], tree: Tree, world: World, case: Case) -> None:
     assert case.other_unit is not None
     before = Household.objects.count(), Resident.objects.count(), AdoptionStatus.objects.count()

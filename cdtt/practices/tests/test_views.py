@@ -195,12 +195,14 @@ def _snapshot() -> tuple[Any, ...]:
 
 
 @pytest.mark.parametrize("case", HTML, ids=lambda c: c.name)
+@pytest.mark.dbneutral
 def test_anonymous_visitors_are_sent_to_sign_in(client: Client, world: World, case: Case) -> None:
     response = getattr(client, case.method)(case.url(world), case.data(world))
     assert response.status_code == 302 and response["Location"].startswith("/dang-nhap/?next=")
 
 
 @pytest.mark.parametrize("case", HTML, ids=lambda c: c.name)
+@pytest.mark.dbneutral
 def test_a_role_without_the_permission_gets_403(signed_in: Callable[..., Client], world: World, case: Case) -> None:
     for name in ["nobody", *([case.wrong_role] if case.wrong_role else [])]:
         before = _snapshot()
@@ -210,6 +212,7 @@ def test_a_role_without_the_permission_gets_403(signed_in: Callable[..., Client]
 
 
 @pytest.mark.parametrize("case", [c for c in HTML if c.other], ids=lambda c: c.name)
+@pytest.mark.dbneutral
 def test_another_unit_gets_404_for_unpublished_posts(
     signed_in: Callable[..., Client], world: World, case: Case
 ) -> None:
@@ -351,11 +354,13 @@ API = [
 
 
 @pytest.mark.parametrize("case", API, ids=lambda c: c.name)
+@pytest.mark.dbneutral
 def test_api_anonymous_gets_401(client: Client, world: World, case: Case) -> None:
     assert _call(client, case.method, case.url(world), case.data(world)).status_code == 401
 
 
 @pytest.mark.parametrize("case", API, ids=lambda c: c.name)
+@pytest.mark.dbneutral
 def test_api_wrong_role_gets_403(signed_in: Callable[..., Client], world: World, case: Case) -> None:
     for name in ["nobody", *([case.wrong_role] if case.wrong_role else [])]:
         before = _snapshot()
@@ -366,6 +371,7 @@ def test_api_wrong_role_gets_403(signed_in: Callable[..., Client], world: World,
 
 
 @pytest.mark.parametrize("case", [c for c in API if c.other], ids=lambda c: c.name)
+@pytest.mark.dbneutral
 def test_api_other_unit_gets_404(signed_in: Callable[..., Client], world: World, case: Case) -> None:
     assert case.other is not None
     before = _snapshot()

@@ -146,12 +146,14 @@ PAGES = [
 
 
 @pytest.mark.parametrize("url", PAGES)
+@pytest.mark.dbneutral
 def test_anonymous_is_refused(client: Client, breach: Breach, url: Callable[[Breach], str]) -> None:
     assert client.get(url(breach)).status_code in (302, 401)
 
 
 @pytest.mark.parametrize("url", PAGES)
 @pytest.mark.parametrize("role", ["team_member", "enterprise_partner", "leader"])
+@pytest.mark.dbneutral
 def test_a_role_without_the_permission_gets_403(
     signed_in: Callable[..., Client], breach: Breach, url: Callable[[Breach], str], role: str
 ) -> None:
@@ -159,6 +161,7 @@ def test_a_role_without_the_permission_gets_403(
 
 
 @pytest.mark.parametrize("url", PAGES[2:4] + PAGES[5:])
+@pytest.mark.dbneutral
 def test_an_officer_of_another_province_gets_404(
     signed_in: Callable[..., Client], breach: Breach, url: Callable[[Breach], str]
 ) -> None:

@@ -230,6 +230,7 @@ def _ids(value: Any) -> str:
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
+@pytest.mark.dbneutral
 def test_anonymous_gets_401(client: Client, world: World, case: Case) -> None:
     before = _snapshot()
     response = _send(client, case.method, case.url(world), case.body(world))
@@ -239,6 +240,7 @@ def test_anonymous_gets_401(client: Client, world: World, case: Case) -> None:
 
 
 @pytest.mark.parametrize(("case", "role"), [(c, r) for c in CASES for r in c.wrong], ids=_ids)
+@pytest.mark.dbneutral
 def test_a_role_without_the_permission_gets_403(
     signed_in: Callable[..., Client], world: World, case: Case, role: str
 ) -> None:
@@ -251,6 +253,7 @@ def test_a_role_without_the_permission_gets_403(
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
+@pytest.mark.dbneutral
 def test_an_officer_of_another_province_gets_404(signed_in: Callable[..., Client], world: World, case: Case) -> None:
     caller = signed_in("outsider")
     before = _snapshot()

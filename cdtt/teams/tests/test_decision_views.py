@@ -180,6 +180,7 @@ def _send(client: Client, case: Case, decisions: Decisions) -> Any:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+@pytest.mark.dbneutral
 def test_anonymous_is_sent_to_sign_in(client: Client, decisions: Decisions, case: Case) -> None:
     before = _state(getattr(decisions, case.target))
     response = _send(client, case, decisions)
@@ -193,6 +194,7 @@ def test_anonymous_is_sent_to_sign_in(client: Client, decisions: Decisions, case
     [(case, role) for case in CASES for role in WRONG_ROLES[case.manage]],
     ids=lambda v: v if isinstance(v, str) else v.name,
 )
+@pytest.mark.dbneutral
 def test_a_role_without_the_permission_gets_403(
     signed_in: Callable[..., Client], decisions: Decisions, case: Case, role: str
 ) -> None:
@@ -203,6 +205,7 @@ def test_a_role_without_the_permission_gets_403(
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+@pytest.mark.dbneutral
 def test_an_officer_of_another_unit_gets_404(
     signed_in: Callable[..., Client], decisions: Decisions, case: Case
 ) -> None:

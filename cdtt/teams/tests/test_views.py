@@ -140,6 +140,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+@pytest.mark.dbneutral
 def test_anonymous_visitors_are_sent_to_sign_in(client: Client, tree: Tree, world: World, case: Case) -> None:
     for method in ("get", "post"):
         response = getattr(client, method)(case.url(tree, world))
@@ -148,6 +149,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client: Client, tree: Tree, worl
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+@pytest.mark.dbneutral
 def test_a_wrong_role_gets_403(signed_in: Callable[..., Client], tree: Tree, world: World, case: Case) -> None:
     for method in ("get", "post"):
         response = getattr(signed_in(case.wrong_role), method)(case.url(tree, world))
@@ -155,6 +157,7 @@ def test_a_wrong_role_gets_403(signed_in: Callable[..., Client], tree: Tree, wor
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.other_unit], ids=lambda c: c.name)
+@pytest.mark.dbneutral
 def test_another_units_officer_gets_404(signed_in: Callable[..., Client], tree: Tree, world: World, case: Case) -> None:
     if case.name == "home":  # the outsider's own list: none of C1's communes or teams
         response = signed_in("outsider").get("/to-cong-nghe/")

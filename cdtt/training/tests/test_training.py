@@ -362,6 +362,7 @@ def _call(client: Client, case: Case, url: str, world: World, tree: Tree) -> Any
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+@pytest.mark.dbneutral
 def test_anonymous_visitors_are_refused(client: Client, world: World, tree: Tree, case: Case) -> None:
     response = _call(client, case, case.url(world, tree), world, tree)
     if case.api:
@@ -372,6 +373,7 @@ def test_anonymous_visitors_are_refused(client: Client, world: World, tree: Tree
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+@pytest.mark.dbneutral
 def test_the_wrong_role_gets_403(
     signed_in: Callable[..., Client], world: World, tree: Tree, users: Users, case: Case
 ) -> None:
@@ -381,6 +383,7 @@ def test_the_wrong_role_gets_403(
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.other], ids=lambda c: c.name)
+@pytest.mark.dbneutral
 def test_another_units_object_is_404(signed_in: Callable[..., Client], world: World, tree: Tree, case: Case) -> None:
     assert case.other is not None
     before = state()

@@ -718,6 +718,7 @@ def test_anonymous_users_are_sent_to_the_login_page(tree: Tree, job: ImportJob, 
 
 
 @pytest.mark.parametrize("name", ["province_officer", "enterprise_partner", "leader", "nobody"])
+@pytest.mark.dbneutral
 def test_roles_without_the_household_permission_get_403(
     tree: Tree, job: ImportJob, signed_in: Callable[..., Client], name: str
 ) -> None:

@@ -172,6 +172,7 @@ def test_one_team_can_be_exported(tree: Tree, teams: dict[str, Team], signed_in:
 
 
 @pytest.mark.parametrize("team_id", ["v5", "c1-in-c2", "missing", "junk"])
+@pytest.mark.dbneutral
 def test_a_team_outside_the_unit_or_scope_is_not_found(
     tree: Tree, teams: dict[str, Team], signed_in: Callable[..., Client], team_id: str
 ) -> None:
@@ -255,6 +256,7 @@ def test_roles_without_rosters_are_refused(tree: Tree, signed_in: Callable[..., 
 
 
 @pytest.mark.parametrize(("who", "unit"), [("outsider", "c1"), ("commune_officer", "c2"), ("team_member", "c2")])
+@pytest.mark.dbneutral
 def test_another_units_roster_is_not_found(
     tree: Tree, teams: dict[str, Team], signed_in: Callable[..., Client], who: str, unit: str
 ) -> None:

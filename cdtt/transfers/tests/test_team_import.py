@@ -383,6 +383,7 @@ def test_a_bad_cell_is_an_error_on_its_row(
     [("99999", ""), ("26740", ""), ("", "Phường Sài Gòn"), ("", "")],
     ids=["unknown-code", "other-province-code", "other-province-name", "missing-at-province"],
 )
+@pytest.mark.dbneutral
 def test_a_commune_outside_the_scope_is_not_found(
     tree: Tree, signed_in: Callable[..., Client], code: str, name: str
 ) -> None:
