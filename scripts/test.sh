@@ -10,7 +10,7 @@
 #   CDTT_TEST_LINT=0                 skip lint
 #   CDTT_TEST_DBS="sqlite postgres"  which database phases to run, in order
 #   CDTT_TEST_WORKERS=auto           pytest-xdist workers (auto = one per core; 0 = no xdist)
-#   CDTT_TEST_DRILL=1                the short cluster drill at the end (scripts/drill.sh --short; 0 skips it)
+#   CDTT_TEST_DRILL=1                the short cluster drill, in the PostgreSQL pass (scripts/drill.sh --short; 0 skips it)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -311,14 +311,39 @@ run_alone() { # run_alone <only> <args...>: the realtree process, then the world
     echo "$rrc $wrc" >"$ALONE_RC"
 }
 
-run_db() {
-    local label=$1 only=${2:+ and ($2)} rc=0 rrc=0 wrc=0 wlog
+# The short cluster drill (issue 17; Patroni + etcd, HAProxy, two app nodes, two workers on loopback ports; it
+# kills the primary, an app node and a worker under load and restores with pgBackRest: about two minutes,
+# docs/deploy.md). Its own cluster, ports (27001–27051) and folders. It uses about one core, much of its time
+# waiting (a failover, a base backup, a restore), so it runs beside the PostgreSQL pass's real-tree and world
+# processes (one core), after the xdist workers (two). Output printed at the end. Skipped when extra pytest
+# arguments narrow the run, with CDTT_TEST_DRILL=0, or (with a warning) when its Debian packages are missing
+# and this is not root to install them.
+DRILL_LOG=""
+DRILL_RC=""
+run_drill() {
+    local rc=0
+    (unset DATABASE_URL CDTT_TEST_DATABASE_NAME; VENV=$VENV scripts/drill.sh --short) >"$DRILL_LOG" 2>&1 || rc=$?
+    echo "$rc" >"$DRILL_RC"
+}
+
+run_db() { # run_db <label> <markers to leave out> [--drill] <pytest args...>
+    local label=$1 only=${2:+ and ($2)} rc=0 rrc=0 wrc=0 wlog drill=0
     shift 2
+    if [[ ${1:-} == --drill ]]; then drill=1; shift; fi
     wlog=$(mktemp /tmp/cdtt-world.XXXXXX)
     ALONE_RC=$(mktemp /tmp/cdtt-alone-rc.XXXXXX)
-    run_alone "$only" "$@" >"$wlog" 2>&1 &
-    local wpid=$!
-    "${PYTEST[@]}" "${XDIST[@]}" -m "not world and not realtree$only" "$@" || rc=$?
+    if [[ $drill -eq 1 ]]; then
+        # The workers first, on both cores; then the real tree's and the world's processes beside the drill.
+        "${PYTEST[@]}" "${XDIST[@]}" -m "not world and not realtree$only" "$@" || rc=$?
+        run_alone "$only" "$@" >"$wlog" 2>&1 &
+        local wpid=$!
+        run_drill
+    else
+        # The real tree's and the world's processes beside the workers.
+        run_alone "$only" "$@" >"$wlog" 2>&1 &
+        local wpid=$!
+        "${PYTEST[@]}" "${XDIST[@]}" -m "not world and not realtree$only" "$@" || rc=$?
+    fi
     wait "$wpid" || true
     read -r rrc wrc <"$ALONE_RC" || { rrc=1; wrc=1; }
     rm -f "$ALONE_RC"
@@ -353,7 +378,13 @@ for db in $DBS; do
             header "pytest on PostgreSQL ($DATABASE_URL_PG)"
             prepare_postgres_template || die "could not migrate the PostgreSQL template test database"
             export DATABASE_URL=$DATABASE_URL_PG
-            run_db PostgreSQL "" "${ARGS[@]}"
+            if [[ ${CDTT_TEST_DRILL:-1} != 0 && ${#ARGS[@]} -eq 0 ]]; then
+                DRILL_LOG=$(mktemp /tmp/cdtt-drill-log.XXXXXX)
+                DRILL_RC=$(mktemp /tmp/cdtt-drill-rc.XXXXXX)
+                run_db PostgreSQL "" --drill
+            else
+                run_db PostgreSQL "" "${ARGS[@]}"
+            fi
             unset DATABASE_URL CDTT_TEST_DATABASE_NAME
             ;;
         *) die "unknown database phase '$db' in CDTT_TEST_DBS (use sqlite and/or postgres)" ;;
@@ -361,13 +392,19 @@ for db in $DBS; do
 done
 
 # ---------------------------------------------------------------------------- cluster drill (issue 17)
-# Patroni + etcd, HAProxy, two app nodes, two workers on loopback ports; kills the primary, an app node and a
-# worker under load and restores with pgBackRest: about two minutes (docs/deploy.md). Skipped when extra pytest
-# arguments narrow the run, with CDTT_TEST_DRILL=0, or (with a warning) when its Debian packages are missing
-# and this is not root to install them.
+# Run in the PostgreSQL pass (run_drill above); after everything when there was no PostgreSQL pass.
 if [[ ${CDTT_TEST_DRILL:-1} != 0 && ${#ARGS[@]} -eq 0 ]]; then
-    header "cluster drill (short: scripts/drill.sh --short)"
-    rc=0; VENV=$VENV scripts/drill.sh --short || rc=$?
+    where="beside the PostgreSQL pass's real-tree and world processes"
+    if [[ -z $DRILL_LOG ]]; then
+        DRILL_LOG=$(mktemp /tmp/cdtt-drill-log.XXXXXX)
+        DRILL_RC=$(mktemp /tmp/cdtt-drill-rc.XXXXXX)
+        where="after the tests"
+        run_drill
+    fi
+    header "cluster drill (short: scripts/drill.sh --short; ran $where)"
+    cat "$DRILL_LOG"
+    rc=1; read -r rc <"$DRILL_RC" || rc=1
+    rm -f "$DRILL_LOG" "$DRILL_RC"
     if [[ $rc -eq 2 ]] && ! is_root; then
         echo "test.sh: warning: the drill's Debian packages are missing and this is not root: drill skipped" >&2
         SUMMARY+=("skipped cluster drill (Debian packages missing; see scripts/drill.sh)")
