@@ -223,6 +223,14 @@ class _Day:
     day: datetime.date
     count: int
     rows: DayRows | None = None
+    # What the day's records add to each indicator, and how many reach each adoption item: the same for every
+    # record of a batch, so counted once per day and batch (a batch of 50 over the ceiling read the day 50 times).
+    counts: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    def count_of(self, key: tuple[str, int], counts: Callable[[Any], object]) -> int:
+        if key not in self.counts:
+            self.counts[key] = sum(1 for row in self.read() if counts(row))
+        return self.counts[key]
 
     def read(self) -> DayRows:
         from cdtt.activities.models import Activity
@@ -361,14 +369,14 @@ def _rate(activity: Any, day: _Day | None = None) -> list[Finding]:
         day = _Day(activity.recorded_by_id, activity.occurred_on, count)
     if day.count <= conf.threshold:
         return []
-    rows = day.read()
     counted: dict[int, int] = {}
     for counting in engine.rules().activity:
         if counting.amount(activity):
-            counted[counting.indicator_id] = sum(1 for row in rows if counting.amount(row))
+            counted[counting.indicator_id] = day.count_of(("indicator", counting.indicator_id), counting.amount)
     item = _cached().item_of_outcome.get(activity.outcome_id or 0)
     if item is not None:  # the adoption indicators of the item the record's outcome reaches
-        same_item = sum(1 for row in rows if _cached().item_of_outcome.get(row.outcome_id or 0, (0,))[0] == item[0])
+        outcomes = _cached().item_of_outcome
+        same_item = day.count_of(("item", item[0]), lambda row: outcomes.get(row.outcome_id or 0, (0,))[0] == item[0])
         for indicator_id, _residents in engine.rules().statuses.get(item[0], ()):
             counted[indicator_id] = same_item
     return [
