@@ -10,7 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from cdtt.access.scope import catalog_owner_for
+from cdtt.access.scope import CatalogOwner, catalog_owner_for
 from cdtt.accounts.models import User
 from cdtt.catalog import defaults
 from cdtt.catalog.models import Indicator, Method, Outcome, Platform, ReachMeasure
@@ -97,6 +97,14 @@ def catalog_load(*, report: Callable[[str], None] | None = None) -> tuple[int, i
     return created, updated
 
 
+def _editing_owner(actor: User) -> CatalogOwner:
+    """The catalogue the actor edits; 403 for a role that edits none."""
+    owner = catalog_owner_for(actor)
+    if not owner.edits_any:
+        raise Forbidden(_("Your role does not allow this action."))
+    return owner
+
+
 def indicator_save(
     *,
     actor: User,
@@ -108,9 +116,7 @@ def indicator_save(
     """Save an indicator the edit form has checked (``indicator`` holds its fields, not yet saved): a new one
     belongs to the actor's catalogue (the nation's, or a province officer's province). Audited; the counting
     rules are dropped and the indicator's totals are counted again in the background once committed."""
-    owner = catalog_owner_for(actor)
-    if not owner.edits_any:
-        raise Forbidden(_("Your role does not allow this action."))
+    owner = _editing_owner(actor)
     with transaction.atomic():
         if indicator.pk is None:
             indicator.owner = owner.new_entry_owner
@@ -136,9 +142,7 @@ def platform_save(
 ) -> Platform:
     """Save a platform the edit form has checked, with its new and changed outcomes (not yet saved); a new one
     belongs to the actor's catalogue. Audited; the counting rules are dropped."""
-    owner = catalog_owner_for(actor)
-    if not owner.edits_any:
-        raise Forbidden(_("Your role does not allow this action."))
+    owner = _editing_owner(actor)
     with transaction.atomic():
         if platform.pk is None:
             platform.owner = owner.new_entry_owner
